@@ -1,0 +1,52 @@
+"""Minka: the Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from marketplace import config as settings
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: bind extensions, register blueprints, CLI, errors and template helpers."""
+    cfg = settings.load(config)
+    app = Flask(
+        __name__,
+        template_folder=str(settings.ROOT / "templates"),
+        instance_path=cfg["MINKA_INSTANCE_PATH"],
+    )
+    app.config.update(cfg)
+
+    from marketplace import i18n, web
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    _register_blueprints(app)
+    web.init_app(app)
+    i18n.init_app(app)
+
+    from marketplace.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.admin import bp as admin_bp
+    from marketplace.auth import bp as auth_bp
+    from marketplace.gazetteer.views import bp as gazetteer_bp
+    from marketplace.main import bp as main_bp
+    from marketplace.organizations import bp as organizations_bp
+    from marketplace.producers import bp as producers_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(producers_bp)
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(gazetteer_bp)

@@ -1,0 +1,76 @@
+"""Forms for accounts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from marketplace.auth.services import SELF_SERVICE_ROLES
+from marketplace.labels import ORG_KINDS, ROLES, choices
+
+REQUIRED = _l("Este dato es obligatorio.")
+MIN_PASSWORD = 8
+
+
+def _password_rules() -> list:
+    return [
+        DataRequired(REQUIRED),
+        Length(
+            min=MIN_PASSWORD,
+            max=128,
+            message=_l("La contraseña debe tener al menos %(min)d caracteres.", min=MIN_PASSWORD),
+        ),
+    ]
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("Correo o celular"), [DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Contraseña"), [DataRequired(REQUIRED)])
+    remember = BooleanField(_l("Recordarme en este teléfono"))
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Nombre completo"), [DataRequired(REQUIRED), Length(max=160)])
+    identifier = StringField(
+        _l("Correo o celular"),
+        [DataRequired(REQUIRED), Length(max=254)],
+        description=_l("Con esto ingresará a Minka. Un celular también sirve."),
+    )
+    country = SelectField(_l("País"), choices=choices("country"))
+    role = RadioField(
+        _l("¿Cómo usará Minka?"),
+        choices=[(str(role), ROLES[role]) for role in SELF_SERVICE_ROLES],
+        default="producer",
+        validators=[DataRequired(_l("Elija un rol de la lista."))],
+    )
+    join_code = StringField(
+        _l("Código de su organización"),
+        [Optional(), Length(max=16)],
+        description=_l("Si su organización ya está en Minka, pida el código a un colega."),
+    )
+    organization_name = StringField(
+        _l("Nombre de su organización"),
+        [Optional(), Length(max=160)],
+        description=_l("Si es la primera persona de su organización en Minka."),
+    )
+    organization_kind = SelectField(
+        _l("Tipo de organización"),
+        choices=[("", _l("— Elija —")), *[(k, v) for k, v in ORG_KINDS.items()]],
+        validators=[Optional()],
+    )
+    password = PasswordField(_l("Contraseña"), _password_rules())
+    confirm = PasswordField(
+        _l("Repita la contraseña"),
+        [DataRequired(REQUIRED), EqualTo("password", _l("Las contraseñas no coinciden."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Contraseña actual"), [DataRequired(REQUIRED)])
+    password = PasswordField(_l("Nueva contraseña"), _password_rules())
+    confirm = PasswordField(
+        _l("Repita la nueva contraseña"),
+        [DataRequired(REQUIRED), EqualTo("password", _l("Las contraseñas no coinciden."))],
+    )

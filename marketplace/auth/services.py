@@ -1,0 +1,150 @@
+"""Accounts: creating them, signing in, changing passwords, choosing a language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace import audit
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import ROLE_ORG_KINDS, Organization, Role, User
+from marketplace.models.base import utcnow
+from marketplace.phones import normalize_phone, phone_candidates
+
+SELF_SERVICE_ROLES = (Role.PRODUCER, Role.SUPPLIER, Role.BUYER, Role.LENDER, Role.TECHNICIAN)
+
+
+@dataclass
+class SignupData:
+    """What the sign-up form collects."""
+
+    name: str
+    identifier: str
+    password: str
+    role: str
+    country: str
+    join_code: str = ""
+    organization_name: str = ""
+    organization_kind: str = ""
+    locale: str | None = None
+
+
+def parse_identifier(raw: str, country: str | None) -> tuple[str, str]:
+    """Split what the user typed into ('email', address) or ('phone', +digits)."""
+    text = (raw or "").strip()
+    if "@" in text:
+        return "email", text.lower()
+    phone = normalize_phone(text, country)
+    if phone is None:
+        raise DomainError(
+            _l("Escriba un correo electrónico o un número de celular válido."), "identifier"
+        )
+    return "phone", phone
+
+
+def _ensure_free(kind: str, value: str) -> None:
+    column = User.email if kind == "email" else User.phone
+    if db.session.scalar(select(User.id).where(column == value)) is not None:
+        message = (
+            _l("Ya existe una cuenta con este correo.")
+            if kind == "email"
+            else _l("Ya existe una cuenta con este número de celular.")
+        )
+        raise DomainError(message, "identifier")
+
+
+def _organization_for(data: SignupData) -> Organization | None:
+    """The organization a new member joins (by code) or founds; None for producers."""
+    allowed = ROLE_ORG_KINDS.get(Role(data.role))
+    if not allowed:
+        return None
+    code = data.join_code.strip().upper()
+    if code:
+        org = db.session.scalar(select(Organization).where(Organization.join_code == code))
+        if org is None:
+            raise DomainError(_l("No existe una organización con ese código."), "join_code")
+        if org.kind not in allowed:
+            raise DomainError(
+                _l("Ese código es de una organización que no corresponde a su rol."), "join_code"
+            )
+        return org
+    if not data.organization_name.strip():
+        raise DomainError(
+            _l("Escriba el nombre de su organización o el código para unirse a una."),
+            "organization_name",
+        )
+    if data.organization_kind not in allowed:
+        raise DomainError(
+            _l("Elija un tipo de organización que corresponda a su rol."), "organization_kind"
+        )
+    return Organization(
+        name=data.organization_name.strip(), kind=data.organization_kind, country=data.country
+    )
+
+
+def sign_up(data: SignupData) -> User:
+    """Create an account (and its organization when it founds one) in one transaction."""
+    if data.role not in SELF_SERVICE_ROLES:
+        raise DomainError(_l("Elija un rol de la lista."), "role")
+    kind, value = parse_identifier(data.identifier, data.country)
+    _ensure_free(kind, value)
+    organization = _organization_for(data)
+    user = User(
+        name=data.name.strip(),
+        role=data.role,
+        country=data.country,
+        locale=data.locale,
+        organization=organization,
+        **{kind: value},
+    )
+    user.set_password(data.password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user, "user.signed_up", user, role=user.role)
+    if organization is not None and organization.id is None:
+        db.session.flush()
+        audit.record(user, "organization.created", organization, kind=organization.kind)
+    db.session.commit()
+    return user
+
+
+def find_user(identifier: str) -> User | None:
+    """The account an identifier typed at sign-in names, if exactly one matches."""
+    text = (identifier or "").strip()
+    if "@" in text:
+        return db.session.scalar(select(User).where(User.email == text.lower()))
+    candidates = phone_candidates(text)
+    if not candidates:
+        return None
+    users = db.session.scalars(select(User).where(User.phone.in_(candidates))).all()
+    return users[0] if len(users) == 1 else None
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same answer for every failure)."""
+    user = find_user(identifier)
+    if user is None or not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one."""
+    if not user.check_password(current):
+        raise DomainError(_l("La contraseña actual no es correcta."), "current_password")
+    user.set_password(new)
+    audit.record(user, "user.password_changed", user)
+    db.session.commit()
+
+
+def set_language(user: User | None, language: str) -> None:
+    """Save the language a signed-in user chose."""
+    if user is not None:
+        user.locale = language
+        db.session.commit()
+

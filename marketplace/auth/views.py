@@ -1,0 +1,89 @@
+"""Account pages: thin wrappers around auth.services."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.auth import bp, services
+from marketplace.auth.forms import ChangePasswordForm, LoginForm, SignupForm
+from marketplace.errors import DomainError
+from marketplace.extensions import limiter
+from marketplace.web import safe_next
+
+
+def _login_limit() -> str:
+    return current_app.config["MINKA_LOGIN_LIMIT"]
+
+
+def home_for(user) -> str:
+    """Where a user lands after signing in."""
+    return url_for("main.index")
+
+
+@bp.route("/ingresar", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.identifier.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(home_for(user)))
+        form.password.errors.append(_("El correo, celular o contraseña no son correctos."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/registro", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignupForm()
+    if form.validate_on_submit():
+        data = services.SignupData(
+            name=form.name.data,
+            identifier=form.identifier.data,
+            password=form.password.data,
+            role=form.role.data,
+            country=form.country.data,
+            join_code=form.join_code.data or "",
+            organization_name=form.organization_name.data or "",
+            organization_kind=form.organization_kind.data or "",
+            locale=session.get("lang"),
+        )
+        try:
+            user = services.sign_up(data)
+        except DomainError as error:
+            getattr(form, error.field or "identifier").errors.append(error.message)
+        else:
+            login_user(user)
+            flash(_("¡Bienvenido a Minka, %(name)s!", name=user.name), "success")
+            return redirect(home_for(user))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/salir", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("Cerró su sesión."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/cuenta/clave", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash(_("Su contraseña fue cambiada."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form)

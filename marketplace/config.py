@@ -1,0 +1,65 @@
+"""Settings read from the environment (MINKA_*), with defaults that run out of the box."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with these settings."""
+
+
+def _secret_key(instance: Path, env: str) -> str:
+    """Return MINKA_SECRET_KEY, or in development a key generated once under instance/."""
+    key = os.environ.get("MINKA_SECRET_KEY")
+    if key:
+        return key
+    if env not in ("development", "testing"):
+        raise ConfigError(
+            "MINKA_SECRET_KEY is not set. Outside development Minka refuses to start "
+            "without a secret key: export MINKA_SECRET_KEY=<a long random string>."
+        )
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment and optional overrides."""
+    overrides = overrides or {}
+    env = overrides.get("MINKA_ENV") or os.environ.get("MINKA_ENV", "development")
+    instance = Path(os.environ.get("MINKA_INSTANCE_PATH", DEFAULT_INSTANCE))
+    database_url = os.environ.get(
+        "MINKA_DATABASE_URL", f"sqlite:///{instance / 'minka.sqlite3'}"
+    )
+    config = {
+        "MINKA_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("MINKA_TIMEZONE", "America/Lima"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "LANGUAGES": ("es", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "RATELIMIT_STORAGE_URI": os.environ.get("MINKA_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("MINKA_RATELIMIT_ENABLED", "1") == "1",
+        "MINKA_LOGIN_LIMIT": os.environ.get("MINKA_LOGIN_LIMIT", "10 per minute;50 per hour"),
+        "MINKA_PAGE_SIZE": 25,
+        "MINKA_INSTANCE_PATH": str(instance),
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(instance, env)
+    return config

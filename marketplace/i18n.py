@@ -1,0 +1,65 @@
+"""Language choice and locale-aware formatting of money, numbers and dates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+from flask import Flask, current_app, request, session
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from marketplace.labels import label
+
+CURRENCIES = ("PEN", "MXN", "COP", "USD")
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}
+
+
+def _language() -> str:
+    """Saved preference, then ?lang=, then the session's choice, then Accept-Language, then es."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def select_locale() -> str:
+    """Flask-Babel's selector: the language, with the user's country for Spanish formats."""
+    language = _language()
+    country = getattr(current_user, "country", None) if current_user.is_authenticated else None
+    if language == "es" and country:
+        return f"es_{country}"
+    return language
+
+
+def money(amount_minor: int | None, currency: str) -> str:
+    """Format integer minor units of `currency` for the viewer's locale."""
+    if amount_minor is None:
+        return ""
+    digits = get_currency_precision(currency)
+    return format_currency(Decimal(amount_minor).scaleb(-digits), currency)
+
+
+def number(value: float | int | None, digits: int = 1) -> str:
+    """Format a number for the viewer's locale with at most `digits` decimals."""
+    if value is None:
+        return ""
+    return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0")
+
+
+def init_app(app: Flask) -> None:
+    """Expose the formatting helpers to templates."""
+    app.add_template_filter(money, "money")
+    app.add_template_filter(number, "number")
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        format_datetime=format_datetime,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        label=label,
+    )

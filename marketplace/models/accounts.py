@@ -1,0 +1,133 @@
+"""Users, their roles, and the organizations they belong to."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.extensions import db
+from marketplace.models.base import utcnow
+from marketplace.types import UTCDateTime
+
+
+class Role(StrEnum):
+    """What a user does on Minka; decides navigation and permissions."""
+
+    PRODUCER = "producer"
+    SUPPLIER = "supplier"
+    BUYER = "buyer"
+    LENDER = "lender"
+    TECHNICIAN = "technician"
+    ADMIN = "admin"
+
+
+class OrgKind(StrEnum):
+    """Kinds of organization; `cooperative` groups producers and employs technicians."""
+
+    SUPPLIER = "supplier"
+    TA_PROVIDER = "ta_provider"
+    BUYER = "buyer"
+    LENDER = "lender"
+    COOPERATIVE = "cooperative"
+
+
+# Which organization kinds a member of each role may belong to.
+ROLE_ORG_KINDS: dict[Role, tuple[OrgKind, ...]] = {
+    Role.SUPPLIER: (OrgKind.SUPPLIER, OrgKind.TA_PROVIDER),
+    Role.BUYER: (OrgKind.BUYER, OrgKind.COOPERATIVE),
+    Role.LENDER: (OrgKind.LENDER,),
+    Role.TECHNICIAN: (OrgKind.COOPERATIVE,),
+}
+
+
+def new_join_code() -> str:
+    """A short code colleagues type at sign-up to join an organization."""
+    return secrets.token_hex(4).upper()
+
+
+class Organization(db.Model):
+    """A supplier, TA provider, buyer, lender or cooperative; verified by an admin."""
+
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    join_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_join_code)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="organization")
+
+    @property
+    def verified(self) -> bool:
+        """True once an admin has verified it."""
+        return self.verified_at is not None
+
+    @property
+    def suspended(self) -> bool:
+        """True while an admin has it suspended."""
+        return self.suspended_at is not None
+
+    @property
+    def can_publish(self) -> bool:
+        """Only verified, active organizations may publish listings or commitments."""
+        return self.verified and not self.suspended
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.kind} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    """Someone who signs in, with an e-mail address or a phone number."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    country: Mapped[str | None] = mapped_column(String(2))
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id"), index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization | None] = relationship(back_populates="members")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user's role is one of `roles`."""
+        return self.role in roles
+
+    @property
+    def login(self) -> str:
+        """What the user signs in with: e-mail if any, else phone."""
+        return self.email or self.phone or ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role} {self.login!r}>"

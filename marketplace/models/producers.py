@@ -1,0 +1,130 @@
+"""Producers (people) and their farms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.models.accounts import Organization, User
+from marketplace.models.base import utcnow
+from marketplace.types import UTCDateTime
+
+
+class Gender(StrEnum):
+    """Self-declared gender, kept for inclusion figures."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNDISCLOSED = "undisclosed"
+
+
+class ValueChain(StrEnum):
+    """What a farm produces (cadena de valor)."""
+
+    CACAO = "cacao"
+    CAFE = "cafe"
+    MIEL = "miel"
+    GANADERIA = "ganaderia"
+    MADERA = "madera"
+    ECOTURISMO = "ecoturismo"
+
+
+class Certification(StrEnum):
+    """Certifications common among smallholders in the region."""
+
+    ORGANIC = "organic"
+    FAIRTRADE = "fairtrade"
+    RAINFOREST = "rainforest"
+    SPP = "spp"
+    BIRD_FRIENDLY = "bird_friendly"
+    FOUR_C = "4c"
+
+
+class Clearing(StrEnum):
+    """Whether the farm cleared forest after the deforestation cut-off date."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Producer(db.Model):
+    """A smallholder; may have a login of their own or be registered by a technician."""
+
+    __tablename__ = "producer"
+    __table_args__ = (UniqueConstraint("country", "national_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), unique=True)
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id"), index=True
+    )
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    gender: Mapped[str] = mapped_column(String(12))
+    birth_year: Mapped[int | None]
+    phone: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    national_id: Mapped[str] = mapped_column(String(18))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    cooperative: Mapped[Organization | None] = relationship()
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    farms: Mapped[list[Farm]] = relationship(
+        back_populates="producer", cascade="all, delete-orphan", order_by="Farm.id"
+    )
+
+    @property
+    def full_name(self) -> str:
+        """First and last name."""
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def masked_national_id(self) -> str:
+        """The national id with all but its last three characters hidden."""
+        return "•" * max(len(self.national_id) - 3, 0) + self.national_id[-3:]
+
+    def __repr__(self) -> str:
+        return f"<Producer {self.id} {self.full_name!r}>"
+
+
+class Farm(db.Model):
+    """A plot a producer works: where it is, how big, what it grows."""
+
+    __tablename__ = "farm"
+    __table_args__ = (Index("ix_farm_country_district", "country", "district_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(80))
+    district_code: Mapped[str] = mapped_column(String(10))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    polygon_geojson: Mapped[dict | None] = mapped_column(JSON)
+    total_ha: Mapped[float]
+    productive_ha: Mapped[float]
+    forest_ha: Mapped[float]
+    value_chain: Mapped[str] = mapped_column(String(20), index=True)
+    yield_kg_ha: Mapped[float | None]
+    plant_age_years: Mapped[int | None]
+    agroforestry: Mapped[bool] = mapped_column(default=False)
+    certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    land_title: Mapped[bool] = mapped_column(default=False)
+    cleared_after_cutoff: Mapped[str] = mapped_column(String(8), default=Clearing.UNKNOWN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    producer: Mapped[Producer] = relationship(back_populates="farms")
+
+    def __repr__(self) -> str:
+        return f"<Farm {self.id} {self.name!r} {self.value_chain}>"

@@ -1,0 +1,137 @@
+"""Forms for producers' profiles, farms and consents."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from marketplace import gazetteer
+from marketplace.labels import choices
+
+REQUIRED = _l("Este dato es obligatorio.")
+NUMBER = _l("Escriba un número, por ejemplo 2.5")
+MAX_HA = 10_000
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes for one list of choices."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _hectares(label: str, description: str | None = None) -> DecimalField:
+    return DecimalField(
+        label,
+        [
+            InputRequired(REQUIRED),
+            NumberRange(min=0, max=MAX_HA, message=_l("Escriba un número entre 0 y 10 000.")),
+        ],
+        places=2,
+        description=description,
+        render_kw={"inputmode": "decimal", "step": "0.01"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    first_name = StringField(_l("Nombres"), [DataRequired(REQUIRED), Length(max=80)])
+    last_name = StringField(_l("Apellidos"), [DataRequired(REQUIRED), Length(max=80)])
+    gender = RadioField(_l("Género"), choices=choices("gender"), validators=[InputRequired(REQUIRED)])
+    birth_year = IntegerField(
+        _l("Año de nacimiento"),
+        [Optional(), NumberRange(min=1920, max=date.today().year - 14, message=_l("Revise el año."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    country = SelectField(_l("País"), choices=choices("country"))
+    national_id = StringField(
+        _l("Documento de identidad"),
+        [DataRequired(REQUIRED), Length(max=24)],
+        description=_l("Perú: DNI de 8 dígitos. Colombia: cédula. México: CURP de 18 caracteres."),
+    )
+    phone = StringField(
+        _l("Celular"), [Optional(), Length(max=24)], render_kw={"inputmode": "tel", "type": "tel"}
+    )
+    cooperative_id = SelectField(_l("Cooperativa o asociación"), coerce=str, validators=[Optional()])
+
+    def set_cooperatives(self, cooperatives) -> None:
+        """Offer the cooperatives of the platform (none is a valid answer)."""
+        self.cooperative_id.choices = [("", _l("Ninguna"))] + [
+            (str(coop.id), coop.name) for coop in cooperatives
+        ]
+
+
+class FarmForm(FlaskForm):
+    name = StringField(
+        _l("Nombre de la finca o parcela"), [DataRequired(REQUIRED), Length(max=120)]
+    )
+    country = SelectField(_l("País"), choices=choices("country"))
+    region = SelectField(_l("Región, departamento o estado"), validate_choice=False)
+    district_code = SelectField(_l("Distrito o municipio"), validate_choice=False)
+    lat = DecimalField(
+        _l("Latitud"),
+        [InputRequired(REQUIRED), NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))],
+        places=6,
+        description=_l("En grados decimales, por ejemplo -7.176667"),
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    lon = DecimalField(
+        _l("Longitud"),
+        [InputRequired(REQUIRED), NumberRange(min=-180, max=180, message=_l("Entre -180 y 180."))],
+        places=6,
+        description=_l("En grados decimales, por ejemplo -76.723889"),
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    total_ha = _hectares(_l("Área total (ha)"))
+    productive_ha = _hectares(_l("Área en producción (ha)"))
+    forest_ha = _hectares(_l("Bosque (ha)"), _l("Bosque que se conserva dentro de la finca."))
+    value_chain = SelectField(_l("Cultivo o actividad principal"), choices=choices("value_chain"))
+    yield_kg_ha = DecimalField(
+        _l("Rendimiento de la última campaña (kg/ha)"),
+        [Optional(), NumberRange(min=0, max=20_000, message=_l("Entre 0 y 20 000."))],
+        places=0,
+        render_kw={"inputmode": "decimal"},
+    )
+    plant_age_years = IntegerField(
+        _l("Edad de las plantas (años)"),
+        [Optional(), NumberRange(min=0, max=100, message=_l("Entre 0 y 100."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    agroforestry = BooleanField(_l("Sistema agroforestal (cultivo con árboles de sombra)"))
+    certifications = MultiCheckboxField(_l("Certificaciones"), choices=choices("certification"))
+    land_title = BooleanField(_l("Tiene título de propiedad de la tierra"))
+    cleared_after_cutoff = RadioField(
+        _l("¿Se taló bosque en la finca después del 31 de diciembre de 2020?"),
+        choices=choices("clearing"),
+        default="unknown",
+        validators=[InputRequired(REQUIRED)],
+    )
+
+    def set_places(self, country: str, region: str) -> None:
+        """Fill the region and district selects for the chosen country and region."""
+        self.region.choices = [("", _l("— Elija —"))] + [
+            (name, name) for name in gazetteer.regions(country)
+        ]
+        self.district_code.choices = [("", _l("— Elija —"))] + [
+            (d.code, d.label) for d in gazetteer.districts(country, region)
+        ]
+
+
+class ConsentForm(FlaskForm):
+    scope = SelectField(choices=choices("consent_scope"))
+    granted = BooleanField()
+    in_person = BooleanField(
+        _l("El productor o la productora me dio su consentimiento en persona.")
+    )

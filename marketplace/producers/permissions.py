@@ -1,0 +1,19 @@
+"""Who may see and edit a producer: the producer, and technicians of their cooperative."""
+
+from __future__ import annotations
+
+from marketplace.models import Producer, Role, User
+
+
+def can_view(user: User, producer: Producer) -> bool:
+    """The producer themself, or a technician of the producer's cooperative."""
+    if user.role == Role.PRODUCER:
+        return producer.user_id == user.id
+    if user.role == Role.TECHNICIAN:
+        return user.organization_id is not None and producer.cooperative_id == user.organization_id
+    return False
+
+
+def can_edit(user: User, producer: Producer) -> bool:
+    """Same people as can_view: nobody else edits a producer's records."""
+    return can_view(user, producer)

@@ -1,0 +1,229 @@
+"""Producers, their farms and their consents: the rules and the session work."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from marketplace import audit, gazetteer
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Consent, ConsentScope, Farm, Organization, OrgKind, Producer, Role, User
+from marketplace.models.base import utcnow
+from marketplace.phones import normalize_phone
+from marketplace.producers import national_id
+
+MAX_HECTARES = 10_000
+
+
+@dataclass
+class ProfileData:
+    """A producer's personal details as a form collects them."""
+
+    first_name: str
+    last_name: str
+    gender: str
+    country: str
+    national_id: str
+    phone: str = ""
+    birth_year: int | None = None
+    cooperative_id: int | None = None
+
+
+@dataclass
+class FarmData:
+    """A farm's details as a form collects them."""
+
+    name: str
+    country: str
+    region: str
+    district_code: str
+    lat: float
+    lon: float
+    total_ha: float
+    productive_ha: float
+    forest_ha: float
+    value_chain: str
+    yield_kg_ha: float | None = None
+    plant_age_years: int | None = None
+    agroforestry: bool = False
+    certifications: list[str] = field(default_factory=list)
+    land_title: bool = False
+    cleared_after_cutoff: str = "unknown"
+
+
+def producer_of(user: User) -> Producer | None:
+    """The producer record of a producer's own account."""
+    return db.session.scalar(select(Producer).where(Producer.user_id == user.id))
+
+
+def cooperatives(country: str | None = None) -> list[Organization]:
+    """Cooperatives a producer may join, by name."""
+    query = select(Organization).where(
+        Organization.kind == OrgKind.COOPERATIVE, Organization.suspended_at.is_(None)
+    )
+    if country:
+        query = query.where(Organization.country == country)
+    return list(db.session.scalars(query.order_by(Organization.name)))
+
+
+def _clean_profile(data: ProfileData, producer: Producer | None) -> dict:
+    values = asdict(data)
+    values["first_name"] = data.first_name.strip()
+    values["last_name"] = data.last_name.strip()
+    values["national_id"] = national_id.normalize(data.country, data.national_id)
+    if not national_id.is_valid(data.country, values["national_id"]):
+        messages = {
+            "PE": _l("El DNI tiene 8 dígitos."),
+            "CO": _l("La cédula tiene de 6 a 10 dígitos."),
+            "MX": _l("La CURP tiene 18 caracteres, por ejemplo HEGG560427MVZRRL04."),
+        }
+        raise DomainError(messages.get(data.country, _l("Documento no válido.")), "national_id")
+    duplicate = select(Producer.id).where(
+        Producer.country == data.country, Producer.national_id == values["national_id"]
+    )
+    if producer is not None:
+        duplicate = duplicate.where(Producer.id != producer.id)
+    if db.session.scalar(duplicate) is not None:
+        raise DomainError(_l("Ya hay un productor registrado con este documento."), "national_id")
+    if data.phone.strip():
+        values["phone"] = normalize_phone(data.phone, data.country)
+        if values["phone"] is None:
+            raise DomainError(_l("Escriba un número de celular válido."), "phone")
+    else:
+        values["phone"] = None
+    if data.cooperative_id is not None:
+        coop = db.session.get(Organization, data.cooperative_id)
+        if coop is None or coop.kind != OrgKind.COOPERATIVE:
+            raise DomainError(_l("Elija una cooperativa de la lista."), "cooperative_id")
+    return values
+
+
+def save_profile(actor: User, data: ProfileData, producer: Producer | None = None) -> Producer:
+    """Create or update a producer's profile; a technician's producers join their cooperative."""
+    values = _clean_profile(data, producer)
+    if actor.role == Role.TECHNICIAN:
+        values["cooperative_id"] = actor.organization_id
+    created = producer is None
+    if created:
+        producer = Producer(registered_by_id=actor.id)
+        if actor.role == Role.PRODUCER:
+            producer.user_id = actor.id
+        db.session.add(producer)
+    for name, value in values.items():
+        setattr(producer, name, value)
+    db.session.flush()
+    audit.record(
+        actor, "producer.created" if created else "producer.updated", producer,
+        fields=sorted(k for k in values if k != "national_id"),
+    )
+    db.session.commit()
+    return producer
+
+
+def _check_farm(data: FarmData) -> None:
+    for name in ("total_ha", "productive_ha", "forest_ha"):
+        value = getattr(data, name)
+        if value < 0 or value > MAX_HECTARES:
+            raise DomainError(
+                _l("Escriba un número entre 0 y %(max)s.", max=f"{MAX_HECTARES:,}"), name
+            )
+    if data.total_ha <= 0:
+        raise DomainError(_l("El área total debe ser mayor que 0."), "total_ha")
+    if data.productive_ha + data.forest_ha > data.total_ha + 1e-9:
+        raise DomainError(
+            _l("El área productiva más el bosque no puede superar el área total."),
+            "productive_ha",
+        )
+    district = gazetteer.get_district(data.country, data.district_code)
+    if district is None:
+        raise DomainError(_l("Elija un distrito de la lista."), "district_code")
+    if district.region != data.region:
+        raise DomainError(_l("Ese distrito no pertenece a la región elegida."), "district_code")
+    problem = gazetteer.check_coordinates(data.country, data.district_code, data.lat, data.lon)
+    if problem == "outside_country":
+        raise DomainError(_l("Las coordenadas quedan fuera del país elegido."), "lat")
+    if problem == "far_from_district":
+        raise DomainError(
+            _l("Las coordenadas quedan lejos del distrito %(name)s. Revíselas.", name=district.name),
+            "lat",
+        )
+
+
+def save_farm(actor: User, producer: Producer, data: FarmData, farm: Farm | None = None) -> Farm:
+    """Create or update a farm after checking areas, the district and the coordinates."""
+    _check_farm(data)
+    created = farm is None
+    if created:
+        farm = Farm(producer=producer)
+        db.session.add(farm)
+    for name, value in asdict(data).items():
+        setattr(farm, name, value)
+    farm.name = data.name.strip()
+    db.session.flush()
+    audit.record(actor, "farm.created" if created else "farm.updated", farm, producer=producer.id)
+    db.session.commit()
+    return farm
+
+
+def delete_farm(actor: User, farm: Farm) -> None:
+    """Remove a farm, keeping a trace in the audit log."""
+    audit.record(actor, "farm.deleted", farm, producer=farm.producer_id, name=farm.name)
+    db.session.delete(farm)
+    db.session.commit()
+
+
+def consent_states(producer: Producer) -> dict[str, Consent | None]:
+    """Each scope's current consent row (None when never decided)."""
+    rows = db.session.scalars(select(Consent).where(Consent.producer_id == producer.id))
+    by_scope = {row.scope: row for row in rows}
+    return {scope.value: by_scope.get(scope.value) for scope in ConsentScope}
+
+
+def set_consent(actor: User, producer: Producer, scope: str, granted: bool) -> Consent:
+    """Grant or revoke one scope; time-stamped and audit-logged."""
+    if scope not in set(ConsentScope):
+        raise DomainError(_l("Ese tipo de consentimiento no existe."), "scope")
+    consent = db.session.scalar(
+        select(Consent).where(Consent.producer_id == producer.id, Consent.scope == scope)
+    )
+    if consent is None:
+        consent = Consent(producer_id=producer.id, scope=scope)
+        db.session.add(consent)
+    consent.granted = granted
+    consent.changed_at = utcnow()
+    consent.changed_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        actor,
+        "consent.granted" if granted else "consent.revoked",
+        consent,
+        producer=producer.id,
+        scope=scope,
+        on_behalf=actor.id != producer.user_id,
+    )
+    db.session.commit()
+    return consent
+
+
+def cooperative_producers(cooperative_id: int, search: str = "", page: int = 1, per_page: int = 25):
+    """A page of a cooperative's producers with their farms, optionally filtered by name or id."""
+    query = (
+        select(Producer)
+        .where(Producer.cooperative_id == cooperative_id)
+        .options(selectinload(Producer.farms))
+        .order_by(Producer.last_name, Producer.first_name, Producer.id)
+    )
+    text = search.strip()
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Producer.first_name + " " + Producer.last_name).like(like),
+                Producer.national_id == text.upper(),
+            )
+        )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,232 @@
+"""Producer pages: thin wrappers around producers.services."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Farm, Producer, Role
+from marketplace.permissions import role_required
+from marketplace.producers import bp, services
+from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
+from marketplace.producers.permissions import can_edit
+
+FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
+
+
+def _producer_or_404(producer_id: int) -> Producer:
+    """The producer, if the current user may see them; 404 otherwise (no probing by id)."""
+    producer = db.session.get(Producer, producer_id)
+    if producer is None or not can_edit(current_user, producer):
+        abort(404)
+    return producer
+
+
+def _farm_or_404(producer: Producer, farm_id: int) -> Farm:
+    farm = db.session.get(Farm, farm_id)
+    if farm is None or farm.producer_id != producer.id:
+        abort(404)
+    return farm
+
+
+def _show_error(form, error: DomainError) -> None:
+    target = getattr(form, error.field or "", None)
+    if target is None:
+        flash(error.message, "error")
+    else:
+        target.errors = [*target.errors, error.message]
+
+
+def _profile_form(producer: Producer | None) -> ProfileForm:
+    form = ProfileForm(obj=producer)
+    if producer is None and not form.is_submitted():
+        form.country.data = current_user.country or "PE"
+    if producer is not None and not form.is_submitted():
+        form.cooperative_id.data = str(producer.cooperative_id or "")
+    form.set_cooperatives(services.cooperatives())
+    return form
+
+
+def _profile_data(form: ProfileForm) -> services.ProfileData:
+    coop = form.cooperative_id.data
+    return services.ProfileData(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        gender=form.gender.data,
+        country=form.country.data,
+        national_id=form.national_id.data,
+        phone=form.phone.data or "",
+        birth_year=form.birth_year.data,
+        cooperative_id=int(coop) if coop and coop.isdigit() else None,
+    )
+
+
+def _edit_profile(producer: Producer | None, template_args: dict):
+    form = _profile_form(producer)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_profile(current_user, _profile_data(form), producer)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Datos guardados."), "success")
+            if producer is None:
+                return redirect(url_for("producers.new_farm", producer_id=saved.id))
+            return redirect(url_for("producers.detail", producer_id=saved.id))
+    return render_template("producers/profile_form.html", form=form, producer=producer,
+                           **template_args)
+
+
+@bp.route("/mis-datos", methods=["GET", "POST"])
+@role_required(Role.PRODUCER)
+def my_profile():
+    return _edit_profile(services.producer_of(current_user), {"own": True})
+
+
+@bp.route("/mis-fincas")
+@role_required(Role.PRODUCER)
+def my_farms():
+    producer = services.producer_of(current_user)
+    if producer is None:
+        flash(_("Primero complete sus datos; después registre sus fincas."), "info")
+        return redirect(url_for("producers.my_profile"))
+    return redirect(url_for("producers.detail", producer_id=producer.id))
+
+
+@bp.route("/privacidad")
+@role_required(Role.PRODUCER)
+def my_consents():
+    producer = services.producer_of(current_user)
+    if producer is None:
+        flash(_("Primero complete sus datos."), "info")
+        return redirect(url_for("producers.my_profile"))
+    return redirect(url_for("producers.consents", producer_id=producer.id))
+
+
+@bp.route("/productores")
+@role_required(Role.TECHNICIAN)
+def cooperative_list():
+    search = request.args.get("q", "")
+    page = services.cooperative_producers(
+        current_user.organization_id, search, request.args.get("page", 1, type=int)
+    )
+    return render_template("producers/list.html", page=page, search=search)
+
+
+@bp.route("/productores/nuevo", methods=["GET", "POST"])
+@role_required(Role.TECHNICIAN)
+def register():
+    return _edit_profile(None, {"own": False})
+
+
+@bp.route("/productores/<int:producer_id>")
+@role_required(*FIELD_ROLES)
+def detail(producer_id: int):
+    producer = _producer_or_404(producer_id)
+    return render_template(
+        "producers/detail.html", producer=producer, consents=services.consent_states(producer)
+    )
+
+
+@bp.route("/productores/<int:producer_id>/editar", methods=["GET", "POST"])
+@role_required(*FIELD_ROLES)
+def edit(producer_id: int):
+    return _edit_profile(_producer_or_404(producer_id), {"own": current_user.role == Role.PRODUCER})
+
+
+def _farm_form(producer: Producer, farm: Farm | None) -> FarmForm:
+    form = FarmForm(obj=farm)
+    if not form.is_submitted() and farm is None:
+        form.country.data = producer.country
+        if producer.farms:
+            form.region.data = producer.farms[-1].region
+    form.set_places(form.country.data or producer.country, form.region.data or "")
+    return form
+
+
+def _farm_data(form: FarmForm) -> services.FarmData:
+    def number(value):
+        return float(value) if value is not None else None
+
+    return services.FarmData(
+        name=form.name.data,
+        country=form.country.data,
+        region=form.region.data or "",
+        district_code=form.district_code.data or "",
+        lat=float(form.lat.data),
+        lon=float(form.lon.data),
+        total_ha=float(form.total_ha.data),
+        productive_ha=float(form.productive_ha.data),
+        forest_ha=float(form.forest_ha.data),
+        value_chain=form.value_chain.data,
+        yield_kg_ha=number(form.yield_kg_ha.data),
+        plant_age_years=form.plant_age_years.data,
+        agroforestry=form.agroforestry.data,
+        certifications=list(form.certifications.data or []),
+        land_title=form.land_title.data,
+        cleared_after_cutoff=form.cleared_after_cutoff.data,
+    )
+
+
+def _edit_farm(producer: Producer, farm: Farm | None):
+    form = _farm_form(producer, farm)
+    # "refresh" (without JavaScript) only reloads the district list for the chosen region.
+    if "refresh" not in request.form and form.validate_on_submit():
+        try:
+            services.save_farm(current_user, producer, _farm_data(form), farm)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Finca guardada."), "success")
+            return redirect(url_for("producers.detail", producer_id=producer.id))
+    return render_template("producers/farm_form.html", form=form, producer=producer, farm=farm)
+
+
+@bp.route("/productores/<int:producer_id>/fincas/nueva", methods=["GET", "POST"])
+@role_required(*FIELD_ROLES)
+def new_farm(producer_id: int):
+    return _edit_farm(_producer_or_404(producer_id), None)
+
+
+@bp.route("/productores/<int:producer_id>/fincas/<int:farm_id>/editar", methods=["GET", "POST"])
+@role_required(*FIELD_ROLES)
+def edit_farm(producer_id: int, farm_id: int):
+    producer = _producer_or_404(producer_id)
+    return _edit_farm(producer, _farm_or_404(producer, farm_id))
+
+
+@bp.route("/productores/<int:producer_id>/fincas/<int:farm_id>/eliminar", methods=["GET", "POST"])
+@role_required(*FIELD_ROLES)
+def delete_farm(producer_id: int, farm_id: int):
+    producer = _producer_or_404(producer_id)
+    farm = _farm_or_404(producer, farm_id)
+    if request.method == "GET":
+        return render_template("producers/delete_farm.html", producer=producer, farm=farm)
+    services.delete_farm(current_user, farm)
+    flash(_("Finca eliminada."), "success")
+    return redirect(url_for("producers.detail", producer_id=producer.id))
+
+
+@bp.route("/productores/<int:producer_id>/consentimientos", methods=["GET", "POST"])
+@role_required(*FIELD_ROLES)
+def consents(producer_id: int):
+    producer = _producer_or_404(producer_id)
+    form = ConsentForm()
+    on_behalf = current_user.role != Role.PRODUCER
+    if form.validate_on_submit():
+        if on_behalf and form.granted.data and not form.in_person.data:
+            form.in_person.errors = [_("Confirme que la persona dio su consentimiento.")]
+        else:
+            services.set_consent(current_user, producer, form.scope.data, form.granted.data)
+            flash(_("Preferencia guardada."), "success")
+            return redirect(url_for("producers.consents", producer_id=producer.id))
+    return render_template(
+        "producers/consents.html",
+        producer=producer,
+        form=form,
+        consents=services.consent_states(producer),
+        on_behalf=on_behalf,
+    )

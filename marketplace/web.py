@@ -1,0 +1,97 @@
+"""Request-wide web concerns: login loading, error pages, headers, navigation."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.extensions import db, login_manager
+from marketplace.models import Role, User
+from marketplace.navigation import navigation_for
+
+ERROR_MESSAGES = {
+    400: _l("La solicitud no es válida."),
+    403: _l("No tiene permiso para ver esta página."),
+    404: _l("No encontramos esta página."),
+    405: _l("Esta acción no está permitida aquí."),
+    413: _l("El archivo es demasiado grande."),
+    429: _l("Demasiados intentos. Espere un momento y vuelva a intentarlo."),
+    500: _l("Algo falló de nuestro lado. Vuelva a intentarlo en un momento."),
+}
+CSRF_MESSAGE = _l(
+    "El formulario caducó o no vino de Minka. Vuelva a cargar la página e inténtelo de nuevo."
+)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Load the signed-in user for Flask-Login."""
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def safe_next(default: str) -> str:
+    """The local ?next= target of a form, or `default` (never another site)."""
+    target = request.args.get("next") or request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return default
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_response(status: int, message: str):
+    if _wants_json():
+        return jsonify(error=str(message), status=status), status
+    return render_template("errors.html", status=status, message=message), status
+
+
+def _handle_http(error: HTTPException):
+    status = error.code or 500
+    return _error_response(status, ERROR_MESSAGES.get(status, error.description))
+
+
+def _handle_csrf(error: CSRFError):
+    return _error_response(400, CSRF_MESSAGE)
+
+
+def _handle_unexpected(error: Exception):
+    db.session.rollback()
+    return _error_response(500, ERROR_MESSAGES[500])
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    return response
+
+
+def _template_context() -> dict:
+    user = current_user if current_user.is_authenticated else None
+    return {"nav_items": navigation_for(user), "Role": Role}
+
+
+def init_app(app: Flask) -> None:
+    """Wire login, error pages, headers and the navigation into the app."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Inicie sesión para continuar.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    if not app.testing:
+        app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_security_headers)
+    app.context_processor(_template_context)
