@@ -13,7 +13,7 @@ def record(actor: User | None, action: str, entity: Any, **detail: Any) -> Audit
     entry = AuditLog(
         actor_id=actor.id if actor is not None else None,
         action=action,
-        entity_type=type(entity).__tablename__,
+        entity_type=entity.__tablename__,
         entity_id=entity.id,
         detail=detail,
     )

@@ -37,9 +37,7 @@ def load(overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     env = overrides.get("MINKA_ENV") or os.environ.get("MINKA_ENV", "development")
     instance = Path(os.environ.get("MINKA_INSTANCE_PATH", DEFAULT_INSTANCE))
-    database_url = os.environ.get(
-        "MINKA_DATABASE_URL", f"sqlite:///{instance / 'minka.sqlite3'}"
-    )
+    database_url = os.environ.get("MINKA_DATABASE_URL", f"sqlite:///{instance / 'minka.sqlite3'}")
     config = {
         "MINKA_ENV": env,
         "SQLALCHEMY_DATABASE_URI": database_url,

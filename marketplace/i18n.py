@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import get_currency_precision
-from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale, refresh
 from flask_login import current_user
 
 from marketplace.labels import label
@@ -18,6 +18,8 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 def _language() -> str:
     """Saved preference, then ?lang=, then the session's choice, then Accept-Language, then es."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     asked = request.args.get("lang")
@@ -32,7 +34,8 @@ def _language() -> str:
 def select_locale() -> str:
     """Flask-Babel's selector: the language, with the user's country for Spanish formats."""
     language = _language()
-    country = getattr(current_user, "country", None) if current_user.is_authenticated else None
+    signed_in = has_request_context() and current_user.is_authenticated
+    country = current_user.country if signed_in else None
     if language == "es" and country:
         return f"es_{country}"
     return language
@@ -54,7 +57,9 @@ def number(value: float | int | None, digits: int = 1) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the formatting helpers to templates."""
+    """Choose the locale per request and expose the formatting helpers to templates."""
+    # Flask-Babel caches the locale on the app context, which can outlive one request.
+    app.before_request(refresh)
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.jinja_env.globals.update(

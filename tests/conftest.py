@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete
+from werkzeug.security import generate_password_hash
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
@@ -24,6 +25,7 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 
 PASSWORD = "clave-segura-123"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashing is slow on purpose: do it once
 _counter = itertools.count(1)
 
 
@@ -35,7 +37,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
-def test_config(url: str, **overrides) -> dict:
+def app_config(url: str, **overrides) -> dict:
     """Settings for a test app."""
     return {
         "TESTING": True,
@@ -55,7 +57,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def _schema_app(db_url: str) -> Iterator[Flask]:
-    app = create_app(test_config(db_url))
+    app = create_app(app_config(db_url))
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -121,8 +123,12 @@ def make_org(app: Flask) -> Callable[..., Organization]:
 
 @pytest.fixture
 def make_user(app: Flask, make_org) -> Callable[..., User]:
-    default_kind = {"supplier": "supplier", "buyer": "buyer", "lender": "lender",
-                    "technician": "cooperative"}
+    default_kind = {
+        "supplier": "supplier",
+        "buyer": "buyer",
+        "lender": "lender",
+        "technician": "cooperative",
+    }
 
     def make(role: str = "producer", **overrides) -> User:
         n = _unique()
@@ -133,9 +139,9 @@ def make_user(app: Flask, make_org) -> Callable[..., User]:
             email=overrides.pop("email", f"user{n}@example.org"),
             role=role,
             country=overrides.pop("country", "PE"),
+            password_hash=PASSWORD_HASH,
             **overrides,
         )
-        user.set_password(PASSWORD)
         _db.session.add(user)
         _db.session.commit()
         return user
@@ -197,9 +203,7 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
     """Sign `user` in on the test client (through the real login form)."""
 
     def do_login(user: User) -> FlaskClient:
-        response = client.post(
-            "/ingresar", data={"identifier": user.login, "password": PASSWORD}
-        )
+        response = client.post("/ingresar", data={"identifier": user.login, "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 

@@ -147,4 +147,3 @@ def set_language(user: User | None, language: str) -> None:
     if user is not None:
         user.locale = language
         db.session.commit()
-

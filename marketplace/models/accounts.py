@@ -99,9 +99,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     country: Mapped[str | None] = mapped_column(String(2))
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organization.id"), index=True
-    )
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

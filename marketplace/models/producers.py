@@ -61,9 +61,7 @@ class Producer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), unique=True)
-    cooperative_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organization.id"), index=True
-    )
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80))

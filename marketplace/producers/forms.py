@@ -49,10 +49,15 @@ def _hectares(label: str, description: str | None = None) -> DecimalField:
 class ProfileForm(FlaskForm):
     first_name = StringField(_l("Nombres"), [DataRequired(REQUIRED), Length(max=80)])
     last_name = StringField(_l("Apellidos"), [DataRequired(REQUIRED), Length(max=80)])
-    gender = RadioField(_l("Género"), choices=choices("gender"), validators=[InputRequired(REQUIRED)])
+    gender = RadioField(
+        _l("Género"), choices=choices("gender"), validators=[InputRequired(REQUIRED)]
+    )
     birth_year = IntegerField(
         _l("Año de nacimiento"),
-        [Optional(), NumberRange(min=1920, max=date.today().year - 14, message=_l("Revise el año."))],
+        [
+            Optional(),
+            NumberRange(min=1920, max=date.today().year - 14, message=_l("Revise el año.")),
+        ],
         render_kw={"inputmode": "numeric"},
     )
     country = SelectField(_l("País"), choices=choices("country"))
@@ -64,7 +69,9 @@ class ProfileForm(FlaskForm):
     phone = StringField(
         _l("Celular"), [Optional(), Length(max=24)], render_kw={"inputmode": "tel", "type": "tel"}
     )
-    cooperative_id = SelectField(_l("Cooperativa o asociación"), coerce=str, validators=[Optional()])
+    cooperative_id = SelectField(
+        _l("Cooperativa o asociación"), coerce=str, validators=[Optional()]
+    )
 
     def set_cooperatives(self, cooperatives) -> None:
         """Offer the cooperatives of the platform (none is a valid answer)."""

@@ -9,9 +9,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit, gazetteer
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.models import Consent, ConsentScope, Farm, Organization, OrgKind, Producer, Role, User
+from marketplace.models import (
+    Consent,
+    ConsentScope,
+    Farm,
+    Organization,
+    OrgKind,
+    Producer,
+    Role,
+    User,
+)
 from marketplace.models.base import utcnow
 from marketplace.phones import normalize_phone
 from marketplace.producers import national_id
@@ -117,45 +126,49 @@ def save_profile(actor: User, data: ProfileData, producer: Producer | None = Non
         setattr(producer, name, value)
     db.session.flush()
     audit.record(
-        actor, "producer.created" if created else "producer.updated", producer,
+        actor,
+        "producer.created" if created else "producer.updated",
+        producer,
         fields=sorted(k for k in values if k != "national_id"),
     )
     db.session.commit()
     return producer
 
 
-def _check_farm(data: FarmData) -> None:
+def _farm_problems(data: FarmData) -> dict[str, str]:
+    """Every rule a farm's figures and place break, by field."""
+    problems: dict[str, str] = {}
     for name in ("total_ha", "productive_ha", "forest_ha"):
-        value = getattr(data, name)
-        if value < 0 or value > MAX_HECTARES:
-            raise DomainError(
-                _l("Escriba un número entre 0 y %(max)s.", max=f"{MAX_HECTARES:,}"), name
-            )
-    if data.total_ha <= 0:
-        raise DomainError(_l("El área total debe ser mayor que 0."), "total_ha")
-    if data.productive_ha + data.forest_ha > data.total_ha + 1e-9:
-        raise DomainError(
-            _l("El área productiva más el bosque no puede superar el área total."),
-            "productive_ha",
+        if not 0 <= getattr(data, name) <= MAX_HECTARES:
+            problems[name] = _l("Escriba un número entre 0 y %(max)s.", max=f"{MAX_HECTARES:,}")
+    if "total_ha" not in problems and data.total_ha <= 0:
+        problems["total_ha"] = _l("El área total debe ser mayor que 0.")
+    if not problems and data.productive_ha + data.forest_ha > data.total_ha + 1e-9:
+        problems["productive_ha"] = _l(
+            "El área en producción más el bosque no puede superar el área total."
         )
     district = gazetteer.get_district(data.country, data.district_code)
     if district is None:
-        raise DomainError(_l("Elija un distrito de la lista."), "district_code")
-    if district.region != data.region:
-        raise DomainError(_l("Ese distrito no pertenece a la región elegida."), "district_code")
-    problem = gazetteer.check_coordinates(data.country, data.district_code, data.lat, data.lon)
-    if problem == "outside_country":
-        raise DomainError(_l("Las coordenadas quedan fuera del país elegido."), "lat")
-    if problem == "far_from_district":
-        raise DomainError(
-            _l("Las coordenadas quedan lejos del distrito %(name)s. Revíselas.", name=district.name),
-            "lat",
-        )
+        problems["district_code"] = _l("Elija un distrito de la lista.")
+    elif district.region != data.region:
+        problems["district_code"] = _l("Ese distrito no pertenece a la región elegida.")
+    elif data.country in gazetteer.COUNTRIES:
+        where = gazetteer.check_coordinates(data.country, data.district_code, data.lat, data.lon)
+        if where == "outside_country":
+            problems["lat"] = _l("Las coordenadas quedan fuera del país elegido.")
+        elif where == "far_from_district":
+            problems["lat"] = _l(
+                "Las coordenadas quedan lejos del distrito %(name)s. Revíselas.",
+                name=district.name,
+            )
+    return problems
 
 
 def save_farm(actor: User, producer: Producer, data: FarmData, farm: Farm | None = None) -> Farm:
     """Create or update a farm after checking areas, the district and the coordinates."""
-    _check_farm(data)
+    problems = _farm_problems(data)
+    if problems:
+        raise InvalidInput(problems)
     created = farm is None
     if created:
         farm = Farm(producer=producer)

@@ -33,11 +33,14 @@ def _farm_or_404(producer: Producer, farm_id: int) -> Farm:
 
 
 def _show_error(form, error: DomainError) -> None:
-    target = getattr(form, error.field or "", None)
-    if target is None:
-        flash(error.message, "error")
-    else:
-        target.errors = [*target.errors, error.message]
+    """Put a service's refusal next to the field it concerns (or flash it)."""
+    problems = getattr(error, "errors", None) or {error.field or "": error.message}
+    for name, message in problems.items():
+        target = getattr(form, name, None)
+        if target is None:
+            flash(message, "error")
+        else:
+            target.errors = [*target.errors, message]
 
 
 def _profile_form(producer: Producer | None) -> ProfileForm:
@@ -76,8 +79,9 @@ def _edit_profile(producer: Producer | None, template_args: dict):
             if producer is None:
                 return redirect(url_for("producers.new_farm", producer_id=saved.id))
             return redirect(url_for("producers.detail", producer_id=saved.id))
-    return render_template("producers/profile_form.html", form=form, producer=producer,
-                           **template_args)
+    return render_template(
+        "producers/profile_form.html", form=form, producer=producer, **template_args
+    )
 
 
 @bp.route("/mis-datos", methods=["GET", "POST"])
