@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale, refresh
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from marketplace.labels import label
@@ -57,9 +57,7 @@ def number(value: float | int | None, digits: int = 1) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Choose the locale per request and expose the formatting helpers to templates."""
-    # Flask-Babel caches the locale on the app context, which can outlive one request.
-    app.before_request(refresh)
+    """Expose the formatting helpers to templates."""
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.jinja_env.globals.update(

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import delete
 from werkzeug.security import generate_password_hash
@@ -75,13 +75,25 @@ def _clear_tables() -> None:
     _db.session.commit()
 
 
+def _fresh_globals(sender: Flask, **extra) -> None:
+    """Start each request with an empty `g`, as in production.
+
+    The test's app context outlives its requests, so without this the signed-in user and the
+    locale that Flask-Login and Flask-Babel cache on `g` would leak from one request to the next.
+    """
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture
 def app(_schema_app: Flask) -> Iterator[Flask]:
     """The test app inside an app context; every table is emptied after the test."""
+    request_started.connect(_fresh_globals, _schema_app)
     with _schema_app.app_context():
         yield _schema_app
         _clear_tables()
         _db.session.remove()
+    request_started.disconnect(_fresh_globals, _schema_app)
 
 
 @pytest.fixture

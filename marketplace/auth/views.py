@@ -17,22 +17,17 @@ def _login_limit() -> str:
     return current_app.config["MINKA_LOGIN_LIMIT"]
 
 
-def home_for(user) -> str:
-    """Where a user lands after signing in."""
-    return url_for("main.index")
-
-
 @bp.route("/ingresar", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(home_for(current_user))
+        return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.identifier.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(home_for(user)))
+            return redirect(safe_next(url_for("main.index")))
         form.password.errors.append(_("El correo, celular o contraseña no son correctos."))
     return render_template("auth/login.html", form=form)
 
@@ -41,7 +36,7 @@ def login():
 @limiter.limit(_login_limit, methods=["POST"])
 def signup():
     if current_user.is_authenticated:
-        return redirect(home_for(current_user))
+        return redirect(url_for("main.index"))
     form = SignupForm()
     if form.validate_on_submit():
         data = services.SignupData(
@@ -62,7 +57,7 @@ def signup():
         else:
             login_user(user)
             flash(_("¡Bienvenido a Minka, %(name)s!", name=user.name), "success")
-            return redirect(home_for(user))
+            return redirect(url_for("main.index"))
     return render_template("auth/signup.html", form=form)
 
 

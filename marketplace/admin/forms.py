@@ -1,0 +1,56 @@
+"""Filter forms of the admin lists, read from the query string (no CSRF: they only read)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, SearchField, SelectField
+from wtforms.validators import Length, Optional
+
+from marketplace.admin.services import STATUS_LABELS
+from marketplace.labels import choices
+
+
+def _with_all(label, options) -> list[tuple[str, str]]:
+    return [("", label), *options]
+
+
+class UserFilterForm(Form):
+    q = SearchField(
+        _l("Buscar"),
+        [Optional(), Length(max=100)],
+        description=_l("Nombre, correo o número de celular."),
+    )
+    role = SelectField(
+        _l("Rol"), [Optional()], choices=_with_all(_l("Todos los roles"), choices("role"))
+    )
+
+
+class OrganizationFilterForm(Form):
+    q = SearchField(
+        _l("Buscar"),
+        [Optional(), Length(max=100)],
+        description=_l("Nombre o código de la organización."),
+    )
+    status = SelectField(
+        _l("Estado"),
+        [Optional()],
+        choices=_with_all(_l("Todos los estados"), list(STATUS_LABELS.items())),
+    )
+    kind = SelectField(
+        _l("Tipo"), [Optional()], choices=_with_all(_l("Todos los tipos"), choices("org_kind"))
+    )
+    country = SelectField(
+        _l("País"), [Optional()], choices=_with_all(_l("Todos los países"), choices("country"))
+    )
+
+
+class AuditFilterForm(Form):
+    action = SearchField(
+        _l("Acción"),
+        [Optional(), Length(max=60)],
+        description=_l("El comienzo del código de la acción, por ejemplo «organization.»."),
+        render_kw={"list": "audit-prefixes"},
+    )
+    actor = SearchField(
+        _l("Quién"), [Optional(), Length(max=100)], description=_l("Nombre o correo.")
+    )

@@ -1,0 +1,293 @@
+"""Administration: listing accounts, organizations and the audit log; verifying and
+suspending organizations; deactivating accounts. Every action is audit-logged."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from marketplace import audit
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.labels import COUNTRIES
+from marketplace.models import AuditLog, Organization, OrgKind, Role, User
+from marketplace.models.base import utcnow
+
+PER_PAGE = 25
+MAX_REASON = 500
+
+# Organization statuses an admin filters by; an organization is in exactly one of them.
+STATUS_LABELS = {
+    "pending": _l("Pendiente de verificación"),
+    "verified": _l("Verificada"),
+    "suspended": _l("Suspendida"),
+}
+
+ACTION_LABELS = {
+    "user.signed_up": _l("Creó su cuenta"),
+    "user.password_changed": _l("Cambió su contraseña"),
+    "user.deactivated": _l("Desactivó una cuenta"),
+    "user.reactivated": _l("Reactivó una cuenta"),
+    "organization.created": _l("Creó una organización"),
+    "organization.updated": _l("Cambió los datos de una organización"),
+    "organization.verified": _l("Verificó una organización"),
+    "organization.suspended": _l("Suspendió una organización"),
+    "organization.reinstated": _l("Levantó la suspensión de una organización"),
+    "producer.created": _l("Registró a un productor"),
+    "producer.updated": _l("Actualizó los datos de un productor"),
+    "farm.created": _l("Registró una finca"),
+    "farm.updated": _l("Actualizó una finca"),
+    "farm.deleted": _l("Eliminó una finca"),
+    "consent.granted": _l("Dio su consentimiento"),
+    "consent.revoked": _l("Retiró su consentimiento"),
+}
+
+ENTITY_LABELS = {
+    "user": _l("Cuenta"),
+    "organization": _l("Organización"),
+    "producer": _l("Productor"),
+    "farm": _l("Finca"),
+    "consent": _l("Consentimiento"),
+}
+
+DETAIL_LABELS = {
+    "reason": _l("Motivo"),
+    "name": _l("Nombre"),
+    "country": _l("País"),
+    "role": _l("Rol"),
+    "kind": _l("Tipo"),
+    "scope": _l("Alcance"),
+    "fields": _l("Datos"),
+    "changes": _l("Cambios"),
+    "producer": _l("Productor"),
+    "verification_reset": _l("Volvió a pendiente de verificación"),
+    "on_behalf": _l("En nombre de otra persona"),
+}
+
+
+def action_label(action: str) -> str:
+    """A readable label for a known audit action; unknown actions are shown as stored."""
+    text = ACTION_LABELS.get(action)
+    return str(text) if text is not None else action
+
+
+def action_prefixes() -> list[str]:
+    """The action groups ("organization.", "user.", ...) known to the audit page."""
+    return sorted({action.split(".", 1)[0] + "." for action in ACTION_LABELS})
+
+
+def entity_label(entity_type: str) -> str:
+    """A readable name for an audited table; unknown tables are shown as stored."""
+    text = ENTITY_LABELS.get(entity_type)
+    return str(text) if text is not None else entity_type
+
+
+def _detail_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_l("Sí") if value else _l("No"))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):  # {"field": [old, new]} as organization.updated stores it
+        return "; ".join(
+            f"{_detail_key(k)}: {v[0]} → {v[1]}"
+            if isinstance(v, list) and len(v) == 2
+            else f"{_detail_key(k)}: {v}"
+            for k, v in value.items()
+        )
+    return str(value)
+
+
+def _detail_key(key: str) -> str:
+    text = DETAIL_LABELS.get(key)
+    return str(text) if text is not None else key
+
+
+def detail_items(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(label, value) pairs of an audit row's detail, for display."""
+    return [(_detail_key(key), _detail_value(value)) for key, value in (detail or {}).items()]
+
+
+def organization_status(org: Organization) -> str:
+    """'suspended', 'verified' or 'pending' (suspension wins over verification)."""
+    if org.suspended:
+        return "suspended"
+    return "verified" if org.verified else "pending"
+
+
+# -- Listings --------------------------------------------------------------------------------
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def users_page(search: str = "", role: str = "", page: int = 1) -> Pagination:
+    """A page of accounts, newest first, matching a name/e-mail/phone search and a role."""
+    query = select(User).options(joinedload(User.organization))
+    text = (search or "").strip()
+    if text:
+        conditions = [User.name.icontains(text, autoescape=True)]
+        conditions.append(User.email.icontains(text, autoescape=True))
+        if len(_digits(text)) >= 3:
+            conditions.append(User.phone.contains(_digits(text), autoescape=True))
+        query = query.where(or_(*conditions))
+    if role in set(Role):
+        query = query.where(User.role == role)
+    query = query.order_by(User.created_at.desc(), User.id.desc())
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def _organization_filters(query: Select, search: str, kind: str, status: str, country: str):
+    text = (search or "").strip()
+    if text:
+        query = query.where(
+            or_(
+                Organization.name.icontains(text, autoescape=True),
+                Organization.join_code == text.upper(),
+            )
+        )
+    if kind in set(OrgKind):
+        query = query.where(Organization.kind == kind)
+    if country in COUNTRIES:
+        query = query.where(Organization.country == country)
+    if status == "suspended":
+        query = query.where(Organization.suspended_at.is_not(None))
+    elif status == "verified":
+        query = query.where(
+            Organization.verified_at.is_not(None), Organization.suspended_at.is_(None)
+        )
+    elif status == "pending":
+        query = query.where(Organization.verified_at.is_(None), Organization.suspended_at.is_(None))
+    return query
+
+
+def organizations_page(
+    search: str = "", kind: str = "", status: str = "", country: str = "", page: int = 1
+) -> Pagination:
+    """A page of organizations, newest first, filtered by kind, status and country."""
+    query = _organization_filters(select(Organization), search, kind, status, country)
+    query = query.order_by(Organization.created_at.desc(), Organization.id.desc())
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def member_counts(organizations: list[Organization]) -> dict[int, int]:
+    """Members per organization id, in one grouped query (organizations without members: 0)."""
+    ids = [org.id for org in organizations]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(User.organization_id, func.count(User.id))
+        .where(User.organization_id.in_(ids))
+        .group_by(User.organization_id)
+    )
+    counts = dict.fromkeys(ids, 0)
+    counts.update({org_id: count for org_id, count in rows})
+    return counts
+
+
+def organization_members(org: Organization) -> list[User]:
+    """The accounts that belong to an organization, by name."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.organization_id == org.id).order_by(User.name, User.id)
+        )
+    )
+
+
+def organization_history(org: Organization) -> list[AuditLog]:
+    """The audit rows about an organization, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditLog)
+            .options(joinedload(AuditLog.actor))
+            .where(AuditLog.entity_type == Organization.__tablename__)
+            .where(AuditLog.entity_id == org.id)
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        )
+    )
+
+
+def audit_page(
+    action: str = "", actor: str = "", actor_id: int | None = None, page: int = 1
+) -> Pagination:
+    """A page of the audit log, newest first, by action prefix and by who acted."""
+    query = select(AuditLog).options(joinedload(AuditLog.actor))
+    prefix = (action or "").strip()
+    if prefix:
+        query = query.where(AuditLog.action.startswith(prefix, autoescape=True))
+    if actor_id is not None:
+        query = query.where(AuditLog.actor_id == actor_id)
+    text = (actor or "").strip()
+    if text:
+        query = query.join(User, AuditLog.actor_id == User.id).where(
+            or_(
+                User.name.icontains(text, autoescape=True),
+                User.email.icontains(text, autoescape=True),
+            )
+        )
+    query = query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+# -- Actions ---------------------------------------------------------------------------------
+
+
+def verify_organization(actor: User, org: Organization) -> Organization:
+    """Mark an organization as verified so it may publish; refused if verified or suspended."""
+    if org.verified:
+        raise DomainError(_l("Esta organización ya está verificada."))
+    if org.suspended:
+        raise DomainError(
+            _l("Esta organización está suspendida. Levante la suspensión antes de verificarla.")
+        )
+    org.verified_at = utcnow()
+    audit.record(actor, "organization.verified", org, name=org.name)
+    db.session.commit()
+    return org
+
+
+def suspend_organization(actor: User, org: Organization, reason: str) -> Organization:
+    """Suspend an organization (it can no longer publish), recording why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Escriba el motivo de la suspensión."), "reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(
+            _l("El motivo no puede pasar de %(max)d caracteres.", max=MAX_REASON), "reason"
+        )
+    if org.suspended:
+        raise DomainError(_l("Esta organización ya está suspendida."))
+    org.suspended_at = utcnow()
+    audit.record(actor, "organization.suspended", org, reason=reason)
+    db.session.commit()
+    return org
+
+
+def reinstate_organization(actor: User, org: Organization) -> Organization:
+    """Lift a suspension; the organization keeps the verification it had."""
+    if not org.suspended:
+        raise DomainError(_l("Esta organización no está suspendida."))
+    org.suspended_at = None
+    audit.record(actor, "organization.reinstated", org)
+    db.session.commit()
+    return org
+
+
+def set_user_active(actor: User, user: User, active: bool) -> User:
+    """Deactivate (no more sign-in) or reactivate an account; nobody deactivates themself."""
+    if not active and user.id == actor.id:
+        raise DomainError(_l("No puede desactivar su propia cuenta."))
+    if user.active == active:
+        message = (
+            _l("Esta cuenta ya está activa.") if active else _l("Esta cuenta ya está desactivada.")
+        )
+        raise DomainError(message)
+    user.active = active
+    audit.record(actor, "user.reactivated" if active else "user.deactivated", user)
+    db.session.commit()
+    return user

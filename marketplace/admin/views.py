@@ -1,0 +1,152 @@
+"""Admin pages: thin wrappers around admin.services; every route is for admins only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.admin import bp, services
+from marketplace.admin.forms import AuditFilterForm, OrganizationFilterForm, UserFilterForm
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Organization, Role, User
+from marketplace.permissions import role_required
+from marketplace.web import safe_next
+
+admin_only = role_required(Role.ADMIN)
+
+
+@bp.context_processor
+def _admin_helpers() -> dict:
+    return {
+        "action_label": services.action_label,
+        "entity_label": services.entity_label,
+        "detail_items": services.detail_items,
+        "org_status": services.organization_status,
+        "STATUS_LABELS": services.STATUS_LABELS,
+    }
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+def _act(action: Callable[[], object], success: str, default: str):
+    """Run a service action, flash its outcome and go back where the admin came from."""
+    try:
+        action()
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(success, "success")
+    return redirect(safe_next(default))
+
+
+@bp.route("/usuarios")
+@admin_only
+def users():
+    filters = UserFilterForm(request.args)
+    page = services.users_page(filters.q.data or "", filters.role.data or "", _page())
+    return render_template("admin/users.html", filters=filters, page=page)
+
+
+@bp.route("/usuarios/<int:user_id>/desactivar", methods=["POST"])
+@admin_only
+def deactivate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    return _act(
+        lambda: services.set_user_active(current_user, user, False),
+        _("La cuenta de %(name)s fue desactivada.", name=user.name),
+        url_for(".users"),
+    )
+
+
+@bp.route("/usuarios/<int:user_id>/reactivar", methods=["POST"])
+@admin_only
+def reactivate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    return _act(
+        lambda: services.set_user_active(current_user, user, True),
+        _("La cuenta de %(name)s fue reactivada.", name=user.name),
+        url_for(".users"),
+    )
+
+
+@bp.route("/organizaciones")
+@admin_only
+def organizations():
+    filters = OrganizationFilterForm(request.args)
+    page = services.organizations_page(
+        filters.q.data or "",
+        kind=filters.kind.data or "",
+        status=filters.status.data or "",
+        country=filters.country.data or "",
+        page=_page(),
+    )
+    counts = services.member_counts(page.items)
+    return render_template("admin/organizations.html", filters=filters, page=page, counts=counts)
+
+
+@bp.route("/organizaciones/<int:org_id>")
+@admin_only
+def organization(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    return render_template(
+        "admin/organization.html",
+        org=org,
+        members=services.organization_members(org),
+        history=services.organization_history(org),
+    )
+
+
+@bp.route("/organizaciones/<int:org_id>/verificar", methods=["POST"])
+@admin_only
+def verify_organization(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    return _act(
+        lambda: services.verify_organization(current_user, org),
+        _("%(name)s quedó verificada: ya puede publicar.", name=org.name),
+        url_for(".organization", org_id=org.id),
+    )
+
+
+@bp.route("/organizaciones/<int:org_id>/suspender", methods=["POST"])
+@admin_only
+def suspend_organization(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    return _act(
+        lambda: services.suspend_organization(current_user, org, request.form.get("reason", "")),
+        _("%(name)s quedó suspendida: no puede publicar.", name=org.name),
+        url_for(".organization", org_id=org.id),
+    )
+
+
+@bp.route("/organizaciones/<int:org_id>/reincorporar", methods=["POST"])
+@admin_only
+def reinstate_organization(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    return _act(
+        lambda: services.reinstate_organization(current_user, org),
+        _("Se levantó la suspensión de %(name)s.", name=org.name),
+        url_for(".organization", org_id=org.id),
+    )
+
+
+@bp.route("/auditoria")
+@admin_only
+def audit_log():
+    filters = AuditFilterForm(request.args)
+    actor_id = request.args.get("actor_id", type=int)
+    page = services.audit_page(
+        filters.action.data or "", filters.actor.data or "", actor_id, _page()
+    )
+    return render_template(
+        "admin/audit_log.html",
+        filters=filters,
+        page=page,
+        prefixes=services.action_prefixes(),
+        actor_user=db.session.get(User, actor_id) if actor_id else None,
+    )

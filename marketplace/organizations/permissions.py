@@ -1,0 +1,17 @@
+"""Who may see and edit an organization from the members' side: its own members."""
+
+from __future__ import annotations
+
+from marketplace.models import ROLE_ORG_KINDS, Organization, User
+
+MEMBER_ROLES = tuple(str(role) for role in ROLE_ORG_KINDS)
+
+
+def can_view(user: User, org: Organization) -> bool:
+    """Members (suppliers, buyers, lenders, technicians) of that organization."""
+    return user.role in MEMBER_ROLES and user.organization_id == org.id
+
+
+def can_edit(user: User, org: Organization) -> bool:
+    """Every active member may correct the organization's name and country."""
+    return user.active and can_view(user, org)
