@@ -25,7 +25,8 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 
 PASSWORD = "clave-segura-123"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashing is slow on purpose: do it once
+# A cheap hash for the factories: checking the real (scrypt) one costs ~0.1 s per sign-in.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 _counter = itertools.count(1)
 
 
