@@ -85,8 +85,17 @@ class FarmForm(FlaskForm):
         _l("Nombre de la finca o parcela"), [DataRequired(REQUIRED), Length(max=120)]
     )
     country = SelectField(_l("País"), choices=choices("country"))
-    region = SelectField(_l("Región, departamento o estado"), validate_choice=False)
-    district_code = SelectField(_l("Distrito o municipio"), validate_choice=False)
+    # Choices depend on the country and region chosen; the service checks the pair.
+    region = SelectField(
+        _l("Región, departamento o estado"),
+        [DataRequired(_l("Elija una región de la lista."))],
+        validate_choice=False,
+    )
+    district_code = SelectField(
+        _l("Distrito o municipio"),
+        [DataRequired(_l("Elija un distrito de la lista."))],
+        validate_choice=False,
+    )
     lat = DecimalField(
         _l("Latitud"),
         [InputRequired(REQUIRED), NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))],
