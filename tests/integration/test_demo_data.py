@@ -1,0 +1,184 @@
+"""`flask demo-data`: a plausible, valid, idempotent and reproducible demo world."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from marketplace import gazetteer
+from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from marketplace.extensions import db as _db
+from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, User
+from marketplace.producers import national_id
+
+N = 200
+
+
+def build(runner, producers: int = N, seed: int = 2026) -> str:
+    args = ["demo-data", "--producers", str(producers), "--seed", str(seed)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def counts() -> dict[str, int]:
+    tables = (Organization, User, Producer, Farm, Consent, AuditLog)
+    return {
+        model.__tablename__: _db.session.scalar(select(func.count()).select_from(model))
+        for model in tables
+    }
+
+
+def fingerprint() -> list[tuple]:
+    rows = _db.session.execute(
+        select(Producer.national_id, Farm.productive_ha, Farm.district_code, Farm.yield_kg_ha)
+        .join(Farm, Farm.producer_id == Producer.id)
+        .order_by(Producer.id, Farm.id)
+        .limit(20)
+    ).all()
+    return sorted(tuple(row) for row in rows)
+
+
+def clear() -> None:
+    _db.session.rollback()
+    for table in reversed(_db.metadata.sorted_tables):
+        _db.session.execute(delete(table))
+    _db.session.commit()
+
+
+def test_world_is_plausible_and_valid(runner):
+    output = build(runner)
+    assert "productora@minka.demo" in output and DEMO_PASSWORD in output
+
+    assert counts()["producer"] == N
+    farms = _db.session.scalars(select(Farm)).all()
+    assert N <= len(farms) <= int(N * 1.3)
+
+    area = Counter()
+    for farm in farms:
+        area[farm.producer_id] += farm.productive_ha
+        assert 0 < farm.productive_ha <= 30
+        assert farm.productive_ha + farm.forest_ha <= farm.total_ha + 1e-9
+        district = gazetteer.get_district(farm.country, farm.district_code)
+        assert district is not None, farm.district_code
+        assert district.region == farm.region
+        assert (
+            gazetteer.check_coordinates(farm.country, farm.district_code, farm.lat, farm.lon)
+            is None
+        )
+        assert farm.cleared_after_cutoff in {"yes", "no", "unknown"}
+    under_2 = sum(total < 2 for total in area.values()) / len(area)
+    assert 0.30 <= under_2 <= 0.50
+    assert max(area.values()) <= 30 + 1e-9
+
+    cacao = [f.yield_kg_ha for f in farms if f.value_chain == "cacao" and f.yield_kg_ha]
+    assert all(300 <= y <= 1500 for y in cacao)
+    assert 550 <= sum(cacao) / len(cacao) <= 900
+    cafe = [f.yield_kg_ha for f in farms if f.value_chain == "cafe" and f.yield_kg_ha]
+    assert all(400 <= y <= 1500 for y in cafe)
+
+    producers = _db.session.scalars(select(Producer)).all()
+    by_country = Counter(p.country for p in producers)
+    assert by_country["PE"] > by_country["CO"] > 0 and by_country["MX"] > 0
+    assert by_country["PE"] / N > 0.45
+    for producer in producers:
+        assert national_id.is_valid(producer.country, producer.national_id), producer.national_id
+    assert len({(p.country, p.national_id) for p in producers}) == N
+    women = sum(p.gender == "female" for p in producers) / N
+    assert 0.25 <= women <= 0.45
+    members = [p for p in producers if p.cooperative_id is not None]
+    assert len(members) / N > 0.8
+    assert all(p.registered_by.role == "technician" for p in members if p.user_id is None)
+    assert 0.03 <= sum(p.user_id is not None for p in producers) / N <= 0.2
+
+    lenders = _db.session.scalar(
+        select(func.count()).where(Consent.scope == "lenders", Consent.granted.is_(True))
+    )
+    assert 0.55 <= lenders / N <= 0.85
+    granted_rows = _db.session.scalar(
+        select(func.count()).where(
+            AuditLog.action == "consent.granted", AuditLog.entity_type == "consent"
+        )
+    )
+    assert granted_rows >= _db.session.scalar(select(func.count()).where(Consent.granted.is_(True)))
+
+    orgs = _db.session.scalars(select(Organization)).all()
+    assert {o.kind for o in orgs} == {"cooperative", "supplier", "ta_provider", "buyer", "lender"}
+    assert sum(o.verified_at is None for o in orgs) in (1, 2, 3)
+    assert sum(o.suspended_at is not None for o in orgs) == 1
+    assert len({o.join_code for o in orgs}) == len(orgs)
+
+
+def test_demo_producer_and_technician(runner):
+    build(runner)
+    user = _db.session.scalar(select(User).where(User.email == "productora@minka.demo"))
+    producer = _db.session.scalar(select(Producer).where(Producer.user_id == user.id))
+    assert [f.district_code for f in producer.farms] == ["220601", "220601"]
+    assert {f.region for f in producer.farms} == {"San Martín"}
+    states = {
+        c.scope: c.granted
+        for c in _db.session.scalars(select(Consent).where(Consent.producer_id == producer.id))
+    }
+    assert states == {"lenders": True, "buyers": True}
+    technician = _db.session.scalar(select(User).where(User.email == "tecnico@minka.demo"))
+    assert producer.registered_by_id == technician.id
+    assert producer.cooperative_id == technician.organization_id
+    assert technician.organization.kind == "cooperative" and technician.organization.verified
+    for email, kind in [
+        ("proveedor@minka.demo", "supplier"),
+        ("comprador@minka.demo", "buyer"),
+        ("caja@minka.demo", "lender"),
+    ]:
+        member = _db.session.scalar(select(User).where(User.email == email))
+        assert member.organization.kind == kind and member.organization.can_publish
+
+
+def sign_in(app, identifier: str) -> tuple[int, str | None]:
+    """POST the login form from a fresh client; return the status and the signed-in user id."""
+    client = app.test_client()
+    response = client.post("/ingresar", data={"identifier": identifier, "password": DEMO_PASSWORD})
+    with client.session_transaction() as session:
+        return response.status_code, session.get("_user_id")
+
+
+def test_demo_accounts_can_sign_in(app, runner):
+    build(runner, producers=60)
+    for account in DEMO_ACCOUNTS:
+        user = _db.session.scalar(select(User).where(User.email == account.email))
+        assert user.role == account.role
+        assert sign_in(app, account.email) == (302, str(user.id)), account.email
+    # Producers with a login of their own sign in with their phone and the same password.
+    user = _db.session.scalar(
+        select(User).where(User.role == "producer", User.phone.is_not(None)).limit(1)
+    )
+    assert sign_in(app, user.phone) == (302, str(user.id))
+    client = app.test_client()
+    response = client.post("/ingresar", data={"identifier": "admin@minka.demo", "password": "x"})
+    assert response.status_code == 200
+
+
+def test_running_twice_changes_nothing(runner):
+    build(runner)
+    before = counts()
+    output = build(runner)
+    assert "nothing changed" in output
+    assert counts() == before
+
+
+def test_same_seed_same_world_other_seed_other_world(runner):
+    build(runner, producers=60, seed=7)
+    first = fingerprint()
+    clear()
+    build(runner, producers=60, seed=7)
+    assert fingerprint() == first
+    clear()
+    build(runner, producers=60, seed=8)
+    assert fingerprint() != first
+
+
+@pytest.mark.parametrize("producers", [0, 1])
+def test_tiny_worlds(runner, producers):
+    build(runner, producers=producers)
+    assert counts()["producer"] == 1  # the demo producer is always there
