@@ -98,6 +98,22 @@ def app(_schema_app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app(db_url: str, _schema_app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Another app on the test database with other settings (CSRF on, rate limits...)."""
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        other = create_app(app_config(db_url, **overrides))
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app: Flask):
     return _db
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace import create_app
 from marketplace.config import ConfigError, load
-from tests.conftest import PASSWORD, app_config
+from tests.conftest import PASSWORD
 
 
 def test_home_is_spanish_by_default(client):
@@ -47,9 +46,8 @@ def test_english_pages_are_translated(client):
 
 
 @pytest.fixture
-def csrf_client(db_url, _schema_app):
-    app = create_app(app_config(db_url, WTF_CSRF_ENABLED=True))
-    return app.test_client()
+def csrf_client(make_app):
+    return make_app(WTF_CSRF_ENABLED=True).test_client()
 
 
 def test_forms_without_csrf_token_are_refused(csrf_client, make_user):
@@ -59,9 +57,8 @@ def test_forms_without_csrf_token_are_refused(csrf_client, make_user):
     assert "formulario caducó" in response.get_data(as_text=True)
 
 
-def test_login_is_rate_limited(db_url, _schema_app, make_user):
-    app = create_app(app_config(db_url, RATELIMIT_ENABLED=True, MINKA_LOGIN_LIMIT="3 per minute"))
-    client = app.test_client()
+def test_login_is_rate_limited(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, MINKA_LOGIN_LIMIT="3 per minute").test_client()
     statuses = [
         client.post("/ingresar", data={"identifier": "x@y.pe", "password": "nope"}).status_code
         for _ in range(5)

@@ -1,0 +1,131 @@
+# Minka: `make run` serves the app with demo data, `make test` runs the whole suite.
+# Works on a fresh Debian 12 machine: the virtualenv and (as root) the system packages
+# the tests need are installed on first use.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+MESSAGE ?=
+
+# Installed once per change of pyproject.toml.
+RUNTIME_STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
+CATALOGS = $(wildcard translations/*/LC_MESSAGES/messages.po)
+LANGUAGES := es en
+
+.PHONY: help run test bench translations compile-translations lint format migration \
+	system-deps clean distclean
+
+help:
+	@echo "make run          serve Minka with demo data on http://$(HOST):$(PORT)/"
+	@echo "make test         the test suite on SQLite, then on a throw-away PostgreSQL"
+	@echo "                  (extra pytest arguments: make test PYTEST_ARGS='-k login')"
+	@echo "make bench        run every bench/bench_*.py"
+	@echo "make translations extract messages, update the catalogues, compile them"
+	@echo "make migration MESSAGE='...'  autogenerate an Alembic revision from the models"
+	@echo "make lint         ruff check and ruff format --check"
+	@echo "make clean        remove caches, build files and compiled catalogues"
+	@echo "make distclean    clean, and remove the virtualenv"
+
+# --- environment -------------------------------------------------------------------
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+	  echo "error: $(PYTHON) cannot create virtualenvs; install it with:" >&2; \
+	  echo "  apt-get install -y python3-venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	@touch $@ $(RUNTIME_STAMP)
+
+# Debian's chromium drives the browser tests; PostgreSQL's server binaries run the second
+# pass. As root the missing ones are installed, otherwise the message says what to install.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "== installing$$missing =="; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq $$missing </dev/null; \
+	  else \
+	    echo "error: the tests need the Debian packages: chromium postgresql" >&2; \
+	    echo "missing:$$missing; install them with:" >&2; \
+	    echo "  sudo apt-get install -y chromium postgresql" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+compile-translations: | $(RUNTIME_STAMP)
+	@if [ -n "$(CATALOGS)" ]; then \
+	  $(BIN)/pybabel compile -d translations --statistics; \
+	else \
+	  echo "no catalogues under translations/: nothing to compile"; \
+	fi
+
+# --- the two commands --------------------------------------------------------------
+
+run: $(RUNTIME_STAMP) compile-translations
+	MINKA_ENV=$${MINKA_ENV:-development} $(FLASK) setup-db
+	MINKA_ENV=$${MINKA_ENV:-development} $(FLASK) demo-data --if-empty
+	MINKA_ENV=$${MINKA_ENV:-development} $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: system-deps $(DEV_STAMP) compile-translations
+	bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+# --- the rest ----------------------------------------------------------------------
+
+bench: $(DEV_STAMP) compile-translations
+	@set -e; benches=$$(ls bench/bench_*.py 2>/dev/null || true); \
+	if [ -z "$$benches" ]; then echo "no bench/bench_*.py yet"; exit 0; fi; \
+	for b in $$benches; do echo "== $$b =="; $(BIN)/python $$b; done
+
+translations: | $(RUNTIME_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	@for lang in $(LANGUAGES); do \
+	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$lang \
+	      --no-fuzzy-matching || exit 1; \
+	  else \
+	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$lang || exit 1; \
+	  fi; \
+	done
+	$(BIN)/pybabel compile -d translations --statistics
+
+# Autogenerate a revision against a throw-away SQLite database brought to head first, so
+# the new file holds only what the models changed since the last migration.
+migration: | $(RUNTIME_STAMP)
+	@[ -n "$(MESSAGE)" ] || { echo 'usage: make migration MESSAGE="what changed"' >&2; exit 2; }
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	export MINKA_ENV=development MINKA_INSTANCE_PATH="$$tmp" \
+	  MINKA_DATABASE_URL="sqlite:///$$tmp/migration.sqlite3"; \
+	$(FLASK) db upgrade && $(FLASK) db migrate -m "$(MESSAGE)"
+
+lint: | $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: | $(DEV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find translations -name '*.mo' -delete 2>/dev/null || true
+	rm -rf build *.egg-info .pytest_cache .ruff_cache test-results
+
+distclean: clean
+	rm -rf $(VENV)
