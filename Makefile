@@ -98,11 +98,12 @@ translations: | $(RUNTIME_STAMP)
 	@for lang in $(LANGUAGES); do \
 	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$lang \
-	      --no-fuzzy-matching || exit 1; \
+	      --no-fuzzy-matching --ignore-obsolete -w 100 || exit 1; \
 	  else \
 	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$lang || exit 1; \
 	  fi; \
 	done
+	$(BIN)/python scripts/fill_spanish_catalog.py
 	$(BIN)/pybabel compile -d translations --statistics
 
 # Autogenerate a revision against a throw-away SQLite database brought to head first, so
