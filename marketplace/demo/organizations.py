@@ -53,7 +53,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "technician",
         "Julio César Panaifo Ríos",
         "PE",
-        "coop:huallaga-central:1",
+        "coop:huallaga-central:2",
         "technician of a San Martín cooperative",
     ),
     DemoAccount(
@@ -233,7 +233,7 @@ def plan(
         )
     coop_of_org = {coop.org: coop for coop in result.coops}
     tecnico = result.demo_users[f"tecnico@{DEMO_DOMAIN}"]
-    coop_of_org[index["coop:huallaga-central:1"]].technicians.append(tecnico)
+    coop_of_org[index["coop:huallaga-central:2"]].technicians.append(tecnico)
     holders = {a.org_key for a in DEMO_ACCOUNTS if a.org_key}
 
     for i, (key, _name, kind, country, _status, name_pools) in enumerate(specs):
