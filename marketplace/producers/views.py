@@ -90,24 +90,27 @@ def my_profile():
     return _edit_profile(services.producer_of(current_user), {"own": True})
 
 
+def _to_own_page(endpoint: str, missing_profile: str):
+    """Send a producer to one of their pages, or to fill their profile first."""
+    producer = services.producer_of(current_user)
+    if producer is None:
+        flash(missing_profile, "info")
+        return redirect(url_for("producers.my_profile"))
+    return redirect(url_for(endpoint, producer_id=producer.id))
+
+
 @bp.route("/mis-fincas")
 @role_required(Role.PRODUCER)
 def my_farms():
-    producer = services.producer_of(current_user)
-    if producer is None:
-        flash(_("Primero complete sus datos; después registre sus fincas."), "info")
-        return redirect(url_for("producers.my_profile"))
-    return redirect(url_for("producers.detail", producer_id=producer.id))
+    return _to_own_page(
+        "producers.detail", _("Primero complete sus datos; después registre sus fincas.")
+    )
 
 
 @bp.route("/privacidad")
 @role_required(Role.PRODUCER)
 def my_consents():
-    producer = services.producer_of(current_user)
-    if producer is None:
-        flash(_("Primero complete sus datos."), "info")
-        return redirect(url_for("producers.my_profile"))
-    return redirect(url_for("producers.consents", producer_id=producer.id))
+    return _to_own_page("producers.consents", _("Primero complete sus datos."))
 
 
 @bp.route("/productores")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -300,17 +301,39 @@ def test_farm_form_works_without_javascript(
     expect_farm_listed(page, "El Mirador")
 
 
-# --- f. nothing overflows a 360 px screen -----------------------------------------------------
+# --- f. nothing overflows a 360 px screen, and axe finds no serious accessibility problem ----
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 
 
-def test_pages_fit_a_360px_screen(app, page: Page, make_user, make_producer, make_farm) -> None:
+def accessibility_problems(page: Page) -> list[str]:
+    """Serious or critical WCAG 2 A/AA violations that axe-core finds on the page."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE)
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_pages_fit_a_360px_screen_and_are_accessible(
+    app, page: Page, make_user, make_producer, make_farm
+) -> None:
     too_wide: dict[str, str] = {}
+    inaccessible: dict[str, list[str]] = {}
 
     def check(label: str) -> None:
         page.wait_for_load_state()
         problem = overflow(page)
         if problem:
             too_wide[label] = f"{page.url}: {problem}"
+        found = accessibility_problems(page)
+        if found:
+            inaccessible[label] = found
 
     page.goto("/")
     check("home (anonymous)")
@@ -337,7 +360,12 @@ def test_pages_fit_a_360px_screen(app, page: Page, make_user, make_producer, mak
     page.goto(f"/productores/{producer.id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Carmen Ramírez Villanueva")
     check("producer page")
+    page.goto(f"/productores/{producer.id}/consentimientos")
+    check("consents")
 
     assert not too_wide, "wider than 360 px:\n" + "\n".join(
         f"{k}: {v}" for k, v in too_wide.items()
+    )
+    assert not inaccessible, "axe-core:\n" + "\n".join(
+        f"{k}: {v}" for k, v in inaccessible.items()
     )
