@@ -101,11 +101,11 @@ def sign_up(data: SignupData) -> User:
         **{kind: value},
     )
     user.set_password(data.password)
+    founds_organization = organization is not None and organization.id is None
     db.session.add(user)
     db.session.flush()
     audit.record(user, "user.signed_up", user, role=user.role)
-    if organization is not None and organization.id is None:
-        db.session.flush()
+    if founds_organization:
         audit.record(user, "organization.created", organization, kind=organization.kind)
     db.session.commit()
     return user

@@ -53,6 +53,8 @@ def test_supplier_founds_an_unverified_organization(db):
     assert user.organization.name == "Agroveterinaria El Sol"
     assert not user.organization.verified
     assert not user.organization.can_publish
+    actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert actions == ["user.signed_up", "organization.created"]
 
 
 def test_colleague_joins_with_the_code(db, make_org):
