@@ -41,6 +41,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.auth import bp as auth_bp
     from marketplace.gazetteer.views import bp as gazetteer_bp
     from marketplace.main import bp as main_bp
+    from marketplace.notifications import bp as notifications_bp
     from marketplace.organizations import bp as organizations_bp
     from marketplace.producers import bp as producers_bp
 
@@ -50,3 +51,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(gazetteer_bp)
+    app.register_blueprint(notifications_bp)

@@ -2,7 +2,31 @@
 
 from marketplace.models.accounts import ROLE_ORG_KINDS, Organization, OrgKind, Role, User
 from marketplace.models.audit import AuditLog
+from marketplace.models.catalog import (
+    CollectionCenter,
+    DeliveryMode,
+    Listing,
+    ListingKind,
+    ListingRegion,
+    ListingStatus,
+    ListingValueChain,
+)
+from marketplace.models.commitments import (
+    CommitmentRegion,
+    CommitmentStatus,
+    Pledge,
+    PledgeStatus,
+    PriceType,
+    PurchaseCommitment,
+)
 from marketplace.models.consent import Consent, ConsentScope
+from marketplace.models.orders import (
+    DeliveryPoint,
+    Notification,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+)
 from marketplace.models.producers import (
     Certification,
     Clearing,
@@ -13,6 +37,24 @@ from marketplace.models.producers import (
 )
 
 __all__ = [
+    "CollectionCenter",
+    "CommitmentRegion",
+    "CommitmentStatus",
+    "DeliveryMode",
+    "DeliveryPoint",
+    "Listing",
+    "ListingKind",
+    "ListingRegion",
+    "ListingStatus",
+    "ListingValueChain",
+    "Notification",
+    "Order",
+    "OrderStatus",
+    "PaymentMethod",
+    "Pledge",
+    "PledgeStatus",
+    "PriceType",
+    "PurchaseCommitment",
     "ROLE_ORG_KINDS",
     "AuditLog",
     "Certification",

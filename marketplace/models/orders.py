@@ -1,0 +1,109 @@
+"""Producers' orders of listings, and in-app notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.models.accounts import Organization, User
+from marketplace.models.base import utcnow
+from marketplace.models.catalog import CollectionCenter, Listing
+from marketplace.models.producers import Farm, Producer
+from marketplace.types import UTCDateTime
+
+
+class OrderStatus(StrEnum):
+    """placed -> confirmed -> delivered -> completed; cancelled from placed or confirmed."""
+
+    PLACED = "placed"
+    CONFIRMED = "confirmed"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class PaymentMethod(StrEnum):
+    """How an order is paid; card and credit come in later releases."""
+
+    CASH = "cash"  # cash on delivery or at the collection centre
+    CARD = "card"
+    CREDIT = "credit"
+
+
+class DeliveryPoint(StrEnum):
+    """Where the order is handed over."""
+
+    COLLECTION_CENTER = "collection_center"
+    FARM = "farm"
+
+
+class Order(db.Model):
+    """A producer's order of one listing, with the price snapshotted when placed."""
+
+    __tablename__ = "order"
+    __table_args__ = (
+        Index("ix_order_supplier_status", "supplier_id", "status", "created_at"),
+        Index("ix_order_producer_created", "producer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"))
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    placed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    quantity: Mapped[int]
+    unit_price_minor: Mapped[int]
+    total_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    title: Mapped[str] = mapped_column(String(140))  # snapshot of the listing's title
+    unit: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default=OrderStatus.PLACED)
+    payment_method: Mapped[str] = mapped_column(String(10), default=PaymentMethod.CASH)
+    payment_reference: Mapped[str | None] = mapped_column(String(120))
+    delivery_point: Mapped[str] = mapped_column(String(20))
+    collection_center_id: Mapped[int | None] = mapped_column(ForeignKey("collection_center.id"))
+    farm_id: Mapped[int | None] = mapped_column(ForeignKey("farm.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    producer: Mapped[Producer] = relationship()
+    listing: Mapped[Listing] = relationship()
+    supplier: Mapped[Organization] = relationship()
+    placed_by: Mapped[User] = relationship()
+    collection_center: Mapped[CollectionCenter | None] = relationship()
+    farm: Mapped[Farm | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Order {self.id} {self.status} {self.quantity}x{self.listing_id}>"
+
+
+class Notification(db.Model):
+    """An in-app message to one user, or to every member of an organization.
+
+    `kind` and `params` are stored, not text, so each reader sees it in their language.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+        Index("ix_notification_org_unread", "organization_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str | None] = mapped_column(String(200))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.id} {self.kind}>"

@@ -1,0 +1,32 @@
+"""What each kind of notification says; `params` fill the placeholders at display time.
+
+Features add their kinds here, so every message has one translatable text.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "order.placed": _l("Nuevo pedido #%(order)s: %(quantity)s × %(title)s."),
+    "order.confirmed": _l("Su pedido #%(order)s de %(title)s fue confirmado."),
+    "order.delivered": _l("Su pedido #%(order)s de %(title)s fue entregado."),
+    "order.completed": _l("El pedido #%(order)s de %(title)s quedó completado."),
+    "order.cancelled": _l("El pedido #%(order)s de %(title)s fue cancelado: %(reason)s"),
+    "pledge.created": _l("Nuevo compromiso de %(kg)s kg para «%(product)s»."),
+    "pledge.withdrawn": _l("Se retiraron %(kg)s kg del compromiso «%(product)s»."),
+    "commitment.closed": _l(
+        "El comprador cerró «%(product)s»; su volumen comprometido sigue en pie."
+    ),
+}
+
+
+def render(kind: str, params: dict) -> str:
+    """The notification's text in the viewer's language (the kind itself if unknown)."""
+    message = MESSAGES.get(kind)
+    if message is None:
+        return kind
+    try:
+        return str(message) % params
+    except (KeyError, TypeError, ValueError):
+        return str(message)

@@ -1,0 +1,60 @@
+"""Sending notifications and reading them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select, update
+
+from marketplace.extensions import db
+from marketplace.models import Notification, User
+from marketplace.models.base import utcnow
+
+
+def notify_user(user_id: int, kind: str, link: str | None = None, **params) -> Notification:
+    """Tell one user something; the caller commits with its own change."""
+    note = Notification(user_id=user_id, kind=kind, params=params, link=link)
+    db.session.add(note)
+    return note
+
+
+def notify_organization(org_id: int, kind: str, link: str | None = None, **params) -> Notification:
+    """Tell every member of an organization something; the caller commits."""
+    note = Notification(organization_id=org_id, kind=kind, params=params, link=link)
+    db.session.add(note)
+    return note
+
+
+def _addressed_to(user: User):
+    mine = Notification.user_id == user.id
+    if user.organization_id is None:
+        return mine
+    return or_(mine, Notification.organization_id == user.organization_id)
+
+
+def unread_count(user: User) -> int:
+    """How many notifications addressed to `user` (or their organization) are unread."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            _addressed_to(user), Notification.read_at.is_(None)
+        )
+    )
+
+
+def page_for(user: User, page: int = 1, per_page: int = 25):
+    """A page of the user's notifications, newest first."""
+    query = (
+        select(Notification)
+        .where(_addressed_to(user))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def mark_all_read(user: User) -> int:
+    """Mark everything addressed to `user` as read; return how many changed."""
+    result = db.session.execute(
+        update(Notification)
+        .where(_addressed_to(user), Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount
