@@ -13,16 +13,17 @@ from marketplace.models import User
 
 @click.command("demo-data")
 @click.option("--producers", default=300, show_default=True, help="How many producers.")
+@click.option("--listings", default=400, show_default=True, help="How many listings.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
-def demo_data_command(producers: int, seed: int, if_empty: bool) -> None:
+def demo_data_command(producers: int, listings: int, seed: int, if_empty: bool) -> None:
     """Build a believable demo world (idempotent for a given seed)."""
     from marketplace.demo import build_world
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("The database already has data; demo data not loaded.")
         return
-    summary = build_world(producers=producers, seed=seed, echo=click.echo)
+    summary = build_world(producers=producers, seed=seed, echo=click.echo, listings=listings)
     click.echo(summary)
 
 

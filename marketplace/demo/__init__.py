@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from marketplace.demo import bulk, organizations, population
+from marketplace.demo import bulk, market, organizations, population
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, User
@@ -32,7 +32,10 @@ SUSPENSION_REASON = "Documentación tributaria vencida"
 
 
 def build_world(
-    producers: int = 300, seed: int = 2026, echo: Callable[[str], None] | None = None
+    producers: int = 300,
+    seed: int = 2026,
+    echo: Callable[[str], None] | None = None,
+    listings: int = 400,
 ) -> str:
     """Create the demo world in one transaction and return a summary of what was made."""
     say = echo or (lambda _message: None)
@@ -61,6 +64,7 @@ def build_world(
     say(f"  drawn in {perf_counter() - started:.1f} s; writing…")
     try:
         counts = _write(org_plan, people, say)
+        counts |= market.build(np.random.default_rng([seed, 1]), ANCHOR, listings, say)
         db.session.commit()
     except Exception:
         db.session.rollback()

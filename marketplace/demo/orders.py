@@ -1,0 +1,12 @@
+"""Producers' orders in the demo world, in every status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+
+def build(rng: np.random.Generator, anchor: datetime) -> dict[str, int]:
+    """Bulk-insert this stage's rows; return {table: count}. Filled in by its feature."""
+    return {}
