@@ -88,10 +88,29 @@ test: system-deps $(DEV_STAMP) compile-translations
 
 # --- the rest ----------------------------------------------------------------------
 
-bench: $(DEV_STAMP) compile-translations
-	@set -e; benches=$$(ls bench/bench_*.py 2>/dev/null || true); \
-	if [ -z "$$benches" ]; then echo "no bench/bench_*.py yet"; exit 0; fi; \
-	for b in $$benches; do echo "== $$b =="; $(BIN)/python $$b; done
+# One of them: make bench BENCH=bench/bench_catalogue_load.py BENCH_ARGS='--postgres'
+BENCH ?= bench/bench_*.py
+BENCH_ARGS ?=
+
+bench: bench-deps $(DEV_STAMP) compile-translations
+	@set -e; benches=$$(ls $(BENCH) 2>/dev/null || true); \
+	if [ -z "$$benches" ]; then echo "no $(BENCH) yet"; exit 0; fi; \
+	for b in $$benches; do echo "== $$b =="; $(BIN)/python $$b $(BENCH_ARGS); done
+
+# Debian's wrk drives the load benchmark: installed as root when missing; otherwise the
+# benchmark says so and skips its load runs.
+.PHONY: bench-deps
+bench-deps:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "== installing wrk =="; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq wrk </dev/null; \
+	  else \
+	    echo "wrk is missing and this is not root: the load runs will be skipped" \
+	      "(install it with: sudo apt-get install -y wrk)"; \
+	  fi; \
+	fi
 
 translations: | $(RUNTIME_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .

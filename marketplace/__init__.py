@@ -38,17 +38,27 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.admin import bp as admin_bp
+    from marketplace.api import bp as api_bp
     from marketplace.auth import bp as auth_bp
+    from marketplace.catalog import bp as catalog_bp
+    from marketplace.centers import bp as centers_bp
+    from marketplace.commitments import bp as commitments_bp
     from marketplace.gazetteer.views import bp as gazetteer_bp
     from marketplace.main import bp as main_bp
     from marketplace.notifications import bp as notifications_bp
+    from marketplace.orders import bp as orders_bp
     from marketplace.organizations import bp as organizations_bp
     from marketplace.producers import bp as producers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(producers_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(gazetteer_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(commitments_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(centers_bp)
+    app.register_blueprint(api_bp)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
+
+import flask_wtf.i18n
+from babel import support
 
 from babel.numbers import get_currency_precision
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from marketplace.labels import label
 
@@ -56,8 +61,22 @@ def number(value: float | int | None, digits: int = 1) -> str:
     return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0")
 
 
+@lru_cache(maxsize=16)
+def _wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def _wtforms_translations() -> support.Translations | None:
+    """WTForms' own messages for the request's locale, read from disk once per locale
+    (Flask-WTF would parse the .mo file again on every request that validates a form)."""
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return None
+    return _wtforms_catalog(str(get_locale()))
+
+
 def init_app(app: Flask) -> None:
-    """Expose the formatting helpers to templates."""
+    """Expose the formatting helpers to templates; cache WTForms' translations."""
+    flask_wtf.i18n._get_translations = _wtforms_translations
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.jinja_env.globals.update(

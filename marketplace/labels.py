@@ -60,6 +60,88 @@ CONSENT_SCOPES = {
     "buyers": _l("Compradores de mi cosecha"),
 }
 
+# Catalogue (marketplace/catalog): listings of inputs and technical-assistance services.
+LISTING_KINDS = {"input": _l("Insumo"), "service": _l("Servicio de asistencia técnica")}
+
+LISTING_STATUSES = {
+    "draft": _l("Borrador"),
+    "published": _l("Publicado"),
+    "paused": _l("Pausado"),
+    "deleted": _l("Eliminado"),
+}
+
+LISTING_CATEGORIES = {
+    # inputs
+    "fertilizantes": _l("Fertilizantes"),
+    "abonos_organicos": _l("Abonos orgánicos y bioinsumos"),
+    "plantones": _l("Plantones y material genético"),
+    "herramientas": _l("Herramientas"),
+    "riego": _l("Riego"),
+    "poscosecha": _l("Equipos de poscosecha"),
+    "control_plagas": _l("Control de plagas y enfermedades"),
+    "apicultura": _l("Apicultura: colmenas y equipos"),
+    "ganaderia_insumos": _l("Ganadería: sales minerales y forrajes"),
+    # services
+    "poda": _l("Poda"),
+    "injertacion": _l("Injertación"),
+    "agroforesteria": _l("Manejo de sistemas agroforestales"),
+    "moniliasis": _l("Control de moniliasis"),
+    "certificacion": _l("Certificación"),
+    "gestion_financiera": _l("Gestión financiera"),
+    "analisis_suelo": _l("Análisis de suelo"),
+    "asistencia_tecnica": _l("Asistencia técnica general"),
+}
+
+UNITS = {
+    "saco_50kg": _l("saco de 50 kg"),
+    "litro": _l("litro"),
+    "kilogramo": _l("kilogramo"),
+    "unidad": _l("unidad"),
+    "jornal": _l("jornal"),
+    "visita": _l("visita"),
+    "hectarea": _l("hectárea"),
+}
+
+DELIVERY_MODES = {
+    "pickup": _l("Recojo en un centro de acopio"),
+    "farm_delivery": _l("Entrega en la finca"),
+    "on_farm_service": _l("Servicio en la finca"),
+}
+
+# Orders (marketplace/orders).
+ORDER_STATUSES = {
+    "placed": _l("Enviado"),
+    "confirmed": _l("Confirmado"),
+    "delivered": _l("Entregado"),
+    "completed": _l("Completado"),
+    "cancelled": _l("Cancelado"),
+}
+
+PAYMENT_METHODS = {
+    "cash": _l("Pago en efectivo al recibir o en el centro de acopio"),
+    "card": _l("Tarjeta"),
+    "credit": _l("Crédito"),
+}
+
+DELIVERY_POINTS = {
+    "collection_center": _l("Centro de acopio"),
+    "farm": _l("Finca"),
+}
+
+# Purchase commitments (marketplace/commitments) and producers' pledges.
+COMMITMENT_STATUSES = {
+    "open": _l("Abierto"),
+    "closed": _l("Cerrado"),
+    "fulfilled": _l("Completo"),
+}
+
+PLEDGE_STATUSES = {"active": _l("Vigente"), "withdrawn": _l("Retirado")}
+
+PRICE_TYPES = {
+    "fixed": _l("Precio fijo por kg"),
+    "premium": _l("Prima sobre un precio de referencia"),
+}
+
 ALL = {
     "country": COUNTRIES,
     "role": ROLES,
@@ -69,6 +151,17 @@ ALL = {
     "certification": CERTIFICATIONS,
     "clearing": CLEARING,
     "consent_scope": CONSENT_SCOPES,
+    "commitment_status": COMMITMENT_STATUSES,
+    "pledge_status": PLEDGE_STATUSES,
+    "price_type": PRICE_TYPES,
+    "order_status": ORDER_STATUSES,
+    "payment_method": PAYMENT_METHODS,
+    "delivery_point": DELIVERY_POINTS,
+    "listing_kind": LISTING_KINDS,
+    "listing_status": LISTING_STATUSES,
+    "listing_category": LISTING_CATEGORIES,
+    "unit": UNITS,
+    "delivery_mode": DELIVERY_MODES,
 }
 
 

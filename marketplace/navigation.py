@@ -21,23 +21,35 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("producers.my_farms", _l("Mis fincas")),
         NavItem("producers.my_profile", _l("Mis datos")),
         NavItem("producers.my_consents", _l("Privacidad")),
+        NavItem("catalog.browse", _l("Catálogo")),
+        NavItem("orders.mine", _l("Mis pedidos")),
+        NavItem("commitments.browse", _l("Compromisos de compra")),
+        NavItem("centers.near", _l("Centros de acopio")),
     ),
     Role.TECHNICIAN: (
         NavItem("producers.cooperative_list", _l("Productores")),
         NavItem("producers.register", _l("Registrar productor")),
+        NavItem("catalog.browse", _l("Catálogo")),
+        NavItem("centers.manage", _l("Centros de acopio")),
         *_ORG_ITEMS,
     ),
-    Role.SUPPLIER: _ORG_ITEMS,
-    Role.BUYER: _ORG_ITEMS,
+    Role.SUPPLIER: (
+        NavItem("catalog.mine", _l("Mis productos")),
+        NavItem("orders.received", _l("Pedidos recibidos")),
+        *_ORG_ITEMS,
+    ),
+    Role.BUYER: (NavItem("commitments.mine", _l("Mis compromisos")), *_ORG_ITEMS),
     Role.LENDER: _ORG_ITEMS,
     Role.ADMIN: (
         NavItem("admin.users", _l("Usuarios")),
         NavItem("admin.organizations", _l("Organizaciones")),
         NavItem("admin.audit_log", _l("Auditoría")),
+        NavItem("centers.manage", _l("Centros de acopio")),
     ),
 }
 
 ANONYMOUS_NAV = (
+    NavItem("catalog.browse", _l("Catálogo")),
     NavItem("auth.login", _l("Ingresar")),
     NavItem("auth.signup", _l("Crear cuenta")),
 )

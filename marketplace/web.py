@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -54,7 +54,10 @@ def _error_response(status: int, message: str):
 
 def _handle_http(error: HTTPException):
     status = error.code or 500
-    return _error_response(status, ERROR_MESSAGES.get(status, error.description))
+    response = make_response(_error_response(status, ERROR_MESSAGES.get(status, error.description)))
+    if getattr(error, "valid_methods", None):  # a 405 says which methods the URL takes
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 def _handle_csrf(error: CSRFError):

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.extensions import limiter
 from marketplace.models import (
     Consent,
     Farm,
@@ -47,6 +48,7 @@ def app_config(url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "MINKA_CATALOG_CACHE_SECONDS": 0,
         **overrides,
     }
 
@@ -111,6 +113,8 @@ def make_app(db_url: str, _schema_app: Flask) -> Iterator[Callable[..., Flask]]:
     for other in made:
         with other.app_context():
             _db.engine.dispose()
+    # Flask-Limiter keeps `enabled` on the one shared limiter: give it back to the test app.
+    limiter.enabled = _schema_app.config["RATELIMIT_ENABLED"]
 
 
 @pytest.fixture
@@ -240,3 +244,133 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
 
 
 __all__ = ["Consent", "PASSWORD"]
+
+
+# --- marketplace factories (catalogue, orders, commitments) -----------------------------------
+
+
+@pytest.fixture
+def make_listing(app: Flask, make_org) -> Callable[..., object]:
+    """A listing, published by default: an input with stock picked up at a collection centre.
+
+    `org` defaults to a new verified supplier; `regions` is a list of region names (in the
+    listing's country) and `value_chains` a list of codes. A service gets no stock.
+    """
+    from marketplace.models import Listing, ListingRegion, ListingValueChain
+    from marketplace.text import fold
+
+    def make(org: Organization | None = None, **overrides) -> Listing:
+        org = org or make_org("supplier")
+        n = _unique()
+        kind = overrides.pop("kind", "input")
+        regions = overrides.pop("regions", ["San Martín"])
+        chains = overrides.pop("value_chains", ["cacao"])
+        values = {
+            "category": "abonos_organicos" if kind == "input" else "poda",
+            "title": f"Abono orgánico compost {n}" if kind == "input" else f"Poda de cacao {n}",
+            "description": "Producto de prueba",
+            "price_minor": 4500,
+            "currency": "PEN",
+            "unit": "saco_50kg" if kind == "input" else "jornal",
+            "stock": 20 if kind == "input" else None,
+            "delivery_mode": "pickup" if kind == "input" else "on_farm_service",
+            "lead_time_days": 3,
+            "country": "PE",
+            "lat": -7.18,
+            "lon": -76.73,
+            "status": "published",
+        }
+        values.update(overrides)
+        values.setdefault(
+            "search_text", fold(f"{values['title']} {values['description']} {values['category']}")
+        )
+        listing = Listing(organization_id=org.id, kind=kind, **values)
+        listing.regions = [ListingRegion(country=values["country"], region=r) for r in regions]
+        listing.value_chains = [ListingValueChain(value_chain=c) for c in chains]
+        _db.session.add(listing)
+        _db.session.commit()
+        return listing
+
+    return make
+
+
+@pytest.fixture
+def make_center(app: Flask, make_org) -> Callable[..., object]:
+    """An active collection centre in Juanjuí (San Martín) run by a new verified cooperative."""
+    from marketplace.models import CollectionCenter
+
+    def make(org: Organization | None = None, **overrides) -> CollectionCenter:
+        org = org or make_org("cooperative")
+        values = {
+            "name": f"Centro de acopio {_unique()}",
+            "operator_name": "Equipo de acopio",
+            "country": "PE",
+            "region": "San Martín",
+            "district_code": "220601",
+            "lat": -7.18,
+            "lon": -76.73,
+            "opening_hours": "Lunes a sábado, de 7:00 a 16:00",
+            "active": True,
+        }
+        values.update(overrides)
+        center = CollectionCenter(organization_id=org.id, **values)
+        _db.session.add(center)
+        _db.session.commit()
+        return center
+
+    return make
+
+
+@pytest.fixture
+def make_commitment(app: Flask, make_org) -> Callable[..., object]:
+    """An open purchase commitment: 10,000 kg of dried cacao beans from San Martín at
+    S/ 9.50 per kg, 100-3,000 kg per producer, deforestation-free (EUDR cut-off), delivered
+    between 60 and 120 days from today. `org` defaults to a new verified buyer organization;
+    `regions` is a list of region names in the commitment's country."""
+    from datetime import date, timedelta
+
+    from marketplace.models import CommitmentRegion, PurchaseCommitment
+
+    def make(org: Organization | None = None, **overrides) -> PurchaseCommitment:
+        org = org or make_org("buyer")
+        creator = overrides.pop("created_by", None) or (org.members[0] if org.members else None)
+        if creator is None:
+            creator = User(
+                name=f"Comprador {_unique()}",
+                email=f"buyer{_unique()}@example.org",
+                role="buyer",
+                country=org.country,
+                password_hash=PASSWORD_HASH,
+                organization=org,
+            )
+            _db.session.add(creator)
+            _db.session.flush()
+        today = date.today()
+        regions = overrides.pop("regions", ["San Martín"])
+        values = {
+            "product": "Cacao en grano seco",
+            "value_chain": "cacao",
+            "country": "PE",
+            "volume_kg": 10_000,
+            "pledged_kg": 0,
+            "min_kg_per_producer": 100,
+            "max_kg_per_producer": 3_000,
+            "price_type": "fixed",
+            "price_minor_per_kg": 950,
+            "currency": "PEN",
+            "deforestation_free": True,
+            "cutoff_date": date(2020, 12, 31),
+            "delivery_start": today + timedelta(days=60),
+            "delivery_end": today + timedelta(days=120),
+            "status": "open",
+        }
+        values.update(overrides)
+        commitment = PurchaseCommitment(organization_id=org.id, created_by_id=creator.id, **values)
+        commitment.regions = [
+            CommitmentRegion(country=values["country"], region=r) for r in regions
+        ]
+        _db.session.add(commitment)
+        _db.session.commit()
+        return commitment
+
+    return make

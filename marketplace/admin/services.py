@@ -45,6 +45,25 @@ ACTION_LABELS = {
     "farm.deleted": _l("Eliminó una finca"),
     "consent.granted": _l("Dio su consentimiento"),
     "consent.revoked": _l("Retiró su consentimiento"),
+    "listing.created": _l("Creó un producto o servicio del catálogo"),
+    "listing.updated": _l("Modificó un producto o servicio del catálogo"),
+    "listing.published": _l("Publicó un producto o servicio en el catálogo"),
+    "listing.paused": _l("Pausó un producto o servicio del catálogo"),
+    "listing.deleted": _l("Eliminó un producto o servicio del catálogo"),
+    "commitment.created": _l("Publicó un compromiso de compra"),
+    "commitment.updated": _l("Modificó un compromiso de compra"),
+    "commitment.closed": _l("Cerró un compromiso de compra"),
+    "pledge.created": _l("Comprometió volumen de cosecha"),
+    "pledge.withdrawn": _l("Retiró volumen comprometido"),
+    "order.placed": _l("Hizo un pedido"),
+    "order.confirmed": _l("Confirmó un pedido"),
+    "order.delivered": _l("Marcó un pedido como entregado"),
+    "order.completed": _l("Completó un pedido"),
+    "order.cancelled": _l("Canceló un pedido"),
+    "center.created": _l("Registró un centro de acopio"),
+    "center.updated": _l("Actualizó un centro de acopio"),
+    "center.deactivated": _l("Desactivó un centro de acopio"),
+    "center.reactivated": _l("Volvió a activar un centro de acopio"),
 }
 
 ENTITY_LABELS = {
@@ -53,6 +72,9 @@ ENTITY_LABELS = {
     "producer": _l("Productor"),
     "farm": _l("Finca"),
     "consent": _l("Consentimiento"),
+    "listing": _l("Producto del catálogo"),
+    "purchase_commitment": _l("Compromiso de compra"),
+    "pledge": _l("Compromiso de venta"),
 }
 
 DETAIL_LABELS = {
@@ -67,6 +89,16 @@ DETAIL_LABELS = {
     "producer": _l("Productor"),
     "verification_reset": _l("Volvió a pendiente de verificación"),
     "on_behalf": _l("En nombre de otra persona"),
+    "product": _l("Producto"),
+    "commitment": _l("Compromiso de compra"),
+    "farm": _l("Finca"),
+    "kg": _l("Kilos"),
+    "volume_kg": _l("Volumen (kg)"),
+    "pledged_kg": _l("Comprometido (kg)"),
+    "pending_verification": _l("Deforestación por verificar"),
+    "notified": _l("Productores avisados"),
+    "title": _l("Título"),
+    "previous": _l("Estado anterior"),
 }
 
 

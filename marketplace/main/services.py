@@ -1,12 +1,44 @@
-"""What each role sees first after signing in."""
+"""What each role sees first after signing in: its work, gathered from each feature."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timedelta
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from marketplace.catalog.services import CatalogFilters, search_listings, supplier_summary
+from marketplace.commitments.services import (
+    buyer_summary,
+    open_commitments_for,
+    producer_pledge_summary,
+)
 from marketplace.extensions import db
-from marketplace.models import Farm, Organization, Producer, Role, User
+from marketplace.models import (
+    Farm,
+    Order,
+    Organization,
+    OrgKind,
+    Pledge,
+    PledgeStatus,
+    Producer,
+    Role,
+    User,
+)
+from marketplace.models.base import utcnow
+from marketplace.orders.services import producer_order_summary, supplier_order_summary
 from marketplace.producers.services import consent_states, producer_of
+
+RECENT_DAYS = 30
+
+
+def _offers_near(producer: Producer, limit: int = 3) -> list:
+    """The newest published listings serving the region of the producer's first farm."""
+    if not producer.farms:
+        return []
+    farm = producer.farms[0]
+    filters = CatalogFilters(country=farm.country, region=farm.region)
+    return list(search_listings(filters, page=1, per_page=limit).items)
 
 
 def _producer_dashboard(user: User) -> dict:
@@ -18,19 +50,56 @@ def _producer_dashboard(user: User) -> dict:
         "producer": producer,
         "farms": producer.farms,
         "consents": consent_states(producer),
+        "offers": _offers_near(producer),
+        "orders": producer_order_summary(producer, limit=3),
+        "pledges": producer_pledge_summary(producer),
+        "commitments": open_commitments_for(producer, limit=3),
+    }
+
+
+def _members_activity(cooperative_id: int, since) -> dict:
+    """What the cooperative's members did lately: orders, pledges, newest first."""
+    member = Producer.cooperative_id == cooperative_id
+    orders = db.session.scalar(
+        select(func.count(Order.id)).join(Producer).where(member, Order.created_at >= since)
+    )
+    pledged = db.session.execute(
+        select(func.count(Pledge.id), func.coalesce(func.sum(Pledge.kg), 0))
+        .join(Producer, Pledge.producer_id == Producer.id)
+        .where(member, Pledge.status == PledgeStatus.ACTIVE)
+    ).one()
+    recent_orders = db.session.scalars(
+        select(Order)
+        .join(Producer)
+        .where(member)
+        .options(joinedload(Order.producer))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(5)
+    ).all()
+    return {
+        "orders_recent": orders,
+        "active_pledges": pledged[0],
+        "pledged_kg": int(pledged[1]),
+        "recent_orders": list(recent_orders),
     }
 
 
 def _technician_dashboard(user: User) -> dict:
-    count = db.session.scalar(
-        select(func.count(Producer.id)).where(Producer.cooperative_id == user.organization_id)
+    coop = user.organization_id
+    producers = db.session.scalar(
+        select(func.count(Producer.id)).where(Producer.cooperative_id == coop)
     )
     farms = db.session.scalar(
-        select(func.count(Farm.id))
-        .join(Producer)
-        .where(Producer.cooperative_id == user.organization_id)
+        select(func.count(Farm.id)).join(Producer).where(Producer.cooperative_id == coop)
     )
-    return {"kind": "technician", "producers": count, "farms": farms}
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    return {
+        "kind": "technician",
+        "producers": producers,
+        "farms": farms,
+        "days": RECENT_DAYS,
+        **_members_activity(coop, since),
+    }
 
 
 def _admin_dashboard(user: User) -> dict:
@@ -41,6 +110,19 @@ def _admin_dashboard(user: User) -> dict:
     return {"kind": "admin", "pending_organizations": pending, "users": users}
 
 
+def _organization_dashboard(user: User) -> dict:
+    org = user.organization
+    board: dict = {"kind": "organization", "organization": org}
+    if org is None:
+        return board
+    if org.kind in (OrgKind.SUPPLIER, OrgKind.TA_PROVIDER):
+        board["listings"] = supplier_summary(org.id)
+        board["orders"] = supplier_order_summary(org.id)
+    if user.role == Role.BUYER:
+        board["buying"] = buyer_summary(org.id)
+    return board
+
+
 def dashboard_for(user: User) -> dict:
     """The figures and next steps on a user's home page."""
     if user.role == Role.PRODUCER:
@@ -49,4 +131,4 @@ def dashboard_for(user: User) -> dict:
         return _technician_dashboard(user)
     if user.role == Role.ADMIN:
         return _admin_dashboard(user)
-    return {"kind": "organization", "organization": user.organization}
+    return _organization_dashboard(user)

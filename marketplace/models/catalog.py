@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -72,6 +72,10 @@ class Listing(db.Model):
         Index("ix_listing_browse", "status", "kind", "category"),
         Index("ix_listing_status_created", "status", "created_at"),
         Index("ix_listing_status_price", "status", "price_minor"),
+        # Price sorts within one country (prices of different currencies do not compare),
+        # and "nearest to my farm" reading a box around the farm: marketplace/catalog/plan.py
+        Index("ix_listing_country_price", "status", "country", "price_minor"),
+        Index("ix_listing_status_lat", "status", "lat", "lon", "organization_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +86,7 @@ class Listing(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # title + description + category, lower-case without accents, for Spanish search
     search_text: Mapped[str] = mapped_column(Text, default="")
-    price_minor: Mapped[int]
+    price_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     unit: Mapped[str] = mapped_column(String(20))
     stock: Mapped[int | None]  # None for services: no stock to run out of

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -56,8 +56,8 @@ class PurchaseCommitment(db.Model):
     min_kg_per_producer: Mapped[int]
     max_kg_per_producer: Mapped[int]
     price_type: Mapped[str] = mapped_column(String(10))
-    price_minor_per_kg: Mapped[int | None]
-    premium_minor_per_kg: Mapped[int | None]
+    price_minor_per_kg: Mapped[int | None] = mapped_column(BigInteger)
+    premium_minor_per_kg: Mapped[int | None] = mapped_column(BigInteger)
     reference_price: Mapped[str] = mapped_column(String(200), default="")
     currency: Mapped[str] = mapped_column(String(3))
     max_humidity_pct: Mapped[float | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -56,8 +56,8 @@ class Order(db.Model):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
     placed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     quantity: Mapped[int]
-    unit_price_minor: Mapped[int]
-    total_minor: Mapped[int]
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     title: Mapped[str] = mapped_column(String(140))  # snapshot of the listing's title
     unit: Mapped[str] = mapped_column(String(20))

@@ -13,6 +13,7 @@ MESSAGES = {
     "order.delivered": _l("Su pedido #%(order)s de %(title)s fue entregado."),
     "order.completed": _l("El pedido #%(order)s de %(title)s quedó completado."),
     "order.cancelled": _l("El pedido #%(order)s de %(title)s fue cancelado: %(reason)s"),
+    "order.cancelled_by_producer": _l("El productor canceló el pedido #%(order)s de %(title)s."),
     "pledge.created": _l("Nuevo compromiso de %(kg)s kg para «%(product)s»."),
     "pledge.withdrawn": _l("Se retiraron %(kg)s kg del compromiso «%(product)s»."),
     "commitment.closed": _l(

@@ -1,10 +1,11 @@
-// Farm form: refresh the region and district lists without reloading, and fill coordinates
-// from the phone's GPS. The form works without this script (a button reloads the lists).
+// Place forms (farms, collection centres: any form with data-regions-url): refresh the region
+// and district lists without reloading, and fill coordinates from the phone's GPS. The forms
+// work without this script (a button reloads the lists).
 (function () {
   "use strict";
   document.documentElement.classList.add("has-js");
   var script = document.currentScript;
-  var form = document.getElementById("farm-form");
+  var form = document.querySelector("form[data-regions-url]");
   if (!form) return;
   var country = form.elements["country"], region = form.elements["region"];
   var district = form.elements["district_code"];

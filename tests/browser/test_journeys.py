@@ -366,6 +366,4 @@ def test_pages_fit_a_360px_screen_and_are_accessible(
     assert not too_wide, "wider than 360 px:\n" + "\n".join(
         f"{k}: {v}" for k, v in too_wide.items()
     )
-    assert not inaccessible, "axe-core:\n" + "\n".join(
-        f"{k}: {v}" for k, v in inaccessible.items()
-    )
+    assert not inaccessible, "axe-core:\n" + "\n".join(f"{k}: {v}" for k, v in inaccessible.items())

@@ -1,0 +1,19 @@
+"""Who may manage a listing: the members (role supplier) of the organization that owns it."""
+
+from __future__ import annotations
+
+from marketplace.models import Listing, Role, User
+
+
+def can_edit(user: User, listing: Listing) -> bool:
+    """A supplier-role member of the listing's organization."""
+    return (
+        user.role == Role.SUPPLIER
+        and user.organization_id is not None
+        and listing.organization_id == user.organization_id
+    )
+
+
+def can_order(user: User | None) -> bool:
+    """Producers order from the catalogue (technicians and others only browse)."""
+    return user is not None and user.role == Role.PRODUCER

@@ -1,0 +1,283 @@
+"""Catalogue pages: producers browse, suppliers manage their organization's listings.
+Thin wrappers around catalog.services.
+
+The catalogue (/catalogo and a listing's page) is public: anyone may browse it, signed in or
+not, as the public API does. It shows only what suppliers publish for producers to see
+(offers, prices, stock, the supplier's name and regions), it lets a producer with no account
+yet see what Minka offers before signing up, and anonymous pages stay cacheable. Producers
+start in the region of their first farm and may sort by distance to it; ordering ("Pedir")
+needs a producer's account: anonymous visitors are sent to sign in first.
+"""
+
+from __future__ import annotations
+
+from babel.numbers import get_currency_precision
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from marketplace import gazetteer
+from marketplace.catalog import bp, services, taxonomy
+from marketplace.catalog.forms import (
+    AmountError,
+    FilterForm,
+    ListingForm,
+    amount_text,
+    parse_amount,
+)
+from marketplace.catalog.permissions import can_edit, can_order
+from marketplace.catalog.search import MAX_PRICE_FILTER, SORTS, producer_place
+from marketplace.errors import DomainError
+from marketplace.labels import VALUE_CHAINS
+from marketplace.models import Listing, ListingStatus, Organization, Role
+from marketplace.permissions import role_required
+
+# --- producers (and anyone) browse ----------------------------------------------------------
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+def _default_place(user, place) -> str:
+    """A producer starts in the region of their first farm; other users in their country."""
+    if place is not None:
+        return f"{place.country}:{place.region}"
+    return (user.country or "") if user is not None else ""
+
+
+def _amount(form_field, country: str | None) -> int | None:
+    """Minor units of a typed price filter (None when empty; an error message when unreadable)."""
+    if not (form_field.data or "").strip():
+        return None
+    try:
+        digits = get_currency_precision(taxonomy.currency_for(country))
+        return min(parse_amount(form_field.data, digits), MAX_PRICE_FILTER)
+    except AmountError as error:
+        form_field.errors = [error.message]
+        return None
+
+
+def _filters(form: FilterForm, place) -> services.CatalogFilters:
+    chosen = "" if form.place.errors else (form.place.data or "")
+    country, _sep, region = chosen.partition(":")
+    return services.CatalogFilters(
+        q=form.q.data or "",
+        kind=form.kind.data if form.kind.data in taxonomy.KINDS else None,
+        category=form.category.data if form.category.data in taxonomy.CATEGORIES else None,
+        value_chain=form.value_chain.data if form.value_chain.data in VALUE_CHAINS else None,
+        country=country or None,
+        region=region or None,
+        price_min_minor=_amount(form.price_min, country),
+        price_max_minor=_amount(form.price_max, country),
+        in_stock=bool(form.in_stock.data),
+        sort=form.sort.data if form.sort.data in SORTS else "newest",
+        near=(place.lat, place.lon) if place is not None else None,
+    )
+
+
+@bp.get("/catalogo")
+def browse():
+    user = _user()
+    place = producer_place(user) if user is not None and user.role == Role.PRODUCER else None
+    args = request.args.to_dict()
+    args.pop("page", None)
+    if "place" not in args:
+        args["place"] = _default_place(user, place)
+    form = FilterForm(MultiDict(args), can_sort_by_distance=place is not None)
+    form.validate()
+    filters = _filters(form, place)
+    page = services.browse_listings(filters, request.args.get("page", 1, type=int))
+    return render_template(
+        "catalog/browse.html",
+        form=form,
+        page=page,
+        args={k: v for k, v in args.items() if v},
+        filters=filters,
+        place=place,
+    )
+
+
+@bp.get("/catalogo/<int:listing_id>")
+def detail(listing_id: int):
+    listing = services.published_listing(listing_id)
+    user = _user()
+    if listing is None and user is not None and user.role == Role.SUPPLIER:
+        listing = services.listing_for_members(user.organization_id or 0, listing_id)
+    if listing is None:
+        abort(404)
+    return render_template(
+        "catalog/detail.html",
+        listing=listing,
+        can_order=can_order(user) and listing.status == ListingStatus.PUBLISHED,
+        order_url=f"/catalogo/{listing.id}/pedir",
+        dispatch=_dispatch_label(listing),
+        owner=user is not None and can_edit(user, listing),
+    )
+
+
+def _dispatch_label(listing: Listing) -> str:
+    region, code = services.dispatch_district(listing)
+    district = gazetteer.get_district(listing.country, code)
+    return f"{district.label}, {region}" if district else region
+
+
+# --- suppliers manage their organization's listings -----------------------------------------
+
+
+def _org_or_403() -> Organization:
+    org = services.supplier_org(current_user)
+    if org is None:
+        abort(403)
+    return org
+
+
+def _own_listing_or_404(org: Organization, listing_id: int) -> Listing:
+    """The organization's listing; another organization's (or a deleted one) is "not found"."""
+    listing = services.listing_for_members(org.id, listing_id)
+    if listing is None or not can_edit(current_user, listing):
+        abort(404)
+    return listing
+
+
+def _show_error(form, error: DomainError) -> None:
+    """Put a service's refusal next to the field it concerns (or flash it)."""
+    problems = getattr(error, "errors", None) or {error.field or "": error.message}
+    for name, message in problems.items():
+        target = getattr(form, name, None)
+        if target is None:
+            flash(message, "error")
+        else:
+            target.errors = [*target.errors, message]
+
+
+def _form(org: Organization, listing: Listing | None) -> ListingForm:
+    form = ListingForm(org.country, obj=listing)
+    if form.is_submitted():
+        return form
+    if listing is None:
+        form.kind.data = taxonomy.INPUT
+        form.currency.data = taxonomy.currency_for(org.country)
+        form.delivery_mode.data = "pickup"
+        return form
+    form.price.data = amount_text(listing.price_minor, listing.currency)
+    form.stock_seen.data = "" if listing.stock is None else str(listing.stock)
+    form.regions.data = [r.region for r in listing.regions]
+    form.value_chains.data = [v.value_chain for v in listing.value_chains]
+    form.region.data, form.district_code.data = services.dispatch_district(listing)
+    form.set_places(org.country)
+    return form
+
+
+def _data(form: ListingForm) -> services.ListingData:
+    seen = form.stock_seen.data
+    return services.ListingData(
+        kind=form.kind.data,
+        category=form.category.data,
+        title=form.title.data or "",
+        description=form.description.data or "",
+        price_minor=form.price_minor or 0,
+        currency=form.currency.data,
+        unit=form.unit.data,
+        stock=form.stock.data,
+        stock_seen=int(seen) if seen and seen.isdigit() else None,
+        regions=list(form.regions.data or []),
+        value_chains=list(form.value_chains.data or []),
+        delivery_mode=form.delivery_mode.data,
+        lead_time_days=form.lead_time_days.data or 0,
+        region=form.region.data or "",
+        district_code=form.district_code.data or "",
+    )
+
+
+def _edit(org: Organization, listing: Listing | None):
+    form = _form(org, listing)
+    publish = request.form.get("action") == "publish" and org.can_publish
+    # "refresh" (without JavaScript) only reloads the district list for the chosen region.
+    if "refresh" in request.form or not form.is_submitted():
+        return render_template("catalog/form.html", form=form, org=org, listing=listing)
+    if not form.validate():
+        # Show the service's rules too, so every mistake is explained in one round.
+        for name, message in services.listing_problems(org, _data(form)).items():
+            if not form[name].errors:
+                form[name].errors = [message]
+    else:
+        try:
+            if listing is None:
+                saved = services.create_listing(current_user, org, _data(form), publish)
+            else:
+                saved = services.update_listing(current_user, listing, _data(form), publish)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            if saved.status == ListingStatus.PUBLISHED:
+                flash(_("«%(title)s» está publicado en el catálogo.", title=saved.title), "success")
+            else:
+                flash(_("«%(title)s» se guardó.", title=saved.title), "success")
+            return redirect(url_for("catalog.mine"))
+    return render_template("catalog/form.html", form=form, org=org, listing=listing)
+
+
+@bp.get("/mis-productos")
+@role_required(Role.SUPPLIER)
+def mine():
+    org = _org_or_403()
+    page = services.org_listings(org.id, request.args.get("page", 1, type=int))
+    summary = services.supplier_summary(org.id)
+    return render_template("catalog/mine.html", org=org, page=page, summary=summary)
+
+
+@bp.route("/mis-productos/nuevo", methods=["GET", "POST"])
+@role_required(Role.SUPPLIER)
+def new():
+    return _edit(_org_or_403(), None)
+
+
+@bp.route("/mis-productos/<int:listing_id>/editar", methods=["GET", "POST"])
+@role_required(Role.SUPPLIER)
+def edit(listing_id: int):
+    org = _org_or_403()
+    return _edit(org, _own_listing_or_404(org, listing_id))
+
+
+def _change(listing_id: int, action, done: str):
+    org = _org_or_403()
+    listing = _own_listing_or_404(org, listing_id)
+    try:
+        action(current_user, listing)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(done % {"title": listing.title}, "success")
+    return redirect(url_for("catalog.mine", page=request.args.get("page", type=int)))
+
+
+@bp.post("/mis-productos/<int:listing_id>/publicar")
+@role_required(Role.SUPPLIER)
+def publish(listing_id: int):
+    return _change(listing_id, services.publish_listing, _("«%(title)s» está publicado."))
+
+
+@bp.post("/mis-productos/<int:listing_id>/pausar")
+@role_required(Role.SUPPLIER)
+def pause(listing_id: int):
+    return _change(listing_id, services.pause_listing, _("«%(title)s» está pausado: nadie lo ve."))
+
+
+@bp.post("/mis-productos/<int:listing_id>/reanudar")
+@role_required(Role.SUPPLIER)
+def resume(listing_id: int):
+    return _change(listing_id, services.publish_listing, _("«%(title)s» vuelve a estar publicado."))
+
+
+@bp.route("/mis-productos/<int:listing_id>/eliminar", methods=["GET", "POST"])
+@role_required(Role.SUPPLIER)
+def delete(listing_id: int):
+    org = _org_or_403()
+    listing = _own_listing_or_404(org, listing_id)
+    if request.method == "GET":
+        return render_template("catalog/delete.html", listing=listing)
+    services.delete_listing(current_user, listing)
+    flash(_("«%(title)s» fue eliminado del catálogo.", title=listing.title), "success")
+    return redirect(url_for("catalog.mine"))

@@ -1,0 +1,76 @@
+"""The collection centre form: place from the gazetteer, coordinates optional."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from marketplace import gazetteer
+from marketplace.labels import choices
+
+REQUIRED = _l("Este dato es obligatorio.")
+
+
+class CenterForm(FlaskForm):
+    organization_id = SelectField(
+        _l("Cooperativa que lo opera"),
+        [DataRequired(_l("Elija una cooperativa de la lista."))],
+        validate_choice=False,
+    )
+    name = StringField(
+        _l("Nombre del centro"),
+        [DataRequired(REQUIRED), Length(max=120)],
+        description=_l("Por ejemplo: Centro de acopio Juanjuí"),
+    )
+    operator_name = StringField(
+        _l("Responsable"),
+        [DataRequired(REQUIRED), Length(max=120)],
+        description=_l("La persona o el equipo que atiende el centro."),
+    )
+    country = SelectField(_l("País"), choices=choices("country"))
+    region = SelectField(
+        _l("Región, departamento o estado"),
+        [DataRequired(_l("Elija una región de la lista."))],
+        validate_choice=False,
+    )
+    district_code = SelectField(
+        _l("Distrito o municipio"),
+        [DataRequired(_l("Elija un distrito de la lista."))],
+        validate_choice=False,
+    )
+    lat = DecimalField(
+        _l("Latitud"),
+        [Optional(), NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))],
+        places=6,
+        description=_l("En blanco: la capital del distrito."),
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    lon = DecimalField(
+        _l("Longitud"),
+        [Optional(), NumberRange(min=-180, max=180, message=_l("Entre -180 y 180."))],
+        places=6,
+        description=_l("En blanco: la capital del distrito."),
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    opening_hours = StringField(
+        _l("Horario de atención"),
+        [DataRequired(REQUIRED), Length(max=200)],
+        description=_l("Por ejemplo: lunes a sábado, de 7:00 a 16:00"),
+    )
+
+    def set_places(self, country: str, region: str) -> None:
+        """Fill the region and district selects for the chosen country and region."""
+        self.region.choices = [("", _l("— Elija —"))] + [
+            (name, name) for name in gazetteer.regions(country)
+        ]
+        self.district_code.choices = [("", _l("— Elija —"))] + [
+            (d.code, d.label) for d in gazetteer.districts(country, region)
+        ]
+
+    def set_cooperatives(self, cooperatives) -> None:
+        """Offer the cooperatives an admin may choose from."""
+        self.organization_id.choices = [("", _l("— Elija —"))] + [
+            (str(coop.id), f"{coop.name} ({coop.country})") for coop in cooperatives
+        ]

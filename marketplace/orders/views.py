@@ -1,0 +1,259 @@
+"""Order pages: a producer orders and follows their orders; a supplier handles what it got."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.i18n import number
+from marketplace.labels import label
+from marketplace.models import DeliveryPoint, Listing, Order, Role
+from marketplace.orders import bp, queries, services, states
+from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm
+from marketplace.orders.states import Side
+from marketplace.permissions import role_required
+from marketplace.producers.services import producer_of
+
+SUPPLIER_TARGETS = {
+    states.CONFIRMED: "confirm",
+    states.DELIVERED: "mark_delivered",
+    states.COMPLETED: "complete",
+}
+
+
+@bp.context_processor
+def _order_helpers() -> dict:
+    return {"step_label": queries.step_label, "STATUS_BADGES": STATUS_BADGES}
+
+
+STATUS_BADGES = {
+    states.PLACED: "badge-warn",
+    states.CONFIRMED: "badge-ok",
+    states.DELIVERED: "badge-ok",
+    states.COMPLETED: "",
+    states.CANCELLED: "badge-bad",
+}
+
+
+def _show_error(form, error: DomainError) -> None:
+    """Put a service's refusal next to the field it concerns (or flash it)."""
+    problems = getattr(error, "errors", None) or {error.field or "": error.message}
+    for name, message in problems.items():
+        target = getattr(form, name, None)
+        if target is None:
+            flash(str(message), "error")
+        else:
+            target.errors = [*target.errors, message]
+
+
+def _own_producer():
+    producer = producer_of(current_user)
+    if producer is None:
+        flash(_("Primero complete sus datos; después podrá hacer pedidos."), "info")
+    return producer
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _center_choice(center, km: float | None) -> str:
+    if km is None:
+        return center.name
+    return _("%(name)s — %(km)s km", name=center.name, km=number(km, 1))
+
+
+def _order_form(producer, listing: Listing) -> tuple[OrderForm, str, list, list]:
+    form = OrderForm()
+    point = services.delivery_point_for(listing)
+    centers, farms = [], []
+    if point == DeliveryPoint.COLLECTION_CENTER:
+        centers = services.pickup_centers(producer, listing)
+        form.center_id.choices = [(str(c.id), _center_choice(c, km)) for c, km in centers]
+        del form.farm_id
+    else:
+        farms = [farm for farm in producer.farms if farm.country == listing.country]
+        form.farm_id.choices = [(str(f.id), f.name) for f in farms]
+        del form.center_id
+    if not form.is_submitted():
+        form.quantity.data = "1"
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+        if centers:
+            form.center_id.data = str(centers[0][0].id)  # the nearest
+        if farms:
+            form.farm_id.data = str(farms[0].id)
+    return form, point, centers, farms
+
+
+@bp.route("/catalogo/<int:listing_id>/pedir", methods=["GET", "POST"])
+@role_required(Role.PRODUCER)
+def new(listing_id: int):
+    producer = _own_producer()
+    if producer is None:
+        return redirect(url_for("producers.my_profile"))
+    listing = services.orderable_listing(listing_id)
+    if listing is None:
+        abort(404)
+    form, point, centers, farms = _order_form(producer, listing)
+    step = request.form.get("step", "review")
+    if step != "edit" and form.validate_on_submit():
+        args = {
+            "quantity": form.quantity.data,
+            "delivery_point": point,
+            "center_id": _int_or_none(form.center_id.data) if "center_id" in form else None,
+            "farm_id": _int_or_none(form.farm_id.data) if "farm_id" in form else None,
+            "note": form.note.data or "",
+        }
+        try:
+            if step == "confirm":
+                order = services.place_order(
+                    current_user,
+                    producer,
+                    listing.id,
+                    idempotency_key=form.idempotency_key.data or "",
+                    expected_unit_price_minor=request.form.get("unit_price", type=int),
+                    payment_method=form.payment_method.data,
+                    **args,
+                )
+                flash(_("Pedido enviado. El proveedor le avisará cuando lo confirme."), "success")
+                return redirect(url_for("orders.detail", order_id=order.id))
+            quote = services.quote(producer, listing.id, **args)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            km = dict((c.id, d) for c, d in centers)
+            return render_template(
+                "orders/review.html", form=form, quote=quote, listing=listing, km=km
+            )
+    return render_template(
+        "orders/new.html",
+        form=form,
+        listing=listing,
+        point=point,
+        centers=centers,
+        farms=farms,
+        producer=producer,
+        foreign=listing.country != producer.country,
+    )
+
+
+@bp.route("/pedidos")
+@role_required(Role.PRODUCER)
+def mine():
+    producer = _own_producer()
+    if producer is None:
+        return redirect(url_for("producers.my_profile"))
+    page = queries.producer_orders(producer, request.args.get("page", 1, type=int))
+    return render_template("orders/mine.html", page=page)
+
+
+def _producer_order_or_404(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    producer = producer_of(current_user)
+    if order is None or producer is None or order.producer_id != producer.id:
+        abort(404)
+    return order
+
+
+@bp.route("/pedidos/<int:order_id>")
+@role_required(Role.PRODUCER)
+def detail(order_id: int):
+    order = _producer_order_or_404(order_id)
+    return render_template(
+        "orders/detail.html",
+        order=order,
+        steps=queries.timeline(order),
+        can_cancel=states.can_move(order.status, states.CANCELLED, Side.PRODUCER),
+        form=ProducerCancelForm(),
+    )
+
+
+@bp.route("/pedidos/<int:order_id>/cancelar", methods=["POST"])
+@role_required(Role.PRODUCER)
+def cancel(order_id: int):
+    order = _producer_order_or_404(order_id)
+    form = ProducerCancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel(current_user, order, form.reason.data or "")
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Pedido cancelado."), "success")
+    else:
+        flash(_("Revise el motivo: escriba como máximo 500 caracteres."), "error")
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+def _supplier_org_id() -> int:
+    if current_user.organization_id is None:
+        abort(403)
+    return current_user.organization_id
+
+
+@bp.route("/proveedor/pedidos")
+@role_required(Role.SUPPLIER)
+def received():
+    chosen = request.args.get("estado", queries.DEFAULT_FILTER)
+    if chosen not in queries.SUPPLIER_FILTERS:
+        chosen = queries.DEFAULT_FILTER
+    page = queries.supplier_orders(
+        _supplier_org_id(), chosen, request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "orders/received.html", page=page, chosen=chosen, filters=queries.SUPPLIER_FILTERS
+    )
+
+
+def _supplier_order_or_404(order_id: int) -> Order:
+    org_id = _supplier_org_id()
+    order = db.session.get(Order, order_id)
+    if order is None or order.supplier_id != org_id:
+        abort(404)
+    return order
+
+
+def _received_detail(order: Order, cancel_form: CancelForm):
+    return render_template(
+        "orders/received_detail.html",
+        order=order,
+        steps=queries.timeline(order),
+        targets=states.allowed_targets(order.status, Side.SUPPLIER),
+        cancel_form=cancel_form,
+    )
+
+
+@bp.route("/proveedor/pedidos/<int:order_id>")
+@role_required(Role.SUPPLIER)
+def received_detail(order_id: int):
+    return _received_detail(_supplier_order_or_404(order_id), CancelForm())
+
+
+@bp.route("/proveedor/pedidos/<int:order_id>/estado", methods=["POST"])
+@role_required(Role.SUPPLIER)
+def change_status(order_id: int):
+    order = _supplier_order_or_404(order_id)
+    target = request.form.get("to", "")
+    cancel_form = CancelForm()
+    if target == states.CANCELLED and not cancel_form.validate_on_submit():
+        return _received_detail(order, cancel_form)
+    try:
+        if target == states.CANCELLED:
+            services.cancel(current_user, order, cancel_form.reason.data)
+        elif target in SUPPLIER_TARGETS:
+            getattr(services, SUPPLIER_TARGETS[target])(current_user, order)
+        else:
+            raise DomainError(_("Este cambio de estado no es posible."), "status")
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(
+            _("Pedido #%(id)s: %(status)s.", id=order.id, status=label("order_status", target)),
+            "success",
+        )
+    return redirect(url_for("orders.received_detail", order_id=order.id))
