@@ -6,11 +6,10 @@ from decimal import Decimal
 from functools import lru_cache
 
 import flask_wtf.i18n
-from babel import support
-
+from babel import numbers, support
 from babel.numbers import get_currency_precision
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
@@ -50,8 +49,14 @@ def money(amount_minor: int | None, currency: str) -> str:
     """Format integer minor units of `currency` for the viewer's locale."""
     if amount_minor is None:
         return ""
+    return _money(amount_minor, currency, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _money(amount_minor: int, currency: str, locale) -> str:
+    """babel's formatting of an amount (a pure function of its arguments: remembered)."""
     digits = get_currency_precision(currency)
-    return format_currency(Decimal(amount_minor).scaleb(-digits), currency)
+    return numbers.format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=locale)
 
 
 def number(value: float | int | None, digits: int = 1) -> str:

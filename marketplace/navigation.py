@@ -17,13 +17,13 @@ class NavItem(NamedTuple):
 _ORG_ITEMS = (NavItem("organizations.mine", _l("Mi organización")),)
 
 ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
+    # Few, short entries: a phone shows them in two rows. Profile and privacy are reached
+    # from the producer's home and farm pages.
     Role.PRODUCER: (
-        NavItem("producers.my_farms", _l("Mis fincas")),
-        NavItem("producers.my_profile", _l("Mis datos")),
-        NavItem("producers.my_consents", _l("Privacidad")),
         NavItem("catalog.browse", _l("Catálogo")),
         NavItem("orders.mine", _l("Mis pedidos")),
         NavItem("commitments.browse", _l("Compromisos de compra")),
+        NavItem("producers.my_farms", _l("Mis fincas")),
         NavItem("centers.near", _l("Centros de acopio")),
     ),
     Role.TECHNICIAN: (

@@ -33,24 +33,41 @@ def changed() -> None:
         _entries.clear()
 
 
-def remembered(key: Hashable, compute: Callable[[], T]) -> T:
-    """The value cached under `key` if still fresh, else `compute()` (then cached)."""
+def lookup(key: Hashable) -> tuple[bool, object, int | None]:
+    """(True, value, _) when `key` holds a fresh value; else (False, None, token), the token
+    to give `store` (None when the cache is off)."""
     ttl = current_app.config.get("MINKA_CATALOG_CACHE_SECONDS", 0)
     if not ttl:
-        return compute()
+        return False, None, None
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], key)
-    now = time.monotonic()
     with _lock:
-        version = _version
         found = _entries.get(key)
-        if found is not None and found[0] > now and found[1] == version:
+        if found is not None and found[0] > time.monotonic() and found[1] == _version:
             _entries.move_to_end(key)
-            return found[2]  # type: ignore[return-value]
-    value = compute()
+            return True, found[2], None
+        return False, None, _version
+
+
+def store(key: Hashable, value: object, token: int | None) -> None:
+    """Cache `value` under `key` unless the cache is off or a change happened since the
+    `lookup` that gave `token`."""
+    if token is None:
+        return
+    ttl = current_app.config.get("MINKA_CATALOG_CACHE_SECONDS", 0)
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], key)
     with _lock:
-        if version == _version:  # nothing changed while computing
-            _entries[key] = (now + ttl, version, value)
+        if token == _version:
+            _entries[key] = (time.monotonic() + ttl, token, value)
             _entries.move_to_end(key)
             while len(_entries) > MAX_ENTRIES:
                 _entries.popitem(last=False)
+
+
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """The value cached under `key` if still fresh, else `compute()` (then cached)."""
+    hit, value, token = lookup(key)
+    if hit:
+        return value  # type: ignore[return-value]
+    value = compute()
+    store(key, value, token)
     return value

@@ -168,7 +168,13 @@ def search_listings(filters: CatalogFilters, page: int = 1, per_page: int = PER_
     """A page of published listings matching `filters`, with organization, regions and
     value chains loaded; `total` is None (see CatalogPage). The plan: catalog.plan."""
     page, per_page = _bounds(page, per_page)
-    ids, more = page_ids(filters, page, per_page)
+    key = _key(filters, page, per_page)
+    hit, value, token = cache.lookup(key)
+    if not hit:  # one query finds and loads the rows (plus the eager loads)
+        items, more = _search(filters, page, per_page, Listing)
+        cache.store(key, ([listing.id for listing in items], more), token)
+        return CatalogPage(items, more, page, per_page)
+    ids, more = value
     found = db.session.scalars(_eager(select(Listing).where(Listing.id.in_(ids)))) if ids else []
     by_id = {listing.id: listing for listing in found}
     return CatalogPage([by_id[i] for i in ids if i in by_id], more, page, per_page)
@@ -211,28 +217,34 @@ def browse_listings(filters: CatalogFilters, page: int = 1, per_page: int = PER_
 def page_ids(filters: CatalogFilters, page: int, per_page: int) -> tuple[list[int], bool]:
     """The ids of a page of matches, in order, and whether more follow (cached briefly)."""
     page, per_page = _bounds(page, per_page)
-    key = ("page", astuple(replace(filters, q=" ".join(words(filters.q)))), page, per_page)
-    return cache.remembered(key, lambda: _search_ids(filters, page, per_page))
+    compute = lambda: _search(filters, page, per_page, Listing.id)  # noqa: E731
+    return cache.remembered(_key(filters, page, per_page), compute)
 
 
-def _search_ids(filters: CatalogFilters, page: int, per_page: int) -> tuple[list[int], bool]:
+def _key(filters: CatalogFilters, page: int, per_page: int) -> tuple:
+    """What identifies a search's page: the filters (words of the text search), page, size."""
+    return ("page", astuple(replace(filters, q=" ".join(words(filters.q)))), page, per_page)
+
+
+def _search(filters: CatalogFilters, page: int, per_page: int, what) -> tuple[list, bool]:
+    """The page's listings (`what` = Listing) or ids (Listing.id), and whether more follow."""
     offset, wanted = (page - 1) * per_page, per_page + 1
     small = plan.driver(filters, plan.DRIVE_ROWS)
     if small is not None:
-        return _page(filters, page, per_page, drive=small)
+        return _page(what, filters, page, per_page, drive=small)
     if filters.sort == "nearest" and filters.near is not None:
         terms = _conditions(filters, driven=False)
         ids = plan.nearest_ids(filters.near, terms, offset, wanted)
-        return _page(filters, page, per_page, ids=ids)
+        return _page(what, filters, page, per_page, ids=ids)
     if page == 1 and not _narrowed(filters):
-        return _page(filters, page, per_page)
+        return _page(what, filters, page, per_page)
     window = plan.window(filters, offset + wanted)
     if window:
-        found = _page(filters, page, per_page, extra=window)
+        found = _page(what, filters, page, per_page, extra=window)
         if found[1]:
             return found
     medium = plan.driver(filters, plan.DRIVE_ROWS_NARROWED)
-    return _page(filters, page, per_page, drive=medium)
+    return _page(what, filters, page, per_page, drive=medium)
 
 
 def _narrowed(filters: CatalogFilters) -> bool:
@@ -252,6 +264,7 @@ def _narrowed(filters: CatalogFilters) -> bool:
 
 
 def _page(
+    what,
     filters: CatalogFilters,
     page: int,
     per_page: int,
@@ -260,17 +273,20 @@ def _page(
     ids: list[int] | None = None,
 ) -> tuple[list[int], bool]:
     """Run one plan: walk (optionally within a window), drive from `drive`, or order `ids`
-    (this page's already). The page's ids in order, and whether another page follows."""
+    (this page's already). The page's listings (`what` = Listing, with _eager's loads) or
+    ids (`what` = Listing.id) in order, and whether another page follows."""
     if ids is not None:
         terms = [Listing.id.in_(ids)]
     else:
         terms = [*_conditions(filters, driven=drive is not None), *extra]
         if drive is not None:
             terms.append(Listing.id.in_(drive))
-    query = select(Listing.id).where(*terms).order_by(*_order(filters.sort, filters.near))
+    query = select(what).where(*terms).order_by(*_order(filters.sort, filters.near))
     if ids is None:
         query = query.limit(per_page + 1).offset((page - 1) * per_page)
-    found = list(db.session.scalars(query))
+    if what is Listing:
+        query = _eager(query)
+    found = list(db.session.execute(query).unique().scalars())
     return found[:per_page], len(found) > per_page
 
 

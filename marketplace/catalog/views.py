@@ -14,6 +14,7 @@ from __future__ import annotations
 from babel.numbers import get_currency_precision
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -29,7 +30,8 @@ from marketplace.catalog.forms import (
 from marketplace.catalog.permissions import can_edit, can_order
 from marketplace.catalog.search import MAX_PRICE_FILTER, SORTS, producer_place
 from marketplace.errors import DomainError
-from marketplace.labels import VALUE_CHAINS
+from marketplace.i18n import money
+from marketplace.labels import VALUE_CHAINS, label
 from marketplace.models import Listing, ListingStatus, Organization, Role
 from marketplace.permissions import role_required
 
@@ -77,6 +79,46 @@ def _filters(form: FilterForm, place) -> services.CatalogFilters:
     )
 
 
+def _badge(stock: int | None) -> tuple[str, str]:
+    """The stock badge's class and text (as catalog/_macros.html's stock_badge shows it)."""
+    if stock is None:
+        return "badge", _("Servicio")
+    if stock == 0:
+        return "badge badge-bad", _("Agotado")
+    if stock <= 5:
+        return "badge badge-warn", ngettext("Queda %(num)d", "Quedan %(num)d", stock)
+    return "badge badge-ok", _("En stock")
+
+
+def _cards(rows: list) -> list[dict]:
+    """What each result of the catalogue shows, as display strings; texts that repeat
+    (labels, badges) are translated once per page."""
+    units, deliveries, badges, served = {}, {}, {}, {}
+    cards = []
+    for row in rows:
+        if row.unit not in units:
+            units[row.unit] = label("unit", row.unit)
+        if row.delivery_mode not in deliveries:
+            deliveries[row.delivery_mode] = label("delivery_mode", row.delivery_mode)
+        if row.stock not in badges:
+            badges[row.stock] = _badge(row.stock)
+        if row.region_count not in served:
+            n = row.region_count
+            served[n] = ngettext("atiende %(num)d región", "atiende %(num)d regiones", n)
+        cards.append(
+            {
+                "id": row.id,
+                "title": row.title,
+                "organization": row.organization_name,
+                "price": f"{money(row.price_minor, row.currency)} / {units[row.unit]}",
+                "badge": badges[row.stock],
+                "delivery": deliveries[row.delivery_mode],
+                "served": served[row.region_count],
+            }
+        )
+    return cards
+
+
 @bp.get("/catalogo")
 def browse():
     user = _user()
@@ -93,6 +135,7 @@ def browse():
         "catalog/browse.html",
         form=form,
         page=page,
+        cards=_cards(page.items),
         args={k: v for k, v in args.items() if v},
         filters=filters,
         place=place,
