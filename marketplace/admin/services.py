@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import audit
+from marketplace.catalog import cache as catalog_cache
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.labels import COUNTRIES
@@ -280,6 +281,7 @@ def verify_organization(actor: User, org: Organization) -> Organization:
     org.verified_at = utcnow()
     audit.record(actor, "organization.verified", org, name=org.name)
     db.session.commit()
+    catalog_cache.changed()  # who may publish changed: the catalogue shows it
     return org
 
 
@@ -297,6 +299,7 @@ def suspend_organization(actor: User, org: Organization, reason: str) -> Organiz
     org.suspended_at = utcnow()
     audit.record(actor, "organization.suspended", org, reason=reason)
     db.session.commit()
+    catalog_cache.changed()  # who may publish changed: the catalogue shows it
     return org
 
 
@@ -307,6 +310,7 @@ def reinstate_organization(actor: User, org: Organization) -> Organization:
     org.suspended_at = None
     audit.record(actor, "organization.reinstated", org)
     db.session.commit()
+    catalog_cache.changed()  # who may publish changed: the catalogue shows it
     return org
 
 
