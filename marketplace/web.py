@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, flash, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from marketplace.errors import DomainError
 from marketplace.extensions import db, login_manager
 from marketplace.models import Role, User
 from marketplace.navigation import navigation_for
@@ -40,6 +41,21 @@ def safe_next(default: str) -> str:
     if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return default
+
+
+def show_errors(form, error: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's refusal next to the form fields it concerns; flash what fits none.
+
+    `aliases` maps a service's field names to the form's where they differ.
+    """
+    aliases = aliases or {}
+    problems = getattr(error, "errors", None) or {error.field or "": error.message}
+    for name, message in problems.items():
+        target = getattr(form, aliases.get(name, name), None) if name else None
+        if target is None:
+            flash(message, "error")
+        else:
+            target.errors = [*target.errors, message]
 
 
 def _wants_json() -> bool:

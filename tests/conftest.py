@@ -231,6 +231,15 @@ def make_farm(app: Flask) -> Callable[..., Farm]:
     return make
 
 
+def signed_in_client(app: Flask, user: User | None) -> FlaskClient:
+    """A new test client signed in as `user` through the login form (anonymous for None)."""
+    client = app.test_client()
+    if user is not None:
+        response = client.post("/ingresar", data={"identifier": user.login, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
     """Sign `user` in on the test client (through the real login form)."""

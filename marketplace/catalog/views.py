@@ -34,6 +34,7 @@ from marketplace.i18n import money
 from marketplace.labels import VALUE_CHAINS, label
 from marketplace.models import Listing, ListingStatus, Organization, Role
 from marketplace.permissions import role_required
+from marketplace.web import show_errors
 
 # --- producers (and anyone) browse ----------------------------------------------------------
 
@@ -184,17 +185,6 @@ def _own_listing_or_404(org: Organization, listing_id: int) -> Listing:
     return listing
 
 
-def _show_error(form, error: DomainError) -> None:
-    """Put a service's refusal next to the field it concerns (or flash it)."""
-    problems = getattr(error, "errors", None) or {error.field or "": error.message}
-    for name, message in problems.items():
-        target = getattr(form, name, None)
-        if target is None:
-            flash(message, "error")
-        else:
-            target.errors = [*target.errors, message]
-
-
 def _form(org: Organization, listing: Listing | None) -> ListingForm:
     form = ListingForm(org.country, obj=listing)
     if form.is_submitted():
@@ -252,7 +242,7 @@ def _edit(org: Organization, listing: Listing | None):
             else:
                 saved = services.update_listing(current_user, listing, _data(form), publish)
         except DomainError as error:
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             if saved.status == ListingStatus.PUBLISHED:
                 flash(_("«%(title)s» está publicado en el catálogo.", title=saved.title), "success")

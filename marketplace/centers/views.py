@@ -15,6 +15,7 @@ from marketplace.labels import choices
 from marketplace.models import CollectionCenter, Role
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of
+from marketplace.web import show_errors
 
 MANAGERS = (Role.TECHNICIAN, Role.ADMIN)
 
@@ -25,16 +26,6 @@ def _center_or_404(center_id: int) -> CollectionCenter:
     if center is None or not can_manage(current_user, center):
         abort(404)
     return center
-
-
-def _show_error(form: CenterForm, error: DomainError) -> None:
-    problems = getattr(error, "errors", None) or {error.field or "": error.message}
-    for name, message in problems.items():
-        target = getattr(form, name, None)
-        if target is None:
-            flash(str(message), "error")
-        else:
-            target.errors = [*target.errors, message]
 
 
 @bp.route("/centros")
@@ -101,7 +92,7 @@ def _edit(center: CollectionCenter | None):
         try:
             services.save_center(current_user, _data(form), center)
         except DomainError as error:
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             flash(_("Centro de acopio guardado."), "success")
             return redirect(url_for("centers.manage"))

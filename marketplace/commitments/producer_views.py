@@ -13,13 +13,13 @@ from flask_login import current_user
 from marketplace.commitments import bp, offers, queries, services
 from marketplace.commitments.forms import ConfirmForm, PledgeForm
 from marketplace.commitments.permissions import can_act_for, can_withdraw
-from marketplace.commitments.views import show_error
+from marketplace.commitments.views import FIELD_ALIASES
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Pledge, Producer, PurchaseCommitment, Role
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of
-from marketplace.web import safe_next
+from marketplace.web import safe_next, show_errors
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
@@ -84,7 +84,7 @@ def _offer(producer: Producer, own: bool, commitment_id: int):
                 current_user, producer, commitment.id, int(form.farm_id.data), form.kg.data
             )
         except DomainError as error:
-            show_error(form, error)
+            show_errors(form, error, FIELD_ALIASES)
         else:
             flash(_("Se comprometió a entregar %(kg)s kg.", kg=form.kg.data), "success")
             return redirect(_offer_url(producer, own, commitment.id))

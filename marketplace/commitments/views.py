@@ -21,6 +21,7 @@ from marketplace.extensions import db
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.money import amount_text
 from marketplace.permissions import role_required
+from marketplace.web import show_errors
 
 PRESET_DATES = {code for code, _label in CUTOFF_PRESETS if code != "other"}
 
@@ -31,17 +32,12 @@ def _date_format() -> dict:
     return {"format_date": format_date}
 
 
-def show_error(form, error: DomainError) -> None:
-    """Put a service's refusal next to the field it concerns (or flash it)."""
-    aliases = {"price_minor_per_kg": "price", "premium_minor_per_kg": "premium"}
-    aliases["cutoff_date"] = "cutoff"
-    problems = getattr(error, "errors", None) or {error.field or "": error.message}
-    for name, message in problems.items():
-        target = getattr(form, aliases.get(name, name), None) if name else None
-        if target is None:
-            flash(message, "error")
-        else:
-            target.errors = [*target.errors, message]
+# The services name some fields after the model; the form after what people type.
+FIELD_ALIASES = {
+    "price_minor_per_kg": "price",
+    "premium_minor_per_kg": "premium",
+    "cutoff_date": "cutoff",
+}
 
 
 def _commitment_or_404(commitment_id: int) -> PurchaseCommitment:
@@ -125,7 +121,7 @@ def _edit(commitment: PurchaseCommitment | None):
             else:
                 saved = services.update_commitment(current_user, commitment, _data(form))
         except DomainError as error:
-            show_error(form, error)
+            show_errors(form, error, FIELD_ALIASES)
         else:
             done = _("Compromiso guardado.") if commitment else _("Compromiso publicado.")
             flash(done, "success")

@@ -18,6 +18,7 @@ from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm
 from marketplace.orders.states import Side
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of
+from marketplace.web import show_errors
 
 SUPPLIER_TARGETS = {
     states.CONFIRMED: "confirm",
@@ -38,17 +39,6 @@ STATUS_BADGES = {
     states.COMPLETED: "",
     states.CANCELLED: "badge-bad",
 }
-
-
-def _show_error(form, error: DomainError) -> None:
-    """Put a service's refusal next to the field it concerns (or flash it)."""
-    problems = getattr(error, "errors", None) or {error.field or "": error.message}
-    for name, message in problems.items():
-        target = getattr(form, name, None)
-        if target is None:
-            flash(str(message), "error")
-        else:
-            target.errors = [*target.errors, message]
 
 
 def _own_producer():
@@ -124,7 +114,7 @@ def new(listing_id: int):
                 return redirect(url_for("orders.detail", order_id=order.id))
             quote = services.quote(producer, listing.id, **args)
         except DomainError as error:
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             km = dict((c.id, d) for c, d in centers)
             return render_template(

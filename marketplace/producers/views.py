@@ -13,6 +13,7 @@ from marketplace.permissions import role_required
 from marketplace.producers import bp, services
 from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
 from marketplace.producers.permissions import can_edit
+from marketplace.web import show_errors
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
@@ -30,17 +31,6 @@ def _farm_or_404(producer: Producer, farm_id: int) -> Farm:
     if farm is None or farm.producer_id != producer.id:
         abort(404)
     return farm
-
-
-def _show_error(form, error: DomainError) -> None:
-    """Put a service's refusal next to the field it concerns (or flash it)."""
-    problems = getattr(error, "errors", None) or {error.field or "": error.message}
-    for name, message in problems.items():
-        target = getattr(form, name, None)
-        if target is None:
-            flash(message, "error")
-        else:
-            target.errors = [*target.errors, message]
 
 
 def _profile_form(producer: Producer | None) -> ProfileForm:
@@ -73,7 +63,7 @@ def _edit_profile(producer: Producer | None, template_args: dict):
         try:
             saved = services.save_profile(current_user, _profile_data(form), producer)
         except DomainError as error:
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             flash(_("Datos guardados."), "success")
             if producer is None:
@@ -185,7 +175,7 @@ def _edit_farm(producer: Producer, farm: Farm | None):
         try:
             services.save_farm(current_user, producer, _farm_data(form), farm)
         except DomainError as error:
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             flash(_("Finca guardada."), "success")
             return redirect(url_for("producers.detail", producer_id=producer.id))

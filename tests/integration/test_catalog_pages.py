@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from marketplace.catalog.forms import AmountError, amount_text, parse_amount
 from marketplace.models import AuditLog, Listing
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in_client
 
 FORM = {
     "kind": "input",
@@ -319,12 +319,7 @@ def world(make_user, make_org, make_listing):
 
 
 def _client_as(app, world, role):
-    client = app.test_client()
-    if role != "anonymous":
-        user = world["users"][role]
-        response = client.post("/ingresar", data={"identifier": user.email, "password": PASSWORD})
-        assert response.status_code == 302
-    return client
+    return signed_in_client(app, world["users"].get(role))
 
 
 @pytest.mark.parametrize("role", ROLES)

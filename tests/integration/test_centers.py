@@ -10,7 +10,7 @@ from marketplace.centers.services import CenterData
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.models import AuditLog, CollectionCenter
 from marketplace.models.base import utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in_client
 
 JUANJUI_SEAT = (-7.176667, -76.723889)
 
@@ -290,12 +290,7 @@ def world(make_user, make_org, make_center):
 
 
 def client_as(app, world, role):
-    client = app.test_client()
-    if role != "anonymous":
-        user = world["users"][role]
-        response = client.post("/ingresar", data={"identifier": user.email, "password": PASSWORD})
-        assert response.status_code == 302
-    return client
+    return signed_in_client(app, world["users"].get(role))
 
 
 @pytest.mark.parametrize("role", ROLES)

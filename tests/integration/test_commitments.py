@@ -22,7 +22,7 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 from marketplace.money import parse_money
 from marketplace.producers.services import set_consent
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in_client
 
 TODAY = queries.local_today
 DF_REFUSAL = "no puede comprometer volumen libre de deforestación"
@@ -871,12 +871,7 @@ def world(grower, make_user, make_producer, make_commitment):
 
 
 def _client_as(app, world, role):
-    client = app.test_client()
-    if role != "anonymous":
-        user = world["users"][role]
-        response = client.post("/ingresar", data={"identifier": user.email, "password": PASSWORD})
-        assert response.status_code == 302
-    return client
+    return signed_in_client(app, world["users"].get(role))
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -15,7 +15,7 @@ from marketplace.models import AuditLog, Listing, Notification, Order
 from marketplace.models.base import utcnow
 from marketplace.orders import queries, services, states
 from marketplace.orders.states import Side
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in_client
 
 
 def key() -> str:
@@ -636,12 +636,7 @@ def world(shop, make_user, make_producer):
 
 
 def client_as(app, world, role):
-    client = app.test_client()
-    if role != "anonymous":
-        user = world["users"][role]
-        response = client.post("/ingresar", data={"identifier": user.email, "password": PASSWORD})
-        assert response.status_code == 302
-    return client
+    return signed_in_client(app, world["users"].get(role))
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.models import Farm, Producer
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in_client
 
 ROLES = [
     "anonymous",
@@ -104,12 +104,7 @@ def world(make_user, make_org, make_producer, make_farm):
 
 
 def _client_as(app, world, role):
-    client = app.test_client()
-    if role != "anonymous":
-        user = world["users"][role]
-        response = client.post("/ingresar", data={"identifier": user.email, "password": PASSWORD})
-        assert response.status_code == 302
-    return client
+    return signed_in_client(app, world["users"].get(role))
 
 
 @pytest.mark.parametrize("role", ROLES)
