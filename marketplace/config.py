@@ -54,6 +54,7 @@ def load(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("MINKA_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("MINKA_RATELIMIT_ENABLED", "1") == "1",
         "MINKA_LOGIN_LIMIT": os.environ.get("MINKA_LOGIN_LIMIT", "10 per minute;50 per hour"),
+        "MINKA_API_LIMIT": os.environ.get("MINKA_API_LIMIT", "120 per minute"),
         "MINKA_PAGE_SIZE": 25,
         # Catalogue searches are remembered this long per process (0: off); see catalog.cache.
         "MINKA_CATALOG_CACHE_SECONDS": int(os.environ.get("MINKA_CATALOG_CACHE_SECONDS", "30")),
