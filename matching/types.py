@@ -1,0 +1,116 @@
+"""The data the pipeline takes and returns.
+
+Producers come as one DataFrame, one row per producer (their main farm's figures), with the
+columns of PRODUCER_COLUMNS; credit products as CreditProduct records; past loan outcomes as
+a DataFrame with OUTCOME_COLUMNS. Money is integer minor units of one currency per product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# column -> meaning (dtype)
+PRODUCER_COLUMNS: dict[str, str] = {
+    "producer_id": "int",
+    "gender": "female | male | other | undisclosed",
+    "country": "PE | MX | CO",
+    "district_code": "str",
+    "lat": "float, degrees",
+    "lon": "float, degrees",
+    "value_chain": "cacao | cafe | miel | ganaderia | madera | ecoturismo",
+    "productive_ha": "float",
+    "total_ha": "float",
+    "forest_ha": "float",
+    "yield_kg_ha": "float, NaN when unknown",
+    "plant_age_years": "float, NaN when unknown",
+    "associated": "bool: member of a cooperative",
+    "certified": "bool: at least one certification",
+    "agroforestry": "bool",
+    "land_title": "bool",
+    "cleared_after_cutoff": "yes | no | unknown",
+    "consent_lenders": "bool: live consent to share details with lenders",
+    "pledged_kg": "float: active pledges to buyers' commitments",
+}
+
+OUTCOME_COLUMNS: dict[str, str] = {
+    "producer_id": "int",
+    "repaid": "bool: repaid on time (False: late or default)",
+}
+
+SUBSISTENCE = "Subsistencia / en transición"
+
+
+@dataclass(frozen=True)
+class CreditProduct:
+    """A lender's credit product, as the allocation sees it."""
+
+    product_id: int
+    lender_id: int
+    currency: str
+    value_chains: tuple[str, ...]
+    # coverage: district codes, and/or branches with a radius
+    districts: tuple[str, ...] = ()
+    branches: tuple[tuple[float, float], ...] = ()
+    radius_km: float = 0.0
+    min_amount_minor: int = 0
+    max_amount_minor: int = 0
+    budget_minor: int = 0
+    min_readiness: float = 0.0
+    requires_offtake: bool = False
+    annual_rate: float = 0.0  # TEA, e.g. 0.28
+    term_months: int = 12
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Knobs of a run; defaults are documented in README's credit section."""
+
+    seed: int = 2026
+    min_productive_ha: float = 2.0
+    k_min: int = 3
+    k_max: int = 8
+    group_min: int = 5
+    group_max: int = 30
+    group_radius_km: float = 15.0
+    # outcomes needed before the trained readiness model replaces the scorecard
+    min_outcomes: int = 200
+    # affordability: input cost per productive ha and farm-gate price per kg (minor units)
+    input_cost_per_ha: dict[str, int] = field(
+        default_factory=lambda: {
+            "cacao": 180_000,
+            "cafe": 220_000,
+            "miel": 90_000,
+            "ganaderia": 150_000,
+            "madera": 60_000,
+            "ecoturismo": 80_000,
+        }
+    )
+    price_per_kg: dict[str, int] = field(
+        default_factory=lambda: {
+            "cacao": 1_000,
+            "cafe": 1_400,
+            "miel": 1_200,
+            "ganaderia": 800,
+            "madera": 300,
+            "ecoturismo": 0,
+        }
+    )
+    # borrower protection: instalments at most this share of expected crop income
+    max_instalment_share: float = 0.30
+
+
+@dataclass
+class MatchResult:
+    """Everything a run produces, as plain tables and figures."""
+
+    producers: pd.DataFrame  # producer_id, eligible, reasons, archetype, group_id,
+    #                          readiness, explanation, requested_minor
+    archetypes: pd.DataFrame  # archetype, n, centroid profile columns
+    groups: pd.DataFrame  # group_id, value_chain, country, district_code, size, lat, lon,
+    #                       total_ha, expected_kg, pledged_share, readiness_mean, readiness_min,
+    #                       requested_minor
+    matches: pd.DataFrame  # group_id, product_id, rank (0 = chosen), score, amount_minor
+    metrics: dict = field(default_factory=dict)  # silhouette, k, model version, AUC, Brier,
+    #                                              budget used, match rates by gender/archetype
