@@ -99,6 +99,10 @@ class MatchParams:
     )
     # borrower protection: instalments at most this share of expected crop income
     max_instalment_share: float = 0.30
+    # allocation: HiGHS stops within this relative gap of the optimum, or at the time limit
+    # with its best verified solution (never worse than the greedy baseline)
+    allocation_gap: float = 1e-3
+    allocation_time_limit_s: float = 20.0
 
 
 @dataclass
@@ -114,3 +118,5 @@ class MatchResult:
     matches: pd.DataFrame  # group_id, product_id, rank (0 = chosen), score, amount_minor
     metrics: dict = field(default_factory=dict)  # silhouette, k, model version, AUC, Brier,
     #                                              budget used, match rates by gender/archetype
+    # what the next run takes as `previous` (archetype centroids and names, for stable names)
+    state: dict = field(default_factory=dict)

@@ -1,0 +1,221 @@
+"""Benchmark the matching pipeline on synthetic producers: seconds per stage, peak memory.
+
+    python bench/bench_matching.py                    # 10,000, 100,000 and 1,000,000
+    python bench/bench_matching.py --sizes 100000
+
+Each size runs in its own process (so peak RSS is that size's). The world is realistic
+enough to exercise every stage: log-normal areas, producers clustered around ~50 district
+centres per value chain in PE/MX/CO, yields by chain, ~30 credit products with districts or
+branches and budgets. Beside the pipeline it times a bare
+``KMeans(n_clusters=k, n_init=1, random_state=0).fit`` on the same standardised features, as
+a yardstick. Prints figures; never passes or fails on time. Goal: 1M < 60 s and < 3 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matching import pipeline  # noqa: E402
+from matching.features import feature_frame, make_preprocessor  # noqa: E402
+from matching.types import CreditProduct, MatchParams  # noqa: E402
+
+GOAL_SECONDS = 60.0
+GOAL_GB = 3.0
+CHAINS = {"cacao": 0.35, "cafe": 0.30, "miel": 0.10, "ganaderia": 0.12, "madera": 0.08,
+          "ecoturismo": 0.05}  # fmt: skip
+YIELD = {"cacao": (650, 200), "cafe": (900, 250), "miel": (40, 12), "ganaderia": (300, 90),
+         "madera": (2_000, 600), "ecoturismo": (0, 0)}  # fmt: skip
+# rough bounding boxes (lat min, lat max, lon min, lon max) of producing regions
+COUNTRIES = {"PE": (-13.5, -4.0, -79.0, -70.0), "MX": (15.0, 21.0, -99.0, -88.0),
+             "CO": (1.0, 8.0, -77.0, -72.0)}  # fmt: skip
+DISTRICTS_PER_CHAIN = 50
+
+
+def make_world(n: int, seed: int = 2026) -> tuple[pd.DataFrame, list[CreditProduct]]:
+    """Synthetic producers (PRODUCER_COLUMNS) and ~30 credit products."""
+    rng = np.random.default_rng(seed)
+    chains = np.array(list(CHAINS))
+    # district centres: DISTRICTS_PER_CHAIN per chain, spread over the three countries
+    d_chain = np.repeat(chains, DISTRICTS_PER_CHAIN)
+    d_country = rng.choice(list(COUNTRIES), len(d_chain), p=[0.5, 0.3, 0.2])
+    box = np.array([COUNTRIES[c] for c in d_country])
+    d_lat = rng.uniform(box[:, 0], box[:, 1])
+    d_lon = rng.uniform(box[:, 2], box[:, 3])
+    d_code = np.array([f"{c}{i:04d}" for i, c in enumerate(d_country)])
+
+    chain = rng.choice(chains, n, p=list(CHAINS.values()))
+    chain_idx = np.searchsorted(chains, chain, sorter=np.argsort(chains))
+    chain_idx = np.argsort(chains)[chain_idx]
+    # producers of a chain in that chain's districts, Zipf-ish sizes of districts
+    weights = 1.0 / np.arange(1, DISTRICTS_PER_CHAIN + 1) ** 0.7
+    local = rng.choice(DISTRICTS_PER_CHAIN, n, p=weights / weights.sum())
+    district = chain_idx * DISTRICTS_PER_CHAIN + local
+    spread = 0.08  # degrees (~9 km), so villages overlap within a district
+    productive = rng.lognormal(np.log(2.8), 0.8, n)
+    mu = np.array([YIELD[c][0] for c in chains])[chain_idx]
+    sd = np.array([YIELD[c][1] for c in chains])[chain_idx]
+    yields = np.clip(rng.normal(mu, sd), 0, None)
+    yields[rng.random(n) < 0.15] = np.nan
+    age = rng.uniform(1, 30, n)
+    age[rng.random(n) < 0.2] = np.nan
+    total = productive * rng.uniform(1.0, 3.0, n)
+    pledged = np.where(rng.random(n) < 0.3, productive * np.nan_to_num(yields) * 0.4, 0.0)
+    producers = pd.DataFrame(
+        {
+            "producer_id": np.arange(1, n + 1),
+            "gender": rng.choice(["female", "male", "other", "undisclosed"], n,
+                                 p=[0.38, 0.58, 0.01, 0.03]),
+            "country": d_country[district],
+            "district_code": d_code[district],
+            "lat": d_lat[district] + rng.normal(0, spread, n),
+            "lon": d_lon[district] + rng.normal(0, spread, n),
+            "value_chain": chain,
+            "productive_ha": productive,
+            "total_ha": total,
+            "forest_ha": total * rng.beta(2, 5, n),
+            "yield_kg_ha": yields,
+            "plant_age_years": age,
+            "associated": rng.random(n) < 0.45,
+            "certified": rng.random(n) < 0.2,
+            "agroforestry": rng.random(n) < 0.35,
+            "land_title": rng.random(n) < 0.6,
+            "cleared_after_cutoff": rng.choice(["no", "unknown", "yes"], n, p=[0.85, 0.12, 0.03]),
+            "consent_lenders": rng.random(n) < 0.85,
+            "pledged_kg": pledged,
+        }
+    )  # fmt: skip
+
+    products = []
+    for pid in range(1, 31):
+        served = tuple(rng.choice(chains[:5], rng.integers(1, 3), replace=False).tolist())
+        pool = np.flatnonzero(np.isin(d_chain, served))
+        covered = rng.choice(pool, min(len(pool), int(rng.integers(10, 40))), replace=False)
+        branches = ()
+        if pid % 3 == 0:  # a third of products cover by branches instead
+            b = rng.choice(pool, 3, replace=False)
+            branches = tuple((float(d_lat[i]), float(d_lon[i])) for i in b)
+        products.append(
+            CreditProduct(
+                product_id=pid,
+                lender_id=1 + pid % 8,
+                currency="PEN",
+                value_chains=served,
+                districts=() if branches else tuple(d_code[covered].tolist()),
+                branches=branches,
+                radius_km=40.0 if branches else 0.0,
+                min_amount_minor=int(rng.choice([0, 0, 50_000])),
+                max_amount_minor=int(rng.choice([1_500_000, 3_000_000, 6_000_000])),
+                # budgets scale with the world: roughly a third of demand can be financed
+                budget_minor=int(n * rng.uniform(2_000, 8_000)),
+                min_readiness=float(rng.choice([0.0, 0.2, 0.3])),
+                requires_offtake=bool(rng.random() < 0.2),
+                annual_rate=float(rng.uniform(0.15, 0.35)),
+                term_months=int(rng.choice([6, 12, 18, 24])),
+            )
+        )
+    return producers, products
+
+
+def bare_kmeans_seconds(producers: pd.DataFrame, params: MatchParams, k: int) -> float:
+    """Seconds of a bare KMeans fit on the same standardised features as the typology."""
+    above = producers["productive_ha"].to_numpy() >= params.min_productive_ha
+    X = make_preprocessor().fit_transform(feature_frame(producers[above]))
+    from sklearn.cluster import KMeans
+
+    start = time.perf_counter()
+    KMeans(n_clusters=max(k, 2), n_init=1, random_state=0).fit(X)
+    return time.perf_counter() - start
+
+
+def one(n: int) -> dict:
+    """Run one size in this process; figures as a dict."""
+    start = time.perf_counter()
+    producers, products = make_world(n)
+    generate = time.perf_counter() - start
+    params = MatchParams()
+    start = time.perf_counter()
+    result = pipeline.run(producers, products, params=params)
+    total = time.perf_counter() - start
+    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    k = int(result.metrics["k"])
+    km = bare_kmeans_seconds(producers, params, k)
+    m = result.metrics
+    return {
+        "n": n,
+        "generate_s": generate,
+        "stages": m["seconds"],
+        "total_s": total,
+        "peak_rss_gb": rss_gb,
+        "kmeans_s": km,
+        "k": k,
+        "eligible": m["n_eligible"],
+        "groups": m["n_groups"],
+        "matched": m["matched_groups"],
+        "financed": m["producers_financed"],
+        "pairs": int(len(result.matches)),
+    }
+
+
+def report(fig: dict) -> None:
+    """Print one size's figures."""
+    n = fig["n"]
+    print(f"\n-- {n:,} producers (world generated in {fig['generate_s']:.1f} s)")
+    for stage, seconds in fig["stages"].items():
+        print(f"   {stage:<14} {seconds:8.2f} s")
+    print(f"   {'total':<14} {fig['total_s']:8.2f} s   peak RSS {fig['peak_rss_gb']:.2f} GB")
+    ratio = fig["total_s"] / fig["kmeans_s"] if fig["kmeans_s"] > 0 else float("nan")
+    print(
+        f"   bare KMeans(k={fig['k']}, n_init=1) {fig['kmeans_s']:.2f} s; "
+        f"pipeline = {ratio:.1f} x bare KMeans"
+    )
+    print(
+        f"   eligible {fig['eligible']:,}  groups {fig['groups']:,}  matched {fig['matched']:,}"
+        f"  financed {fig['financed']:,}  match rows {fig['pairs']:,}"
+    )
+    if n >= 1_000_000:
+        ok = fig["total_s"] < GOAL_SECONDS and fig["peak_rss_gb"] < GOAL_GB
+        print(
+            f"   goal at 1M: < {GOAL_SECONDS:.0f} s and < {GOAL_GB:.0f} GB -> "
+            f"{'met' if ok else 'NOT met'}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
+        help="numbers of producers (default: 10,000 100,000 1,000,000)",
+    )  # fmt: skip
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args, _ = parser.parse_known_args()  # `make bench BENCH_ARGS=...` is shared by all benches
+    if args.child:
+        print(json.dumps(one(args.child)))
+        return 0
+    print(f"matching pipeline benchmark (goal: 1M end to end < {GOAL_SECONDS:.0f} s, "
+          f"< {GOAL_GB:.0f} GB)")  # fmt: skip
+    status = 0
+    for n in args.sizes:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(n)], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            print(f"\n-- {n:,} producers: FAILED\n{done.stderr[-3000:]}")
+            status = 1
+            continue
+        report(json.loads(done.stdout.strip().splitlines()[-1]))
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

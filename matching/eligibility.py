@@ -1,0 +1,50 @@
+"""Who may be offered credit: area, live consent, no clearing after the cut-off.
+
+A producer whose clearing status is ``"unknown"`` is not excluded here; only a recorded
+``"yes"`` excludes (a verification step, not this rule, deals with unknowns).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from matching.features import as_flag
+from matching.types import MatchParams
+
+# reason code -> English description (the web layer translates)
+REASONS: dict[str, str] = {
+    "area_below_minimum": "Productive area below the minimum for credit",
+    "no_consent": "No live consent to share details with lenders",
+    "cleared_after_cutoff": "Forest cleared after the cut-off date",
+}
+_CODES = tuple(REASONS)
+
+
+def _reason_table() -> np.ndarray:
+    """Tuple of reason codes for each bit pattern (bit i set: reason _CODES[i] applies)."""
+    table = np.empty(2 ** len(_CODES), dtype=object)
+    for mask in range(table.size):
+        table[mask] = tuple(code for i, code in enumerate(_CODES) if mask >> i & 1)
+    return table
+
+
+_TABLE = _reason_table()
+
+
+def eligibility(producers: pd.DataFrame, params: MatchParams) -> pd.DataFrame:
+    """Eligibility per producer: columns producer_id, eligible (bool), reasons (tuple)."""
+    area = pd.to_numeric(producers["productive_ha"], errors="coerce").to_numpy(float)
+    below = ~(area >= params.min_productive_ha)  # NaN area counts as below
+    no_consent = ~as_flag(producers["consent_lenders"])
+    cleared = producers["cleared_after_cutoff"].astype(str).str.lower().to_numpy() == "yes"
+    mask = (
+        below.astype(np.int8) | (no_consent.astype(np.int8) << 1) | (cleared.astype(np.int8) << 2)
+    )
+    return pd.DataFrame(
+        {
+            "producer_id": producers["producer_id"].to_numpy(),
+            "eligible": mask == 0,
+            "reasons": _TABLE[mask],
+        }
+    )

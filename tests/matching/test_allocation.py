@@ -1,0 +1,211 @@
+"""Allocation: feasibility rules, a planted optimum, and invariants on random instances."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching.allocation import (
+    AllocationError,
+    allocate,
+    feasible_pairs,
+    greedy,
+    haversine_km,
+    verify,
+)
+from matching.types import CreditProduct
+
+
+def make_groups(rows):
+    """Groups from (group_id, chain, district, lat, lon, size, r_mean, r_min, pledged)."""
+    cols = ["group_id", "value_chain", "district_code", "lat", "lon", "size"]
+    cols += ["readiness_mean", "readiness_min", "pledged_share"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def members(requests: dict[int, list[int]]) -> pd.DataFrame:
+    """One row per member: group_id, requested_minor."""
+    rows = [(g, r) for g, reqs in requests.items() for r in reqs]
+    return pd.DataFrame(rows, columns=["group_id", "requested_minor"])
+
+
+def product(pid, **kw):
+    base = dict(
+        product_id=pid,
+        lender_id=1,
+        currency="PEN",
+        value_chains=("cacao",),
+        districts=("D1",),
+        min_amount_minor=0,
+        max_amount_minor=1_000,
+        budget_minor=10_000,
+    )
+    base.update(kw)
+    return CreditProduct(**base)
+
+
+def test_haversine_one_degree_of_latitude():
+    assert haversine_km(0, 0, 1, 0) == pytest.approx(111.19, abs=0.1)
+
+
+def test_feasibility_rules():
+    groups = make_groups(
+        [
+            (1, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.0),  # feasible for the base product
+            (2, "cafe", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.0),  # wrong chain
+            (3, "cacao", "D9", 0.0, 0.0, 2, 0.8, 0.7, 0.0),  # not covered
+            (4, "cacao", "D9", 0.0, 0.05, 2, 0.8, 0.7, 0.0),  # covered by the branch (5.6 km)
+            (5, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.3, 0.0),  # a member under min readiness
+            (6, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.0),  # a member under min amount
+            (7, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.5),  # pledged
+        ]
+    )
+    req = members({1: [300, 2_000], 2: [300, 300], 3: [300, 300], 4: [300, 300],
+                   5: [300, 300], 6: [50, 300], 7: [300, 300]})  # fmt: skip
+    base = product(10, min_amount_minor=100, min_readiness=0.5)
+    branch = product(11, districts=(), branches=((0.0, 0.1),), radius_km=6.0, min_amount_minor=100)
+    offtake = product(12, requires_offtake=True)
+    pairs = feasible_pairs(groups, [base, branch, offtake], req)
+    got = set(zip(pairs["group_id"], pairs["product_id"], strict=True))
+    assert got == {(1, 10), (4, 11), (7, 10), (7, 12)}
+    row = pairs[(pairs["group_id"] == 1) & (pairs["product_id"] == 10)].iloc[0]
+    assert row["amount_minor"] == 300 + 1_000  # the 2,000 request clipped to the max
+    assert row["score"] == pytest.approx(2 * 0.8)
+
+
+def test_planted_optimum_beats_greedy():
+    # greedy takes group 1 (score 5.0) and then nothing fits; the optimum is 2 + 3 (7.8)
+    groups = make_groups(
+        [
+            (1, "cacao", "D1", 0, 0, 10, 0.5, 0.5, 0),
+            (2, "cacao", "D1", 0, 0, 6, 0.7, 0.7, 0),
+            (3, "cacao", "D1", 0, 0, 6, 0.6, 0.6, 0),
+        ]
+    )
+    req = members({1: [6] * 10, 2: [8] * 6, 3: [8] * 6})
+    prod = product(1, budget_minor=100)
+    pairs = feasible_pairs(groups, [prod], req)
+    assert pairs["amount_minor"].tolist() == [60, 48, 48]
+    out = allocate(pairs, [prod])
+    chosen = out[out["rank"] == 0]
+    assert sorted(chosen["group_id"]) == [2, 3]
+    assert chosen["score"].sum() == pytest.approx(7.8)
+    assert pairs.loc[greedy(pairs, [prod]), "group_id"].tolist() == [1]
+
+
+def test_alternatives_are_ranked_and_bounded():
+    groups = make_groups([(1, "cacao", "D1", 0, 0, 5, 0.8, 0.8, 0)])
+    req = members({1: [100] * 5})
+    prods = [product(p, budget_minor=10_000, max_amount_minor=100 - p) for p in range(1, 6)]
+    out = allocate(feasible_pairs(groups, prods, req), prods)
+    assert out["rank"].tolist() == [0, 1, 2, 3]
+    assert out["group_id"].tolist() == [1, 1, 1, 1]
+    assert out["product_id"].nunique() == 4
+
+
+def test_no_pairs_and_zero_budget():
+    empty = allocate(feasible_pairs(make_groups([]), [product(1)], members({})), [product(1)])
+    assert list(empty.columns) == ["group_id", "product_id", "rank", "score", "amount_minor"]
+    assert empty.empty
+    groups = make_groups([(1, "cacao", "D1", 0, 0, 5, 0.8, 0.8, 0)])
+    broke = product(1, budget_minor=0)
+    out = allocate(feasible_pairs(groups, [broke], members({1: [100] * 5})), [broke])
+    assert (out["rank"] > 0).all()  # kept as an alternative, never chosen
+
+
+def test_verify_raises_on_violation():
+    pairs = pd.DataFrame(
+        {"group_id": [1, 1], "product_id": [1, 2], "score": [1.0, 1.0], "amount_minor": [5, 5]}
+    )
+    with pytest.raises(AllocationError):
+        verify(pairs, np.array([True, True]), [product(1), product(2)])
+    with pytest.raises(AllocationError):
+        verify(pairs, np.array([True, False]), [product(1, budget_minor=4), product(2)])
+
+
+@st.composite
+def instances(draw):
+    """Random small worlds: up to 7 groups, up to 3 products, 2 chains, 2 districts."""
+    n_groups = draw(st.integers(0, 7))
+    rows, reqs = [], {}
+    for g in range(n_groups):
+        size = draw(st.integers(1, 4))
+        r_min = draw(st.floats(0, 1))
+        rows.append(
+            (g, draw(st.sampled_from(["cacao", "cafe"])), draw(st.sampled_from(["D1", "D2"])),
+             draw(st.floats(-1, 1)), draw(st.floats(-1, 1)), size,
+             draw(st.floats(r_min, 1)), r_min, draw(st.sampled_from([0.0, 0.4])))
+        )  # fmt: skip
+        reqs[g] = draw(st.lists(st.integers(0, 500), min_size=size, max_size=size))
+    prods = []
+    for p in range(draw(st.integers(1, 3))):
+        prods.append(
+            product(
+                p,
+                value_chains=tuple(draw(st.sets(st.sampled_from(["cacao", "cafe"]), min_size=1))),
+                districts=tuple(draw(st.sets(st.sampled_from(["D1", "D2"])))),
+                branches=((0.0, 0.0),),
+                radius_km=draw(st.sampled_from([0.0, 80.0])),
+                min_amount_minor=draw(st.integers(0, 100)),
+                max_amount_minor=draw(st.integers(100, 400)),
+                budget_minor=draw(st.integers(0, 2_000)),
+                min_readiness=draw(st.floats(0, 0.8)),
+                requires_offtake=draw(st.booleans()),
+            )
+        )
+    return make_groups(rows), prods, members(reqs)
+
+
+def brute_force(pairs, prods):
+    """Best objective by enumeration (tiny instances only)."""
+    budgets = {p.product_id: p.budget_minor for p in prods}
+    options = [[None, *grp.index] for _, grp in pairs.groupby("group_id")]
+    best = 0.0
+    for combo in itertools.product(*options):
+        idx = [i for i in combo if i is not None]
+        sel = pairs.loc[idx]
+        used = sel.groupby("product_id")["amount_minor"].sum()
+        if all(used.get(p, 0) <= b for p, b in budgets.items()):
+            best = max(best, sel["score"].sum())
+    return best
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_allocation_invariants(world):
+    groups, prods, req = world
+    pairs = feasible_pairs(groups, prods, req)
+    out = allocate(pairs, prods)
+    chosen = out[out["rank"] == 0]
+    # each group at most one product; budgets never exceeded
+    assert not chosen["group_id"].duplicated().any()
+    used = chosen.groupby("product_id")["amount_minor"].sum()
+    for p in prods:
+        assert used.get(p.product_id, 0) <= p.budget_minor
+    # every chosen pair is feasible: re-check the rules from scratch
+    by_id = {p.product_id: p for p in prods}
+    g_by_id = groups.set_index("group_id")
+    for row in chosen.itertuples():
+        p, g = by_id[row.product_id], g_by_id.loc[row.group_id]
+        r = req.loc[req["group_id"] == row.group_id, "requested_minor"]
+        assert g["value_chain"] in p.value_chains
+        near = haversine_km(g["lat"], g["lon"], 0.0, 0.0) <= p.radius_km
+        assert g["district_code"] in p.districts or near
+        assert g["readiness_min"] >= p.min_readiness
+        assert r.min() >= p.min_amount_minor
+        assert row.amount_minor == np.minimum(r, p.max_amount_minor).sum()
+        assert not p.requires_offtake or g["pledged_share"] > 0
+    # alternatives: ranks 1..3, never the chosen product
+    assert out["rank"].between(0, 3).all()
+    assert not out.duplicated(["group_id", "product_id"]).any()
+    # objective >= greedy baseline, and within the solver's gap (0.1%) of the optimum
+    objective = chosen["score"].sum()
+    if len(pairs):
+        assert objective >= pairs.loc[greedy(pairs, prods), "score"].sum() - 1e-9
+        optimum = brute_force(pairs, prods)
+        assert optimum * (1 - 1e-3) - 1e-9 <= objective <= optimum + 1e-9

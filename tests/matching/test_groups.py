@@ -1,0 +1,148 @@
+"""Credit groups: planted clusters recovered, big clusters split within bounds, chains apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from matching.groups import form_groups, group_table
+from matching.types import MatchParams
+
+KM_PER_DEG = 111.195
+
+
+def make_producers(points, chain="cacao", country="PE", start_id=1):
+    """Producers at the given (lat, lon) points, all of one chain and country."""
+    n = len(points)
+    lat, lon = np.asarray(points, dtype=float).T
+    return pd.DataFrame(
+        {
+            "producer_id": np.arange(start_id, start_id + n),
+            "country": country,
+            "district_code": "D1",
+            "lat": lat,
+            "lon": lon,
+            "value_chain": chain,
+            "productive_ha": 3.0,
+            "total_ha": 5.0,
+            "yield_kg_ha": 500.0,
+            "pledged_kg": 300.0,
+        }
+    )
+
+
+def blob(rng, lat, lon, n, radius_km):
+    """n points uniformly within radius_km of (lat, lon)."""
+    r = radius_km * np.sqrt(rng.random(n))
+    t = 2 * np.pi * rng.random(n)
+    dlat = r * np.sin(t) / KM_PER_DEG
+    dlon = r * np.cos(t) / (KM_PER_DEG * np.cos(np.radians(lat)))
+    return np.column_stack([lat + dlat, lon + dlon])
+
+
+def test_three_planted_clusters_recovered_exactly():
+    rng = np.random.default_rng(1)
+    centres = [(-6.0, -77.0), (-6.0, -77.0 + 50 / KM_PER_DEG), (-6.0 + 50 / KM_PER_DEG, -77.0)]
+    points = np.vstack([blob(rng, la, lo, 12, 4.0) for la, lo in centres])
+    producers = make_producers(points)
+    groups = form_groups(producers, MatchParams())
+    planted = np.repeat([0, 1, 2], 12)
+    assert (groups.to_numpy() >= 0).all()
+    # same partition as planted: a bijection between planted and found labels
+    pairs = set(zip(planted, groups.to_numpy(), strict=True))
+    assert len(pairs) == 3
+    assert len({p for _, p in pairs}) == 3
+    assert list(groups.index) == list(producers["producer_id"])
+
+
+def test_dense_cluster_of_70_split_within_bounds():
+    rng = np.random.default_rng(2)
+    producers = make_producers(blob(rng, -9.0, -75.0, 70, 6.0))
+    params = MatchParams()
+    groups = form_groups(producers, params)
+    assert (groups >= 0).all()
+    sizes = groups.value_counts()
+    assert len(sizes) == 3  # ceil(70 / 30)
+    assert sizes.between(params.group_min, params.group_max).all()
+
+
+def test_split_when_group_min_above_half_max_merges_or_drops():
+    rng = np.random.default_rng(3)
+    producers = make_producers(blob(rng, -9.0, -75.0, 33, 3.0))
+    params = MatchParams(group_min=18, group_max=30)
+    groups = form_groups(producers, params)
+    sizes = groups[groups >= 0].value_counts()
+    assert sizes.between(params.group_min, params.group_max).all()
+
+
+def test_two_chains_at_the_same_place_never_share_a_group():
+    rng = np.random.default_rng(4)
+    points = blob(rng, -5.0, -78.0, 40, 5.0)
+    producers = pd.concat(
+        [
+            make_producers(points[:20], chain="cacao"),
+            make_producers(points[20:], chain="cafe", start_id=100),
+        ],
+        ignore_index=True,
+    )
+    groups = form_groups(producers, MatchParams())
+    df = producers.assign(group_id=groups.to_numpy())
+    assert (df["group_id"] >= 0).all()
+    assert (df.groupby("group_id")["value_chain"].nunique() == 1).all()
+    assert df["group_id"].nunique() == 2
+
+
+def test_scattered_singles_are_left_out():
+    lat = -10.0 + np.arange(10) * 1.0  # 111 km apart
+    producers = make_producers(np.column_stack([lat, np.full(10, -75.0)]))
+    groups = form_groups(producers, MatchParams())
+    assert (groups == -1).all()
+
+
+def test_deterministic_and_independent_of_row_order():
+    rng = np.random.default_rng(5)
+    points = np.vstack([blob(rng, -6.0 - i * 0.5, -77.0, 45, 8.0) for i in range(4)])
+    producers = make_producers(points)
+    params = MatchParams()
+    first = form_groups(producers, params)
+    again = form_groups(producers, params)
+    shuffled = form_groups(producers.sample(frac=1.0, random_state=0), params)
+    pd.testing.assert_series_equal(first, again)
+    pd.testing.assert_series_equal(first, shuffled.reindex(first.index))
+
+
+def test_group_table_sums_and_caps_pledged_share():
+    rng = np.random.default_rng(6)
+    producers = make_producers(blob(rng, -6.0, -77.0, 10, 2.0))
+    producers.loc[:4, "pledged_kg"] = 5_000.0  # over-pledged: share capped at 1
+    producers.loc[0, "district_code"] = "D2"
+    groups = form_groups(producers, MatchParams())
+    table = group_table(producers, groups)
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert row["size"] == 10
+    assert row["district_code"] == "D1"
+    assert row["total_ha"] == 50.0
+    assert row["expected_kg"] == 10 * 3.0 * 500.0
+    assert row["pledged_share"] == 1.0
+    assert abs(row["lat"] - producers["lat"].mean()) < 1e-12
+
+
+def test_weighted_dbscan_matches_sklearn_haversine_dbscan():
+    from sklearn.cluster import DBSCAN
+
+    from matching.groups import EARTH_RADIUS_KM, _unit_vectors, _weighted_dbscan
+
+    rng = np.random.default_rng(7)
+    points = np.vstack([blob(rng, -6.0 + 0.3 * i, -77.0, 40, 12.0) for i in range(5)])
+    points = np.vstack([points, blob(rng, -5.0, -76.0, 60, 80.0)])
+    weight = rng.integers(1, 4, len(points))
+    ours = _weighted_dbscan(_unit_vectors(*points.T), weight, 10.0, 5)
+    model = DBSCAN(eps=10.0 / EARTH_RADIUS_KM, min_samples=5, metric="haversine")
+    model.fit(np.radians(points), sample_weight=weight)
+    theirs = model.labels_
+    core = np.zeros(len(points), dtype=bool)
+    core[model.core_sample_indices_] = True
+    assert ((ours >= 0) == (theirs >= 0)).all()
+    pairs = set(zip(ours[core], theirs[core], strict=True))
+    assert len(pairs) == len(set(theirs[core])) == len({o for o, _ in pairs})

@@ -1,0 +1,210 @@
+"""The whole run on a synthetic world with planted villages, eligibility and products."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matching import pipeline
+from matching.allocation import haversine_km
+from matching.types import PRODUCER_COLUMNS, SUBSISTENCE, CreditProduct, MatchParams
+
+# three districts ~110 km apart; in each, one cacao and one cafe village (planted groups)
+DISTRICTS = {"D1": (-6.0, -77.0), "D2": (-7.0, -77.0), "D3": (-8.0, -77.0)}
+CHAINS = ("cacao", "cafe")
+PER_VILLAGE = 24
+
+
+def world(seed: int = 7) -> pd.DataFrame:
+    """Producers: 6 villages of PER_VILLAGE, with some small farms and missing consents."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    village = 0
+    for district, (lat, lon) in DISTRICTS.items():
+        for c, chain in enumerate(CHAINS):
+            n = PER_VILLAGE
+            centre = (lat + 0.1 * c, lon + 0.1 * c)  # cacao and cafe villages ~15 km apart
+            frame = pd.DataFrame(
+                {
+                    "gender": rng.choice(["female", "male"], n),
+                    "country": "PE",
+                    "district_code": district,
+                    "lat": centre[0] + rng.normal(0, 0.005, n),
+                    "lon": centre[1] + rng.normal(0, 0.005, n),
+                    "value_chain": chain,
+                    "productive_ha": 2.5 + rng.lognormal(np.log(2), 0.5, n),
+                    "yield_kg_ha": rng.normal(700 if chain == "cacao" else 900, 80, n),
+                    "plant_age_years": rng.uniform(3, 25, n),
+                    "associated": rng.random(n) < 0.6,
+                    "certified": rng.random(n) < 0.3,
+                    "agroforestry": rng.random(n) < 0.5,
+                    "land_title": rng.random(n) < 0.7,
+                    "cleared_after_cutoff": "no",
+                    "consent_lenders": True,
+                    "village": village,
+                }
+            )
+            frame["total_ha"] = frame["productive_ha"] * 1.5
+            frame["forest_ha"] = frame["productive_ha"] * 0.3
+            frame["pledged_kg"] = frame["productive_ha"] * 100.0
+            # planted ineligibles: 3 small farms, 2 without consent, 1 cleared per village
+            frame.loc[0:2, "productive_ha"] = 1.0
+            frame.loc[3:4, "consent_lenders"] = False
+            frame.loc[5, "cleared_after_cutoff"] = "yes"
+            rows.append(frame)
+            village += 1
+    producers = pd.concat(rows, ignore_index=True)
+    producers.insert(0, "producer_id", np.arange(1000, 1000 + len(producers)))
+    return producers[[*PRODUCER_COLUMNS, "village"]]
+
+
+PRODUCTS = [
+    # cacao in D1 and D2 by district; budget for one group (a group asks ~14-15M)
+    CreditProduct(
+        product_id=1, lender_id=1, currency="PEN", value_chains=("cacao",),
+        districts=("D1", "D2"), min_amount_minor=1, max_amount_minor=2_000_000,
+        budget_minor=20_000_000, annual_rate=0.28, term_months=12,
+    ),
+    # cafe through a branch in D3 (50 km radius), plenty of budget, offtake required
+    CreditProduct(
+        product_id=2, lender_id=2, currency="PEN", value_chains=("cafe",),
+        branches=((-7.9, -76.9),), radius_km=50.0, min_amount_minor=1,
+        max_amount_minor=5_000_000, budget_minor=100_000_000, requires_offtake=True,
+        annual_rate=0.22, term_months=12,
+    ),
+    # a product with no budget: never chosen
+    CreditProduct(
+        product_id=3, lender_id=3, currency="PEN", value_chains=("cacao", "cafe"),
+        districts=("D1", "D2", "D3"), min_amount_minor=1, max_amount_minor=5_000_000,
+        budget_minor=0,
+    ),
+]  # fmt: skip
+PARAMS = MatchParams(seed=11, group_min=5, group_max=30, group_radius_km=5.0)
+
+
+@pytest.fixture(scope="module")
+def producers():
+    return world()
+
+
+@pytest.fixture(scope="module")
+def result(producers):
+    calls = []
+    res = pipeline.run(
+        producers.drop(columns="village"),
+        PRODUCTS,
+        params=PARAMS,
+        progress=lambda stage, f: calls.append((stage, f)),
+    )
+    res.calls = calls
+    return res
+
+
+def test_progress_reported_for_every_stage(result):
+    stages = [s for s, _ in result.calls]
+    fractions = [f for _, f in result.calls]
+    assert stages == list(pipeline.STAGES)
+    assert all(a < b for a, b in zip(fractions, fractions[1:], strict=False))
+    assert fractions[-1] == 1.0
+
+
+def test_planted_eligibility_and_groups(result, producers):
+    out = result.producers.merge(producers[["producer_id", "village"]], on="producer_id")
+    assert out["eligible"].sum() == 6 * (PER_VILLAGE - 6)
+    assert (out.loc[~out["eligible"], "group_id"] == -1).all()
+    assert (out.loc[producers["productive_ha"].to_numpy() < 2, "archetype"] == SUBSISTENCE).all()
+    grouped = out[out["group_id"] >= 0]
+    # every planted village is recovered as exactly one group of its eligible producers
+    assert grouped.groupby("group_id")["village"].nunique().eq(1).all()
+    assert grouped.groupby("village")["group_id"].nunique().eq(1).all()
+    assert len(result.groups) == 6
+    assert result.groups["size"].eq(PER_VILLAGE - 6).all()
+    assert result.groups["readiness_min"].le(result.groups["readiness_mean"]).all()
+
+
+def test_budgets_respected_and_pairs_feasible(result):
+    chosen = result.matches[result.matches["rank"] == 0]
+    assert not chosen["group_id"].duplicated().any()
+    for p in PRODUCTS:
+        used = chosen.loc[chosen["product_id"] == p.product_id, "amount_minor"].sum()
+        assert used <= p.budget_minor
+        assert result.metrics["budget_used"][p.product_id] == {
+            "used": int(used),
+            "budget": p.budget_minor,
+        }
+    groups = result.groups.set_index("group_id")
+    for row in chosen.itertuples():
+        g = groups.loc[row.group_id]
+        if row.product_id == 1:
+            assert g["value_chain"] == "cacao" and g["district_code"] in ("D1", "D2")
+        else:
+            assert row.product_id == 2 and g["value_chain"] == "cafe"
+            assert haversine_km(g["lat"], g["lon"], -7.9, -76.9) <= 50
+    # planted answer: the D3 cafe village via product 2 (the only one in the branch's
+    # radius), and the best-scoring cacao village of D1/D2 via product 1 (budget for one)
+    assert sorted(chosen["product_id"]) == [1, 2]
+    cafe = chosen.loc[chosen["product_id"] == 2, "group_id"]
+    assert groups.loc[cafe, "district_code"].tolist() == ["D3"]
+    cacao = groups[(groups["value_chain"] == "cacao") & groups["district_code"].isin(["D1", "D2"])]
+    best = (cacao["size"] * cacao["readiness_mean"]).idxmax()
+    assert chosen.loc[chosen["product_id"] == 1, "group_id"].tolist() == [best]
+
+
+def test_metrics_and_fairness(result):
+    m = result.metrics
+    assert m["n_producers"] == 6 * PER_VILLAGE
+    assert m["n_groups"] == 6 and m["matched_groups"] == 2
+    assert m["producers_financed"] == 2 * (PER_VILLAGE - 6)
+    assert m["match_rate"] == pytest.approx(2 / 6)
+    assert set(m["match_rate_by_gender"]) == {"female", "male"}
+    assert all(0 <= v <= 1 for v in m["match_rate_by_gender"].values())
+    assert set(m["match_rate_by_archetype"]) <= set(result.producers["archetype"])
+    assert PARAMS.k_min <= m["k"] <= PARAMS.k_max
+    for key in ("silhouette", "model_kind", "model_version", "auc", "brier"):
+        assert key in m
+
+
+def test_deterministic_for_a_seed(result, producers):
+    again = pipeline.run(producers.drop(columns="village"), PRODUCTS, params=PARAMS)
+    pd.testing.assert_frame_equal(again.producers, result.producers)
+    pd.testing.assert_frame_equal(again.groups, result.groups)
+    pd.testing.assert_frame_equal(again.matches, result.matches)
+    pd.testing.assert_frame_equal(again.archetypes, result.archetypes)
+
+
+def test_names_stable_with_previous(result, producers):
+    shuffled = producers.drop(columns="village").sample(frac=1.0, random_state=3)
+    again = pipeline.run(shuffled, PRODUCTS, params=PARAMS, previous=result.state)
+    before = result.producers.set_index("producer_id")["archetype"]
+    after = again.producers.set_index("producer_id")["archetype"].reindex(before.index)
+    # same farms, same types: every type keeps its name
+    pairs = pd.crosstab(before, after)
+    assert (pairs.gt(0).sum(axis=1) == 1).all()
+    assert set(before) == set(after)
+
+
+def test_no_products_and_nobody_eligible(producers):
+    res = pipeline.run(producers.drop(columns="village"), [], params=PARAMS)
+    assert res.matches.empty and res.metrics["matched_groups"] == 0
+    none = producers.drop(columns="village").assign(consent_lenders=False)
+    res = pipeline.run(none, PRODUCTS, params=PARAMS)
+    assert res.metrics["n_eligible"] == 0 and res.groups.empty and res.matches.empty
+    assert res.metrics["match_rate"] == 0.0
+
+
+def test_requests_sized_at_the_best_fitting_product(producers):
+    rate, term = pipeline.product_terms(producers, PRODUCTS)
+    chain, district = producers["value_chain"], producers["district_code"]
+    # product 3 is cheapest (0%) but has no budget: ignored
+    assert (rate[chain == "cacao"] == 0.28).all()  # product 1, by district or by chain
+    assert (rate[chain == "cafe"] == 0.22).all()  # product 2, by its chain
+    cheap = [PRODUCTS[0], PRODUCTS[1], replace(PRODUCTS[2], budget_minor=1, annual_rate=0.1,
+                                               districts=("D3",))]  # fmt: skip
+    rate, _ = pipeline.product_terms(producers, cheap)
+    assert (rate[district == "D3"] == 0.1).all()  # listed district and cheaper
+    assert (rate[(chain == "cacao") & (district != "D3")] == 0.28).all()
+    assert (term == 12).all()
+    assert (pipeline.product_terms(producers, [])[0] == pipeline.DEFAULT_ANNUAL_RATE).all()
