@@ -9,8 +9,9 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from matching.archetypes import TypologyModel, align, classify, describe, name_types, state
+from matching.archetypes import TypologyModel, classify, state
 from matching.features import feature_frame
+from matching.profiles import align, describe, name_types
 from matching.types import SUBSISTENCE, MatchParams
 
 # name the rules should give -> (median ha, yield, forest share, age, assoc, cert, agrofor, chain)
