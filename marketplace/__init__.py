@@ -43,6 +43,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.catalog import bp as catalog_bp
     from marketplace.centers import bp as centers_bp
     from marketplace.commitments import bp as commitments_bp
+    from marketplace.credit import bp as credit_bp
     from marketplace.gazetteer.views import bp as gazetteer_bp
     from marketplace.main import bp as main_bp
     from marketplace.notifications import bp as notifications_bp
@@ -59,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(gazetteer_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(commitments_bp)
+    app.register_blueprint(credit_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(centers_bp)
     app.register_blueprint(api_bp)

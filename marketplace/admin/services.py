@@ -65,6 +65,10 @@ ACTION_LABELS = {
     "center.updated": _l("Actualizó un centro de acopio"),
     "center.deactivated": _l("Desactivó un centro de acopio"),
     "center.reactivated": _l("Volvió a activar un centro de acopio"),
+    "credit_product.created": _l("Creó un producto de crédito"),
+    "credit_product.updated": _l("Modificó un producto de crédito"),
+    "credit_product.activated": _l("Activó un producto de crédito"),
+    "credit_product.deactivated": _l("Desactivó un producto de crédito"),
 }
 
 ENTITY_LABELS = {
@@ -76,6 +80,7 @@ ENTITY_LABELS = {
     "listing": _l("Producto del catálogo"),
     "purchase_commitment": _l("Compromiso de compra"),
     "pledge": _l("Compromiso de venta"),
+    "credit_product": _l("Producto de crédito"),
 }
 
 DETAIL_LABELS = {
@@ -100,6 +105,7 @@ DETAIL_LABELS = {
     "notified": _l("Productores avisados"),
     "title": _l("Título"),
     "previous": _l("Estado anterior"),
+    "active": _l("Activo"),
 }
 
 

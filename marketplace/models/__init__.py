@@ -20,6 +20,7 @@ from marketplace.models.commitments import (
     PurchaseCommitment,
 )
 from marketplace.models.consent import Consent, ConsentScope
+from marketplace.models.credit import CreditProduct, Repayment
 from marketplace.models.orders import (
     DeliveryPoint,
     Notification,
@@ -60,12 +61,14 @@ __all__ = [
     "Certification",
     "Clearing",
     "Consent",
+    "CreditProduct",
     "ConsentScope",
     "Farm",
     "Gender",
     "Organization",
     "OrgKind",
     "Producer",
+    "Repayment",
     "Role",
     "User",
     "ValueChain",

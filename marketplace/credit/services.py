@@ -1,0 +1,265 @@
+"""Credit products: the rules on their terms, saving, (de)activating, and the matching view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from babel.numbers import get_currency_precision
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace import audit, gazetteer
+from marketplace.credit.permissions import is_lender_member
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.models import CreditProduct, Organization, Repayment, User, ValueChain
+from matching import types as matching_types
+
+CURRENCIES = ("PEN", "MXN", "COP", "USD")
+# The largest loan per producer, in major units: a season's inputs or a small irrigation
+# system fit; a typo with three extra zeros does not.
+MAX_LOAN_MAJOR = {"PEN": 200_000, "USD": 60_000, "MXN": 1_000_000, "COP": 250_000_000}
+MAX_BUDGET_MINOR = 10**15  # far above any lender's portfolio, far below BigInteger's limit
+MAX_RATE_BP = 20_000  # 200 % a year
+MAX_TERM_MONTHS = 120
+BP_PER_UNIT = 10_000  # basis points in 100 %
+NOT_OFFERED = _l(
+    "Producto guardado sin activar: no se ofrece hasta que Minka verifique su organización."
+)
+PAGE_SIZE = 20
+
+
+@dataclass
+class ProductData:
+    """A credit product's terms as a form collects them (money in minor units, rates in bp)."""
+
+    name: str
+    value_chains: list[str]
+    country: str
+    regions: list[str]
+    # districts picked among the regions' ones; none means every district of the regions
+    districts: list[str] = field(default_factory=list)
+    min_amount_minor: int | None = None
+    max_amount_minor: int | None = None
+    currency: str = "PEN"
+    annual_rate_bp: int | None = None
+    total_cost_bp: int | None = None
+    term_months: int | None = None
+    grace_months: int = 0
+    repayment: str = Repayment.HARVEST
+    requires_offtake: bool = False
+    budget_minor: int | None = None
+    min_readiness_bp: int = 0  # 0..10 000 (0..100 %)
+
+
+def max_loan_minor(currency: str) -> int:
+    """The largest amount per producer accepted in `currency`, in minor units."""
+    return MAX_LOAN_MAJOR.get(currency, 60_000) * 10 ** get_currency_precision(currency)
+
+
+def coverage(country: str, regions: list[str], districts: list[str]) -> list[str]:
+    """District codes covered: those picked within the regions, or all the regions' ones."""
+    if country not in gazetteer.COUNTRIES:
+        return []
+    known = set(gazetteer.regions(country))
+    in_regions = [
+        d.code
+        for region in regions
+        if region in known
+        for d in gazetteer.districts(country, region)
+    ]
+    picked = set(districts) & set(in_regions)
+    return sorted(picked) if picked else sorted(set(in_regions))
+
+
+def _amount_problems(data: ProductData) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if data.currency not in CURRENCIES:
+        problems["currency"] = _l("Elija una moneda de la lista.")
+        return problems
+    ceiling = max_loan_minor(data.currency)
+    for name, value in (
+        ("min_amount", data.min_amount_minor),
+        ("max_amount", data.max_amount_minor),
+    ):
+        if value is None:
+            problems[name] = _l("Este dato es obligatorio.")
+        elif value <= 0:
+            problems[name] = _l("Escriba un monto mayor que 0.")
+        elif value > ceiling:
+            problems[name] = _l("El monto por productor es demasiado alto; revise los ceros.")
+    if not problems and data.min_amount_minor > data.max_amount_minor:
+        problems["min_amount"] = _l("El mínimo no puede ser mayor que el máximo.")
+    if data.budget_minor is None:
+        problems["budget"] = _l("Este dato es obligatorio.")
+    elif not 0 <= data.budget_minor <= MAX_BUDGET_MINOR:
+        problems["budget"] = _l("El presupuesto no puede ser negativo ni desmesurado.")
+    return problems
+
+
+def _rate_problems(data: ProductData) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    tea, tcea = data.annual_rate_bp, data.total_cost_bp
+    if tea is None:
+        problems["annual_rate"] = _l("Este dato es obligatorio.")
+    elif not 0 < tea <= MAX_RATE_BP:
+        problems["annual_rate"] = _l("La TEA debe ser mayor que 0 % y como máximo 200 %.")
+    if tcea is None:
+        problems["total_cost"] = _l("Este dato es obligatorio.")
+    elif tcea > MAX_RATE_BP or (tea is not None and tcea < tea) or tcea <= 0:
+        problems["total_cost"] = _l("La TCEA no puede ser menor que la TEA ni pasar de 200 %.")
+    return problems
+
+
+def _term_problems(data: ProductData) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    term = data.term_months
+    if term is None or not 1 <= term <= MAX_TERM_MONTHS:
+        problems["term_months"] = _l("El plazo va de 1 a 120 meses.")
+    if data.grace_months is None or data.grace_months < 0:
+        problems["grace_months"] = _l("La gracia no puede ser negativa.")
+    elif term is not None and data.grace_months >= term:
+        problems["grace_months"] = _l("La gracia debe ser menor que el plazo.")
+    if data.repayment not in {r.value for r in Repayment}:
+        problems["repayment"] = _l("Elija cómo se paga.")
+    if not 0 <= data.min_readiness_bp <= BP_PER_UNIT:
+        problems["min_readiness"] = _l("Escriba un porcentaje entre 0 y 100.")
+    return problems
+
+
+def product_problems(data: ProductData) -> dict[str, str]:
+    """Every rule the terms break, by form field (empty when the terms are possible)."""
+    problems: dict[str, str] = {}
+    if not data.name.strip():
+        problems["name"] = _l("Este dato es obligatorio.")
+    elif len(data.name.strip()) > 120:
+        problems["name"] = _l("Use como máximo 120 caracteres.")
+    chains = {c.value for c in ValueChain}
+    if not data.value_chains or not set(data.value_chains) <= chains:
+        problems["value_chains"] = _l("Elija al menos una cadena de valor.")
+    if not coverage(data.country, data.regions, data.districts):
+        problems["regions"] = _l("Elija al menos una región donde ofrece el crédito.")
+    problems |= _amount_problems(data)
+    problems |= _rate_problems(data)
+    problems |= _term_problems(data)
+    return problems
+
+
+def _lender_org(actor: User) -> Organization:
+    if not is_lender_member(actor):
+        raise DomainError(_l("Solo los miembros de una entidad financiera definen créditos."))
+    return actor.organization
+
+
+def _values(data: ProductData) -> dict:
+    return {
+        "name": data.name.strip(),
+        "value_chains": sorted(set(data.value_chains)),
+        "coverage_country": data.country,
+        "coverage_districts": coverage(data.country, data.regions, data.districts),
+        "min_amount_minor": data.min_amount_minor,
+        "max_amount_minor": data.max_amount_minor,
+        "currency": data.currency,
+        "annual_rate_bp": data.annual_rate_bp,
+        "total_cost_bp": data.total_cost_bp,
+        "term_months": data.term_months,
+        "grace_months": data.grace_months,
+        "repayment": data.repayment,
+        "requires_offtake": data.requires_offtake,
+        "budget_minor": data.budget_minor,
+        "min_readiness": data.min_readiness_bp / BP_PER_UNIT,
+    }
+
+
+def _check(actor: User, data: ProductData) -> Organization:
+    org = _lender_org(actor)
+    data.country = org.country
+    problems = product_problems(data)
+    if problems:
+        raise InvalidInput(problems)
+    return org
+
+
+def create_product(actor: User, data: ProductData) -> CreditProduct:
+    """Save a lender's new product; it is offered at once only if the organization is verified."""
+    org = _check(actor, data)
+    product = CreditProduct(organization_id=org.id, active=org.can_publish, **_values(data))
+    db.session.add(product)
+    db.session.flush()
+    audit.record(actor, "credit_product.created", product, name=product.name, active=product.active)
+    db.session.commit()
+    return product
+
+
+def update_product(actor: User, product: CreditProduct, data: ProductData) -> CreditProduct:
+    """Change a product's terms (its active state is left as it is)."""
+    if product.organization_id != actor.organization_id:
+        raise DomainError(_l("Este producto es de otra organización."))
+    _check(actor, data)
+    values = _values(data)
+    changed = sorted(k for k, v in values.items() if getattr(product, k) != v)
+    for key, value in values.items():
+        setattr(product, key, value)
+    audit.record(actor, "credit_product.updated", product, fields=changed)
+    db.session.commit()
+    return product
+
+
+def set_active(actor: User, product: CreditProduct, active: bool) -> CreditProduct:
+    """Offer a product (verified organizations only) or stop offering it."""
+    org = _lender_org(actor)
+    if product.organization_id != org.id:
+        raise DomainError(_l("Este producto es de otra organización."))
+    if active and not org.can_publish:
+        raise DomainError(
+            _l("No se puede activar: no se ofrece hasta que Minka verifique su organización.")
+        )
+    if product.active != active:
+        product.active = active
+        action = "credit_product.activated" if active else "credit_product.deactivated"
+        audit.record(actor, action, product)
+        db.session.commit()
+    return product
+
+
+def organization_products(org_id: int, page: int = 1):
+    """A lender organization's products, active first, then by name (one page)."""
+    query = (
+        select(CreditProduct)
+        .where(CreditProduct.organization_id == org_id)
+        .order_by(CreditProduct.active.desc(), CreditProduct.name, CreditProduct.id)
+    )
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def to_matching(product: CreditProduct) -> matching_types.CreditProduct:
+    """A product row as the allocation sees it."""
+    return matching_types.CreditProduct(
+        product_id=product.id,
+        lender_id=product.organization_id,
+        currency=product.currency,
+        value_chains=tuple(product.value_chains),
+        districts=tuple(product.coverage_districts),
+        min_amount_minor=product.min_amount_minor,
+        max_amount_minor=product.max_amount_minor,
+        budget_minor=product.budget_minor,
+        min_readiness=float(product.min_readiness),
+        requires_offtake=product.requires_offtake,
+        annual_rate=product.annual_rate_bp / BP_PER_UNIT,
+        term_months=product.term_months,
+    )
+
+
+def active_products_for_matching() -> list[matching_types.CreditProduct]:
+    """Active products of organizations that may publish, for the matching run."""
+    rows = db.session.scalars(
+        select(CreditProduct)
+        .join(Organization, Organization.id == CreditProduct.organization_id)
+        .where(
+            CreditProduct.active.is_(True),
+            Organization.verified_at.is_not(None),
+            Organization.suspended_at.is_(None),
+        )
+        .order_by(CreditProduct.id)
+    )
+    return [to_matching(product) for product in rows]

@@ -1,0 +1,194 @@
+"""Lenders' pages for their credit products: thin wrappers around credit.services."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace import gazetteer
+from marketplace.credit import bp, services
+from marketplace.credit.forms import ProductForm
+from marketplace.credit.permissions import can_manage, is_lender_member
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.models import CreditProduct, Role
+from marketplace.money import AmountError, amount_text, parse_money
+from marketplace.permissions import role_required
+from marketplace.web import show_errors
+
+CURRENCY_OF_COUNTRY = {"PE": "PEN", "MX": "MXN", "CO": "COP"}
+MONEY_FIELDS = ("min_amount", "max_amount", "budget")
+
+
+@bp.app_template_filter("rate")
+def rate(basis_points: int | None) -> str:
+    """Basis points as a percentage for the viewer's locale: 2850 -> "28,50 %"."""
+    if basis_points is None:
+        return ""
+    return f"{format_decimal(basis_points / 100, format='#,##0.00')} %"
+
+
+def _lender_or_403():
+    if not is_lender_member(current_user):
+        abort(403)
+    return current_user.organization
+
+
+def _product_or_404(product_id: int) -> CreditProduct:
+    product = db.session.get(CreditProduct, product_id)
+    if product is None or not can_manage(current_user, product):
+        abort(404)
+    return product
+
+
+def _fill_from(form: ProductForm, product: CreditProduct) -> None:
+    for name in MONEY_FIELDS:
+        value = getattr(product, f"{name}_minor")
+        getattr(form, name).data = amount_text(value, product.currency)
+    form.annual_rate.data = product.annual_rate_bp
+    form.total_cost.data = product.total_cost_bp
+    form.min_readiness.data = round(product.min_readiness * services.BP_PER_UNIT)
+    country = product.coverage_country
+    codes = set(product.coverage_districts)
+    regions = sorted(
+        {d.region for code in codes if (d := gazetteer.get_district(country, code)) is not None}
+    )
+    form.regions.data = regions
+    every = set(services.coverage(country, regions, []))
+    form.districts.data = [] if codes == every else sorted(codes)
+
+
+def _form(country: str, product: CreditProduct | None) -> ProductForm:
+    form = ProductForm(obj=product)
+    if not form.is_submitted():
+        if product is None:
+            form.currency.data = CURRENCY_OF_COUNTRY.get(country, "USD")
+        else:
+            _fill_from(form, product)
+    regions = gazetteer.regions(country) if country in gazetteer.COUNTRIES else []
+    chosen = [r for r in (form.regions.data or []) if r in regions]
+    districts = [
+        (d.code, f"{d.label} · {region}")
+        for region in chosen
+        for d in gazetteer.districts(country, region)
+    ]
+    form.set_places(regions, districts)
+    return form
+
+
+def _minor(form: ProductForm, name: str, currency: str) -> int | None:
+    """A money field in minor units; None (and the field's error) when unreadable."""
+    field = getattr(form, name)
+    if field.errors or not field.data:
+        return None
+    try:
+        return parse_money(field.data, currency)
+    except AmountError as error:
+        field.errors = [*field.errors, str(error.message)]
+        return None
+
+
+def _data(form: ProductForm, country: str) -> services.ProductData:
+    currency = form.currency.data if form.currency.data in services.CURRENCIES else "PEN"
+    return services.ProductData(
+        name=form.name.data or "",
+        value_chains=list(form.value_chains.data or []),
+        country=country,
+        regions=list(form.regions.data or []),
+        districts=list(form.districts.data or []),
+        min_amount_minor=_minor(form, "min_amount", currency),
+        max_amount_minor=_minor(form, "max_amount", currency),
+        currency=currency,
+        annual_rate_bp=form.annual_rate.data,
+        total_cost_bp=form.total_cost.data,
+        term_months=form.term_months.data,
+        grace_months=form.grace_months.data if form.grace_months.data is not None else 0,
+        repayment=form.repayment.data or "",
+        requires_offtake=bool(form.requires_offtake.data),
+        budget_minor=_minor(form, "budget", currency),
+        min_readiness_bp=form.min_readiness.data or 0,
+    )
+
+
+def _save(form: ProductForm, org, product: CreditProduct | None):
+    """Validate form and rules together (every problem at once); the saved product or None."""
+    valid = form.validate()
+    data = _data(form, org.country)
+    if not valid or any(getattr(form, name).errors for name in MONEY_FIELDS):
+        problems = {
+            name: message
+            for name, message in services.product_problems(data).items()
+            if not getattr(form, name).errors
+        }
+        if problems:
+            show_errors(form, InvalidInput(problems))
+        return None
+    try:
+        if product is None:
+            return services.create_product(current_user, data)
+        return services.update_product(current_user, product, data)
+    except DomainError as error:
+        show_errors(form, error)
+        return None
+
+
+def _edit(product: CreditProduct | None):
+    org = _lender_or_403()
+    form = _form(org.country, product)
+    # "refresh" (without JavaScript) only lists the districts of the regions chosen.
+    if request.method == "POST" and "refresh" not in request.form:
+        saved = _save(form, org, product)
+        if saved is not None:
+            if not saved.active and product is None:
+                flash(str(services.NOT_OFFERED), "warning")
+            else:
+                flash(_("Producto de crédito guardado."), "success")
+            return redirect(url_for("credit.products"))
+    return render_template("credit/product_form.html", form=form, product=product, org=org)
+
+
+@bp.route("/credito/productos")
+@role_required(Role.LENDER)
+def products():
+    org = _lender_or_403()
+    page = services.organization_products(org.id, request.args.get("page", 1, type=int))
+    return render_template("credit/products.html", page=page, org=org)
+
+
+@bp.route("/credito/productos/nuevo", methods=["GET", "POST"])
+@role_required(Role.LENDER)
+def new():
+    return _edit(None)
+
+
+@bp.route("/credito/productos/<int:product_id>/editar", methods=["GET", "POST"])
+@role_required(Role.LENDER)
+def edit(product_id: int):
+    _lender_or_403()
+    return _edit(_product_or_404(product_id))
+
+
+def _switch(product_id: int, active: bool):
+    _lender_or_403()
+    product = _product_or_404(product_id)
+    try:
+        services.set_active(current_user, product, active)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Producto activado.") if active else _("Producto desactivado."), "success")
+    return redirect(url_for("credit.products"))
+
+
+@bp.route("/credito/productos/<int:product_id>/activar", methods=["POST"])
+@role_required(Role.LENDER)
+def activate(product_id: int):
+    return _switch(product_id, True)
+
+
+@bp.route("/credito/productos/<int:product_id>/desactivar", methods=["POST"])
+@role_required(Role.LENDER)
+def deactivate(product_id: int):
+    return _switch(product_id, False)
