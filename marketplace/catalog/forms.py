@@ -36,6 +36,7 @@ from wtforms.widgets import Select, html_params
 from marketplace import gazetteer
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
+from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import COUNTRIES, choices, label
 from marketplace.money import AmountError, amount_text, parse_amount  # noqa: F401 (re-exported)
 from marketplace.producers.forms import MultiCheckboxField
@@ -120,17 +121,10 @@ class ListingForm(FlaskForm):
         default=0,
         render_kw={"inputmode": "numeric"},
     )
-    # Choices depend on the region chosen; the service checks the pair.
-    region = SelectField(
-        _l("Región de despacho"),
-        [DataRequired(_l("Elija una región de la lista."))],
-        validate_choice=False,
-    )
-    district_code = SelectField(
+    region = region_field(_l("Región de despacho"))
+    district_code = district_field(
         _l("Distrito de despacho"),
-        [DataRequired(_l("Elija un distrito de la lista."))],
-        validate_choice=False,
-        description=_l("Desde dónde sale el producto o el técnico (para ordenar por cercanía)."),
+        _l("Desde dónde sale el producto o el técnico (para ordenar por cercanía)."),
     )
 
     price_minor: int | None = None
@@ -148,10 +142,7 @@ class ListingForm(FlaskForm):
 
     def set_places(self, country: str) -> None:
         """Fill the dispatch region and district selects for the chosen region."""
-        self.region.choices = [("", CHOOSE)] + [(r, r) for r in gazetteer.regions(country)]
-        self.district_code.choices = [("", CHOOSE)] + [
-            (d.code, d.label) for d in gazetteer.districts(country, self.region.data or "")
-        ]
+        fill_place_choices(self, country, self.region.data or "")
 
     def validate_price(self, field) -> None:
         """Read the typed price into `price_minor` (in the chosen currency's minor units)."""

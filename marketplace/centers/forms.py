@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from marketplace import gazetteer
+from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -30,16 +30,8 @@ class CenterForm(FlaskForm):
         description=_l("La persona o el equipo que atiende el centro."),
     )
     country = SelectField(_l("País"), choices=choices("country"))
-    region = SelectField(
-        _l("Región, departamento o estado"),
-        [DataRequired(_l("Elija una región de la lista."))],
-        validate_choice=False,
-    )
-    district_code = SelectField(
-        _l("Distrito o municipio"),
-        [DataRequired(_l("Elija un distrito de la lista."))],
-        validate_choice=False,
-    )
+    region = region_field()
+    district_code = district_field()
     lat = DecimalField(
         _l("Latitud"),
         [Optional(), NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))],
@@ -62,12 +54,7 @@ class CenterForm(FlaskForm):
 
     def set_places(self, country: str, region: str) -> None:
         """Fill the region and district selects for the chosen country and region."""
-        self.region.choices = [("", _l("— Elija —"))] + [
-            (name, name) for name in gazetteer.regions(country)
-        ]
-        self.district_code.choices = [("", _l("— Elija —"))] + [
-            (d.code, d.label) for d in gazetteer.districts(country, region)
-        ]
+        fill_place_choices(self, country, region)
 
     def set_cooperatives(self, cooperatives) -> None:
         """Offer the cooperatives an admin may choose from."""

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace import gazetteer
+from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -85,17 +85,8 @@ class FarmForm(FlaskForm):
         _l("Nombre de la finca o parcela"), [DataRequired(REQUIRED), Length(max=120)]
     )
     country = SelectField(_l("País"), choices=choices("country"))
-    # Choices depend on the country and region chosen; the service checks the pair.
-    region = SelectField(
-        _l("Región, departamento o estado"),
-        [DataRequired(_l("Elija una región de la lista."))],
-        validate_choice=False,
-    )
-    district_code = SelectField(
-        _l("Distrito o municipio"),
-        [DataRequired(_l("Elija un distrito de la lista."))],
-        validate_choice=False,
-    )
+    region = region_field()
+    district_code = district_field()
     lat = DecimalField(
         _l("Latitud"),
         [InputRequired(REQUIRED), NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))],
@@ -137,12 +128,7 @@ class FarmForm(FlaskForm):
 
     def set_places(self, country: str, region: str) -> None:
         """Fill the region and district selects for the chosen country and region."""
-        self.region.choices = [("", _l("— Elija —"))] + [
-            (name, name) for name in gazetteer.regions(country)
-        ]
-        self.district_code.choices = [("", _l("— Elija —"))] + [
-            (d.code, d.label) for d in gazetteer.districts(country, region)
-        ]
+        fill_place_choices(self, country, region)
 
 
 class ConsentForm(FlaskForm):

@@ -1,0 +1,38 @@
+"""Form fields for a place chosen from the gazetteer: a region, then one of its districts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import DataRequired
+
+from marketplace import gazetteer
+
+CHOOSE = _l("— Elija —")
+REGION = _l("Región, departamento o estado")
+DISTRICT = _l("Distrito o municipio")
+
+
+def region_field(label=REGION) -> SelectField:
+    """A region select; its choices depend on the country (see `fill_place_choices`)."""
+    return SelectField(
+        label, [DataRequired(_l("Elija una región de la lista."))], validate_choice=False
+    )
+
+
+def district_field(label=DISTRICT, description=None) -> SelectField:
+    """A district select; the service checks that it belongs to the chosen region."""
+    return SelectField(
+        label,
+        [DataRequired(_l("Elija un distrito de la lista."))],
+        validate_choice=False,
+        description=description,
+    )
+
+
+def fill_place_choices(form, country: str, region: str) -> None:
+    """Offer the country's regions and the chosen region's districts."""
+    form.region.choices = [("", CHOOSE)] + [(name, name) for name in gazetteer.regions(country)]
+    form.district_code.choices = [("", CHOOSE)] + [
+        (d.code, d.label) for d in gazetteer.districts(country, region)
+    ]
