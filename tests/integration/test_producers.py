@@ -274,3 +274,13 @@ def test_gazetteer_api(client):
     assert {"code": "220601", "label": "Juanjuí (Mariscal Cáceres)"} in districts["districts"]
     response = client.get("/api/gazetteer/regions?country=XX")
     assert response.status_code == 400 and "error" in response.json
+
+
+def test_list_pages_keep_the_search(client, login, make_user, make_producer):
+    tech = make_user("technician")
+    for i in range(30):
+        make_producer(cooperative_id=tech.organization_id, first_name=f"Ana{i:02d}")
+    login(tech)
+    page = client.get("/productores?q=ana").get_data(as_text=True)
+    assert 'href="/productores?q=ana&amp;page=2"' in page
+    assert "Página 1 de 2" in page
