@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from marketplace import audit, gazetteer
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.gazetteer.fields import place_problems
 from marketplace.models import CollectionCenter, Organization, OrgKind, Producer, Role, User
 
 PER_PAGE = 25
@@ -69,27 +70,13 @@ def _problems(data: CenterData) -> dict[str, str]:
             problems[name] = _l("Este dato es obligatorio.")
         elif len(value) > limit:
             problems[name] = _l("Escriba como máximo %(max)s caracteres.", max=limit)
-    district = gazetteer.get_district(data.country, data.district_code)
-    if district is None:
-        problems["district_code"] = _l("Elija un distrito de la lista.")
-        return problems
-    if district.region != data.region:
-        problems["district_code"] = _l("Ese distrito no pertenece a la región elegida.")
-        return problems
     if (data.lat is None) != (data.lon is None):
         problems["lat"] = _l("Escriba la latitud y la longitud, o deje las dos en blanco.")
-    elif data.lat is None and not district.has_coordinates:
-        problems["lat"] = _l("No conocemos las coordenadas de este distrito: escríbalas.")
-    elif data.lat is not None:
-        where = gazetteer.check_coordinates(data.country, data.district_code, data.lat, data.lon)
-        if where == "outside_country":
-            problems["lat"] = _l("Las coordenadas quedan fuera del país elegido.")
-        elif where == "far_from_district":
-            problems["lat"] = _l(
-                "Las coordenadas quedan lejos del distrito %(name)s. Revíselas.",
-                name=district.name,
-            )
-    return problems
+    place = place_problems(data.country, data.region, data.district_code, data.lat, data.lon)
+    seat = gazetteer.get_district(data.country, data.district_code)
+    if not place and data.lat is None and data.lon is None and not seat.has_coordinates:
+        place["lat"] = _l("No conocemos las coordenadas de este distrito: escríbalas.")
+    return problems | place
 
 
 def save_center(

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from marketplace import audit, gazetteer
+from marketplace import audit
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.gazetteer.fields import place_problems
 from marketplace.models import (
     Consent,
     ConsentScope,
@@ -147,20 +148,7 @@ def _farm_problems(data: FarmData) -> dict[str, str]:
         problems["productive_ha"] = _l(
             "El área en producción más el bosque no puede superar el área total."
         )
-    district = gazetteer.get_district(data.country, data.district_code)
-    if district is None:
-        problems["district_code"] = _l("Elija un distrito de la lista.")
-    elif district.region != data.region:
-        problems["district_code"] = _l("Ese distrito no pertenece a la región elegida.")
-    elif data.country in gazetteer.COUNTRIES:
-        where = gazetteer.check_coordinates(data.country, data.district_code, data.lat, data.lon)
-        if where == "outside_country":
-            problems["lat"] = _l("Las coordenadas quedan fuera del país elegido.")
-        elif where == "far_from_district":
-            problems["lat"] = _l(
-                "Las coordenadas quedan lejos del distrito %(name)s. Revíselas.",
-                name=district.name,
-            )
+    problems |= place_problems(data.country, data.region, data.district_code, data.lat, data.lon)
     return problems
 
 
