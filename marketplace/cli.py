@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask demo-data`, `flask setup-db`."""
+"""Command-line tasks: `flask demo-data`, `flask setup-db`, `flask matching run|worker`."""
 
 from __future__ import annotations
 
@@ -37,3 +37,55 @@ def register_cli(app: Flask) -> None:
     """Attach Minka's commands to the `flask` CLI."""
     app.cli.add_command(demo_data_command)
     app.cli.add_command(setup_db_command)
+    app.cli.add_command(matching_group)
+
+
+@click.group("matching")
+def matching_group() -> None:
+    """Credit matching runs."""
+
+
+@matching_group.command("run")
+def matching_run_command() -> None:
+    """Run the matching now, in this process, and print its figures."""
+    from marketplace.credit import runs
+    from marketplace.errors import DomainError
+
+    try:
+        run = runs.start_run(None, backend="cli")
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    last = [""]
+
+    def show(stage: str) -> None:
+        if stage != last[0]:
+            click.echo(f"  {stage}")
+            last[0] = stage
+
+    run = runs.execute(run.id, on_progress=show)
+    if run.status != "succeeded":
+        raise click.ClickException(f"run {run.id} failed: {run.error}")
+    m = run.metrics
+    click.echo(
+        f"run {run.id}: {m['n_producers']} producers, {m['n_eligible']} eligible, "
+        f"{m['n_groups']} groups, {m['matched_groups']} matched, "
+        f"match rate {m['match_rate']:.1%}"
+    )
+
+
+@matching_group.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def matching_worker_command(burst: bool) -> None:
+    """Work the matching queue on MINKA_REDIS_URL (RQ), inside the app."""
+    from flask import current_app
+    from rq import Queue, SimpleWorker
+
+    from marketplace.credit import runs
+
+    url = current_app.config.get("MINKA_REDIS_URL")
+    if not url:
+        raise click.ClickException("MINKA_REDIS_URL is not set: runs use a thread of the app.")
+    connection = runs.redis_connection(url)
+    # SimpleWorker runs jobs in this process, inside this app context
+    worker = SimpleWorker([Queue(runs.QUEUE_NAME, connection=connection)], connection=connection)
+    worker.work(burst=burst)

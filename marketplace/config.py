@@ -59,6 +59,9 @@ def load(overrides: dict | None = None) -> dict:
         # Catalogue searches are remembered this long per process (0: off); see catalog.cache.
         "MINKA_CATALOG_CACHE_SECONDS": int(os.environ.get("MINKA_CATALOG_CACHE_SECONDS", "30")),
         "MINKA_INSTANCE_PATH": str(instance),
+        # Matching runs go to an RQ worker through this Redis when set, else to a thread.
+        "MINKA_REDIS_URL": os.environ.get("MINKA_REDIS_URL") or None,
+        "MINKA_MATCHING_MIN_HA": float(os.environ.get("MINKA_MATCHING_MIN_HA", "2.0")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -17,6 +17,7 @@ REASONS: dict[str, str] = {
     "area_below_minimum": "Productive area below the minimum for credit",
     "no_consent": "No live consent to share details with lenders",
     "cleared_after_cutoff": "Forest cleared after the cut-off date",
+    "active_loan": "Already has a loan being repaid",
 }
 _CODES = tuple(REASONS)
 
@@ -38,8 +39,16 @@ def eligibility(producers: pd.DataFrame, params: MatchParams) -> pd.DataFrame:
     below = ~(area >= params.min_productive_ha)  # NaN area counts as below
     no_consent = ~as_flag(producers["consent_lenders"])
     cleared = producers["cleared_after_cutoff"].astype(str).str.lower().to_numpy() == "yes"
+    # optional column: a producer still repaying a loan is not offered another one
+    if "active_loan" in producers.columns:
+        busy = as_flag(producers["active_loan"])
+    else:
+        busy = np.zeros(len(producers), dtype=bool)
     mask = (
-        below.astype(np.int8) | (no_consent.astype(np.int8) << 1) | (cleared.astype(np.int8) << 2)
+        below.astype(np.int8)
+        | (no_consent.astype(np.int8) << 1)
+        | (cleared.astype(np.int8) << 2)
+        | (busy.astype(np.int8) << 3)
     )
     return pd.DataFrame(
         {

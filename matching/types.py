@@ -33,6 +33,10 @@ PRODUCER_COLUMNS: dict[str, str] = {
     "consent_lenders": "bool: live consent to share details with lenders",
     "pledged_kg": "float: active pledges to buyers' commitments",
 }
+# columns a caller may add
+OPTIONAL_COLUMNS: dict[str, str] = {
+    "active_loan": "bool: still repaying a loan (not offered another); False when absent",
+}
 
 OUTCOME_COLUMNS: dict[str, str] = {
     "producer_id": "int",

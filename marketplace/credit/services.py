@@ -12,7 +12,7 @@ from marketplace import audit, gazetteer
 from marketplace.credit.permissions import is_lender_member
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.models import CreditProduct, Organization, Repayment, User, ValueChain
+from marketplace.models import CreditProduct, Organization, RepaymentSchedule, User, ValueChain
 from matching import types as matching_types
 
 CURRENCIES = ("PEN", "MXN", "COP", "USD")
@@ -46,7 +46,7 @@ class ProductData:
     total_cost_bp: int | None = None
     term_months: int | None = None
     grace_months: int = 0
-    repayment: str = Repayment.HARVEST
+    repayment: str = RepaymentSchedule.HARVEST
     requires_offtake: bool = False
     budget_minor: int | None = None
     min_readiness_bp: int = 0  # 0..10 000 (0..100 %)
@@ -120,7 +120,7 @@ def _term_problems(data: ProductData) -> dict[str, str]:
         problems["grace_months"] = _l("La gracia no puede ser negativa.")
     elif term is not None and data.grace_months >= term:
         problems["grace_months"] = _l("La gracia debe ser menor que el plazo.")
-    if data.repayment not in {r.value for r in Repayment}:
+    if data.repayment not in {r.value for r in RepaymentSchedule}:
         problems["repayment"] = _l("Elija cómo se paga.")
     if not 0 <= data.min_readiness_bp <= BP_PER_UNIT:
         problems["min_readiness"] = _l("Escriba un porcentaje entre 0 y 100.")

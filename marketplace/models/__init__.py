@@ -20,7 +20,22 @@ from marketplace.models.commitments import (
     PurchaseCommitment,
 )
 from marketplace.models.consent import Consent, ConsentScope
-from marketplace.models.credit import CreditProduct, Repayment
+from marketplace.models.credit import (
+    CreditProduct,
+    Loan,
+    LoanStatus,
+    Repayment,
+    RepaymentOutcome,
+    RepaymentSchedule,
+)
+from marketplace.models.matching import (
+    Assessment,
+    Cluster,
+    Match,
+    MatchingRun,
+    MatchStatus,
+    RunStatus,
+)
 from marketplace.models.orders import (
     DeliveryPoint,
     Notification,
@@ -38,6 +53,16 @@ from marketplace.models.producers import (
 )
 
 __all__ = [
+    "Assessment",
+    "Cluster",
+    "Loan",
+    "LoanStatus",
+    "Match",
+    "MatchingRun",
+    "MatchStatus",
+    "Repayment",
+    "RepaymentOutcome",
+    "RunStatus",
     "CollectionCenter",
     "CommitmentRegion",
     "CommitmentStatus",
@@ -68,7 +93,7 @@ __all__ = [
     "Organization",
     "OrgKind",
     "Producer",
-    "Repayment",
+    "RepaymentSchedule",
     "Role",
     "User",
     "ValueChain",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
@@ -14,7 +14,7 @@ from marketplace.models.base import utcnow
 from marketplace.types import UTCDateTime
 
 
-class Repayment(StrEnum):
+class RepaymentSchedule(StrEnum):
     """Instalments timed to the harvest, or every month."""
 
     HARVEST = "harvest"
@@ -41,7 +41,7 @@ class CreditProduct(db.Model):
     total_cost_bp: Mapped[int]  # TCEA, never below the TEA
     term_months: Mapped[int]
     grace_months: Mapped[int] = mapped_column(default=0)
-    repayment: Mapped[str] = mapped_column(String(10), default=Repayment.HARVEST)
+    repayment: Mapped[str] = mapped_column(String(10), default=RepaymentSchedule.HARVEST)
     requires_offtake: Mapped[bool] = mapped_column(default=False)
     budget_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     min_readiness: Mapped[float] = mapped_column(default=0.0)  # 0..1
@@ -53,3 +53,81 @@ class CreditProduct(db.Model):
 
     def __repr__(self) -> str:
         return f"<CreditProduct {self.id} {self.name!r} active={self.active}>"
+
+
+class LoanStatus(StrEnum):
+    """approved -> disbursed -> repaid | defaulted."""
+
+    APPROVED = "approved"
+    DISBURSED = "disbursed"
+    REPAID = "repaid"
+    DEFAULTED = "defaulted"
+
+
+class Loan(db.Model):
+    """A loan to one producer under a credit product, usually from an approved group match."""
+
+    __tablename__ = "loan"
+    __table_args__ = (
+        Index("ix_loan_producer_status", "producer_id", "status"),
+        Index("ix_loan_lender_status", "lender_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"))
+    lender_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    credit_product_id: Mapped[int] = mapped_column(ForeignKey("credit_product.id"))
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("match.id", ondelete="SET NULL"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    # spent on input orders paid with the loan (never above amount_minor)
+    used_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    annual_rate_bp: Mapped[int]
+    total_cost_bp: Mapped[int]
+    term_months: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10), default=LoanStatus.APPROVED)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    disbursed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    credit_product: Mapped[CreditProduct] = relationship()
+    lender: Mapped[Organization] = relationship()
+    repayments: Mapped[list[Repayment]] = relationship(
+        back_populates="loan", order_by="Repayment.paid_on"
+    )
+
+    @property
+    def available_minor(self) -> int:
+        """What is left to pay input orders with."""
+        return max(self.amount_minor - self.used_minor, 0)
+
+    def __repr__(self) -> str:
+        return f"<Loan {self.id} producer={self.producer_id} {self.status}>"
+
+
+class RepaymentOutcome(StrEnum):
+    """How an instalment was paid; late and default count against readiness."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    DEFAULT = "default"
+
+
+class Repayment(db.Model):
+    """A repayment recorded by the lender (default: nothing paid by the due date)."""
+
+    __tablename__ = "repayment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loan.id", ondelete="CASCADE"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date]
+    outcome: Mapped[str] = mapped_column(String(10))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    loan: Mapped[Loan] = relationship(back_populates="repayments")
+
+    def __repr__(self) -> str:
+        return f"<Repayment {self.id} loan={self.loan_id} {self.outcome}>"

@@ -27,7 +27,7 @@ class OrderStatus(StrEnum):
 
 
 class PaymentMethod(StrEnum):
-    """How an order is paid; card and credit come in later releases."""
+    """How an order is paid: cash, card (later release) or an approved loan."""
 
     CASH = "cash"  # cash on delivery or at the collection centre
     CARD = "card"
@@ -64,6 +64,8 @@ class Order(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=OrderStatus.PLACED)
     payment_method: Mapped[str] = mapped_column(String(10), default=PaymentMethod.CASH)
     payment_reference: Mapped[str | None] = mapped_column(String(120))
+    # the loan paying the order when payment_method is credit
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loan.id"), index=True)
     delivery_point: Mapped[str] = mapped_column(String(20))
     collection_center_id: Mapped[int | None] = mapped_column(ForeignKey("collection_center.id"))
     farm_id: Mapped[int | None] = mapped_column(ForeignKey("farm.id"))

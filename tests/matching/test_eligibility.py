@@ -59,7 +59,12 @@ def test_threshold_is_configurable():
 
 
 def test_every_reason_is_described():
-    assert set(REASONS) == {"area_below_minimum", "no_consent", "cleared_after_cutoff"}
+    assert set(REASONS) == {
+        "area_below_minimum",
+        "no_consent",
+        "cleared_after_cutoff",
+        "active_loan",
+    }
     assert all(isinstance(text, str) and text for text in REASONS.values())
 
 
@@ -84,3 +89,16 @@ def test_vectorised_on_100k_rows():
     )
     assert np.array_equal(out["eligible"].to_numpy(), expected.to_numpy())
     assert (out["reasons"].map(len) > 0).to_numpy().tolist() == (~expected).tolist()
+
+
+def test_an_active_loan_excludes_only_when_the_column_says_so():
+    frame = producers([(3.0, True, "no"), (3.0, True, "no"), (1.0, True, "no")])
+    assert eligibility(frame, MatchParams())["eligible"].tolist() == [True, True, False]
+    frame["active_loan"] = [True, False, True]
+    out = eligibility(frame, MatchParams())
+    assert out["eligible"].tolist() == [False, True, False]
+    assert out["reasons"].tolist() == [
+        ("active_loan",),
+        (),
+        ("area_below_minimum", "active_loan"),
+    ]

@@ -1,0 +1,566 @@
+"""Matching runs: start one (a thread, or an RQ worker on Redis), feed the matching library
+from the database, store what it returns, and keep the run's progress and figures.
+
+The pipeline runs once per country: each country has its own currency, prices and costs
+(COUNTRY_ECONOMICS), and agronomists build typologies per region anyway. Results are written
+in one transaction at the end, so a failed run leaves the previous results in place.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import audit
+from marketplace.credit.services import to_matching
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import (
+    Assessment,
+    Cluster,
+    Consent,
+    ConsentScope,
+    CreditProduct,
+    Farm,
+    Loan,
+    LoanStatus,
+    Match,
+    MatchingRun,
+    MatchStatus,
+    Organization,
+    Pledge,
+    PledgeStatus,
+    Producer,
+    Repayment,
+    RepaymentOutcome,
+    RunStatus,
+    User,
+)
+from marketplace.models.base import utcnow
+from matching import pipeline
+from matching.types import MatchParams
+
+QUEUE_NAME = "minka-matching"
+# A run that has given no sign of life for this long was interrupted (process killed).
+STALE_AFTER = timedelta(minutes=10)
+RUNNING = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """A country's money for affordability: inputs per productive ha, farm-gate price per kg
+    (minor units of `currency`). Rough 2025-26 figures from cooperatives' cost sheets."""
+
+    currency: str
+    input_cost_per_ha: dict[str, int]
+    price_per_kg: dict[str, int]
+
+
+COUNTRY_ECONOMICS: dict[str, Economics] = {
+    "PE": Economics(
+        "PEN",
+        {"cacao": 180_000, "cafe": 220_000, "miel": 90_000, "ganaderia": 150_000,
+         "madera": 60_000, "ecoturismo": 80_000},
+        {"cacao": 1_000, "cafe": 1_400, "miel": 1_200, "ganaderia": 800, "madera": 300,
+         "ecoturismo": 0},
+    ),
+    "MX": Economics(
+        "MXN",
+        {"cacao": 900_000, "cafe": 1_100_000, "miel": 450_000, "ganaderia": 750_000,
+         "madera": 300_000, "ecoturismo": 400_000},
+        {"cacao": 5_000, "cafe": 7_000, "miel": 6_000, "ganaderia": 4_000, "madera": 1_500,
+         "ecoturismo": 0},
+    ),
+    "CO": Economics(
+        "COP",
+        {"cacao": 200_000_000, "cafe": 250_000_000, "miel": 100_000_000,
+         "ganaderia": 170_000_000, "madera": 70_000_000, "ecoturismo": 90_000_000},
+        {"cacao": 1_100_000, "cafe": 1_600_000, "miel": 1_300_000, "ganaderia": 900_000,
+         "madera": 350_000, "ecoturismo": 0},
+    ),
+}  # fmt: skip
+
+
+# --- starting a run ---------------------------------------------------------------------
+
+
+def running_run() -> MatchingRun | None:
+    """The run queued or in progress, if any."""
+    return db.session.scalar(select(MatchingRun).where(MatchingRun.active_slot.is_not(None)))
+
+
+def latest_run() -> MatchingRun | None:
+    """The latest run that succeeded: the one whose results are shown."""
+    return db.session.scalar(
+        select(MatchingRun)
+        .where(MatchingRun.status == RunStatus.SUCCEEDED)
+        .order_by(MatchingRun.id.desc())
+        .limit(1)
+    )
+
+
+def _expire_stale() -> None:
+    """Mark a run that stopped giving signs of life as failed, freeing the slot."""
+    run = running_run()
+    if run is None:
+        return
+    last = run.heartbeat_at or run.created_at
+    if utcnow() - last > STALE_AFTER:
+        _finish(run, RunStatus.FAILED, error="interrupted: no sign of life for 10 minutes")
+        db.session.commit()
+
+
+def start_run(actor: User | None, backend: str | None = None) -> MatchingRun:
+    """Queue a run (one at a time) and hand it to the worker; the caller does not wait."""
+    _expire_stale()
+    if backend is None:
+        backend = "rq" if current_app.config.get("MINKA_REDIS_URL") else "thread"
+    run = MatchingRun(
+        active_slot=1,
+        backend=backend,
+        started_by_id=actor.id if actor is not None else None,
+        params=_params_record(),
+        heartbeat_at=utcnow(),
+    )
+    db.session.add(run)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError(
+            _l("Ya hay una corrida en curso; espere a que termine para iniciar otra.")
+        ) from None
+    audit.record(actor, "matching_run.started", run, backend=backend)
+    db.session.commit()
+    if backend == "rq":
+        _enqueue(run.id)
+    elif backend == "thread":
+        _start_thread(run.id)
+    return run
+
+
+def _params_record() -> dict:
+    params = asdict(base_params())
+    params.pop("input_cost_per_ha")
+    params.pop("price_per_kg")
+    return params
+
+
+def base_params() -> MatchParams:
+    return MatchParams(min_productive_ha=current_app.config["MINKA_MATCHING_MIN_HA"])
+
+
+def _start_thread(run_id: int) -> None:
+    app = current_app._get_current_object()
+
+    def work() -> None:
+        with app.app_context():
+            execute(run_id)
+
+    threading.Thread(target=work, name=f"matching-run-{run_id}", daemon=True).start()
+
+
+def redis_connection(url: str | None = None):
+    from redis import Redis
+
+    return Redis.from_url(url or current_app.config["MINKA_REDIS_URL"])
+
+
+def _enqueue(run_id: int) -> None:
+    from rq import Queue
+
+    queue = Queue(QUEUE_NAME, connection=redis_connection())
+    queue.enqueue(run_job, run_id, job_timeout=3600, failure_ttl=7 * 24 * 3600)
+
+
+def run_job(run_id: int) -> None:
+    """The RQ job: runs in the worker (`flask matching worker`), inside the app."""
+    if has_app_context():
+        execute(run_id)
+        return
+    from marketplace import create_app
+
+    with create_app().app_context():
+        execute(run_id)
+
+
+# --- executing a run --------------------------------------------------------------------
+
+
+def execute(run_id: int, on_progress=None) -> MatchingRun:
+    """Run the pipeline for every country, store the results, record figures or the error.
+
+    `on_progress(stage)` is called at each stage (the command line prints them)."""
+    run = db.session.get(MatchingRun, run_id)
+    if run is None or run.status != RunStatus.QUEUED:
+        return run
+    run.status = RunStatus.RUNNING
+    run.started_at = run.heartbeat_at = utcnow()
+    db.session.commit()
+    try:
+        results = _run_countries(run, on_progress)
+        _store(run, results)
+        _finish(run, RunStatus.SUCCEEDED)
+        audit.record(None, "matching_run.succeeded", run, **_summary(run.metrics))
+        db.session.commit()
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
+        db.session.rollback()
+        current_app.logger.exception("matching run %s failed", run_id)
+        run = db.session.get(MatchingRun, run_id)
+        _finish(run, RunStatus.FAILED, error=_error_text(exc))
+        audit.record(None, "matching_run.failed", run, error=run.error[:200])
+        db.session.commit()
+    return run
+
+
+def _error_text(exc: Exception) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" ({last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"[:2000]
+
+
+def _finish(run: MatchingRun, status: RunStatus, error: str | None = None) -> None:
+    run.status = status
+    run.active_slot = None
+    run.finished_at = utcnow()
+    run.error = error
+    if status == RunStatus.SUCCEEDED:
+        run.progress, run.stage = 1.0, "done"
+
+
+@dataclass
+class CountryResult:
+    country: str
+    currency: str
+    frame: pd.DataFrame  # the producers as given to the library (with farm_id)
+    result: pipeline.MatchResult
+
+
+def _countries() -> list[str]:
+    rows = db.session.scalars(select(Farm.country).distinct().order_by(Farm.country))
+    return [c for c in rows if c in COUNTRY_ECONOMICS]
+
+
+def _run_countries(run: MatchingRun, on_progress=None) -> list[CountryResult]:
+    countries = _countries()
+    previous = latest_run()
+    results: list[CountryResult] = []
+    for i, country in enumerate(countries):
+        eco = COUNTRY_ECONOMICS[country]
+        params = replace(
+            base_params(), input_cost_per_ha=eco.input_cost_per_ha, price_per_kg=eco.price_per_kg
+        )
+        frame = producer_frame(country)
+        products = products_for(country)
+        outcomes = outcome_frame(country)
+        outcomes = outcomes[outcomes["producer_id"].isin(frame["producer_id"])]
+        prior = (previous.state or {}).get(country) if previous is not None else None
+
+        def progress(stage: str, fraction: float, i: int = i, country: str = country) -> None:
+            _beat(run, f"{country}:{stage}", (i + fraction) / len(countries) * 0.95)
+            if on_progress is not None:
+                on_progress(run.stage)
+
+        result = pipeline.run(
+            frame, products, outcomes, params=params, progress=progress, previous=prior
+        )
+        results.append(CountryResult(country, eco.currency, frame, result))
+    return results
+
+
+def _beat(run: MatchingRun, stage: str, progress: float) -> None:
+    """Record progress in its own short transaction, so a page polling sees it at once."""
+    run.stage, run.progress, run.heartbeat_at = stage, round(progress, 4), utcnow()
+    db.session.commit()
+
+
+# --- the database as the library's tables -----------------------------------------------
+
+
+def producer_frame(country: str) -> pd.DataFrame:
+    """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS."""
+    consent = select(Consent.producer_id).where(
+        Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
+    )
+    pledged = (
+        select(Pledge.farm_id, func.sum(Pledge.kg).label("kg"))
+        .where(Pledge.status == PledgeStatus.ACTIVE)
+        .group_by(Pledge.farm_id)
+        .subquery()
+    )
+    busy = select(Loan.producer_id).where(
+        Loan.status.in_((LoanStatus.APPROVED, LoanStatus.DISBURSED))
+    )
+    query = (
+        select(
+            Farm.producer_id,
+            Farm.id.label("farm_id"),
+            Producer.gender,
+            Farm.country,
+            Farm.district_code,
+            Farm.lat,
+            Farm.lon,
+            Farm.value_chain,
+            Farm.productive_ha,
+            Farm.total_ha,
+            Farm.forest_ha,
+            Farm.yield_kg_ha,
+            Farm.plant_age_years,
+            Producer.cooperative_id.is_not(None).label("associated"),
+            Farm.certifications,
+            Farm.agroforestry,
+            Farm.land_title,
+            Farm.cleared_after_cutoff,
+            Producer.id.in_(consent).label("consent_lenders"),
+            func.coalesce(pledged.c.kg, 0).label("pledged_kg"),
+            Producer.id.in_(busy).label("active_loan"),
+        )
+        .join(Producer, Producer.id == Farm.producer_id)
+        .outerjoin(pledged, pledged.c.farm_id == Farm.id)
+        .where(Farm.country == country)
+        .order_by(Farm.producer_id, Farm.productive_ha.desc(), Farm.id)
+    )
+    rows = db.session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
+    frame = frame.drop_duplicates("producer_id", keep="first", ignore_index=True)
+    frame["certified"] = frame.pop("certifications").map(bool)
+    for column in ("yield_kg_ha", "plant_age_years", "pledged_kg"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    for column in ("associated", "agroforestry", "land_title", "consent_lenders", "active_loan"):
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def products_for(country: str) -> list:
+    """Active products of verified, not suspended lenders covering `country`."""
+    rows = db.session.scalars(
+        select(CreditProduct)
+        .join(Organization, Organization.id == CreditProduct.organization_id)
+        .where(
+            CreditProduct.active.is_(True),
+            CreditProduct.coverage_country == country,
+            CreditProduct.budget_minor > 0,
+            Organization.verified_at.is_not(None),
+            Organization.suspended_at.is_(None),
+        )
+        .order_by(CreditProduct.id)
+    )
+    return [to_matching(product) for product in rows]
+
+
+def outcome_frame(country: str) -> pd.DataFrame:
+    """Closed loans of `country`'s producers: repaid (on time throughout) or not."""
+    bad = select(Repayment.loan_id).where(
+        Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
+    )
+    query = (
+        select(
+            Loan.producer_id,
+            and_(Loan.status == LoanStatus.REPAID, Loan.id.not_in(bad)).label("repaid"),
+        )
+        .join(Producer, Producer.id == Loan.producer_id)
+        .where(Producer.country == country)
+        .where(Loan.status.in_((LoanStatus.REPAID, LoanStatus.DEFAULTED)))
+        .order_by(Loan.producer_id, Loan.id)
+    )
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["producer_id", "repaid"])
+    # a producer's latest closed loan is their outcome
+    frame = frame.drop_duplicates("producer_id", keep="last", ignore_index=True)
+    frame["repaid"] = frame["repaid"].astype(bool)
+    return frame
+
+
+# --- storing the results ----------------------------------------------------------------
+
+
+def _store(run: MatchingRun, results: list[CountryResult]) -> None:
+    """Write clusters, assessments and matches; retire the matches no one decided on."""
+    _beat(run, "saving", 0.96)
+    db.session.execute(
+        update(Match)
+        .where(Match.status == MatchStatus.PROPOSED)
+        .values(status=MatchStatus.SUPERSEDED)
+    )
+    for country in results:
+        cluster_ids = _store_clusters(run, country)
+        _store_assessments(run, country, cluster_ids)
+        _store_matches(run, country, cluster_ids)
+    run.metrics = _metrics(results)
+    run.state = {c.country: c.result.state for c in results}
+
+
+def _store_clusters(run: MatchingRun, country: CountryResult) -> dict[int, int]:
+    """Clusters of one country; returns the library's group id -> Cluster.id."""
+    groups = country.result.groups
+    clusters = [
+        Cluster(
+            run_id=run.id,
+            code=f"{country.country}-{int(g.group_id) + 1}",
+            country=country.country,
+            value_chain=str(g.value_chain),
+            district_code=str(g.district_code),
+            size=int(g.size),
+            lat=float(g.lat),
+            lon=float(g.lon),
+            total_ha=float(g.total_ha),
+            expected_kg=float(g.expected_kg),
+            pledged_share=float(g.pledged_share),
+            readiness_mean=float(g.readiness_mean),
+            readiness_min=float(g.readiness_min),
+            requested_minor=int(g.requested_minor),
+            currency=country.currency,
+        )
+        for g in groups.itertuples(index=False)
+    ]
+    db.session.add_all(clusters)
+    db.session.flush()
+    return {int(g): c.id for g, c in zip(groups["group_id"], clusters, strict=True)}
+
+
+def _store_assessments(run: MatchingRun, country: CountryResult, cluster_ids: dict) -> None:
+    out = country.result.producers
+    frame = country.frame.set_index("producer_id").reindex(out["producer_id"])
+    expected = (frame["productive_ha"] * frame["yield_kg_ha"]).fillna(0.0).to_numpy()
+    rows = [
+        {
+            "run_id": run.id,
+            "producer_id": int(pid),
+            "farm_id": int(farm),
+            "eligible": bool(eligible),
+            "reasons": list(reasons),
+            "archetype": str(archetype),
+            "cluster_id": cluster_ids.get(int(gid)),
+            "readiness": float(ready),
+            "explanation": [list(item) for item in explanation],
+            "requested_minor": int(requested),
+            "currency": country.currency,
+            "productive_ha": float(ha),
+            "expected_kg": float(kg),
+            "pledged_kg": float(pledged),
+        }
+        for pid, farm, eligible, reasons, archetype, gid, ready, explanation, requested, ha, kg,
+        pledged in zip(
+            out["producer_id"], frame["farm_id"], out["eligible"], out["reasons"],
+            out["archetype"], out["group_id"], out["readiness"], out["explanation"],
+            out["requested_minor"], frame["productive_ha"], expected, frame["pledged_kg"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    for start in range(0, len(rows), 5_000):
+        db.session.execute(insert(Assessment), rows[start : start + 5_000])
+
+
+def _store_matches(run: MatchingRun, country: CountryResult, cluster_ids: dict) -> None:
+    matches = country.result.matches
+    if matches.empty:
+        return
+    lenders = dict(
+        db.session.execute(
+            select(CreditProduct.id, CreditProduct.organization_id).where(
+                CreditProduct.id.in_([int(p) for p in matches["product_id"].unique()])
+            )
+        ).all()
+    )
+    rows = [
+        {
+            "run_id": run.id,
+            "cluster_id": cluster_ids[int(m.group_id)],
+            "credit_product_id": int(m.product_id),
+            "lender_id": lenders[int(m.product_id)],
+            "rank": int(m.rank),
+            "score": float(m.score),
+            "amount_minor": int(m.amount_minor),
+            "status": MatchStatus.PROPOSED,
+            "created_at": utcnow(),
+        }
+        for m in matches.itertuples(index=False)
+    ]
+    db.session.execute(insert(Match), rows)
+
+
+def _metrics(results: list[CountryResult]) -> dict:
+    """The run's figures: totals over countries, and each country's own figures."""
+    per_country = {c.country: _jsonable(c.result.metrics) for c in results}
+    totals = {
+        key: sum(m.get(key, 0) for m in per_country.values())
+        for key in ("n_producers", "n_eligible", "n_groups", "matched_groups", "producers_financed")
+    }
+    matched = pd.concat(
+        [_matched_frame(c) for c in results] or [pd.DataFrame(columns=["g", "a", "m"])]
+    )
+    return {
+        **totals,
+        "match_rate": float(matched["m"].mean()) if len(matched) else 0.0,
+        "match_rate_by_gender": _rates(matched, "g"),
+        "match_rate_by_archetype": _rates(matched, "a"),
+        "countries": per_country,
+    }
+
+
+def _matched_frame(country: CountryResult) -> pd.DataFrame:
+    """Eligible producers: gender, archetype, and whether their group was matched."""
+    out = country.result.producers
+    chosen = country.result.matches
+    matched_groups = set(chosen.loc[chosen["rank"] == 0, "group_id"].tolist())
+    gender = country.frame.set_index("producer_id").reindex(out["producer_id"])["gender"]
+    eligible = out["eligible"].to_numpy(bool)
+    return pd.DataFrame(
+        {
+            "g": gender.to_numpy()[eligible],
+            "a": out["archetype"].to_numpy()[eligible],
+            "m": out["group_id"].isin(matched_groups).to_numpy()[eligible].astype(float),
+        }
+    )
+
+
+def _rates(frame: pd.DataFrame, by: str) -> dict[str, dict]:
+    grouped = frame.groupby(by)["m"]
+    return {
+        str(k): {"rate": float(v), "n": int(n)}
+        for (k, v), n in zip(grouped.mean().items(), grouped.size(), strict=True)
+    }
+
+
+def _jsonable(value):
+    """Plain JSON types from the library's figures (numpy scalars, int keys)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _summary(metrics: dict) -> dict:
+    return {k: metrics.get(k) for k in ("n_producers", "n_eligible", "n_groups", "matched_groups")}
+
+
+# --- reading results --------------------------------------------------------------------
+
+
+def runs_page(page: int = 1, per_page: int = 20):
+    """Runs, newest first (one page)."""
+    query = select(MatchingRun).order_by(MatchingRun.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def latest_assessment(producer_id: int) -> Assessment | None:
+    """A producer's result in the latest successful run."""
+    run = latest_run()
+    if run is None:
+        return None
+    return db.session.scalar(
+        select(Assessment).where(Assessment.run_id == run.id, Assessment.producer_id == producer_id)
+    )
