@@ -383,3 +383,68 @@ def make_commitment(app: Flask, make_org) -> Callable[..., object]:
         return commitment
 
     return make
+
+
+@pytest.fixture
+def make_credit_product(app: Flask, make_org) -> Callable[..., object]:
+    """An active credit product of a verified lender for cacao in Tarapoto's province (San
+    Martín, PE): S/ 2,000-8,000 per producer, TEA 28 %, TCEA 31 %, 12 months, S/ 500,000 of
+    budget. `org` defaults to a new verified lender organization."""
+    from marketplace.models import CreditProduct
+
+    def make(org: Organization | None = None, **overrides) -> CreditProduct:
+        org = org or make_org("lender")
+        values = {
+            "name": f"Crédito cacao {_unique()}",
+            "value_chains": ["cacao"],
+            "coverage_country": "PE",
+            "coverage_districts": ["220601", "220602", "220603", "220604", "220605"],
+            "min_amount_minor": 200_000,
+            "max_amount_minor": 800_000,
+            "currency": "PEN",
+            "annual_rate_bp": 2_800,
+            "total_cost_bp": 3_100,
+            "term_months": 12,
+            "grace_months": 2,
+            "repayment": "harvest",
+            "requires_offtake": False,
+            "budget_minor": 50_000_000,
+            "min_readiness": 0.0,
+            "active": True,
+        }
+        values.update(overrides)
+        product = CreditProduct(organization_id=org.id, **values)
+        _db.session.add(product)
+        _db.session.commit()
+        return product
+
+    return make
+
+
+@pytest.fixture
+def make_group(app: Flask, make_producer, make_farm) -> Callable[..., list]:
+    """`n` cacao producers with farms a few hundred metres apart around Tarapoto (district
+    220601), each with a live consent to share with lenders unless `consent` is False (or a
+    list of booleans per producer). Returns the producers."""
+    from marketplace.models import Consent
+
+    def make(n: int = 6, consent: bool | list[bool] = True, **farm) -> list[Producer]:
+        flags = consent if isinstance(consent, list) else [consent] * n
+        producers = []
+        for i in range(n):
+            producer = make_producer()
+            make_farm(producer, lat=-7.18 + 0.002 * i, lon=-76.73 + 0.002 * i, **farm)
+            _db.session.add(Consent(producer_id=producer.id, scope="lenders", granted=flags[i]))
+            producers.append(producer)
+        _db.session.commit()
+        return producers
+
+    return make
+
+
+def run_matching():
+    """Run the matching now, in the test's thread; returns the finished MatchingRun."""
+    from marketplace.credit import runs
+
+    run = runs.start_run(None, backend="cli")
+    return runs.execute(run.id)

@@ -1,0 +1,116 @@
+"""Matching runs from the database: the library's inputs, stored results, one run at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.credit import runs
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Assessment, Cluster, Match, MatchingRun, RunStatus
+from tests.conftest import run_matching
+
+
+def test_a_group_near_a_product_is_matched(app, make_group, make_credit_product):
+    producers = make_group(6)
+    product = make_credit_product()
+    run = run_matching()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.progress == 1.0 and run.active_slot is None
+    cluster = db.session.scalars(db.select(Cluster).where(Cluster.run_id == run.id)).one()
+    assert cluster.size == 6 and cluster.value_chain == "cacao" and cluster.currency == "PEN"
+    assert {m.producer_id for m in cluster.members} == {p.id for p in producers}
+    match = db.session.scalars(db.select(Match).where(Match.rank == 0)).one()
+    assert match.credit_product_id == product.id and match.lender_id == product.organization_id
+    assert match.status == "proposed" and match.amount_minor > 0
+    assert run.metrics["matched_groups"] == 1 and run.metrics["match_rate"] == 1.0
+    assert run.metrics["match_rate_by_gender"]["female"] == {"rate": 1.0, "n": 6}
+
+
+def test_every_producer_is_assessed_with_reasons(app, make_group, make_producer, make_farm):
+    make_group(5)
+    small = make_producer()
+    make_farm(small, productive_ha=1.5, total_ha=2.0, forest_ha=0.2)
+    run = run_matching()
+    rows = db.session.scalars(db.select(Assessment).where(Assessment.run_id == run.id)).all()
+    assert len(rows) == 6
+    mine = runs.latest_assessment(small.id)
+    assert not mine.eligible
+    assert mine.reasons == ["area_below_minimum", "no_consent"]
+    assert mine.archetype == "Subsistencia / en transición"
+    assert mine.explanation and all(sign in "+-" for _, sign in mine.explanation)
+
+
+def test_a_producers_largest_farm_counts(app, make_producer, make_farm):
+    producer = make_producer()
+    make_farm(producer, productive_ha=1.0, total_ha=1.0, forest_ha=0.0, value_chain="cafe")
+    big = make_farm(producer, productive_ha=5.0, total_ha=7.0)
+    frame = runs.producer_frame("PE")
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert row["farm_id"] == big.id and row["productive_ha"] == 5.0
+    assert row["value_chain"] == "cacao" and bool(row["certified"]) and not row["consent_lenders"]
+
+
+def test_runs_never_overlap(app):
+    first = runs.start_run(None, backend="cli")
+    with pytest.raises(DomainError, match="corrida en curso"):
+        runs.start_run(None, backend="cli")
+    runs.execute(first.id)
+    second = runs.start_run(None, backend="cli")
+    assert second.id != first.id
+
+
+def test_a_run_silent_for_long_is_given_up(app):
+    stuck = runs.start_run(None, backend="cli")
+    stuck.heartbeat_at = stuck.heartbeat_at - runs.STALE_AFTER * 2
+    db.session.commit()
+    fresh = runs.start_run(None, backend="cli")
+    db.session.refresh(stuck)
+    assert stuck.status == RunStatus.FAILED and "interrupted" in stuck.error
+    assert fresh.status == RunStatus.QUEUED
+
+
+def test_a_failed_run_keeps_the_previous_results(app, make_group, make_credit_product, monkeypatch):
+    make_group(6)
+    make_credit_product()
+    good = run_matching()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(runs.pipeline, "run", broken)
+    bad = run_matching()
+    assert bad.status == RunStatus.FAILED and "solver exploded" in bad.error
+    assert bad.active_slot is None
+    assert runs.latest_run().id == good.id
+    assert db.session.scalar(db.select(db.func.count(Cluster.id))) == 1
+    assert db.session.scalars(db.select(Match.status)).all() == ["proposed"]
+
+
+def test_a_new_run_supersedes_undecided_matches(app, make_group, make_credit_product):
+    make_group(6)
+    make_credit_product()
+    run_matching()
+    run_matching()
+    statuses = sorted(db.session.scalars(db.select(Match.status)))
+    assert statuses == ["proposed", "superseded"]
+
+
+def test_archetype_names_carry_over_between_runs(app, make_group, make_credit_product):
+    make_group(12)
+    first = run_matching()
+    second = run_matching()
+    assert second.state["PE"] == first.state["PE"]
+
+
+def test_the_thread_backend_runs_in_the_background(app, make_group, make_credit_product):
+    make_group(6)
+    make_credit_product()
+    run = runs.start_run(None, backend="thread")
+    thread = next(t for t in __import__("threading").enumerate() if t.name.endswith(str(run.id)))
+    thread.join(timeout=120)
+    db.session.expire_all()
+    finished = db.session.get(MatchingRun, run.id)
+    assert finished.status == RunStatus.SUCCEEDED, finished.error
+    assert finished.metrics["matched_groups"] == 1
