@@ -219,7 +219,7 @@ def run(
         groups=table,
         matches=matches,
         metrics=metrics,
-        state=_state(profiles),
+        state=_state(profiles, model, producers, params),
     )
 
 
@@ -230,13 +230,18 @@ def _align(values, pid: np.ndarray) -> np.ndarray:
     return np.asarray(values)
 
 
-def _state(profiles: pd.DataFrame) -> dict:
-    """What the next run needs as `previous`: archetype names and centroids, plain records."""
+def _state(profiles: pd.DataFrame, model, producers: pd.DataFrame, params: MatchParams) -> dict:
+    """What the next run needs as `previous` (archetype names and centroids), and what
+    classifying producers who join before it needs (``archetypes.assign``); plain JSON."""
     centre = [c for c in profiles.columns if c.startswith("center_")]
     if "archetype" not in profiles.columns or not centre:
-        return {"archetypes": []}
+        return {"archetypes": [], "classifier": {}}
     table = profiles[["archetype", *centre]].dropna(subset=centre)
-    return {"archetypes": table.to_dict(orient="records")}
+    fit_rows = producers[producers["productive_ha"] >= params.min_productive_ha]
+    return {
+        "archetypes": table.to_dict(orient="records"),
+        "classifier": archetypes.classifier_state(model, fit_rows),
+    }
 
 
 def _metrics(out, producers, table, chosen, products, model, model_info) -> dict:

@@ -46,7 +46,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
-from matching import pipeline
+from matching import archetypes, pipeline
 from matching.types import MatchParams
 
 QUEUE_NAME = "minka-matching"
@@ -286,8 +286,9 @@ def _beat(run: MatchingRun, stage: str, progress: float) -> None:
 # --- the database as the library's tables -----------------------------------------------
 
 
-def producer_frame(country: str) -> pd.DataFrame:
-    """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS."""
+def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame:
+    """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS; only
+    `producer_id`'s when given."""
     consent = select(Consent.producer_id).where(
         Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
     )
@@ -329,6 +330,8 @@ def producer_frame(country: str) -> pd.DataFrame:
         .where(Farm.country == country)
         .order_by(Farm.producer_id, Farm.productive_ha.desc(), Farm.id)
     )
+    if producer_id is not None:
+        query = query.where(Farm.producer_id == producer_id)
     rows = db.session.execute(query).all()
     frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
     frame = frame.drop_duplicates("producer_id", keep="first", ignore_index=True)
@@ -564,3 +567,23 @@ def latest_assessment(producer_id: int) -> Assessment | None:
     return db.session.scalar(
         select(Assessment).where(Assessment.run_id == run.id, Assessment.producer_id == producer_id)
     )
+
+
+def archetype_of(producer_id: int) -> str | None:
+    """A producer's archetype: from the latest run, or, for one who joined after it, what
+    that run's fitted typology gives their farm now. None before any run or without a farm."""
+    assessment = latest_assessment(producer_id)
+    if assessment is not None:
+        return assessment.archetype
+    run = latest_run()
+    country = db.session.scalar(select(Farm.country).where(Farm.producer_id == producer_id))
+    stored = (run.state or {}).get(country) if run is not None else None
+    if not stored:
+        return None
+    frame = producer_frame(country, producer_id=producer_id)
+    if frame.empty:
+        return None
+    names = archetypes.assign(
+        frame, stored.get("archetypes", []), stored.get("classifier", {}), base_params()
+    )
+    return str(names.iloc[0])
