@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
@@ -50,6 +50,9 @@ from matching import archetypes, pipeline
 from matching.types import MatchParams
 
 QUEUE_NAME = "minka-matching"
+# Producers' assessments are kept for this many successful runs (a row per producer per run);
+# older ones only where a lender decided on their group.
+KEEP_ASSESSMENTS_RUNS = 5
 # A run that has given no sign of life for this long was interrupted (process killed).
 STALE_AFTER = timedelta(minutes=10)
 RUNNING = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -399,6 +402,27 @@ def _store(run: MatchingRun, results: list[CountryResult]) -> None:
         _store_matches(run, country, cluster_ids)
     run.metrics = _metrics(results)
     run.state = {c.country: c.result.state for c in results}
+    _prune_assessments(run)
+
+
+def _prune_assessments(run: MatchingRun) -> None:
+    """Drop assessments of old runs, except members of groups a lender decided on."""
+    kept_runs = (
+        select(MatchingRun.id)
+        .where(MatchingRun.status == RunStatus.SUCCEEDED, MatchingRun.id != run.id)
+        .order_by(MatchingRun.id.desc())
+        .limit(KEEP_ASSESSMENTS_RUNS - 1)
+    )
+    kept = [run.id, *db.session.scalars(kept_runs)]
+    decided = select(Match.cluster_id).where(
+        Match.status.in_((MatchStatus.APPROVED, MatchStatus.DECLINED, MatchStatus.INFO_REQUESTED))
+    )
+    db.session.execute(
+        delete(Assessment).where(
+            Assessment.run_id.not_in(kept),
+            or_(Assessment.cluster_id.is_(None), Assessment.cluster_id.not_in(decided)),
+        )
+    )
 
 
 def _store_clusters(run: MatchingRun, country: CountryResult) -> dict[int, int]:

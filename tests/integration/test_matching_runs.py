@@ -130,3 +130,23 @@ def test_a_producer_who_joins_after_a_run_gets_an_archetype(
     make_farm(newcomer, productive_ha=4.0, lat=-7.19, lon=-76.74)
     named = {m.archetype for m in db.session.scalars(db.select(Assessment))}
     assert runs.archetype_of(newcomer.id) in named
+
+
+def test_old_assessments_are_pruned_but_decided_groups_keep_their_members(
+    app, make_group, make_credit_product, monkeypatch
+):
+    monkeypatch.setattr(runs, "KEEP_ASSESSMENTS_RUNS", 2)
+    make_group(6)
+    make_credit_product()
+    first = run_matching()
+    match = db.session.scalars(db.select(Match).where(Match.run_id == first.id)).one()
+    match.status = "approved"
+    db.session.commit()
+    for _ in range(3):
+        last = run_matching()
+    per_run = dict(
+        db.session.execute(
+            db.select(Assessment.run_id, db.func.count()).group_by(Assessment.run_id)
+        ).all()
+    )
+    assert per_run == {first.id: 6, last.id - 1: 6, last.id: 6}
