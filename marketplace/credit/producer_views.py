@@ -8,6 +8,7 @@ and may flip the switch on the producer's behalf, confirming the producer agreed
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +23,11 @@ from marketplace.producers.services import producer_of, set_consent
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
-bp.add_app_template_global(archetype_label, "archetype_label")
+
+
+@bp.context_processor
+def _credit_helpers() -> dict:
+    return {"archetype_label": archetype_label, "format_date": format_date}
 
 
 def _producer_or_404(producer_id: int, check=can_view) -> Producer:
