@@ -24,7 +24,6 @@ from marketplace.producers.services import producer_of, set_consent
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
 
-
 @bp.context_processor
 def _credit_helpers() -> dict:
     return {"archetype_label": archetype_label, "format_date": format_date}

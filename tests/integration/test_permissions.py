@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy import func, select
 
 from marketplace.models import Consent, Farm, Producer
