@@ -251,3 +251,10 @@ def test_the_supplier_sees_who_lends_the_payment(db, app, shop, loan):
     client.post("/ingresar", data={"identifier": shop.supplier.email, "password": PASSWORD})
     html = client.get(f"/proveedor/pedidos/{order.id}").get_data(as_text=True)
     assert "Pagado con crédito de Caja Sullana" in html
+
+
+def test_the_same_credit_form_submitted_twice_takes_the_loan_once(db, shop, loan):
+    token = key()
+    first = place(shop, 2, loan.id, idempotency_key=token)
+    second = place(shop, 2, loan.id, idempotency_key=token)
+    assert first.id == second.id and used(db, loan.id) == 9000
