@@ -148,6 +148,7 @@ ELIGIBILITY_REASONS = {
     "no_consent": _l("Sin permiso para compartir sus datos con entidades de crédito"),
     "cleared_after_cutoff": _l("Bosque talado después de la fecha límite"),
     "active_loan": _l("Ya tiene un préstamo en curso"),
+    "no_expected_income": _l("Sin rendimiento registrado para estimar sus ingresos"),
 }
 
 # Readiness factors: what helps ("+") or holds back ("-") a producer's readiness.

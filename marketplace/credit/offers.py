@@ -160,6 +160,8 @@ class CreditPage:
     min_ha: float = 2.0
     ta_listings: list = field(default_factory=list)
     ta_search: dict = field(default_factory=dict)  # catalogue query for TA near the farm
+    # for a producer the latest run did not include: what its typology gives their farm
+    provisional_archetype: str | None = None
 
     @property
     def consent_granted(self) -> bool:
@@ -248,6 +250,8 @@ def credit_page(producer: Producer) -> CreditPage:
         )
     assessment = page.assessment
     if assessment is None:
+        if page.run is not None:
+            page.provisional_archetype = runs.archetype_of(producer.id)
         return page
     page.farm = db.session.get(Farm, assessment.farm_id) if assessment.farm_id else None
     if "area_below_minimum" in assessment.reasons:

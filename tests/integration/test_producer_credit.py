@@ -119,6 +119,30 @@ def test_no_run_yet(app, member):
     assert page.run is None and page.assessment is None and page.offer is None
 
 
+def test_a_producer_who_joined_after_the_run_sees_their_likely_type(
+    app, member, make_user, make_producer, make_farm
+):
+    run_matching()
+    user = make_user("producer")
+    newcomer = make_producer(user_id=user.id)
+    make_farm(newcomer, productive_ha=1.0, total_ha=1.2, forest_ha=0.0)
+    page = offers.credit_page(newcomer)
+    assert page.assessment is None and page.provisional_archetype == SUBSISTENCE
+    html = page_of(signed_in_client(app, user))
+    assert "La última evaluación no lo incluyó" in html and SUBSISTENCE in html
+
+
+def test_without_a_yield_the_producer_is_told_to_record_it(app, make_user, make_group):
+    producers = make_group(6)
+    user = make_user("producer")
+    producers[0].user_id = user.id
+    producers[0].farms[0].yield_kg_ha = None
+    db.session.commit()
+    run_matching()
+    html = page_of(signed_in_client(app, user))
+    assert "Registre su rendimiento" in html and "kg por hectárea" in html
+
+
 def test_a_matched_member_sees_the_offer(app, member, make_credit_product, make_org):
     producer, _user = member
     product = make_credit_product(make_org("lender", name="Caja Tarapoto"))
