@@ -142,6 +142,50 @@ PRICE_TYPES = {
     "premium": _l("Prima sobre un precio de referencia"),
 }
 
+# Credit matching runs (marketplace/credit/runs.py). A stage is recorded when it is done.
+RUN_STATUSES = {
+    "queued": _l("En cola"),
+    "running": _l("En curso"),
+    "succeeded": _l("Terminada"),
+    "failed": _l("Falló"),
+}
+
+RUN_BACKENDS = {
+    "thread": _l("En la aplicación"),
+    "rq": _l("Cola de trabajos (Redis)"),
+    "cli": _l("Línea de comandos"),
+}
+
+RUN_STAGES = {
+    "": _l("Esperando su turno"),
+    "eligibility": _l("elegibilidad revisada"),
+    "archetypes": _l("tipología de productores calculada"),
+    "groups": _l("grupos de crédito formados"),
+    "readiness": _l("preparación para el crédito estimada"),
+    "affordability": _l("montos de crédito calculados"),
+    "group_table": _l("cifras de los grupos listas"),
+    "allocation": _l("grupos asignados a productos de crédito"),
+    "saving": _l("Guardando los resultados"),
+    "done": _l("Terminada"),
+}
+
+READINESS_MODELS = {
+    "scorecard": _l("Tabla de puntaje"),
+    "trained": _l("Modelo entrenado con pagos"),
+}
+
+# The matching library names archetypes in Spanish by rules (matching/profiles.py); a name may
+# carry a value chain in brackets or a number after it, kept as they are.
+ARCHETYPES = {
+    "Subsistencia / en transición": _l("Subsistencia / en transición"),
+    "Diversificado agroforestal": _l("Diversificado agroforestal"),
+    "Certificado especializado": _l("Certificado especializado"),
+    "Consolidado asociado": _l("Consolidado asociado"),
+    "Consolidado independiente": _l("Consolidado independiente"),
+    "Emergente asociado": _l("Emergente asociado"),
+    "Emergente independiente": _l("Emergente independiente"),
+}
+
 ALL = {
     "country": COUNTRIES,
     "role": ROLES,
@@ -162,6 +206,9 @@ ALL = {
     "listing_category": LISTING_CATEGORIES,
     "unit": UNITS,
     "delivery_mode": DELIVERY_MODES,
+    "run_status": RUN_STATUSES,
+    "run_backend": RUN_BACKENDS,
+    "readiness_model": READINESS_MODELS,
 }
 
 
@@ -175,3 +222,13 @@ def label(kind: str, code: str | None) -> str:
 def choices(kind: str) -> list[tuple[str, str]]:
     """(code, label) pairs for a form's select or radio field."""
     return [(code, text) for code, text in ALL[kind].items()]
+
+
+def archetype_label(name: str | None) -> str:
+    """An archetype's name in the viewer's language (suffixes such as " (Cacao) 2" kept)."""
+    if not name:
+        return ""
+    for base, text in ARCHETYPES.items():
+        if name == base or name.startswith(base + " "):
+            return str(text) + name[len(base) :]
+    return name

@@ -472,7 +472,9 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     if not os.path.exists(REDIS_SERVER):
-        pytest.fail("redis-server is missing: `make test` installs it (apt-get install redis-server)")
+        pytest.fail(
+            "redis-server is missing: `make test` installs it (apt-get install redis-server)"
+        )
     port = _free_port()
     workdir = tmp_path_factory.mktemp("redis")
     command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
