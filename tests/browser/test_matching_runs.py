@@ -8,7 +8,7 @@ from marketplace.credit import runs
 from marketplace.extensions import db
 from marketplace.models import MatchingRun
 from tests.browser.conftest import log_in, nav
-from tests.browser.test_journeys import overflow
+from tests.browser.test_commitments import check_phone_page
 
 
 def _set_progress(run, stage: str, progress: float) -> None:
@@ -33,8 +33,10 @@ def test_admin_watches_a_run_progress_and_its_figures(
     log_in(page, admin)
     nav(page).get_by_role("link", name="Emparejamiento de crédito").click()
 
+    problems: list[str] = []
     box = page.locator("[data-progress-url]")
     expect(box.locator("progress")).to_have_attribute("value", "10")
+    check_phone_page(page, "runs page, running", problems)
     expect(box).to_contain_text("Perú: elegibilidad revisada")
     # the page asks the server every 2 s and moves the bar
     _set_progress(run, "PE:groups", 0.4)
@@ -49,12 +51,13 @@ def test_admin_watches_a_run_progress_and_its_figures(
     entry = _history_entry(page, run.id)
     expect(entry).to_contain_text("Terminada")
     expect(entry).to_contain_text("Grupos emparejados")
-    assert overflow(page) is None, overflow(page)
+    check_phone_page(page, "runs page", problems)
 
     entry.get_by_role("link", name=f"Corrida {run.id}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Corrida {run.id}")
     expect(page.get_by_role("table", name="Por género")).to_contain_text("Mujer")
-    assert overflow(page) is None, overflow(page)
+    check_phone_page(page, "run page", problems)
+    assert not problems, "\n".join(problems)
 
 
 def test_the_progress_refreshes_without_javascript(app, no_js_page: Page, make_user) -> None:
