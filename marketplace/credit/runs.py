@@ -19,6 +19,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from marketplace import audit
 from marketplace.credit.services import to_matching
@@ -551,8 +552,12 @@ def _summary(metrics: dict) -> dict:
 
 
 def runs_page(page: int = 1, per_page: int = 20):
-    """Runs, newest first (one page)."""
-    query = select(MatchingRun).order_by(MatchingRun.id.desc())
+    """Runs, newest first (one page), with who started them."""
+    query = (
+        select(MatchingRun)
+        .options(joinedload(MatchingRun.started_by))
+        .order_by(MatchingRun.id.desc())
+    )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

@@ -12,6 +12,7 @@ from marketplace.credit import run_report, runs
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Match, MatchingRun, RunStatus
 from tests.conftest import run_matching
+from tests.integration.test_admin import count_queries
 
 
 @pytest.fixture
@@ -159,6 +160,21 @@ def test_the_run_page_shows_fairness_beside_the_overall_rate(
     assert sum(v["n"] for v in archetypes.values()) == 11
     for name in archetypes:
         assert name in fairness
+
+
+def test_the_history_runs_a_constant_number_of_queries(app, as_admin, make_user):
+    def queries_for(count: int) -> int:
+        for _ in range(count):
+            starter = make_user("admin")
+            db.session.add(
+                MatchingRun(status="failed", backend="thread", started_by_id=starter.id, error="x")
+            )
+        db.session.commit()
+        with count_queries(db) as statements:
+            assert as_admin.get("/admin/emparejamiento").status_code == 200
+        return len(statements)
+
+    assert queries_for(2) == queries_for(8)
 
 
 def _rows(html: str) -> list[tuple[str, str, str]]:
