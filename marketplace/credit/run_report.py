@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from marketplace.credit.runs import COUNTRY_ECONOMICS
+from marketplace.credit.runs import COUNTRY_ECONOMICS, STALE_AFTER
 from marketplace.extensions import db
 from marketplace.labels import RUN_STAGES, archetype_label, label
 from marketplace.models import CreditProduct, MatchingRun
+from marketplace.models.base import utcnow
 
 TOTALS = ("n_producers", "n_eligible", "n_groups", "matched_groups", "producers_financed")
 
@@ -41,7 +42,16 @@ def progress_of(run: MatchingRun) -> dict:
         "progress": run.progress,
         "percent": percent(run.progress),
         "error": run.error,
+        "stale": is_stale(run),
     }
+
+
+def is_stale(run: MatchingRun) -> bool:
+    """A queued or running run silent for too long: its process was probably killed (the
+    next start marks it failed)."""
+    if run.finished:
+        return False
+    return utcnow() - (run.heartbeat_at or run.created_at) > STALE_AFTER
 
 
 def percent(fraction: float | None) -> int:

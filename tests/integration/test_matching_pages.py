@@ -90,7 +90,17 @@ def test_the_progress_json(app, as_admin):
         "progress": 0.5,
         "percent": 50,
         "error": None,
+        "stale": False,
     }
+
+
+def test_a_run_silent_for_long_is_shown_as_stopped(app, as_admin):
+    run = runs.start_run(None, backend="cli")  # nobody runs it
+    run.heartbeat_at = run.created_at = run.created_at - runs.STALE_AFTER * 2
+    db.session.commit()
+    assert as_admin.get(f"/admin/matching/runs/{run.id}/progress").get_json()["stale"]
+    page = as_admin.get("/admin/emparejamiento").get_data(as_text=True)
+    assert "no da señales de vida desde hace más de 10 minutos" in page
 
 
 def test_a_finished_run_page_neither_refreshes_nor_polls(app, as_admin, make_group):
