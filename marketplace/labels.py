@@ -142,6 +142,50 @@ PRICE_TYPES = {
     "premium": _l("Prima sobre un precio de referencia"),
 }
 
+# Credit (marketplace/credit): the lender's review of matched groups, loans, repayments.
+MATCH_STATUSES = {
+    "proposed": _l("Propuesto"),
+    "info_requested": _l("Información pedida"),
+    "approved": _l("Aprobado"),
+    "declined": _l("Rechazado"),
+    "superseded": _l("Reemplazado"),
+}
+
+LOAN_STATUSES = {
+    "approved": _l("Aprobado"),
+    "disbursed": _l("Desembolsado"),
+    "repaid": _l("Pagado"),
+    "defaulted": _l("Impago"),
+}
+
+REPAYMENT_OUTCOMES = {
+    "on_time": _l("A tiempo"),
+    "late": _l("Con atraso"),
+    "default": _l("Impago"),
+}
+
+# A readiness factor and its direction ("+" helps, "-" weighs), as a lender reads it.
+READINESS_FACTORS = {
+    "area+": _l("Área productiva amplia"),
+    "area-": _l("Área productiva pequeña"),
+    "yield+": _l("Rendimiento sobre el promedio de la zona"),
+    "yield-": _l("Rendimiento bajo el promedio de la zona"),
+    "plant_age+": _l("Plantas en edad productiva"),
+    "plant_age-": _l("Plantas muy jóvenes o muy viejas"),
+    "associated+": _l("Socio/a de una cooperativa"),
+    "associated-": _l("No es socio/a de una cooperativa"),
+    "certified+": _l("Producción certificada"),
+    "certified-": _l("Sin certificación"),
+    "land_title+": _l("Finca con título de propiedad"),
+    "land_title-": _l("Finca sin título de propiedad"),
+    "agroforestry+": _l("Finca agroforestal"),
+    "agroforestry-": _l("Finca no agroforestal"),
+    "market+": _l("Venta comprometida con un comprador"),
+    "market-": _l("Sin venta comprometida"),
+    "clearing+": _l("Sin deforestación reciente"),
+    "clearing-": _l("Deforestación reciente sin confirmar"),
+}
+
 ALL = {
     "country": COUNTRIES,
     "role": ROLES,
@@ -162,6 +206,10 @@ ALL = {
     "listing_category": LISTING_CATEGORIES,
     "unit": UNITS,
     "delivery_mode": DELIVERY_MODES,
+    "match_status": MATCH_STATUSES,
+    "loan_status": LOAN_STATUSES,
+    "repayment_outcome": REPAYMENT_OUTCOMES,
+    "readiness_factor": READINESS_FACTORS,
 }
 
 

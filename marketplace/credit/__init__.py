@@ -1,7 +1,7 @@
-"""Lenders' credit area: their credit products (matching runs and group review come later)."""
+"""Lenders' credit area: their credit products, the review of matched groups, their loans."""
 
 from flask import Blueprint
 
 bp = Blueprint("credit", __name__)
 
-from marketplace.credit import views  # noqa: E402,F401
+from marketplace.credit import review_views, views  # noqa: E402,F401
