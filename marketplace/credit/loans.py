@@ -25,8 +25,7 @@ CHANGED = _l("El préstamo cambió mientras tanto; vuelva a cargar la página.")
 def loans_page(org_id: int, status: str = "", page: int = 1):
     """One page of the lender's loans, newest first, optionally of one status."""
     query = (
-        select(Loan, Producer)
-        .join(Producer, Producer.id == Loan.producer_id)
+        select(Loan)
         .where(Loan.lender_id == org_id)
         .order_by(Loan.approved_at.desc(), Loan.id.desc())
     )
@@ -38,6 +37,13 @@ def loans_page(org_id: int, status: str = "", page: int = 1):
 def loan_for(org_id: int, loan_id: int) -> Loan | None:
     """The lender's loan `loan_id` (None when it is another lender's: answer 404)."""
     return db.session.scalar(select(Loan).where(Loan.id == loan_id, Loan.lender_id == org_id))
+
+
+def borrower_names(page_loans: list[Loan]) -> dict[int, str]:
+    """producer id -> full name for a page of loans (one query)."""
+    ids = {loan.producer_id for loan in page_loans}
+    rows = db.session.scalars(select(Producer).where(Producer.id.in_(ids))) if ids else []
+    return {producer.id: producer.full_name for producer in rows}
 
 
 def producer_of(loan: Loan) -> Producer:

@@ -181,7 +181,11 @@ def loans_list():
     status = request.args.get("estado", "")
     page = loans.loans_page(org.id, status, request.args.get("page", 1, type=int))
     return render_template(
-        "credit/loans.html", page=page, status=status, statuses=[s.value for s in LoanStatus]
+        "credit/loans.html",
+        page=page,
+        names=loans.borrower_names(page.items),
+        status=status,
+        statuses=[s.value for s in LoanStatus],
     )
 
 
@@ -235,13 +239,16 @@ def mark_repaid(loan_id: int):
 @role_required(Role.LENDER)
 def repayment(loan_id: int):
     loan = _loan_or_404(loan_id)
+    if loan.status != LoanStatus.DISBURSED:  # the page shows no form then
+        flash(str(loans.NOT_DISBURSED), "error")
+        return redirect(url_for("credit.loan", loan_id=loan.id))
     form = RepaymentForm()
     valid = form.validate()
     amount = None
     text = (form.amount.data or "").strip()
     if text and not form.amount.errors:
         try:
-            amount = 0 if text.strip("0.,") == "" else parse_money(text, loan.currency)
+            amount = parse_money(text, loan.currency)
         except AmountError as error:
             form.amount.errors = [*form.amount.errors, str(error.message)]
             valid = False
