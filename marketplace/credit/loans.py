@@ -53,11 +53,12 @@ def producer_of(loan: Loan) -> Producer:
 
 def repaid_minor(loan: Loan) -> int:
     """What the producer has paid back so far."""
-    return db.session.scalar(
+    total = db.session.scalar(
         select(func.coalesce(func.sum(Repayment.amount_minor), 0)).where(
             Repayment.loan_id == loan.id
         )
     )
+    return int(total)  # PostgreSQL sums bigints as numeric
 
 
 def _check_owner(actor: User, loan: Loan) -> None:

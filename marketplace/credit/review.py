@@ -418,7 +418,7 @@ def remaining_budget(product_id: int) -> int:
             .scalar_subquery(),
         ).where(CreditProduct.id == product_id)
     ).one()
-    return budget - lent
+    return budget - int(lent)  # PostgreSQL sums bigints as numeric
 
 
 def _lock_product(product_id: int) -> None:
