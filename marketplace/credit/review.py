@@ -436,6 +436,8 @@ def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[L
     """
     _check_open(actor, match)
     product = match.credit_product
+    if not product.active:
+        raise DomainError(_l("El producto de este grupo ya no está activo; actívelo para aprobar."))
     allowed = {c.producer_id for c in approval(match).candidates}
     if set(amounts) - allowed:
         raise DomainError(

@@ -296,6 +296,16 @@ def test_members_without_consent_or_with_a_loan_cannot_get_one(app, lender, make
     assert plan.without_consent == 1 and plan.with_active_loan == 1
 
 
+def test_an_inactive_product_lends_nothing(app, lender, make_match):
+    user, product = lender
+    match = make_match(n=1, product=product)
+    product.active = False
+    db.session.commit()
+    with pytest.raises(DomainError, match="ya no está activo"):
+        review.approve(user, match, {match.cluster.members[0].producer_id: 300_000})
+    assert _loans() == []
+
+
 def test_only_the_matched_lender_decides(app, lender, make_match, make_user):
     user, product = lender
     match = make_match(product=product)
