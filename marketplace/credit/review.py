@@ -141,17 +141,26 @@ def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
     return [(name, n) for name, n in rows]
 
 
+def _tenth(i: int):
+    """1 when a member's readiness falls in the i-th bin (the last one includes 1.0), else 0."""
+    within = []
+    if i > 0:
+        within.append(Assessment.readiness >= i / HISTOGRAM_BINS)
+    if i < HISTOGRAM_BINS - 1:
+        within.append(Assessment.readiness < (i + 1) / HISTOGRAM_BINS)
+    return case((and_(*within), 1), else_=0)
+
+
 def readiness_histogram(org_id: int, filters: GroupFilters) -> list[int]:
-    """Members of the listed groups per tenth of readiness (0-10 %, ..., 90-100 %)."""
-    values = db.session.scalars(
-        select(Assessment.readiness).where(
+    """Members of the listed groups per tenth of readiness (0-10 %, ..., 90-100 %), counted
+    by the database in one row (portable: no floor() in SQLite)."""
+    bins = [_tenth(i) for i in range(HISTOGRAM_BINS)]
+    row = db.session.execute(
+        select(*(func.coalesce(func.sum(b), 0) for b in bins)).where(
             Assessment.cluster_id.in_(_listed_clusters(org_id, filters))
         )
-    )
-    counts = [0] * HISTOGRAM_BINS
-    for value in values:
-        counts[min(int(value * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)] += 1
-    return counts
+    ).one()
+    return [int(n) for n in row]
 
 
 # --- one group ----------------------------------------------------------------------------
