@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.credit import bp, charts, loans, review
+from marketplace.credit import bp, charts, decisions, loans, review
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
 from marketplace.errors import DomainError
 from marketplace.labels import choices
@@ -102,7 +102,7 @@ def decline(match_id: int):
     form = DeclineForm()
     if form.validate():
         try:
-            review.decline(current_user, match, form.reason.data)
+            decisions.decline(current_user, match, form.reason.data)
         except DomainError as error:
             show_errors(form, error)
         else:
@@ -118,7 +118,7 @@ def request_info(match_id: int):
     form = InfoForm()
     if form.validate():
         try:
-            review.request_info(current_user, match, form.message.data)
+            decisions.request_info(current_user, match, form.message.data)
         except DomainError as error:
             show_errors(form, error)
         else:
@@ -131,7 +131,7 @@ def _amounts(form, candidates, currency: str) -> dict[int, int | None] | None:
     """Each member's amount in minor units (None: no loan); None if one is unreadable."""
     amounts, readable = {}, True
     for candidate in candidates:
-        field = form[review.amount_field(candidate.producer_id)]
+        field = form[decisions.amount_field(candidate.producer_id)]
         text = (field.data or "").strip()
         try:
             amounts[candidate.producer_id] = parse_money(text, currency) if text else None
@@ -149,7 +149,7 @@ def approve(match_id: int):
         flash(str(review.ALREADY_DECIDED), "error")
         return redirect(url_for("credit.group", match_id=match.id))
     product = match.credit_product
-    plan = review.approval(match)
+    plan = decisions.approval(match)
     defaults = {
         c.producer_id: amount_text(c.default_minor, product.currency) for c in plan.candidates
     }
@@ -158,7 +158,7 @@ def approve(match_id: int):
         amounts = _amounts(form, plan.candidates, product.currency) if form.validate() else None
         if amounts is not None:
             try:
-                created = review.approve(current_user, match, amounts)
+                created = decisions.approve(current_user, match, amounts)
             except DomainError as error:
                 show_errors(form, error)
             else:
@@ -170,7 +170,7 @@ def approve(match_id: int):
         product=product,
         plan=plan,
         form=form,
-        remaining=review.remaining_budget(product.id),
+        remaining=decisions.remaining_budget(product.id),
     )
 
 

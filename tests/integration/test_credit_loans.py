@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace.credit import loans, review
+from marketplace.credit import decisions, loans
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Loan, Repayment
@@ -22,7 +22,7 @@ def approved(make_user, make_credit_product, make_match):
     user = make_user("lender", organization=product.organization)
     match = make_match(n=1, product=product)
     producer_id = match.cluster.members[0].producer_id
-    (loan,) = review.approve(user, match, {producer_id: 500_000})
+    (loan,) = decisions.approve(user, match, {producer_id: 500_000})
     return user, loan
 
 

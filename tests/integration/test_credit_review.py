@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from marketplace.credit import review
+from marketplace.credit import decisions, review
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import (
@@ -58,7 +58,7 @@ def test_the_pipeline_s_match_is_listed_for_its_lender_only(
 def test_a_new_run_replaces_proposals_but_keeps_decisions(app, lender, make_match):
     user, product = lender
     decided = make_match(product=product)
-    review.decline(user, decided, "Zona fuera de nuestra estrategia")
+    decisions.decline(user, decided, "Zona fuera de nuestra estrategia")
     forgotten = make_match(product=product)
     newest = make_match(product=product)  # a newer run
     forgotten.status = "superseded"
@@ -75,7 +75,7 @@ def test_filters_by_status_and_value_chain(app, lender, make_match):
     db.session.commit()
     cacao = make_match(product=product, run=run)
     cafe = make_match(product=product, run=run, value_chain="cafe")
-    review.request_info(user, cafe, "¿Tienen contrato con un comprador?")
+    decisions.request_info(user, cafe, "¿Tienen contrato con un comprador?")
     org = product.organization_id
 
     def listed(**filters) -> set[int]:
@@ -211,12 +211,12 @@ def test_csv_export_is_consent_gated(app, lender, make_match):
 def test_approving_records_a_loan_per_consenting_member(app, lender, make_match):
     user, product = lender
     match = make_match(n=4, product=product, consent=[True, True, True, False])
-    plan = review.approval(match)
+    plan = decisions.approval(match)
     assert plan.without_consent == 1 and len(plan.candidates) == 3
     assert {c.default_minor for c in plan.candidates} == {720_000}
     amounts = {c.producer_id: c.default_minor for c in plan.candidates}
     amounts[plan.candidates[0].producer_id] = 300_000
-    loans = review.approve(user, match, amounts)
+    loans = decisions.approve(user, match, amounts)
     assert sorted(loan.amount_minor for loan in loans) == [300_000, 720_000, 720_000]
     loan = loans[0]
     assert loan.lender_id == product.organization_id and loan.match_id == match.id
@@ -226,28 +226,28 @@ def test_approving_records_a_loan_per_consenting_member(app, lender, make_match)
     assert match.status == "approved" and match.decided_by_id == user.id
     entry = _audit("credit.match_approved")[0]
     assert entry.detail["total_minor"] == 1_740_000 and len(entry.detail["loans"]) == 3
-    assert review.remaining_budget(product.id) == 50_000_000 - 1_740_000
+    assert decisions.remaining_budget(product.id) == 50_000_000 - 1_740_000
     with pytest.raises(DomainError, match="ya fue decidido"):
-        review.approve(user, match, amounts)
+        decisions.approve(user, match, amounts)
 
 
 def test_defaults_are_clipped_to_the_product_limits(app, lender, make_match):
     user, product = lender
     match = make_match(n=2, product=product, requested_minor=950_000)
-    assert {c.default_minor for c in review.approval(match).candidates} == {800_000}
+    assert {c.default_minor for c in decisions.approval(match).candidates} == {800_000}
     small = make_match(n=2, product=product, requested_minor=50_000)
-    assert {c.default_minor for c in review.approval(small).candidates} == {200_000}
+    assert {c.default_minor for c in decisions.approval(small).candidates} == {200_000}
 
 
 def test_amounts_outside_the_limits_change_nothing(app, lender, make_match):
     user, product = lender
     match = make_match(n=2, product=product)
-    first, second = (c.producer_id for c in review.approval(match).candidates)
+    first, second = (c.producer_id for c in decisions.approval(match).candidates)
     with pytest.raises(InvalidInput) as refused:
-        review.approve(user, match, {first: 199_999, second: 800_001})
+        decisions.approve(user, match, {first: 199_999, second: 800_001})
     assert set(refused.value.errors) == {f"amount_{first}", f"amount_{second}"}
     with pytest.raises(InvalidInput) as empty:
-        review.approve(user, match, {first: None, second: None})
+        decisions.approve(user, match, {first: None, second: None})
     assert set(empty.value.errors) == {"amounts"}
     db.session.expire_all()
     assert match.status == "proposed" and _loans() == []
@@ -258,15 +258,15 @@ def test_the_sum_must_fit_the_remaining_budget(app, lender, make_match, make_gro
     product.budget_minor = 2_000_000
     db.session.commit()
     match = make_match(n=3, product=product)
-    amounts = {c.producer_id: 720_000 for c in review.approval(match).candidates}
+    amounts = {c.producer_id: 720_000 for c in decisions.approval(match).candidates}
     with pytest.raises(InvalidInput, match="presupuesto"):
-        review.approve(user, match, amounts)
+        decisions.approve(user, match, amounts)
     db.session.expire_all()
     assert match.status == "proposed" and _loans() == []
     # leaving one member out fits
     amounts[next(iter(amounts))] = None
-    assert len(review.approve(user, match, amounts)) == 2
-    assert review.remaining_budget(product.id) == 560_000
+    assert len(decisions.approve(user, match, amounts)) == 2
+    assert decisions.remaining_budget(product.id) == 560_000
 
 
 def test_members_without_consent_or_with_a_loan_cannot_get_one(app, lender, make_match):
@@ -275,9 +275,9 @@ def test_members_without_consent_or_with_a_loan_cannot_get_one(app, lender, make
     ids = [a.producer_id for a in match.cluster.members]
     set_consent(user, db.session.get(Producer, ids[0]), "lenders", False)
     with pytest.raises(DomainError, match="ya no pueden recibir"):
-        review.approve(user, match, {ids[0]: 300_000})
+        decisions.approve(user, match, {ids[0]: 300_000})
     other = make_match(n=1, product=product)
-    review.approve(user, other, {other.cluster.members[0].producer_id: 300_000})
+    decisions.approve(user, other, {other.cluster.members[0].producer_id: 300_000})
     db.session.add(
         Loan(
             producer_id=ids[1],
@@ -291,7 +291,7 @@ def test_members_without_consent_or_with_a_loan_cannot_get_one(app, lender, make
         )
     )
     db.session.commit()
-    plan = review.approval(match)
+    plan = decisions.approval(match)
     assert [c.producer_id for c in plan.candidates] == [ids[2]]
     assert plan.without_consent == 1 and plan.with_active_loan == 1
 
@@ -302,7 +302,7 @@ def test_an_inactive_product_lends_nothing(app, lender, make_match):
     product.active = False
     db.session.commit()
     with pytest.raises(DomainError, match="ya no está activo"):
-        review.approve(user, match, {match.cluster.members[0].producer_id: 300_000})
+        decisions.approve(user, match, {match.cluster.members[0].producer_id: 300_000})
     assert _loans() == []
 
 
@@ -311,9 +311,9 @@ def test_only_the_matched_lender_decides(app, lender, make_match, make_user):
     match = make_match(product=product)
     stranger = make_user("lender")
     for decide in (
-        lambda: review.decline(stranger, match, "No"),
-        lambda: review.request_info(stranger, match, "¿?"),
-        lambda: review.approve(stranger, match, {}),
+        lambda: decisions.decline(stranger, match, "No"),
+        lambda: decisions.request_info(stranger, match, "¿?"),
+        lambda: decisions.approve(stranger, match, {}),
     ):
         with pytest.raises(DomainError, match="otra entidad"):
             decide()
@@ -325,13 +325,13 @@ def test_declining_needs_a_reason(app, lender, make_match):
     user, product = lender
     match = make_match(product=product)
     with pytest.raises(InvalidInput, match="obligatorio"):
-        review.decline(user, match, "   ")
-    review.decline(user, match, "Sin presupuesto para cacao este año")
+        decisions.decline(user, match, "   ")
+    decisions.decline(user, match, "Sin presupuesto para cacao este año")
     db.session.expire_all()
     assert match.status == "declined" and match.reason == "Sin presupuesto para cacao este año"
     assert _audit("credit.match_declined")[0].detail["reason"].startswith("Sin presupuesto")
     with pytest.raises(DomainError, match="ya fue decidido"):
-        review.request_info(user, match, "¿Y ahora?")
+        decisions.request_info(user, match, "¿Y ahora?")
 
 
 def test_asking_for_information_tells_cooperatives_and_admins(
@@ -344,7 +344,7 @@ def test_asking_for_information_tells_cooperatives_and_admins(
     for assessment in match.cluster.members[:2]:
         db.session.get(Producer, assessment.producer_id).cooperative_id = coop.id
     db.session.commit()
-    review.request_info(user, match, "¿Cuántos tienen contrato de venta?")
+    decisions.request_info(user, match, "¿Cuántos tienen contrato de venta?")
     notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
     assert [(n.organization_id, n.user_id) for n in notes] == [(coop.id, None), (None, admin.id)]
     assert notes[0].kind == "credit.info_requested"
@@ -352,7 +352,7 @@ def test_asking_for_information_tells_cooperatives_and_admins(
     db.session.expire_all()
     assert match.status == "info_requested"
     # still open: the lender can decide once the answer comes
-    review.decline(user, match, "No tienen contrato")
+    decisions.decline(user, match, "No tienen contrato")
 
 
 # --- decisions through the pages -----------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.credit import review
+from marketplace.credit import decisions
 from marketplace.extensions import db as _db
 from marketplace.models import Loan, Match, MatchingRun, User
 from tests.integration.test_order_concurrency import ON_POSTGRES, race
@@ -32,10 +32,10 @@ def approving(user_id: int, match_id: int):
         user = _db.session.get(User, user_id)
         _ = user.organization.can_publish
         match = _db.session.get(Match, match_id)
-        amounts = {c.producer_id: c.default_minor for c in review.approval(match).candidates}
+        amounts = {c.producer_id: c.default_minor for c in decisions.approval(match).candidates}
 
         def go():
-            return len(review.approve(user, match, amounts))
+            return len(decisions.approve(user, match, amounts))
 
         return go
 
