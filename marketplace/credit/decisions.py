@@ -194,6 +194,19 @@ def _lock_product(product_id: int) -> None:
     )
 
 
+def _check_members_and_budget(
+    match: Match, product: CreditProduct, amounts: dict[int, int | None]
+) -> None:
+    allowed = {c.producer_id for c in approval(match).candidates}
+    if set(amounts) - allowed:
+        raise DomainError(
+            _l("Algunos miembros ya no pueden recibir un préstamo; revise el formulario.")
+        )
+    total = sum(a for a in amounts.values() if a is not None)
+    if total > remaining_budget(product.id):
+        raise InvalidInput({"amounts": _l("La suma pasa el presupuesto que le queda al producto.")})
+
+
 def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[Loan]:
     """Approve a group: one loan per member given an amount (None: no loan for that member).
 
@@ -204,21 +217,18 @@ def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[L
     product = match.credit_product
     if not product.active:
         raise DomainError(_l("El producto de este grupo ya no está activo; actívelo para aprobar."))
-    allowed = {c.producer_id for c in approval(match).candidates}
-    if set(amounts) - allowed:
-        raise DomainError(
-            _l("Algunos miembros ya no pueden recibir un préstamo; revise el formulario.")
-        )
     problems = _amount_problems(product, amounts)
     if problems:
         raise InvalidInput(problems)
+    # Claim first: the checks below then see what the request that won before us wrote.
     _claim(actor, match, MatchStatus.APPROVED)
     _lock_product(product.id)
-    total = sum(a for a in amounts.values() if a is not None)
-    remaining = remaining_budget(product.id)
-    if total > remaining:
+    try:
+        _check_members_and_budget(match, product, amounts)
+    except DomainError:
         db.session.rollback()
-        raise InvalidInput({"amounts": _l("La suma pasa el presupuesto que le queda al producto.")})
+        raise
+    total = sum(a for a in amounts.values() if a is not None)
     loans = [
         Loan(
             producer_id=producer_id,
