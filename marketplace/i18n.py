@@ -9,7 +9,7 @@ import flask_wtf.i18n
 from babel import numbers, support
 from babel.numbers import get_currency_precision
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
@@ -87,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale,
         format_datetime=format_datetime,
+        format_date=format_date,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         label=label,
     )

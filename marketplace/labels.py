@@ -258,6 +258,28 @@ REPAYMENT_SCHEDULES = {
     "monthly": _l("Cada mes"),
 }
 
+# A readiness factor and its direction ("+" helps, "-" weighs), as a lender reads it.
+LENDER_FACTORS = {
+    "area+": _l("Área productiva amplia"),
+    "area-": _l("Área productiva pequeña"),
+    "yield+": _l("Rendimiento sobre el promedio de la zona"),
+    "yield-": _l("Rendimiento bajo el promedio de la zona"),
+    "plant_age+": _l("Plantas en edad productiva"),
+    "plant_age-": _l("Plantas muy jóvenes o muy viejas"),
+    "associated+": _l("Socio/a de una cooperativa"),
+    "associated-": _l("No es socio/a de una cooperativa"),
+    "certified+": _l("Producción certificada"),
+    "certified-": _l("Sin certificación"),
+    "land_title+": _l("Finca con título de propiedad"),
+    "land_title-": _l("Finca sin título de propiedad"),
+    "agroforestry+": _l("Finca agroforestal"),
+    "agroforestry-": _l("Finca no agroforestal"),
+    "market+": _l("Venta comprometida con un comprador"),
+    "market-": _l("Sin venta comprometida"),
+    "clearing+": _l("Sin deforestación reciente"),
+    "clearing-": _l("Deforestación reciente sin confirmar"),
+}
+
 ALL = {
     "country": COUNTRIES,
     "role": ROLES,
@@ -286,6 +308,7 @@ ALL = {
     "run_status": RUN_STATUSES,
     "run_backend": RUN_BACKENDS,
     "readiness_model": READINESS_MODELS,
+    "readiness_factor": LENDER_FACTORS,
 }
 
 

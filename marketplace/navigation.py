@@ -40,7 +40,12 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         *_ORG_ITEMS,
     ),
     Role.BUYER: (NavItem("commitments.mine", _l("Mis compromisos")), *_ORG_ITEMS),
-    Role.LENDER: (NavItem("credit.products", _l("Productos de crédito")), *_ORG_ITEMS),
+    Role.LENDER: (
+        NavItem("credit.groups", _l("Grupos propuestos")),
+        NavItem("credit.loans", _l("Préstamos")),
+        NavItem("credit.products", _l("Productos de crédito")),
+        *_ORG_ITEMS,
+    ),
     Role.ADMIN: (
         NavItem("admin.users", _l("Usuarios")),
         NavItem("admin.organizations", _l("Organizaciones")),

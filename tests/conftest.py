@@ -519,3 +519,74 @@ def redis_url(app: Flask, redis_server: str) -> Iterator[str]:
         app.config["MINKA_REDIS_URL"] = previous
         connection.flushdb()
         connection.close()
+
+@pytest.fixture
+def make_match(app: Flask, make_group, make_credit_product) -> Callable[..., object]:
+    """A proposed rank-0 match of a credit group of `n` producers (made by make_group, with
+    `consent`) to `product` (a new make_credit_product by default), stored as a succeeded run
+    would store it, without running the pipeline: each member asks S/ 7,200 (above the
+    product's maximum when `requested_minor` says so), readiness 0.6 + 0.05 x i."""
+    from marketplace.models import Assessment, Cluster, Match, MatchingRun
+
+    def make(n: int = 4, consent: bool | list[bool] = True, product=None, **options):
+        product = product or make_credit_product()
+        producers = make_group(n, consent=consent)
+        requested = options.pop("requested_minor", 720_000)
+        run = options.pop("run", None)
+        if run is None:
+            run = MatchingRun(status="succeeded", progress=1.0, backend="cli")
+            _db.session.add(run)
+            _db.session.flush()
+        cluster = Cluster(
+            run_id=run.id,
+            code=f"PE-{_unique()}",
+            country="PE",
+            value_chain=options.pop("value_chain", "cacao"),
+            district_code="220601",
+            size=n,
+            lat=-7.18,
+            lon=-76.73,
+            total_ha=4.0 * n,
+            expected_kg=2800.0 * n,
+            pledged_share=0.25,
+            readiness_mean=0.6 + 0.025 * (n - 1),
+            readiness_min=0.6,
+            requested_minor=requested * n,
+            currency="PEN",
+        )
+        _db.session.add(cluster)
+        _db.session.flush()
+        for i, producer in enumerate(producers):
+            _db.session.add(
+                Assessment(
+                    run_id=run.id,
+                    producer_id=producer.id,
+                    farm_id=producer.farms[0].id,
+                    eligible=True,
+                    reasons=[],
+                    archetype="Consolidado asociado" if i % 2 else "Emergente independiente",
+                    cluster_id=cluster.id,
+                    readiness=0.6 + 0.05 * i,
+                    explanation=[["market", "+"], ["area", "+"], ["certified", "-"]],
+                    requested_minor=requested,
+                    currency="PEN",
+                    productive_ha=4.3,
+                    expected_kg=2800.0,
+                    pledged_kg=700.0,
+                )
+            )
+        match = Match(
+            run_id=run.id,
+            cluster_id=cluster.id,
+            credit_product_id=product.id,
+            lender_id=product.organization_id,
+            rank=options.pop("rank", 0),
+            score=0.7,
+            amount_minor=requested * n,
+            status=options.pop("status", "proposed"),
+        )
+        _db.session.add(match)
+        _db.session.commit()
+        return match
+
+    return make

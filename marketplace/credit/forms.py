@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from marketplace.labels import choices
@@ -117,4 +125,59 @@ class LenderConsentForm(FlaskForm):
     granted = BooleanField()
     in_person = BooleanField(
         _l("El productor o la productora me dio su consentimiento en persona.")
+    )
+
+
+# --- the lender's review of groups and its loans -----------------------------------------
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Motivo del rechazo"),
+        [DataRequired(REQUIRED), Length(max=1000)],
+        description=_l("La cooperativa y Minka lo leerán; sea claro y respetuoso."),
+    )
+
+
+class InfoForm(FlaskForm):
+    message = TextAreaField(
+        _l("¿Qué información necesita?"),
+        [DataRequired(REQUIRED), Length(max=1000)],
+        description=_l("Se avisa a la cooperativa de los productores y a Minka."),
+    )
+
+
+def approval_form(candidates, defaults: dict[int, str]) -> FlaskForm:
+    """A form with one amount per member who may get a loan (left empty: no loan)."""
+
+    class ApprovalForm(FlaskForm):
+        pass
+
+    for candidate in candidates:
+        setattr(
+            ApprovalForm,
+            f"amount_{candidate.producer_id}",
+            StringField(
+                candidate.name,
+                [Length(max=24)],
+                default=defaults.get(candidate.producer_id, ""),
+                render_kw={"inputmode": "decimal"},
+            ),
+        )
+    return ApprovalForm()
+
+
+class RepaymentForm(FlaskForm):
+    amount = StringField(
+        _l("Monto pagado"),
+        [DataRequired(REQUIRED), Length(max=24)],
+        description=_l("Escriba 0 si es un impago."),
+        render_kw={"inputmode": "decimal"},
+    )
+    paid_on = DateField(_l("Fecha del pago"), [InputRequired(REQUIRED)])
+    outcome = RadioField(
+        _l("Resultado"),
+        choices=choices("repayment_outcome"),
+        default="on_time",
+        validators=[InputRequired(REQUIRED)],
     )

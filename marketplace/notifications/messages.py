@@ -19,6 +19,9 @@ MESSAGES = {
     "commitment.closed": _l(
         "El comprador cerró «%(product)s»; su volumen comprometido sigue en pie."
     ),
+    "credit.info_requested": _l(
+        "%(lender)s pide información sobre el grupo de crédito %(group)s: %(message)s"
+    ),
 }
 
 

@@ -156,3 +156,91 @@ def test_producer_ids_cannot_be_probed(app, world):
     client = _client_as(app, world, "other_producer")
     assert client.get(f"/productores/{world['producer']}").status_code == 404
     assert client.get("/productores/999999").status_code == 404
+
+
+# --- the lender's review of credit groups and its loans ----------------------------------
+
+CREDIT_ROLES = [*ROLES, "own_lender", "unverified_lender"]
+LENDER_AREA = {role: 403 for role in CREDIT_ROLES} | {
+    "anonymous": 302,
+    "lender": 200,
+    "own_lender": 200,
+}
+OWN_LENDER = LENDER_AREA | {"lender": 404}
+CREDIT_PAGES = [
+    ("/credito/grupos", LENDER_AREA | {"unverified_lender": 200}),  # with a notice
+    ("/credito/grupos/{match}", OWN_LENDER),
+    ("/credito/grupos/{match}/csv", OWN_LENDER),
+    ("/credito/grupos/{match}/aprobar", OWN_LENDER),
+    ("/credito/prestamos", LENDER_AREA),
+    ("/credito/prestamos/{loan}", OWN_LENDER),
+]
+CREDIT_POSTS = [
+    ("/credito/grupos/{match}/rechazar", {"reason": "No"}),
+    ("/credito/grupos/{match}/pedir-informacion", {"message": "¿?"}),
+    ("/credito/grupos/{match}/aprobar", {}),
+    ("/credito/prestamos/{loan}/desembolso", {}),
+    ("/credito/prestamos/{loan}/pagos", {"amount": "1", "outcome": "on_time"}),
+    ("/credito/prestamos/{loan}/pagado", {}),
+]
+
+
+@pytest.fixture
+def credit_world(db, world, make_org, make_user, make_credit_product, make_match):
+    """`world` plus a lender organization with a proposed group and an approved loan."""
+    from marketplace.models import Loan, MatchingRun
+
+    product = make_credit_product()
+    own = make_user("lender", organization=product.organization)
+    run = MatchingRun(status="succeeded", progress=1.0, backend="cli")
+    db.session.add(run)
+    db.session.commit()
+    match = make_match(n=2, product=product, run=run)
+    decided = make_match(n=1, product=product, run=run, status="approved")
+    loan = Loan(
+        producer_id=decided.cluster.members[0].producer_id,
+        lender_id=product.organization_id,
+        credit_product_id=product.id,
+        match_id=decided.id,
+        amount_minor=300_000,
+        currency="PEN",
+        annual_rate_bp=2800,
+        total_cost_bp=3100,
+        term_months=12,
+        approved_by_id=own.id,
+    )
+    db.session.add(loan)
+    db.session.commit()
+    unverified = make_user("lender", organization=make_org("lender", verified=False))
+    users = world["users"] | {"own_lender": own, "unverified_lender": unverified}
+    return {"users": users, "match": match.id, "loan": loan.id}
+
+
+@pytest.mark.parametrize("role", CREDIT_ROLES)
+def test_every_credit_page_for_every_role(app, credit_world, role):
+    client = signed_in_client(app, credit_world["users"].get(role))
+    for template, expected in CREDIT_PAGES:
+        url = template.format(match=credit_world["match"], loan=credit_world["loan"])
+        status = client.get(url).status_code
+        assert status == expected[role], f"{role} GET {url}: {status} != {expected[role]}"
+
+
+@pytest.mark.parametrize("role", [r for r in CREDIT_ROLES if r != "own_lender"])
+def test_outsiders_cannot_decide_or_record(app, db, credit_world, role):
+    from marketplace.models import Loan, Match, Repayment
+
+    client = signed_in_client(app, credit_world["users"].get(role))
+    for template, data in CREDIT_POSTS:
+        url = template.format(match=credit_world["match"], loan=credit_world["loan"])
+        expected = OWN_LENDER[role]
+        assert client.post(url, data=data).status_code == expected, f"{role} POST {url}"
+    db.session.expire_all()
+    assert db.session.get(Match, credit_world["match"]).status == "proposed"
+    assert db.session.get(Loan, credit_world["loan"]).status == "approved"
+    assert db.session.scalars(db.select(Repayment)).all() == []
+
+
+def test_ids_of_another_lenders_groups_cannot_be_probed(app, credit_world):
+    client = signed_in_client(app, credit_world["users"]["lender"])
+    for url in ("/credito/grupos/999999", "/credito/prestamos/999999"):
+        assert client.get(url).status_code == 404

@@ -1,0 +1,159 @@
+"""A lender's loans after approval: disbursement, repayments, and closing (repaid or default).
+
+Every change of status is one conditional UPDATE from the expected prior status, so two
+requests at once cannot both move a loan; every change is audit-logged.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from marketplace import audit
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.models import Loan, LoanStatus, Producer, Repayment, RepaymentOutcome, User
+from marketplace.models.base import utcnow
+
+PAGE_SIZE = 25
+NOT_DISBURSED = _l("Solo se registran pagos de un préstamo desembolsado y no cerrado.")
+CHANGED = _l("El préstamo cambió mientras tanto; vuelva a cargar la página.")
+
+
+def loans_page(org_id: int, status: str = "", page: int = 1):
+    """One page of the lender's loans, newest first, optionally of one status."""
+    query = (
+        select(Loan)
+        .where(Loan.lender_id == org_id)
+        .order_by(Loan.approved_at.desc(), Loan.id.desc())
+    )
+    if status in {s.value for s in LoanStatus}:
+        query = query.where(Loan.status == status)
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def loan_for(org_id: int, loan_id: int) -> Loan | None:
+    """The lender's loan `loan_id` (None when it is another lender's: answer 404)."""
+    return db.session.scalar(select(Loan).where(Loan.id == loan_id, Loan.lender_id == org_id))
+
+
+def borrower_names(page_loans: list[Loan]) -> dict[int, str]:
+    """producer id -> full name for a page of loans (one query)."""
+    ids = {loan.producer_id for loan in page_loans}
+    rows = db.session.scalars(select(Producer).where(Producer.id.in_(ids))) if ids else []
+    return {producer.id: producer.full_name for producer in rows}
+
+
+def producer_of(loan: Loan) -> Producer:
+    """Who borrowed: a lender always knows its borrowers, consent or not."""
+    return db.session.get(Producer, loan.producer_id)
+
+
+def repaid_minor(loan: Loan) -> int:
+    """What the producer has paid back so far."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Repayment.amount_minor), 0)).where(
+            Repayment.loan_id == loan.id
+        )
+    )
+    return int(total)  # PostgreSQL sums bigints as numeric
+
+
+def _check_owner(actor: User, loan: Loan) -> None:
+    if actor.organization_id != loan.lender_id:
+        raise DomainError(_l("Este préstamo es de otra entidad."))
+
+
+def _move(loan: Loan, before: str, after: str, **values) -> None:
+    """Change the loan's status if it still is `before`; refuse otherwise."""
+    result = db.session.execute(
+        update(Loan)
+        .where(Loan.id == loan.id, Loan.status == before)
+        .values(status=after, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError(CHANGED)
+
+
+def disburse(actor: User, loan: Loan) -> Loan:
+    """Record that the money reached the producer (approved -> disbursed)."""
+    _check_owner(actor, loan)
+    if loan.status != LoanStatus.APPROVED:
+        raise DomainError(_l("Solo se desembolsa un préstamo aprobado."))
+    _move(loan, LoanStatus.APPROVED, LoanStatus.DISBURSED, disbursed_at=utcnow())
+    audit.record(actor, "credit.loan_disbursed", loan, amount_minor=loan.amount_minor)
+    db.session.commit()
+    return loan
+
+
+def mark_repaid(actor: User, loan: Loan) -> Loan:
+    """Close a disbursed loan as fully repaid."""
+    _check_owner(actor, loan)
+    if loan.status != LoanStatus.DISBURSED:
+        raise DomainError(_l("Solo se da por pagado un préstamo desembolsado."))
+    _move(loan, LoanStatus.DISBURSED, LoanStatus.REPAID, closed_at=utcnow())
+    audit.record(actor, "credit.loan_repaid", loan, repaid_minor=repaid_minor(loan))
+    db.session.commit()
+    return loan
+
+
+def _repayment_problems(
+    loan: Loan, amount_minor: int | None, paid_on: date | None, outcome: str
+) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if outcome not in {o.value for o in RepaymentOutcome}:
+        problems["outcome"] = _l("Elija cómo se pagó.")
+    if amount_minor is None:
+        problems["amount"] = _l("Este dato es obligatorio.")
+    elif amount_minor < 0:
+        problems["amount"] = _l("El monto no puede ser negativo.")
+    elif amount_minor == 0 and outcome != RepaymentOutcome.DEFAULT:
+        problems["amount"] = _l("Escriba un monto mayor que 0 (0 solo para un impago).")
+    elif amount_minor > loan.amount_minor * 2:
+        problems["amount"] = _l("El monto es mucho mayor que el préstamo; revise los ceros.")
+    # UTC's date is never behind the calendar in Peru, Mexico or Colombia.
+    if paid_on is None:
+        problems["paid_on"] = _l("Este dato es obligatorio.")
+    elif paid_on > utcnow().date():
+        problems["paid_on"] = _l("La fecha no puede ser futura.")
+    elif loan.disbursed_at is not None and paid_on < loan.disbursed_at.date():
+        problems["paid_on"] = _l("La fecha es anterior al desembolso.")
+    return problems
+
+
+def record_repayment(
+    actor: User, loan: Loan, amount_minor: int | None, paid_on: date | None, outcome: str
+) -> Repayment:
+    """Record a repayment of a disbursed loan; a default closes the loan as defaulted."""
+    _check_owner(actor, loan)
+    if loan.status != LoanStatus.DISBURSED:
+        raise DomainError(NOT_DISBURSED)
+    problems = _repayment_problems(loan, amount_minor, paid_on, outcome)
+    if problems:
+        raise InvalidInput(problems)
+    if outcome == RepaymentOutcome.DEFAULT:
+        _move(loan, LoanStatus.DISBURSED, LoanStatus.DEFAULTED, closed_at=utcnow())
+    repayment = Repayment(
+        loan_id=loan.id,
+        amount_minor=amount_minor,
+        paid_on=paid_on,
+        outcome=outcome,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(repayment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "credit.repayment_recorded",
+        loan,
+        repayment=repayment.id,
+        amount_minor=amount_minor,
+        paid_on=paid_on.isoformat(),
+        outcome=outcome,
+    )
+    db.session.commit()
+    return repayment

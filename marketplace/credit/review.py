@@ -1,0 +1,311 @@
+"""A lender's review of the credit groups matched to its products: the list with its map and
+charts, a group's members under their consent, the CSV export (decisions: credit.decisions).
+
+A producer's personal details (name, district, exact figures, explanation) reach a lender only
+under a live consent to share with lenders, checked when the page is shown, not at the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from marketplace import audit, gazetteer
+from marketplace.credit.permissions import is_lender_member
+from marketplace.credit.runs import latest_run
+from marketplace.extensions import db
+from marketplace.labels import label
+from marketplace.models import (
+    Assessment,
+    Cluster,
+    Consent,
+    ConsentScope,
+    Farm,
+    Match,
+    MatchStatus,
+    Organization,
+    Producer,
+    User,
+    ValueChain,
+)
+from marketplace.money import amount_text
+
+OPEN = (MatchStatus.PROPOSED, MatchStatus.INFO_REQUESTED)
+DECIDED = (MatchStatus.INFO_REQUESTED, MatchStatus.APPROVED, MatchStatus.DECLINED)
+LISTED_STATUSES = (MatchStatus.PROPOSED, *DECIDED)
+PAGE_SIZE = 20
+MAP_LIMIT = 500  # markers on the map; more would weigh on a phone
+HISTOGRAM_BINS = 10
+TOP_FACTORS = 3
+HIDDEN_NAME = _l("Productor/a sin consentimiento")
+ALREADY_DECIDED = _l("Este grupo ya fue decidido; vuelva a cargar la página.")
+
+
+def reviewing_org(user: User) -> Organization | None:
+    """The verified, active lender organization `user` reviews groups for, or None."""
+    if not is_lender_member(user) or not user.organization.can_publish:
+        return None
+    return user.organization
+
+
+# --- the list of groups -------------------------------------------------------------------
+
+
+@dataclass
+class GroupFilters:
+    """The list's filters; unknown values are ignored."""
+
+    status: str = ""
+    value_chain: str = ""
+
+
+def _visible(org_id: int):
+    """The org's chosen matches of the latest run, plus every match it has decided on."""
+    run = latest_run()
+    current = and_(Match.rank == 0, Match.run_id == run.id) if run is not None else false()
+    return and_(
+        Match.lender_id == org_id,
+        Match.status != MatchStatus.SUPERSEDED,
+        or_(current, and_(Match.rank == 0, Match.status.in_(DECIDED))),
+    )
+
+
+def _filtered(org_id: int, filters: GroupFilters, *columns):
+    query = (
+        select(*columns)
+        .select_from(Match)
+        .join(Cluster, Cluster.id == Match.cluster_id)
+        .where(_visible(org_id))
+    )
+    if filters.status in LISTED_STATUSES:
+        query = query.where(Match.status == filters.status)
+    if filters.value_chain in {c.value for c in ValueChain}:
+        query = query.where(Cluster.value_chain == filters.value_chain)
+    return query
+
+
+def groups_page(org_id: int, filters: GroupFilters, page: int = 1):
+    """One page of the org's groups: open decisions first, then by mean readiness."""
+    query = (
+        _filtered(org_id, filters, Match)
+        .options(contains_eager(Match.cluster), selectinload(Match.credit_product))
+        .order_by(
+            case((Match.status.in_(OPEN), 0), else_=1),
+            Cluster.readiness_mean.desc(),
+            Match.id,
+        )
+    )
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def map_points(org_id: int, filters: GroupFilters) -> list[dict]:
+    """Where the listed groups are (at most MAP_LIMIT), for the map."""
+    rows = db.session.execute(
+        _filtered(org_id, filters, Match.id, Cluster.code, Cluster.lat, Cluster.lon, Cluster.size)
+        .order_by(Match.id)
+        .limit(MAP_LIMIT)
+    ).all()
+    return [
+        {"id": r.id, "code": r.code, "lat": round(r.lat, 4), "lon": round(r.lon, 4), "n": r.size}
+        for r in rows
+    ]
+
+
+def _listed_clusters(org_id: int, filters: GroupFilters):
+    return _filtered(org_id, filters, Match.cluster_id)
+
+
+def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
+    """How many members of the listed groups belong to each archetype, largest first."""
+    count = func.count(Assessment.id)
+    rows = db.session.execute(
+        select(Assessment.archetype, count)
+        .where(Assessment.cluster_id.in_(_listed_clusters(org_id, filters)))
+        .group_by(Assessment.archetype)
+        .order_by(count.desc(), Assessment.archetype)
+    ).all()
+    return [(name, n) for name, n in rows]
+
+
+def _tenth(i: int):
+    """1 when a member's readiness falls in the i-th bin (the last one includes 1.0), else 0."""
+    within = []
+    if i > 0:
+        within.append(Assessment.readiness >= i / HISTOGRAM_BINS)
+    if i < HISTOGRAM_BINS - 1:
+        within.append(Assessment.readiness < (i + 1) / HISTOGRAM_BINS)
+    return case((and_(*within), 1), else_=0)
+
+
+def readiness_histogram(org_id: int, filters: GroupFilters) -> list[int]:
+    """Members of the listed groups per tenth of readiness (0-10 %, ..., 90-100 %), counted
+    by the database in one row (portable: no floor() in SQLite)."""
+    bins = [_tenth(i) for i in range(HISTOGRAM_BINS)]
+    row = db.session.execute(
+        select(*(func.coalesce(func.sum(b), 0) for b in bins)).where(
+            Assessment.cluster_id.in_(_listed_clusters(org_id, filters))
+        )
+    ).one()
+    return [int(n) for n in row]
+
+
+# --- one group ----------------------------------------------------------------------------
+
+
+def group_for(org_id: int, match_id: int) -> Match | None:
+    """The org's match `match_id` if the org may see it (None otherwise: answer 404)."""
+    return db.session.scalar(select(Match).where(Match.id == match_id, _visible(org_id)))
+
+
+def alternatives(match: Match) -> list[Match]:
+    """The group's other ranked products (any lender), best first."""
+    return list(
+        db.session.scalars(
+            select(Match)
+            .where(
+                Match.cluster_id == match.cluster_id,
+                Match.id != match.id,
+                Match.status != MatchStatus.SUPERSEDED,
+            )
+            .order_by(Match.rank)
+        )
+    )
+
+
+def consenting(producer_ids: list[int]) -> set[int]:
+    """Which of these producers share their details with lenders right now."""
+    if not producer_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Consent.producer_id).where(
+                Consent.producer_id.in_(producer_ids),
+                Consent.scope == ConsentScope.LENDERS,
+                Consent.granted.is_(True),
+            )
+        )
+    )
+
+
+@dataclass
+class Member:
+    """A group member as the lender may see them; personal fields None when hidden."""
+
+    shown: bool
+    productive_ha: float
+    readiness: float
+    producer_id: int | None = None
+    name: str | None = None
+    district: str | None = None
+    expected_kg: float | None = None
+    pledged_kg: float | None = None
+    requested_minor: int | None = None
+    factors: list[str] = field(default_factory=list)
+
+
+def _district(farm: Farm | None) -> str:
+    if farm is None:
+        return ""
+    district = gazetteer.get_district(farm.country, farm.district_code)
+    return district.label if district is not None else farm.district_code
+
+
+def _factors(explanation: list) -> list[str]:
+    return [label("readiness_factor", f"{code}{sign}") for code, sign in explanation[:TOP_FACTORS]]
+
+
+def members(match: Match) -> list[Member]:
+    """The group's members: consenting ones in full, the others with aggregates only (last,
+    in no order that could tell them apart)."""
+    rows = db.session.execute(
+        select(Assessment, Producer, Farm)
+        .join(Producer, Producer.id == Assessment.producer_id)
+        .outerjoin(Farm, Farm.id == Assessment.farm_id)
+        .where(Assessment.cluster_id == match.cluster_id)
+        .order_by(Producer.last_name, Producer.first_name, Producer.id)
+    ).all()
+    allowed = consenting([a.producer_id for a, _, _ in rows])
+    shown = [
+        Member(
+            shown=True,
+            productive_ha=a.productive_ha,
+            readiness=a.readiness,
+            producer_id=producer.id,
+            name=producer.full_name,
+            district=_district(farm),
+            expected_kg=a.expected_kg,
+            pledged_kg=a.pledged_kg,
+            requested_minor=a.requested_minor,
+            factors=_factors(a.explanation or []),
+        )
+        for a, producer, farm in rows
+        if producer.id in allowed
+    ]
+    hidden = sorted(
+        (
+            Member(shown=False, productive_ha=float(round(a.productive_ha)), readiness=a.readiness)
+            for a, producer, _ in rows
+            if producer.id not in allowed
+        ),
+        key=lambda m: (-m.readiness, m.productive_ha),
+    )
+    return shown + hidden
+
+
+def record_views(actor: User, match: Match, shown: list[Member], action: str) -> None:
+    """Audit that `actor` saw these consenting members' details (one row per producer)."""
+    for member in shown:
+        if member.shown:
+            producer = db.session.get(Producer, member.producer_id)
+            audit.record(actor, action, producer, match=match.id, group=match.cluster.code)
+    db.session.commit()
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def csv_filename(match: Match) -> str:
+    """A file name people can file: grupo-PE-3-corrida-12.csv."""
+    return f"grupo-{match.cluster.code}-corrida-{match.run_id}.csv"
+
+
+def group_csv(match: Match, rows: list[Member]) -> str:
+    """The group's members as CSV (personal columns empty for members without consent)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            str(_l("Grupo")),
+            str(_l("Nombre")),
+            str(_l("Distrito")),
+            str(_l("Hectáreas productivas")),
+            str(_l("Volumen esperado (kg)")),
+            str(_l("Volumen comprometido (kg)")),
+            str(_l("Preparación (%)")),
+            str(_l("Monto solicitado")),
+            str(_l("Moneda")),
+            str(_l("Factores principales")),
+        ]
+    )
+    currency = match.cluster.currency
+    for m in rows:
+        writer.writerow(
+            [
+                match.cluster.code,
+                m.name if m.shown else str(HIDDEN_NAME),
+                m.district or "",
+                f"{m.productive_ha:.2f}" if m.shown else f"{m.productive_ha:.0f}",
+                f"{m.expected_kg:.0f}" if m.expected_kg is not None else "",
+                f"{m.pledged_kg:.0f}" if m.pledged_kg is not None else "",
+                f"{m.readiness * 100:.0f}",
+                amount_text(m.requested_minor, currency) if m.shown else "",
+                currency if m.shown else "",
+                "; ".join(m.factors),
+            ]
+        )
+    return out.getvalue()

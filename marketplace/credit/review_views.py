@@ -1,0 +1,263 @@
+"""Lenders' pages for reviewing matched credit groups and following their loans; thin
+wrappers around credit.review and credit.loans."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.credit import bp, charts, decisions, loans, review
+from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
+from marketplace.errors import DomainError
+from marketplace.labels import choices
+from marketplace.models import LoanStatus, Match, Role
+from marketplace.money import AmountError, amount_text, parse_money
+from marketplace.permissions import role_required
+from marketplace.web import show_errors
+
+
+def _org_or_403():
+    org = review.reviewing_org(current_user)
+    if org is None:
+        abort(403)
+    return org
+
+
+def _match_or_404(match_id: int) -> Match:
+    match = review.group_for(_org_or_403().id, match_id)
+    if match is None:
+        abort(404)
+    return match
+
+
+@bp.route("/credito/grupos")
+@role_required(Role.LENDER)
+def groups():
+    org = review.reviewing_org(current_user)
+    filters = review.GroupFilters(
+        status=request.args.get("estado", ""), value_chain=request.args.get("cadena", "")
+    )
+    context = {
+        "org": org,
+        "filters": filters,
+        "statuses": review.LISTED_STATUSES,
+        "chains": choices("value_chain"),
+    }
+    if org is not None:
+        mix, height = charts.horizontal(review.archetype_mix(org.id, filters))
+        context |= {
+            "page": review.groups_page(org.id, filters, request.args.get("page", 1, type=int)),
+            "points": review.map_points(org.id, filters),
+            "mix": mix,
+            "mix_height": height,
+            "histogram": charts.histogram(review.readiness_histogram(org.id, filters)),
+        }
+    return render_template("credit/groups.html", **context)
+
+
+def _group_page(match: Match, decline_form=None, info_form=None):
+    members = review.members(match)
+    review.record_views(current_user, match, members, "credit.member_viewed")
+    return render_template(
+        "credit/group.html",
+        match=match,
+        cluster=match.cluster,
+        members=members,
+        hidden=sum(not m.shown for m in members),
+        alternatives=review.alternatives(match),
+        decline_form=decline_form or DeclineForm(formdata=None),
+        info_form=info_form or InfoForm(formdata=None),
+        is_open=match.status in review.OPEN,
+    )
+
+
+@bp.route("/credito/grupos/<int:match_id>")
+@role_required(Role.LENDER)
+def group(match_id: int):
+    return _group_page(_match_or_404(match_id))
+
+
+@bp.route("/credito/grupos/<int:match_id>/csv")
+@role_required(Role.LENDER)
+def group_csv(match_id: int):
+    match = _match_or_404(match_id)
+    members = review.members(match)
+    review.record_views(current_user, match, members, "credit.member_exported")
+    body = "\ufeff" + review.group_csv(match, members)  # the BOM lets spreadsheets read UTF-8
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{review.csv_filename(match)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/credito/grupos/<int:match_id>/rechazar", methods=["POST"])
+@role_required(Role.LENDER)
+def decline(match_id: int):
+    match = _match_or_404(match_id)
+    form = DeclineForm()
+    if form.validate():
+        try:
+            decisions.decline(current_user, match, form.reason.data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Grupo rechazado."), "success")
+            return redirect(url_for("credit.group", match_id=match.id))
+    return _group_page(match, decline_form=form)
+
+
+@bp.route("/credito/grupos/<int:match_id>/pedir-informacion", methods=["POST"])
+@role_required(Role.LENDER)
+def request_info(match_id: int):
+    match = _match_or_404(match_id)
+    form = InfoForm()
+    if form.validate():
+        try:
+            decisions.request_info(current_user, match, form.message.data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Pedido de información enviado."), "success")
+            return redirect(url_for("credit.group", match_id=match.id))
+    return _group_page(match, info_form=form)
+
+
+def _amounts(form, candidates, currency: str) -> dict[int, int | None] | None:
+    """Each member's amount in minor units (None: no loan); None if one is unreadable."""
+    amounts, readable = {}, True
+    for candidate in candidates:
+        field = form[decisions.amount_field(candidate.producer_id)]
+        text = (field.data or "").strip()
+        try:
+            amounts[candidate.producer_id] = parse_money(text, currency) if text else None
+        except AmountError as error:
+            field.errors = [*field.errors, str(error.message)]
+            readable = False
+    return amounts if readable else None
+
+
+@bp.route("/credito/grupos/<int:match_id>/aprobar", methods=["GET", "POST"])
+@role_required(Role.LENDER)
+def approve(match_id: int):
+    match = _match_or_404(match_id)
+    if match.status not in review.OPEN:
+        flash(str(review.ALREADY_DECIDED), "error")
+        return redirect(url_for("credit.group", match_id=match.id))
+    product = match.credit_product
+    plan = decisions.approval(match)
+    defaults = {
+        c.producer_id: amount_text(c.default_minor, product.currency) for c in plan.candidates
+    }
+    form = approval_form(plan.candidates, defaults)
+    if form.is_submitted():
+        amounts = _amounts(form, plan.candidates, product.currency) if form.validate() else None
+        if amounts is not None:
+            try:
+                created = decisions.approve(current_user, match, amounts)
+            except DomainError as error:
+                show_errors(form, error)
+            else:
+                flash(_("Grupo aprobado: %(n)d préstamos registrados.", n=len(created)), "success")
+                return redirect(url_for("credit.loans"))
+    return render_template(
+        "credit/approve.html",
+        match=match,
+        product=product,
+        plan=plan,
+        form=form,
+        remaining=decisions.remaining_budget(product.id),
+    )
+
+
+@bp.route("/credito/prestamos", endpoint="loans")
+@role_required(Role.LENDER)
+def loans_list():
+    org = _org_or_403()
+    status = request.args.get("estado", "")
+    page = loans.loans_page(org.id, status, request.args.get("page", 1, type=int))
+    return render_template(
+        "credit/loans.html",
+        page=page,
+        names=loans.borrower_names(page.items),
+        status=status,
+        statuses=[s.value for s in LoanStatus],
+    )
+
+
+def _loan_or_404(loan_id: int):
+    loan = loans.loan_for(_org_or_403().id, loan_id)
+    if loan is None:
+        abort(404)
+    return loan
+
+
+def _loan_page(loan, form=None):
+    return render_template(
+        "credit/loan.html",
+        loan=loan,
+        producer=loans.producer_of(loan),
+        repaid=loans.repaid_minor(loan),
+        form=form or RepaymentForm(formdata=None),
+    )
+
+
+@bp.route("/credito/prestamos/<int:loan_id>")
+@role_required(Role.LENDER)
+def loan(loan_id: int):
+    return _loan_page(_loan_or_404(loan_id))
+
+
+def _loan_action(loan_id: int, action, done: str):
+    loan = _loan_or_404(loan_id)
+    try:
+        action(current_user, loan)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("credit.loan", loan_id=loan.id))
+
+
+@bp.route("/credito/prestamos/<int:loan_id>/desembolso", methods=["POST"])
+@role_required(Role.LENDER)
+def disburse(loan_id: int):
+    return _loan_action(loan_id, loans.disburse, _("Desembolso registrado."))
+
+
+@bp.route("/credito/prestamos/<int:loan_id>/pagado", methods=["POST"])
+@role_required(Role.LENDER)
+def mark_repaid(loan_id: int):
+    return _loan_action(loan_id, loans.mark_repaid, _("Préstamo cerrado como pagado."))
+
+
+@bp.route("/credito/prestamos/<int:loan_id>/pagos", methods=["POST"])
+@role_required(Role.LENDER)
+def repayment(loan_id: int):
+    loan = _loan_or_404(loan_id)
+    if loan.status != LoanStatus.DISBURSED:  # the page shows no form then
+        flash(str(loans.NOT_DISBURSED), "error")
+        return redirect(url_for("credit.loan", loan_id=loan.id))
+    form = RepaymentForm()
+    valid = form.validate()
+    amount = None
+    text = (form.amount.data or "").strip()
+    if text and not form.amount.errors:
+        try:
+            amount = parse_money(text, loan.currency)
+        except AmountError as error:
+            form.amount.errors = [*form.amount.errors, str(error.message)]
+            valid = False
+    if valid:
+        try:
+            loans.record_repayment(current_user, loan, amount, form.paid_on.data, form.outcome.data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Pago registrado."), "success")
+            return redirect(url_for("credit.loan", loan_id=loan.id))
+    return _loan_page(loan, form)

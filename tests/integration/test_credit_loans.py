@@ -1,0 +1,135 @@
+"""A lender's loans after approval: disbursement, repayments, closing as repaid or defaulted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.credit import decisions, loans
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.models import AuditLog, Loan, Repayment
+from marketplace.models.base import utcnow
+from tests.conftest import signed_in_client
+
+
+@pytest.fixture
+def approved(make_user, make_credit_product, make_match):
+    """A lender member and the approved loan (S/ 5,000) of a one-member group."""
+    product = make_credit_product()
+    user = make_user("lender", organization=product.organization)
+    match = make_match(n=1, product=product)
+    producer_id = match.cluster.members[0].producer_id
+    (loan,) = decisions.approve(user, match, {producer_id: 500_000})
+    return user, loan
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+
+
+def test_disburse_repay_and_close(app, approved):
+    user, loan = approved
+    today = utcnow().date()
+    with pytest.raises(DomainError, match="desembolsado"):
+        loans.record_repayment(user, loan, 100_000, today, "on_time")
+    with pytest.raises(DomainError, match="desembolsado"):
+        loans.mark_repaid(user, loan)
+    loans.disburse(user, loan)
+    assert loan.status == "disbursed" and loan.disbursed_at is not None
+    with pytest.raises(DomainError, match="aprobado"):
+        loans.disburse(user, loan)
+    loans.record_repayment(user, loan, 300_000, today, "on_time")
+    loans.record_repayment(user, loan, 260_000, today, "late")
+    assert loans.repaid_minor(loan) == 560_000
+    loans.mark_repaid(user, loan)
+    db.session.expire_all()
+    assert loan.status == "repaid" and loan.closed_at is not None
+    assert [r.outcome for r in loan.repayments] == ["on_time", "late"]
+    assert _actions()[-4:] == [
+        "credit.loan_disbursed",
+        "credit.repayment_recorded",
+        "credit.repayment_recorded",
+        "credit.loan_repaid",
+    ]
+    with pytest.raises(DomainError):
+        loans.record_repayment(user, loan, 1_000, today, "on_time")
+
+
+def test_a_default_closes_the_loan_as_defaulted(app, approved):
+    user, loan = approved
+    loans.disburse(user, loan)
+    loans.record_repayment(user, loan, 0, utcnow().date(), "default")
+    db.session.expire_all()
+    assert loan.status == "defaulted" and loan.closed_at is not None
+    assert db.session.scalars(select(Repayment.outcome)).all() == ["default"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "days", "outcome", "field"),
+    [
+        (-1, 0, "on_time", "amount"),
+        (0, 0, "late", "amount"),
+        (None, 0, "on_time", "amount"),
+        (10_000_000, 0, "on_time", "amount"),
+        (100, 1, "on_time", "paid_on"),
+        (100, -400, "on_time", "paid_on"),
+        (100, 0, "forgiven", "outcome"),
+    ],
+)
+def test_impossible_repayments_are_refused(app, approved, amount, days, outcome, field):
+    user, loan = approved
+    loans.disburse(user, loan)
+    with pytest.raises(InvalidInput) as refused:
+        loans.record_repayment(user, loan, amount, utcnow().date() + timedelta(days=days), outcome)
+    assert field in refused.value.errors
+    assert db.session.scalars(select(Repayment)).all() == []
+    assert loan.status == "disbursed"
+
+
+def test_another_lender_cannot_touch_the_loan(app, approved, make_user):
+    user, loan = approved
+    stranger = make_user("lender")
+    with pytest.raises(DomainError, match="otra entidad"):
+        loans.disburse(stranger, loan)
+    assert loans.loan_for(stranger.organization_id, loan.id) is None
+    assert loans.loans_page(stranger.organization_id).total == 0
+    assert loans.loans_page(user.organization_id, "approved").total == 1
+    assert loans.loans_page(user.organization_id, "repaid").total == 0
+
+
+def test_the_loan_pages(app, approved):
+    user, loan = approved
+    client = signed_in_client(app, user)
+    html = client.get("/credito/prestamos").get_data(as_text=True)
+    assert f"/credito/prestamos/{loan.id}" in html and "Aprobado" in html
+    response = client.post(f"/credito/prestamos/{loan.id}/pagos", data={"amount": "100"})
+    assert response.status_code == 302  # not disbursed: a message, nothing recorded
+    assert db.session.scalars(select(Repayment)).all() == []
+    assert client.post(f"/credito/prestamos/{loan.id}/desembolso").status_code == 302
+    page = client.get(f"/credito/prestamos/{loan.id}").get_data(as_text=True)
+    assert "Registrar un pago" in page and "Desembolsado" in page
+    tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
+    response = client.post(
+        f"/credito/prestamos/{loan.id}/pagos",
+        data={"amount": "-5", "paid_on": tomorrow, "outcome": "on_time"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "mayor que 0" in html
+    response = client.post(
+        f"/credito/prestamos/{loan.id}/pagos",
+        data={"amount": "1.250,50", "paid_on": tomorrow, "outcome": "on_time"},
+    )
+    assert "no puede ser futura" in response.get_data(as_text=True)
+    today = utcnow().date().isoformat()
+    response = client.post(
+        f"/credito/prestamos/{loan.id}/pagos",
+        data={"amount": "1.250,50", "paid_on": today, "outcome": "late"},
+    )
+    assert response.status_code == 302
+    assert db.session.scalars(select(Repayment.amount_minor)).all() == [125_050]
+    assert client.post(f"/credito/prestamos/{loan.id}/pagado").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Loan, loan.id).status == "repaid"
