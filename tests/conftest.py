@@ -520,6 +520,7 @@ def redis_url(app: Flask, redis_server: str) -> Iterator[str]:
         connection.flushdb()
         connection.close()
 
+
 @pytest.fixture
 def make_match(app: Flask, make_group, make_credit_product) -> Callable[..., object]:
     """A proposed rank-0 match of a credit group of `n` producers (made by make_group, with
