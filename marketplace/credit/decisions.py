@@ -73,6 +73,7 @@ def decline(actor: User, match: Match, reason: str | None) -> Match:
     reason = _text(reason, "reason")
     _claim(actor, match, MatchStatus.DECLINED, reason)
     audit.record(actor, "credit.match_declined", match, group=match.cluster.code, reason=reason)
+    _notify_members(match, "credit.group_declined")
     db.session.commit()
     return match
 
@@ -257,5 +258,19 @@ def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[L
         total_minor=total,
         currency=product.currency,
     )
+    _notify_members(match, "credit.loan_approved", only=[loan.producer_id for loan in loans])
     db.session.commit()
     return loans
+
+
+def _notify_members(match: Match, kind: str, only: list[int] | None = None) -> None:
+    """Tell the group's members who have an account (or only those in `only`)."""
+    query = (
+        select(Producer.user_id)
+        .join(Assessment, Assessment.producer_id == Producer.id)
+        .where(Assessment.cluster_id == match.cluster_id, Producer.user_id.is_not(None))
+    )
+    if only is not None:
+        query = query.where(Producer.id.in_(only))
+    for user_id in db.session.scalars(query):
+        notify_user(user_id, kind, link="/mi-credito", lender=match.lender.name)

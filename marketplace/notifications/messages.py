@@ -22,6 +22,8 @@ MESSAGES = {
     "credit.info_requested": _l(
         "%(lender)s pide información sobre el grupo de crédito %(group)s: %(message)s"
     ),
+    "credit.loan_approved": _l("%(lender)s aprobó su préstamo. Vea las condiciones en Mi crédito."),
+    "credit.group_declined": _l("%(lender)s no aprobó el crédito de su grupo."),
 }
 
 

@@ -406,3 +406,23 @@ def test_declining_through_the_page_keeps_the_typed_text(app, lender, make_match
     assert db.session.get(Match, match.id).status == "declined"
     html = client.get(f"/credito/grupos/{match.id}").get_data(as_text=True)
     assert "Sin título" in html and "Rechazar el grupo" not in html
+
+
+def test_members_with_an_account_hear_of_the_decision(app, make_user, make_match):
+    from marketplace.credit import decisions
+    from marketplace.models import Notification, Producer
+    from marketplace.notifications.messages import render
+
+    match = make_match(n=3)
+    account = make_user("producer")
+    db.session.get(Producer, match.cluster.members[0].producer_id).user_id = account.id
+    db.session.commit()
+    lender = make_user("lender", organization=match.lender)
+    candidates = decisions.approval(match).candidates
+    decisions.approve(lender, match, {c.producer_id: c.default_minor for c in candidates})
+    notes = db.session.scalars(
+        db.select(Notification).where(Notification.user_id == account.id)
+    ).all()
+    assert [n.kind for n in notes] == ["credit.loan_approved"] and notes[0].link == "/mi-credito"
+    with app.test_request_context():
+        assert match.lender.name in render(notes[0].kind, notes[0].params)
