@@ -564,3 +564,25 @@ def latest_assessment(producer_id: int) -> Assessment | None:
     return db.session.scalar(
         select(Assessment).where(Assessment.run_id == run.id, Assessment.producer_id == producer_id)
     )
+
+
+def run_summary(run: MatchingRun, seconds: float | None = None) -> list[str]:
+    """Lines for the command line: the run's totals, then each country's figures."""
+    if run.status != RunStatus.SUCCEEDED:
+        return [f"matching run {run.id} {run.status}: {run.error}"]
+    m = run.metrics
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    lines = [
+        f"matching run {run.id}{took}: {m['n_producers']:,} producers, "
+        f"{m['n_eligible']:,} eligible, {m['n_groups']:,} groups, "
+        f"{m['matched_groups']:,} matched, match rate {m['match_rate']:.1%}"
+    ]
+    for country, c in sorted(m.get("countries", {}).items()):
+        model = f"{c.get('model_kind')} {c.get('model_version')}"
+        if c.get("auc") is not None:
+            model += f" (AUC {c['auc']:.2f}, Brier {c['brier']:.3f})"
+        lines.append(
+            f"  {country}: {c['n_producers']:,} producers, {c['n_eligible']:,} eligible, "
+            f"{c['n_groups']:,} groups, {c['matched_groups']:,} matched; readiness {model}"
+        )
+    return lines
