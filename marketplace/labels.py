@@ -142,6 +142,89 @@ PRICE_TYPES = {
     "premium": _l("Prima sobre un precio de referencia"),
 }
 
+# Credit matching (marketplace/credit): codes stored on assessments, matches and loans.
+ELIGIBILITY_REASONS = {
+    "area_below_minimum": _l("Área productiva menor a la que piden los créditos grupales"),
+    "no_consent": _l("Sin permiso para compartir sus datos con entidades de crédito"),
+    "cleared_after_cutoff": _l("Bosque talado después de la fecha límite"),
+    "active_loan": _l("Ya tiene un préstamo en curso"),
+    "no_expected_income": _l("Sin rendimiento registrado para estimar sus ingresos"),
+}
+
+# Readiness factors: what helps ("+") or holds back ("-") a producer's readiness.
+READINESS_FACTORS = {
+    "area": {"+": _l("Su área productiva es amplia"), "-": _l("Su área productiva es pequeña")},
+    "yield": {
+        "+": _l("Su rendimiento está por encima del promedio de su zona"),
+        "-": _l("Su rendimiento está por debajo del promedio de su zona"),
+    },
+    "plant_age": {
+        "+": _l("Sus plantas están en edad productiva"),
+        "-": _l("Sus plantas son muy jóvenes o muy viejas para producir bien"),
+    },
+    "associated": {
+        "+": _l("Usted es socio de una cooperativa"),
+        "-": _l("Usted no es socio de una cooperativa"),
+    },
+    "certified": {
+        "+": _l("Su producción está certificada"),
+        "-": _l("Su producción no tiene certificación"),
+    },
+    "land_title": {
+        "+": _l("Su finca tiene título de propiedad"),
+        "-": _l("Su finca no tiene título de propiedad"),
+    },
+    "agroforestry": {
+        "+": _l("Su finca es agroforestal"),
+        "-": _l("Su finca no es agroforestal"),
+    },
+    "market": {
+        "+": _l("Su producción ya tiene comprador comprometido"),
+        "-": _l("Su producción aún no tiene comprador comprometido"),
+    },
+    "clearing": {
+        "+": _l("Su finca no tiene deforestación reciente"),
+        "-": _l("No sabemos si su finca tiene deforestación reciente"),
+    },
+}
+
+# Archetype names come from matching.profiles.name_types (Spanish); base name -> label.
+ARCHETYPES = {
+    "Subsistencia / en transición": _l("Subsistencia / en transición"),
+    "Diversificado agroforestal": _l("Diversificado agroforestal"),
+    "Certificado especializado": _l("Certificado especializado"),
+    "Consolidado asociado": _l("Consolidado asociado"),
+    "Consolidado independiente": _l("Consolidado independiente"),
+    "Emergente asociado": _l("Emergente asociado"),
+    "Emergente independiente": _l("Emergente independiente"),
+}
+
+MATCH_STATUSES = {
+    "proposed": _l("Propuesto a la entidad de crédito"),
+    "info_requested": _l("La entidad pidió más información"),
+    "approved": _l("Aprobado"),
+    "declined": _l("No aprobado"),
+    "superseded": _l("Reemplazado por una evaluación más nueva"),
+}
+
+LOAN_STATUSES = {
+    "approved": _l("Aprobado, por desembolsar"),
+    "disbursed": _l("Desembolsado"),
+    "repaid": _l("Pagado"),
+    "defaulted": _l("En mora"),
+}
+
+REPAYMENT_OUTCOMES = {
+    "on_time": _l("A tiempo"),
+    "late": _l("Con atraso"),
+    "default": _l("No pagado"),
+}
+
+REPAYMENT_SCHEDULES = {
+    "harvest": _l("En la cosecha"),
+    "monthly": _l("Cada mes"),
+}
+
 ALL = {
     "country": COUNTRIES,
     "role": ROLES,
@@ -162,6 +245,11 @@ ALL = {
     "listing_category": LISTING_CATEGORIES,
     "unit": UNITS,
     "delivery_mode": DELIVERY_MODES,
+    "eligibility_reason": ELIGIBILITY_REASONS,
+    "match_status": MATCH_STATUSES,
+    "loan_status": LOAN_STATUSES,
+    "repayment_outcome": REPAYMENT_OUTCOMES,
+    "repayment": REPAYMENT_SCHEDULES,
 }
 
 
@@ -175,3 +263,21 @@ def label(kind: str, code: str | None) -> str:
 def choices(kind: str) -> list[tuple[str, str]]:
     """(code, label) pairs for a form's select or radio field."""
     return [(code, text) for code, text in ALL[kind].items()]
+
+
+def factor_label(code: str, sign: str) -> str:
+    """What a readiness factor says about the producer ("+" helps, "-" holds back)."""
+    texts = READINESS_FACTORS.get(code)
+    if texts is None or sign not in texts:
+        return code
+    return str(texts[sign])
+
+
+def archetype_label(name: str | None) -> str:
+    """An archetype's translated name; the library's suffixes (" (cacao)", " 2") are kept."""
+    if not name:
+        return ""
+    for base, text in ARCHETYPES.items():
+        if name == base or name.startswith(base + " "):
+            return str(text) + name[len(base) :]
+    return name

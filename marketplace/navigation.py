@@ -22,6 +22,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
     Role.PRODUCER: (
         NavItem("catalog.browse", _l("Catálogo")),
         NavItem("orders.mine", _l("Mis pedidos")),
+        NavItem("credit.mine", _l("Mi crédito")),
         NavItem("commitments.browse", _l("Compromisos de compra")),
         NavItem("producers.my_farms", _l("Mis fincas")),
         NavItem("centers.near", _l("Centros de acopio")),

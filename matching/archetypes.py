@@ -22,7 +22,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from matching.features import COLUMNS, NUMERIC, feature_frame, make_preprocessor
+from matching.features import (
+    COLUMNS,
+    NUMERIC,
+    feature_frame,
+    feature_medians,
+    make_preprocessor,
+)
 from matching.profiles import PROFILE_COLUMNS, align, describe, name_types
 from matching.types import SUBSISTENCE, MatchParams
 
@@ -292,3 +298,45 @@ def _names(profile, previous, model, centers) -> list[str]:
     fresh_names = name_types(profile.iloc[fresh], taken=set(kept.values())) if fresh else []
     names = dict(kept) | dict(zip(fresh, fresh_names, strict=True))
     return [names[i] for i in range(len(profile))]
+
+
+def classifier_state(model, fit_rows: pd.DataFrame) -> dict:
+    """What classifying new producers needs, as plain JSON: the standardisation and the
+    medians that filled unknown values when the typology was fitted."""
+    if model is None:
+        return {}
+    scaler = model.named_steps["features"].named_transformers_["numeric"]
+    return {
+        "columns": list(COLUMNS),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "medians": feature_medians(fit_rows),
+    }
+
+
+def assign(
+    producers: pd.DataFrame, archetypes_state: list[dict], classifier: dict, params: MatchParams
+) -> pd.Series:
+    """Archetype of producers who joined after a run, from that run's stored state.
+
+    The nearest centroid in the fitted standardised space, which is what the fitted k-means
+    predicts; under the area threshold, ``SUBSISTENCE``. Index producer_id.
+    """
+    index = pd.Index(producers["producer_id"].to_numpy(), name="producer_id")
+    names = np.full(len(producers), SUBSISTENCE, dtype=object)
+    area = pd.to_numeric(producers["productive_ha"], errors="coerce").to_numpy(float)
+    above = area >= params.min_productive_ha
+    typed = [row for row in archetypes_state if row.get("archetype") != SUBSISTENCE]
+    if above.any() and typed and classifier.get("columns") == list(COLUMNS):
+        columns = _center_columns()
+        centers = np.array([[row[c] for c in columns] for row in typed], dtype=float)
+        features = np.array(feature_frame(producers.loc[above], classifier["medians"]), float)
+        mean, scale = np.array(classifier["mean"]), np.array(classifier["scale"])
+        n = len(NUMERIC)
+        for matrix in (features, centers):
+            matrix[:, :n] = (matrix[:, :n] - mean) / scale
+        distance = ((features[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        names[above] = np.array([row["archetype"] for row in typed], dtype=object)[
+            distance.argmin(axis=1)
+        ]
+    return pd.Series(names, index=index, name="archetype")

@@ -18,8 +18,11 @@ REASONS: dict[str, str] = {
     "no_consent": "No live consent to share details with lenders",
     "cleared_after_cutoff": "Forest cleared after the cut-off date",
     "active_loan": "Already has a loan being repaid",
+    # added by the pipeline after affordability, not by `eligibility`
+    "no_expected_income": "Expected crop income unknown or too low to carry an instalment",
 }
-_CODES = tuple(REASONS)
+NO_INCOME = "no_expected_income"
+_CODES = tuple(code for code in REASONS if code != NO_INCOME)
 
 
 def _reason_table() -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The matching run: eligibility -> archetypes -> groups -> readiness -> affordability ->
+"""The matching run: eligibility -> archetypes -> affordability -> groups -> readiness ->
 group table -> allocation, with a progress callback and figures for the run's history.
 
 `run` is the library's single entry point. It takes plain DataFrames and CreditProduct
@@ -15,15 +15,15 @@ import pandas as pd
 
 from matching import allocation, archetypes, groups, readiness
 from matching.affordability import requested_amounts
-from matching.eligibility import eligibility
+from matching.eligibility import NO_INCOME, eligibility
 from matching.types import CreditProduct, MatchParams, MatchResult
 
 STAGES: tuple[str, ...] = (
     "eligibility",
     "archetypes",
+    "affordability",
     "groups",
     "readiness",
-    "affordability",
     "group_table",
     "allocation",
 )
@@ -138,6 +138,18 @@ def run(
     archetype = _align(labels, pid).astype(object)
     done("archetypes")
 
+    # A producer whose expected income cannot carry any instalment (yield unknown, say) is
+    # not credit-ready: they are kept out of groups, with the reason, rather than joining a
+    # group with a request of 0 that no product's minimum ticket accepts.
+    requested = np.zeros(len(producers), dtype=np.int64)
+    requested[eligible] = size_requests(producers[eligible], products, params)
+    no_income = eligible & (requested <= 0)
+    reasons = elig["reasons"].to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(no_income):
+        reasons[i] = (*reasons[i], NO_INCOME)
+    eligible = eligible & ~no_income
+    done("affordability")
+
     elig_producers = producers[eligible].reset_index(drop=True)
     gid_series = groups.form_groups(elig_producers, params)
     gid_elig = _align(gid_series, elig_producers["producer_id"].to_numpy()).astype(np.int64)
@@ -151,10 +163,6 @@ def run(
     ready = scored["readiness"].to_numpy(dtype=float)
     explanation = scored["explanation"].to_numpy(dtype=object)
     done("readiness")
-
-    requested = np.zeros(len(producers), dtype=np.int64)
-    requested[eligible] = size_requests(elig_producers, products, params)
-    done("affordability")
 
     grouped = gid_elig >= 0
     table = groups.group_table(
@@ -192,7 +200,7 @@ def run(
         {
             "producer_id": pid,
             "eligible": eligible,
-            "reasons": elig["reasons"].to_numpy(),
+            "reasons": reasons,
             "archetype": archetype,
             "group_id": group_id,
             "readiness": ready,
@@ -211,7 +219,7 @@ def run(
         groups=table,
         matches=matches,
         metrics=metrics,
-        state=_state(profiles),
+        state=_state(profiles, model, producers, params),
     )
 
 
@@ -222,13 +230,18 @@ def _align(values, pid: np.ndarray) -> np.ndarray:
     return np.asarray(values)
 
 
-def _state(profiles: pd.DataFrame) -> dict:
-    """What the next run needs as `previous`: archetype names and centroids, plain records."""
+def _state(profiles: pd.DataFrame, model, producers: pd.DataFrame, params: MatchParams) -> dict:
+    """What the next run needs as `previous` (archetype names and centroids), and what
+    classifying producers who join before it needs (``archetypes.assign``); plain JSON."""
     centre = [c for c in profiles.columns if c.startswith("center_")]
     if "archetype" not in profiles.columns or not centre:
-        return {"archetypes": []}
+        return {"archetypes": [], "classifier": {}}
     table = profiles[["archetype", *centre]].dropna(subset=centre)
-    return {"archetypes": table.to_dict(orient="records")}
+    fit_rows = producers[producers["productive_ha"] >= params.min_productive_ha]
+    return {
+        "archetypes": table.to_dict(orient="records"),
+        "classifier": archetypes.classifier_state(model, fit_rows),
+    }
 
 
 def _metrics(out, producers, table, chosen, products, model, model_info) -> dict:

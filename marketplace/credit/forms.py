@@ -109,3 +109,12 @@ class ProductForm(FlaskForm):
         """Offer the country's regions and the districts of the regions chosen."""
         self.regions.choices = [(region, region) for region in regions]
         self.districts.choices = districts
+
+
+class LenderConsentForm(FlaskForm):
+    """The "Mi crédito" page's switch: share (or stop sharing) details with lenders."""
+
+    granted = BooleanField()
+    in_person = BooleanField(
+        _l("El productor o la productora me dio su consentimiento en persona.")
+    )

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
@@ -46,10 +46,13 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
-from matching import pipeline
+from matching import archetypes, pipeline
 from matching.types import MatchParams
 
 QUEUE_NAME = "minka-matching"
+# Producers' assessments are kept for this many successful runs (a row per producer per run);
+# older ones only where a lender decided on their group.
+KEEP_ASSESSMENTS_RUNS = 5
 # A run that has given no sign of life for this long was interrupted (process killed).
 STALE_AFTER = timedelta(minutes=10)
 RUNNING = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -286,8 +289,9 @@ def _beat(run: MatchingRun, stage: str, progress: float) -> None:
 # --- the database as the library's tables -----------------------------------------------
 
 
-def producer_frame(country: str) -> pd.DataFrame:
-    """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS."""
+def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame:
+    """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS; only
+    `producer_id`'s when given."""
     consent = select(Consent.producer_id).where(
         Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
     )
@@ -329,6 +333,8 @@ def producer_frame(country: str) -> pd.DataFrame:
         .where(Farm.country == country)
         .order_by(Farm.producer_id, Farm.productive_ha.desc(), Farm.id)
     )
+    if producer_id is not None:
+        query = query.where(Farm.producer_id == producer_id)
     rows = db.session.execute(query).all()
     frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
     frame = frame.drop_duplicates("producer_id", keep="first", ignore_index=True)
@@ -396,6 +402,27 @@ def _store(run: MatchingRun, results: list[CountryResult]) -> None:
         _store_matches(run, country, cluster_ids)
     run.metrics = _metrics(results)
     run.state = {c.country: c.result.state for c in results}
+    _prune_assessments(run)
+
+
+def _prune_assessments(run: MatchingRun) -> None:
+    """Drop assessments of old runs, except members of groups a lender decided on."""
+    kept_runs = (
+        select(MatchingRun.id)
+        .where(MatchingRun.status == RunStatus.SUCCEEDED, MatchingRun.id != run.id)
+        .order_by(MatchingRun.id.desc())
+        .limit(KEEP_ASSESSMENTS_RUNS - 1)
+    )
+    kept = [run.id, *db.session.scalars(kept_runs)]
+    decided = select(Match.cluster_id).where(
+        Match.status.in_((MatchStatus.APPROVED, MatchStatus.DECLINED, MatchStatus.INFO_REQUESTED))
+    )
+    db.session.execute(
+        delete(Assessment).where(
+            Assessment.run_id.not_in(kept),
+            or_(Assessment.cluster_id.is_(None), Assessment.cluster_id.not_in(decided)),
+        )
+    )
 
 
 def _store_clusters(run: MatchingRun, country: CountryResult) -> dict[int, int]:
@@ -564,6 +591,26 @@ def latest_assessment(producer_id: int) -> Assessment | None:
     return db.session.scalar(
         select(Assessment).where(Assessment.run_id == run.id, Assessment.producer_id == producer_id)
     )
+
+
+def archetype_of(producer_id: int) -> str | None:
+    """A producer's archetype: from the latest run, or, for one who joined after it, what
+    that run's fitted typology gives their farm now. None before any run or without a farm."""
+    assessment = latest_assessment(producer_id)
+    if assessment is not None:
+        return assessment.archetype
+    run = latest_run()
+    country = db.session.scalar(select(Farm.country).where(Farm.producer_id == producer_id))
+    stored = (run.state or {}).get(country) if run is not None else None
+    if not stored:
+        return None
+    frame = producer_frame(country, producer_id=producer_id)
+    if frame.empty:
+        return None
+    names = archetypes.assign(
+        frame, stored.get("archetypes", []), stored.get("classifier", {}), base_params()
+    )
+    return str(names.iloc[0])
 
 
 def run_summary(run: MatchingRun, seconds: float | None = None) -> list[str]:

@@ -13,6 +13,7 @@ from marketplace.commitments.services import (
     open_commitments_for,
     producer_pledge_summary,
 )
+from marketplace.credit.offers import summary_line as credit_summary
 from marketplace.extensions import db
 from marketplace.models import (
     Farm,
@@ -54,6 +55,7 @@ def _producer_dashboard(user: User) -> dict:
         "orders": producer_order_summary(producer, limit=3),
         "pledges": producer_pledge_summary(producer),
         "commitments": open_commitments_for(producer, limit=3),
+        "credit": credit_summary(producer),
     }
 
 

@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.models.accounts import Organization, User
 from marketplace.models.base import utcnow
 from marketplace.models.catalog import CollectionCenter, Listing
+from marketplace.models.credit import Loan
 from marketplace.models.producers import Farm, Producer
 from marketplace.types import UTCDateTime
 
@@ -81,6 +82,7 @@ class Order(db.Model):
     placed_by: Mapped[User] = relationship()
     collection_center: Mapped[CollectionCenter | None] = relationship()
     farm: Mapped[Farm | None] = relationship()
+    loan: Mapped[Loan | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Order {self.id} {self.status} {self.quantity}x{self.listing_id}>"

@@ -9,9 +9,26 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.labels import PAYMENT_METHODS
 from marketplace.orders.services import MAX_NOTE, MAX_REASON
-from marketplace.orders.services import PAYMENT_METHODS as OFFERED
 
 REQUIRED = _l("Este dato es obligatorio.")
+CASH = "cash"
+LOAN_PREFIX = "loan:"
+
+
+def loan_choice(loan_id: int) -> str:
+    """The payment radio's value for paying with one loan."""
+    return f"{LOAN_PREFIX}{loan_id}"
+
+
+def parse_payment(value: str | None) -> tuple[str, int | None]:
+    """(payment method, loan id) from the payment radio: "cash", or "loan:<id>" for credit.
+
+    Anything else is passed on as the method, for the service to refuse."""
+    value = value or CASH
+    if value.startswith(LOAN_PREFIX):
+        number = value.removeprefix(LOAN_PREFIX)
+        return "credit", int(number) if number.isdigit() and len(number) < 10 else None
+    return value, None
 
 
 class OrderForm(FlaskForm):
@@ -31,10 +48,11 @@ class OrderForm(FlaskForm):
         [DataRequired(_l("Elija una de sus fincas."))],
         validate_choice=False,
     )
+    # choices set per producer: cash, and each loan they may spend (see set_loans)
     payment_method = RadioField(
         _l("Forma de pago"),
-        choices=[(code, PAYMENT_METHODS[code]) for code in OFFERED],
-        default=OFFERED[0],
+        choices=[(CASH, PAYMENT_METHODS[CASH])],
+        default=CASH,
         validate_choice=False,
     )
     note = TextAreaField(
@@ -43,6 +61,12 @@ class OrderForm(FlaskForm):
         render_kw={"rows": 3},
     )
     idempotency_key = HiddenField()
+
+    def set_loans(self, loans: list[tuple[int, str]]) -> None:
+        """Offer paying with each of these loans: (loan id, label) pairs."""
+        self.payment_method.choices = [(CASH, PAYMENT_METHODS[CASH])] + [
+            (loan_choice(loan_id), text) for loan_id, text in loans
+        ]
 
 
 class CancelForm(FlaskForm):

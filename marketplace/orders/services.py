@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from marketplace import audit
 from marketplace.catalog import cache as catalog_cache
 from marketplace.centers.services import centers_near
+from marketplace.credit import spending
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -28,6 +29,7 @@ from marketplace.models import (
     Listing,
     ListingKind,
     ListingStatus,
+    Loan,
     Order,
     PaymentMethod,
     Producer,
@@ -46,8 +48,8 @@ MAX_INPUT_QUANTITY = 100_000
 MAX_TOTAL_MINOR = 10**12
 MAX_NOTE = 500
 MAX_REASON = 500
-#: The payment methods offered today (card and credit come in later releases).
-PAYMENT_METHODS = (PaymentMethod.CASH.value,)
+#: The payment methods offered today (card comes in a later release); credit needs a loan.
+PAYMENT_METHODS = (PaymentMethod.CASH.value, PaymentMethod.CREDIT.value)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -68,6 +70,8 @@ class Quote:
     center: CollectionCenter | None
     farm: Farm | None
     note: str
+    payment_method: str = PaymentMethod.CASH.value
+    loan: Loan | None = None
 
 
 def producer_link(order_id: int) -> str:
@@ -188,9 +192,11 @@ def quote(
     center_id: int | None,
     farm_id: int | None,
     note: str = "",
+    payment_method: str = PaymentMethod.CASH.value,
+    loan_id: int | None = None,
 ) -> Quote:
-    """Check an order and price it on the server (stock is checked again, atomically, when
-    the order is placed)."""
+    """Check an order and price it on the server (stock and the loan's balance are checked
+    again, atomically, when the order is placed)."""
     listing = orderable_listing(listing_id)
     if listing is None:
         raise DomainError(_l("Esta oferta ya no está disponible."), "listing")
@@ -201,6 +207,8 @@ def quote(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise DomainError(_l("Escriba como máximo %(max)s caracteres.", max=MAX_NOTE), "note")
+    total = listing.price_minor * qty
+    loan = _clean_payment(producer, payment_method, loan_id, total, listing.currency)
     return Quote(
         listing=listing,
         quantity=qty,
@@ -211,7 +219,20 @@ def quote(
         center=center,
         farm=farm,
         note=note,
+        payment_method=payment_method,
+        loan=loan,
     )
+
+
+def _clean_payment(
+    producer: Producer, method: str, loan_id: object, total_minor: int, currency: str
+) -> Loan | None:
+    """The loan paying the order (None for cash), checked against its balance now."""
+    if method not in PAYMENT_METHODS:
+        raise DomainError(_l("Elija una forma de pago de la lista."), "payment_method")
+    if method != PaymentMethod.CREDIT:
+        return None
+    return spending.check_loan(producer, loan_id, total_minor, currency)
 
 
 def _order_with_key(key: str) -> Order | None:
@@ -255,9 +276,11 @@ def place_order(
     idempotency_key: str,
     expected_unit_price_minor: int | None = None,
     payment_method: str = PaymentMethod.CASH.value,
+    loan_id: int | None = None,
 ) -> Order:
-    """Place an order in one transaction: stock taken atomically, price snapshotted, audit
-    and a notification to the supplier. A repeated key returns the order it made."""
+    """Place an order in one transaction: stock (and, on credit, the loan's balance) taken
+    atomically, price snapshotted, audit and a notification to the supplier. A repeated key
+    returns the order it made."""
     if not permissions.can_order_for(actor, producer):
         raise DomainError(_l("Usted no puede pedir en nombre de este productor."), "listing")
     if not isinstance(idempotency_key, str) or not KEY_PATTERN.fullmatch(idempotency_key):
@@ -265,9 +288,17 @@ def place_order(
     existing = _replayed(idempotency_key, producer)
     if existing is not None:
         return existing
-    if payment_method not in PAYMENT_METHODS:
-        raise DomainError(_l("Por ahora se paga en efectivo."), "payment_method")
-    q = quote(producer, listing_id, quantity, delivery_point, center_id, farm_id, note)
+    q = quote(
+        producer,
+        listing_id,
+        quantity,
+        delivery_point,
+        center_id,
+        farm_id,
+        note,
+        payment_method,
+        loan_id,
+    )
     listing = q.listing
     if expected_unit_price_minor is not None and expected_unit_price_minor != q.unit_price_minor:
         raise DomainError(_l("El precio cambió. Revise el nuevo total y confirme."), "quantity")
@@ -283,7 +314,8 @@ def place_order(
         title=listing.title,
         unit=listing.unit,
         status=states.PLACED,
-        payment_method=payment_method,
+        payment_method=q.payment_method,
+        loan_id=q.loan.id if q.loan else None,
         delivery_point=q.delivery_point,
         collection_center_id=q.center.id if q.center else None,
         farm_id=q.farm.id if q.farm else None,
@@ -303,6 +335,12 @@ def place_order(
     if listing.kind == ListingKind.INPUT and not _take_stock(listing.id, q.quantity):
         db.session.rollback()
         return _refuse_stock(listing_id, idempotency_key, producer)
+    if order.loan_id is not None and not spending.take(
+        order.loan_id, producer.id, q.currency, q.total_minor
+    ):
+        loan_id = order.loan_id
+        db.session.rollback()
+        return _refuse_loan(loan_id, q, idempotency_key, producer)
     audit.record(
         actor,
         "order.placed",
@@ -312,6 +350,8 @@ def place_order(
         total=q.total_minor,
         currency=q.currency,
         producer=producer.id,
+        payment=q.payment_method,
+        loan=q.loan.id if q.loan else None,
     )
     notify_organization(
         order.supplier_id,
@@ -336,6 +376,14 @@ def _refuse_stock(listing_id: int, key: str, producer: Producer) -> Order:
     if listing is None or listing.status != ListingStatus.PUBLISHED:
         raise DomainError(_l("Esta oferta ya no está disponible."), "listing")
     raise NotEnoughStock(_stock_message(listing.stock or 0), "quantity")
+
+
+def _refuse_loan(loan_id: int, q: Quote, key: str, producer: Producer) -> Order:
+    """After a failed loan UPDATE: the same form's earlier order, or why the loan cannot pay."""
+    existing = _replayed(key, producer)
+    if existing is not None:
+        return existing
+    raise spending.refusal(loan_id, producer, q.total_minor, q.currency)
 
 
 def transition(actor: User, order: Order, target: str, reason: str = "") -> Order:
@@ -377,6 +425,9 @@ def transition(actor: User, order: Order, target: str, reason: str = "") -> Orde
             .values(stock=Listing.stock + order.quantity)
             .execution_options(synchronize_session=False)
         )
+    if target == states.CANCELLED and order.loan_id is not None:
+        # Once: only the move that won the status UPDATE above gets here.
+        spending.give_back(order.loan_id, order.total_minor)
     detail = {"from": current, "by": side.value}
     if target == states.CANCELLED and reason:
         detail["reason"] = reason
@@ -421,5 +472,6 @@ def complete(actor: User, order: Order) -> Order:
 
 
 def cancel(actor: User, order: Order, reason: str = "") -> Order:
-    """Cancel an order (the supplier must give a reason); input stock returns."""
+    """Cancel an order (the supplier must give a reason); input stock and, for an order paid
+    on credit, the loan's balance return."""
     return transition(actor, order, states.CANCELLED, reason)

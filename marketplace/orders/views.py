@@ -8,13 +8,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.credit.spending import spendable_loans
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.i18n import number
+from marketplace.i18n import money, number
 from marketplace.labels import label
 from marketplace.models import DeliveryPoint, Listing, Order, Role
 from marketplace.orders import bp, queries, services, states
-from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm
+from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm, parse_payment
 from marketplace.orders.states import Side
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of
@@ -58,8 +59,18 @@ def _center_choice(center, km: float | None) -> str:
     return _("%(name)s — %(km)s km", name=center.name, km=number(km, 1))
 
 
+def _loan_choice(loan) -> tuple[int, str]:
+    text = _(
+        "Crédito (préstamo de %(lender)s) · disponible %(available)s",
+        lender=loan.lender.name,
+        available=money(loan.available_minor, loan.currency),
+    )
+    return loan.id, text
+
+
 def _order_form(producer, listing: Listing) -> tuple[OrderForm, str, list, list]:
     form = OrderForm()
+    form.set_loans([_loan_choice(loan) for loan in spendable_loans(producer, listing.currency)])
     point = services.delivery_point_for(listing)
     centers, farms = [], []
     if point == DeliveryPoint.COLLECTION_CENTER:
@@ -92,12 +103,15 @@ def new(listing_id: int):
     form, point, centers, farms = _order_form(producer, listing)
     step = request.form.get("step", "review")
     if step != "edit" and form.validate_on_submit():
+        method, loan_id = parse_payment(form.payment_method.data)
         args = {
             "quantity": form.quantity.data,
             "delivery_point": point,
             "center_id": _int_or_none(form.center_id.data) if "center_id" in form else None,
             "farm_id": _int_or_none(form.farm_id.data) if "farm_id" in form else None,
             "note": form.note.data or "",
+            "payment_method": method,
+            "loan_id": loan_id,
         }
         try:
             if step == "confirm":
@@ -107,7 +121,6 @@ def new(listing_id: int):
                     listing.id,
                     idempotency_key=form.idempotency_key.data or "",
                     expected_unit_price_minor=request.form.get("unit_price", type=int),
-                    payment_method=form.payment_method.data,
                     **args,
                 )
                 flash(_("Pedido enviado. El proveedor le avisará cuando lo confirme."), "success")

@@ -114,3 +114,39 @@ def test_the_thread_backend_runs_in_the_background(app, make_group, make_credit_
     finished = db.session.get(MatchingRun, run.id)
     assert finished.status == RunStatus.SUCCEEDED, finished.error
     assert finished.metrics["matched_groups"] == 1
+
+
+def test_a_producer_who_joins_after_a_run_gets_an_archetype(
+    app, make_group, make_producer, make_farm
+):
+    members = make_group(12)
+    run_matching()
+    assert runs.archetype_of(members[0].id) == runs.latest_assessment(members[0].id).archetype
+    newcomer = make_producer()
+    assert runs.archetype_of(newcomer.id) is None  # no farm yet
+    make_farm(newcomer, productive_ha=1.0, total_ha=1.5, forest_ha=0.0)
+    assert runs.latest_assessment(newcomer.id) is None
+    assert runs.archetype_of(newcomer.id) == "Subsistencia / en transición"
+    make_farm(newcomer, productive_ha=4.0, lat=-7.19, lon=-76.74)
+    named = {m.archetype for m in db.session.scalars(db.select(Assessment))}
+    assert runs.archetype_of(newcomer.id) in named
+
+
+def test_old_assessments_are_pruned_but_decided_groups_keep_their_members(
+    app, make_group, make_credit_product, monkeypatch
+):
+    monkeypatch.setattr(runs, "KEEP_ASSESSMENTS_RUNS", 2)
+    make_group(6)
+    make_credit_product()
+    first = run_matching()
+    match = db.session.scalars(db.select(Match).where(Match.run_id == first.id)).one()
+    match.status = "approved"
+    db.session.commit()
+    for _ in range(3):
+        last = run_matching()
+    per_run = dict(
+        db.session.execute(
+            db.select(Assessment.run_id, db.func.count()).group_by(Assessment.run_id)
+        ).all()
+    )
+    assert per_run == {first.id: 6, last.id - 1: 6, last.id: 6}

@@ -258,9 +258,11 @@ def test_a_changed_price_must_be_reviewed_again(db, shop):
     assert place(shop, 1, expected_unit_price_minor=4500).total_minor == 4500
 
 
-def test_only_cash_is_offered_for_now(db, shop):
-    with pytest.raises(DomainError, match="efectivo"):
+def test_card_is_not_offered_yet_and_credit_needs_a_loan(db, shop):
+    with pytest.raises(DomainError, match="forma de pago"):
         place(shop, 1, payment_method="card")
+    with pytest.raises(DomainError, match="sus préstamos"):
+        place(shop, 1, payment_method="credit")
     assert order_count(db) == 0
 
 

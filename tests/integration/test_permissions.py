@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
-from marketplace.models import Farm, Producer
+from marketplace.models import Consent, Farm, Producer
 from tests.conftest import signed_in_client
 
 ROLES = [
@@ -60,6 +61,8 @@ PAGES = [
     ("/productores/{producer}/fincas/{farm}/editar", OWN_RECORD),
     ("/productores/{producer}/fincas/{farm}/eliminar", OWN_RECORD),
     ("/productores/{producer}/consentimientos", OWN_RECORD),
+    ("/mi-credito", PRODUCER_ONLY),
+    ("/productores/{producer}/credito", OWN_RECORD),
     ("/organizacion", ORG_MEMBERS),
     ("/admin/usuarios", ADMIN_ONLY),
     ("/admin/organizaciones", ADMIN_ONLY),
@@ -70,6 +73,7 @@ PAGES = [
 POSTS = [
     ("/productores/{producer}/fincas/{farm}/eliminar", {}),
     ("/productores/{producer}/consentimientos", {"scope": "lenders", "granted": "y"}),
+    ("/productores/{producer}/credito/permiso", {"granted": "y", "in_person": "y"}),
     (
         "/productores/{producer}/editar",
         {
@@ -131,6 +135,7 @@ def test_outsiders_cannot_change_a_producers_records(app, db, world, role):
     db.session.expire_all()
     assert db.session.get(Farm, world["farm"]) is not None
     assert db.session.get(Producer, world["producer"]).first_name != "X"
+    assert db.session.scalar(select(func.count(Consent.id))) == 0
 
 
 def test_producer_ids_cannot_be_probed(app, world):

@@ -64,6 +64,7 @@ def test_every_reason_is_described():
         "no_consent",
         "cleared_after_cutoff",
         "active_loan",
+        "no_expected_income",
     }
     assert all(isinstance(text, str) and text for text in REASONS.values())
 

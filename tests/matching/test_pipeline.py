@@ -208,3 +208,34 @@ def test_requests_sized_at_the_best_fitting_product(producers):
     assert (rate[(chain == "cacao") & (district != "D3")] == 0.28).all()
     assert (term == 12).all()
     assert (pipeline.product_terms(producers, [])[0] == pipeline.DEFAULT_ANNUAL_RATE).all()
+
+
+def test_producers_whose_income_is_unknown_stay_out_of_groups():
+    producers = world()
+    unknown = producers.index[producers["village"] == 0][10:13]
+    producers.loc[unknown, "yield_kg_ha"] = np.nan
+    out = pipeline.run(producers, PRODUCTS).producers.set_index("producer_id")
+    rows = out.loc[producers.loc[unknown, "producer_id"]]
+    assert not rows["eligible"].any()
+    assert (rows["group_id"] == -1).all() and (rows["requested_minor"] == 0).all()
+    assert all(reasons == ("no_expected_income",) for reasons in rows["reasons"])
+    # the rest of their village is still grouped and nobody else asks for nothing
+    grouped = out[out["group_id"] >= 0]
+    assert len(grouped) and (grouped["requested_minor"] > 0).all()
+
+
+def test_producers_who_join_later_get_the_archetype_the_fitted_model_gives():
+    from matching.archetypes import assign
+
+    producers = world()
+    result = pipeline.run(producers, PRODUCTS)
+    state = result.state
+    # everyone in the run: the stored state reproduces the model's own labels
+    again = assign(producers, state["archetypes"], state["classifier"], MatchParams())
+    expected = result.producers.set_index("producer_id")["archetype"]
+    assert (again.reindex(expected.index) == expected).all()
+    # a newcomer under the area threshold is subsistence whatever else they have
+    newcomer = producers.iloc[[5]].assign(producer_id=99_999, productive_ha=0.5)
+    assert assign(newcomer, state["archetypes"], state["classifier"], MatchParams()).iloc[0] == (
+        SUBSISTENCE
+    )

@@ -1,0 +1,293 @@
+"""What a producer sees of credit: their latest assessment in plain words, their group and
+its offer, their loans. Read-only; the consent switch goes through producers.services.
+
+The instalment shown is an annuity at the product's total cost (TCEA), not its rate (TEA):
+the TCEA adds insurance and fees, so it is what the producer really pays each month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace import gazetteer
+from marketplace.catalog.search import CatalogFilters, search_listings
+from marketplace.credit import runs
+from marketplace.extensions import db
+from marketplace.i18n import number
+from marketplace.labels import ARCHETYPES, factor_label, label
+from marketplace.models import (
+    Assessment,
+    Cluster,
+    ConsentScope,
+    CreditProduct,
+    Farm,
+    ListingKind,
+    Loan,
+    LoanStatus,
+    Match,
+    MatchingRun,
+    Producer,
+)
+from marketplace.producers.services import consent_states
+from matching import profiles
+from matching.affordability import annuity_factor
+from matching.types import SUBSISTENCE
+
+# Readiness (probability of repayment) in three words, never as a grade: thresholds on the
+# scorecard's scale, where a producer with every factor neutral scores about 0.69.
+READY_HIGH = 0.75
+READY_MEDIUM = 0.55
+TOP_FACTORS = 3
+TA_LISTINGS = 3
+OPEN_LOANS = (LoanStatus.APPROVED.value, LoanStatus.DISBURSED.value)
+
+
+def archetype_base(name: str | None) -> str | None:
+    """The rule name an archetype name starts with (the library may add " (cacao)", " 2")."""
+    for base in ARCHETYPES:
+        if name and (name == base or name.startswith(base + " ")):
+            return base
+    return None
+
+
+def archetype_meaning(name: str | None, min_ha: float) -> str:
+    """One plain sentence on what an archetype means (a general one for unknown names)."""
+    base = archetype_base(name)
+    small, large = number(min_ha), number(profiles.LARGE_HA)
+    if base == SUBSISTENCE:
+        return _(
+            "Fincas de menos de %(min)s ha productivas, que todavía están creciendo. Lo que más "
+            "ayuda ahora es la asistencia técnica, antes que un crédito.",
+            min=small,
+        )
+    if base == "Diversificado agroforestal":
+        return _(
+            "Fincas con bosque o árboles de sombra junto al cultivo: ingresos más variados y "
+            "una finca que resiste mejor un mal año."
+        )
+    if base == "Certificado especializado":
+        return _(
+            "Productores con certificación (orgánico, comercio justo u otra): venden con prima "
+            "y sus prácticas están auditadas."
+        )
+    if base == "Consolidado asociado":
+        return _(
+            "Fincas de %(large)s ha productivas o más, de socios de una cooperativa: producción "
+            "estable y venta en grupo.",
+            large=large,
+        )
+    if base == "Consolidado independiente":
+        return _(
+            "Fincas de %(large)s ha productivas o más que venden por su cuenta, sin cooperativa.",
+            large=large,
+        )
+    if base == "Emergente asociado":
+        return _(
+            "Fincas de %(min)s a %(large)s ha productivas, de socios de una cooperativa, que "
+            "están creciendo.",
+            min=small,
+            large=large,
+        )
+    if base == "Emergente independiente":
+        return _(
+            "Fincas de %(min)s a %(large)s ha productivas que venden por su cuenta y están "
+            "creciendo.",
+            min=small,
+            large=large,
+        )
+    return _("Productores con fincas y prácticas parecidas a las suyas.")
+
+
+def readiness_level(readiness: float) -> str:
+    """ "high", "medium" or "low": how ready for credit, without showing the probability."""
+    if readiness >= READY_HIGH:
+        return "high"
+    if readiness >= READY_MEDIUM:
+        return "medium"
+    return "low"
+
+
+def top_factors(explanation: list, limit: int = TOP_FACTORS) -> list[tuple[str, str]]:
+    """The largest readiness factors as (translated sentence, "+" or "-")."""
+    out = []
+    for item in explanation or []:
+        if isinstance(item, list | tuple) and len(item) == 2 and item[1] in ("+", "-"):
+            out.append((factor_label(str(item[0]), item[1]), item[1]))
+    return out[:limit]
+
+
+@dataclass
+class Offer:
+    """A group's credit offer as it concerns one producer."""
+
+    match: Match
+    product: CreditProduct
+    amount_minor: int  # the producer's request, within the product's maximum
+    instalment_minor: int  # monthly, at the TCEA
+    total_minor: int  # instalments x term
+
+    @property
+    def currency(self) -> str:
+        return self.product.currency
+
+
+def offer_terms(product: CreditProduct, requested_minor: int) -> tuple[int, int, int]:
+    """(amount, monthly instalment, total to repay) in minor units for one producer."""
+    amount = max(min(requested_minor, product.max_amount_minor), 0)
+    factor = annuity_factor(product.total_cost_bp / 10_000, product.term_months)
+    instalment = round(amount * factor)
+    return amount, instalment, instalment * product.term_months
+
+
+@dataclass
+class CreditPage:
+    """Everything the "Mi crédito" page shows about one producer."""
+
+    producer: Producer
+    run: MatchingRun | None = None
+    assessment: Assessment | None = None
+    farm: Farm | None = None
+    group: Cluster | None = None
+    group_place: str = ""
+    offer: Offer | None = None
+    loans: list[Loan] = field(default_factory=list)
+    consent: object = None  # the lenders' Consent row, or None when never decided
+    min_ha: float = 2.0
+    ta_listings: list = field(default_factory=list)
+    ta_search: dict = field(default_factory=dict)  # catalogue query for TA near the farm
+    # for a producer the latest run did not include: what its typology gives their farm
+    provisional_archetype: str | None = None
+
+    @property
+    def consent_granted(self) -> bool:
+        return bool(self.consent is not None and self.consent.granted)
+
+    @property
+    def level(self) -> str:
+        return readiness_level(self.assessment.readiness) if self.assessment else ""
+
+    @property
+    def factors(self) -> list[tuple[str, str]]:
+        return top_factors(self.assessment.explanation) if self.assessment else []
+
+    @property
+    def meaning(self) -> str:
+        return archetype_meaning(
+            self.assessment.archetype if self.assessment else None, self.min_ha
+        )
+
+    @property
+    def open_loans(self) -> list[Loan]:
+        return [loan for loan in self.loans if loan.status in OPEN_LOANS]
+
+
+def loans_of(producer_id: int) -> list[Loan]:
+    """A producer's loans, newest first, with lender, product and repayments."""
+    return list(
+        db.session.scalars(
+            select(Loan)
+            .where(Loan.producer_id == producer_id)
+            .options(selectinload(Loan.repayments), selectinload(Loan.lender))
+            .order_by(Loan.approved_at.desc(), Loan.id.desc())
+        )
+    )
+
+
+def chosen_match(cluster_id: int) -> Match | None:
+    """The credit product chosen for a group (rank 0), with product and lender."""
+    return db.session.scalar(
+        select(Match)
+        .where(Match.cluster_id == cluster_id, Match.rank == 0)
+        .options(selectinload(Match.credit_product), selectinload(Match.lender))
+    )
+
+
+def district_name(country: str, code: str) -> str:
+    """A district's display name from the gazetteer (its code when unknown)."""
+    district = gazetteer.get_district(country, code)
+    return district.label if district is not None else code
+
+
+def technical_assistance(farm: Farm | None, limit: int = TA_LISTINGS) -> tuple[list, dict]:
+    """Technical-assistance listings serving the farm's region and value chain, and the
+    catalogue's query string for all of them."""
+    if farm is None:
+        return [], {"kind": ListingKind.SERVICE.value}
+    filters = CatalogFilters(
+        kind=ListingKind.SERVICE.value,
+        country=farm.country,
+        region=farm.region,
+        value_chain=farm.value_chain,
+    )
+    listings = list(search_listings(filters, page=1, per_page=limit).items)
+    query = {
+        "kind": ListingKind.SERVICE.value,
+        "place": f"{farm.country}:{farm.region}",
+        "value_chain": farm.value_chain,
+    }
+    return listings, query
+
+
+def credit_page(producer: Producer) -> CreditPage:
+    """The producer's latest assessment explained, their group and its offer, their loans."""
+    page = CreditPage(
+        producer=producer,
+        loans=loans_of(producer.id),
+        consent=consent_states(producer).get(ConsentScope.LENDERS.value),
+        min_ha=current_app.config["MINKA_MATCHING_MIN_HA"],
+    )
+    page.run = runs.latest_run()
+    if page.run is not None:
+        page.assessment = db.session.scalar(
+            select(Assessment).where(
+                Assessment.run_id == page.run.id, Assessment.producer_id == producer.id
+            )
+        )
+    assessment = page.assessment
+    if assessment is None:
+        if page.run is not None:
+            page.provisional_archetype = runs.archetype_of(producer.id)
+        return page
+    page.farm = db.session.get(Farm, assessment.farm_id) if assessment.farm_id else None
+    if "area_below_minimum" in assessment.reasons:
+        page.ta_listings, page.ta_search = technical_assistance(page.farm)
+    if assessment.cluster is not None:
+        page.group = assessment.cluster
+        page.group_place = district_name(page.group.country, page.group.district_code)
+        match = chosen_match(page.group.id)
+        if match is not None:
+            amount, instalment, total = offer_terms(
+                match.credit_product, assessment.requested_minor
+            )
+            page.offer = Offer(match, match.credit_product, amount, instalment, total)
+    return page
+
+
+def summary_line(producer: Producer) -> str:
+    """The dashboard card's one line on where the producer stands with credit."""
+    loan = db.session.scalar(
+        select(Loan)
+        .where(Loan.producer_id == producer.id, Loan.status.in_(OPEN_LOANS))
+        .order_by(Loan.approved_at.desc())
+        .limit(1)
+    )
+    if loan is not None:
+        return _("Tiene un préstamo de %(lender)s.", lender=loan.lender.name)
+    assessment = runs.latest_assessment(producer.id)
+    if assessment is None:
+        return _("Todavía no hay evaluación.")
+    if not assessment.eligible:
+        return _("Por ahora no puede recibir un crédito grupal: vea qué lo cambiaría.")
+    match = chosen_match(assessment.cluster_id) if assessment.cluster_id else None
+    if match is None:
+        return _("Puede recibir un crédito; su grupo todavía no tiene oferta.")
+    return _(
+        "Oferta de %(lender)s para su grupo: %(status)s.",
+        lender=match.lender.name,
+        status=label("match_status", match.status),
+    )

@@ -1,0 +1,87 @@
+"""Producers' "Mi crédito" page: their assessment explained, their group's offer, their loans
+and the switch to share their details with lenders.
+
+Technicians of a producer's cooperative see the same page under /productores/<id>/credito
+and may flip the switch on the producer's behalf, confirming the producer agreed in person.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.credit import bp, offers
+from marketplace.credit.forms import LenderConsentForm
+from marketplace.extensions import db
+from marketplace.labels import archetype_label
+from marketplace.models import ConsentScope, Producer, Role
+from marketplace.permissions import role_required
+from marketplace.producers.permissions import can_edit, can_view
+from marketplace.producers.services import producer_of, set_consent
+
+FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
+
+
+@bp.context_processor
+def _credit_helpers() -> dict:
+    return {"archetype_label": archetype_label, "format_date": format_date}
+
+
+def _producer_or_404(producer_id: int, check=can_view) -> Producer:
+    producer = db.session.get(Producer, producer_id)
+    if producer is None or not check(current_user, producer):
+        abort(404)
+    return producer
+
+
+def _page_url(producer: Producer) -> str:
+    if current_user.role == Role.PRODUCER:
+        return url_for("credit.mine")
+    return url_for("credit.for_producer", producer_id=producer.id)
+
+
+def _render(producer: Producer, form: LenderConsentForm | None = None):
+    return render_template(
+        "credit/mine.html",
+        page=offers.credit_page(producer),
+        form=form or LenderConsentForm(),
+        on_behalf=current_user.role != Role.PRODUCER,
+    )
+
+
+@bp.route("/mi-credito")
+@role_required(Role.PRODUCER)
+def mine():
+    producer = producer_of(current_user)
+    if producer is None:
+        flash(_("Primero complete sus datos y registre sus fincas."), "info")
+        return redirect(url_for("producers.my_profile"))
+    return _render(producer)
+
+
+@bp.route("/productores/<int:producer_id>/credito")
+@role_required(*FIELD_ROLES)
+def for_producer(producer_id: int):
+    return _render(_producer_or_404(producer_id))
+
+
+@bp.route("/productores/<int:producer_id>/credito/permiso", methods=["POST"])
+@role_required(*FIELD_ROLES)
+def consent(producer_id: int):
+    producer = _producer_or_404(producer_id, can_edit)
+    form = LenderConsentForm()
+    if not form.validate_on_submit():
+        flash(_("El formulario caducó. Envíelo de nuevo."), "error")
+        return redirect(_page_url(producer))
+    on_behalf = current_user.role != Role.PRODUCER
+    if on_behalf and form.granted.data and not form.in_person.data:
+        form.in_person.errors = [_("Confirme que la persona dio su consentimiento.")]
+        return _render(producer, form)
+    set_consent(current_user, producer, ConsentScope.LENDERS.value, bool(form.granted.data))
+    if form.granted.data:
+        flash(_("Listo: las entidades de crédito podrán ver sus datos."), "success")
+    else:
+        flash(_("Listo: las entidades de crédito ya no verán sus datos."), "success")
+    return redirect(_page_url(producer))
