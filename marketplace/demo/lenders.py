@@ -93,9 +93,9 @@ PRODUCTS: tuple[ProductSpec, ...] = (
         (8_000, 40_000), 24.0, 26.9, 12, 2, "harvest", True, 0.25,
     ),
     ProductSpec(
-        # honey earns little per hectare: tickets below the other products' minimum
+        # honey earns little per hectare: small tickets (group members ask MXN 500-11,000)
         "mayakaab", "Crédito Apícola Maya", ("miel",),
-        ("peninsula-miel", "candelaria-ganaderia"), (1_000, 15_000), 30.0, 33.5, 12, 0,
+        ("peninsula-miel", "candelaria-ganaderia"), (500, 12_000), 30.0, 33.5, 12, 0,
         "monthly", True, 0.25,
     ),
     ProductSpec(

@@ -220,7 +220,7 @@ def demo_producer() -> Producer:
 
 RANGES = {  # currency, smallest minimum and largest maximum per producer (major units)
     "PE": ("PEN", 1_500, 15_000),
-    "MX": ("MXN", 1_000, 60_000),  # honey tickets are small; cacao and coffee from 8,000
+    "MX": ("MXN", 500, 60_000),  # honey tickets are small; cacao and coffee from 8,000
     "CO": ("COP", 2_000_000, 20_000_000),
 }
 
