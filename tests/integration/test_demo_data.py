@@ -288,7 +288,7 @@ def test_past_and_open_loans_are_consistent(runner):
             assert "default" not in outcomes
 
 
-def test_default_world_trains_the_readiness_model_in_every_country(runner):
+def test_default_world_trains_the_readiness_model_in_every_country(app, runner):
     """The world of `make run`: each country has enough closed loans of both outcomes, the
     run after building used the trained model there, and the demo producer's group is
     matched to a credit product (most budgets finance only part of the groups)."""
@@ -311,6 +311,13 @@ def test_default_world_trains_the_readiness_model_in_every_country(runner):
         select(Match).where(Match.cluster_id == assessment.cluster_id, Match.rank == 0)
     ).all()
     assert len(chosen) == 1 and chosen[0].status == "proposed"
+    product = _db.session.get(CreditProduct, chosen[0].credit_product_id)
+    client = app.test_client()
+    client.post(
+        "/ingresar", data={"identifier": "productora@minka.demo", "password": DEMO_PASSWORD}
+    )
+    page = client.get("/mi-credito").get_data(as_text=True)
+    assert product.name in page and product.organization.name in page
 
 
 def test_past_loan_outcomes_follow_the_readiness_factors():
