@@ -51,20 +51,22 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@ $(RUNTIME_STAMP)
 
 # Debian's chromium drives the browser tests; PostgreSQL's server binaries run the second
-# pass. As root the missing ones are installed, otherwise the message says what to install.
+# pass; redis-server carries the matching runs' job queue (the suite starts its own). As root
+# the missing ones are installed, otherwise the message says what to install.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "== installing$$missing =="; \
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get update -qq && apt-get install -y -qq $$missing </dev/null; \
 	  else \
-	    echo "error: the tests need the Debian packages: chromium postgresql" >&2; \
+	    echo "error: the tests need the Debian packages: chromium postgresql redis-server" >&2; \
 	    echo "missing:$$missing; install them with:" >&2; \
-	    echo "  sudo apt-get install -y chromium postgresql" >&2; \
+	    echo "  sudo apt-get install -y$$missing" >&2; \
 	    exit 1; \
 	  fi; \
 	fi

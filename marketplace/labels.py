@@ -188,7 +188,40 @@ READINESS_FACTORS = {
     },
 }
 
-# Archetype names come from matching.profiles.name_types (Spanish); base name -> label.
+# Credit matching runs (marketplace/credit/runs.py). A stage is recorded when it is done.
+RUN_STATUSES = {
+    "queued": _l("En cola"),
+    "running": _l("En curso"),
+    "succeeded": _l("Terminada"),
+    "failed": _l("Falló"),
+}
+
+RUN_BACKENDS = {
+    "thread": _l("En la aplicación"),
+    "rq": _l("Cola de trabajos (Redis)"),
+    "cli": _l("Línea de comandos"),
+}
+
+RUN_STAGES = {
+    "": _l("Esperando su turno"),
+    "eligibility": _l("elegibilidad revisada"),
+    "archetypes": _l("tipología de productores calculada"),
+    "groups": _l("grupos de crédito formados"),
+    "readiness": _l("preparación para el crédito estimada"),
+    "affordability": _l("montos de crédito calculados"),
+    "group_table": _l("cifras de los grupos listas"),
+    "allocation": _l("grupos asignados a productos de crédito"),
+    "saving": _l("Guardando los resultados"),
+    "done": _l("Terminada"),
+}
+
+READINESS_MODELS = {
+    "scorecard": _l("Tabla de puntaje"),
+    "trained": _l("Modelo entrenado con pagos"),
+}
+
+# The matching library names archetypes in Spanish by rules (matching/profiles.py); a name may
+# carry a value chain in brackets or a number after it, kept as they are.
 ARCHETYPES = {
     "Subsistencia / en transición": _l("Subsistencia / en transición"),
     "Diversificado agroforestal": _l("Diversificado agroforestal"),
@@ -250,6 +283,9 @@ ALL = {
     "loan_status": LOAN_STATUSES,
     "repayment_outcome": REPAYMENT_OUTCOMES,
     "repayment": REPAYMENT_SCHEDULES,
+    "run_status": RUN_STATUSES,
+    "run_backend": RUN_BACKENDS,
+    "readiness_model": READINESS_MODELS,
 }
 
 

@@ -45,6 +45,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("admin.users", _l("Usuarios")),
         NavItem("admin.organizations", _l("Organizaciones")),
         NavItem("admin.audit_log", _l("Auditoría")),
+        NavItem("admin.matching", _l("Emparejamiento de crédito")),
         NavItem("centers.manage", _l("Centros de acopio")),
     ),
 }

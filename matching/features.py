@@ -9,10 +9,13 @@ centroids comparable between runs and lets the fitted model classify new produce
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.preprocessing import StandardScaler
+
+if TYPE_CHECKING:
+    from sklearn.compose import ColumnTransformer
 
 VALUE_CHAINS: tuple[str, ...] = ("cacao", "cafe", "miel", "ganaderia", "madera", "ecoturismo")
 
@@ -93,6 +96,10 @@ def feature_frame(producers: pd.DataFrame, medians: dict | None = None) -> pd.Da
 
 def make_preprocessor() -> ColumnTransformer:
     """Standardise the numeric features; pass the 0/1 and one-hot columns through."""
+    # imported here: the web app reads this module's constants without loading scikit-learn
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
     return ColumnTransformer(
         [
             ("numeric", StandardScaler(), NUMERIC),

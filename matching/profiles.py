@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 
 from matching.features import as_flag
 
@@ -131,6 +129,9 @@ def align(previous_centers, new_centers) -> np.ndarray:
     new = np.asarray(new_centers, dtype=float)
     match = np.full(new.shape[0], -1, dtype=int)
     if previous.size and new.size:
+        from scipy.optimize import linear_sum_assignment  # only aligning runs needs scipy
+        from scipy.spatial.distance import cdist
+
         rows, cols = linear_sum_assignment(cdist(new, previous, "sqeuclidean"))
         match[rows] = cols
     return match

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -448,3 +452,70 @@ def run_matching():
 
     run = runs.start_run(None, backend="cli")
     return runs.execute(run.id)
+
+
+# --- Redis for the matching job queue -------------------------------------------------------
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throw-away redis-server on a free loopback port (no persistence); its URL."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    if not os.path.exists(REDIS_SERVER):
+        pytest.fail(
+            "redis-server is missing: `make test` installs it (apt-get install redis-server)"
+        )
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--daemonize", "no", "--dir", str(workdir)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Redis.from_url(url)
+    try:
+        for _ in range(200):  # up to ~10 s on a busy machine
+            if process.poll() is not None:
+                pytest.fail(f"redis-server exited at start (code {process.returncode})")
+            try:
+                client.ping()
+                break
+            except RedisConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not answer within 10 s")
+        yield url
+    finally:
+        client.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def redis_url(app: Flask, redis_server: str) -> Iterator[str]:
+    """The test app with MINKA_REDIS_URL set (runs go through RQ), on an empty Redis."""
+    from redis import Redis
+
+    connection = Redis.from_url(redis_server)
+    connection.flushdb()
+    previous = app.config.get("MINKA_REDIS_URL")
+    app.config["MINKA_REDIS_URL"] = redis_server
+    try:
+        yield redis_server
+    finally:
+        app.config["MINKA_REDIS_URL"] = previous
+        connection.flushdb()
+        connection.close()

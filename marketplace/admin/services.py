@@ -69,6 +69,9 @@ ACTION_LABELS = {
     "credit_product.updated": _l("Modificó un producto de crédito"),
     "credit_product.activated": _l("Activó un producto de crédito"),
     "credit_product.deactivated": _l("Desactivó un producto de crédito"),
+    "matching_run.started": _l("Inició una corrida de emparejamiento de crédito"),
+    "matching_run.succeeded": _l("Terminó una corrida de emparejamiento de crédito"),
+    "matching_run.failed": _l("Falló una corrida de emparejamiento de crédito"),
 }
 
 ENTITY_LABELS = {
@@ -81,6 +84,7 @@ ENTITY_LABELS = {
     "purchase_commitment": _l("Compromiso de compra"),
     "pledge": _l("Compromiso de venta"),
     "credit_product": _l("Producto de crédito"),
+    "matching_run": _l("Corrida de emparejamiento"),
 }
 
 DETAIL_LABELS = {
@@ -106,6 +110,12 @@ DETAIL_LABELS = {
     "title": _l("Título"),
     "previous": _l("Estado anterior"),
     "active": _l("Activo"),
+    "backend": _l("Dónde corrió"),
+    "error": _l("Error"),
+    "n_producers": _l("Productores evaluados"),
+    "n_eligible": _l("Productores elegibles"),
+    "n_groups": _l("Grupos de crédito"),
+    "matched_groups": _l("Grupos emparejados"),
 }
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.admin import bp, services
 from marketplace.admin.forms import AuditFilterForm, OrganizationFilterForm, UserFilterForm
+from marketplace.credit import run_report, runs
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.models import Organization, Role, User
+from marketplace.models import MatchingRun, Organization, Role, User
 from marketplace.permissions import role_required
 from marketplace.web import safe_next
 
@@ -150,3 +151,51 @@ def audit_log():
         prefixes=services.action_prefixes(),
         actor_user=db.session.get(User, actor_id) if actor_id else None,
     )
+
+
+@bp.route("/emparejamiento")
+@admin_only
+def matching():
+    running = runs.running_run()
+    page = runs.runs_page(_page())
+    return render_template(
+        "admin/matching.html",
+        running=running,
+        progress=run_report.progress_of(running) if running else None,
+        page=page,
+        figures=run_report.run_figures(page.items),
+    )
+
+
+@bp.route("/emparejamiento/iniciar", methods=["POST"])
+@admin_only
+def start_matching_run():
+    try:
+        run = runs.start_run(current_user)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Corrida %(id)d iniciada: el avance se ve abajo.", id=run.id), "success")
+    return redirect(url_for(".matching"))
+
+
+@bp.route("/emparejamiento/corridas/<int:run_id>")
+@admin_only
+def matching_run(run_id: int):
+    run = db.get_or_404(MatchingRun, run_id)
+    return render_template(
+        "admin/matching_run.html",
+        run=run,
+        progress=run_report.progress_of(run),
+        figures=run_report.run_figures([run])[0],
+        fairness=run_report.fairness(run),
+    )
+
+
+@bp.route("/matching/runs/<int:run_id>/progress")
+@admin_only
+def matching_progress(run_id: int):
+    run = db.get_or_404(MatchingRun, run_id)
+    response = jsonify(run_report.progress_of(run))
+    response.headers["Cache-Control"] = "no-store"
+    return response

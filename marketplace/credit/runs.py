@@ -19,6 +19,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from marketplace import audit
 from marketplace.credit.services import to_matching
@@ -46,8 +47,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
-from matching import archetypes, pipeline
-from matching.types import MatchParams
+from matching.types import MatchParams, MatchResult
 
 QUEUE_NAME = "minka-matching"
 # Producers' assessments are kept for this many successful runs (a row per producer per run);
@@ -245,7 +245,7 @@ class CountryResult:
     country: str
     currency: str
     frame: pd.DataFrame  # the producers as given to the library (with farm_id)
-    result: pipeline.MatchResult
+    result: MatchResult
 
 
 def _countries() -> list[str]:
@@ -273,11 +273,19 @@ def _run_countries(run: MatchingRun, on_progress=None) -> list[CountryResult]:
             if on_progress is not None:
                 on_progress(run.stage)
 
-        result = pipeline.run(
+        result = _pipeline().run(
             frame, products, outcomes, params=params, progress=progress, previous=prior
         )
         results.append(CountryResult(country, eco.currency, frame, result))
     return results
+
+
+def _pipeline():
+    """The matching pipeline, imported on first use: scikit-learn takes ~2 s to load, which
+    web processes that never run the matching should not pay at start."""
+    from matching import pipeline
+
+    return pipeline
 
 
 def _beat(run: MatchingRun, stage: str, progress: float) -> None:
@@ -578,8 +586,12 @@ def _summary(metrics: dict) -> dict:
 
 
 def runs_page(page: int = 1, per_page: int = 20):
-    """Runs, newest first (one page)."""
-    query = select(MatchingRun).order_by(MatchingRun.id.desc())
+    """Runs, newest first (one page), with who started them."""
+    query = (
+        select(MatchingRun)
+        .options(joinedload(MatchingRun.started_by))
+        .order_by(MatchingRun.id.desc())
+    )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -607,6 +619,8 @@ def archetype_of(producer_id: int) -> str | None:
     frame = producer_frame(country, producer_id=producer_id)
     if frame.empty:
         return None
+    from matching import archetypes  # scikit-learn: loaded only where it is used
+
     names = archetypes.assign(
         frame, stored.get("archetypes", []), stored.get("classifier", {}), base_params()
     )

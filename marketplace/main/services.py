@@ -13,6 +13,7 @@ from marketplace.commitments.services import (
     open_commitments_for,
     producer_pledge_summary,
 )
+from marketplace.credit import runs
 from marketplace.credit.offers import summary_line as credit_summary
 from marketplace.extensions import db
 from marketplace.models import (
@@ -109,7 +110,13 @@ def _admin_dashboard(user: User) -> dict:
         select(func.count(Organization.id)).where(Organization.verified_at.is_(None))
     )
     users = db.session.scalar(select(func.count(User.id)))
-    return {"kind": "admin", "pending_organizations": pending, "users": users}
+    return {
+        "kind": "admin",
+        "pending_organizations": pending,
+        "users": users,
+        "matching_running": runs.running_run(),
+        "matching_latest": runs.latest_run(),
+    }
 
 
 def _organization_dashboard(user: User) -> dict:

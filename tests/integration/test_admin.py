@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from marketplace import audit
 from marketplace.admin import services
 from marketplace.errors import DomainError
-from marketplace.models import AuditLog, Organization, Role, User
+from marketplace.models import AuditLog, MatchingRun, Organization, Role, User
 from marketplace.models.base import utcnow
 from tests.conftest import PASSWORD
 
@@ -30,6 +30,11 @@ ADMIN_URLS = [
     ("POST", "/admin/organizaciones/{org}/reincorporar"),
     ("GET", "/admin/auditoria"),
     ("GET", "/admin/auditoria?action=organization.&actor=ana"),
+    ("GET", "/admin/emparejamiento"),
+    ("GET", "/admin/emparejamiento?page=2"),
+    ("POST", "/admin/emparejamiento/iniciar"),
+    ("GET", "/admin/emparejamiento/corridas/{run}"),
+    ("GET", "/admin/matching/runs/{run}/progress"),
 ]
 
 
@@ -382,6 +387,8 @@ def test_audit_log_page(db, as_admin, admin, make_org):
         ("POST", "/admin/organizaciones/999999/reincorporar"),
         ("POST", "/admin/usuarios/999999/desactivar"),
         ("POST", "/admin/usuarios/999999/reactivar"),
+        ("GET", "/admin/emparejamiento/corridas/999999"),
+        ("GET", "/admin/matching/runs/999999/progress"),
     ],
 )
 def test_unknown_ids_are_404(as_admin, method, path):
@@ -392,10 +399,13 @@ def test_unknown_ids_are_404(as_admin, method, path):
 
 
 @pytest.fixture
-def targets(make_org, make_user) -> dict[str, int]:
+def targets(db, make_org, make_user) -> dict[str, int]:
     org = make_org("buyer", verified=False)
     user = make_user("buyer", organization=org)
-    return {"org": org.id, "user": user.id}
+    run = MatchingRun(status="succeeded", backend="cli", metrics={"n_producers": 0})
+    db.session.add(run)
+    db.session.commit()
+    return {"org": org.id, "user": user.id, "run": run.id}
 
 
 @pytest.mark.parametrize("role", NON_ADMIN_ROLES)
@@ -406,6 +416,7 @@ def test_other_roles_get_403(db, make_user, login, targets, role, method, path):
     assert response.status_code == 403
     org = db.session.get(Organization, targets["org"])
     assert not org.verified and not org.suspended
+    assert db.session.scalars(select(MatchingRun.id)).all() == [targets["run"]]
 
 
 @pytest.mark.parametrize("method,path", ADMIN_URLS)

@@ -79,7 +79,7 @@ def test_a_failed_run_keeps_the_previous_results(app, make_group, make_credit_pr
     def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(runs.pipeline, "run", broken)
+    monkeypatch.setattr("matching.pipeline.run", broken)
     bad = run_matching()
     assert bad.status == RunStatus.FAILED and "solver exploded" in bad.error
     assert bad.active_slot is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.models import Consent, Farm, Producer
+from marketplace.models import Consent, Farm, MatchingRun, Producer
 from tests.conftest import signed_in_client
 
 ROLES = [
@@ -67,6 +67,9 @@ PAGES = [
     ("/admin/usuarios", ADMIN_ONLY),
     ("/admin/organizaciones", ADMIN_ONLY),
     ("/admin/auditoria", ADMIN_ONLY),
+    ("/admin/emparejamiento", ADMIN_ONLY),
+    ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),
+    ("/admin/matching/runs/{run}/progress", ADMIN_ONLY),
 ]
 
 # State-changing posts: outsiders must change nothing.
@@ -88,7 +91,7 @@ POSTS = [
 
 
 @pytest.fixture
-def world(make_user, make_org, make_producer, make_farm):
+def world(db, make_user, make_org, make_producer, make_farm):
     coop = make_org("cooperative")
     owner_user = make_user("producer")
     producer = make_producer(user_id=owner_user.id, cooperative_id=coop.id)
@@ -104,7 +107,10 @@ def world(make_user, make_org, make_producer, make_farm):
         "admin": make_user("admin"),
     }
     make_producer(user_id=users["other_producer"].id)
-    return {"users": users, "producer": producer.id, "farm": farm.id}
+    run = MatchingRun(status="succeeded", backend="cli", metrics={"n_producers": 0})
+    db.session.add(run)
+    db.session.commit()
+    return {"users": users, "producer": producer.id, "farm": farm.id, "run": run.id}
 
 
 def _client_as(app, world, role):
@@ -115,7 +121,7 @@ def _client_as(app, world, role):
 def test_every_page_for_every_role(app, world, role):
     client = _client_as(app, world, role)
     for template, expected in PAGES:
-        url = template.format(producer=world["producer"], farm=world["farm"])
+        url = template.format(producer=world["producer"], farm=world["farm"], run=world["run"])
         response = client.get(url)
         status = response.status_code
         if role in ("owner", "other_producer") and template == "/mis-datos":
@@ -136,6 +142,14 @@ def test_outsiders_cannot_change_a_producers_records(app, db, world, role):
     assert db.session.get(Farm, world["farm"]) is not None
     assert db.session.get(Producer, world["producer"]).first_name != "X"
     assert db.session.scalar(select(func.count(Consent.id))) == 0
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_only_admins_start_matching_runs(app, db, world, role):
+    client = _client_as(app, world, role)
+    response = client.post("/admin/emparejamiento/iniciar")
+    assert response.status_code == ADMIN_ONLY[role]
+    assert db.session.scalars(db.select(MatchingRun.id)).all() == [world["run"]]
 
 
 def test_producer_ids_cannot_be_probed(app, world):

@@ -1,0 +1,205 @@
+"""Matching runs as the admin reads them: progress, figures per run and per country, and the
+match rates by gender and by archetype beside the overall rate (fairness is watched).
+
+Reads only what runs.py stored on MatchingRun (status, stage, progress, metrics); the
+structure of `metrics` is runs._metrics: totals, match rates, and per country the library's
+figures (matching.pipeline._metrics).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from marketplace.credit.runs import COUNTRY_ECONOMICS, STALE_AFTER
+from marketplace.extensions import db
+from marketplace.labels import RUN_STAGES, archetype_label, label
+from marketplace.models import CreditProduct, MatchingRun
+from marketplace.models.base import utcnow
+
+TOTALS = ("n_producers", "n_eligible", "n_groups", "matched_groups", "producers_financed")
+
+
+def stage_label(stage: str | None) -> str:
+    """A stage code as text: "PE:archetypes" -> "Perú: tipología de productores calculada"."""
+    country, _, code = (stage or "").rpartition(":")
+    text = str(RUN_STAGES.get(code, code))
+    return f"{label('country', country)}: {text}" if country else text
+
+
+def progress_of(run: MatchingRun) -> dict:
+    """What the progress bar shows (the JSON the run page polls)."""
+    return {
+        "id": run.id,
+        "status": run.status,
+        "status_label": label("run_status", run.status),
+        "stage": run.stage,
+        "stage_label": stage_label(run.stage),
+        "progress": run.progress,
+        "percent": percent(run.progress),
+        "error": run.error,
+        "stale": is_stale(run),
+    }
+
+
+def is_stale(run: MatchingRun) -> bool:
+    """A queued or running run silent for too long: its process was probably killed (the
+    next start marks it failed)."""
+    if run.finished:
+        return False
+    return utcnow() - (run.heartbeat_at or run.created_at) > STALE_AFTER
+
+
+def percent(fraction: float | None) -> int:
+    """A 0..1 fraction as a whole percentage (never 100 before the end)."""
+    value = int((fraction or 0.0) * 100)
+    return max(0, min(100, value))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Credit allocated by a run against the products' budgets, in one currency."""
+
+    currency: str
+    used_minor: int
+    budget_minor: int
+
+    @property
+    def share(self) -> float:
+        return self.used_minor / self.budget_minor if self.budget_minor else 0.0
+
+
+@dataclass(frozen=True)
+class CountryFigures:
+    """One country's pipeline figures in a run."""
+
+    country: str
+    totals: dict[str, int]
+    types: int
+    silhouette: float | None
+    model_kind: str | None
+    model_version: str | None
+    auc: float | None
+    brier: float | None
+    budgets: list[Budget]
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """A run's figures: totals, budget per currency, and each country's own."""
+
+    run: MatchingRun
+    duration: timedelta | None
+    totals: dict[str, int]
+    match_rate: float | None
+    budgets: list[Budget]
+    countries: list[CountryFigures] = field(default_factory=list)
+
+    @property
+    def models(self) -> list[tuple[str, str]]:
+        """Distinct (kind, version) of the readiness models the countries used."""
+        seen = {(c.model_kind, c.model_version) for c in self.countries if c.model_kind}
+        return sorted(seen)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The share of eligible producers whose group was matched, in one category."""
+
+    code: str
+    label: str
+    rate: float
+    n: int
+
+
+def run_figures(runs: Iterable[MatchingRun]) -> list[RunFigures]:
+    """Figures of several runs, with one query for the currencies of their products."""
+    runs = list(runs)
+    currencies = _product_currencies(runs)
+    return [_figures(run, currencies) for run in runs]
+
+
+def _figures(run: MatchingRun, currencies: dict[str, str]) -> RunFigures:
+    metrics = run.metrics or {}
+    countries = [
+        _country(code, values or {}, currencies)
+        for code, values in sorted((metrics.get("countries") or {}).items())
+    ]
+    return RunFigures(
+        run=run,
+        duration=_duration(run),
+        totals={key: int(metrics[key]) for key in TOTALS if key in metrics},
+        match_rate=metrics.get("match_rate"),
+        budgets=_sum_budgets(b for c in countries for b in c.budgets),
+        countries=countries,
+    )
+
+
+def _duration(run: MatchingRun) -> timedelta | None:
+    if run.finished_at is None:
+        return None
+    return run.finished_at - (run.started_at or run.created_at)
+
+
+def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigures:
+    fallback = COUNTRY_ECONOMICS[code].currency if code in COUNTRY_ECONOMICS else ""
+    budgets = [
+        Budget(currencies.get(product_id, fallback), int(b["used"]), int(b["budget"]))
+        for product_id, b in (values.get("budget_used") or {}).items()
+    ]
+    return CountryFigures(
+        country=code,
+        totals={key: int(values[key]) for key in TOTALS if key in values},
+        types=int(values.get("k") or 0),
+        silhouette=values.get("silhouette"),
+        model_kind=values.get("model_kind"),
+        model_version=values.get("model_version"),
+        auc=values.get("auc"),
+        brier=values.get("brier"),
+        budgets=_sum_budgets(budgets),
+    )
+
+
+def _sum_budgets(budgets: Iterable[Budget]) -> list[Budget]:
+    used: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for b in budgets:
+        used[b.currency] += b.used_minor
+        total[b.currency] += b.budget_minor
+    return [Budget(c, used[c], total[c]) for c in sorted(total)]
+
+
+def _product_currencies(runs: list[MatchingRun]) -> dict[str, str]:
+    """Product id (as the metrics key it: a string) -> currency of that credit product."""
+    ids = {
+        int(product_id)
+        for run in runs
+        for country in ((run.metrics or {}).get("countries") or {}).values()
+        for product_id in ((country or {}).get("budget_used") or {})
+    }
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(CreditProduct.id, CreditProduct.currency).where(CreditProduct.id.in_(ids))
+    )
+    return {str(product_id): currency for product_id, currency in rows}
+
+
+def fairness(run: MatchingRun) -> dict[str, list[Rate]]:
+    """Match rates by gender and by archetype (largest group first), from the run's figures."""
+    metrics = run.metrics or {}
+    return {
+        "gender": _rates(metrics.get("match_rate_by_gender"), lambda c: label("gender", c)),
+        "archetype": _rates(metrics.get("match_rate_by_archetype"), archetype_label),
+    }
+
+
+def _rates(values: dict | None, name) -> list[Rate]:
+    rates = [
+        Rate(code, name(code), float(v["rate"]), int(v["n"])) for code, v in (values or {}).items()
+    ]
+    return sorted(rates, key=lambda r: (-r.n, r.label))

@@ -1,0 +1,230 @@
+"""The admin's matching pages: start a run, watch its progress, read the runs' figures and
+the match rates by gender and archetype beside the overall rate."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from marketplace.credit import run_report, runs
+from marketplace.extensions import db
+from marketplace.models import AuditLog, Match, MatchingRun, RunStatus
+from tests.conftest import run_matching
+from tests.integration.test_admin import count_queries
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", name="Ana Administradora")
+
+
+@pytest.fixture
+def as_admin(admin, login):
+    return login(admin)
+
+
+def _join_run_thread(run_id: int) -> None:
+    for thread in threading.enumerate():
+        if thread.name == f"matching-run-{run_id}":
+            thread.join(timeout=120)
+
+
+def test_the_admin_starts_a_run_from_the_page(app, admin, as_admin, make_group):
+    make_group(5)
+    response = as_admin.post("/admin/emparejamiento/iniciar")
+    assert response.status_code == 302 and response.location.endswith("/admin/emparejamiento")
+    run = db.session.scalars(db.select(MatchingRun)).one()
+    _join_run_thread(run.id)
+    db.session.expire_all()
+    assert run.started_by_id == admin.id and run.backend == "thread"
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    started = db.session.scalars(db.select(AuditLog).where(AuditLog.action.like("matching_run.%")))
+    assert [(a.action, a.actor_id) for a in started] == [
+        ("matching_run.started", admin.id),
+        ("matching_run.succeeded", None),
+    ]
+    page = as_admin.get("/admin/emparejamiento").get_data(as_text=True)
+    assert f"Corrida {run.id} iniciada" in page
+    assert "Ana Administradora" in page and "Terminada" in page
+
+
+def test_a_second_start_shows_why_and_changes_nothing(app, as_admin):
+    running = runs.start_run(None, backend="cli")
+    response = as_admin.post("/admin/emparejamiento/iniciar", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Ya hay una corrida en curso; espere a que termine para iniciar otra." in page
+    assert db.session.scalars(db.select(MatchingRun.id)).all() == [running.id]
+    db.session.refresh(running)
+    assert running.status == RunStatus.QUEUED and running.active_slot == 1
+
+
+def test_a_running_run_shows_a_progress_bar_that_updates(app, as_admin):
+    run = runs.start_run(None, backend="cli")
+    run.status, run.stage, run.progress = RunStatus.RUNNING, "PE:archetypes", 0.3127
+    db.session.commit()
+    page = as_admin.get("/admin/emparejamiento").get_data(as_text=True)
+    assert '<progress max="100" value="31"' in page
+    assert "Perú: tipología de productores calculada" in page
+    assert f'data-progress-url="/admin/matching/runs/{run.id}/progress"' in page
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
+    assert "run-progress.js" in page
+    detail = as_admin.get(f"/admin/emparejamiento/corridas/{run.id}").get_data(as_text=True)
+    assert '<progress max="100" value="31"' in detail and "http-equiv" in detail
+
+
+def test_the_progress_json(app, as_admin):
+    run = runs.start_run(None, backend="cli")
+    run.status, run.stage, run.progress = RunStatus.RUNNING, "MX:groups", 0.5
+    db.session.commit()
+    response = as_admin.get(f"/admin/matching/runs/{run.id}/progress")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.get_json() == {
+        "id": run.id,
+        "status": "running",
+        "status_label": "En curso",
+        "stage": "MX:groups",
+        "stage_label": "México: grupos de crédito formados",
+        "progress": 0.5,
+        "percent": 50,
+        "error": None,
+        "stale": False,
+    }
+
+
+def test_a_run_silent_for_long_is_shown_as_stopped(app, as_admin):
+    run = runs.start_run(None, backend="cli")  # nobody runs it
+    run.heartbeat_at = run.created_at = run.created_at - runs.STALE_AFTER * 2
+    db.session.commit()
+    assert as_admin.get(f"/admin/matching/runs/{run.id}/progress").get_json()["stale"]
+    page = as_admin.get("/admin/emparejamiento").get_data(as_text=True)
+    assert "no da señales de vida desde hace más de 10 minutos" in page
+
+
+def test_a_finished_run_page_neither_refreshes_nor_polls(app, as_admin, make_group):
+    make_group(5)
+    run = run_matching()
+    for url in ("/admin/emparejamiento", f"/admin/emparejamiento/corridas/{run.id}"):
+        page = as_admin.get(url).get_data(as_text=True)
+        assert "<progress" not in page and "http-equiv" not in page
+        assert "run-progress.js" not in page
+
+
+def test_the_history_shows_each_runs_figures(app, as_admin, make_group, make_credit_product):
+    make_group(6)
+    make_group(2, consent=False)
+    make_credit_product()
+    run = run_matching()
+    used = db.session.scalar(db.select(Match.amount_minor).where(Match.rank == 0))
+    page = as_admin.get("/admin/emparejamiento").get_data(as_text=True).replace("\xa0", " ")
+    facts = {
+        "Productores evaluados": 8,
+        "Productores elegibles": 6,
+        "Grupos de crédito": 1,
+        "Grupos emparejados": 1,
+        "Productores con financiamiento": 6,
+    }
+    for name, value in facts.items():
+        assert f"<dt>{name}</dt><dd>{value}</dd>" in page
+    assert f"S/ {used / 100:,.2f} / S/ 500,000.00" in page
+    assert "<dt>Tasa de emparejamiento</dt><dd>100 %</dd>" in page
+    assert "Línea de comandos" in page and "Tabla de puntaje (scorecard-1)" in page
+    k = run.metrics["countries"]["PE"]["k"]
+    assert "Perú:" in page and f"{k} tipos" in page
+
+
+def test_a_failed_runs_message_is_shown(app, as_admin, make_group, monkeypatch):
+    make_group(5)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr("matching.pipeline.run", broken)
+    run = run_matching()
+    for url in ("/admin/emparejamiento", f"/admin/emparejamiento/corridas/{run.id}"):
+        page = as_admin.get(url).get_data(as_text=True)
+        assert "Falló" in page and "RuntimeError: solver exploded" in page
+
+
+def test_the_run_page_shows_fairness_beside_the_overall_rate(
+    app, as_admin, make_group, make_credit_product, make_producer, make_farm
+):
+    group = make_group(6)
+    for producer in group[:2]:
+        producer.gender = "male"
+    far = make_group(5, value_chain="cafe")  # no product for coffee
+    for producer in far:
+        producer.gender = "male"
+    db.session.commit()
+    make_credit_product()
+    run = run_matching()
+    page = as_admin.get(f"/admin/emparejamiento/corridas/{run.id}").get_data(as_text=True)
+    fairness = page[page.index("Equidad") :]
+    # 11 eligible, 6 matched; women 4 of 4, men 2 of 7
+    by_gender = _rows(fairness[: fairness.index("Por tipo de productor")])
+    assert by_gender == [("Todos", "11", "54.5"), ("Hombre", "7", "28.6"), ("Mujer", "4", "100")]
+    assert '<meter min="0" max="1" value="0.2857' in fairness
+    archetypes = run.metrics["match_rate_by_archetype"]
+    assert sum(v["n"] for v in archetypes.values()) == 11
+    for name in archetypes:
+        assert name in fairness
+
+
+def test_the_history_runs_a_constant_number_of_queries(app, as_admin, make_user):
+    def queries_for(count: int) -> int:
+        for _ in range(count):
+            starter = make_user("admin")
+            db.session.add(
+                MatchingRun(status="failed", backend="thread", started_by_id=starter.id, error="x")
+            )
+        db.session.commit()
+        with count_queries(db) as statements:
+            assert as_admin.get("/admin/emparejamiento").status_code == 200
+        return len(statements)
+
+    assert queries_for(2) == queries_for(8)
+
+
+def _rows(html: str) -> list[tuple[str, str, str]]:
+    """(label, eligible, matched %) of each row of a rate table."""
+    pattern = (
+        r'<th scope="row">([^<]+)<br><span class="muted">(\d+) elegibles?</span></th>'
+        r"\s*<td>([\d.]+) %"
+    )
+    return re.findall(pattern, html)
+
+
+def test_stage_labels():
+    assert run_report.stage_label("PE:archetypes") == "Perú: tipología de productores calculada"
+    assert run_report.stage_label("saving") == "Guardando los resultados"
+    assert run_report.stage_label("") == "Esperando su turno"
+    assert run_report.stage_label("CO:new_stage") == "Colombia: new_stage"
+
+
+def test_budgets_are_summed_per_currency(app, make_credit_product):
+    soles = make_credit_product()
+    dollars = make_credit_product(currency="USD")
+    run = MatchingRun(
+        status="succeeded",
+        backend="cli",
+        metrics={
+            "countries": {
+                "PE": {
+                    "budget_used": {
+                        str(soles.id): {"used": 300, "budget": 1_000},
+                        str(dollars.id): {"used": 50, "budget": 200},
+                    }
+                },
+                "MX": {"budget_used": {"999999": {"used": 10, "budget": 40}}},  # deleted product
+            }
+        },
+    )
+    db.session.add(run)
+    db.session.commit()
+    (figures,) = run_report.run_figures([run])
+    budgets = {(b.currency, b.used_minor, b.budget_minor) for b in figures.budgets}
+    assert budgets == {("PEN", 300, 1_000), ("USD", 50, 200), ("MXN", 10, 40)}
+    assert [c.country for c in figures.countries] == ["MX", "PE"]
+    assert figures.duration is None and figures.totals == {}
