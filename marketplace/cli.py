@@ -9,15 +9,12 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from marketplace.demo import DEFAULT_PRODUCERS
 from marketplace.extensions import db
 from marketplace.models import User
 
 
 @click.command("demo-data")
-@click.option(
-    "--producers", default=DEFAULT_PRODUCERS, show_default=True, help="How many producers."
-)
+@click.option("--producers", type=int, help="How many producers (default: 5,000).")
 @click.option("--listings", default=400, show_default=True, help="How many listings.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
@@ -25,14 +22,16 @@ from marketplace.models import User
     "--matching/--no-matching", default=True, show_default=True, help="Run the matching after."
 )
 def demo_data_command(
-    producers: int, listings: int, seed: int, if_empty: bool, matching: bool
+    producers: int | None, listings: int, seed: int, if_empty: bool, matching: bool
 ) -> None:
     """Build a believable demo world (idempotent for a given seed)."""
-    from marketplace.demo import build_world
+    from marketplace.demo import DEFAULT_PRODUCERS, build_world
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("The database already has data; demo data not loaded.")
         return
+    if producers is None:
+        producers = DEFAULT_PRODUCERS
     summary = build_world(
         producers=producers, seed=seed, echo=click.echo, listings=listings, matching=matching
     )

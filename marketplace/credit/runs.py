@@ -632,11 +632,11 @@ def run_summary(run: MatchingRun, seconds: float | None = None) -> list[str]:
     if run.status != RunStatus.SUCCEEDED:
         return [f"matching run {run.id} {run.status}: {run.error}"]
     m = run.metrics
-    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    took = f" ({seconds:.1f} s)" if seconds is not None else ""
     lines = [
-        f"matching run {run.id}{took}: {m['n_producers']:,} producers, "
-        f"{m['n_eligible']:,} eligible, {m['n_groups']:,} groups, "
-        f"{m['matched_groups']:,} matched, match rate {m['match_rate']:.1%}"
+        f"run {run.id}: {m['n_producers']:,} producers, {m['n_eligible']:,} eligible, "
+        f"{m['n_groups']:,} groups, {m['matched_groups']:,} matched, "
+        f"match rate {m['match_rate']:.1%}{took}"
     ]
     for country, c in sorted(m.get("countries", {}).items()):
         model = f"{c.get('model_kind')} {c.get('model_version')}"

@@ -348,7 +348,7 @@ def test_matching_run_command_prints_each_country(runner):
     build(runner, producers=60)
     result = runner.invoke(args=["matching", "run"])
     assert result.exit_code == 0, result.output
-    assert "matching run 2 in" in result.output  # run 1 came with the demo world
+    assert "run 2: 60 producers" in result.output  # run 1 came with the demo world
     for country in RANGES:
         line = next(row for row in result.output.splitlines() if row.startswith(f"  {country}: "))
         assert "eligible" in line and "readiness scorecard" in line  # too few loans to train
