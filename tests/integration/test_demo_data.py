@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
@@ -352,3 +355,19 @@ def test_matching_run_command_prints_each_country(runner):
     for country in RANGES:
         line = next(row for row in result.output.splitlines() if row.startswith(f"  {country}: "))
         assert "eligible" in line and "readiness scorecard" in line  # too few loans to train
+
+
+def test_app_start_loads_no_scikit_learn(tmp_path):
+    """The demo package (imported by the CLI) must not pull scikit-learn into web processes."""
+    code = (
+        "import sys\n"
+        "from marketplace import create_app\n"
+        "create_app({'MINKA_ENV': 'testing', 'SECRET_KEY': 'x'})\n"
+        "import marketplace.demo\n"
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "MINKA_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stderr
