@@ -122,7 +122,7 @@ def build_world(env: dict[str, str], args: argparse.Namespace) -> None:
     flask(
         env,
         *("demo-data", "--producers", str(args.producers), "--listings", str(args.listings)),
-        *("--seed", str(args.seed)),
+        *("--seed", str(args.seed), "--no-matching"),
     )
     print(f"world built in {time.perf_counter() - started:.0f} s")
 

@@ -57,7 +57,10 @@ def main() -> int:
         runner = app.test_cli_runner()
         started = time.perf_counter()
         result = runner.invoke(
-            args=["demo-data", "--producers", str(args.producers), "--seed", str(args.seed)]
+            args=[
+                *("demo-data", "--producers", str(args.producers), "--seed", str(args.seed)),
+                "--no-matching",  # the run is measured by bench/bench_matching_app.py
+            ]
         )
         wall = time.perf_counter() - started
         if result.exit_code != 0:

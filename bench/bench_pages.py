@@ -3,9 +3,10 @@
     python bench/bench_pages.py                  # 100,000 producers in a temp SQLite file
     python bench/bench_pages.py --producers 20000 --requests 50
 
-Builds the demo world, signs in as each demo role and requests each page repeatedly through
-the WSGI app (no network, one thread), then prints p50/p95 latency, requests per second and
-the number of SQL statements per request. Prints figures; never passes or fails on time.
+Builds the demo world (with its matching run, so the credit pages have results), signs in
+as each demo role and requests each page repeatedly through the WSGI app (no network, one
+thread), then prints p50/p95 latency, requests per second and the number of SQL statements
+per request. Prints figures; never passes or fails on time.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ def _pages(producer_id: int, farm_id: int) -> list[tuple[str, str]]:
         ("productora@minka.demo", "/"),
         ("productora@minka.demo", f"/productores/{producer_id}"),
         ("productora@minka.demo", f"/productores/{producer_id}/fincas/{farm_id}/editar"),
+        ("productora@minka.demo", "/mi-credito"),
         ("tecnico@minka.demo", "/"),
         ("tecnico@minka.demo", "/productores"),
         ("tecnico@minka.demo", "/productores?q=quispe"),
+        ("tecnico@minka.demo", f"/productores/{producer_id}/credito"),
+        ("caja@minka.demo", "/credito/productos"),
         ("admin@minka.demo", "/admin/usuarios"),
         ("admin@minka.demo", "/admin/organizaciones"),
         ("admin@minka.demo", "/admin/auditoria"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask
 from flask_migrate import upgrade
@@ -12,18 +14,27 @@ from marketplace.models import User
 
 
 @click.command("demo-data")
-@click.option("--producers", default=300, show_default=True, help="How many producers.")
+@click.option("--producers", type=int, help="How many producers (default: 5,000).")
 @click.option("--listings", default=400, show_default=True, help="How many listings.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
-def demo_data_command(producers: int, listings: int, seed: int, if_empty: bool) -> None:
+@click.option(
+    "--matching/--no-matching", default=True, show_default=True, help="Run the matching after."
+)
+def demo_data_command(
+    producers: int | None, listings: int, seed: int, if_empty: bool, matching: bool
+) -> None:
     """Build a believable demo world (idempotent for a given seed)."""
-    from marketplace.demo import build_world
+    from marketplace.demo import DEFAULT_PRODUCERS, build_world
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("The database already has data; demo data not loaded.")
         return
-    summary = build_world(producers=producers, seed=seed, echo=click.echo, listings=listings)
+    if producers is None:
+        producers = DEFAULT_PRODUCERS
+    summary = build_world(
+        producers=producers, seed=seed, echo=click.echo, listings=listings, matching=matching
+    )
     click.echo(summary)
 
 
@@ -62,15 +73,11 @@ def matching_run_command() -> None:
             click.echo(f"  {stage}")
             last[0] = stage
 
+    started = time.perf_counter()
     run = runs.execute(run.id, on_progress=show)
     if run.status != "succeeded":
         raise click.ClickException(f"run {run.id} failed: {run.error}")
-    m = run.metrics
-    click.echo(
-        f"run {run.id}: {m['n_producers']} producers, {m['n_eligible']} eligible, "
-        f"{m['n_groups']} groups, {m['matched_groups']} matched, "
-        f"match rate {m['match_rate']:.1%}"
-    )
+    click.echo("\n".join(runs.run_summary(run, time.perf_counter() - started)))
 
 
 @matching_group.command("worker")

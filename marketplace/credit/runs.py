@@ -625,3 +625,25 @@ def archetype_of(producer_id: int) -> str | None:
         frame, stored.get("archetypes", []), stored.get("classifier", {}), base_params()
     )
     return str(names.iloc[0])
+
+
+def run_summary(run: MatchingRun, seconds: float | None = None) -> list[str]:
+    """Lines for the command line: the run's totals, then each country's figures."""
+    if run.status != RunStatus.SUCCEEDED:
+        return [f"matching run {run.id} {run.status}: {run.error}"]
+    m = run.metrics
+    took = f" ({seconds:.1f} s)" if seconds is not None else ""
+    lines = [
+        f"run {run.id}: {m['n_producers']:,} producers, {m['n_eligible']:,} eligible, "
+        f"{m['n_groups']:,} groups, {m['matched_groups']:,} matched, "
+        f"match rate {m['match_rate']:.1%}{took}"
+    ]
+    for country, c in sorted(m.get("countries", {}).items()):
+        model = f"{c.get('model_kind')} {c.get('model_version')}"
+        if c.get("auc") is not None:
+            model += f" (AUC {c['auc']:.2f}, Brier {c['brier']:.3f})"
+        lines.append(
+            f"  {country}: {c['n_producers']:,} producers, {c['n_eligible']:,} eligible, "
+            f"{c['n_groups']:,} groups, {c['matched_groups']:,} matched; readiness {model}"
+        )
+    return lines

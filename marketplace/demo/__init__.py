@@ -19,25 +19,37 @@ import numpy as np
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from marketplace.demo import bulk, market, organizations, population
+from marketplace.demo import bulk, loans, market, organizations, population
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, User
 
-__all__ = ["ADMIN_EMAIL", "ANCHOR", "DEMO_ACCOUNTS", "DEMO_PASSWORD", "build_world"]
+__all__ = [
+    "ADMIN_EMAIL",
+    "ANCHOR",
+    "DEFAULT_PRODUCERS",
+    "DEMO_ACCOUNTS",
+    "DEMO_PASSWORD",
+    "build_world",
+]
 
 #: "Now" of the demo world: every date is drawn backwards from here (not from the clock).
 ANCHOR = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 SUSPENSION_REASON = "Documentación tributaria vencida"
+# Enough producers for each country to have the past loans that train the readiness model
+# (Mexico, the smallest, gets ~750), and still a start-up of a few seconds.
+DEFAULT_PRODUCERS = 5_000
 
 
 def build_world(
-    producers: int = 300,
+    producers: int = DEFAULT_PRODUCERS,
     seed: int = 2026,
     echo: Callable[[str], None] | None = None,
     listings: int = 400,
+    matching: bool = True,
 ) -> str:
-    """Create the demo world in one transaction and return a summary of what was made."""
+    """Create the demo world in one transaction and return a summary of what was made; then,
+    unless `matching` is False, run the credit matching once so its pages have results."""
     say = echo or (lambda _message: None)
     started = perf_counter()
     demo_emails = [account.email for account in DEMO_ACCOUNTS]
@@ -65,11 +77,25 @@ def build_world(
     try:
         counts = _write(org_plan, people, say)
         counts |= market.build(np.random.default_rng([seed, 1]), ANCHOR, listings, say)
+        counts |= loans.build(np.random.default_rng([seed, 2]), ANCHOR, say)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return _summary(seed, counts, org_plan, people, perf_counter() - started)
+    summary = _summary(seed, counts, org_plan, people, perf_counter() - started)
+    if matching:
+        summary += "\n" + _run_matching(say)
+    return summary
+
+
+def _run_matching(say: Callable[[str], None]) -> str:
+    """One matching run on the new world, in this process; its summary lines."""
+    from marketplace.credit import runs
+
+    say("Running the credit matching…")
+    started = perf_counter()
+    run = runs.execute(runs.start_run(None, backend="cli").id)
+    return "\n".join(runs.run_summary(run, perf_counter() - started))
 
 
 def _taken() -> dict[str, set[str]]:
@@ -251,6 +277,7 @@ def _summary(
             f"  producers under 2 productive ha: {under_2:.1%}; mean cacao yield: "
             f"{cacao_mean:,.0f} kg/ha",
             f"  consents: {counts['consent']:,}; audit rows: {counts['audit_log']:,}",
+            loans.summary(),
             *_accounts_lines(),
         ]
     )

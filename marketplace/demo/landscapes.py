@@ -332,6 +332,13 @@ ORGANIZATIONS: tuple[OrgSpec, ...] = (
         "cajasierrasur", "Caja Popular Sierra Sur S.C. de A.P. de R.L. de C.V.", "lender", "MX"
     ),
     OrgSpec("mayakaab", "Sociedad Financiera Comunitaria Maya Kaab", "lender", "MX"),
+    OrgSpec(
+        "cajacostachica",
+        "Caja Solidaria Costa Chica S.C. de A.P. de R.L. de C.V.",
+        "lender",
+        "MX",
+    ),
+    OrgSpec("sofiposureste", "Microfinanciera Cafetalera del Sureste, SOFIPO", "lender", "MX"),
     # Colombia
     OrgSpec("elcaficultor", "Almacén Agropecuario El Caficultor S.A.S.", "supplier", "CO"),
     OrgSpec("agroariari", "Agroinsumos del Ariari S.A.S.", "supplier", "CO"),
@@ -341,6 +348,10 @@ ORGANIZATIONS: tuple[OrgSpec, ...] = (
     OrgSpec("cafemacizo", "Tostadora Café del Macizo S.A.S.", "buyer", "CO"),
     OrgSpec("coopmacizo", "Cooperativa de Ahorro y Crédito del Macizo", "lender", "CO"),
     OrgSpec("micropacifico", "Corporación Microfinanciera Rural del Pacífico", "lender", "CO"),
+    OrgSpec(
+        "coopariari", "Cooperativa de Ahorro y Crédito Agropecuaria del Ariari", "lender", "CO"
+    ),
+    OrgSpec("fundamazonia", "Fundación Microfinanciera del Sur Amazónico", "lender", "CO"),
 )
 
 #: Certification sets a certified cooperative may hold, by value chain.

@@ -22,7 +22,7 @@ INDEPENDENT_SHARE = 0.07  # producers outside any cooperative (they registered t
 MEMBER_LOGIN_SHARE = 0.035  # cooperative members with a login of their own
 PHONE_SHARE = 0.5
 SECOND_FARM_SHARE = 0.15
-CONSENT_P = {"lenders": (0.70, 0.03), "buyers": (0.50, 0.02)}  # (granted, revoked)
+CONSENT_P = {"lenders": (0.80, 0.03), "buyers": (0.50, 0.02)}  # (granted, revoked)
 
 # The demo producer: a complete profile with two cacao farms in Juanjuí.
 DEMO_PRODUCER = {
