@@ -332,11 +332,21 @@ def factor_label(code: str, sign: str) -> str:
     return str(texts[sign])
 
 
+# what the library adds to tell two types of one value chain apart (matching.profiles)
+ARCHETYPE_QUALIFIERS = {
+    ", mayor rendimiento": _l(", mayor rendimiento"),
+    ", menor rendimiento": _l(", menor rendimiento"),
+}
+
+
 def archetype_label(name: str | None) -> str:
     """An archetype's translated name; the library's suffixes (" (cacao)", " 2") are kept."""
     if not name:
         return ""
     for base, text in ARCHETYPES.items():
         if name == base or name.startswith(base + " "):
-            return str(text) + name[len(base) :]
+            rest = name[len(base) :]
+            for qualifier, translated in ARCHETYPE_QUALIFIERS.items():
+                rest = rest.replace(qualifier, str(translated))
+            return str(text) + rest
     return name

@@ -84,14 +84,18 @@ def _rule_name(row) -> str:
     return f"{size} {'asociado' if row.share_associated >= SHARE else 'independiente'}"
 
 
-def _unique(names: list[str], chains: list[str], taken: set[str] = frozenset()) -> list[str]:
-    """Suffix repeated names (or names already taken) with the value chain, then a number."""
-    names = list(names)
-    counts = pd.Series(names + sorted(taken)).value_counts()
+def _unique(
+    names: list[str], chains: list[str], yields: list[float], taken: set[str] = frozenset()
+) -> list[str]:
+    """Tell repeated names (or names already taken) apart: first by the value chain, then,
+    between two types of one chain whose yields differ by 10 % or more, by "mayor" /
+    "menor rendimiento"; a number only as the last resort ("... 2")."""
+    counts = pd.Series(list(names) + sorted(taken)).value_counts()
     names = [
         f"{name} ({CHAIN_LABELS.get(chain, chain)})" if counts[name] > 1 else name
         for name, chain in zip(names, chains, strict=True)
     ]
+    names = _by_yield(names, yields)
     seen = set(taken)
     out = []
     for name in names:
@@ -100,6 +104,21 @@ def _unique(names: list[str], chains: list[str], taken: set[str] = frozenset()) 
             candidate, i = f"{name} {i}", i + 1
         seen.add(candidate)
         out.append(candidate)
+    return out
+
+
+def _by_yield(names: list[str], yields: list[float]) -> list[str]:
+    """A pair of equal names whose median yields clearly differ: say which yields more."""
+    out = list(names)
+    for name in set(names):
+        idx = [i for i, n in enumerate(names) if n == name]
+        if len(idx) != 2:
+            continue
+        low, high = sorted(idx, key=lambda i: (yields[i], i))
+        if not (yields[low] > 0 and yields[high] >= 1.1 * yields[low]):
+            continue
+        out[high] = f"{name}, mayor rendimiento"
+        out[low] = f"{name}, menor rendimiento"
     return out
 
 
@@ -113,10 +132,12 @@ def name_types(profile: pd.DataFrame, taken: set[str] = frozenset()) -> list[str
     3. median productive ha >= 5: "Consolidado", else (2-5 ha) "Emergente"; followed by
        "asociado" when the share in a cooperative is >= 0.5, else "independiente".
 
-    Repeated names get the main value chain in brackets, then a number ("... 2").
+    Repeated names get the main value chain in brackets; two of one chain whose yields
+    differ get ", mayor rendimiento" / ", menor rendimiento"; then a number ("... 2").
     """
     names = [_rule_name(row) for row in profile.itertuples()]
-    return _unique(names, list(profile["main_value_chain"]), set(taken))
+    yields = pd.to_numeric(profile["median_yield_kg_ha"], errors="coerce").fillna(0.0)
+    return _unique(names, list(profile["main_value_chain"]), yields.tolist(), set(taken))
 
 
 def align(previous_centers, new_centers) -> np.ndarray:

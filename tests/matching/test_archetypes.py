@@ -238,6 +238,21 @@ def test_repeated_names_get_the_value_chain():
     ]
 
 
+def test_two_types_of_one_chain_are_told_apart_by_yield():
+    profile = _profile(
+        a={"median_yield_kg_ha": 450.0},
+        b={"median_yield_kg_ha": 900.0},
+        c={"median_productive_ha": 8.0},
+        d={"median_productive_ha": 8.0, "median_yield_kg_ha": 530.0},
+    )
+    assert name_types(profile) == [
+        "Emergente independiente (cacao), menor rendimiento",
+        "Emergente independiente (cacao), mayor rendimiento",
+        "Consolidado independiente (cacao)",  # yields too close to tell apart
+        "Consolidado independiente (cacao) 2",
+    ]
+
+
 def test_align_recovers_a_permutation():
     rng = np.random.default_rng(0)
     old = rng.normal(size=(5, 3)) * 10
