@@ -18,7 +18,6 @@ from marketplace.extensions import db
 from marketplace.models import (
     CommitmentRegion,
     CommitmentStatus,
-    Consent,
     ConsentScope,
     Farm,
     Organization,
@@ -26,6 +25,7 @@ from marketplace.models import (
     PledgeStatus,
     PurchaseCommitment,
 )
+from marketplace.producers.services import with_live_consent
 
 PER_PAGE = 25
 ACTIVE = PledgeStatus.ACTIVE
@@ -203,17 +203,7 @@ def pledges_by_region(commitment_id: int) -> list[RegionTotal]:
 
 def consenting_producers(producer_ids: set[int]) -> set[int]:
     """Which of these producers have a live consent to share their details with buyers."""
-    if not producer_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Consent.producer_id).where(
-                Consent.producer_id.in_(producer_ids),
-                Consent.scope == ConsentScope.BUYERS,
-                Consent.granted.is_(True),
-            )
-        )
-    )
+    return with_live_consent(producer_ids, ConsentScope.BUYERS)
 
 
 def pledges_by_farm(

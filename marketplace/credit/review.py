@@ -23,7 +23,6 @@ from marketplace.labels import label
 from marketplace.models import (
     Assessment,
     Cluster,
-    Consent,
     ConsentScope,
     Farm,
     Match,
@@ -34,6 +33,7 @@ from marketplace.models import (
     ValueChain,
 )
 from marketplace.money import amount_text
+from marketplace.producers.services import with_live_consent
 
 OPEN = (MatchStatus.PROPOSED, MatchStatus.INFO_REQUESTED)
 DECIDED = (MatchStatus.INFO_REQUESTED, MatchStatus.APPROVED, MatchStatus.DECLINED)
@@ -179,17 +179,7 @@ def alternatives(match: Match) -> list[Match]:
 
 def consenting(producer_ids: list[int]) -> set[int]:
     """Which of these producers share their details with lenders right now."""
-    if not producer_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Consent.producer_id).where(
-                Consent.producer_id.in_(producer_ids),
-                Consent.scope == ConsentScope.LENDERS,
-                Consent.granted.is_(True),
-            )
-        )
-    )
+    return with_live_consent(producer_ids, ConsentScope.LENDERS)
 
 
 @dataclass

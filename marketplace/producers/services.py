@@ -184,6 +184,22 @@ def consent_states(producer: Producer) -> dict[str, Consent | None]:
     return {scope.value: by_scope.get(scope.value) for scope in ConsentScope}
 
 
+def with_live_consent(producer_ids, scope: str) -> set[int]:
+    """Which of these producers share their details with `scope` (lenders, buyers) now."""
+    ids = list(producer_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Consent.producer_id).where(
+                Consent.producer_id.in_(ids),
+                Consent.scope == scope,
+                Consent.granted.is_(True),
+            )
+        )
+    )
+
+
 def set_consent(actor: User, producer: Producer, scope: str, granted: bool) -> Consent:
     """Grant or revoke one scope; time-stamped and audit-logged."""
     if scope not in set(ConsentScope):
