@@ -7,6 +7,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from marketplace.catalog import cache as catalog_cache
 from marketplace.extensions import db
 from marketplace.models import User
 
@@ -24,6 +25,7 @@ def demo_data_command(producers: int, listings: int, seed: int, if_empty: bool) 
         click.echo("The database already has data; demo data not loaded.")
         return
     summary = build_world(producers=producers, seed=seed, echo=click.echo, listings=listings)
+    catalog_cache.changed()  # servers of this host running on this database show it at once
     click.echo(summary)
 
 
