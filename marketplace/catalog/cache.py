@@ -47,6 +47,7 @@ def _touch_stamp() -> None:
     """Move the stamp's mtime forward (by hand: the file system's clock is too coarse)."""
     path = _stamp()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
         stamp = max(time.time_ns(), os.stat(path).st_mtime_ns + 1)
         os.utime(path, ns=(stamp, stamp))
