@@ -7,8 +7,9 @@
 Builds the demo world once with `flask demo-data` (cached under instance/bench/, keyed by the
 sizes, the seed and the code that shapes the data), serves Minka with gunicorn (2 sync workers,
 production settings, rate limits off) and, the same way, the bare Flask app of bench/bare_app.py.
-Signs in as the demo producer, then drives each endpoint with wrk (8 connections, 10 s) and
-prints requests/s, p50/p95/p99 latency, the catalogue page's size, and the catalogue's share of
+Signs in as the demo producer, then drives each endpoint with wrk (8 connections, 10 s) and,
+served the same way, bench/frame_app.py's signed-in route that renders no page; prints
+requests/s, p50/p95/p99 latency, the catalogue page's size, and the catalogue's share of
 the bare endpoint's throughput against the goals. Prints figures; never fails on time.
 """
 
@@ -50,6 +51,9 @@ MINKA_TARGETS = (
     # The lightest Minka page (a small form, no query): the ceiling for any page of the app.
     ("floor: sign-in form, anonymous", "/ingresar", False),
 )
+# bench/frame_app.py: Minka with one more route that loads the signed-in user and answers a
+# short text. No signed-in page can go faster: the ceiling of the catalogue's share.
+FRAME_TARGET = ("floor: signed-in frame, no page", "/_bench/frame")
 # wrk prints 50/75/90/99 with --latency; this prints the figures the table needs, p95 included.
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
@@ -307,9 +311,10 @@ def measure(label, port, path, cookie, script, args, size=True) -> Result:
 
 
 def run_minka(database: str, url: str, instance: Path, script: Path, args) -> list[Result]:
-    """Serve Minka on `url` and measure every Minka target."""
+    """Serve Minka on `url` and measure every Minka target, then the frame's floor."""
     results = []
-    with gunicorn("wsgi:app", app_env(url, instance), instance / "gunicorn.log") as port:
+    env = app_env(url, instance)
+    with gunicorn("wsgi:app", env, instance / "gunicorn.log") as port:
         cookie = sign_in(port)
         for label, path, signed_in in MINKA_TARGETS:
             as_who = cookie if signed_in else ""
@@ -317,6 +322,9 @@ def run_minka(database: str, url: str, instance: Path, script: Path, args) -> li
                 results.append(measure(f"{label} ({database})", port, path, as_who, script, args))
             except RuntimeError as error:
                 print(f"skipped {path}: {error}")
+    with gunicorn("frame_app:app", env, instance / "gunicorn-frame.log", ROOT / "bench") as port:
+        label = f"{FRAME_TARGET[0]} ({database})"
+        results.append(measure(label, port, FRAME_TARGET[1], sign_in(port), script, args))
     return results
 
 

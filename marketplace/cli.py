@@ -9,6 +9,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from marketplace.catalog import cache as catalog_cache
 from marketplace.extensions import db
 from marketplace.models import User
 
@@ -35,6 +36,7 @@ def demo_data_command(
     summary = build_world(
         producers=producers, seed=seed, echo=click.echo, listings=listings, matching=matching
     )
+    catalog_cache.changed()  # servers of this host running on this database show it at once
     click.echo(summary)
 
 

@@ -41,7 +41,6 @@ def load(overrides: dict | None = None) -> dict:
     config = {
         "MINKA_ENV": env,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("MINKA_TIMEZONE", "America/Lima"),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
@@ -64,6 +63,10 @@ def load(overrides: dict | None = None) -> dict:
         "MINKA_MATCHING_MIN_HA": float(os.environ.get("MINKA_MATCHING_MIN_HA", "2.0")),
     }
     config.update(overrides)
+    # A server's connections may drop between requests; a SQLite file's never do, and the
+    # ping would cost every request a statement.
+    server = not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server})
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance, env)
     return config

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, replace
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.catalog import cache, plan, taxonomy
@@ -322,13 +322,17 @@ class Place:
     lon: float
 
 
+# Built once: the catalogue asks it on every page a producer sees.
+_FIRST_FARM = (
+    select(Farm.country, Farm.region, Farm.lat, Farm.lon)
+    .join(Producer, Producer.id == Farm.producer_id)
+    .where(Producer.user_id == bindparam("user"))
+    .order_by(Farm.id)
+    .limit(1)
+)
+
+
 def producer_place(user: User) -> Place | None:
     """The place of the first farm of a producer's own account, or None."""
-    row = db.session.execute(
-        select(Farm.country, Farm.region, Farm.lat, Farm.lon)
-        .join(Producer, Producer.id == Farm.producer_id)
-        .where(Producer.user_id == user.id)
-        .order_by(Farm.id)
-        .limit(1)
-    ).first()
+    row = db.session.execute(_FIRST_FARM, {"user": user.id}).first()
     return Place(*row) if row else None

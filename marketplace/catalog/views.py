@@ -12,14 +12,15 @@ needs a producer's account: anonymous visitors are sent to sign in first.
 from __future__ import annotations
 
 from babel.numbers import get_currency_precision
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from marketplace import gazetteer
-from marketplace.catalog import bp, services, taxonomy
+from marketplace.catalog import bp, cache, services, taxonomy
 from marketplace.catalog.forms import (
     AmountError,
     FilterForm,
@@ -128,18 +129,32 @@ def browse():
     args.pop("page", None)
     if "place" not in args:
         args["place"] = _default_place(user, place)
+    page = request.args.get("page", 1, type=int)
+    return render_template("catalog/browse.html", content=_results(args, page, place))
+
+
+def _results(args: dict, page: int, place) -> Markup:
+    """The page's content (filters, results, pager): a function of the query, the producer's
+    place and the language only, so it is rendered once and reused (catalog.cache)."""
+    near = (place.lat, place.lon) if place is not None and args.get("sort") == "nearest" else None
+    key = ("results", str(get_locale()), tuple(sorted(args.items())), page, bool(place), near)
+    return cache.remembered(key, lambda: _render_results(args, page, place))
+
+
+def _render_results(args: dict, page: int, place) -> Markup:
     form = FilterForm(MultiDict(args), can_sort_by_distance=place is not None)
     form.validate()
     filters = _filters(form, place)
-    page = services.browse_listings(filters, request.args.get("page", 1, type=int))
-    return render_template(
-        "catalog/browse.html",
-        form=form,
-        page=page,
-        cards=_cards(page.items),
-        args={k: v for k, v in args.items() if v},
-        filters=filters,
-        place=place,
+    found = services.browse_listings(filters, page)
+    template = current_app.jinja_env.get_template("catalog/_results.html")
+    return Markup(
+        template.render(
+            form=form,
+            page=found,
+            cards=_cards(found.items),
+            args={k: v for k, v in args.items() if v},
+            filters=filters,
+        )
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 
 from marketplace.extensions import db
 from marketplace.models import Notification, User
@@ -30,13 +30,25 @@ def _addressed_to(user: User):
     return or_(mine, Notification.organization_id == user.organization_id)
 
 
+def _unread(*addressed) -> Select:
+    return select(func.count(Notification.id)).where(
+        or_(*addressed), Notification.read_at.is_(None)
+    )
+
+
+# Built once: every page's menu shows the count, and building a statement costs more than
+# running it.
+_UNREAD_OF_USER = _unread(Notification.user_id == bindparam("user"))
+_UNREAD_OF_MEMBER = _unread(
+    Notification.user_id == bindparam("user"), Notification.organization_id == bindparam("org")
+)
+
+
 def unread_count(user: User) -> int:
     """How many notifications addressed to `user` (or their organization) are unread."""
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            _addressed_to(user), Notification.read_at.is_(None)
-        )
-    )
+    if user.organization_id is None:
+        return db.session.scalar(_UNREAD_OF_USER, {"user": user.id})
+    return db.session.scalar(_UNREAD_OF_MEMBER, {"user": user.id, "org": user.organization_id})
 
 
 def page_for(user: User, page: int = 1, per_page: int = 25):

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import audit
+from marketplace.catalog import cache as catalog_cache
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.labels import COUNTRIES
@@ -68,4 +69,5 @@ def update_organization(
         org.verified_at = None
     audit.record(actor, "organization.updated", org, changes=changes, verification_reset=reset)
     db.session.commit()
+    catalog_cache.changed()  # the catalogue shows the name, and only verified publishers
     return OrganizationChange(tuple(changes), reset)

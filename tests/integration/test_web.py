@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 
 from marketplace.config import ConfigError, load
 from tests.conftest import PASSWORD
@@ -43,6 +44,19 @@ def test_unknown_language_is_a_400(client):
 def test_english_pages_are_translated(client):
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "Create a free account" in page
+
+
+def test_templates_translate_in_the_locale_in_force(app):
+    """Templates find their translations by locale (i18n): force_locale still wins."""
+    template = app.jinja_env.from_string(
+        "{{ _('Catálogo') }} · "
+        "{{ ngettext('atiende %(num)d región', 'atiende %(num)d regiones', 2) }}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert template.render() == "Catalogue · serves 2 regions"
+        with force_locale("es"):
+            assert template.render() == "Catálogo · atiende 2 regiones"
+        assert template.render() == "Catalogue · serves 2 regions"
 
 
 @pytest.fixture
