@@ -364,6 +364,7 @@ class FakeStripe:
         amount = session["amount_total"] / 100
         html = (
             "<!doctype html><html lang='es'><meta name='viewport' content='width=device-width'>"
+            "<link rel='icon' href='data:,'>"
             f"<title>Pago de prueba</title><h1>Pago de prueba</h1><p>Total: {amount:.2f} "
             f"{session['currency'].upper()}</p><form method='post'><button>Pagar</button></form>"
             f"<p><a href='{session['cancel_url']}'>Volver sin pagar</a></p></html>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from urllib.parse import urlsplit
 
 import stripe
 from babel.numbers import get_currency_precision
@@ -61,6 +62,22 @@ class GatewayError(DomainError):
 
 class InvalidWebhook(Exception):
     """A webhook without a valid, fresh signature, or not an event."""
+
+
+#: Where Stripe's hosted pages live (Checkout, Express onboarding).
+HOSTED_ORIGINS = ("https://checkout.stripe.com", "https://connect.stripe.com")
+
+
+def redirect_origins() -> tuple[str, ...]:
+    """The origins Minka redirects a form to when paying or onboarding (none without a key;
+    the test server's when MINKA_STRIPE_API_BASE points at one)."""
+    if not configured():
+        return ()
+    base = current_app.config.get("MINKA_STRIPE_API_BASE")
+    if base:
+        parts = urlsplit(base)
+        return (f"{parts.scheme}://{parts.netloc}",)
+    return HOSTED_ORIGINS
 
 
 def configured() -> bool:

@@ -139,3 +139,15 @@ def test_the_webhook_needs_no_session_but_a_signature(app, stripe):
         "/stripe/webhook", data=payload, headers={"Stripe-Signature": stripe_fake.sign(payload)}
     )
     assert signed.status_code == 200 and signed.get_json()["result"] == "ignored"
+
+
+def test_forms_may_be_redirected_to_stripe_only_when_configured(app, client, stripe):
+    policy = client.get("/ingresar").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {stripe.url}" in policy
+    app.config["MINKA_STRIPE_API_BASE"] = None
+    assert (
+        "form-action 'self' https://checkout.stripe.com https://connect.stripe.com"
+        in (client.get("/ingresar").headers["Content-Security-Policy"])
+    )
+    app.config["MINKA_STRIPE_SECRET_KEY"] = None
+    assert client.get("/ingresar").headers["Content-Security-Policy"].endswith("form-action 'self'")
