@@ -49,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.notifications import bp as notifications_bp
     from marketplace.orders import bp as orders_bp
     from marketplace.organizations import bp as organizations_bp
+    from marketplace.payments import bp as payments_bp
     from marketplace.producers import bp as producers_bp
 
     app.register_blueprint(main_bp)
@@ -64,3 +65,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(centers_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(payments_bp)

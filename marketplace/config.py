@@ -61,6 +61,13 @@ def load(overrides: dict | None = None) -> dict:
         # Matching runs go to an RQ worker through this Redis when set, else to a thread.
         "MINKA_REDIS_URL": os.environ.get("MINKA_REDIS_URL") or None,
         "MINKA_MATCHING_MIN_HA": float(os.environ.get("MINKA_MATCHING_MIN_HA", "2.0")),
+        # Card payments through Stripe: no secret key (the default) hides card payment.
+        "MINKA_STRIPE_SECRET_KEY": os.environ.get("MINKA_STRIPE_SECRET_KEY") or None,
+        "MINKA_STRIPE_WEBHOOK_SECRET": os.environ.get("MINKA_STRIPE_WEBHOOK_SECRET") or None,
+        # Another API address for the official library (a local test server); unset: Stripe.
+        "MINKA_STRIPE_API_BASE": os.environ.get("MINKA_STRIPE_API_BASE") or None,
+        "MINKA_STRIPE_TIMEOUT": float(os.environ.get("MINKA_STRIPE_TIMEOUT", "10")),
+        "MINKA_STRIPE_RETRIES": int(os.environ.get("MINKA_STRIPE_RETRIES", "1")),
     }
     config.update(overrides)
     # A server's connections may drop between requests; a SQLite file's never do, and the

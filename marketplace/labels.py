@@ -119,8 +119,17 @@ ORDER_STATUSES = {
 
 PAYMENT_METHODS = {
     "cash": _l("Pago en efectivo al recibir o en el centro de acopio"),
-    "card": _l("Tarjeta"),
+    "card": _l("Tarjeta (pago en línea)"),
     "credit": _l("Crédito"),
+}
+
+PAYMENT_STATUSES = {
+    "unpaid": _l("Sin pagar"),
+    "pending": _l("Pago en curso"),
+    "failed": _l("Pago rechazado"),
+    "paid": _l("Pagado"),
+    "refunded": _l("Devuelto"),
+    "partially_refunded": _l("Devuelto en parte"),
 }
 
 DELIVERY_POINTS = {
@@ -294,6 +303,7 @@ ALL = {
     "price_type": PRICE_TYPES,
     "order_status": ORDER_STATUSES,
     "payment_method": PAYMENT_METHODS,
+    "payment_status": PAYMENT_STATUSES,
     "delivery_point": DELIVERY_POINTS,
     "listing_kind": LISTING_KINDS,
     "listing_status": LISTING_STATUSES,

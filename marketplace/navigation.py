@@ -51,6 +51,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("admin.organizations", _l("Organizaciones")),
         NavItem("admin.audit_log", _l("Auditoría")),
         NavItem("admin.matching", _l("Emparejamiento de crédito")),
+        NavItem("payments.settings", _l("Pagos con tarjeta")),
         NavItem("centers.manage", _l("Centros de acopio")),
     ),
 }

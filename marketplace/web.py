@@ -86,13 +86,18 @@ def _handle_unexpected(error: Exception):
 
 
 def _security_headers(response):
+    from marketplace.payments import gateway as payment_gateway  # it imports web's helpers
+
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    # The pay and onboarding buttons post to Minka, which redirects to Stripe's hosted
+    # pages: Chromium checks form-action on that redirect too.
+    targets = " ".join(("'self'", *payment_gateway.redirect_origins()))
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'",
+        f"frame-ancestors 'none'; form-action {targets}",
     )
     return response
 

@@ -591,3 +591,83 @@ def make_match(app: Flask, make_group, make_credit_product) -> Callable[..., obj
         return match
 
     return make
+
+
+# --- card payments: the official stripe library against a loopback fake ---------------------
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    """localstripe (subprocess) behind the Checkout/Connect fake (thread), both on loopback."""
+    from tests import stripe_fake
+
+    process, local_url = stripe_fake.start_localstripe()
+    fake, shutdown = stripe_fake.serve(local_url)
+    try:
+        yield fake
+    finally:
+        shutdown()
+        stripe_fake.stop(process)
+
+
+STRIPE_SETTINGS = (
+    "MINKA_STRIPE_SECRET_KEY",
+    "MINKA_STRIPE_WEBHOOK_SECRET",
+    "MINKA_STRIPE_API_BASE",
+    "MINKA_STRIPE_TIMEOUT",
+    "MINKA_STRIPE_RETRIES",
+)
+
+
+def stripe_config(fake) -> dict:
+    """The settings that point an app at the fake Stripe."""
+    from tests import stripe_fake
+
+    return {
+        "MINKA_STRIPE_SECRET_KEY": stripe_fake.SECRET_KEY,
+        "MINKA_STRIPE_WEBHOOK_SECRET": stripe_fake.WEBHOOK_SECRET,
+        "MINKA_STRIPE_API_BASE": fake.url,
+        "MINKA_STRIPE_TIMEOUT": 1.0,
+        "MINKA_STRIPE_RETRIES": 0,
+    }
+
+
+@pytest.fixture
+def stripe(app: Flask, stripe_server):
+    """The test app with card payments on, talking to an emptied fake Stripe."""
+    stripe_server.reset()
+    previous = {key: app.config.get(key) for key in STRIPE_SETTINGS}
+    app.config.update(stripe_config(stripe_server))
+    try:
+        yield stripe_server
+    finally:
+        app.config.update(previous)
+
+
+@pytest.fixture
+def card_shop(stripe, make_user, make_org, make_producer, make_farm, make_listing, make_center):
+    """A supplier whose connected account takes cards, a listing of 20 sacks at S/ 45.00, a
+    centre, and a producer with a farm; `stripe` is the fake Stripe."""
+    from types import SimpleNamespace
+
+    from marketplace.models import PaymentAccount
+
+    supplier = make_user("supplier", name="Milagros Proveedora")
+    account = PaymentAccount(
+        organization_id=supplier.organization_id,
+        stripe_account_id=f"acct_test{_unique():08d}",
+        charges_enabled=True,
+        payouts_enabled=True,
+        details_submitted=True,
+    )
+    _db.session.add(account)
+    _db.session.commit()
+    listing = make_listing(supplier.organization, price_minor=4500, stock=20)
+    center = make_center(make_org("cooperative"))
+    user = make_user("producer", name="Rosa Quispe")
+    producer = make_producer(user_id=user.id)
+    make_farm(producer)
+    return SimpleNamespace(
+        stripe=stripe, supplier=supplier, account=account, listing=listing, center=center,
+        user=user, producer=producer,
+    )  # fmt: skip

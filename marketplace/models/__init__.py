@@ -43,6 +43,12 @@ from marketplace.models.orders import (
     OrderStatus,
     PaymentMethod,
 )
+from marketplace.models.payments import (
+    PaymentAccount,
+    PaymentStatus,
+    PlatformSetting,
+    StripeEvent,
+)
 from marketplace.models.producers import (
     Certification,
     Clearing,
@@ -77,6 +83,10 @@ __all__ = [
     "Order",
     "OrderStatus",
     "PaymentMethod",
+    "PaymentAccount",
+    "PaymentStatus",
+    "PlatformSetting",
+    "StripeEvent",
     "Pledge",
     "PledgeStatus",
     "PriceType",

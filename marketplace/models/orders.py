@@ -28,7 +28,7 @@ class OrderStatus(StrEnum):
 
 
 class PaymentMethod(StrEnum):
-    """How an order is paid: cash, card (later release) or an approved loan."""
+    """How an order is paid: cash, card (Stripe Checkout) or an approved loan."""
 
     CASH = "cash"  # cash on delivery or at the collection centre
     CARD = "card"
@@ -73,6 +73,18 @@ class Order(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Card payments (payment_method card); amounts in the order's minor units.
+    payment_status: Mapped[str | None] = mapped_column(String(20))
+    payment_attempt: Mapped[int] = mapped_column(default=0, server_default="0")
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    fee_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payment_error: Mapped[str | None] = mapped_column(String(300))
+    # why a payment needs a person's look (e.g. "amount_mismatch"); see payments.webhooks
+    payment_issue: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

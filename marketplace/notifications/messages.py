@@ -14,6 +14,16 @@ MESSAGES = {
     "order.completed": _l("El pedido #%(order)s de %(title)s quedó completado."),
     "order.cancelled": _l("El pedido #%(order)s de %(title)s fue cancelado: %(reason)s"),
     "order.cancelled_by_producer": _l("El productor canceló el pedido #%(order)s de %(title)s."),
+    "payment.paid": _l("Pago con tarjeta recibido para el pedido #%(order)s de %(title)s."),
+    "payment.expired": _l(
+        "El pago con tarjeta del pedido #%(order)s no se completó a tiempo. Puede pagar de "
+        "nuevo desde el pedido."
+    ),
+    "payment.failed": _l(
+        "La tarjeta no pagó el pedido #%(order)s: %(reason)s. Puede intentar de nuevo desde "
+        "el pedido."
+    ),
+    "payment.refunded": _l("Se devolvió a la tarjeta el pago del pedido #%(order)s de %(title)s."),
     "pledge.created": _l("Nuevo compromiso de %(kg)s kg para «%(product)s»."),
     "pledge.withdrawn": _l("Se retiraron %(kg)s kg del compromiso «%(product)s»."),
     "commitment.closed": _l(

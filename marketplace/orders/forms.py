@@ -12,6 +12,7 @@ from marketplace.orders.services import MAX_NOTE, MAX_REASON
 
 REQUIRED = _l("Este dato es obligatorio.")
 CASH = "cash"
+CARD = "card"
 LOAN_PREFIX = "loan:"
 
 
@@ -62,9 +63,13 @@ class OrderForm(FlaskForm):
     )
     idempotency_key = HiddenField()
 
-    def set_loans(self, loans: list[tuple[int, str]]) -> None:
-        """Offer paying with each of these loans: (loan id, label) pairs."""
-        self.payment_method.choices = [(CASH, PAYMENT_METHODS[CASH])] + [
+    def set_methods(self, card: bool, loans: list[tuple[int, str]]) -> None:
+        """Offer cash, card when the supplier takes cards, and each of these loans: (loan
+        id, label) pairs."""
+        choices = [(CASH, PAYMENT_METHODS[CASH])]
+        if card:
+            choices.append((CARD, PAYMENT_METHODS[CARD]))
+        self.payment_method.choices = choices + [
             (loan_choice(loan_id), text) for loan_id, text in loans
         ]
 
@@ -78,6 +83,13 @@ class CancelForm(FlaskForm):
         ],
         description=_l("El productor verá este motivo."),
         render_kw={"rows": 3},
+    )
+    # Only for an order paid by card; text, read with the order's currency by the view.
+    refund_amount = StringField(
+        _l("Monto a devolver a la tarjeta (opcional)"),
+        [Optional(), Length(max=20)],
+        description=_l("Déjelo vacío para devolver todo el pago."),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
 
 

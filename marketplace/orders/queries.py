@@ -32,6 +32,12 @@ STEP_LABELS = {
     "order.delivered": _l("Entregado"),
     "order.completed": _l("Completado"),
     "order.cancelled": _l("Cancelado"),
+    "payment.checkout_started": _l("Pago con tarjeta iniciado"),
+    "payment.paid": _l("Pago con tarjeta recibido"),
+    "payment.refunded": _l("Pago con tarjeta devuelto"),
+    "payment.refund_recorded": _l("Devolución registrada"),
+    "payment.late_refunded": _l("Pago tardío devuelto (el pedido ya estaba cancelado)"),
+    "payment.amount_mismatch": _l("Pago en revisión: el monto no coincide"),
 }
 
 

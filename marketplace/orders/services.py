@@ -32,6 +32,7 @@ from marketplace.models import (
     Loan,
     Order,
     PaymentMethod,
+    PaymentStatus,
     Producer,
     User,
 )
@@ -41,6 +42,9 @@ from marketplace.orders import permissions, states
 from marketplace.orders.queries import producer_order_summary as producer_order_summary
 from marketplace.orders.queries import supplier_order_summary as supplier_order_summary
 from marketplace.orders.states import Side
+from marketplace.payments import accounts as payment_accounts
+from marketplace.payments import checkout as card_payments
+from marketplace.payments import gateway as payment_gateway
 
 MAX_SERVICE_QUANTITY = 1_000
 MAX_INPUT_QUANTITY = 100_000
@@ -48,8 +52,8 @@ MAX_INPUT_QUANTITY = 100_000
 MAX_TOTAL_MINOR = 10**12
 MAX_NOTE = 500
 MAX_REASON = 500
-#: The payment methods offered today (card comes in a later release); credit needs a loan.
-PAYMENT_METHODS = (PaymentMethod.CASH.value, PaymentMethod.CREDIT.value)
+#: The payment methods; card needs the supplier's Stripe account, credit needs a loan.
+PAYMENT_METHODS = (PaymentMethod.CASH.value, PaymentMethod.CARD.value, PaymentMethod.CREDIT.value)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -208,7 +212,7 @@ def quote(
     if len(note) > MAX_NOTE:
         raise DomainError(_l("Escriba como máximo %(max)s caracteres.", max=MAX_NOTE), "note")
     total = listing.price_minor * qty
-    loan = _clean_payment(producer, payment_method, loan_id, total, listing.currency)
+    loan = _clean_payment(producer, payment_method, loan_id, total, listing)
     return Quote(
         listing=listing,
         quantity=qty,
@@ -225,14 +229,26 @@ def quote(
 
 
 def _clean_payment(
-    producer: Producer, method: str, loan_id: object, total_minor: int, currency: str
+    producer: Producer, method: str, loan_id: object, total_minor: int, listing: Listing
 ) -> Loan | None:
-    """The loan paying the order (None for cash), checked against its balance now."""
+    """The loan paying the order (None for cash or card), checked against its balance now;
+    card only when the supplier can take cards and Stripe takes the amount."""
     if method not in PAYMENT_METHODS:
         raise DomainError(_l("Elija una forma de pago de la lista."), "payment_method")
+    if method == PaymentMethod.CARD:
+        if not payment_accounts.takes_cards(listing.organization_id):
+            raise DomainError(
+                _l("Este proveedor no recibe pagos con tarjeta: elija otra forma de pago."),
+                "payment_method",
+            )
+        if not payment_gateway.chargeable(total_minor, listing.currency):
+            raise DomainError(
+                _l("Este monto no se puede pagar con tarjeta: elija otra forma de pago."),
+                "payment_method",
+            )
     if method != PaymentMethod.CREDIT:
         return None
-    return spending.check_loan(producer, loan_id, total_minor, currency)
+    return spending.check_loan(producer, loan_id, total_minor, listing.currency)
 
 
 def _order_with_key(key: str) -> Order | None:
@@ -315,6 +331,7 @@ def place_order(
         unit=listing.unit,
         status=states.PLACED,
         payment_method=q.payment_method,
+        payment_status=PaymentStatus.UNPAID.value if q.payment_method == "card" else None,
         loan_id=q.loan.id if q.loan else None,
         delivery_point=q.delivery_point,
         collection_center_id=q.center.id if q.center else None,
@@ -386,11 +403,14 @@ def _refuse_loan(loan_id: int, q: Quote, key: str, producer: Producer) -> Order:
     raise spending.refusal(loan_id, producer, q.total_minor, q.currency)
 
 
-def transition(actor: User, order: Order, target: str, reason: str = "") -> Order:
+def transition(
+    actor: User, order: Order, target: str, reason: str = "", refund_minor: int | None = None
+) -> Order:
     """Move an order to `target` if the state machine and the actor's side allow it.
 
     The UPDATE only applies while the status is still the one read, so of two concurrent
-    moves exactly one wins; the other gets the reason it can no longer be made.
+    moves exactly one wins; the other gets the reason it can no longer be made. Cancelling
+    a card order refunds it (all, or `refund_minor`) or closes its open payment session.
     """
     side = permissions.side_of(actor, order)
     if side is None:
@@ -407,6 +427,7 @@ def transition(actor: User, order: Order, target: str, reason: str = "") -> Orde
                 _l("Escriba como máximo %(max)s caracteres.", max=MAX_REASON), "reason"
             )
         values["cancel_reason"] = reason or None
+        card_payments.check_cancel_refund(order, refund_minor)
     result = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status == current)
@@ -428,6 +449,13 @@ def transition(actor: User, order: Order, target: str, reason: str = "") -> Orde
     if target == states.CANCELLED and order.loan_id is not None:
         # Once: only the move that won the status UPDATE above gets here.
         spending.give_back(order.loan_id, order.total_minor)
+    if target == states.CANCELLED:
+        try:  # a refund Stripe refuses undoes the whole cancellation
+            card_payments.settle_cancelled(actor, order.id, refund_minor)
+        except DomainError:
+            db.session.rollback()
+            db.session.refresh(order)
+            raise
     detail = {"from": current, "by": side.value}
     if target == states.CANCELLED and reason:
         detail["reason"] = reason
@@ -471,7 +499,8 @@ def complete(actor: User, order: Order) -> Order:
     return transition(actor, order, states.COMPLETED)
 
 
-def cancel(actor: User, order: Order, reason: str = "") -> Order:
+def cancel(actor: User, order: Order, reason: str = "", refund_minor: int | None = None) -> Order:
     """Cancel an order (the supplier must give a reason); input stock and, for an order paid
-    on credit, the loan's balance return."""
-    return transition(actor, order, states.CANCELLED, reason)
+    on credit, the loan's balance return; a card payment is refunded (all of it, or
+    `refund_minor`)."""
+    return transition(actor, order, states.CANCELLED, reason, refund_minor)

@@ -14,9 +14,13 @@ from marketplace.extensions import db
 from marketplace.i18n import money, number
 from marketplace.labels import label
 from marketplace.models import DeliveryPoint, Listing, Order, Role
+from marketplace.money import AmountError, parse_money
 from marketplace.orders import bp, queries, services, states
 from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm, parse_payment
 from marketplace.orders.states import Side
+from marketplace.payments import accounts as payment_accounts
+from marketplace.payments import checkout as card_payments
+from marketplace.payments.forms import ButtonForm
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of
 from marketplace.web import show_errors
@@ -70,7 +74,10 @@ def _loan_choice(loan) -> tuple[int, str]:
 
 def _order_form(producer, listing: Listing) -> tuple[OrderForm, str, list, list]:
     form = OrderForm()
-    form.set_loans([_loan_choice(loan) for loan in spendable_loans(producer, listing.currency)])
+    form.set_methods(
+        payment_accounts.takes_cards(listing.organization_id),
+        [_loan_choice(loan) for loan in spendable_loans(producer, listing.currency)],
+    )
     point = services.delivery_point_for(listing)
     centers, farms = [], []
     if point == DeliveryPoint.COLLECTION_CENTER:
@@ -123,7 +130,12 @@ def new(listing_id: int):
                     expected_unit_price_minor=request.form.get("unit_price", type=int),
                     **args,
                 )
-                flash(_("Pedido enviado. El proveedor le avisará cuando lo confirme."), "success")
+                if order.payment_method == "card":
+                    flash(_("Pedido enviado. Ahora páguelo con su tarjeta."), "success")
+                else:
+                    flash(
+                        _("Pedido enviado. El proveedor le avisará cuando lo confirme."), "success"
+                    )
                 return redirect(url_for("orders.detail", order_id=order.id))
             quote = services.quote(producer, listing.id, **args)
         except DomainError as error:
@@ -167,12 +179,19 @@ def _producer_order_or_404(order_id: int) -> Order:
 @role_required(Role.PRODUCER)
 def detail(order_id: int):
     order = _producer_order_or_404(order_id)
+    back = request.args.get("pago")
+    if back == "ok" and order.payment_status != "paid":
+        flash(_("Gracias. Estamos confirmando su pago; en unos momentos aparecerá aquí."), "info")
+    elif back == "cancelado" and order.payment_status != "paid":
+        flash(_("No se hizo el pago. Puede pagar cuando quiera desde esta página."), "info")
     return render_template(
         "orders/detail.html",
         order=order,
         steps=queries.timeline(order),
         can_cancel=states.can_move(order.status, states.CANCELLED, Side.PRODUCER),
         form=ProducerCancelForm(),
+        can_pay=card_payments.can_pay(order),
+        pay_form=ButtonForm(),
     )
 
 
@@ -228,6 +247,7 @@ def _received_detail(order: Order, cancel_form: CancelForm):
         steps=queries.timeline(order),
         targets=states.allowed_targets(order.status, Side.SUPPLIER),
         cancel_form=cancel_form,
+        payout=card_payments.payout(order) if order.payment_method == "card" else None,
     )
 
 
@@ -235,6 +255,17 @@ def _received_detail(order: Order, cancel_form: CancelForm):
 @role_required(Role.SUPPLIER)
 def received_detail(order_id: int):
     return _received_detail(_supplier_order_or_404(order_id), CancelForm())
+
+
+def _refund_amount(form: CancelForm, order: Order) -> int | None:
+    """The typed partial refund in minor units (None: refund all)."""
+    text = (form.refund_amount.data or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_money(text, order.currency)
+    except AmountError as error:
+        raise DomainError(error.message, "refund_amount") from error
 
 
 @bp.route("/proveedor/pedidos/<int:order_id>/estado", methods=["POST"])
@@ -247,12 +278,16 @@ def change_status(order_id: int):
         return _received_detail(order, cancel_form)
     try:
         if target == states.CANCELLED:
-            services.cancel(current_user, order, cancel_form.reason.data)
+            refund = _refund_amount(cancel_form, order)
+            services.cancel(current_user, order, cancel_form.reason.data, refund)
         elif target in SUPPLIER_TARGETS:
             getattr(services, SUPPLIER_TARGETS[target])(current_user, order)
         else:
             raise DomainError(_("Este cambio de estado no es posible."), "status")
     except DomainError as error:
+        if error.field == "refund_amount":
+            show_errors(cancel_form, error)
+            return _received_detail(order, cancel_form)
         flash(str(error.message), "error")
     else:
         flash(

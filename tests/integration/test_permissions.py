@@ -68,6 +68,7 @@ PAGES = [
     ("/admin/organizaciones", ADMIN_ONLY),
     ("/admin/auditoria", ADMIN_ONLY),
     ("/admin/emparejamiento", ADMIN_ONLY),
+    ("/admin/pagos", ADMIN_ONLY),
     ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),
     ("/admin/matching/runs/{run}/progress", ADMIN_ONLY),
 ]
@@ -244,3 +245,64 @@ def test_ids_of_another_lenders_groups_cannot_be_probed(app, credit_world):
     client = signed_in_client(app, credit_world["users"]["lender"])
     for url in ("/credito/grupos/999999", "/credito/prestamos/999999"):
         assert client.get(url).status_code == 404
+
+
+# --- card payments ----------------------------------------------------------------------------
+
+SUPPLIER_ONLY = {role: 403 for role in ROLES} | {"anonymous": 302, "supplier": 302}
+PAY_ORDER = PRODUCER_ONLY | {"owner": 302, "other_producer": 404}  # the owner: refused, back
+PAYMENT_ROUTES = [
+    ("POST", "/pedidos/{order}/pagar", PAY_ORDER),
+    ("POST", "/organizacion/cobros", SUPPLIER_ONLY),  # the supplier: not configured, back
+    ("GET", "/organizacion/cobros/volver", SUPPLIER_ONLY),
+    ("GET", "/admin/pagos", ADMIN_ONLY),
+    ("POST", "/admin/pagos", ADMIN_ONLY | {"admin": 302}),
+]
+
+
+@pytest.fixture
+def payment_world(world, make_listing, make_center):
+    """`world` plus a cash order of the owner's (paying it by card is refused)."""
+    import secrets
+
+    from marketplace.orders import services
+
+    owner = world["users"]["owner"]
+    listing = make_listing()
+    order = services.place_order(
+        owner,
+        _producer(world["producer"]),
+        listing.id,
+        1,
+        "collection_center",
+        make_center().id,
+        None,
+        "",
+        secrets.token_urlsafe(24),
+    )
+    return world | {"order": order.id}
+
+
+def _producer(producer_id: int) -> Producer:
+    from marketplace.extensions import db
+
+    return db.session.get(Producer, producer_id)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_payment_route_for_every_role(app, payment_world, role):
+    client = _client_as(app, payment_world, role)
+    for method, template, expected in PAYMENT_ROUTES:
+        url = template.format(order=payment_world["order"])
+        data = {"percent": "5"} if template == "/admin/pagos" else {}
+        response = client.open(url, method=method, data=data)
+        status = response.status_code
+        assert status == expected[role], f"{role} {method} {url}: {status} != {expected[role]}"
+        if role == "anonymous":
+            assert "/ingresar" in response.location
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_webhook_refuses_anything_unsigned_whoever_sends_it(app, world, role):
+    client = _client_as(app, world, role)
+    assert client.post("/stripe/webhook", data=b"{}").status_code == 400
