@@ -252,7 +252,7 @@ MATCH_STATUSES = {
 LOAN_STATUSES = {
     "approved": _l("Aprobado, por desembolsar"),
     "disbursed": _l("Desembolsado"),
-    "repaid": _l("Pagado"),
+    "repaid": _l("Pagado por completo"),
     "defaulted": _l("En mora"),
 }
 
