@@ -51,6 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.organizations import bp as organizations_bp
     from marketplace.payments import bp as payments_bp
     from marketplace.producers import bp as producers_bp
+    from marketplace.traceability import bp as traceability_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -66,3 +67,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(centers_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(traceability_bp)

@@ -57,8 +57,24 @@ from marketplace.models.producers import (
     Producer,
     ValueChain,
 )
+from marketplace.models.traceability import (
+    Delivery,
+    FieldEvidence,
+    ForestArea,
+    ForestLayer,
+    LayerKind,
+    Lot,
+    RiskStatus,
+)
 
 __all__ = [
+    "Delivery",
+    "FieldEvidence",
+    "ForestArea",
+    "ForestLayer",
+    "LayerKind",
+    "Lot",
+    "RiskStatus",
     "Assessment",
     "Cluster",
     "Loan",

@@ -109,6 +109,19 @@ class Farm(db.Model):
     lat: Mapped[float]
     lon: Mapped[float]
     polygon_geojson: Mapped[dict | None] = mapped_column(JSON)
+    # geodesic area of the polygon (ha); how it was given: drawn | geojson | kml
+    polygon_area_ha: Mapped[float | None]
+    polygon_source: Mapped[str | None] = mapped_column(String(10))
+    # deforestation risk against the cut-off (traceability.RiskStatus), from the forest layer
+    risk_status: Mapped[str] = mapped_column(
+        String(20), default="unassessed", server_default="unassessed"
+    )
+    risk_loss_ha: Mapped[float | None]
+    risk_loss_share: Mapped[float | None]
+    risk_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # field evidence accepted (risk needs_verification -> verified) by an admin or buyer
+    risk_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    risk_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     total_ha: Mapped[float]
     productive_ha: Mapped[float]
     forest_ha: Mapped[float]
