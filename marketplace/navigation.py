@@ -25,6 +25,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("credit.mine", _l("Mi crédito")),
         NavItem("commitments.browse", _l("Compromisos de compra")),
         NavItem("producers.my_farms", _l("Mis fincas")),
+        NavItem("traceability.incentives_mine", _l("Incentivos")),
         NavItem("centers.near", _l("Centros de acopio")),
     ),
     Role.TECHNICIAN: (
@@ -53,6 +54,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("admin.matching", _l("Emparejamiento de crédito")),
         NavItem("payments.settings", _l("Pagos con tarjeta")),
         NavItem("centers.manage", _l("Centros de acopio")),
+        NavItem("traceability.impact_admin", _l("Impacto")),
     ),
 }
 

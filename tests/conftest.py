@@ -53,6 +53,7 @@ def app_config(url: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MINKA_CATALOG_CACHE_SECONDS": 0,
+        "MINKA_IMPACT_CACHE_SECONDS": 0,
         **overrides,
     }
 
