@@ -138,7 +138,9 @@ def _volumes(impact: Impact, filters: ImpactFilters) -> None:
     delivered, free = db.session.execute(
         select(
             func.coalesce(func.sum(Delivery.kg), 0),
-            func.coalesce(func.sum(case((Delivery.risk_status.in_(FREE), Delivery.kg), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((Delivery.risk_status.in_(FREE), Delivery.kg), else_=0)), 0
+            ),
         )
         .join(Farm, Farm.id == Delivery.farm_id)
         .where(*where)
@@ -261,10 +263,16 @@ def csv_rows(figures: Impact) -> list[list[str]]:
         ["credit_matched", "latest_run", str(figures.matched), "producers"],
         ["credit_approved", "", str(figures.approved), "loans"],
         ["credit_disbursed", "", str(figures.disbursed), "loans"],
-        ["repayment_rate", f"{figures.repayments} repayments", _percent(figures.repayment_rate),
-         "%"],
+        [
+            "repayment_rate",
+            f"{figures.repayments} repayments",
+            _percent(figures.repayment_rate),
+            "%",
+        ],
     ]
-    rows += [["funds_mobilised", cur, f"{minor}", f"{cur} minor units"] for cur, minor in figures.funds]
+    rows += [
+        ["funds_mobilised", cur, f"{minor}", f"{cur} minor units"] for cur, minor in figures.funds
+    ]
     return rows
 
 

@@ -52,8 +52,6 @@ def incentives_for(producer_id: int):
     producer = db.session.get(Producer, producer_id)
     if producer is None or not can_view(current_user, producer):
         abort(404)
-    if current_user.role == Role.PRODUCER:
-        return redirect(url_for("traceability.incentives_mine"))
     return _render_incentives(producer)
 
 
@@ -71,7 +69,10 @@ def _render_impact(template: str, figures: impact.Impact, filters: impact.Impact
     gender, gender_height = charts.horizontal(impact.labelled(figures.by_gender, "gender"))
     country, country_height = charts.horizontal(impact.labelled(figures.by_country, "country"))
     volume, volume_height = charts.horizontal(
-        [(_("Comprometido (kg)"), figures.committed_kg), (_("Entregado (kg)"), figures.delivered_kg)]
+        [
+            (_("Comprometido (kg)"), figures.committed_kg),
+            (_("Entregado (kg)"), figures.delivered_kg),
+        ]
     )
     return render_template(
         template,
@@ -113,6 +114,4 @@ def impact_csv():
 def impact_public():
     filters = _filters()
     # Only the figures are cached: the page itself carries the visitor's CSRF token.
-    return _render_impact(
-        "traceability/impact_public.html", impact.public_impact(filters), filters
-    )
+    return _render_impact("traceability/impact_public.html", impact.public_impact(filters), filters)

@@ -83,19 +83,27 @@ def farm_requirements(farm: Farm) -> list[Requirement]:
     if farm.total_ha > POLYGON_ABOVE_HA:
         needs.append(
             Requirement(
-                _("Dibujar o subir el contorno (polígono) de la finca %(farm)s: mide más de 4 ha.",
-                  farm=farm.name),
+                _(
+                    "Dibujar o subir el polígono de la finca %(farm)s: mide más de 4 ha.",
+                    farm=farm.name,
+                ),
                 not needs_polygon(farm),
                 "farm",
                 farm.id,
             )
         )
     if farm.risk_status == RiskStatus.AT_RISK:
-        text = _("La finca %(farm)s muestra pérdida de bosque después de la fecha de corte: "
-                 "no califica.", farm=farm.name)
+        text = _(
+            "La finca %(farm)s muestra pérdida de bosque después de la fecha de corte: "
+            "no califica.",
+            farm=farm.name,
+        )
     elif farm.risk_status == RiskStatus.NEEDS_VERIFICATION:
-        text = _("La finca %(farm)s tiene cobertura de bosque: pida a su técnico que registre "
-                 "evidencia de campo para verificarla.", farm=farm.name)
+        text = _(
+            "La finca %(farm)s tiene cobertura de bosque: pida a su técnico que registre "
+            "evidencia de campo para verificarla.",
+            farm=farm.name,
+        )
     else:
         text = _("La finca %(farm)s debe figurar como libre de deforestación.", farm=farm.name)
     needs.append(Requirement(text, is_deforestation_free(farm), "farm", farm.id))
@@ -130,8 +138,7 @@ def buyer_premiums(producer: Producer) -> list[Incentive]:
         farms = [
             farm
             for farm in producer.farms
-            if farm.value_chain == commitment.value_chain
-            and (farm.country, farm.region) in regions
+            if farm.value_chain == commitment.value_chain and (farm.country, farm.region) in regions
         ]
         farm = _best(farms)
         needs = farm_requirements(farm) if farm else []
@@ -220,12 +227,17 @@ def lender_products(producer: Producer) -> list[Incentive]:
 def _readiness_requirement(product: CreditProduct, assessment) -> Requirement:
     wanted = round(product.min_readiness * 100)
     if assessment is None:
-        text = _("Una preparación para el crédito de al menos %(wanted)d %% (aún sin evaluar).",
-                 wanted=wanted)
+        text = _(
+            "Una preparación para el crédito de al menos %(wanted)d %% (aún sin evaluar).",
+            wanted=wanted,
+        )
         return Requirement(text, False, "credit")
     have = round(assessment.readiness * 100)
-    text = _("Una preparación para el crédito de al menos %(wanted)d %% (la suya: %(have)d %%).",
-             wanted=wanted, have=have)
+    text = _(
+        "Una preparación para el crédito de al menos %(wanted)d %% (la suya: %(have)d %%).",
+        wanted=wanted,
+        have=have,
+    )
     return Requirement(text, assessment.readiness >= product.min_readiness, "credit")
 
 

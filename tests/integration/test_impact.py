@@ -115,7 +115,9 @@ def world(
     new_loan(juan, product, amount_minor=200_000, status="approved")
     for outcome in ("on_time", "late", "on_time"):
         db.session.add(
-            Repayment(loan_id=loan.id, amount_minor=10_000, paid_on=date(2026, 6, 1), outcome=outcome)
+            Repayment(
+                loan_id=loan.id, amount_minor=10_000, paid_on=date(2026, 6, 1), outcome=outcome
+            )
         )
     db.session.commit()
     make_match(n=3)  # three more Peruvian cacao producers in a matched group of the latest run
