@@ -39,7 +39,7 @@ def can_verify(user: User, farm: Farm) -> bool:
 
 
 def photo_suffix(data: bytes) -> str | None:
-    """".jpg" or ".png" from the file's first bytes (not its name); None for anything else."""
+    """ ".jpg" or ".png" from the file's first bytes (not its name); None for anything else."""
     for signature, suffix in _SIGNATURES.items():
         if data.startswith(signature):
             return suffix

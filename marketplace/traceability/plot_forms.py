@@ -18,7 +18,8 @@ class OutlineForm(FlaskForm):
     )
     drawn = HiddenField()
     upload = FileField(
-        _l("O suba un archivo GeoJSON o KML"), description=_l("Archivo .geojson o .kml de hasta 2 MB.")
+        _l("O suba un archivo GeoJSON o KML"),
+        description=_l("Archivo .geojson o .kml de hasta 2 MB."),
     )
 
 

@@ -90,7 +90,10 @@ def test_multipolygon_is_accepted():
         ('{"type": "FeatureCollection", "features": []}', "one_feature"),
         ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}', "too_few_points"),
         ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}', "not_closed"),
-        ('{"type": "Polygon", "coordinates": [[[0, 0], ["a", 0], [1, 1], [0, 0]]]}', "bad_coordinates"),
+        (
+            '{"type": "Polygon", "coordinates": [[[0, 0], ["a", 0], [1, 1], [0, 0]]]}',
+            "bad_coordinates",
+        ),
     ],
 )
 def test_broken_geojson_is_refused_with_a_reason(text, code):
@@ -174,12 +177,3 @@ def test_uploads_over_the_limit_or_of_unknown_type_are_refused():
     with pytest.raises(GeometryError) as caught:
         geometry.parse_upload("finca.shp", b"\x00")
     assert caught.value.code == "unknown_format"
-
-
-def test_geometry_imports_no_flask():
-    import subprocess
-    import sys
-
-    code = "import sys, marketplace.traceability.geometry as g; print('flask' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
