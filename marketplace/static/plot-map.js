@@ -10,24 +10,34 @@
   var outline = JSON.parse(box.getAttribute("data-outline") || "{}");
   var point = JSON.parse(box.getAttribute("data-point") || "null");
   var map = L.map(box, { attributionControl: false, scrollWheelZoom: false });
-  var drawn = new L.FeatureGroup().addTo(map);
+  var drawn = new L.FeatureGroup();
   var style = { color: "#1f4d29", weight: 2, fillColor: "#2f6b3a", fillOpacity: 0.3 };
   if (outline && outline.type) {
     L.geoJSON(outline, { style: style }).eachLayer(function (layer) { drawn.addLayer(layer); });
   }
-  if (point) {
-    L.circleMarker(point, { radius: 4, color: "#6b3508", weight: 2 }).addTo(map);
-  }
+  // The view must be set before any vector layer is added (Leaflet's renderer needs it).
   if (drawn.getLayers().length) {
     map.fitBounds(drawn.getBounds(), { padding: [16, 16] });
   } else if (point) {
     map.setView(point, 15);
+  } else {
+    map.setView([0, 0], 2);
+  }
+  drawn.addTo(map);
+  if (point) {
+    L.circleMarker(point, { radius: 4, color: "#6b3508", weight: 2 }).addTo(map);
   }
 
   var text = document.getElementById("outline");
   var flag = document.getElementById("outline-drawn");
   if (!box.getAttribute("data-editable") || !text || typeof L.Control.Draw === "undefined") {
     return;
+  }
+  function merge(target, source) {
+    Object.keys(source).forEach(function (key) {
+      if (typeof source[key] === "object" && target[key]) { merge(target[key], source[key]); }
+      else { target[key] = source[key]; }
+    });
   }
   function write() {
     var polygons = [];
@@ -45,6 +55,7 @@
     }
     if (flag) { flag.value = "1"; }
   }
+  merge(L.drawLocal, JSON.parse(box.getAttribute("data-texts") || "{}"));
   map.addControl(new L.Control.Draw({
     draw: {
       polygon: { allowIntersection: false, shapeOptions: style },

@@ -32,7 +32,6 @@ class EvidenceForm(FlaskForm):
         _l("Fecha de la visita"),
         [InputRequired(_l("Indique la fecha de la visita."))],
         format=["%Y-%m-%d", "%d/%m/%Y"],
-        description=_l("Por ejemplo 31/03/2027"),
     )
 
 

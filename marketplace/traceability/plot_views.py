@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -70,7 +71,56 @@ def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
         export_ready=plots.export_ready(farm),
         area_differs=plots.area_differs(farm),
         risk_labels=plots.RISK_LABELS,
+        draw_texts=_draw_texts(),
     )
+
+
+def _draw_texts() -> dict:
+    """The drawing tool's texts (leaflet-draw's L.drawLocal, the parts this page uses)."""
+    return {
+        "draw": {
+            "toolbar": {
+                "actions": {"title": _("Cancelar el dibujo"), "text": _("Cancelar")},
+                "finish": {"title": _("Terminar el dibujo"), "text": _("Terminar")},
+                "undo": {"title": _("Borrar el último punto"), "text": _("Borrar último punto")},
+                "buttons": {"polygon": _("Dibujar el contorno")},
+            },
+            "handlers": {
+                "polygon": {
+                    "tooltip": {
+                        "start": _("Toque el mapa para empezar el contorno."),
+                        "cont": _("Toque para seguir el contorno."),
+                        "end": _("Toque el primer punto para cerrar el contorno."),
+                    }
+                },
+                "polyline": {"error": _("Los bordes no pueden cruzarse.")},
+            },
+        },
+        "edit": {
+            "toolbar": {
+                "actions": {
+                    "save": {"title": _("Guardar los cambios"), "text": _("Listo")},
+                    "cancel": {"title": _("Descartar los cambios"), "text": _("Cancelar")},
+                    "clearAll": {"title": _("Borrar todo"), "text": _("Borrar todo")},
+                },
+                "buttons": {
+                    "edit": _("Mover puntos del contorno"),
+                    "editDisabled": _("No hay contorno que mover"),
+                    "remove": _("Borrar el contorno del mapa"),
+                    "removeDisabled": _("No hay contorno que borrar"),
+                },
+            },
+            "handlers": {
+                "edit": {
+                    "tooltip": {
+                        "text": _("Arrastre los puntos para corregir el contorno."),
+                        "subtext": _("Toque Cancelar para deshacer."),
+                    }
+                },
+                "remove": {"tooltip": {"text": _("Toque el contorno para quitarlo.")}},
+            },
+        },
+    }
 
 
 def _outline_input(form: OutlineForm) -> plots.OutlineInput:
@@ -88,6 +138,8 @@ def _outline_input(form: OutlineForm) -> plots.OutlineInput:
 def plot(farm_id: int):
     farm = _farm_or_404(farm_id)
     form = OutlineForm()
+    if not form.is_submitted() and farm.polygon_geojson:  # editable without JavaScript too
+        form.outline.data = json.dumps(farm.polygon_geojson)
     if request.method == "POST":
         if not plots.can_edit_outline(current_user, farm):
             abort(403)
