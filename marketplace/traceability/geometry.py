@@ -148,7 +148,11 @@ def _kml_polygon(element: ET.Element) -> Polygon:
 
 
 def parse_kml(data: bytes) -> Polygon | MultiPolygon:
-    """The polygon(s) of a KML document; documents with a DTD or entities are refused."""
+    """The polygon(s) of a UTF-8 KML document; documents with a DTD or entities are refused."""
+    try:
+        data.decode("utf-8")  # other encodings could hide a DOCTYPE from the check below
+    except UnicodeDecodeError:
+        raise GeometryError("not_kml") from None
     if _FORBIDDEN_XML.search(data):
         raise GeometryError("xml_entities")
     try:

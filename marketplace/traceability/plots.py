@@ -3,6 +3,7 @@ whether the farm is ready for a due-diligence export (EUDR: over 4 ha needs a po
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -35,7 +36,7 @@ MESSAGES = {
     "unknown_format": _l("Suba un archivo .geojson, .json o .kml."),
     "out_of_range": _l("Las coordenadas están fuera del rango WGS84 (longitud, latitud)."),
     "empty": _l("El contorno no encierra ninguna superficie."),
-    "invalid": _l("El contorno se cruza consigo mismo o no es válido: %(detail)s"),
+    "invalid": _l("El contorno se cruza consigo mismo o no es válido (cerca de %(detail)s)."),
     "outside_country": _l("El contorno está fuera del país de la finca."),
     "far_from_district": _l("El contorno está lejos del distrito de la finca."),
     "unknown_district": _l("El distrito de la finca no es válido: corríjalo primero."),
@@ -44,8 +45,12 @@ MESSAGES = {
 
 
 def geometry_message(error: GeometryError) -> str:
-    """The Spanish message for a refused outline."""
-    return str(MESSAGES.get(error.code, MESSAGES["invalid"])) % {"detail": error.detail}
+    """The Spanish message for a refused outline (for an invalid one, where: "lat, lon")."""
+    detail = error.detail
+    where = re.search(r"\[(-?[\d.e+-]+) (-?[\d.e+-]+)\]", detail)  # shapely: "Reason[x y]"
+    if where:
+        detail = f"{float(where[2]):.6f}, {float(where[1]):.6f}"
+    return str(MESSAGES.get(error.code, MESSAGES["invalid"])) % {"detail": detail}
 
 
 def can_view_farm(user: User, farm: Farm) -> bool:

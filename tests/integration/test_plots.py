@@ -96,6 +96,7 @@ def test_a_refused_outline_saves_nothing(db, field):
         plots.save_outline(field["tech"], farm, plots.OutlineInput(text=json.dumps(bowtie)))
     assert caught.value.field == "outline"
     assert "se cruza" in caught.value.message
+    assert "cerca de -7.175000, -76.725000" in caught.value.message  # where the edges cross
     db.session.expire_all()
     assert db.session.get(Farm, farm.id).polygon_geojson is None
     assert actions(db) == []

@@ -160,6 +160,7 @@ def test_kml_with_an_entity_is_refused():
     ("data", "code"),
     [
         (b"this is not xml", "not_kml"),
+        ('<!DOCTYPE kml [<!ENTITY a "a">]><kml/>'.encode("utf-16"), "not_kml"),
         (b"<html><body>hola</body></html>", "not_kml"),
         (b'<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark/></kml>', "not_polygon"),
     ],
