@@ -1,3 +1,243 @@
-"""Routes: see the module docstring of marketplace.traceability."""
+"""Routes of a farm's plot page ("Parcela"): outline, field evidence, verification."""
 
-from marketplace.traceability import bp  # noqa: F401
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Farm, FieldEvidence, Role
+from marketplace.permissions import role_required
+from marketplace.traceability import bp, evidence, plots
+from marketplace.traceability.plot_forms import ConfirmForm, EvidenceForm, OutlineForm
+from marketplace.web import _handle_http, show_errors
+
+VIEW_ROLES = (Role.PRODUCER, Role.TECHNICIAN, Role.ADMIN, Role.BUYER)
+# request body limits (file + form fields) of the routes that take uploads
+UPLOAD_LIMITS = {
+    "traceability.plot": 2 * 1024 * 1024 + 64 * 1024,
+    "traceability.add_evidence": evidence.MAX_PHOTO_BYTES + 64 * 1024,
+}
+
+
+@bp.url_value_preprocessor
+def _limit_uploads(endpoint: str | None, values: dict | None) -> None:
+    # URL preprocessors run before the CSRF check reads the body, so the limit holds there too.
+    if endpoint in UPLOAD_LIMITS:
+        request.max_content_length = UPLOAD_LIMITS[endpoint]
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge):
+    """An oversized upload re-renders its page with a message (status 413)."""
+    farm_id = (request.view_args or {}).get("farm_id")
+    if request.endpoint not in UPLOAD_LIMITS or farm_id is None:
+        return _handle_http(error)
+    farm = _farm_or_404(farm_id)
+    if request.endpoint == "traceability.plot":
+        message = _("El archivo es demasiado grande: el máximo es 2 MB. No se guardó nada.")
+    else:
+        message = _("La foto es demasiado grande: el máximo es 5 MB. No se guardó nada.")
+    flash(message, "error")
+    blank = {"formdata": None}
+    return _page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
+
+
+def _farm_or_404(farm_id: int) -> Farm:
+    """The farm, if the current user may see it; 404 otherwise (no probing by id)."""
+    farm = db.session.get(Farm, farm_id)
+    if farm is None or not plots.can_view_farm(current_user, farm):
+        abort(404)
+    return farm
+
+
+def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
+    return render_template(
+        "traceability/plot.html",
+        farm=farm,
+        outline_form=outline_form,
+        evidence_form=evidence_form,
+        confirm_form=ConfirmForm(formdata=None),
+        evidence_items=evidence.evidence_of(farm),
+        can_edit=plots.can_edit_outline(current_user, farm),
+        can_record=evidence.can_record(current_user, farm),
+        can_verify=evidence.can_verify(current_user, farm),
+        export_ready=plots.export_ready(farm),
+        area_differs=plots.area_differs(farm),
+        risk_labels=plots.RISK_LABELS,
+        draw_texts=_draw_texts(),
+    )
+
+
+def _draw_texts() -> dict:
+    """The drawing tool's texts (leaflet-draw's L.drawLocal, the parts this page uses)."""
+    return {
+        "draw": {
+            "toolbar": {
+                "actions": {"title": _("Cancelar el dibujo"), "text": _("Cancelar")},
+                "finish": {"title": _("Terminar el dibujo"), "text": _("Terminar")},
+                "undo": {"title": _("Borrar el último punto"), "text": _("Borrar último punto")},
+                "buttons": {"polygon": _("Dibujar el contorno")},
+            },
+            "handlers": {
+                "polygon": {
+                    "tooltip": {
+                        "start": _("Toque el mapa para empezar el contorno."),
+                        "cont": _("Toque para seguir el contorno."),
+                        "end": _("Toque el primer punto para cerrar el contorno."),
+                    }
+                },
+                "polyline": {"error": _("Los bordes no pueden cruzarse.")},
+            },
+        },
+        "edit": {
+            "toolbar": {
+                "actions": {
+                    "save": {"title": _("Guardar los cambios"), "text": _("Listo")},
+                    "cancel": {"title": _("Descartar los cambios"), "text": _("Cancelar")},
+                    "clearAll": {"title": _("Borrar todo"), "text": _("Borrar todo")},
+                },
+                "buttons": {
+                    "edit": _("Mover puntos del contorno"),
+                    "editDisabled": _("No hay contorno que mover"),
+                    "remove": _("Borrar el contorno del mapa"),
+                    "removeDisabled": _("No hay contorno que borrar"),
+                },
+            },
+            "handlers": {
+                "edit": {
+                    "tooltip": {
+                        "text": _("Arrastre los puntos para corregir el contorno."),
+                        "subtext": _("Toque Cancelar para deshacer."),
+                    }
+                },
+                "remove": {"tooltip": {"text": _("Toque el contorno para quitarlo.")}},
+            },
+        },
+    }
+
+
+def _outline_input(form: OutlineForm) -> plots.OutlineInput:
+    upload = form.upload.data
+    return plots.OutlineInput(
+        text=form.outline.data or "",
+        drawn=form.drawn.data == "1",
+        filename=(upload.filename or "") if upload else "",
+        data=upload.read() if upload else b"",
+    )
+
+
+@bp.route("/fincas/<int:farm_id>/parcela", methods=["GET", "POST"])
+@role_required(*VIEW_ROLES)
+def plot(farm_id: int):
+    farm = _farm_or_404(farm_id)
+    form = OutlineForm()
+    if not form.is_submitted() and farm.polygon_geojson:  # editable without JavaScript too
+        form.outline.data = json.dumps(farm.polygon_geojson)
+    if request.method == "POST":
+        if not plots.can_edit_outline(current_user, farm):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                plots.save_outline(current_user, farm, _outline_input(form))
+            except DomainError as error:
+                show_errors(form, error)
+            else:
+                _flash_saved(farm)
+                return redirect(url_for("traceability.plot", farm_id=farm.id))
+    return _page(farm, form, EvidenceForm(formdata=None))
+
+
+def _flash_saved(farm: Farm) -> None:
+    area = f"{farm.polygon_area_ha:.2f}"
+    if plots.area_differs(farm):
+        flash(
+            _(
+                "Contorno guardado, pero su área (%(area)s ha) difiere en más de 20 %% de las "
+                "%(declared)s ha declaradas. Revise el dibujo o el área de la finca.",
+                area=area,
+                declared=f"{farm.total_ha:.2f}",
+            ),
+            "warning",
+        )
+    else:
+        flash(_("Contorno guardado: %(area)s ha.", area=area), "success")
+
+
+@bp.route("/fincas/<int:farm_id>/parcela/borrar", methods=["POST"])
+@role_required(Role.PRODUCER, Role.TECHNICIAN)
+def remove_outline(farm_id: int):
+    farm = _farm_or_404(farm_id)
+    if not plots.can_edit_outline(current_user, farm):
+        abort(403)
+    if ConfirmForm().validate_on_submit() and farm.polygon_geojson is not None:
+        plots.remove_outline(current_user, farm)
+        flash(_("Contorno borrado."), "success")
+    return redirect(url_for("traceability.plot", farm_id=farm.id))
+
+
+@bp.route("/fincas/<int:farm_id>/evidencias", methods=["POST"])
+@role_required(Role.TECHNICIAN)
+def add_evidence(farm_id: int):
+    farm = _farm_or_404(farm_id)
+    if not evidence.can_record(current_user, farm):
+        abort(403)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        try:
+            evidence.record_evidence(
+                current_user,
+                farm,
+                note=form.note.data or "",
+                observed_on=form.observed_on.data,
+                photo=form.photo.data.read() if form.photo.data else b"",
+                instance_path=Path(current_app.instance_path),
+            )
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Evidencia registrada."), "success")
+            return redirect(url_for("traceability.plot", farm_id=farm.id, _anchor="evidencias"))
+    return _page(farm, OutlineForm(formdata=None), form)
+
+
+@bp.route("/fincas/<int:farm_id>/evidencias/<int:evidence_id>/foto")
+@role_required(*VIEW_ROLES)
+def evidence_photo(farm_id: int, evidence_id: int):
+    farm = _farm_or_404(farm_id)
+    item = db.session.get(FieldEvidence, evidence_id)
+    if item is None or item.farm_id != farm.id:
+        abort(404)
+    path = evidence.photo_file(item, Path(current_app.instance_path))
+    if path is None:
+        abort(404)
+    response = send_file(path, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/fincas/<int:farm_id>/verificar", methods=["POST"])
+@role_required(Role.ADMIN, Role.BUYER)
+def verify(farm_id: int):
+    farm = _farm_or_404(farm_id)
+    if not evidence.can_verify(current_user, farm):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        try:
+            evidence.verify_farm(current_user, farm)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Finca verificada: la evidencia de campo fue aceptada."), "success")
+    return redirect(url_for("traceability.plot", farm_id=farm.id))
+
+
+@bp.app_template_global("export_ready")
+def _export_ready(farm: Farm) -> bool:
+    return plots.export_ready(farm)

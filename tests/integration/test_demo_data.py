@@ -101,6 +101,11 @@ def test_world_is_plausible_and_valid(runner):
             is None
         )
         assert farm.cleared_after_cutoff in {"yes", "no", "unknown"}
+        if farm.polygon_geojson is not None:  # six-sided outlines of about the declared size
+            assert farm.polygon_source == "drawn"
+            assert 0.7 * farm.total_ha <= farm.polygon_area_ha <= 1.3 * farm.total_ha
+        else:
+            assert farm.polygon_area_ha is None
     under_2 = sum(total < 2 for total in area.values()) / len(area)
     assert 0.30 <= under_2 <= 0.50
     assert max(area.values()) <= 30 + 1e-9

@@ -49,6 +49,8 @@ ORG_MEMBERS = {role: 200 for role in ROLES} | {
     "admin": 403,
 }
 ADMIN_ONLY = {role: 403 for role in ROLES} | {"anonymous": 302, "admin": 200}
+# a farm's plot page: its people, admins, and buyers with an active pledge from it (none here)
+PLOT_PAGE = OWN_RECORD | {"buyer": 404, "admin": 200}
 
 PAGES = [
     ("/cuenta/clave", SIGNED_IN),
@@ -76,6 +78,7 @@ PAGES = [
     ("/admin/pagos", ADMIN_ONLY),
     ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),
     ("/admin/matching/runs/{run}/progress", ADMIN_ONLY),
+    ("/fincas/{farm}/parcela", PLOT_PAGE),
 ]
 
 # State-changing posts: outsiders must change nothing.
@@ -311,3 +314,48 @@ def test_every_payment_route_for_every_role(app, payment_world, role):
 def test_the_webhook_refuses_anything_unsigned_whoever_sends_it(app, world, role):
     client = _client_as(app, world, role)
     assert client.post("/stripe/webhook", data=b"{}").status_code == 400
+
+
+# The plot page's posts: who is refused, and how (the buyer holds no pledge from the farm).
+PLOT_POSTS = [
+    ("/fincas/{farm}/parcela", PLOT_PAGE | {"owner": None, "technician": None, "admin": 403}),
+    (
+        "/fincas/{farm}/parcela/borrar",
+        {role: 403 for role in ROLES}
+        | {"anonymous": 302, "owner": None, "technician": None}
+        | {"other_producer": 404, "other_technician": 404},
+    ),
+    (
+        "/fincas/{farm}/evidencias",
+        {role: 403 for role in ROLES}
+        | {"anonymous": 302, "technician": None, "other_technician": 404},
+    ),
+    (
+        "/fincas/{farm}/verificar",
+        {role: 403 for role in ROLES} | {"anonymous": 302, "admin": None, "buyer": 404},
+    ),
+]
+SQUARE = (
+    '{"type": "Polygon", "coordinates": [[[-76.73, -7.18], [-76.728, -7.18], '
+    "[-76.728, -7.178], [-76.73, -7.178], [-76.73, -7.18]]]}"
+)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_plot_posts_for_every_role(app, db, world, role):
+    from marketplace.models import FieldEvidence
+
+    client = _client_as(app, world, role)
+    data = {"outline": SQUARE, "note": "Visita", "observed_on": "2026-01-01"}
+    for template, expected in PLOT_POSTS:
+        url = template.format(farm=world["farm"])
+        status = client.post(url, data=data).status_code
+        if expected[role] is None:  # allowed: this matrix only checks refusals
+            continue
+        assert status == expected[role], f"{role} POST {url}: {status} != {expected[role]}"
+    if role not in ("owner", "technician"):
+        db.session.expire_all()
+        farm = db.session.get(Farm, world["farm"])
+        assert farm.polygon_geojson is None
+        assert farm.risk_status == "unassessed"
+        assert db.session.scalar(select(func.count(FieldEvidence.id))) == 0

@@ -1,0 +1,145 @@
+"""Field evidence on a farm (a technician's photo, note and date) and the verification of a
+farm that needed it (risk needs_verification -> verified) by an admin or a buyer."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from marketplace import audit
+from marketplace.commitments.queries import local_today
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.models import Farm, FieldEvidence, Role, User
+from marketplace.models.base import utcnow
+from marketplace.models.traceability import RiskStatus
+from marketplace.traceability.plots import buyer_has_pledge
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+EVIDENCE_DIR = Path("uploads") / "evidence"  # under the instance folder, never under static/
+_SIGNATURES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+
+
+def can_record(user: User, farm: Farm) -> bool:
+    """A technician of the producer's cooperative."""
+    return (
+        user.role == Role.TECHNICIAN
+        and user.organization_id is not None
+        and farm.producer.cooperative_id == user.organization_id
+    )
+
+
+def can_verify(user: User, farm: Farm) -> bool:
+    """An admin, or a buyer whose organization holds an active pledge from the farm."""
+    return user.role == Role.ADMIN or buyer_has_pledge(user, farm)
+
+
+def photo_suffix(data: bytes) -> str | None:
+    """ ".jpg" or ".png" from the file's first bytes (not its name); None for anything else."""
+    for signature, suffix in _SIGNATURES.items():
+        if data.startswith(signature):
+            return suffix
+    return None
+
+
+def evidence_of(farm: Farm) -> list[FieldEvidence]:
+    """The farm's evidence, newest observation first."""
+    query = (
+        select(FieldEvidence)
+        .where(FieldEvidence.farm_id == farm.id)
+        .order_by(FieldEvidence.observed_on.desc(), FieldEvidence.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def _problems(note: str, observed_on: date | None, photo: bytes, today: date) -> dict[str, str]:
+    problems = {}
+    if observed_on is None:
+        problems["observed_on"] = str(_l("Indique la fecha de la visita."))
+    elif observed_on > today:
+        problems["observed_on"] = str(_l("La fecha no puede ser futura."))
+    if photo and len(photo) > MAX_PHOTO_BYTES:
+        problems["photo"] = str(_l("La foto pesa más de 5 MB."))
+    elif photo and photo_suffix(photo) is None:
+        problems["photo"] = str(_l("La foto debe ser JPEG o PNG."))
+    if not photo and not note.strip():
+        problems["note"] = str(_l("Escriba una nota o adjunte una foto."))
+    return problems
+
+
+def record_evidence(
+    actor: User,
+    farm: Farm,
+    *,
+    note: str,
+    observed_on: date | None,
+    photo: bytes,
+    instance_path: Path,
+    today: date | None = None,
+) -> FieldEvidence:
+    """Store a technician's evidence (photo under instance/uploads/evidence/ with a random
+    name); audit-logged. Raises InvalidInput and stores nothing on bad input."""
+    problems = _problems(note, observed_on, photo, today or local_today())
+    if problems:
+        raise InvalidInput(problems)
+    relative = None
+    if photo:
+        relative = EVIDENCE_DIR / f"{secrets.token_hex(16)}{photo_suffix(photo)}"
+        target = instance_path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(photo)
+    item = FieldEvidence(
+        farm_id=farm.id,
+        photo_path=str(relative) if relative else None,
+        note=note.strip(),
+        observed_on=observed_on,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, "farm.evidence_recorded", farm, evidence_id=item.id, photo=bool(photo))
+    try:
+        db.session.commit()
+    except Exception:
+        if relative:
+            (instance_path / relative).unlink(missing_ok=True)
+        raise
+    return item
+
+
+def photo_file(item: FieldEvidence, instance_path: Path) -> Path | None:
+    """The stored photo's path, if it exists and lies under the evidence folder."""
+    if not item.photo_path:
+        return None
+    folder = (instance_path / EVIDENCE_DIR).resolve()
+    path = (instance_path / item.photo_path).resolve()
+    if folder not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def verify_farm(actor: User, farm: Farm) -> Farm:
+    """Accept the field evidence: needs_verification -> verified; audit-logged.
+
+    The status test is part of the UPDATE so two verifiers at once record it only once."""
+    count = len(evidence_of(farm))
+    if count == 0:
+        raise DomainError(str(_l("Primero un técnico debe registrar evidencia de campo.")))
+    changed = db.session.execute(
+        update(Farm)
+        .where(Farm.id == farm.id, Farm.risk_status == RiskStatus.NEEDS_VERIFICATION)
+        .values(
+            risk_status=RiskStatus.VERIFIED, risk_verified_at=utcnow(), risk_verified_by_id=actor.id
+        )
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise DomainError(str(_l("Esta finca no está pendiente de verificación.")))
+    audit.record(actor, "farm.risk_verified", farm, evidence=count)
+    db.session.commit()
+    db.session.refresh(farm)
+    return farm

@@ -1,0 +1,236 @@
+"""Farm outlines: parse GeoJSON or KML, validate, compute the geodesic area (pure functions).
+
+No Flask and no database here. Errors are raised as GeometryError with a code (see
+MESSAGES in traceability.plots for the Spanish text) so the web layer translates them.
+
+"Inside the country": Minka has no country boundaries, only the gazetteer's coarse country
+boxes and each district's seat with a plausible radius. An outline must lie wholly inside the
+country's box and its centre must be near the farm's district seat
+(gazetteer.check_coordinates); that rejects plots in neighbouring countries, which are far
+from any district the farm declares, without shipping boundary files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import shapely
+from pyproj import Geod
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.validation import explain_validity
+
+from marketplace import gazetteer
+
+__all__ = [
+    "GeometryError",
+    "MAX_UPLOAD_BYTES",
+    "check_plot",
+    "geodesic_area_ha",
+    "parse_geojson",
+    "parse_kml",
+    "parse_upload",
+    "rounded",
+    "to_geojson",
+]
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+DECIMALS = 6  # EUDR: WGS84 with six decimals (about 0.1 m)
+MAX_VERTICES = 20_000
+
+_GEOD = Geod(ellps="WGS84")
+_FORBIDDEN_XML = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class GeometryError(ValueError):
+    """An outline was refused; `code` names the reason, `detail` adds facts for the message."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def _ring(coordinates: Any) -> list[tuple[float, float]]:
+    """A closed ring of (lon, lat) pairs; refuses open or too short rings and bad numbers."""
+    if not isinstance(coordinates, list) or len(coordinates) < 4:
+        raise GeometryError("too_few_points")
+    points = []
+    for position in coordinates:
+        if not isinstance(position, list | tuple) or len(position) < 2:
+            raise GeometryError("bad_coordinates")
+        lon, lat = position[0], position[1]
+        if isinstance(lon, bool) or isinstance(lat, bool):
+            raise GeometryError("bad_coordinates")
+        if not isinstance(lon, int | float) or not isinstance(lat, int | float):
+            raise GeometryError("bad_coordinates")
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise GeometryError("bad_coordinates")
+        points.append((float(lon), float(lat)))
+    if points[0] != points[-1]:
+        raise GeometryError("not_closed")
+    return points
+
+
+def _polygon(rings: Any) -> Polygon:
+    if not isinstance(rings, list) or not rings:
+        raise GeometryError("bad_coordinates")
+    shell, *holes = (_ring(r) for r in rings)
+    return Polygon(shell, holes)
+
+
+def _from_geojson_geometry(geometry: Any) -> Polygon | MultiPolygon:
+    if not isinstance(geometry, dict):
+        raise GeometryError("not_polygon")
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if kind == "Polygon":
+        return _polygon(coordinates)
+    if kind == "MultiPolygon":
+        if not isinstance(coordinates, list) or not coordinates:
+            raise GeometryError("bad_coordinates")
+        return MultiPolygon([_polygon(part) for part in coordinates])
+    raise GeometryError("not_polygon", str(kind))
+
+
+def parse_geojson(text: str | bytes) -> Polygon | MultiPolygon:
+    """A Polygon or MultiPolygon from GeoJSON: a geometry, a Feature, or a one-feature
+    FeatureCollection."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise GeometryError("not_geojson") from None
+    if not isinstance(data, dict):
+        raise GeometryError("not_geojson")
+    if data.get("type") == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list) or len(features) != 1:
+            raise GeometryError("one_feature", str(len(features or [])))
+        data = features[0]
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = data.get("geometry")
+    return _from_geojson_geometry(data)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _kml_ring(element: ET.Element | None) -> list[tuple[float, float]]:
+    """The ring of an outerBoundaryIs/innerBoundaryIs element ("lon,lat[,alt] ..." text)."""
+    text = ""
+    if element is not None:
+        for node in element.iter():
+            if _local(node.tag) == "coordinates":
+                text = node.text or ""
+                break
+    positions = []
+    for token in text.split():
+        try:
+            positions.append([float(v) for v in token.split(",")[:2]])
+        except ValueError:
+            raise GeometryError("bad_coordinates") from None
+    return _ring(positions)
+
+
+def _kml_polygon(element: ET.Element) -> Polygon:
+    outer = next((c for c in element if _local(c.tag) == "outerBoundaryIs"), None)
+    if outer is None:
+        raise GeometryError("bad_coordinates")
+    holes = [_kml_ring(c) for c in element if _local(c.tag) == "innerBoundaryIs"]
+    return Polygon(_kml_ring(outer), holes)
+
+
+def parse_kml(data: bytes) -> Polygon | MultiPolygon:
+    """The polygon(s) of a UTF-8 KML document; documents with a DTD or entities are refused."""
+    try:
+        data.decode("utf-8")  # other encodings could hide a DOCTYPE from the check below
+    except UnicodeDecodeError:
+        raise GeometryError("not_kml") from None
+    if _FORBIDDEN_XML.search(data):
+        raise GeometryError("xml_entities")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        raise GeometryError("not_kml") from None
+    if _local(root.tag) != "kml":
+        raise GeometryError("not_kml")
+    polygons = [_kml_polygon(e) for e in root.iter() if _local(e.tag) == "Polygon"]
+    if not polygons:
+        raise GeometryError("not_polygon")
+    return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+
+
+def parse_upload(filename: str, data: bytes) -> tuple[Polygon | MultiPolygon, str]:
+    """Parse an uploaded file by its extension: (geometry, source "geojson" | "kml")."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise GeometryError("too_large")
+    name = filename.lower()
+    if name.endswith(".kml"):
+        return parse_kml(data), "kml"
+    if name.endswith((".geojson", ".json")):
+        return parse_geojson(data), "geojson"
+    raise GeometryError("unknown_format")
+
+
+# --- validation and measures --------------------------------------------------------------
+
+
+def rounded(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    """The same outline with coordinates rounded to six decimals (re-check validity after)."""
+    data = mapping(geometry)
+
+    def walk(value):
+        if isinstance(value, tuple | list) and value and isinstance(value[0], float | int):
+            return [round(float(value[0]), DECIMALS), round(float(value[1]), DECIMALS)]
+        return [walk(v) for v in value]
+
+    return shape({"type": data["type"], "coordinates": walk(data["coordinates"])})
+
+
+def _vertex_count(geometry: Polygon | MultiPolygon) -> int:
+    parts = geometry.geoms if isinstance(geometry, MultiPolygon) else [geometry]
+    return sum(len(p.exterior.coords) + sum(len(r.coords) for r in p.interiors) for p in parts)
+
+
+def check_plot(
+    geometry: Polygon | MultiPolygon, country: str, district_code: str
+) -> Polygon | MultiPolygon:
+    """Round, then validate an outline for a farm; returns the rounded geometry or raises."""
+    if _vertex_count(geometry) > MAX_VERTICES:
+        raise GeometryError("too_many_points")
+    geometry = rounded(geometry)
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise GeometryError("out_of_range")
+    if not geometry.is_empty and not geometry.is_valid:
+        raise GeometryError("invalid", explain_validity(geometry))
+    if geometry.is_empty or geometry.area == 0:
+        raise GeometryError("empty")
+    c_min_lat, c_min_lon, c_max_lat, c_max_lon = gazetteer.country_bounds(country)
+    inside_box = c_min_lat <= min_lat and max_lat <= c_max_lat
+    if not (inside_box and c_min_lon <= min_lon and max_lon <= c_max_lon):
+        raise GeometryError("outside_country")
+    centre = geometry.representative_point()
+    problem = gazetteer.check_coordinates(country, district_code, centre.y, centre.x)
+    if problem is not None:
+        raise GeometryError(problem)
+    return geometry
+
+
+def geodesic_area_ha(geometry: Polygon | MultiPolygon) -> float:
+    """Area on the WGS84 ellipsoid in hectares (orientation-independent)."""
+    # pyproj subtracts holes only when shells run counter-clockwise and holes clockwise.
+    area_m2, _perimeter = _GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))
+    return abs(area_m2) / 10_000
+
+
+def to_geojson(geometry: Polygon | MultiPolygon) -> dict:
+    """A plain GeoJSON geometry dict (lists, not tuples) for storing in a JSON column."""
+    return json.loads(json.dumps(mapping(geometry)))

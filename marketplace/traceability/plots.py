@@ -1,0 +1,175 @@
+"""A farm's outline ("parcela"): who may see it, saving a drawn or uploaded polygon, and
+whether the farm is ready for a due-diligence export (EUDR: over 4 ha needs a polygon)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace import audit
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Farm, Pledge, PurchaseCommitment, Role, User
+from marketplace.models.commitments import PledgeStatus
+from marketplace.models.traceability import RiskStatus
+from marketplace.producers import permissions as producer_permissions
+from marketplace.traceability import geometry
+from marketplace.traceability.geometry import GeometryError
+
+POLYGON_REQUIRED_ABOVE_HA = 4.0
+AREA_TOLERANCE = 0.20  # warn when the outline's area differs from the declared ha by more
+
+MESSAGES = {
+    "not_geojson": _l("El texto no es GeoJSON válido."),
+    "not_kml": _l("El archivo no es un KML válido."),
+    "xml_entities": _l("El KML contiene declaraciones DOCTYPE o ENTITY, que no se aceptan."),
+    "not_polygon": _l("Se espera un polígono (Polygon o MultiPolygon)."),
+    "one_feature": _l("La colección debe tener exactamente un polígono."),
+    "too_few_points": _l("Cada borde necesita al menos tres puntos distintos."),
+    "bad_coordinates": _l("Hay coordenadas que no son números (longitud, latitud)."),
+    "not_closed": _l("El borde no está cerrado: el último punto debe repetir el primero."),
+    "too_many_points": _l("El contorno tiene demasiados puntos (máximo 20 000)."),
+    "too_large": _l("El archivo pesa más de 2 MB."),
+    "unknown_format": _l("Suba un archivo .geojson, .json o .kml."),
+    "out_of_range": _l("Las coordenadas están fuera del rango WGS84 (longitud, latitud)."),
+    "empty": _l("El contorno no encierra ninguna superficie."),
+    "invalid": _l("El contorno se cruza consigo mismo o no es válido (cerca de %(detail)s)."),
+    "outside_country": _l("El contorno está fuera del país de la finca."),
+    "far_from_district": _l("El contorno está lejos del distrito de la finca."),
+    "unknown_district": _l("El distrito de la finca no es válido: corríjalo primero."),
+    "missing": _l("Dibuje el contorno, pegue GeoJSON o suba un archivo."),
+}
+
+
+def geometry_message(error: GeometryError) -> str:
+    """The Spanish message for a refused outline (for an invalid one, where: "lat, lon")."""
+    detail = error.detail
+    where = re.search(r"\[(-?[\d.e+-]+) (-?[\d.e+-]+)\]", detail)  # shapely: "Reason[x y]"
+    if where:
+        detail = f"{float(where[2]):.6f}, {float(where[1]):.6f}"
+    return str(MESSAGES.get(error.code, MESSAGES["invalid"])) % {"detail": detail}
+
+
+def can_view_farm(user: User, farm: Farm) -> bool:
+    """The producer, their cooperative's technicians, admins, and buyers with an active
+    pledge from the farm."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.BUYER:
+        return buyer_has_pledge(user, farm)
+    return producer_permissions.can_view(user, farm.producer)
+
+
+def can_edit_outline(user: User, farm: Farm) -> bool:
+    """Only the producer and their cooperative's technicians draw the outline."""
+    return producer_permissions.can_edit(user, farm.producer)
+
+
+def buyer_has_pledge(user: User, farm: Farm) -> bool:
+    """True when the user's buyer organization holds an active pledge from this farm."""
+    if user.role != Role.BUYER or user.organization_id is None:
+        return False
+    query = (
+        select(Pledge.id)
+        .join(PurchaseCommitment, Pledge.commitment_id == PurchaseCommitment.id)
+        .where(
+            Pledge.farm_id == farm.id,
+            Pledge.status == PledgeStatus.ACTIVE,
+            PurchaseCommitment.organization_id == user.organization_id,
+        )
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
+def export_ready(farm: Farm) -> bool:
+    """EUDR: a plot over 4 ha needs a polygon; smaller ones are fine with their point."""
+    return farm.total_ha <= POLYGON_REQUIRED_ABOVE_HA or farm.polygon_geojson is not None
+
+
+def area_differs(farm: Farm) -> bool:
+    """True when the outline's area is more than 20 % off the declared total hectares."""
+    if farm.polygon_area_ha is None or farm.total_ha <= 0:
+        return False
+    return abs(farm.polygon_area_ha - farm.total_ha) > AREA_TOLERANCE * farm.total_ha
+
+
+@dataclass(frozen=True)
+class OutlineInput:
+    """What the plot form sent: a drawn/pasted GeoJSON text, or an uploaded file."""
+
+    text: str = ""
+    drawn: bool = False
+    filename: str = ""
+    data: bytes = b""
+
+
+def _parse(outline: OutlineInput):
+    if outline.filename and outline.data:
+        return geometry.parse_upload(outline.filename, outline.data)
+    if outline.text.strip():
+        if len(outline.text.encode()) > geometry.MAX_UPLOAD_BYTES:
+            raise GeometryError("too_large")
+        return geometry.parse_geojson(outline.text), "drawn" if outline.drawn else "geojson"
+    raise GeometryError("missing")
+
+
+def save_outline(actor: User, farm: Farm, outline: OutlineInput) -> Farm:
+    """Validate and store a farm's outline with its geodesic area; audit-logged.
+
+    A new outline voids the previous risk assessment (the risk part assesses it again).
+    Raises DomainError (field "outline") and saves nothing when the outline is refused."""
+    try:
+        shape, source = _parse(outline)
+        shape = geometry.check_plot(shape, farm.country, farm.district_code)
+    except GeometryError as error:
+        raise DomainError(geometry_message(error), "outline") from None
+    previous_area = farm.polygon_area_ha
+    farm.polygon_geojson = geometry.to_geojson(shape)
+    farm.polygon_area_ha = round(geometry.geodesic_area_ha(shape), 4)
+    farm.polygon_source = source
+    _reset_risk(farm)
+    audit.record(
+        actor,
+        "farm.polygon_saved",
+        farm,
+        source=source,
+        area_ha=farm.polygon_area_ha,
+        previous_area_ha=previous_area,
+        declared_ha=farm.total_ha,
+    )
+    db.session.commit()
+    return farm
+
+
+def remove_outline(actor: User, farm: Farm) -> None:
+    """Delete a farm's outline (audit-logged)."""
+    previous_area = farm.polygon_area_ha
+    farm.polygon_geojson = None
+    farm.polygon_area_ha = None
+    farm.polygon_source = None
+    _reset_risk(farm)
+    audit.record(actor, "farm.polygon_removed", farm, previous_area_ha=previous_area)
+    db.session.commit()
+
+
+def _reset_risk(farm: Farm) -> None:
+    farm.risk_status = RiskStatus.UNASSESSED
+    farm.risk_loss_ha = None
+    farm.risk_loss_share = None
+    farm.risk_assessed_at = None
+    farm.risk_verified_at = None
+    farm.risk_verified_by_id = None
+
+
+# Shown on the plot page; the risk part may own a shared label table (see labels.py).
+RISK_LABELS = {
+    RiskStatus.AT_RISK: _l("Riesgo: deforestación posterior al corte"),
+    RiskStatus.UNASSESSED: _l("Sin evaluar"),
+    RiskStatus.NEEDS_VERIFICATION: _l("Requiere verificación"),
+    RiskStatus.VERIFIED: _l("Verificada en campo"),
+    RiskStatus.FREE: _l("Libre de deforestación"),
+}
