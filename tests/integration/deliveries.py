@@ -67,6 +67,9 @@ def producer_with_pledge(make_producer, make_farm, world: Centre, kg: int = 1_00
 def deliver(world: Centre, pledge_row: Pledge, kg: int, days_ago: int = 1, **extra):
     """Record a delivery through the service, as the centre's staff."""
     data = deliveries.DeliveryData(
-        pledge_id=pledge_row.id, kg=kg, delivered_on=date.today() - timedelta(days=days_ago), **extra
+        pledge_id=pledge_row.id,
+        kg=kg,
+        delivered_on=date.today() - timedelta(days=days_ago),
+        **extra,
     )
     return deliveries.record_delivery(world.staff, world.center, data)

@@ -59,7 +59,9 @@ def test_deliveries_never_add_up_above_the_pledge(db, world, make_producer, make
 )
 def test_bad_input_is_refused_field_by_field(db, world, make_producer, make_farm, change, field):
     _, _, row = producer_with_pledge(make_producer, make_farm, world)
-    data = deliveries.DeliveryData(pledge_id=row.id, kg=100, delivered_on=date.today() - timedelta(1))
+    data = deliveries.DeliveryData(
+        pledge_id=row.id, kg=100, delivered_on=date.today() - timedelta(1)
+    )
     for name, value in change.items():
         setattr(data, name, value)
 

@@ -57,9 +57,7 @@ def test_staff_record_a_delivery_and_the_producer_and_lender_see_the_checkoff(
     assert f"descontado de la entrega {delivery.code}" in loan_page
 
 
-def test_a_delivery_above_the_pledge_re_renders_the_form_with_the_message(
-    app, db, world, pledged
-):
+def test_a_delivery_above_the_pledge_re_renders_the_form_with_the_message(app, db, world, pledged):
     _, _, pledge = pledged
     staff = signed_in_client(app, world.staff)
 
@@ -85,7 +83,10 @@ def test_staff_build_a_lot_and_mass_balance_is_shown_on_the_form(app, db, world,
     )
     assert created.status_code == 302
     lot_url = created.location
-    assert staff.post(f"{lot_url}/entregas", data={"delivery_ids": [str(delivery.id)]}).status_code == 302
+    assert (
+        staff.post(f"{lot_url}/entregas", data={"delivery_ids": [str(delivery.id)]}).status_code
+        == 302
+    )
     too_heavy = staff.post(f"{lot_url}/peso", data={"weight_kg": "401"})
     assert too_heavy.status_code == 422
     assert "balance de masa" in too_heavy.get_data(as_text=True)

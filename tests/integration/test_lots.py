@@ -95,7 +95,9 @@ def test_a_lot_takes_only_free_deliveries_of_its_commitment_and_centre(
     db, world, make_producer, make_farm, make_commitment
 ):
     mine = delivered(world, make_producer, make_farm, 300, "free")
-    other_commitment = make_commitment(world.buyer.organization, collection_center_id=world.center.id)
+    other_commitment = make_commitment(
+        world.buyer.organization, collection_center_id=world.center.id
+    )
     producer, farm, _ = producer_with_pledge(make_producer, make_farm, world)
     foreign = deliver(world, pledge(other_commitment, farm, 300), 300)
     first = lots.create_lot(world.staff, world.center, world.commitment.id)
