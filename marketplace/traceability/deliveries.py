@@ -102,6 +102,18 @@ def delivered_kg(pledge_id: int) -> int:
     return int(total)
 
 
+def delivered_by_pledge(pledge_ids: list[int]) -> dict[int, int]:
+    """pledge id -> kg delivered so far, in one query."""
+    if not pledge_ids:
+        return {}
+    rows = db.session.execute(
+        select(Delivery.pledge_id, func.sum(Delivery.kg))
+        .where(Delivery.pledge_id.in_(pledge_ids))
+        .group_by(Delivery.pledge_id)
+    )
+    return {pledge_id: int(kg) for pledge_id, kg in rows}
+
+
 def _problems(data: DeliveryData, today: date) -> dict[str, str]:
     problems: dict[str, str] = {}
     if data.pledge_id is None:

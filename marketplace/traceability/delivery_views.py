@@ -43,8 +43,12 @@ def _lot_or_404(lot_id: int) -> Lot:
 
 def _pledge_choices(center: CollectionCenter) -> list[tuple[str, str]]:
     rows = [("", _("— Elija —"))]
-    for pledge in deliveries.open_pledges(center):
-        left = pledge.kg - deliveries.delivered_kg(pledge.id)
+    pledges = deliveries.open_pledges(center)
+    done = deliveries.delivered_by_pledge([p.id for p in pledges])
+    for pledge in pledges:
+        left = pledge.kg - done.get(pledge.id, 0)
+        if left <= 0:
+            continue  # fully delivered
         label = _(
             "%(producer)s · %(farm)s · %(product)s (quedan %(left)s kg)",
             producer=pledge.producer.full_name,
