@@ -63,6 +63,8 @@ def load(overrides: dict | None = None) -> dict:
         # Matching runs go to an RQ worker through this Redis when set, else to a thread.
         "MINKA_REDIS_URL": os.environ.get("MINKA_REDIS_URL") or None,
         "MINKA_MATCHING_MIN_HA": float(os.environ.get("MINKA_MATCHING_MIN_HA", "2.0")),
+        # Share of a delivery's value deducted at the centre to repay the producer's loan.
+        "MINKA_CHECKOFF_SHARE": float(os.environ.get("MINKA_CHECKOFF_SHARE", "0.30")),
         # Card payments through Stripe: no secret key (the default) hides card payment.
         "MINKA_STRIPE_SECRET_KEY": os.environ.get("MINKA_STRIPE_SECRET_KEY") or None,
         "MINKA_STRIPE_WEBHOOK_SECRET": os.environ.get("MINKA_STRIPE_WEBHOOK_SECRET") or None,

@@ -14,6 +14,7 @@ from marketplace.labels import choices
 from marketplace.models import LoanStatus, Match, Role
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import role_required
+from marketplace.traceability.deliveries import checkoffs_by_repayment
 from marketplace.web import show_errors
 
 
@@ -202,6 +203,7 @@ def _loan_page(loan, form=None):
         loan=loan,
         producer=loans.producer_of(loan),
         repaid=loans.repaid_minor(loan),
+        checkoffs=checkoffs_by_repayment(loan),
         form=form or RepaymentForm(formdata=None),
     )
 

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from marketplace.demo import bulk, loans, market, organizations, plots, population
+from marketplace.demo import bulk, deliveries, loans, market, organizations, plots, population
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, User
@@ -79,6 +79,7 @@ def build_world(
         counts |= market.build(np.random.default_rng([seed, 1]), ANCHOR, listings, say)
         counts |= loans.build(np.random.default_rng([seed, 2]), ANCHOR, say)
         counts |= plots.build(say)
+        counts |= deliveries.build(seed, say)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -34,6 +34,13 @@ MESSAGES = {
     ),
     "credit.loan_approved": _l("%(lender)s aprobó su préstamo. Vea las condiciones en Mi crédito."),
     "credit.group_declined": _l("%(lender)s no aprobó el crédito de su grupo."),
+    "delivery.recorded": _l("Entrega %(code)s registrada: %(kg)s kg."),
+    "delivery.checkoff_producer": _l(
+        "Entrega %(code)s registrada: %(kg)s kg; descontado para su préstamo: %(deducted)s."
+    ),
+    "delivery.checkoff": _l(
+        "Pago de %(amount)s al préstamo #%(loan)s descontado de la entrega %(code)s."
+    ),
 }
 
 

@@ -1,3 +1,295 @@
-"""Routes: see the module docstring of marketplace.traceability."""
+"""Routes of deliveries and lots: the collection centre's staff (members of the cooperative
+that runs it, and admins) record deliveries and build lots; producers see their deliveries;
+the buyer traces a commitment to its plots and downloads the due-diligence export."""
 
-from marketplace.traceability import bp  # noqa: F401
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.centers.permissions import can_manage as can_manage_center
+from marketplace.commitments.permissions import can_manage as can_manage_commitment
+from marketplace.commitments.queries import local_today
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import CollectionCenter, PurchaseCommitment, Role
+from marketplace.models.traceability import Lot
+from marketplace.permissions import role_required
+from marketplace.producers.services import producer_of
+from marketplace.traceability import bp, deliveries, export, lots, tracing
+from marketplace.traceability.delivery_forms import DeliveryForm, LotForm, WeightForm
+from marketplace.web import show_errors
+
+STAFF = (Role.TECHNICIAN, Role.ADMIN)
+
+
+def _center_or_404(center_id: int) -> CollectionCenter:
+    center = db.session.get(CollectionCenter, center_id)
+    if center is None or not can_manage_center(current_user, center):
+        abort(404)
+    return center
+
+
+def _lot_or_404(lot_id: int) -> Lot:
+    lot = db.session.get(Lot, lot_id)
+    if lot is None:
+        abort(404)
+    _center_or_404(lot.collection_center_id)
+    return lot
+
+
+def _pledge_choices(center: CollectionCenter) -> list[tuple[str, str]]:
+    rows = [("", _("— Elija —"))]
+    pledges = deliveries.open_pledges(center)
+    done = deliveries.delivered_by_pledge([p.id for p in pledges])
+    for pledge in pledges:
+        left = pledge.kg - done.get(pledge.id, 0)
+        if left <= 0:
+            continue  # fully delivered
+        label = _(
+            "%(producer)s · %(farm)s · %(product)s (quedan %(left)s kg)",
+            producer=pledge.producer.full_name,
+            farm=pledge.farm.name,
+            product=pledge.commitment.product,
+            left=left,
+        )
+        rows.append((str(pledge.id), label))
+    return rows
+
+
+def _commitment_choices(center: CollectionCenter) -> list[tuple[str, str]]:
+    seen: dict[int, str] = {}
+    for pledge in deliveries.open_pledges(center):
+        commitment = pledge.commitment
+        seen.setdefault(commitment.id, f"{commitment.product} · {commitment.organization.name}")
+    return [("", _("— Elija —"))] + [(str(k), v) for k, v in seen.items()]
+
+
+def _int(text) -> int | None:
+    return int(text) if text and str(text).isdigit() else None
+
+
+def _center_page(center, delivery_form=None, lot_form=None):
+    delivery_form = delivery_form or DeliveryForm(formdata=None, delivered_on=local_today())
+    lot_form = lot_form or LotForm(formdata=None)
+    delivery_form.pledge_id.choices = _pledge_choices(center)
+    lot_form.commitment_id.choices = _commitment_choices(center)
+    return render_template(
+        "traceability/center.html",
+        center=center,
+        delivery_form=delivery_form,
+        lot_form=lot_form,
+        deliveries=deliveries.center_deliveries(center),
+        lots=lots.center_lots(center),
+    )
+
+
+@bp.route("/acopio/centros/<int:center_id>")
+@role_required(*STAFF)
+def center(center_id: int):
+    return _center_page(_center_or_404(center_id))
+
+
+def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
+    def pct(value):
+        return float(value) if value is not None else None
+
+    return deliveries.DeliveryData(
+        pledge_id=_int(form.pledge_id.data),
+        kg=form.kg.data,
+        delivered_on=form.delivered_on.data,
+        humidity_pct=pct(form.humidity_pct.data),
+        fermentation_pct=pct(form.fermentation_pct.data),
+        quality_note=form.quality_note.data or "",
+    )
+
+
+@bp.route("/acopio/centros/<int:center_id>/entregas", methods=["POST"])
+@role_required(*STAFF)
+def record_delivery(center_id: int):
+    center = _center_or_404(center_id)
+    form = DeliveryForm()
+    form.pledge_id.choices = _pledge_choices(center)
+    if form.validate_on_submit():
+        try:
+            delivery = deliveries.record_delivery(current_user, center, _delivery_data(form))
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Entrega %(code)s registrada.", code=delivery.code), "success")
+            return redirect(url_for("traceability.center", center_id=center.id))
+    return _center_page(center, delivery_form=form), 422
+
+
+@bp.route("/acopio/centros/<int:center_id>/lotes", methods=["POST"])
+@role_required(*STAFF)
+def create_lot(center_id: int):
+    center = _center_or_404(center_id)
+    form = LotForm()
+    form.commitment_id.choices = _commitment_choices(center)
+    if form.validate_on_submit():
+        try:
+            lot = lots.create_lot(current_user, center, _int(form.commitment_id.data))
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Lote %(code)s abierto.", code=lot.code), "success")
+            return redirect(url_for("traceability.lot", lot_id=lot.id))
+    return _center_page(center, lot_form=form), 422
+
+
+def _lot_page(lot, weight_form=None, status=200):
+    weight_form = weight_form or WeightForm(formdata=None, weight_kg=lot.weight_kg or None)
+    commitment = db.session.get(PurchaseCommitment, lot.commitment_id)
+    return render_template(
+        "traceability/lot.html",
+        lot=lot,
+        commitment=commitment,
+        center=db.session.get(CollectionCenter, lot.collection_center_id),
+        entered_kg=lots.lot_kg(lot.id),
+        addable=lots.addable_deliveries(lot) if lot.status == "open" else [],
+        weight_form=weight_form,
+        free=lots.is_deforestation_free(d.risk_status for d in lot.deliveries),
+    ), status
+
+
+@bp.route("/acopio/lotes/<int:lot_id>")
+@role_required(*STAFF)
+def lot(lot_id: int):
+    return _lot_page(_lot_or_404(lot_id))
+
+
+def _lot_action(lot: Lot, action) -> Response:
+    try:
+        action()
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("traceability.lot", lot_id=lot.id))
+
+
+@bp.route("/acopio/lotes/<int:lot_id>/entregas", methods=["POST"])
+@role_required(*STAFF)
+def add_to_lot(lot_id: int):
+    lot = _lot_or_404(lot_id)
+    ids = [i for i in (_int(v) for v in request.form.getlist("delivery_ids")) if i]
+    return _lot_action(lot, lambda: lots.add_deliveries(current_user, lot, ids))
+
+
+@bp.route("/acopio/lotes/<int:lot_id>/entregas/<int:delivery_id>/quitar", methods=["POST"])
+@role_required(*STAFF)
+def remove_from_lot(lot_id: int, delivery_id: int):
+    lot = _lot_or_404(lot_id)
+    return _lot_action(lot, lambda: lots.remove_delivery(current_user, lot, delivery_id))
+
+
+@bp.route("/acopio/lotes/<int:lot_id>/peso", methods=["POST"])
+@role_required(*STAFF)
+def lot_weight(lot_id: int):
+    lot = _lot_or_404(lot_id)
+    form = WeightForm()
+    if form.validate_on_submit():
+        try:
+            lots.set_weight(current_user, lot, form.weight_kg.data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Peso del lote guardado."), "success")
+            return redirect(url_for("traceability.lot", lot_id=lot.id))
+    db.session.refresh(lot)
+    return _lot_page(lot, weight_form=form, status=422)
+
+
+@bp.route("/acopio/lotes/<int:lot_id>/cerrar", methods=["POST"])
+@role_required(*STAFF)
+def close_lot(lot_id: int):
+    lot = _lot_or_404(lot_id)
+    return _lot_action(lot, lambda: lots.close_lot(current_user, lot))
+
+
+@bp.route("/mis-entregas")
+@role_required(Role.PRODUCER)
+def my_deliveries():
+    producer = producer_of(current_user)
+    if producer is None:
+        return redirect(url_for("producers.my_farms"))
+    page = deliveries.producer_deliveries(producer, request.args.get("page", 1, type=int))
+    return render_template("traceability/my_deliveries.html", page=page)
+
+
+# --- the buyer's side ---------------------------------------------------------------------
+
+
+def _commitment_or_404(commitment_id: int) -> PurchaseCommitment:
+    commitment = db.session.get(PurchaseCommitment, commitment_id)
+    if commitment is None or not can_manage_commitment(current_user, commitment):
+        abort(404)
+    return commitment
+
+
+def _buyer_lot_or_404(lot_id: int) -> tuple[PurchaseCommitment, Lot]:
+    lot = db.session.get(Lot, lot_id)
+    if lot is None:
+        abort(404)
+    return _commitment_or_404(lot.commitment_id), lot
+
+
+def _trace_page(commitment, lot=None):
+    found = tracing.trace(commitment, lot)
+    return render_template(
+        "traceability/trace.html",
+        commitment=commitment,
+        lot=lot,
+        trace=found,
+        features=tracing.map_features(found.farms),
+    )
+
+
+@bp.route("/compras/compromisos/<int:commitment_id>/trazabilidad")
+@role_required(Role.BUYER)
+def commitment_trace(commitment_id: int):
+    return _trace_page(_commitment_or_404(commitment_id))
+
+
+@bp.route("/compras/lotes/<int:lot_id>")
+@role_required(Role.BUYER)
+def lot_trace(lot_id: int):
+    commitment, lot = _buyer_lot_or_404(lot_id)
+    return _trace_page(commitment, lot)
+
+
+def _export(commitment, lot, fmt: str) -> Response:
+    rows = tracing.commitment_deliveries(commitment, lot)
+    name = lot.code if lot is not None else f"compromiso-{commitment.id}"
+    try:
+        collection = export.feature_collection(commitment, rows)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("traceability.commitment_trace", commitment_id=commitment.id))
+    if fmt == "csv":
+        body, mimetype = export.to_csv(collection), "text/csv; charset=utf-8"
+    else:
+        body = json.dumps(collection, ensure_ascii=False)
+        mimetype = "application/geo+json"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@bp.route("/compras/compromisos/<int:commitment_id>/diligencia.<any(geojson, csv):fmt>")
+@role_required(Role.BUYER)
+def commitment_export(commitment_id: int, fmt: str):
+    return _export(_commitment_or_404(commitment_id), None, fmt)
+
+
+@bp.route("/compras/lotes/<int:lot_id>/diligencia.<any(geojson, csv):fmt>")
+@role_required(Role.BUYER)
+def lot_export(lot_id: int, fmt: str):
+    commitment, lot = _buyer_lot_or_404(lot_id)
+    return _export(commitment, lot, fmt)
+
+
+bp.add_app_template_global(tracing.risk_label, "risk_label")
+bp.add_app_template_global(tracing.risk_badge, "risk_badge")

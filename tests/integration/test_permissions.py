@@ -359,3 +359,85 @@ def test_plot_posts_for_every_role(app, db, world, role):
         assert farm.polygon_geojson is None
         assert farm.risk_status == "unassessed"
         assert db.session.scalar(select(func.count(FieldEvidence.id))) == 0
+
+
+# --- traceability: collection centre staff, the buyer's view and export ------------------------
+
+CENTRE_STAFF = {role: 403 for role in ROLES} | {
+    "anonymous": 302,
+    "technician": 200,  # of the cooperative that runs the centre
+    "other_technician": 404,
+    "admin": 200,
+}
+COMMITMENT_BUYER = {role: 403 for role in ROLES} | {"anonymous": 302, "buyer": 200}
+TRACE_PAGES = [
+    ("/acopio/centros/{center}", CENTRE_STAFF),
+    ("/acopio/lotes/{lot}", CENTRE_STAFF),
+    ("/mis-entregas", PRODUCER_ONLY),
+    ("/compras/compromisos/{commitment}/trazabilidad", COMMITMENT_BUYER),
+    ("/compras/lotes/{lot}", COMMITMENT_BUYER),
+    ("/compras/lotes/{lot}/diligencia.geojson", COMMITMENT_BUYER),
+    ("/compras/compromisos/{commitment}/diligencia.csv", COMMITMENT_BUYER),
+]
+TRACE_POSTS = [
+    ("/acopio/centros/{center}/entregas", {"pledge_id": "{pledge}", "kg": "10"}),
+    ("/acopio/centros/{center}/lotes", {"commitment_id": "{commitment}"}),
+    ("/acopio/lotes/{lot}/peso", {"weight_kg": "1"}),
+    ("/acopio/lotes/{lot}/cerrar", {}),
+]
+
+
+@pytest.fixture
+def trace_world(db, world, make_center, make_commitment):
+    """`world` plus a centre of the owner's cooperative, a commitment of the buyer's
+    organization delivered there, the owner's pledge to it and an open lot."""
+    from marketplace.models import Pledge, User
+    from marketplace.models.traceability import Lot
+
+    technician = db.session.get(User, world["users"]["technician"].id)
+    center = make_center(technician.organization)
+    buyer = db.session.get(User, world["users"]["buyer"].id)
+    commitment = make_commitment(
+        buyer.organization, created_by=buyer, collection_center_id=center.id
+    )
+    pledge = Pledge(
+        commitment_id=commitment.id,
+        farm_id=world["farm"],
+        producer_id=world["producer"],
+        pledged_by_id=buyer.id,
+        kg=500,
+    )
+    lot = Lot(
+        code="LOT-PE-TEST",
+        commitment_id=commitment.id,
+        collection_center_id=center.id,
+        created_by_id=technician.id,
+    )
+    db.session.add_all([pledge, lot])
+    db.session.commit()
+    ids = {"center": center.id, "commitment": commitment.id, "pledge": pledge.id, "lot": lot.id}
+    return world | ids
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_traceability_page_for_every_role(app, trace_world, role):
+    client = _client_as(app, trace_world, role)
+    for template, expected in TRACE_PAGES:
+        url = template.format(**trace_world)
+        status = client.get(url).status_code
+        assert status == expected[role], f"{role} GET {url}: {status} != {expected[role]}"
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if CENTRE_STAFF[r] != 200])
+def test_outsiders_cannot_record_deliveries_or_touch_lots(app, db, trace_world, role):
+    from marketplace.models.traceability import Delivery, Lot
+
+    client = _client_as(app, trace_world, role)
+    for template, data in TRACE_POSTS:
+        url = template.format(**trace_world)
+        filled = {k: v.format(**trace_world) for k, v in data.items()}
+        status = client.post(url, data=filled).status_code
+        assert status == CENTRE_STAFF[role], f"{role} POST {url}: {status}"
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Delivery)).all() == []
+    assert [lot.status for lot in db.session.scalars(db.select(Lot))] == ["open"]

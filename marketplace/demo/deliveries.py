@@ -1,0 +1,162 @@
+"""The deliveries part of the demo world: harvest delivered against the demo buyer's
+commitments at their collection centres, with check-offs for producers who owe on a loan,
+and one open lot per commitment, so the buyer's traceability page and the export have rows.
+
+Rows are written inside build_world's transaction (the services commit, so they are not
+called); the arithmetic is the services' own (deliveries.delivery_value, checkoff_amount).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import numpy as np
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import (
+    CollectionCenter,
+    Farm,
+    Loan,
+    LoanStatus,
+    Pledge,
+    PledgeStatus,
+    PurchaseCommitment,
+    Repayment,
+    Role,
+    User,
+)
+from marketplace.models.traceability import Delivery, Lot
+from marketplace.traceability import deliveries as rules
+from marketplace.traceability.lots import worst_status
+
+BUYER_EMAIL = "comprador@minka.demo"
+COMMITMENTS = 3
+PLEDGES_PER_COMMITMENT = 8
+
+
+def _recorder(center: CollectionCenter) -> User | None:
+    """A technician of the cooperative that runs the centre, or else an admin."""
+    staff = db.session.scalar(
+        select(User)
+        .where(User.organization_id == center.organization_id, User.role == Role.TECHNICIAN)
+        .order_by(User.id)
+    )
+    return staff or db.session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
+
+
+def _commitments() -> list[PurchaseCommitment]:
+    buyer = db.session.scalar(select(User).where(User.email == BUYER_EMAIL))
+    if buyer is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(PurchaseCommitment)
+            .where(
+                PurchaseCommitment.organization_id == buyer.organization_id,
+                PurchaseCommitment.collection_center_id.is_not(None),
+                PurchaseCommitment.value_chain.in_(("cacao", "cafe")),
+            )
+            .order_by(PurchaseCommitment.id)
+            .limit(COMMITMENTS)
+        )
+    )
+
+
+def _checkoff(delivery: Delivery, recorder: User, share_bp: int) -> None:
+    loan = db.session.scalar(
+        select(Loan)
+        .where(
+            Loan.producer_id == delivery.producer_id,
+            Loan.status == LoanStatus.DISBURSED,
+            Loan.currency == delivery.currency,
+        )
+        .order_by(Loan.id)
+    )
+    if loan is None:
+        return
+    amount = rules.checkoff_amount(delivery.value_minor, rules.owed_minor(loan), share_bp)
+    if amount == 0:
+        return
+    repayment = Repayment(
+        loan_id=loan.id,
+        amount_minor=amount,
+        paid_on=delivery.delivered_on,
+        outcome="on_time",
+        recorded_by_id=recorder.id,
+    )
+    db.session.add(repayment)
+    db.session.flush()
+    delivery.loan_id, delivery.repayment_id = loan.id, repayment.id
+    delivery.deduction_minor = amount
+
+
+def _deliver(rng, commitment, center, recorder, share_bp, today) -> list[Delivery]:
+    pledges = db.session.scalars(
+        select(Pledge)
+        .where(Pledge.commitment_id == commitment.id, Pledge.status == PledgeStatus.ACTIVE)
+        .order_by(Pledge.id)
+        .limit(PLEDGES_PER_COMMITMENT)
+    )
+    made = []
+    for pledge in pledges:
+        farm = db.session.get(Farm, pledge.farm_id)
+        kg = max(1, int(pledge.kg * rng.uniform(0.3, 0.7)))
+        delivery = Delivery(
+            code=f"tmp-demo-{pledge.id}",
+            pledge_id=pledge.id,
+            commitment_id=commitment.id,
+            producer_id=pledge.producer_id,
+            farm_id=farm.id,
+            collection_center_id=center.id,
+            kg=kg,
+            delivered_on=today - timedelta(days=int(rng.integers(5, 40))),
+            humidity_pct=round(float(rng.uniform(6.5, 8.0)), 1),
+            fermentation_pct=round(float(rng.uniform(70, 90)), 0),
+            value_minor=rules.delivery_value(commitment, kg),
+            deduction_minor=0,
+            currency=commitment.currency,
+            risk_status=farm.risk_status,
+            recorded_by_id=recorder.id,
+        )
+        db.session.add(delivery)
+        db.session.flush()
+        delivery.code = f"ENT-{center.country}-{delivery.id:06d}"
+        _checkoff(delivery, recorder, share_bp)
+        made.append(delivery)
+    return made
+
+
+def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
+    """Deliveries and one open lot for a few of the demo buyer's commitments."""
+    rng = np.random.default_rng(seed)
+    share_bp = rules.checkoff_share_bp()
+    today = date.today()
+    counts = {"delivery": 0, "lot": 0}
+    for commitment in _commitments():
+        center = db.session.get(CollectionCenter, commitment.collection_center_id)
+        recorder = _recorder(center)
+        if recorder is None:
+            continue
+        made = _deliver(rng, commitment, center, recorder, share_bp, today)
+        if not made:
+            continue
+        lot = Lot(
+            code=f"tmp-demo-lot-{commitment.id}",
+            commitment_id=commitment.id,
+            collection_center_id=center.id,
+            weight_kg=int(sum(d.kg for d in made) * 0.97),  # a little moisture lost
+            status="open",
+            risk_status=worst_status(d.risk_status for d in made),
+            created_by_id=recorder.id,
+        )
+        db.session.add(lot)
+        db.session.flush()
+        lot.code = f"LOT-{center.country}-{lot.id:06d}"
+        for delivery in made:
+            delivery.lot_id = lot.id
+        counts["delivery"] += len(made)
+        counts["lot"] += 1
+    say(f"  deliveries: {counts['delivery']} in {counts['lot']} lots")
+    return counts

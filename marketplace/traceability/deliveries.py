@@ -1,0 +1,351 @@
+"""Deliveries (entregas) at a collection centre (centro de acopio) against pledges, with the
+check-off: a share of the delivery's value repays the producer's loan on the spot.
+
+Two guards make it safe under concurrent requests, on PostgreSQL and SQLite alike:
+- the pledge row is "touched" by a conditional UPDATE (still active) before its delivered
+  total is summed, so concurrent deliveries on one pledge queue and each sees the others;
+- the loan row is touched the same way (still disbursed) before what is owed is summed.
+
+Value: a fixed-price commitment pays kg x its price per kg. A premium commitment only names
+its reference price in words (e.g. "bolsa de Nueva York"), so Minka cannot compute the full
+price: the delivery's value is the premium only (kg x premium per kg) and the check-off is
+taken from that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NoReturn
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from marketplace import audit
+from marketplace.commitments.queries import local_today
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.i18n import money
+from marketplace.models import (
+    CollectionCenter,
+    Farm,
+    Loan,
+    LoanStatus,
+    Pledge,
+    PledgeStatus,
+    PriceType,
+    Producer,
+    PurchaseCommitment,
+    Repayment,
+    RepaymentOutcome,
+    User,
+)
+from marketplace.models.traceability import Delivery
+from marketplace.notifications.services import notify_organization, notify_user
+
+MAX_KG = 1_000_000
+OLDEST_DAYS = 180  # a delivery noted on paper may be typed in later, but not a season later
+DEFAULT_CHECKOFF_SHARE = 0.30
+CHECKOFF_STEPS = 10_000  # the share is applied in basis points: integer arithmetic only
+
+
+@dataclass
+class DeliveryData:
+    """What staff type at the centre."""
+
+    pledge_id: int | None
+    kg: int | None
+    delivered_on: date | None
+    humidity_pct: float | None = None
+    fermentation_pct: float | None = None
+    quality_note: str = ""
+
+
+def _refuse(message, field: str | None = None) -> NoReturn:
+    db.session.rollback()
+    raise DomainError(message, field)
+
+
+def serves(center: CollectionCenter, commitment: PurchaseCommitment) -> bool:
+    """Whether `commitment` is delivered at `center` (one without a centre: any in its country)."""
+    if commitment.collection_center_id is None:
+        return commitment.country == center.country
+    return commitment.collection_center_id == center.id
+
+
+def open_pledges(center: CollectionCenter) -> list[Pledge]:
+    """Active pledges to commitments delivered at `center`, for the delivery form."""
+    query = (
+        select(Pledge)
+        .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
+        .where(Pledge.status == PledgeStatus.ACTIVE)
+        .where(
+            (PurchaseCommitment.collection_center_id == center.id)
+            | (
+                PurchaseCommitment.collection_center_id.is_(None)
+                & (PurchaseCommitment.country == center.country)
+            )
+        )
+        .order_by(PurchaseCommitment.product, Pledge.id)
+        .limit(500)
+    )
+    return list(db.session.scalars(query))
+
+
+def delivered_kg(pledge_id: int) -> int:
+    """What has been delivered against a pledge so far."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Delivery.kg), 0)).where(Delivery.pledge_id == pledge_id)
+    )
+    return int(total)
+
+
+def delivered_by_pledge(pledge_ids: list[int]) -> dict[int, int]:
+    """pledge id -> kg delivered so far, in one query."""
+    if not pledge_ids:
+        return {}
+    rows = db.session.execute(
+        select(Delivery.pledge_id, func.sum(Delivery.kg))
+        .where(Delivery.pledge_id.in_(pledge_ids))
+        .group_by(Delivery.pledge_id)
+    )
+    return {pledge_id: int(kg) for pledge_id, kg in rows}
+
+
+def _problems(data: DeliveryData, today: date) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if data.pledge_id is None:
+        problems["pledge_id"] = _l("Elija el compromiso de venta del productor.")
+    if data.kg is None or not 0 < data.kg <= MAX_KG:
+        problems["kg"] = _l("Escriba los kilos como un número entero mayor que 0.")
+    if data.delivered_on is None:
+        problems["delivered_on"] = _l("Este dato es obligatorio.")
+    elif data.delivered_on > today:
+        problems["delivered_on"] = _l("La fecha no puede ser futura.")
+    elif data.delivered_on < today - timedelta(days=OLDEST_DAYS):
+        problems["delivered_on"] = _l(
+            "La fecha tiene más de %(days)s días; revise el año.", days=OLDEST_DAYS
+        )
+    for name, value in (
+        ("humidity_pct", data.humidity_pct),
+        ("fermentation_pct", data.fermentation_pct),
+    ):
+        if value is not None and not 0 <= value <= 100:
+            problems[name] = _l("Un porcentaje entre 0 y 100.")
+    if len(data.quality_note or "") > 500:
+        problems["quality_note"] = _l("Como máximo 500 caracteres.")
+    return problems
+
+
+def _lock_active_pledge(pledge_id: int) -> Pledge:
+    """Take the pledge's row lock (a no-op UPDATE only if still active) and return it."""
+    result = db.session.execute(
+        update(Pledge)
+        .where(Pledge.id == pledge_id, Pledge.status == PledgeStatus.ACTIVE)
+        .values(status=Pledge.status)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        _refuse(_l("Ese compromiso de venta ya no está activo."), "pledge_id")
+    return db.session.get(Pledge, pledge_id, populate_existing=True)
+
+
+def delivery_value(commitment: PurchaseCommitment, kg: int) -> int:
+    """The buyer's payment for `kg` in minor units (premium commitments: the premium only)."""
+    if commitment.price_type == PriceType.FIXED:
+        return kg * (commitment.price_minor_per_kg or 0)
+    return kg * (commitment.premium_minor_per_kg or 0)
+
+
+def checkoff_share_bp() -> int:
+    """MINKA_CHECKOFF_SHARE (0..1, default 0.30) as basis points."""
+    share = float(current_app.config.get("MINKA_CHECKOFF_SHARE", DEFAULT_CHECKOFF_SHARE))
+    return max(0, min(CHECKOFF_STEPS, round(share * CHECKOFF_STEPS)))
+
+
+def checkoff_amount(value_minor: int, owed_minor: int, share_bp: int) -> int:
+    """The deduction: the share of the value rounded down, never more than what is owed."""
+    return max(0, min(value_minor * share_bp // CHECKOFF_STEPS, owed_minor))
+
+
+def owed_minor(loan: Loan) -> int:
+    """What is still owed on a loan: its amount minus every repayment so far."""
+    paid = db.session.scalar(
+        select(func.coalesce(func.sum(Repayment.amount_minor), 0)).where(
+            Repayment.loan_id == loan.id
+        )
+    )
+    return max(loan.amount_minor - int(paid), 0)
+
+
+def _loan_to_repay(producer_id: int, currency: str) -> tuple[Loan, int] | None:
+    """The producer's oldest disbursed loan in `currency` with money owed, row-locked."""
+    candidates = db.session.scalars(
+        select(Loan)
+        .where(
+            Loan.producer_id == producer_id,
+            Loan.status == LoanStatus.DISBURSED,
+            Loan.currency == currency,
+        )
+        .order_by(Loan.disbursed_at, Loan.id)
+    )
+    for loan in list(candidates):
+        locked = db.session.execute(
+            update(Loan)
+            .where(Loan.id == loan.id, Loan.status == LoanStatus.DISBURSED)
+            .values(status=Loan.status)
+            .execution_options(synchronize_session=False)
+        )
+        if locked.rowcount == 1:
+            owed = owed_minor(loan)
+            if owed > 0:
+                return loan, owed
+    return None
+
+
+def _apply_checkoff(actor: User, delivery: Delivery) -> None:
+    """Record the check-off repayment for a new delivery, if the producer owes anything."""
+    found = _loan_to_repay(delivery.producer_id, delivery.currency)
+    share = checkoff_share_bp()
+    if found is None or share == 0:
+        return
+    loan, owed = found
+    amount = checkoff_amount(delivery.value_minor, owed, share)
+    if amount == 0:
+        return
+    repayment = Repayment(
+        loan_id=loan.id,
+        amount_minor=amount,
+        paid_on=delivery.delivered_on,
+        outcome=RepaymentOutcome.ON_TIME,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(repayment)
+    db.session.flush()
+    delivery.loan_id, delivery.repayment_id, delivery.deduction_minor = (
+        loan.id,
+        repayment.id,
+        amount,
+    )
+    audit.record(
+        actor,
+        "credit.checkoff_repayment",
+        loan,
+        repayment=repayment.id,
+        delivery=delivery.code,
+        amount_minor=amount,
+        owed_before_minor=owed,
+    )
+    notify_organization(
+        loan.lender_id,
+        "delivery.checkoff",
+        link=f"/credito/prestamos/{loan.id}",
+        code=delivery.code,
+        loan=loan.id,
+        amount=money(amount, delivery.currency),
+    )
+
+
+def record_delivery(
+    actor: User, center: CollectionCenter, data: DeliveryData, today: date | None = None
+) -> Delivery:
+    """Record a delivery at `center` against an active pledge, with its check-off, atomically."""
+    today = today or local_today()
+    problems = _problems(data, today)
+    if problems:
+        raise InvalidInput(problems)
+    pledge = _lock_active_pledge(data.pledge_id)
+    commitment = db.session.get(PurchaseCommitment, pledge.commitment_id)
+    if not serves(center, commitment):
+        _refuse(_l("Ese compromiso no se entrega en este centro de acopio."), "pledge_id")
+    already = delivered_kg(pledge.id)  # after the lock: concurrent deliveries are counted
+    if already + data.kg > pledge.kg:
+        _refuse(
+            _l(
+                "La entrega supera lo comprometido: el compromiso es de %(pledged)s kg, ya se "
+                "entregaron %(done)s kg y quedan %(left)s kg.",
+                pledged=pledge.kg,
+                done=already,
+                left=max(pledge.kg - already, 0),
+            ),
+            "kg",
+        )
+    farm = db.session.get(Farm, pledge.farm_id)
+    delivery = Delivery(
+        code=f"tmp-{uuid.uuid4().hex[:24]}",
+        pledge_id=pledge.id,
+        commitment_id=commitment.id,
+        producer_id=pledge.producer_id,
+        farm_id=farm.id,
+        collection_center_id=center.id,
+        kg=data.kg,
+        delivered_on=data.delivered_on,
+        humidity_pct=data.humidity_pct,
+        fermentation_pct=data.fermentation_pct,
+        quality_note=(data.quality_note or "").strip(),
+        value_minor=delivery_value(commitment, data.kg),
+        deduction_minor=0,
+        currency=commitment.currency,
+        risk_status=farm.risk_status,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    delivery.code = f"ENT-{center.country}-{delivery.id:06d}"
+    _apply_checkoff(actor, delivery)
+    audit.record(
+        actor,
+        "delivery.recorded",
+        delivery,
+        pledge=pledge.id,
+        kg=delivery.kg,
+        value_minor=delivery.value_minor,
+        deduction_minor=delivery.deduction_minor,
+        risk_status=delivery.risk_status,
+    )
+    _notify_producer(pledge.producer_id, delivery)
+    db.session.commit()
+    return delivery
+
+
+def _notify_producer(producer_id: int, delivery: Delivery) -> None:
+    producer = db.session.get(Producer, producer_id)
+    if producer is None or producer.user_id is None:
+        return
+    notify_user(
+        producer.user_id,
+        "delivery.checkoff_producer" if delivery.deduction_minor else "delivery.recorded",
+        link="/mis-entregas",
+        code=delivery.code,
+        kg=delivery.kg,
+        deducted=money(delivery.deduction_minor, delivery.currency),
+    )
+
+
+def center_deliveries(center: CollectionCenter, limit: int = 50) -> list[Delivery]:
+    """The centre's latest deliveries, newest first."""
+    query = (
+        select(Delivery)
+        .where(Delivery.collection_center_id == center.id)
+        .order_by(Delivery.delivered_on.desc(), Delivery.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def producer_deliveries(producer: Producer, page: int = 1):
+    """A page of a producer's deliveries, newest first."""
+    query = (
+        select(Delivery)
+        .where(Delivery.producer_id == producer.id)
+        .order_by(Delivery.delivered_on.desc(), Delivery.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=25, error_out=False)
+
+
+def checkoffs_by_repayment(loan: Loan) -> dict[int, Delivery]:
+    """repayment id -> the delivery whose check-off it was, for the lender's loan page."""
+    rows = db.session.scalars(select(Delivery).where(Delivery.loan_id == loan.id))
+    return {d.repayment_id: d for d in rows if d.repayment_id is not None}

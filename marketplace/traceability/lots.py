@@ -1,0 +1,257 @@
+"""Lots (lotes): deliveries aggregated at a collection centre for one buyer's commitment.
+
+Mass balance: a lot's output weight is never more than the kg of the deliveries in it; the
+check and the write are one conditional UPDATE. A lot inherits the worst risk status of its
+deliveries; with an at-risk delivery it cannot be closed for a deforestation-free commitment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import NoReturn
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from marketplace import audit
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import CollectionCenter, PurchaseCommitment, User
+from marketplace.models.traceability import Delivery, Lot, RiskStatus
+from marketplace.traceability.deliveries import serves
+
+OPEN, CLOSED = "open", "closed"
+RISK_ORDER = [status.value for status in RiskStatus]  # worst first
+FREE_STATUSES = (RiskStatus.FREE, RiskStatus.VERIFIED)
+
+
+def _refuse(message, field: str | None = None) -> NoReturn:
+    db.session.rollback()
+    raise DomainError(message, field)
+
+
+def worst_status(statuses) -> str:
+    """The worst of these risk statuses (unassessed when there are none)."""
+    ranks = [RISK_ORDER.index(s) for s in statuses if s in RISK_ORDER]
+    return RISK_ORDER[min(ranks)] if ranks else RiskStatus.UNASSESSED
+
+
+def is_deforestation_free(statuses) -> bool:
+    """Whether every one of these statuses is free or verified (and there is at least one)."""
+    statuses = list(statuses)
+    return bool(statuses) and all(s in FREE_STATUSES for s in statuses)
+
+
+def create_lot(actor: User, center: CollectionCenter, commitment_id: int | None) -> Lot:
+    """Open a new lot at `center` for a commitment delivered there."""
+    commitment = db.session.get(PurchaseCommitment, commitment_id) if commitment_id else None
+    if commitment is None or not serves(center, commitment):
+        _refuse(_l("Elija un compromiso que se entregue en este centro."), "commitment_id")
+    lot = Lot(
+        code=f"tmp-{uuid.uuid4().hex[:24]}",
+        commitment_id=commitment.id,
+        collection_center_id=center.id,
+        weight_kg=0,
+        status=OPEN,
+        risk_status=RiskStatus.UNASSESSED,
+        created_by_id=actor.id,
+    )
+    db.session.add(lot)
+    db.session.flush()
+    lot.code = f"LOT-{center.country}-{lot.id:06d}"
+    audit.record(actor, "lot.created", lot, commitment=commitment.id, center=center.id)
+    db.session.commit()
+    return lot
+
+
+def lot_kg(lot_id: int) -> int:
+    """The kg of the deliveries in a lot (what entered it)."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Delivery.kg), 0)).where(Delivery.lot_id == lot_id)
+    )
+    return int(total)
+
+
+def addable_deliveries(lot: Lot, limit: int = 200) -> list[Delivery]:
+    """Deliveries that may join the lot: same commitment and centre, in no lot yet."""
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.commitment_id == lot.commitment_id,
+            Delivery.collection_center_id == lot.collection_center_id,
+            Delivery.lot_id.is_(None),
+        )
+        .order_by(Delivery.delivered_on, Delivery.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def _refresh_risk(lot: Lot) -> None:
+    statuses = db.session.scalars(select(Delivery.risk_status).where(Delivery.lot_id == lot.id))
+    lot.risk_status = worst_status(statuses)
+
+
+def _check_open(lot: Lot) -> None:
+    if lot.status != OPEN:
+        _refuse(_l("El lote ya está cerrado."))
+
+
+def _lock_open(lot: Lot) -> None:
+    """Take the lot's row lock (a no-op UPDATE only while open) and reload it."""
+    result = db.session.execute(
+        update(Lot)
+        .where(Lot.id == lot.id, Lot.status == OPEN)
+        .values(status=Lot.status)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        _refuse(_l("El lote ya está cerrado."))
+    db.session.refresh(lot)
+
+
+def add_deliveries(actor: User, lot: Lot, delivery_ids: list[int]) -> int:
+    """Put these deliveries in the open lot; return how many joined."""
+    _check_open(lot)
+    if not delivery_ids:
+        _refuse(_l("Marque al menos una entrega."), "delivery_ids")
+    _lock_open(lot)
+    result = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.lot_id.is_(None),
+            Delivery.commitment_id == lot.commitment_id,
+            Delivery.collection_center_id == lot.collection_center_id,
+        )
+        .values(lot_id=lot.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(set(delivery_ids)):
+        _refuse(
+            _l(
+                "Alguna entrega ya está en otro lote o no es de este compromiso y centro; "
+                "vuelva a cargar la página."
+            ),
+            "delivery_ids",
+        )
+    db.session.expire(lot, ["deliveries"])
+    _refresh_risk(lot)
+    audit.record(
+        actor,
+        "lot.deliveries_added",
+        lot,
+        deliveries=sorted(set(delivery_ids)),
+        risk=lot.risk_status,
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def remove_delivery(actor: User, lot: Lot, delivery_id: int) -> None:
+    """Take a delivery out of the open lot, unless its weight would break mass balance."""
+    _lock_open(lot)
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.lot_id == lot.id)
+        .values(lot_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        _refuse(_l("Esa entrega no está en este lote."))
+    remaining = lot_kg(lot.id)
+    if lot.weight_kg > remaining:
+        _refuse(
+            _l(
+                "Sin esa entrega el lote tendría %(kg)s kg, menos que su peso registrado "
+                "(%(weight)s kg): corrija primero el peso.",
+                kg=remaining,
+                weight=lot.weight_kg,
+            )
+        )
+    db.session.expire(lot, ["deliveries"])
+    _refresh_risk(lot)
+    audit.record(actor, "lot.delivery_removed", lot, delivery=delivery_id, risk=lot.risk_status)
+    db.session.commit()
+
+
+def set_weight(actor: User, lot: Lot, weight_kg: int | None) -> Lot:
+    """Set the lot's output weight; never more than what entered it (mass balance)."""
+    _check_open(lot)
+    if weight_kg is None or weight_kg <= 0:
+        _refuse(_l("Escriba el peso como un número entero mayor que 0."), "weight_kg")
+    entered = (
+        select(func.coalesce(func.sum(Delivery.kg), 0))
+        .where(Delivery.lot_id == lot.id)
+        .scalar_subquery()
+    )
+    result = db.session.execute(
+        update(Lot)
+        .where(Lot.id == lot.id, Lot.status == OPEN, entered >= weight_kg)
+        .values(weight_kg=weight_kg)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        total = lot_kg(lot.id)
+        _refuse(
+            _l(
+                "El peso del lote no puede superar lo que entró en él: sus entregas suman "
+                "%(kg)s kg (balance de masa).",
+                kg=total,
+            ),
+            "weight_kg",
+        )
+    audit.record(actor, "lot.weight_set", lot, weight_kg=weight_kg)
+    db.session.commit()
+    db.session.refresh(lot)
+    return lot
+
+
+def close_lot(actor: User, lot: Lot) -> Lot:
+    """Close the lot for sale; refused without a weight, or at risk for a deforestation-free
+    commitment."""
+    _check_open(lot)
+    _refresh_risk(lot)
+    commitment = db.session.get(PurchaseCommitment, lot.commitment_id)
+    if lot.weight_kg <= 0:
+        _refuse(_l("Registre el peso del lote antes de cerrarlo."), "weight_kg")
+    if commitment.deforestation_free and lot.risk_status == RiskStatus.AT_RISK:
+        _refuse(
+            _l(
+                "El lote no puede venderse como libre de deforestación: tiene entregas de "
+                "parcelas con deforestación posterior al corte. Saque esas entregas del lote "
+                "antes de cerrarlo."
+            )
+        )
+    result = db.session.execute(
+        update(Lot)
+        .where(Lot.id == lot.id, Lot.status == OPEN)
+        .values(status=CLOSED, risk_status=lot.risk_status)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        _refuse(_l("El lote cambió mientras tanto; vuelva a cargar la página."))
+    audit.record(
+        actor,
+        "lot.closed",
+        lot,
+        weight_kg=lot.weight_kg,
+        risk=lot.risk_status,
+        deforestation_free=is_deforestation_free(
+            db.session.scalars(select(Delivery.risk_status).where(Delivery.lot_id == lot.id))
+        ),
+    )
+    db.session.commit()
+    db.session.refresh(lot)
+    return lot
+
+
+def center_lots(center: CollectionCenter, limit: int = 50) -> list[Lot]:
+    """The centre's lots, open first, newest first."""
+    query = (
+        select(Lot)
+        .where(Lot.collection_center_id == center.id)
+        .order_by(Lot.status.desc(), Lot.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,138 @@
+"""The delivery, lot and traceability pages through the test client, all three sides."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.models import Consent
+from marketplace.models.traceability import Delivery
+from marketplace.traceability import lots
+from tests.conftest import signed_in_client
+from tests.integration.deliveries import centre, deliver, producer_with_pledge
+from tests.integration.loans import new_loan
+
+
+@pytest.fixture
+def world(db, make_org, make_user, make_center, make_commitment):
+    return centre(make_org, make_user, make_center, make_commitment)
+
+
+@pytest.fixture
+def pledged(world, make_user, make_producer, make_farm):
+    user = make_user("producer")
+    producer = make_producer(user_id=user.id)
+    farm = make_farm(producer, risk_status="free")
+    from tests.integration.deliveries import pledge
+
+    return user, producer, pledge(world.commitment, farm, 1_000)
+
+
+def form(pledge_id, kg, **extra):
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    return {"pledge_id": str(pledge_id), "kg": str(kg), "delivered_on": yesterday, **extra}
+
+
+def test_staff_record_a_delivery_and_the_producer_and_lender_see_the_checkoff(
+    app, db, world, pledged, make_credit_product, make_user
+):
+    user, producer, pledge = pledged
+    product = make_credit_product()
+    loan = new_loan(producer, product, amount_minor=300_000)
+    staff = signed_in_client(app, world.staff)
+    page = staff.get(f"/acopio/centros/{world.center.id}")
+    assert page.status_code == 200 and producer.full_name in page.get_data(as_text=True)
+
+    response = staff.post(f"/acopio/centros/{world.center.id}/entregas", data=form(pledge.id, 100))
+
+    assert response.status_code == 302
+    delivery = db.session.scalar(select(Delivery))
+    assert delivery.deduction_minor == 28_500  # 100 kg x S/ 9.50 x 30 %
+    mine = signed_in_client(app, user).get("/mis-entregas").get_data(as_text=True)
+    assert delivery.code in mine and "285.00" in mine and "665.00" in mine
+    lender = signed_in_client(app, make_user("lender", organization=product.organization))
+    loan_page = lender.get(f"/credito/prestamos/{loan.id}").get_data(as_text=True)
+    assert f"descontado de la entrega {delivery.code}" in loan_page
+
+
+def test_a_delivery_above_the_pledge_re_renders_the_form_with_the_message(app, db, world, pledged):
+    _, _, pledge = pledged
+    staff = signed_in_client(app, world.staff)
+
+    response = staff.post(
+        f"/acopio/centros/{world.center.id}/entregas",
+        data=form(pledge.id, 1_200, quality_note="granos grandes"),
+    )
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "La entrega supera lo comprometido" in html and "granos grandes" in html
+    assert db.session.scalar(select(func.count(Delivery.id))) == 0
+
+
+def test_staff_build_a_lot_and_mass_balance_is_shown_on_the_form(app, db, world, pledged):
+    _, _, pledge = pledged
+    delivery = deliver(world, pledge, 400)
+    staff = signed_in_client(app, world.staff)
+
+    created = staff.post(
+        f"/acopio/centros/{world.center.id}/lotes",
+        data={"commitment_id": str(world.commitment.id)},
+    )
+    assert created.status_code == 302
+    lot_url = created.location
+    assert (
+        staff.post(f"{lot_url}/entregas", data={"delivery_ids": [str(delivery.id)]}).status_code
+        == 302
+    )
+    too_heavy = staff.post(f"{lot_url}/peso", data={"weight_kg": "401"})
+    assert too_heavy.status_code == 422
+    assert "balance de masa" in too_heavy.get_data(as_text=True)
+    assert staff.post(f"{lot_url}/peso", data={"weight_kg": "390"}).status_code == 302
+    assert staff.post(f"{lot_url}/cerrar").status_code == 302
+    assert "cerrado" in staff.get(lot_url).get_data(as_text=True)
+
+
+def test_the_buyer_traces_lots_to_plots_and_downloads_the_export(
+    app, db, world, pledged, make_producer, make_farm
+):
+    _, producer, pledge = pledged
+    free = deliver(world, pledge, 300)
+    _, _, risky = producer_with_pledge(make_producer, make_farm, world, risk_status="at_risk")
+    deliver(world, risky, 100)
+    lot = lots.create_lot(world.staff, world.center, world.commitment.id)
+    lots.add_deliveries(world.staff, lot, [free.id])
+    buyer = signed_in_client(app, world.buyer)
+
+    html = buyer.get(f"/compras/compromisos/{world.commitment.id}/trazabilidad").get_data(
+        as_text=True
+    )
+    assert "75 % del volumen" in html  # 300 of 400 kg free
+    assert lot.code in html and 'id="trace-map"' in html
+    assert producer.full_name not in html  # no consent to share with buyers
+    db.session.add(Consent(producer_id=producer.id, scope="buyers", granted=True))
+    db.session.commit()
+    assert producer.full_name in buyer.get(f"/compras/lotes/{lot.id}").get_data(as_text=True)
+
+    geojson = buyer.get(f"/compras/lotes/{lot.id}/diligencia.geojson")
+    assert geojson.status_code == 200 and geojson.mimetype == "application/geo+json"
+    assert geojson.get_json()["features"][0]["properties"]["Quantity"] == 300
+    table = buyer.get(f"/compras/compromisos/{world.commitment.id}/diligencia.csv")
+    assert table.mimetype == "text/csv" and table.get_data(as_text=True).count("\n") == 3
+
+
+def test_another_buyer_and_another_cooperative_get_404(app, world, make_user):
+    lot = lots.create_lot(world.staff, world.center, world.commitment.id)
+    stranger = signed_in_client(app, make_user("buyer"))
+    for url in (
+        f"/compras/compromisos/{world.commitment.id}/trazabilidad",
+        f"/compras/lotes/{lot.id}",
+        f"/compras/lotes/{lot.id}/diligencia.geojson",
+    ):
+        assert stranger.get(url).status_code == 404, url
+    other_staff = signed_in_client(app, make_user("technician"))
+    assert other_staff.get(f"/acopio/centros/{world.center.id}").status_code == 404
+    assert other_staff.get(f"/acopio/lotes/{lot.id}").status_code == 404
+    assert other_staff.post(f"/acopio/lotes/{lot.id}/cerrar").status_code == 404
