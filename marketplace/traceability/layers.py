@@ -180,6 +180,7 @@ def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
 def read_raster(path: Path) -> Iterator[Area]:
     """Per window, one polygon per loss year from a loss-year GeoTIFF in EPSG:4326."""
     import rasterio
+    from affine import Affine
     from rasterio.errors import RasterioIOError
     from rasterio.features import shapes
     from rasterio.windows import Window
@@ -201,7 +202,8 @@ def read_raster(path: Path) -> Iterator[Area]:
                 years[(years < 1) | (years > 99)] = 0
                 if not years.any():
                     continue
-                transform = source.window_transform(window)
+                # not source.window_transform: rasterio 1.4 still uses affine's deprecated `*`
+                transform = source.transform @ Affine.translation(col, row)
                 yield from _window_areas(shapes(years, mask=years > 0, transform=transform))
 
 

@@ -9,9 +9,10 @@ the land that point represents). Against the active layers' areas:
 - otherwise forest cover on at least FOREST_SHARE of the plot -> needs_verification (shade
   cacao and coffee look like forest), unless field evidence already verified it;
 - otherwise -> free. Loss before the cut-off is history and does not count.
-- No active layer covering the whole plot -> unassessed.
+- No active layer reaching the plot -> unassessed.
 
-A layer "covers" the bounding box of its areas (the layer's extent is not stored).
+A layer reaches a plot when the bounding box of all its areas meets the plot's (the layer's
+own extent is not stored, so a GeoTIFF's no-loss margins do not count).
 When a layer exists, the farm's `cleared_after_cutoff` follows from the status.
 """
 
@@ -145,7 +146,7 @@ def layer_extents() -> list[tuple[float, float, float, float]]:
 
 def _covered(plot: BaseGeometry, extents: list[tuple[float, float, float, float]]) -> bool:
     x0, y0, x1, y1 = plot.bounds
-    return any(e[0] <= x0 and e[1] <= y0 and x1 <= e[2] and y1 <= e[3] for e in extents)
+    return any(e[0] <= x1 and e[1] <= y1 and x0 <= e[2] and y0 <= e[3] for e in extents)
 
 
 def _areas_in(bounds: tuple[float, float, float, float]) -> list[_Candidate]:
