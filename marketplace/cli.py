@@ -166,10 +166,7 @@ def forest_assess_command() -> None:
 
 
 def _echo_risk_counts(counts: dict[str, int] | None = None) -> None:
-    from marketplace.models import Farm
+    from marketplace.traceability import risk
 
-    if counts is None:
-        rows = db.session.execute(select(Farm.risk_status, func.count()).group_by(Farm.risk_status))
-        counts = dict(rows.all())
-    for status, n in sorted(counts.items()):
+    for status, n in sorted((counts or risk.status_counts()).items()):
         click.echo(f"  {status}: {n:,}")

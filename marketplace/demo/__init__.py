@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from marketplace.demo import bulk, loans, market, organizations, population
+from marketplace.demo import bulk, forest, loans, market, organizations, population
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, User
@@ -83,6 +83,7 @@ def build_world(
         db.session.rollback()
         raise
     summary = _summary(seed, counts, org_plan, people, perf_counter() - started)
+    summary += "\n" + forest.build(say)  # before the matching: eligibility reads the risk
     if matching:
         summary += "\n" + _run_matching(say)
     return summary

@@ -62,9 +62,7 @@ def import_layer(
     )
     db.session.add(layer)
     db.session.flush()
-    db.session.execute(
-        ForestArea.__table__.insert(), [_area_row(layer.id, area) for area in areas]
-    )
+    db.session.execute(ForestArea.__table__.insert(), [_area_row(layer.id, area) for area in areas])
     audit.record(actor, "forest.imported", layer, kind=kind, areas=len(areas), source=layer.source)
     db.session.commit()
     risk.assess_all()
@@ -195,7 +193,10 @@ def read_raster(path: Path) -> Iterator[Area]:
         for row in range(0, source.height, WINDOW_PX):
             for col in range(0, source.width, WINDOW_PX):
                 window = Window(
-                    col, row, min(WINDOW_PX, source.width - col), min(WINDOW_PX, source.height - row)
+                    col,
+                    row,
+                    min(WINDOW_PX, source.width - col),
+                    min(WINDOW_PX, source.height - row),
                 )
                 band = source.read(1, window=window, masked=True)
                 years = np.ma.filled(band, 0).astype("int32")

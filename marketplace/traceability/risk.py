@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from pyproj import Geod
 from shapely.geometry import shape
@@ -38,7 +39,8 @@ from marketplace.models.traceability import ForestArea, ForestLayer, RiskStatus
 CUTOFF_YEAR = 2020  # EUDR: loss after 31 Dec 2020 counts
 FOREST_SHARE = 0.10  # forest cover on this share of the plot asks for a field visit
 MIN_LOSS_HA = 0.01  # below this, an intersection is a sliver of touching edges
-CIRCLE_SIDES = 32
+CIRCLE_ANGLES = np.linspace(0, 2 * math.pi, 64, endpoint=False)
+M_PER_DEGREE_LAT = 110_950  # near the equator, where Minka's farms are
 CELL_DEG = 0.5  # bulk assessment fetches the areas of one grid cell of farms at a time
 BATCH = 2000
 
@@ -68,8 +70,15 @@ class _Candidate:
 
 def geodesic_ha(geometry: BaseGeometry) -> float:
     """Area in hectares on the WGS84 ellipsoid (0 for an empty or non-polygonal geometry)."""
-    parts = [g for g in shapely.get_parts(geometry) if g.geom_type == "Polygon"]
-    return sum(abs(GEOD.geometry_area_perimeter(part)[0]) for part in parts) / 10_000
+    total = 0.0
+    for part in shapely.get_parts(geometry):
+        if part.geom_type != "Polygon":
+            continue
+        for i, ring in enumerate([part.exterior, *part.interiors]):
+            xy = shapely.get_coordinates(ring)
+            area = abs(GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
+            total += area if i == 0 else -area
+    return total / 10_000
 
 
 def plot_of(
@@ -84,12 +93,11 @@ def plot_of(
         return None if geometry.is_empty or geodesic_ha(geometry) <= 0 else geometry
     if not total_ha or total_ha <= 0:
         return None
+    # a few hundred metres across: a local equirectangular circle is exact enough
     radius_m = math.sqrt(total_ha * 10_000 / math.pi)
-    azimuths = [360 * i / CIRCLE_SIDES for i in range(CIRCLE_SIDES)]
-    lons, lats, _ = GEOD.fwd(
-        [lon] * CIRCLE_SIDES, [lat] * CIRCLE_SIDES, azimuths, [radius_m] * CIRCLE_SIDES
-    )
-    return shapely.Polygon(zip(lons, lats, strict=True))
+    dlat = radius_m / M_PER_DEGREE_LAT * np.cos(CIRCLE_ANGLES)
+    dlon = radius_m / (M_PER_DEGREE_LAT * math.cos(math.radians(lat))) * np.sin(CIRCLE_ANGLES)
+    return shapely.Polygon(np.column_stack([lon + dlon, lat + dlat]))
 
 
 def evaluate(
@@ -102,13 +110,15 @@ def evaluate(
     """The status of one plot given the areas that intersect it (pure: no database)."""
     if plot is None or not covered:
         return Assessment(RiskStatus.UNASSESSED)
-    plot_ha = geodesic_ha(plot)
     loss, forest = [], []
     for area in candidates:
         if area.loss_year is None:
             forest.append(area.geometry)
         elif area.loss_year > cutoff_year:
             loss.append(area.geometry)
+    if not loss and not forest:
+        return Assessment(RiskStatus.FREE, 0.0, 0.0)
+    plot_ha = geodesic_ha(plot)
     loss_ha = _overlap_ha(plot, loss)
     if loss_ha >= MIN_LOSS_HA:
         return Assessment(RiskStatus.AT_RISK, round(loss_ha, 4), round(loss_ha / plot_ha, 4))
@@ -291,9 +301,14 @@ class _FarmRef:
     __tablename__ = "farm"
 
 
+def status_counts() -> dict[str, int]:
+    """How many farms are in each risk status now."""
+    rows = db.session.execute(select(Farm.risk_status, func.count()).group_by(Farm.risk_status))
+    return dict(rows.all())
+
+
 def worst(statuses: Iterable[str]) -> str:
     """The worst of some risk statuses (RiskStatus is ordered worst first)."""
     order = list(RiskStatus)
     found = [RiskStatus(s) for s in statuses]
     return min(found, key=order.index).value if found else RiskStatus.UNASSESSED.value
-

@@ -35,9 +35,7 @@ def write_layer(tmp_path, *features: tuple[dict, dict], name: str = "layer.geojs
     path = tmp_path / name
     collection = {
         "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": g, "properties": p} for g, p in features
-        ],
+        "features": [{"type": "Feature", "geometry": g, "properties": p} for g, p in features],
     }
     path.write_text(json.dumps(collection))
     return path
@@ -63,7 +61,9 @@ def test_loss_after_cutoff_on_half_the_plot_is_at_risk(app, tmp_path, farm):
     farm = assessed(farm.id)
     assert farm.risk_status == "at_risk"
     assert farm.risk_loss_share == pytest.approx(0.5, abs=0.02)
-    assert farm.risk_loss_ha == pytest.approx(risk.geodesic_ha(risk.plot_of(0, 0, PLOT, 0)) / 2, rel=0.02)
+    assert farm.risk_loss_ha == pytest.approx(
+        risk.geodesic_ha(risk.plot_of(0, 0, PLOT, 0)) / 2, rel=0.02
+    )
     assert farm.cleared_after_cutoff == "yes"
     assert farm.risk_assessed_at is not None
 
@@ -258,3 +258,56 @@ def test_worst_status_of_a_lot():
     assert risk.worst(["free", "needs_verification", "verified"]) == "needs_verification"
     assert risk.worst(["free", "at_risk"]) == "at_risk"
     assert risk.worst([]) == "unassessed"
+
+
+def test_a_raster_read_in_small_windows_gives_the_same_share(app, tmp_path, farm, monkeypatch):
+    monkeypatch.setattr(layers, "WINDOW_PX", 16)  # the plot straddles many windows
+    layers.import_layer(write_raster(tmp_path))
+    assert assessed(farm.id).risk_loss_share == pytest.approx(0.5, abs=0.02)
+
+
+# --- pages and demo -------------------------------------------------------------------------
+
+
+def test_the_farm_page_shows_the_loss_and_the_list_shows_the_badge(
+    app, tmp_path, make_producer, make_farm, make_user, login
+):
+    technician = make_user("technician")
+    producer = make_producer(
+        cooperative_id=technician.organization_id, registered_by_id=technician.id
+    )
+    make_farm(producer, polygon_geojson=PLOT)
+    layers.import_layer(write_layer(tmp_path, (WEST_HALF, {"loss_year": 2022}), *extent_only()))
+    client = login(technician)
+    page = client.get(f"/productores/{producer.id}").get_data(as_text=True)
+    assert "Riesgo: deforestación posterior al corte" in page
+    assert "(50 % de la parcela)" in page
+    listing = client.get("/productores").get_data(as_text=True)
+    assert 'badge badge-bad">Riesgo: deforestación posterior al corte' in listing
+
+
+def test_the_page_says_what_to_do_when_forest_needs_verification(
+    app, tmp_path, make_producer, make_farm, make_user, login
+):
+    technician = make_user("technician")
+    producer = make_producer(
+        cooperative_id=technician.organization_id, registered_by_id=technician.id
+    )
+    make_farm(producer, polygon_geojson=PLOT)
+    layers.import_layer(write_layer(tmp_path, (WEST_HALF, {"forest": True}), *extent_only()))
+    page = login(technician).get(f"/productores/{producer.id}").get_data(as_text=True)
+    assert "Requiere verificación" in page
+    assert "Un técnico debe registrar evidencia de campo" in page
+
+
+def test_the_shipped_demo_layer_is_what_the_script_builds():
+    import importlib.util
+    from pathlib import Path
+
+    from marketplace.demo.forest import DEMO_LAYER
+
+    script = Path(__file__).resolve().parents[2] / "scripts/build_demo_forest.py"
+    spec = importlib.util.spec_from_file_location("build_demo_forest", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert json.loads(DEMO_LAYER.read_text()) == module.build()

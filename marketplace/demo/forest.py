@@ -1,0 +1,24 @@
+"""The demo world's forest-change layer: load the shipped synthetic layer, assess every farm.
+
+The layer is built by scripts/build_demo_forest.py from the demo landscapes (see there)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from time import perf_counter
+
+from marketplace.traceability import layers, risk
+
+DEMO_LAYER = Path(__file__).resolve().parents[1] / "traceability/data/demo_forest.geojson"
+DEMO_LAYER_NAME = "Capa demo de pérdida y cobertura de bosque (sintética)"
+
+
+def build(say: Callable[[str], None]) -> str:
+    """Import the demo layer (which re-assesses every farm); return a summary line."""
+    started = perf_counter()
+    layer = layers.import_layer(DEMO_LAYER, name=DEMO_LAYER_NAME, kind="vector")
+    counts = risk.status_counts()
+    figures = ", ".join(f"{status} {n:,}" for status, n in sorted(counts.items()))
+    say(f"  forest layer {layer.id} loaded, farms assessed in {perf_counter() - started:.1f} s")
+    return f"  deforestation risk of farms: {figures}"
