@@ -76,6 +76,7 @@ def build_world(
     say(f"  drawn in {perf_counter() - started:.1f} s; writing…")
     try:
         counts = _write(org_plan, people, say)
+        forest_line = forest.build(say)  # farms' clearing, which pledges and matching read
         counts |= market.build(np.random.default_rng([seed, 1]), ANCHOR, listings, say)
         counts |= loans.build(np.random.default_rng([seed, 2]), ANCHOR, say)
         db.session.commit()
@@ -83,7 +84,7 @@ def build_world(
         db.session.rollback()
         raise
     summary = _summary(seed, counts, org_plan, people, perf_counter() - started)
-    summary += "\n" + forest.build(say)  # before the matching: eligibility reads the risk
+    summary += "\n" + forest_line
     if matching:
         summary += "\n" + _run_matching(say)
     return summary

@@ -15,10 +15,12 @@ DEMO_LAYER_NAME = "Capa demo de pérdida y cobertura de bosque (sintética)"
 
 
 def build(say: Callable[[str], None]) -> str:
-    """Import the demo layer (which re-assesses every farm); return a summary line."""
+    """Load the demo layer and assess every farm (the caller commits); a summary line.
+
+    It runs before commitments are drawn: pledges follow the farms' assessed clearing."""
     started = perf_counter()
-    layer = layers.import_layer(DEMO_LAYER, name=DEMO_LAYER_NAME, kind="vector")
-    counts = risk.status_counts()
+    layer = layers.load_layer(DEMO_LAYER, name=DEMO_LAYER_NAME, kind="vector")
+    counts = risk.assess_all(commit=False)
     figures = ", ".join(f"{status} {n:,}" for status, n in sorted(counts.items()))
     say(f"  forest layer {layer.id} loaded, farms assessed in {perf_counter() - started:.1f} s")
     return f"  deforestation risk of farms: {figures}"

@@ -45,6 +45,16 @@ def import_layer(
     """Read a layer file, store it with its areas (audit-logged) and re-assess every farm."""
     from marketplace.traceability import risk
 
+    layer = load_layer(path, name, kind, actor)
+    db.session.commit()
+    risk.assess_all()
+    return layer
+
+
+def load_layer(
+    path: str | Path, name: str | None = None, kind: str | None = None, actor: User | None = None
+) -> ForestLayer:
+    """Read a layer file and add it with its areas to the session (audit-logged; no commit)."""
     path = Path(path)
     kind = kind or (LayerKind.RASTER if path.suffix.lower() in RASTER_SUFFIXES else "vector")
     if kind not in (LayerKind.VECTOR, LayerKind.RASTER):
@@ -64,8 +74,6 @@ def import_layer(
     db.session.flush()
     db.session.execute(ForestArea.__table__.insert(), [_area_row(layer.id, area) for area in areas])
     audit.record(actor, "forest.imported", layer, kind=kind, areas=len(areas), source=layer.source)
-    db.session.commit()
-    risk.assess_all()
     return layer
 
 

@@ -28,10 +28,11 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.models import AuditLog
 from marketplace.models.base import utcnow
 from marketplace.models.producers import Clearing, Farm
 from marketplace.models.traceability import ForestArea, ForestLayer, RiskStatus
@@ -229,8 +230,8 @@ def assess_farm(farm_id: int) -> Assessment | None:
     return result
 
 
-def assess_all() -> dict[str, int]:
-    """Re-assess every farm (bbox prefilter in SQL per grid cell, STRtree per cell); commit.
+def assess_all(commit: bool = True) -> dict[str, int]:
+    """Re-assess every farm (bbox prefilter in SQL per grid cell, STRtree per cell).
 
     Returns how many farms ended in each status."""
     extents = layer_extents()
@@ -250,7 +251,8 @@ def assess_all() -> dict[str, int]:
         _store(farms, results)
         for result in results:
             counts[result.status.value] += 1
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return dict(counts)
 
 
@@ -279,26 +281,22 @@ def _assess_batch(farms: list[dict], extents: list) -> list[Assessment]:
 
 
 def _store(farms: list[dict], results: list[Assessment]) -> None:
-    """Bulk-update the farms' risk columns; audit the farms whose status changed."""
+    """Bulk-update the farms' risk columns; audit (in bulk) the farms whose status changed."""
     changes = [_changes(f, r) for f, r in zip(farms, results, strict=True)]
     db.session.execute(update(Farm), changes)
-    for farm, values in zip(farms, changes, strict=True):
-        if farm["risk_status"] != values["risk_status"]:
-            audit.record(
-                None,
-                "farm.risk_assessed",
-                _FarmRef(farm["id"]),
-                before=farm["risk_status"],
-                after=values["risk_status"],
-            )
-
-
-@dataclass(frozen=True)
-class _FarmRef:
-    """Just what audit.record needs to name a farm without loading it."""
-
-    id: int
-    __tablename__ = "farm"
+    audits = [
+        {
+            "actor_id": None,
+            "action": "farm.risk_assessed",
+            "entity_type": Farm.__tablename__,
+            "entity_id": farm["id"],
+            "detail": {"before": farm["risk_status"], "after": values["risk_status"]},
+        }
+        for farm, values in zip(farms, changes, strict=True)
+        if farm["risk_status"] != values["risk_status"]
+    ]
+    if audits:
+        db.session.execute(insert(AuditLog), audits)
 
 
 def status_counts() -> dict[str, int]:
