@@ -51,6 +51,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(setup_db_command)
     app.cli.add_command(matching_group)
+    app.cli.add_command(forest_group)
 
 
 @click.group("matching")
@@ -98,3 +99,74 @@ def matching_worker_command(burst: bool) -> None:
     # SimpleWorker runs jobs in this process, inside this app context
     worker = SimpleWorker([Queue(runs.QUEUE_NAME, connection=connection)], connection=connection)
     worker.work(burst=burst)
+
+
+@click.group("forest")
+def forest_group() -> None:
+    """Forest-change layers and the deforestation risk of plots."""
+
+
+@forest_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--name", help="A name for the layer (default: the file name).")
+@click.option("--kind", type=click.Choice(["vector", "raster"]), help="Default: by extension.")
+def forest_import_command(path: str, name: str | None, kind: str | None) -> None:
+    """Load a GeoJSON of loss/forest polygons or a loss-year GeoTIFF, then re-assess farms."""
+    from marketplace.errors import DomainError
+    from marketplace.traceability import layers
+
+    started = time.perf_counter()
+    try:
+        layer = layers.import_layer(path, name=name, kind=kind)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Layer {layer.id} ({layer.kind}) imported; farms re-assessed")
+    click.echo(f"  in {time.perf_counter() - started:.1f} s")
+    _echo_risk_counts()
+
+
+@forest_group.command("list")
+def forest_list_command() -> None:
+    """List the layers with their number of areas and loss years."""
+    from marketplace.traceability import layers
+
+    summaries = layers.layer_summaries()
+    if not summaries:
+        click.echo("No forest layers.")
+    for layer, n, first, last in summaries:
+        years = f"loss {first}-{last}" if first is not None else "no loss years"
+        state = "active" if layer.active else "inactive"
+        click.echo(f"{layer.id}\t{layer.name}\t{layer.kind}\t{n} areas\t{years}\t{state}")
+
+
+@forest_group.command("remove")
+@click.argument("layer_id", type=int)
+def forest_remove_command(layer_id: int) -> None:
+    """Delete a layer and its areas, then re-assess farms."""
+    from marketplace.errors import DomainError
+    from marketplace.traceability import layers
+
+    try:
+        layer = layers.remove_layer(layer_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Layer {layer_id} ({layer.name}) removed; farms re-assessed")
+    _echo_risk_counts()
+
+
+@forest_group.command("assess")
+def forest_assess_command() -> None:
+    """Re-assess the deforestation risk of every farm."""
+    from marketplace.traceability import risk
+
+    started = time.perf_counter()
+    counts = risk.assess_all()
+    click.echo(f"{sum(counts.values()):,} farms assessed in {time.perf_counter() - started:.1f} s")
+    _echo_risk_counts(counts)
+
+
+def _echo_risk_counts(counts: dict[str, int] | None = None) -> None:
+    from marketplace.traceability import risk
+
+    for status, n in sorted((counts or risk.status_counts()).items()):
+        click.echo(f"  {status}: {n:,}")

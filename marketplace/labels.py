@@ -55,6 +55,14 @@ CLEARING = {
     "unknown": _l("No sé"),
 }
 
+RISK_STATUSES = {
+    "at_risk": _l("Riesgo: deforestación posterior al corte"),
+    "unassessed": _l("Sin evaluar"),
+    "needs_verification": _l("Requiere verificación"),
+    "verified": _l("Verificado en campo"),
+    "free": _l("Libre de deforestación"),
+}
+
 CONSENT_SCOPES = {
     "lenders": _l("Entidades de crédito (cajas, cooperativas, microfinancieras)"),
     "buyers": _l("Compradores de mi cosecha"),
@@ -297,6 +305,7 @@ ALL = {
     "value_chain": VALUE_CHAINS,
     "certification": CERTIFICATIONS,
     "clearing": CLEARING,
+    "risk_status": RISK_STATUSES,
     "consent_scope": CONSENT_SCOPES,
     "commitment_status": COMMITMENT_STATUSES,
     "pledge_status": PLEDGE_STATUSES,

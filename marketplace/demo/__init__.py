@@ -19,7 +19,16 @@ import numpy as np
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from marketplace.demo import bulk, deliveries, loans, market, organizations, plots, population
+from marketplace.demo import (
+    bulk,
+    deliveries,
+    forest,
+    loans,
+    market,
+    organizations,
+    plots,
+    population,
+)
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, User
@@ -76,6 +85,7 @@ def build_world(
     say(f"  drawn in {perf_counter() - started:.1f} s; writing…")
     try:
         counts = _write(org_plan, people, say)
+        forest_line = forest.build(say)  # farms' clearing, which pledges and matching read
         counts |= market.build(np.random.default_rng([seed, 1]), ANCHOR, listings, say)
         counts |= loans.build(np.random.default_rng([seed, 2]), ANCHOR, say)
         counts |= plots.build(say)
@@ -85,6 +95,7 @@ def build_world(
         db.session.rollback()
         raise
     summary = _summary(seed, counts, org_plan, people, perf_counter() - started)
+    summary += "\n" + forest_line
     if matching:
         summary += "\n" + _run_matching(say)
     return summary

@@ -292,4 +292,4 @@ def lot_export(lot_id: int, fmt: str):
 
 
 bp.add_app_template_global(tracing.risk_label, "risk_label")
-bp.add_app_template_global(tracing.risk_badge, "risk_badge")
+bp.add_app_template_global(tracing.risk_class, "risk_class")

@@ -70,7 +70,6 @@ def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
         can_verify=evidence.can_verify(current_user, farm),
         export_ready=plots.export_ready(farm),
         area_differs=plots.area_differs(farm),
-        risk_labels=plots.RISK_LABELS,
         draw_texts=_draw_texts(),
     )
 

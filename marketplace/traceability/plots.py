@@ -157,19 +157,13 @@ def remove_outline(actor: User, farm: Farm) -> None:
 
 
 def _reset_risk(farm: Farm) -> None:
+    """A new outline is a new plot: a past verification no longer holds; assess it again."""
+    from marketplace.traceability import risk  # risk imports this module's neighbours
+
     farm.risk_status = RiskStatus.UNASSESSED
     farm.risk_loss_ha = None
     farm.risk_loss_share = None
     farm.risk_assessed_at = None
     farm.risk_verified_at = None
     farm.risk_verified_by_id = None
-
-
-# Shown on the plot page; the risk part may own a shared label table (see labels.py).
-RISK_LABELS = {
-    RiskStatus.AT_RISK: _l("Riesgo: deforestación posterior al corte"),
-    RiskStatus.UNASSESSED: _l("Sin evaluar"),
-    RiskStatus.NEEDS_VERIFICATION: _l("Requiere verificación"),
-    RiskStatus.VERIFIED: _l("Verificada en campo"),
-    RiskStatus.FREE: _l("Libre de deforestación"),
-}
+    risk.assess(farm)

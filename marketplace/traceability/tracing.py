@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.labels import label
 from marketplace.models import CollectionCenter, Farm, PurchaseCommitment
 from marketplace.models.traceability import Delivery, Lot
 from marketplace.producers.services import with_live_consent
@@ -111,22 +111,20 @@ def map_features(farms: dict[int, Farm]) -> dict:
     return {"type": "FeatureCollection", "features": rows}
 
 
-# Risk statuses as people read them (the risk feature may move these into labels.py).
-RISK_LABELS = {
-    "at_risk": _l("Riesgo: deforestación posterior al corte"),
-    "unassessed": _l("Sin evaluar"),
-    "needs_verification": _l("Requiere verificación"),
-    "verified": _l("Verificado en campo"),
-    "free": _l("Libre de deforestación"),
+RISK_BADGES = {
+    "at_risk": "bad",
+    "unassessed": "warn",
+    "needs_verification": "warn",
+    "verified": "ok",
+    "free": "ok",
 }
-RISK_BADGES = {"at_risk": "bad", "unassessed": "warn", "needs_verification": "warn"}
 
 
 def risk_label(status: str) -> str:
     """The status's name in the viewer's language."""
-    return str(RISK_LABELS.get(status, status))
+    return label("risk_status", status)
 
 
-def risk_badge(status: str) -> str:
+def risk_class(status: str) -> str:
     """The badge class for a status: bad, warn or ok."""
-    return RISK_BADGES.get(status, "ok")
+    return RISK_BADGES.get(status, "warn")
