@@ -25,7 +25,6 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 from marketplace.phones import normalize_phone
 from marketplace.producers import national_id
-from marketplace.traceability import risk
 
 MAX_HECTARES = 10_000
 
@@ -167,6 +166,9 @@ def save_farm(actor: User, producer: Producer, data: FarmData, farm: Farm | None
     farm.name = data.name.strip()
     db.session.flush()
     audit.record(actor, "farm.created" if created else "farm.updated", farm, producer=producer.id)
+    # imported here: the traceability package imports pages that import this module
+    from marketplace.traceability import risk
+
     risk.assess(farm)  # its point or area may have moved it into or out of a loss area
     db.session.commit()
     return farm

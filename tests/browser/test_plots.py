@@ -26,6 +26,20 @@ def tiny_png() -> bytes:
     )
 
 
+def draw_square_and_save(page: Page) -> None:
+    """On a plot page: draw a square of about 50 px a side (zoom 15: a few hectares) with
+    the drawing tool, finish it and save it."""
+    page.get_by_role("link", name="Dibujar el contorno").click()
+    box = page.locator("#plot-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-25, -25), (25, -25), (25, 25), (-25, 25)):
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(200)  # leaflet-draw ignores a new point for 50 ms after one
+    page.get_by_role("link", name="Terminar").click()
+    assert '"Polygon"' in page.get_by_label("Contorno (GeoJSON)").input_value()
+    page.get_by_role("button", name="Guardar contorno").click()
+
+
 def test_technician_draws_the_outline_and_records_evidence(
     app, page: Page, live, tmp_path, monkeypatch, make_user, make_org, make_producer, make_farm
 ) -> None:
@@ -42,16 +56,7 @@ def test_technician_draws_the_outline_and_records_evidence(
     card.get_by_role("link", name="Parcela y evidencia").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Parcela")
 
-    # Draw a square of about 50 px a side (zoom 15: a few hectares) and finish it.
-    page.get_by_role("link", name="Dibujar el contorno").click()
-    box = page.locator("#plot-map").bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    for dx, dy in ((-25, -25), (25, -25), (25, 25), (-25, 25)):
-        page.mouse.click(cx + dx, cy + dy)
-        page.wait_for_timeout(200)  # leaflet-draw ignores a new point for 50 ms after one
-    page.get_by_role("link", name="Terminar").click()
-    assert '"Polygon"' in page.get_by_label("Contorno (GeoJSON)").input_value()
-    page.get_by_role("button", name="Guardar contorno").click()
+    draw_square_and_save(page)
     expect(page.get_by_role("status").first).to_contain_text("Contorno")
     expect(page.get_by_text("Lista para exportar")).to_be_visible()
     db.session.expire_all()
