@@ -68,7 +68,8 @@ def _error_response(status: int, message: str):
     return render_template("errors.html", status=status, message=message), status
 
 
-def _handle_http(error: HTTPException):
+def handle_http(error: HTTPException):
+    """The error page (or JSON error) for an HTTP error; blueprints fall back to it."""
     status = error.code or 500
     response = make_response(_error_response(status, ERROR_MESSAGES.get(status, error.description)))
     if getattr(error, "valid_methods", None):  # a 405 says which methods the URL takes
@@ -115,7 +116,7 @@ def init_app(app: Flask) -> None:
     # "basic", not "strong": phones on mobile networks change address all the time.
     login_manager.session_protection = "basic"
     app.register_error_handler(CSRFError, _handle_csrf)
-    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(HTTPException, handle_http)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)

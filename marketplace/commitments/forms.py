@@ -60,7 +60,8 @@ def _kg(label: str, description: str | None = None) -> IntegerField:
     )
 
 
-def _percent(label: str, description: str) -> DecimalField:
+def percent_field(label: str, description: str | None = None) -> DecimalField:
+    """An optional percentage 0-100 with one decimal, typed with a point or a comma."""
     return CommaDecimalField(
         label,
         [Optional(), NumberRange(min=0, max=100, message=PERCENT)],
@@ -115,8 +116,8 @@ class CommitmentForm(FlaskForm):
         [Optional(), Length(max=200)],
         description=_l("Por ejemplo: Bolsa de Nueva York (ICE) del mes de entrega."),
     )
-    max_humidity_pct = _percent(_l("Humedad máxima (%)"), _l("Por ejemplo 7,5"))
-    min_fermentation_pct = _percent(_l("Fermentación mínima (%)"), _l("Por ejemplo 70"))
+    max_humidity_pct = percent_field(_l("Humedad máxima (%)"), _l("Por ejemplo 7,5"))
+    min_fermentation_pct = percent_field(_l("Fermentación mínima (%)"), _l("Por ejemplo 70"))
     quality_notes = TextAreaField(
         _l("Otras condiciones de calidad"), [Optional(), Length(max=2000)]
     )

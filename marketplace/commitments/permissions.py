@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from marketplace.models import OrgKind, Pledge, Producer, PurchaseCommitment, Role, User
+from marketplace.models import OrgKind, Pledge, PurchaseCommitment, Role, User
+from marketplace.producers.permissions import can_view
 
 BUYER_ORG_KINDS = (OrgKind.BUYER, OrgKind.COOPERATIVE)
 
@@ -18,15 +19,6 @@ def can_manage(user: User, commitment: PurchaseCommitment) -> bool:
     return is_buyer_member(user) and commitment.organization_id == user.organization_id
 
 
-def can_act_for(user: User, producer: Producer) -> bool:
-    """The producer themself, or a technician of the producer's cooperative."""
-    if user.role == Role.PRODUCER:
-        return producer.user_id == user.id
-    if user.role == Role.TECHNICIAN:
-        return user.organization_id is not None and producer.cooperative_id == user.organization_id
-    return False
-
-
 def can_withdraw(user: User, pledge: Pledge) -> bool:
     """Whoever may act for the pledging producer."""
-    return can_act_for(user, pledge.producer)
+    return can_view(user, pledge.producer)

@@ -15,7 +15,6 @@ from sqlalchemy import case, select, update
 
 from marketplace import audit
 from marketplace.commitments import queries
-from marketplace.commitments.permissions import can_act_for
 from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -31,6 +30,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import utcnow
 from marketplace.notifications.services import notify_organization
+from marketplace.producers.permissions import can_view
 
 PC = PurchaseCommitment
 OPEN, CLOSED, FULFILLED = CommitmentStatus.OPEN, CommitmentStatus.CLOSED, CommitmentStatus.FULFILLED
@@ -148,7 +148,7 @@ def pledge_volume(
 ) -> Pledge:
     """Pledge `kg` from one of the producer's farms to an open commitment, atomically."""
     today = today or local_today()
-    if not can_act_for(actor, producer):
+    if not can_view(actor, producer):
         _refuse(_l("No encontramos a ese productor."))
     if not isinstance(kg, int) or not 0 < kg <= MAX_PLEDGE_KG:
         _refuse(_l("Escriba los kilos como un número entero mayor que 0."), "kg")
@@ -219,7 +219,7 @@ def withdraw_pledge(actor: User, pledge_id: int, today: date | None = None) -> P
     """Withdraw an active pledge before the delivery window opens; the volume is freed."""
     today = today or local_today()
     pledge = db.session.get(Pledge, pledge_id)
-    if pledge is None or not can_act_for(actor, pledge.producer):
+    if pledge is None or not can_view(actor, pledge.producer):
         _refuse(_l("No encontramos ese compromiso de venta."))
     commitment = pledge.commitment
     if pledge.status != PledgeStatus.ACTIVE:

@@ -12,12 +12,13 @@ from flask_login import current_user
 
 from marketplace.commitments import bp, offers, queries, services
 from marketplace.commitments.forms import ConfirmForm, PledgeForm
-from marketplace.commitments.permissions import can_act_for, can_withdraw
+from marketplace.commitments.permissions import can_withdraw
 from marketplace.commitments.views import FIELD_ALIASES
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Pledge, Producer, PurchaseCommitment, Role
 from marketplace.permissions import role_required
+from marketplace.producers.permissions import producer_or_404
 from marketplace.producers.services import producer_of
 from marketplace.web import safe_next, show_errors
 
@@ -32,10 +33,7 @@ def _own_producer() -> Producer | None:
 
 
 def _producer_or_404(producer_id: int) -> Producer:
-    producer = db.session.get(Producer, producer_id)
-    if producer is None or not can_act_for(current_user, producer):
-        abort(404)
-    return producer
+    return producer_or_404(current_user, producer_id)
 
 
 def _links(producer: Producer, own: bool) -> dict:

@@ -7,18 +7,17 @@ and may flip the switch on the producer's behalf, confirming the producer agreed
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.credit import bp, offers
 from marketplace.credit.forms import LenderConsentForm
-from marketplace.extensions import db
 from marketplace.labels import archetype_label
 from marketplace.models import ConsentScope, Producer, Role
 from marketplace.permissions import role_required
-from marketplace.producers.permissions import can_edit, can_view
+from marketplace.producers.permissions import producer_or_404
 from marketplace.producers.services import producer_of, set_consent
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
@@ -27,13 +26,6 @@ FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 @bp.context_processor
 def _credit_helpers() -> dict:
     return {"archetype_label": archetype_label, "format_date": format_date}
-
-
-def _producer_or_404(producer_id: int, check=can_view) -> Producer:
-    producer = db.session.get(Producer, producer_id)
-    if producer is None or not check(current_user, producer):
-        abort(404)
-    return producer
 
 
 def _page_url(producer: Producer) -> str:
@@ -64,13 +56,13 @@ def mine():
 @bp.route("/productores/<int:producer_id>/credito")
 @role_required(*FIELD_ROLES)
 def for_producer(producer_id: int):
-    return _render(_producer_or_404(producer_id))
+    return _render(producer_or_404(current_user, producer_id))
 
 
 @bp.route("/productores/<int:producer_id>/credito/permiso", methods=["POST"])
 @role_required(*FIELD_ROLES)
 def consent(producer_id: int):
-    producer = _producer_or_404(producer_id, can_edit)
+    producer = producer_or_404(current_user, producer_id)
     form = LenderConsentForm()
     if not form.validate_on_submit():
         flash(_("El formulario caducó. Envíelo de nuevo."), "error")

@@ -173,6 +173,7 @@ def alternatives(match: Match) -> list[Match]:
                 Match.status != MatchStatus.SUPERSEDED,
             )
             .order_by(Match.rank)
+            .options(selectinload(Match.credit_product), selectinload(Match.lender))
         )
     )
 

@@ -18,12 +18,9 @@ from marketplace.extensions import db
 from marketplace.models import (
     CollectionCenter,
     Farm,
-    Loan,
-    LoanStatus,
     Pledge,
     PledgeStatus,
     PurchaseCommitment,
-    Repayment,
     Role,
     User,
 )
@@ -64,35 +61,7 @@ def _commitments() -> list[PurchaseCommitment]:
     )
 
 
-def _checkoff(delivery: Delivery, recorder: User, share_bp: int) -> None:
-    loan = db.session.scalar(
-        select(Loan)
-        .where(
-            Loan.producer_id == delivery.producer_id,
-            Loan.status == LoanStatus.DISBURSED,
-            Loan.currency == delivery.currency,
-        )
-        .order_by(Loan.id)
-    )
-    if loan is None:
-        return
-    amount = rules.checkoff_amount(delivery.value_minor, rules.owed_minor(loan), share_bp)
-    if amount == 0:
-        return
-    repayment = Repayment(
-        loan_id=loan.id,
-        amount_minor=amount,
-        paid_on=delivery.delivered_on,
-        outcome="on_time",
-        recorded_by_id=recorder.id,
-    )
-    db.session.add(repayment)
-    db.session.flush()
-    delivery.loan_id, delivery.repayment_id = loan.id, repayment.id
-    delivery.deduction_minor = amount
-
-
-def _deliver(rng, commitment, center, recorder, share_bp, today) -> list[Delivery]:
+def _deliver(rng, commitment, center, recorder, today) -> list[Delivery]:
     pledges = db.session.scalars(
         select(Pledge)
         .where(Pledge.commitment_id == commitment.id, Pledge.status == PledgeStatus.ACTIVE)
@@ -102,28 +71,15 @@ def _deliver(rng, commitment, center, recorder, share_bp, today) -> list[Deliver
     made = []
     for pledge in pledges:
         farm = db.session.get(Farm, pledge.farm_id)
-        kg = max(1, int(pledge.kg * rng.uniform(0.3, 0.7)))
-        delivery = Delivery(
-            code=f"tmp-demo-{pledge.id}",
+        data = rules.DeliveryData(
             pledge_id=pledge.id,
-            commitment_id=commitment.id,
-            producer_id=pledge.producer_id,
-            farm_id=farm.id,
-            collection_center_id=center.id,
-            kg=kg,
+            kg=max(1, int(pledge.kg * rng.uniform(0.3, 0.7))),
             delivered_on=today - timedelta(days=int(rng.integers(5, 40))),
             humidity_pct=round(float(rng.uniform(6.5, 8.0)), 1),
             fermentation_pct=round(float(rng.uniform(70, 90)), 0),
-            value_minor=rules.delivery_value(commitment, kg),
-            deduction_minor=0,
-            currency=commitment.currency,
-            risk_status=farm.risk_status,
-            recorded_by_id=recorder.id,
         )
-        db.session.add(delivery)
-        db.session.flush()
-        delivery.code = f"ENT-{center.country}-{delivery.id:06d}"
-        _checkoff(delivery, recorder, share_bp)
+        delivery = rules.new_delivery(pledge, commitment, farm, center, data, recorder)
+        rules.apply_checkoff(recorder, delivery)
         made.append(delivery)
     return made
 
@@ -131,7 +87,6 @@ def _deliver(rng, commitment, center, recorder, share_bp, today) -> list[Deliver
 def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
     """Deliveries and one open lot for a few of the demo buyer's commitments."""
     rng = np.random.default_rng(seed)
-    share_bp = rules.checkoff_share_bp()
     today = date.today()
     counts = {"delivery": 0, "lot": 0}
     for commitment in _commitments():
@@ -139,7 +94,7 @@ def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
         recorder = _recorder(center)
         if recorder is None:
             continue
-        made = _deliver(rng, commitment, center, recorder, share_bp, today)
+        made = _deliver(rng, commitment, center, recorder, today)
         if not made:
             continue
         lot = Lot(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.i18n import money
+
 MESSAGES = {
     "order.placed": _l("Nuevo pedido #%(order)s: %(quantity)s × %(title)s."),
     "order.confirmed": _l("Su pedido #%(order)s de %(title)s fue confirmado."),
@@ -44,12 +46,23 @@ MESSAGES = {
 }
 
 
+def money_param(amount_minor: int, currency: str) -> dict:
+    """An amount for a notification's params, formatted when (and as) the reader sees it."""
+    return {"minor": int(amount_minor), "currency": currency}
+
+
+def _shown(value):
+    if isinstance(value, dict) and set(value) == {"minor", "currency"}:
+        return money(value["minor"], value["currency"])
+    return value
+
+
 def render(kind: str, params: dict) -> str:
     """The notification's text in the viewer's language (the kind itself if unknown)."""
     message = MESSAGES.get(kind)
     if message is None:
         return kind
     try:
-        return str(message) % params
+        return str(message) % {key: _shown(value) for key, value in params.items()}
     except (KeyError, TypeError, ValueError):
         return str(message)

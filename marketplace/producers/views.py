@@ -12,18 +12,14 @@ from marketplace.models import Farm, Producer, Role
 from marketplace.permissions import role_required
 from marketplace.producers import bp, services
 from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
-from marketplace.producers.permissions import can_edit
+from marketplace.producers.permissions import producer_or_404
 from marketplace.web import show_errors
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
 
 def _producer_or_404(producer_id: int) -> Producer:
-    """The producer, if the current user may see them; 404 otherwise (no probing by id)."""
-    producer = db.session.get(Producer, producer_id)
-    if producer is None or not can_edit(current_user, producer):
-        abort(404)
-    return producer
+    return producer_or_404(current_user, producer_id)
 
 
 def _farm_or_404(producer: Producer, farm_id: int) -> Farm:

@@ -22,12 +22,12 @@ from typing import NoReturn
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from marketplace import audit
 from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.i18n import money
 from marketplace.models import (
     CollectionCenter,
     Farm,
@@ -43,6 +43,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.traceability import Delivery
+from marketplace.notifications.messages import money_param
 from marketplace.notifications.services import notify_organization, notify_user
 
 MAX_KG = 1_000_000
@@ -205,7 +206,7 @@ def _loan_to_repay(producer_id: int, currency: str) -> tuple[Loan, int] | None:
     return None
 
 
-def _apply_checkoff(actor: User, delivery: Delivery) -> None:
+def apply_checkoff(actor: User, delivery: Delivery) -> None:
     """Record the check-off repayment for a new delivery, if the producer owes anything."""
     found = _loan_to_repay(delivery.producer_id, delivery.currency)
     share = checkoff_share_bp()
@@ -244,8 +245,42 @@ def _apply_checkoff(actor: User, delivery: Delivery) -> None:
         link=f"/credito/prestamos/{loan.id}",
         code=delivery.code,
         loan=loan.id,
-        amount=money(amount, delivery.currency),
+        amount=money_param(amount, delivery.currency),
     )
+
+
+def new_delivery(
+    pledge: Pledge,
+    commitment: PurchaseCommitment,
+    farm: Farm,
+    center: CollectionCenter,
+    data: DeliveryData,
+    recorder: User,
+) -> Delivery:
+    """Add a delivery with its value, the farm's risk now and its code (ENT-PE-000123);
+    no checks and no check-off (record_delivery does both; the demo world uses this too)."""
+    delivery = Delivery(
+        code=f"tmp-{uuid.uuid4().hex[:24]}",
+        pledge_id=pledge.id,
+        commitment_id=commitment.id,
+        producer_id=pledge.producer_id,
+        farm_id=farm.id,
+        collection_center_id=center.id,
+        kg=data.kg,
+        delivered_on=data.delivered_on,
+        humidity_pct=data.humidity_pct,
+        fermentation_pct=data.fermentation_pct,
+        quality_note=(data.quality_note or "").strip(),
+        value_minor=delivery_value(commitment, data.kg),
+        deduction_minor=0,
+        currency=commitment.currency,
+        risk_status=farm.risk_status,
+        recorded_by_id=recorder.id,
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    delivery.code = f"ENT-{center.country}-{delivery.id:06d}"
+    return delivery
 
 
 def record_delivery(
@@ -273,28 +308,8 @@ def record_delivery(
             "kg",
         )
     farm = db.session.get(Farm, pledge.farm_id)
-    delivery = Delivery(
-        code=f"tmp-{uuid.uuid4().hex[:24]}",
-        pledge_id=pledge.id,
-        commitment_id=commitment.id,
-        producer_id=pledge.producer_id,
-        farm_id=farm.id,
-        collection_center_id=center.id,
-        kg=data.kg,
-        delivered_on=data.delivered_on,
-        humidity_pct=data.humidity_pct,
-        fermentation_pct=data.fermentation_pct,
-        quality_note=(data.quality_note or "").strip(),
-        value_minor=delivery_value(commitment, data.kg),
-        deduction_minor=0,
-        currency=commitment.currency,
-        risk_status=farm.risk_status,
-        recorded_by_id=actor.id,
-    )
-    db.session.add(delivery)
-    db.session.flush()
-    delivery.code = f"ENT-{center.country}-{delivery.id:06d}"
-    _apply_checkoff(actor, delivery)
+    delivery = new_delivery(pledge, commitment, farm, center, data, actor)
+    apply_checkoff(actor, delivery)
     audit.record(
         actor,
         "delivery.recorded",
@@ -320,7 +335,7 @@ def _notify_producer(producer_id: int, delivery: Delivery) -> None:
         link="/mis-entregas",
         code=delivery.code,
         kg=delivery.kg,
-        deducted=money(delivery.deduction_minor, delivery.currency),
+        deducted=money_param(delivery.deduction_minor, delivery.currency),
     )
 
 
@@ -331,6 +346,7 @@ def center_deliveries(center: CollectionCenter, limit: int = 50) -> list[Deliver
         .where(Delivery.collection_center_id == center.id)
         .order_by(Delivery.delivered_on.desc(), Delivery.id.desc())
         .limit(limit)
+        .options(selectinload(Delivery.lot))
     )
     return list(db.session.scalars(query))
 

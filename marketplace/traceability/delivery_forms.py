@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from marketplace.commitments.forms import percent_field
 
 REQUIRED = _l("Este dato es obligatorio.")
 WHOLE_KG = _l("Escriba los kilos como un número entero mayor que 0.")
-PERCENT = _l("Un porcentaje entre 0 y 100.")
 
 
 class DeliveryForm(FlaskForm):
@@ -24,18 +25,8 @@ class DeliveryForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
     delivered_on = DateField(_l("Fecha de entrega"), [InputRequired(REQUIRED)])
-    humidity_pct = DecimalField(
-        _l("Humedad (%)"),
-        [Optional(), NumberRange(min=0, max=100, message=PERCENT)],
-        places=1,
-        render_kw={"inputmode": "decimal", "step": "any"},
-    )
-    fermentation_pct = DecimalField(
-        _l("Fermentación (%)"),
-        [Optional(), NumberRange(min=0, max=100, message=PERCENT)],
-        places=1,
-        render_kw={"inputmode": "decimal", "step": "any"},
-    )
+    humidity_pct = percent_field(_l("Humedad (%)"), _l("Por ejemplo 7,5"))
+    fermentation_pct = percent_field(_l("Fermentación (%)"), _l("Por ejemplo 80"))
     quality_note = StringField(_l("Nota de calidad"), [Optional(), Length(max=500)])
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from marketplace import audit
 from marketplace.commitments.queries import local_today
@@ -52,6 +53,7 @@ def evidence_of(farm: Farm) -> list[FieldEvidence]:
         select(FieldEvidence)
         .where(FieldEvidence.farm_id == farm.id)
         .order_by(FieldEvidence.observed_on.desc(), FieldEvidence.id.desc())
+        .options(selectinload(FieldEvidence.recorded_by))
     )
     return list(db.session.scalars(query))
 

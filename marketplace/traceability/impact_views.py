@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import (
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -16,11 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.credit import charts
-from marketplace.extensions import db
 from marketplace.labels import ALL, choices
 from marketplace.models import Producer, Role
 from marketplace.permissions import role_required
-from marketplace.producers.permissions import can_view
+from marketplace.producers.permissions import producer_or_404
 from marketplace.producers.services import producer_of
 from marketplace.traceability import bp, impact, incentives
 
@@ -49,10 +47,7 @@ def incentives_mine():
 @bp.route("/productores/<int:producer_id>/incentivos")
 @role_required(*FIELD_ROLES)
 def incentives_for(producer_id: int):
-    producer = db.session.get(Producer, producer_id)
-    if producer is None or not can_view(current_user, producer):
-        abort(404)
-    return _render_incentives(producer)
+    return _render_incentives(producer_or_404(current_user, producer_id))
 
 
 def _filters() -> impact.ImpactFilters:

@@ -16,7 +16,7 @@ from marketplace.models import Farm, FieldEvidence, Role
 from marketplace.permissions import role_required
 from marketplace.traceability import bp, evidence, plots
 from marketplace.traceability.plot_forms import ConfirmForm, EvidenceForm, OutlineForm
-from marketplace.web import _handle_http, show_errors
+from marketplace.web import handle_http, show_errors
 
 VIEW_ROLES = (Role.PRODUCER, Role.TECHNICIAN, Role.ADMIN, Role.BUYER)
 # request body limits (file + form fields) of the routes that take uploads
@@ -38,7 +38,7 @@ def _too_large(error: RequestEntityTooLarge):
     """An oversized upload re-renders its page with a message (status 413)."""
     farm_id = (request.view_args or {}).get("farm_id")
     if request.endpoint not in UPLOAD_LIMITS or farm_id is None:
-        return _handle_http(error)
+        return handle_http(error)
     farm = _farm_or_404(farm_id)
     if request.endpoint == "traceability.plot":
         message = _("El archivo es demasiado grande: el máximo es 2 MB. No se guardó nada.")

@@ -192,3 +192,19 @@ def test_no_checkoff_without_a_disbursed_loan_in_the_same_currency(
 
     assert delivery.deduction_minor == 0 and delivery.loan_id is None
     assert db.session.scalar(select(func.count(Repayment.id))) == 0
+
+
+def test_a_notifications_amount_is_formatted_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    from marketplace.i18n import money
+    from marketplace.notifications.messages import money_param, render
+
+    params = {"code": "ENT-PE-000001", "loan": 7, "amount": money_param(142_500, "PEN")}
+    shown = {}
+    with app.test_request_context():
+        for language in ("es", "en"):
+            with force_locale(language):
+                shown[language] = (render("delivery.checkoff", params), money(142_500, "PEN"))
+    for text, amount in shown.values():
+        assert amount in text and "minor" not in text
