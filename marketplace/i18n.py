@@ -7,16 +7,17 @@ from functools import lru_cache
 
 import flask_babel
 import flask_wtf.i18n
-from babel import numbers, support
-from babel.numbers import get_currency_precision
+from babel import Locale, numbers, support
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
+from marketplace import currencies
 from marketplace.labels import label
 
-CURRENCIES = ("PEN", "MXN", "COP", "USD")
+#: How numbers are written for a Spanish speaker whose country Minka does not know.
+NEUTRAL_SPANISH = "es_419"
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 
@@ -46,25 +47,77 @@ def select_locale() -> str:
     return language
 
 
-def money(amount_minor: int | None, currency: str) -> str:
-    """Format integer minor units of `currency` for the viewer's locale."""
+def number_locale(locale=None) -> Locale:
+    """The locale whose separators numbers are shown with: the viewer's, with the Spanish
+    of Latin America (1,234.5) for a Spanish speaker without a country, not Spain's."""
+    locale = locale if locale is not None else _current_locale()
+    return _number_locale(str(locale))
+
+
+@lru_cache(maxsize=32)
+def _number_locale(name: str) -> Locale:
+    return Locale.parse(NEUTRAL_SPANISH if name == "es" else name)
+
+
+def _current_locale():
+    found = get_locale() if has_request_context() else None
+    return found if found is not None else NEUTRAL_SPANISH
+
+
+def money(amount_minor: int | None, currency: str, locale=None) -> str:
+    """Integer minor units of `currency` for the viewer: their locale's separators, the
+    currency's symbol ("S/ 7,560.00", "$ 1.500.000" in Colombia, "MXN 8,000.00" where "$"
+    could be another peso)."""
     if amount_minor is None:
         return ""
-    return _money(amount_minor, currency, get_locale())
+    return _money(amount_minor, currency, str(locale or _current_locale()))
 
 
 @lru_cache(maxsize=4096)
-def _money(amount_minor: int, currency: str, locale) -> str:
-    """babel's formatting of an amount (a pure function of its arguments: remembered)."""
-    digits = get_currency_precision(currency)
-    return numbers.format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=locale)
+def _money(amount_minor: int, code: str, locale: str) -> str:
+    """One amount formatted (a pure function of its arguments: remembered)."""
+    currency = currencies.get(code)
+    territory = Locale.parse(locale).territory
+    known = currency.symbol_is_unique or currency.country == territory
+    symbol = currency.symbol if known else currency.code
+    space = "\u00a0" if currency.spaced or not known else ""
+    sign = "-" if amount_minor < 0 else ""
+    return f"{sign}{symbol}{space}{_amount(abs(amount_minor), code, locale)}"
 
 
-def number(value: float | int | None, digits: int = 1) -> str:
-    """Format a number for the viewer's locale with at most `digits` decimals."""
+def plain_amount(amount_minor: int, code: str, locale=None) -> str:
+    """An amount without its symbol, as a person types it in the viewer's locale."""
+    return _amount(amount_minor, code, str(locale or _current_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _amount(amount_minor: int, code: str, locale: str) -> str:
+    currency = currencies.get(code)
+    whole = amount_minor % currency.factor == 0
+    digits = 0 if currency.drop_zero_minor and whole else currency.minor_units
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    value = currencies.to_major(amount_minor, code)
+    return numbers.format_decimal(value, format=pattern, locale=_number_locale(locale))
+
+
+def number(
+    value: float | int | Decimal | None, digits: int = 1, locale=None, *, fixed: bool = False
+) -> str:
+    """A number for the viewer: their locale's separators, thousands always grouped, at
+    most `digits` decimals (exactly `digits` when `fixed`)."""
     if value is None:
         return ""
-    return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0")
+    pattern = f"#,##0.{('0' if fixed else '#') * digits}" if digits else "#,##0"
+    return numbers.format_decimal(value, format=pattern, locale=number_locale(locale))
+
+
+def typed_number(value: float | int | Decimal | None, digits: int, locale=None) -> str:
+    """A number as a person types it back into a form, in the viewer's locale, without
+    thousands marks ("4,5" in Colombia, "4.5" in Peru): the number reader reads it back."""
+    if value is None:
+        return ""
+    pattern = f"0.{'#' * digits}" if digits else "0"
+    return numbers.format_decimal(value, format=pattern, locale=number_locale(locale))
 
 
 @lru_cache(maxsize=16)

@@ -1,71 +1,46 @@
-"""Money typed by people and shown back in forms: integer minor units, never floats."""
+"""Money typed by people and shown back in forms: integer minor units, never floats.
+
+Minor units come from Minka's own currency table (marketplace.currencies); typed amounts are
+read by the one number reader (marketplace.numbers), where a lone group of three digits is
+thousands ("45.000" is forty-five thousand, as a price is never typed with three decimals).
+"""
 
 from __future__ import annotations
 
 import re
 
-from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
 
-_AMOUNT = re.compile(r"[\d.,]+")
-MAX_AMOUNT_CHARS = 20
+from marketplace import currencies
+from marketplace.i18n import plain_amount
+from marketplace.numbers import NumberError, read_number
+
 UNREADABLE = _l("Escriba el monto con números, por ejemplo 45.50 o 45,50.")
+_SYMBOL = re.compile(r"^\s*(S/\.?|US\$|MX\$|COL\$|\$|[A-Za-z]{3})")
+
+#: Kept for the callers that catch it: an unreadable amount is a NumberError.
+AmountError = NumberError
 
 
-class AmountError(ValueError):
-    """Money typed in a way that cannot be read; the message is for the user."""
+def parse_money(text: str | None, currency: str) -> int:
+    """An amount typed in `currency` ("45,50", "S/ 1.234,56", "1,500,000") as minor units.
 
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def parse_amount(text: str, digits: int = 2) -> int:
-    """Read a typed amount as integer minor units: "45.50", "45,50", "1.500,5", "1,500.50".
-
-    With both separators the last one is the decimal mark; a separator that repeats, or a
-    lone one followed by exactly three digits, groups thousands ("45.000" is 45 thousand).
+    Raises NumberError with a message for the user when it cannot be read or is not above 0.
     """
-    raw = re.sub(r"[\s\u00a0]", "", (text or "").strip())
-    raw = re.sub(r"^(S/\.?|US\$|\$|[A-Z]{3})", "", raw)
-    if raw.startswith("-"):
-        raise AmountError(_l("Escriba un monto mayor que 0."))
-    if not raw or len(raw) > MAX_AMOUNT_CHARS or not _AMOUNT.fullmatch(raw):
-        raise AmountError(UNREADABLE)
-    marks = [i for i, ch in enumerate(raw) if ch in ".,"]
-    whole, fraction = raw, ""
-    if marks:
-        last = marks[-1]
-        head, tail = raw[:last], raw[last + 1 :]
-        if len({raw[i] for i in marks}) == 2:
-            if any(raw[i] == raw[last] for i in marks[:-1]):
-                raise AmountError(UNREADABLE)
-            whole, fraction = head, tail
-        elif len(marks) == 1 and not (len(tail) == 3 and head.strip("0")):
-            whole, fraction = head, tail
-        groups = re.split(r"[.,]", whole)
-        if len(groups) > 1 and (
-            not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])
-        ):
-            raise AmountError(UNREADABLE)
-        whole = "".join(groups)
-    if len(fraction) > digits:
-        raise AmountError(_l("Use como máximo %(digits)d decimales.", digits=digits))
-    return int(whole or "0") * 10**digits + int(fraction.ljust(digits, "0") or "0")
+    cur = currencies.get(currency)
+    raw = _SYMBOL.sub("", text or "", count=1)
+    if raw.strip().startswith("-"):
+        raise NumberError(_l("Escriba un monto mayor que 0."))
+    value = read_number(raw, places=cur.minor_units, thousands=True, unreadable=UNREADABLE)
+    return int(value.scaleb(cur.minor_units))
 
 
-def amount_text(minor: int | None, currency: str) -> str:
-    """Minor units back to what a supplier types ("45.50"), to refill a form."""
+def amount_text(minor: int | None, currency: str, locale=None) -> str:
+    """Minor units back as a person types them in the viewer's locale ("45.50", "1.500.000"
+    in Colombia), to refill a form; parse_money reads it back to the same amount."""
     if minor is None:
         return ""
-    digits = get_currency_precision(currency)
-    whole, fraction = divmod(minor, 10**digits)
-    return f"{whole}.{fraction:0{digits}d}" if digits else str(whole)
-
-
-def parse_money(text: str, currency: str) -> int:
-    """Read an amount typed in `currency` as minor units (AmountError if unreadable)."""
-    return parse_amount(text, get_currency_precision(currency))
+    return plain_amount(minor, currency, locale)
 
 
 # The highest unit price a listing may have, in major units: a solar dryer or an irrigation
@@ -75,4 +50,4 @@ MAX_PRICE_MAJOR = {"PEN": 100_000, "USD": 30_000, "MXN": 600_000, "COP": 120_000
 
 def max_price_minor(currency: str) -> int:
     """The highest unit price accepted in `currency`, in minor units."""
-    return MAX_PRICE_MAJOR.get(currency, 30_000) * 10 ** get_currency_precision(currency)
+    return currencies.to_minor(MAX_PRICE_MAJOR.get(currency, 30_000), currency)

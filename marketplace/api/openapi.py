@@ -7,7 +7,7 @@ The descriptions are for developers and stay in English, like the parameter name
 
 from __future__ import annotations
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.api import params
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
@@ -52,7 +52,7 @@ def _enum(values) -> dict:
 PLACE = _object({"country": _enum(gazetteer.COUNTRIES), "region": {"type": "string"}})
 ORGANIZATION = _object({"id": {"type": "integer"}, "name": {"type": "string"}})
 DECIMAL = {"type": "string", "pattern": r"^\d+\.\d+$", "description": "Major units, e.g. 12.50"}
-CURRENCY = _enum(taxonomy.CURRENCIES)
+CURRENCY = _enum(currencies.CODES)
 
 
 def _schemas() -> dict:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS, CatalogFilters
 from marketplace.commitments.queries import CommitmentFilters
@@ -139,7 +138,7 @@ class Query:
         value = self.raw(name)
         if value is None:
             return None
-        digits = get_currency_precision(currency or "USD")
+        digits = currencies.minor_units(currency or "USD")
         ceiling = MAX_PRICE_MAJOR[currency] if currency else max(MAX_PRICE_MAJOR.values())
         try:
             plain = value.isascii() and value.replace(".", "", 1).isdigit() and len(value) <= 20
@@ -183,7 +182,7 @@ def listing_query(args: MultiDict) -> tuple[CatalogFilters, int, int]:
     """The catalogue filters, page and page size of GET /api/v1/listings."""
     query = Query(args, LISTING_PARAMS)
     country, region = query.place()
-    currency = taxonomy.currency_for(country) if country else None
+    currency = currencies.of_country(country) if country else None
     price_min = query.minor_units("price_min", currency)
     price_max = query.minor_units("price_max", currency)
     if price_min is not None and price_max is not None and price_min > price_max:

@@ -10,15 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask_sqlalchemy.pagination import Pagination
 
+from marketplace import currencies
 from marketplace.models import Listing, Organization, PurchaseCommitment
 
 
 def decimal_text(amount_minor: int, currency: str) -> str:
     """Minor units as a plain decimal string in major units: 1250 PEN -> "12.50"."""
-    digits = get_currency_precision(currency)
+    digits = currencies.minor_units(currency)
     return f"{Decimal(amount_minor).scaleb(-digits):.{digits}f}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from babel.numbers import get_currency_name, get_currency_precision
+from babel.numbers import get_currency_name
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -33,12 +33,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select, html_params
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import COUNTRIES, choices, label
-from marketplace.money import AmountError, amount_text, parse_amount  # noqa: F401 (re-exported)
+from marketplace.money import AmountError, parse_money
 from marketplace.producers.forms import MultiCheckboxField
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -135,7 +135,7 @@ class ListingForm(FlaskForm):
         locale = get_locale()
         self.currency.choices = [
             (code, f"{get_currency_name(code, locale=locale)} ({code})")
-            for code in taxonomy.CURRENCIES
+            for code in currencies.CODES
         ]
         self.regions.choices = [(name, name) for name in gazetteer.regions(country)]
         self.set_places(country)
@@ -146,9 +146,9 @@ class ListingForm(FlaskForm):
 
     def validate_price(self, field) -> None:
         """Read the typed price into `price_minor` (in the chosen currency's minor units)."""
-        currency = self.currency.data if self.currency.data in taxonomy.CURRENCIES else "USD"
+        currency = self.currency.data if self.currency.data in currencies.CODES else "USD"
         try:
-            self.price_minor = parse_amount(field.data, get_currency_precision(currency))
+            self.price_minor = parse_money(field.data, currency)
         except AmountError as error:
             raise ValidationError(error.message) from None
 

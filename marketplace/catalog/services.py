@@ -16,7 +16,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace import audit, gazetteer
+from marketplace import audit, currencies, gazetteer
 from marketplace.catalog import cache, taxonomy
 from marketplace.catalog.search import (
     MAX_PAGE,
@@ -29,6 +29,7 @@ from marketplace.catalog.search import (
 )
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.labels import label
 from marketplace.models import (
     DeliveryMode,
@@ -149,13 +150,13 @@ def listing_problems(org: Organization, data: ListingData) -> dict[str, str]:
         problems["title"] = _l("El nombre debe tener entre 3 y 140 caracteres.")
     if len(data.description) > MAX_DESCRIPTION:
         problems["description"] = _l("La descripción admite hasta 2000 caracteres.")
-    if not 0 < data.price_minor <= max_price_minor(data.currency):
+    if data.currency not in currencies.CODES:
+        problems["currency"] = _l("Elija una moneda de la lista.")
+    elif not 0 < data.price_minor <= max_price_minor(data.currency):
         problems["price"] = _l(
             "Escriba un precio mayor que 0 y de hasta %(max)s.",
-            max=f"{MAX_PRICE_MAJOR.get(data.currency, 0):,}".replace(",", " "),
+            max=number(MAX_PRICE_MAJOR[data.currency], 0),
         )
-    if data.currency not in taxonomy.CURRENCIES:
-        problems["currency"] = _l("Elija una moneda de la lista.")
     if data.unit not in taxonomy.UNIT_CODES:
         problems["unit"] = _l("Elija una unidad de la lista.")
     if data.kind == taxonomy.INPUT and (data.stock is None or not 0 <= data.stock <= MAX_STOCK):

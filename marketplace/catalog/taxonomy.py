@@ -56,8 +56,6 @@ CATEGORIES: dict[str, Category] = {
 }
 
 UNIT_CODES = tuple(UNITS)
-CURRENCIES = ("PEN", "MXN", "COP", "USD")
-COUNTRY_CURRENCY = {"PE": "PEN", "MX": "MXN", "CO": "COP"}
 
 
 def categories_of(kind: str) -> list[Category]:
@@ -69,8 +67,3 @@ def fits(category: str, kind: str) -> bool:
     """True when `category` exists and belongs to `kind`."""
     found = CATEGORIES.get(category)
     return found is not None and found.kind == kind
-
-
-def currency_for(country: str | None) -> str:
-    """The usual currency of a country (US dollars when unknown)."""
-    return COUNTRY_CURRENCY.get(country or "", "USD")

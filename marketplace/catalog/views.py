@@ -11,7 +11,6 @@ needs a producer's account: anonymous visitors are sent to sign in first.
 
 from __future__ import annotations
 
-from babel.numbers import get_currency_precision
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -19,21 +18,16 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.catalog import bp, cache, services, taxonomy
-from marketplace.catalog.forms import (
-    AmountError,
-    FilterForm,
-    ListingForm,
-    amount_text,
-    parse_amount,
-)
+from marketplace.catalog.forms import FilterForm, ListingForm
 from marketplace.catalog.permissions import can_edit, can_order
 from marketplace.catalog.search import MAX_PRICE_FILTER, SORTS, producer_place
 from marketplace.errors import DomainError
 from marketplace.i18n import money
 from marketplace.labels import VALUE_CHAINS, label
 from marketplace.models import Listing, ListingStatus, Organization, Role
+from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import role_required
 from marketplace.web import show_errors
 
@@ -56,8 +50,7 @@ def _amount(form_field, country: str | None) -> int | None:
     if not (form_field.data or "").strip():
         return None
     try:
-        digits = get_currency_precision(taxonomy.currency_for(country))
-        return min(parse_amount(form_field.data, digits), MAX_PRICE_FILTER)
+        return min(parse_money(form_field.data, currencies.of_country(country)), MAX_PRICE_FILTER)
     except AmountError as error:
         form_field.errors = [error.message]
         return None
@@ -206,7 +199,7 @@ def _form(org: Organization, listing: Listing | None) -> ListingForm:
         return form
     if listing is None:
         form.kind.data = taxonomy.INPUT
-        form.currency.data = taxonomy.currency_for(org.country)
+        form.currency.data = currencies.of_country(org.country)
         form.delivery_mode.data = "pickup"
         return form
     form.price.data = amount_text(listing.price_minor, listing.currency)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,8 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace import gazetteer
-from marketplace.i18n import CURRENCIES, number
+from marketplace import currencies, gazetteer
+from marketplace.i18n import number
 from marketplace.labels import choices
 from marketplace.money import AmountError, parse_money
 from marketplace.producers.forms import MultiCheckboxField
@@ -39,7 +38,6 @@ CUTOFF_PRESETS = [
     ("1994-12-31", _l("31/12/1994")),
     ("other", _l("Otra fecha")),
 ]
-CURRENCY_OF_COUNTRY = {"PE": "PEN", "MX": "MXN", "CO": "COP"}
 
 
 class CommaDecimalField(DecimalField):
@@ -98,7 +96,7 @@ class CommitmentForm(FlaskForm):
         default="fixed",
         validators=[InputRequired(REQUIRED)],
     )
-    currency = SelectField(_l("Moneda"), choices=[(code, code) for code in CURRENCIES])
+    currency = SelectField(_l("Moneda"), choices=[(code, code) for code in currencies.CODES])
     price = StringField(
         _l("Precio por kg"),
         [Optional(), Length(max=20)],
@@ -156,7 +154,7 @@ class CommitmentForm(FlaskForm):
         except AmountError as error:
             field.errors.append(error.message)
             return None
-        if amount > MAX_MONEY * 10 ** get_currency_precision(self.currency.data):
+        if amount > currencies.to_minor(MAX_MONEY, self.currency.data):
             field.errors.append(_l("Revise el monto: es demasiado alto."))
             return None
         return amount

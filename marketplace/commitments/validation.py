@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.extensions import db
-from marketplace.i18n import CURRENCIES
 from marketplace.models import (
     CollectionCenter,
     Farm,
@@ -50,7 +49,7 @@ def _volumes(data: CommitmentData, problems: dict) -> None:
 
 
 def _price(data: CommitmentData, problems: dict) -> None:
-    if data.currency not in CURRENCIES:
+    if data.currency not in currencies.CODES:
         problems["currency"] = _l("Elija una moneda de la lista.")
     if data.price_type == PriceType.FIXED:
         price = data.price_minor_per_kg

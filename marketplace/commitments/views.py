@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace import currencies
 from marketplace.commitments import bp, queries, services
 from marketplace.commitments.forms import (
-    CURRENCY_OF_COUNTRY,
     CUTOFF_PRESETS,
     CommitmentForm,
     ConfirmForm,
@@ -74,8 +74,9 @@ def _form(commitment: PurchaseCommitment | None) -> CommitmentForm:
     if not form.is_submitted():
         if commitment is None:
             org = current_user.organization
-            form.country.data = org.country if org.country in CURRENCY_OF_COUNTRY else "PE"
-            form.currency.data = CURRENCY_OF_COUNTRY.get(form.country.data, "USD")
+            known = org.country in currencies.CURRENCY_OF_COUNTRY
+            form.country.data = org.country if known else "PE"
+            form.currency.data = currencies.of_country(form.country.data)
         else:
             _fill_from(form, commitment)
     form.set_places(form.country.data or "PE", _centers(form.country.data or "PE"))

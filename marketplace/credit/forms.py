@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,36 +17,30 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from marketplace.fields import DecimalText
+from marketplace.i18n import typed_number
 from marketplace.labels import choices
-from marketplace.money import AmountError, parse_amount
+from marketplace.numbers import NumberError
 from marketplace.producers.forms import MultiCheckboxField
 
 REQUIRED = _l("Este dato es obligatorio.")
 PERCENT = _l("Escriba un porcentaje, por ejemplo 28,5 o 28.5")
 
 
-class PercentField(StringField):
+class PercentField(DecimalText):
     """A percentage typed as "28.5", "28,5" or "28,50 %"; `data` is basis points (or None)."""
 
-    def process_formdata(self, valuelist):
-        self.raw = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        text = self.raw.replace("%", "").strip()
-        if not text:
-            return
-        sign = -1 if text.startswith("-") else 1
-        try:
-            self.data = sign * parse_amount(text.lstrip("-"), 2)
-        except AmountError as error:
-            raise ValueError(str(PERCENT)) from error
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        super().__init__(label, validators, places=2, signed=True, **kwargs)
 
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        whole, hundredths = divmod(self.data, 100)
-        return f"{whole},{hundredths:02d}".rstrip("0").rstrip(",")
+    def _read(self, text: str) -> int:
+        try:
+            return int(super()._read(text.removesuffix("%").strip()).scaleb(2))
+        except NumberError:
+            raise NumberError(PERCENT) from None
+
+    def _shown(self, value) -> str:
+        return "" if value is None else typed_number(Decimal(value).scaleb(-2), 2)
 
 
 def _percent(label, description=None, required=True) -> PercentField:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace import audit, gazetteer
+from marketplace import audit, currencies, gazetteer
 from marketplace.credit.permissions import is_lender_member
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import CreditProduct, Organization, RepaymentSchedule, User, ValueChain
 from matching import types as matching_types
 
-CURRENCIES = ("PEN", "MXN", "COP", "USD")
 # The largest loan per producer, in major units: a season's inputs or a small irrigation
 # system fit; a typo with three extra zeros does not.
 MAX_LOAN_MAJOR = {"PEN": 200_000, "USD": 60_000, "MXN": 1_000_000, "COP": 250_000_000}
@@ -54,7 +52,7 @@ class ProductData:
 
 def max_loan_minor(currency: str) -> int:
     """The largest amount per producer accepted in `currency`, in minor units."""
-    return MAX_LOAN_MAJOR.get(currency, 60_000) * 10 ** get_currency_precision(currency)
+    return currencies.to_minor(MAX_LOAN_MAJOR.get(currency, 60_000), currency)
 
 
 def coverage(country: str, regions: list[str], districts: list[str]) -> list[str]:
@@ -74,7 +72,7 @@ def coverage(country: str, regions: list[str], districts: list[str]) -> list[str
 
 def _amount_problems(data: ProductData) -> dict[str, str]:
     problems: dict[str, str] = {}
-    if data.currency not in CURRENCIES:
+    if data.currency not in currencies.CODES:
         problems["currency"] = _l("Elija una moneda de la lista.")
         return problems
     ceiling = max_loan_minor(data.currency)

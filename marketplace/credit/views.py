@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.credit import bp, services
 from marketplace.credit.forms import ProductForm
 from marketplace.credit.permissions import can_manage, is_lender_member
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import CreditProduct, Role
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import role_required
 from marketplace.web import show_errors
 
-CURRENCY_OF_COUNTRY = {"PE": "PEN", "MX": "MXN", "CO": "COP"}
 MONEY_FIELDS = ("min_amount", "max_amount", "budget")
 
 
@@ -27,7 +26,7 @@ def rate(basis_points: int | None) -> str:
     """Basis points as a percentage for the viewer's locale: 2850 -> "28,50 %"."""
     if basis_points is None:
         return ""
-    return f"{format_decimal(basis_points / 100, format='#,##0.00')} %"
+    return f"{number(basis_points / 100, 2, fixed=True)} %"
 
 
 def _lender_or_403():
@@ -64,7 +63,7 @@ def _form(country: str, product: CreditProduct | None) -> ProductForm:
     form = ProductForm(obj=product)
     if not form.is_submitted():
         if product is None:
-            form.currency.data = CURRENCY_OF_COUNTRY.get(country, "USD")
+            form.currency.data = currencies.of_country(country)
         else:
             _fill_from(form, product)
     regions = gazetteer.regions(country) if country in gazetteer.COUNTRIES else []
@@ -91,7 +90,7 @@ def _minor(form: ProductForm, name: str, currency: str) -> int | None:
 
 
 def _data(form: ProductForm, country: str) -> services.ProductData:
-    currency = form.currency.data if form.currency.data in services.CURRENCIES else "PEN"
+    currency = form.currency.data if form.currency.data in currencies.CODES else "PEN"
     return services.ProductData(
         name=form.name.data or "",
         value_chains=list(form.value_chains.data or []),

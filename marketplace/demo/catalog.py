@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from sqlalchemy import select
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.catalog import taxonomy
 from marketplace.catalog.services import search_text
 from marketplace.demo import bulk
@@ -109,7 +109,7 @@ def _allocate(rng: np.random.Generator, orgs: list, n: int) -> np.ndarray:
 
 
 def _candidates(kind: str, chain: str, country: str) -> list[int]:
-    currency = taxonomy.currency_for(country)
+    currency = currencies.of_country(country)
     cap = max_price_minor(currency) / 100 / RATES[currency]
     return [
         i
@@ -252,7 +252,7 @@ def build(rng: np.random.Generator, anchor: datetime, listings: int) -> dict[str
     variant = [p.variants[int(u * len(p.variants))] for p, u in zip(items, pick, strict=True)]
     category = [p.category for p in items]
     mode = _modes(rng, kind, category)
-    currency = np.array([taxonomy.currency_for(c) for c in country.tolist()])
+    currency = np.array([currencies.of_country(c) for c in country.tolist()])
     served, dispatch = _regions(rng, chain, country, demo_rows)
     texts: dict[tuple, tuple[str, str, str]] = {}
     titles, descriptions, search = [], [], []

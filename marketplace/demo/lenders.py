@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from babel.numbers import get_currency_precision
 
+from marketplace import currencies
 from marketplace.credit.runs import COUNTRY_ECONOMICS
 from marketplace.demo.landscapes import LANDSCAPES
 
@@ -150,7 +150,7 @@ def districts(spec: ProductSpec) -> list[str]:
 
 def minor(amount: float, currency: str) -> int:
     """Major units -> integer minor units of `currency`."""
-    return int(round(amount * 10 ** get_currency_precision(currency)))
+    return currencies.to_minor(amount, currency)
 
 
 def budget_minor(spec: ProductSpec, producers: pd.DataFrame) -> int:

@@ -6,7 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace import audit
+from marketplace import audit, currencies
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import PlatformSetting, User
@@ -30,7 +30,7 @@ def fee_for(total_minor: int, currency: str, bp: int | None = None) -> int:
     bp = fee_bp() if bp is None else bp
     fee = (total_minor * bp + 5_000) // 10_000
     if currency.upper() in gateway.WHOLE_UNITS:
-        unit = 10 ** gateway.get_currency_precision(currency)
+        unit = 10 ** currencies.minor_units(currency)
         fee = (fee + unit // 2) // unit * unit
     return min(fee, total_minor)
 

@@ -13,15 +13,16 @@ import logging
 from urllib.parse import urlsplit
 
 import stripe
-from babel.numbers import get_currency_precision
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from marketplace import currencies
 from marketplace.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-#: Stripe's zero-decimal currencies (https://docs.stripe.com/currencies#zero-decimal).
+#: Stripe's zero-decimal currencies (https://docs.stripe.com/currencies#zero-decimal): the
+#: API amount is whole units. Every other currency Minka uses is two-decimal in the API.
 ZERO_DECIMAL = frozenset(
     {
         "BIF",
@@ -42,9 +43,18 @@ ZERO_DECIMAL = frozenset(
         "XPF",
     }  # fmt: skip
 )
-#: Two-decimal in the API but charged in whole units only. Stripe documents ISK so; COP is
-#: kept to whole pesos as a precaution (Colombian prices carry no centavos anyway).
+#: Stripe's three-decimal currencies: the API amount is thousandths.
+THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+#: Two-decimal in the API but charged in whole units only. Stripe documents ISK so (its
+#: "special cases"); COP is Minka's rule: Colombian prices carry no centavos, which are not
+#: in circulation, so a card is never asked for a fraction of a peso.
 WHOLE_UNITS = frozenset({"ISK", "COP"})
+#: The smallest card charge Stripe takes, in the currency's minor units. USD and MXN are
+#: Stripe's published minimums (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts:
+#: US$0.50, MX$10.00). PEN and COP are not settlement currencies: Stripe's minimum is the
+#: settlement currency's (US$0.50) after conversion, so Minka asks for a rounded-up
+#: equivalent that stays above it when the exchange rate moves (S/ 2.00, $ 2.500).
+MINIMUM_CHARGE_MINOR = {"USD": 50, "MXN": 1_000, "PEN": 200, "COP": 250_000}
 #: How old a webhook signature may be, in seconds (Stripe's own default).
 SIGNATURE_TOLERANCE_S = 300
 
@@ -123,11 +133,17 @@ def _call(what: str, function, *args, **kwargs) -> dict:
 # --- amounts --------------------------------------------------------------------------------
 
 
+def stripe_decimals(currency: str) -> int:
+    """How many decimals Stripe's API amount has in `currency` (Stripe's own rules)."""
+    code = currency.upper()
+    if code in ZERO_DECIMAL:
+        return 0
+    return 3 if code in THREE_DECIMAL else 2
+
+
 def _exponents(currency: str) -> tuple[int, int]:
     """(Minka's decimals, Stripe's decimals) for `currency`."""
-    ours = get_currency_precision(currency)
-    theirs = 0 if currency.upper() in ZERO_DECIMAL else ours
-    return ours, theirs
+    return currencies.minor_units(currency), stripe_decimals(currency)
 
 
 def to_stripe_amount(minor: int, currency: str) -> int:
@@ -150,7 +166,8 @@ def from_stripe_amount(amount: int, currency: str) -> int:
 
 
 def chargeable(minor: int, currency: str) -> bool:
-    """True when Stripe takes this amount in this currency (whole units where required)."""
+    """True when Stripe takes this amount's shape in this currency (above 0, whole units
+    where required); the minimum charge is checked apart (`minimum_charge`)."""
     ours, _theirs = _exponents(currency)
     if currency.upper() in WHOLE_UNITS and minor % 10**ours:
         return False
@@ -159,6 +176,11 @@ def chargeable(minor: int, currency: str) -> bool:
     except ValueError:
         return False
     return minor > 0
+
+
+def minimum_charge(currency: str) -> int:
+    """The smallest card payment in `currency`, in Minka's minor units."""
+    return MINIMUM_CHARGE_MINOR[currency.upper()]
 
 
 # --- Connect --------------------------------------------------------------------------------

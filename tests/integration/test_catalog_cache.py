@@ -99,7 +99,7 @@ def test_the_rendered_page_is_reused_until_a_service_changes_the_catalogue(
     services.update_listing(supplier, listing, data(price_minor=9900, stock=3), False)
     html = _page(client)
     assert "Título que nadie anunció" not in html and "Fertilizante Orgánico Premium" in html
-    assert "99,00" in html and "Quedan 3" in html
+    assert "99.00" in html and "Quedan 3" in html
     services.pause_listing(supplier, listing)
     assert "Fertilizante Orgánico Premium" not in _page(client)
 

@@ -20,7 +20,6 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
-from marketplace.money import parse_money
 from marketplace.producers.services import set_consent
 from tests.conftest import signed_in_client
 
@@ -73,17 +72,6 @@ def refused(call, *args, **kwargs) -> DomainError:
     with pytest.raises(DomainError) as caught:
         call(*args, **kwargs)
     return caught.value
-
-
-def test_money_is_typed_with_a_point_or_a_comma():
-    assert parse_money("8.50", "PEN") == parse_money("8,50", "PEN") == 850
-    assert parse_money("S/ 12", "PEN") == 1200
-    assert parse_money("1.234,5", "PEN") == 123450
-    assert parse_money("18000", "COP") == 1800000
-    assert parse_money("1.500", "PEN") == 150000  # a lone group of three digits is thousands
-    for bad in ("", "abc", "8.5055", "-3", "8..5"):
-        with pytest.raises(ValueError):
-            parse_money(bad, "PEN")
 
 
 # -- Buyers: publishing, editing, closing -----------------------------------------------------

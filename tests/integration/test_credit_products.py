@@ -310,7 +310,7 @@ def test_edit_shows_the_stored_terms_and_saves(db, login, lender):
     product = services.create_product(lender, terms())
     client = login(lender)
     page = client.get(f"/credito/productos/{product.id}/editar").get_data(as_text=True)
-    assert 'value="3000.00"' in page and 'value="28,5"' in page and 'value="60"' in page
+    assert 'value="3,000.00"' in page and 'value="28.5"' in page and 'value="60"' in page
     response = client.post(
         f"/credito/productos/{product.id}/editar", data=form_data(annual_rate="25", total_cost="26")
     )

@@ -201,7 +201,7 @@ def test_csv_export_is_consent_gated(app, lender, make_match):
     assert first.full_name not in names and names[-1] == "Productor/a sin consentimiento"
     hidden = rows[-1]
     assert hidden[2] == "" and hidden[3] == "4" and hidden[7] == "" and hidden[9] == ""
-    assert rows[1][7] == "7200.00" and rows[1][8] == "PEN"
+    assert rows[1][7] == "7,200.00" and rows[1][8] == "PEN"
     assert len(_audit("credit.member_exported")) == 2
 
 
@@ -364,7 +364,7 @@ def test_approving_through_the_form(app, lender, make_match):
     first, second = (a.producer_id for a in match.cluster.members)
     client = signed_in_client(app, user)
     page = client.get(f"/credito/grupos/{match.id}/aprobar").get_data(as_text=True)
-    assert 'value="7200.00"' in page
+    assert 'value="7,200.00"' in page
     response = client.post(
         f"/credito/grupos/{match.id}/aprobar",
         data={f"amount_{first}": "9.000", f"amount_{second}": "abc"},

@@ -429,7 +429,7 @@ def test_fee_and_amounts():
         with pytest.raises(DomainError):
             fees.parse_percent(bad)
     assert gateway.to_stripe_amount(9000, "PEN") == 9000
-    assert gateway.to_stripe_amount(500, "JPY") == 500
+    assert gateway.stripe_decimals("JPY") == 0 and gateway.stripe_decimals("COP") == 2
     assert gateway.chargeable(1_250_000, "COP") and not gateway.chargeable(1_250_050, "COP")
     assert gateway.from_stripe_amount(9000, "MXN") == 9000
 

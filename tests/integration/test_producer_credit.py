@@ -49,7 +49,7 @@ def test_every_rule_name_has_its_own_meaning_and_unknown_names_a_general_one(app
             offers.archetype_meaning("Emergente asociado", 2.0)
         )
         assert "5" in offers.archetype_meaning("Consolidado asociado", 2.0)
-        assert "1,5" in offers.archetype_meaning(SUBSISTENCE, 1.5)
+        assert "1.5" in offers.archetype_meaning(SUBSISTENCE, 1.5)  # Latin American Spanish
         assert archetype_label("Emergente asociado (cacao) 2") == "Emergente asociado (cacao) 2"
         assert archetype_label("Otro tipo") == "Otro tipo"
 

@@ -1,0 +1,89 @@
+"""Form fields for numbers people type: plain text inputs read by the one number reader.
+
+They render as ``type=text`` with ``inputmode=decimal`` (or ``numeric``), so a phone shows its
+number keyboard while the browser keeps exactly what was typed: a ``type=number`` input in a
+Spanish locale turns "4,5" into 45 before the form is sent. An unreadable entry gets one
+message (the reader's), and the field's other validators do not add theirs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wtforms import Field
+from wtforms.validators import StopValidation
+from wtforms.widgets import TextInput
+
+from marketplace.i18n import number, typed_number
+from marketplace.numbers import NumberError, read_number
+
+
+class DecimalText(Field):
+    """A decimal number typed as "4,5" or "4.5"; `data` is a Decimal (None when empty)."""
+
+    widget = TextInput()
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        places: int = 2,
+        thousands: bool = False,
+        signed: bool = False,
+        **kwargs,
+    ) -> None:
+        render_kw = {"inputmode": "decimal", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.places = places
+        self.thousands = thousands
+        self.signed = signed
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        try:
+            self.data = self._read(text)
+        except NumberError as error:
+            raise ValueError(str(error.message)) from None
+
+    def _read(self, text: str):
+        return read_number(text, places=self.places, thousands=self.thousands, signed=self.signed)
+
+    def pre_validate(self, form) -> None:
+        """Stop at the reader's message: a range or required check would only repeat it."""
+        if self.process_errors:
+            raise StopValidation()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self._shown(self.data)
+
+    def _shown(self, value) -> str:
+        if value is None:
+            return ""
+        if self.thousands:
+            return number(value, self.places)
+        return typed_number(value, self.places)
+
+
+class IntegerText(DecimalText):
+    """A whole number typed with or without thousands marks ("1.500", "1,500", "1500");
+    `data` is an int (None when empty)."""
+
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        render_kw = {"inputmode": "numeric"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, places=0, thousands=True, render_kw=render_kw, **kwargs)
+
+    def _read(self, text: str) -> int:
+        return int(super()._read(text))
+
+
+def as_float(value: Decimal | None) -> float | None:
+    """A field's Decimal as the float a model column keeps (None stays None)."""
+    return None if value is None else float(value)
