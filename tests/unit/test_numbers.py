@@ -88,9 +88,7 @@ def test_too_many_decimals_are_refused_not_rounded(app):
 
 
 def test_coordinates_take_a_sign():
-    assert read_number("-7,176667", places=6, thousands=False, signed=True) == Decimal(
-        "-7.176667"
-    )
+    assert read_number("-7,176667", places=6, thousands=False, signed=True) == Decimal("-7.176667")
 
 
 @pytest.mark.parametrize(
