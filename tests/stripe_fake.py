@@ -33,6 +33,10 @@ from werkzeug.wrappers import Request, Response
 WEBHOOK_SECRET = "whsec_test_" + "minka" * 6
 SECRET_KEY = "sk_test_minka_0123456789"
 VISA = "4242424242424242"
+#: The smallest total Stripe takes per currency, in the API's amount (the currency's cents).
+#: USD and MXN are Stripe's published minimums; PEN and COP are charged above US$0.50 after
+#: conversion to the settlement currency (here at S/ 3.70 and $ 4,000 per dollar).
+SMALLEST_CHARGE = {"usd": 50, "mxn": 1_000, "pen": 185, "cop": 200_000}
 DECLINED = "4000000000000341"  # localstripe declines it at charge time
 
 # localstripe pickles its store to /tmp on every write and listens on every interface; the
@@ -286,7 +290,8 @@ class FakeStripe:
 
     def _sessions(self, method: str, session_id: str | None, expire: bool, data: dict):
         if method == "POST" and session_id is None:
-            return _json(self._new_session(data))
+            created = self._new_session(data)
+            return created if isinstance(created, Response) else _json(created)
         session = self.sessions.get(session_id)
         if session is None:
             return _error(404, "invalid_request_error", f"No such checkout.session: {session_id}")
@@ -296,9 +301,22 @@ class FakeStripe:
             session["status"] = "expired"
         return _json(session)
 
-    def _new_session(self, data: dict) -> dict:
-        items = data.get("line_items") or []
+    def _new_session(self, data: dict) -> dict | Response:
+        refusal = _session_refusal(data)
+        if refusal is not None:
+            return refusal
+        items = data["line_items"]
         total = sum(int(i["price_data"]["unit_amount"]) * int(i["quantity"]) for i in items)
+        currency = items[0]["price_data"]["currency"]
+        if total < SMALLEST_CHARGE[currency]:
+            return _error(
+                400,
+                "invalid_request_error",
+                "The Checkout Session's total amount due must add up to at least "
+                f"{SMALLEST_CHARGE[currency]} {currency}",
+                code="amount_too_small",
+                param="line_items",
+            )
         session_id = "cs_test_" + secrets.token_hex(12)
         session = {
             "id": session_id,
@@ -307,7 +325,7 @@ class FakeStripe:
             "status": "open",
             "payment_status": "unpaid",
             "amount_total": total,
-            "currency": items[0]["price_data"]["currency"] if items else None,
+            "currency": currency,
             "metadata": data.get("metadata") or {},
             "client_reference_id": data.get("client_reference_id"),
             "payment_intent": None,
@@ -376,8 +394,27 @@ def _json(body: dict, status: int = 200) -> Response:
     return Response(json.dumps(body), status, content_type="application/json")
 
 
-def _error(status: int, kind: str, message: str) -> Response:
-    return _json({"error": {"type": kind, "message": message}}, status)
+def _error(status: int, kind: str, message: str, **detail: str) -> Response:
+    return _json({"error": {"type": kind, "message": message, **detail}}, status)
+
+
+def _session_refusal(data: dict) -> Response | None:
+    """Stripe's answer to a Checkout Session it would not create (None when it would)."""
+    for name in ("mode", "success_url", "line_items"):
+        if not data.get(name):
+            return _error(400, "invalid_request_error", f"Missing required param: {name}.",
+                          code="parameter_missing", param=name)  # fmt: skip
+    for item in data["line_items"]:
+        price = item.get("price_data") or {}
+        currency = price.get("currency")
+        if currency not in SMALLEST_CHARGE:
+            return _error(400, "invalid_request_error", f"Invalid currency: {currency}.",
+                          code="parameter_invalid_string", param="currency")  # fmt: skip
+        amount = str(price.get("unit_amount", ""))
+        if not amount.isdigit():
+            return _error(400, "invalid_request_error", "Invalid integer: " + amount,
+                          code="parameter_invalid_integer", param="unit_amount")  # fmt: skip
+    return None
 
 
 class _Quiet(WSGIRequestHandler):

@@ -241,11 +241,9 @@ def _clean_payment(
                 _l("Este proveedor no recibe pagos con tarjeta: elija otra forma de pago."),
                 "payment_method",
             )
-        if not payment_gateway.chargeable(total_minor, listing.currency):
-            raise DomainError(
-                _l("Este monto no se puede pagar con tarjeta: elija otra forma de pago."),
-                "payment_method",
-            )
+        problem = payment_gateway.card_amount_problem(total_minor, listing.currency)
+        if problem is not None:
+            raise DomainError(problem, "payment_method")
     if method != PaymentMethod.CREDIT:
         return None
     return spending.check_loan(producer, loan_id, total_minor, listing.currency)

@@ -56,10 +56,9 @@ def _check_payable(order: Order) -> None:
             _l("Este proveedor no puede recibir pagos con tarjeta ahora. Pague de otra forma."),
             "payment",
         )
-    if not gateway.chargeable(order.total_minor, order.currency):
-        raise DomainError(
-            _l("Este monto no se puede pagar con tarjeta. Pague de otra forma."), "payment"
-        )
+    problem = gateway.card_amount_problem(order.total_minor, order.currency)
+    if problem is not None:
+        raise DomainError(problem, "payment")
 
 
 def _open_session_url(order: Order) -> str | None:

@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 
 import stripe
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace import currencies
 from marketplace.errors import DomainError
+from marketplace.i18n import money
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,20 @@ def chargeable(minor: int, currency: str) -> bool:
 def minimum_charge(currency: str) -> int:
     """The smallest card payment in `currency`, in Minka's minor units."""
     return MINIMUM_CHARGE_MINOR[currency.upper()]
+
+
+def card_amount_problem(minor: int, currency: str) -> str | None:
+    """Why a card cannot pay this amount, in the user's language (None when it can)."""
+    if minor < minimum_charge(currency):
+        return _(
+            "Con tarjeta se paga desde %(minimum)s y este pedido es de %(total)s: elija otra "
+            "forma de pago.",
+            minimum=money(minimum_charge(currency), currency),
+            total=money(minor, currency),
+        )
+    if not chargeable(minor, currency):
+        return _("Este monto no se puede pagar con tarjeta: elija otra forma de pago.")
+    return None
 
 
 # --- Connect --------------------------------------------------------------------------------

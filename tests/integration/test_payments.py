@@ -196,7 +196,8 @@ def test_unsigned_forged_or_stale_webhooks_are_rejected(db, client, card_shop, s
 
 def test_a_webhook_for_an_unknown_order_is_recorded_and_audited(db, client, card_shop):
     session = card_shop.stripe._new_session({
-        "line_items": [{"quantity": "1", "price_data": {"currency": "pen", "unit_amount": "100"}}],
+        "mode": "payment", "success_url": LINKS.success_url,
+        "line_items": [{"quantity": "1", "price_data": {"currency": "pen", "unit_amount": "900"}}],
         "metadata": {"order_id": "999999"},
     })  # fmt: skip
     card_shop.stripe.complete(session["id"])
@@ -274,6 +275,7 @@ def test_a_second_payment_of_a_paid_order_is_refunded(db, client, card_shop):
     order, session_id = pending_order(card_shop)
     pay(client, card_shop.stripe, session_id)
     extra = card_shop.stripe._new_session({
+        "mode": "payment", "success_url": LINKS.success_url,
         "line_items": [{"quantity": "1", "price_data": {"currency": "pen", "unit_amount": "9000"}}],
         "metadata": {"order_id": str(order.id)},
         "payment_intent_data": {"metadata": {"order_id": str(order.id)}},
