@@ -21,7 +21,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from marketplace import audit
+from marketplace import audit, currencies
 from marketplace.credit.services import to_matching
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -60,35 +60,45 @@ RUNNING = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 @dataclass(frozen=True)
 class Economics:
-    """A country's money for affordability: inputs per productive ha, farm-gate price per kg
-    (minor units of `currency`). Rough 2025-26 figures from cooperatives' cost sheets."""
+    """A country's money for affordability, in major units of `currency` as cooperatives'
+    cost sheets write them: inputs per productive ha and farm-gate price per kg (rough
+    2025-26 figures). The library takes minor units: `input_cost_per_ha_minor` and
+    `price_per_kg_minor` convert them once, through Minka's currency table."""
 
     currency: str
     input_cost_per_ha: dict[str, int]
     price_per_kg: dict[str, int]
 
+    @property
+    def input_cost_per_ha_minor(self) -> dict[str, int]:
+        """Inputs per productive ha, in minor units."""
+        return {k: currencies.to_minor(v, self.currency) for k, v in self.input_cost_per_ha.items()}
+
+    @property
+    def price_per_kg_minor(self) -> dict[str, int]:
+        """Farm-gate price per kg, in minor units."""
+        return {k: currencies.to_minor(v, self.currency) for k, v in self.price_per_kg.items()}
+
 
 COUNTRY_ECONOMICS: dict[str, Economics] = {
     "PE": Economics(
         "PEN",
-        {"cacao": 180_000, "cafe": 220_000, "miel": 90_000, "ganaderia": 150_000,
-         "madera": 60_000, "ecoturismo": 80_000},
-        {"cacao": 1_000, "cafe": 1_400, "miel": 1_200, "ganaderia": 800, "madera": 300,
-         "ecoturismo": 0},
+        {"cacao": 1_800, "cafe": 2_200, "miel": 900, "ganaderia": 1_500, "madera": 600,
+         "ecoturismo": 800},
+        {"cacao": 10, "cafe": 14, "miel": 12, "ganaderia": 8, "madera": 3, "ecoturismo": 0},
     ),
     "MX": Economics(
         "MXN",
-        {"cacao": 900_000, "cafe": 1_100_000, "miel": 450_000, "ganaderia": 750_000,
-         "madera": 300_000, "ecoturismo": 400_000},
-        {"cacao": 5_000, "cafe": 7_000, "miel": 6_000, "ganaderia": 4_000, "madera": 1_500,
-         "ecoturismo": 0},
+        {"cacao": 9_000, "cafe": 11_000, "miel": 4_500, "ganaderia": 7_500, "madera": 3_000,
+         "ecoturismo": 4_000},
+        {"cacao": 50, "cafe": 70, "miel": 60, "ganaderia": 40, "madera": 15, "ecoturismo": 0},
     ),
     "CO": Economics(
         "COP",
-        {"cacao": 200_000_000, "cafe": 250_000_000, "miel": 100_000_000,
-         "ganaderia": 170_000_000, "madera": 70_000_000, "ecoturismo": 90_000_000},
-        {"cacao": 1_100_000, "cafe": 1_600_000, "miel": 1_300_000, "ganaderia": 900_000,
-         "madera": 350_000, "ecoturismo": 0},
+        {"cacao": 2_000_000, "cafe": 2_500_000, "miel": 1_000_000, "ganaderia": 1_700_000,
+         "madera": 700_000, "ecoturismo": 900_000},
+        {"cacao": 11_000, "cafe": 16_000, "miel": 13_000, "ganaderia": 9_000, "madera": 3_500,
+         "ecoturismo": 0},
     ),
 }  # fmt: skip
 
@@ -260,7 +270,9 @@ def _run_countries(run: MatchingRun, on_progress=None) -> list[CountryResult]:
     for i, country in enumerate(countries):
         eco = COUNTRY_ECONOMICS[country]
         params = replace(
-            base_params(), input_cost_per_ha=eco.input_cost_per_ha, price_per_kg=eco.price_per_kg
+            base_params(),
+            input_cost_per_ha=eco.input_cost_per_ha_minor,
+            price_per_kg=eco.price_per_kg_minor,
         )
         frame = producer_frame(country)
         products = products_for(country)

@@ -163,7 +163,9 @@ def budget_minor(spec: ProductSpec, producers: pd.DataFrame) -> int:
         & (producers["productive_ha"] >= MIN_HA)
     )
     rows = producers[served]
-    need = rows["productive_ha"] * rows["value_chain"].map(eco.input_cost_per_ha).astype(float)
+    need = rows["productive_ha"] * rows["value_chain"].map(eco.input_cost_per_ha_minor).astype(
+        float
+    )
     demand = float(np.minimum(need, minor(spec.amounts[1], eco.currency)).sum())
     step = minor(1_000, eco.currency)
     budget = int(round(spec.budget_share * demand / step)) * step

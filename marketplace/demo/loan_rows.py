@@ -96,7 +96,7 @@ def _amounts(frame: pd.DataFrame, rows: np.ndarray, products: list[dict], prod: 
     """Inputs for 50-100 % of the producer's area, rounded, within the product's limits."""
     country = products[0]["coverage_country"]
     currency = products[0]["currency"]
-    cost = frame["value_chain"].map(COUNTRY_ECONOMICS[country].input_cost_per_ha)
+    cost = frame["value_chain"].map(COUNTRY_ECONOMICS[country].input_cost_per_ha_minor)
     need = frame["productive_ha"].to_numpy(float)[rows] * cost.fillna(0).to_numpy(float)[rows]
     step = ROUND_TO.get(currency, 10_000)
     need = np.round(need * rng.uniform(0.5, 1.0, len(rows)) / step) * step

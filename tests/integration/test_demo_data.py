@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
-from marketplace import gazetteer
+from marketplace import currencies, gazetteer
 from marketplace.credit import runs
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, loan_rows
 from marketplace.demo.landscapes import LANDSCAPES
 from marketplace.extensions import db as _db
 from marketplace.models import (
+    Assessment,
     AuditLog,
     Consent,
     CreditProduct,
@@ -262,6 +263,33 @@ def test_lenders_and_credit_products_per_country(runner):
     assert {p.repayment for p in products} == {"harvest", "monthly"}
     assert 0 < sum(p.requires_offtake for p in products) < len(products)
     assert {"cacao", "cafe", "miel"} <= {c for p in products for c in p.value_chains}
+
+
+def test_credit_economics_are_in_major_units_and_converted_once():
+    """Cost sheets say "COP 2,000,000 per ha": the library gets centavos, never pesos."""
+    colombia = runs.COUNTRY_ECONOMICS["CO"]
+    assert colombia.input_cost_per_ha["cacao"] == 2_000_000
+    assert colombia.input_cost_per_ha_minor["cacao"] == 200_000_000
+    assert colombia.price_per_kg_minor["cafe"] == 1_600_000
+    for country, eco in runs.COUNTRY_ECONOMICS.items():
+        assert eco.currency == currencies.of_country(country)
+
+
+def test_no_request_is_above_the_farms_input_need(runner):
+    """What a producer asks for is at most their inputs: productive ha x cost per ha, in the
+    same minor units as the products' amounts."""
+    build(runner)
+    run = runs.latest_run()
+    rows = _db.session.execute(
+        select(Assessment.requested_minor, Assessment.productive_ha, Assessment.currency, Farm)
+        .join(Farm, Farm.id == Assessment.farm_id)
+        .where(Assessment.run_id == run.id, Assessment.requested_minor > 0)
+    ).all()
+    assert {currency for *_rest, currency, _farm in rows} == {"PEN", "MXN", "COP"}
+    for requested, ha, currency, farm in rows:
+        eco = runs.COUNTRY_ECONOMICS[farm.country]
+        assert eco.currency == currency
+        assert requested <= ha * eco.input_cost_per_ha_minor[farm.value_chain] + 1
 
 
 def test_past_and_open_loans_are_consistent(runner):
