@@ -8,6 +8,16 @@ from marketplace.extensions import db
 from marketplace.models import AuditLog, User
 
 
+class _PlatformSettings:
+    """The platform's settings as an audit entity (one row per key, no integer id)."""
+
+    __tablename__ = "platform_setting"
+    id = None
+
+
+PLATFORM_SETTINGS = _PlatformSettings()
+
+
 def record(actor: User | None, action: str, entity: Any, **detail: Any) -> AuditLog:
     """Add an audit row for `action` on `entity`; the caller commits."""
     entry = AuditLog(

@@ -52,6 +52,46 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(setup_db_command)
     app.cli.add_command(matching_group)
     app.cli.add_command(forest_group)
+    app.cli.add_command(money_group)
+
+
+@click.group("money")
+def money_group() -> None:
+    """Stored amounts and Minka's currency table."""
+
+
+@money_group.command("rescale")
+@click.argument("currency")
+@click.option(
+    "--from-decimals",
+    type=int,
+    required=True,
+    help="Decimals the amounts were written with (0 for COP written under Babel 2.19).",
+)
+@click.option("--apply", is_flag=True, help="Change the database (without it: only count).")
+def money_rescale_command(currency: str, from_decimals: int, apply: bool) -> None:
+    """Bring a currency's stored amounts to Minka's minor units (ISO 4217), once."""
+    from marketplace import currencies, rescale
+    from marketplace.errors import DomainError
+
+    try:
+        code = currencies.get(currency).code
+    except currencies.UnknownCurrency as exc:
+        raise click.ClickException(str(exc)) from None
+    factor = 10 ** (currencies.minor_units(code) - from_decimals)
+    if not apply:
+        for table, rows in rescale.rows_to_rescale(code).items():
+            click.echo(f"  {table}: {rows} rows")
+        click.echo(f"Dry run: with --apply every {code} amount above is multiplied by {factor}.")
+        return
+    try:
+        changed = rescale.rescale(code, from_decimals)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    for table, rows in changed.items():
+        click.echo(f"  {table}: {rows} rows")
+    catalog_cache.changed()
+    click.echo(f"{code} amounts multiplied by {factor}. Run `flask matching run` for new offers.")
 
 
 @click.group("matching")

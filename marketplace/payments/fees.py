@@ -65,13 +65,6 @@ def set_fee(actor: User, text: str) -> int:
         setting.value = str(bp)
         setting.updated_by_id = actor.id
     db.session.flush()
-    audit.record(actor, "payment.fee_changed", _SettingRef(), before=before, after=bp)
+    audit.record(actor, "payment.fee_changed", audit.PLATFORM_SETTINGS, before=before, after=bp)
     db.session.commit()
     return bp
-
-
-class _SettingRef:
-    """What the audit row points at: the platform settings (one row per key, no integer id)."""
-
-    __tablename__ = "platform_setting"
-    id = None
