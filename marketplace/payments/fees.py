@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 
 from marketplace import audit, currencies
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import PlatformSetting, User
+from marketplace.numbers import NumberError, read_number
 from marketplace.payments import gateway
 
 FEE_KEY = "card_fee_bp"
 DEFAULT_FEE_BP = 500  # 5 %
 MAX_FEE_BP = 3_000  # 30 %: anything higher is a typo
-_PERCENT = re.compile(r"(\d{1,2})(?:[.,](\d{1,2}))?")
 
 
 def fee_bp() -> int:
@@ -43,11 +41,11 @@ def percent_text(bp: int) -> str:
 
 def parse_percent(text: str) -> int:
     """A typed percentage ("5", "2,5", "2.75 %") as basis points; DomainError if unreadable."""
-    raw = (text or "").strip().removesuffix("%").strip()
-    match = _PERCENT.fullmatch(raw)
-    if match is None:
-        raise DomainError(_l("Escriba un porcentaje, por ejemplo 5 o 2,5."), "percent")
-    bp = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+    raw = (text or "").strip().removesuffix("%")
+    try:
+        bp = int(read_number(raw, places=2, thousands=False).scaleb(2))
+    except NumberError:
+        raise DomainError(_l("Escriba un porcentaje, por ejemplo 5 o 2,5."), "percent") from None
     if bp > MAX_FEE_BP:
         raise DomainError(_l("La comisión no puede pasar del 30 %."), "percent")
     return bp
