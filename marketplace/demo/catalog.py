@@ -110,7 +110,7 @@ def _allocate(rng: np.random.Generator, orgs: list, n: int) -> np.ndarray:
 
 def _candidates(kind: str, chain: str, country: str) -> list[int]:
     currency = currencies.of_country(country)
-    cap = max_price_minor(currency) / 100 / RATES[currency]
+    cap = max_price_minor(currency) / currencies.get(currency).factor / RATES[currency]
     return [
         i
         for i, p in enumerate(PRODUCTS)
@@ -191,7 +191,8 @@ def _prices(rng, items: list[Product], currency: np.ndarray) -> np.ndarray:
     value = (low + rng.random(len(items)) * (high - low)) * rate
     value = np.maximum(step, np.round(value / step) * step)
     cap = np.array([max_price_minor(c) for c in currency.tolist()])
-    return np.minimum(np.round(value * 100), cap).astype(np.int64)
+    factor = np.array([currencies.get(c).factor for c in currency.tolist()])
+    return np.minimum(np.round(value * factor), cap).astype(np.int64)
 
 
 def _stock(rng, kind: np.ndarray) -> list[int | None]:

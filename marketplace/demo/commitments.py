@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 from sqlalchemy import select
 
+from marketplace import currencies
 from marketplace.demo import bulk
 from marketplace.demo.landscapes import ORGANIZATIONS
 from marketplace.extensions import db
@@ -61,6 +63,7 @@ PRICES = {
     "miel": {"PEN": (15, 24), "MXN": (45, 70), "COP": (15_000, 24_000)},
 }
 PREMIUMS = {"PEN": (0.5, 2.0), "MXN": (3, 9), "COP": (800, 2_500)}
+PRICE_STEPS = {"PEN": Decimal("0.1"), "MXN": Decimal("0.5"), "COP": Decimal(10)}
 REFERENCES = {
     "cacao": "Bolsa de Nueva York (ICE) del mes de entrega, convertida a moneda local",
     "cafe": "Bolsa de Nueva York (ICE, contrato C) del mes de entrega, convertida a moneda local",
@@ -150,6 +153,13 @@ def _round(value: float, step: int) -> int:
     return int(round(value / step) * step)
 
 
+def _price(major: float, currency: str) -> int:
+    """A price per kg in minor units, rounded as buyers quote it (to 10 céntimos, 50
+    centavos, 10 Colombian pesos)."""
+    step = PRICE_STEPS[currency]
+    return currencies.to_minor(round(Decimal(major) / step) * step, currency)
+
+
 class _Builder:
     """Draws commitments one at a time, pledging from the farms as it goes."""
 
@@ -204,8 +214,8 @@ class _Builder:
             "min_kg_per_producer": min_kg,
             "max_kg_per_producer": max_kg,
             "price_type": "premium" if premium else "fixed",
-            "price_minor_per_kg": None if premium else _round(rng.uniform(low, high) * 100, 10),
-            "premium_minor_per_kg": _round(rng.uniform(*PREMIUMS[currency]) * 100, 10)
+            "price_minor_per_kg": None if premium else _price(rng.uniform(low, high), currency),
+            "premium_minor_per_kg": _price(rng.uniform(*PREMIUMS[currency]), currency)
             if premium
             else None,
             "reference_price": REFERENCES[chain] if premium else "",
