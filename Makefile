@@ -14,25 +14,38 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 MESSAGE ?=
 
-# Installed once per change of pyproject.toml.
+# The locks pin every package with its hashes; .venv installs exactly them (and Minka itself,
+# editable, without dependencies) once per change of a lock or of pyproject.toml.
+RUNTIME_LOCK := requirements/runtime.txt
+DEV_LOCK := requirements/dev.txt
 RUNTIME_STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
+PIP_INSTALL = $(1)/pip install --disable-pip-version-check -q
+
+# `make lock` runs uv from a virtualenv of its own; `make test-latest` uses another one.
+TOOLS_VENV := .venv-tools
+UV_VERSION := 0.13.9
+UV_STAMP := $(TOOLS_VENV)/.uv-$(UV_VERSION)
+LATEST_VENV := .venv-latest
 CATALOGS = $(wildcard translations/*/LC_MESSAGES/messages.po)
 LANGUAGES := es en
 
-.PHONY: help run test bench translations compile-translations lint format migration \
-	system-deps clean distclean
+.PHONY: help run test test-latest lock bench translations compile-translations lint format \
+	migration system-deps clean distclean
 
 help:
 	@echo "make run          serve Minka with demo data on http://$(HOST):$(PORT)/"
 	@echo "make test         the test suite on SQLite, then on a throw-away PostgreSQL"
 	@echo "                  (extra pytest arguments: make test PYTEST_ARGS='-k login')"
+	@echo "                  both install exactly the locks in requirements/ (with hashes)"
+	@echo "make lock         regenerate requirements/*.txt from pyproject.toml (newest allowed)"
+	@echo "make test-latest  the suite in .venv-latest, at the newest versions pyproject allows"
 	@echo "make bench        run every bench/bench_*.py"
 	@echo "make translations extract messages, update the catalogues, compile them"
 	@echo "make migration MESSAGE='...'  autogenerate an Alembic revision from the models"
 	@echo "make lint         ruff check and ruff format --check"
 	@echo "make clean        remove caches, build files and compiled catalogues"
-	@echo "make distclean    clean, and remove the virtualenv"
+	@echo "make distclean    clean, and remove the virtualenvs"
 
 # --- environment -------------------------------------------------------------------
 
@@ -42,13 +55,21 @@ $(BIN)/python:
 	  echo "  apt-get install -y python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -e .
+$(RUNTIME_STAMP): $(RUNTIME_LOCK) pyproject.toml | $(BIN)/python
+	$(call PIP_INSTALL,$(BIN)) --require-hashes -r $(RUNTIME_LOCK)
+	$(call PIP_INSTALL,$(BIN)) --no-deps -e .
 	@touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+# The dev lock holds the runtime one at the same versions, so it stands for both.
+$(DEV_STAMP): $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(call PIP_INSTALL,$(BIN)) --require-hashes -r $(DEV_LOCK)
+	$(call PIP_INSTALL,$(BIN)) --no-deps -e .
 	@touch $@ $(RUNTIME_STAMP)
+
+$(UV_STAMP):
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(call PIP_INSTALL,$(TOOLS_VENV)/bin) 'uv==$(UV_VERSION)'
+	@touch $@
 
 # Debian's chromium drives the browser tests; PostgreSQL's server binaries run the second
 # pass; redis-server carries the matching runs' job queue (the suite starts its own). As root
@@ -87,6 +108,21 @@ run: $(RUNTIME_STAMP) compile-translations
 
 test: system-deps $(DEV_STAMP) compile-translations
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+# --- the locks --------------------------------------------------------------------
+
+# Newest versions pyproject.toml allows, for CPython 3.11 on Linux x86_64 (scripts/lock.sh).
+lock: $(UV_STAMP)
+	bash scripts/lock.sh $(TOOLS_VENV)/bin/uv
+
+# The whole suite at the newest versions pyproject.toml allows today, in a virtualenv of its
+# own (.venv stays on the locks): an upstream release that breaks Minka shows here first.
+test-latest: system-deps
+	@[ -x $(LATEST_VENV)/bin/python ] || $(PYTHON) -m venv $(LATEST_VENV)
+	$(call PIP_INSTALL,$(LATEST_VENV)/bin) --upgrade --upgrade-strategy eager -e '.[dev]'
+	@$(LATEST_VENV)/bin/python scripts/compare_lock.py $(DEV_LOCK)
+	@$(LATEST_VENV)/bin/pybabel compile -d translations
+	MINKA_PYTHON=$(LATEST_VENV)/bin/python bash scripts/run-tests.sh $(PYTEST_ARGS)
 
 # --- the rest ----------------------------------------------------------------------
 
@@ -145,9 +181,9 @@ format: | $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . -name '.venv*' -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	find translations -name '*.mo' -delete 2>/dev/null || true
 	rm -rf build *.egg-info .pytest_cache .ruff_cache test-results
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LATEST_VENV) $(TOOLS_VENV)

@@ -4,17 +4,19 @@
 #
 #   scripts/run-tests.sh                 # both passes
 #   scripts/run-tests.sh -k login -x     # both passes, filtered
+#   MINKA_PYTHON=.venv-latest/bin/python scripts/run-tests.sh   # another virtualenv
 #
 # Exits non-zero when either pass fails.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
-PYTHON=$ROOT/.venv/bin/python
+PYTHON=${MINKA_PYTHON:-$ROOT/.venv/bin/python}
 if ! "$PYTHON" -c 'import pytest' 2>/dev/null; then
     echo "error: $PYTHON cannot run pytest: run 'make test' (it installs .venv)" >&2
     exit 1
 fi
+echo "== Python: $PYTHON =="
 
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 since() { local ms=$(( $(now_ms) - $1 )); printf '%d.%02d s' $((ms / 1000)) $((ms % 1000 / 10)); }
