@@ -4,18 +4,23 @@ They render as ``type=text`` with ``inputmode=decimal`` (or ``numeric``), so a p
 number keyboard while the browser keeps exactly what was typed: a ``type=number`` input in a
 Spanish locale turns "4,5" into 45 before the form is sent. An unreadable entry gets one
 message (the reader's), and the field's other validators do not add theirs.
+
+Which of the reader's rules a field follows is its own choice: `thousands=True` where people
+group thousands (kilos, money, yields, stock, quantities), False where they never do
+(hectares, percentages, coordinates, years, months and days); see marketplace.numbers.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from wtforms import Field
-from wtforms.validators import StopValidation
+from wtforms.validators import NumberRange, StopValidation
 from wtforms.widgets import TextInput
 
 from marketplace.i18n import number, typed_number
-from marketplace.numbers import NumberError, read_number
+from marketplace.numbers import UNREADABLE, UNREADABLE_WHOLE, NumberError, read_number
 
 
 class DecimalText(Field):
@@ -31,6 +36,7 @@ class DecimalText(Field):
         places: int = 2,
         thousands: bool = False,
         signed: bool = False,
+        unreadable=UNREADABLE,
         **kwargs,
     ) -> None:
         render_kw = {"inputmode": "decimal", "autocomplete": "off"}
@@ -39,6 +45,7 @@ class DecimalText(Field):
         self.places = places
         self.thousands = thousands
         self.signed = signed
+        self.unreadable = unreadable
 
     def process_formdata(self, valuelist) -> None:
         text = (valuelist[0] if valuelist else "").strip()
@@ -51,7 +58,13 @@ class DecimalText(Field):
             raise ValueError(str(error.message)) from None
 
     def _read(self, text: str):
-        return read_number(text, places=self.places, thousands=self.thousands, signed=self.signed)
+        return read_number(
+            text,
+            places=self.places,
+            thousands=self.thousands,
+            signed=self.signed,
+            unreadable=self.unreadable,
+        )
 
     def pre_validate(self, form) -> None:
         """Stop at the reader's message: a range or required check would only repeat it."""
@@ -72,18 +85,50 @@ class DecimalText(Field):
 
 
 class IntegerText(DecimalText):
-    """A whole number typed with or without thousands marks ("1.500", "1,500", "1500");
-    `data` is an int (None when empty)."""
+    """A whole number, with or without thousands marks ("1.500", "1,500", "1500") unless
+    `thousands` is False (a year, a number of months); `data` is an int (None when empty)."""
 
-    def __init__(self, label=None, validators=None, **kwargs) -> None:
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        thousands: bool = True,
+        unreadable=UNREADABLE_WHOLE,
+        **kwargs,
+    ) -> None:
         render_kw = {"inputmode": "numeric"}
         render_kw.update(kwargs.pop("render_kw", None) or {})
-        super().__init__(label, validators, places=0, thousands=True, render_kw=render_kw, **kwargs)
+        super().__init__(
+            label,
+            validators,
+            places=0,
+            thousands=thousands,
+            unreadable=unreadable,
+            render_kw=render_kw,
+            **kwargs,
+        )
 
     def _read(self, text: str) -> int:
         return int(super()._read(text))
 
 
-def as_float(value: Decimal | None) -> float | None:
+def as_float(value: Decimal | int | None) -> float | None:
     """A field's Decimal as the float a model column keeps (None stays None)."""
     return None if value is None else float(value)
+
+
+def latitude(validators: list, description=None) -> DecimalText:
+    """A latitude in decimal degrees, signed, to six decimals (about 10 cm on the ground)."""
+    limit = NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))
+    return DecimalText(
+        _l("Latitud"), [*validators, limit], places=6, signed=True, description=description
+    )
+
+
+def longitude(validators: list, description=None) -> DecimalText:
+    """A longitude in decimal degrees, signed, to six decimals."""
+    limit = NumberRange(min=-180, max=180, message=_l("Entre -180 y 180."))
+    return DecimalText(
+        _l("Longitud"), [*validators, limit], places=6, signed=True, description=description
+    )

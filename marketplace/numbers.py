@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 MAX_CHARS = 32
 UNREADABLE = _l("Escriba un número, por ejemplo 4,5 o 4.5.")
+UNREADABLE_WHOLE = _l("Escriba un número entero, por ejemplo 12.")
 WHOLE = _l("Escriba un número entero, sin decimales.")
 NEGATIVE = _l("Escriba un número mayor o igual que 0.")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
@@ -67,9 +68,15 @@ def read_number(
     if fraction and places == 0:
         raise NumberError(WHOLE)
     if len(fraction) > places:
-        raise NumberError(_l("Use como máximo %(digits)d decimales.", digits=places))
+        raise NumberError(_too_many_decimals(places))
     value = Decimal(f"{whole or '0'}.{fraction or '0'}")
     return -value if negative else value
+
+
+def _too_many_decimals(places: int):
+    if places == 1:
+        return _l("Use como máximo un decimal.")
+    return _l("Use como máximo %(digits)d decimales.", digits=places)
 
 
 def _split(raw: str, thousands: bool, unreadable) -> tuple[str, str]:
@@ -101,6 +108,6 @@ def _ungroup(text: str, unreadable) -> str:
     return "".join(groups)
 
 
-def read_integer(text: str | None, *, unreadable=UNREADABLE) -> int:
+def read_integer(text: str | None, *, unreadable=UNREADABLE_WHOLE) -> int:
     """A whole number typed with or without thousands marks ("1.500", "1,500", "1500")."""
     return int(read_number(text, places=0, thousands=True, unreadable=unreadable))

@@ -16,7 +16,6 @@ from markupsafe import Markup
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     RadioField,
     SearchField,
     SelectField,
@@ -36,6 +35,7 @@ from wtforms.widgets import Select, html_params
 from marketplace import currencies, gazetteer
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
+from marketplace.fields import IntegerText
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import COUNTRIES, choices, label
 from marketplace.money import AmountError, parse_money
@@ -101,11 +101,10 @@ class ListingForm(FlaskForm):
     )
     currency = SelectField(_l("Moneda"))
     unit = SelectField(_l("Unidad de venta"), choices=choices("unit"))
-    stock = IntegerField(
+    stock = IntegerText(
         _l("Stock disponible"),
         [Optional(), NumberRange(min=0, max=1_000_000, message=_l("Entre 0 y 1 000 000."))],
         description=_l("Solo para insumos. Los servicios no llevan stock: déjelo vacío."),
-        render_kw={"inputmode": "numeric"},
     )
     stock_seen = HiddenField()
     regions = MultiCheckboxField(_l("Regiones donde atiende"))
@@ -115,11 +114,11 @@ class ListingForm(FlaskForm):
         choices=choices("delivery_mode"),
         validators=[InputRequired(REQUIRED)],
     )
-    lead_time_days = IntegerField(
+    lead_time_days = IntegerText(
         _l("Plazo de entrega (días)"),
         [InputRequired(REQUIRED), NumberRange(min=0, max=365, message=_l("Entre 0 y 365."))],
         default=0,
-        render_kw={"inputmode": "numeric"},
+        thousands=False,
     )
     region = region_field(_l("Región de despacho"))
     district_code = district_field(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
+from marketplace.fields import latitude, longitude
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
 
@@ -32,20 +33,8 @@ class CenterForm(FlaskForm):
     country = SelectField(_l("País"), choices=choices("country"))
     region = region_field()
     district_code = district_field()
-    lat = DecimalField(
-        _l("Latitud"),
-        [Optional(), NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))],
-        places=6,
-        description=_l("En blanco: la capital del distrito."),
-        render_kw={"inputmode": "decimal", "step": "any"},
-    )
-    lon = DecimalField(
-        _l("Longitud"),
-        [Optional(), NumberRange(min=-180, max=180, message=_l("Entre -180 y 180."))],
-        places=6,
-        description=_l("En blanco: la capital del distrito."),
-        render_kw={"inputmode": "decimal", "step": "any"},
-    )
+    lat = latitude([Optional()], _l("En blanco: la capital del distrito."))
+    lon = longitude([Optional()], _l("En blanco: la capital del distrito."))
     opening_hours = StringField(
         _l("Horario de atención"),
         [DataRequired(REQUIRED), Length(max=200)],

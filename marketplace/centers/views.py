@@ -11,6 +11,7 @@ from marketplace.centers.forms import CenterForm
 from marketplace.centers.permissions import can_manage
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.fields import as_float
 from marketplace.labels import choices
 from marketplace.models import CollectionCenter, Role
 from marketplace.permissions import role_required
@@ -79,8 +80,8 @@ def _data(form: CenterForm) -> services.CenterData:
         region=form.region.data or "",
         district_code=form.district_code.data or "",
         opening_hours=form.opening_hours.data or "",
-        lat=float(form.lat.data) if form.lat.data is not None else None,
-        lon=float(form.lon.data) if form.lon.data is not None else None,
+        lat=as_float(form.lat.data),
+        lon=as_float(form.lon.data),
         organization_id=int(org) if org and org.isdigit() else None,
     )
 

@@ -9,8 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -19,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace import currencies, gazetteer
+from marketplace.fields import DecimalText, IntegerText
 from marketplace.i18n import number
 from marketplace.labels import choices
 from marketplace.money import AmountError, parse_money
@@ -40,32 +39,22 @@ CUTOFF_PRESETS = [
 ]
 
 
-class CommaDecimalField(DecimalField):
-    """A decimal number typed with a point or a comma ("7.5" or "7,5")."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [valuelist[0].strip().replace(",", ".")]
-        super().process_formdata(valuelist)
-
-
-def _kg(label: str, description: str | None = None) -> IntegerField:
-    return IntegerField(
+def _kg(label: str, description: str | None = None) -> IntegerText:
+    """Whole kilos; "88.000" and "88,000" are eighty-eight thousand."""
+    return IntegerText(
         label,
         [InputRequired(REQUIRED), NumberRange(min=1, max=MAX_KG, message=KG)],
         description=description,
-        render_kw={"inputmode": "numeric", "min": "1"},
     )
 
 
-def percent_field(label: str, description: str | None = None) -> DecimalField:
-    """An optional percentage 0-100 with one decimal, typed with a point or a comma."""
-    return CommaDecimalField(
+def percent_field(label: str, description: str | None = None) -> DecimalText:
+    """An optional percentage 0-100 with one decimal, typed as "7,5" or "7.5"."""
+    return DecimalText(
         label,
         [Optional(), NumberRange(min=0, max=100, message=PERCENT)],
         places=1,
         description=description,
-        render_kw={"inputmode": "decimal"},
     )
 
 

@@ -18,6 +18,7 @@ from marketplace.commitments.forms import (
 from marketplace.commitments.permissions import can_manage, is_buyer_member
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.fields import as_float
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.money import amount_text
 from marketplace.permissions import role_required
@@ -84,9 +85,6 @@ def _form(commitment: PurchaseCommitment | None) -> CommitmentForm:
 
 
 def _data(form: CommitmentForm) -> services.CommitmentData:
-    def percent(value):
-        return float(value) if value is not None else None
-
     center = form.collection_center_id.data
     return services.CommitmentData(
         product=form.product.data or "",
@@ -102,8 +100,8 @@ def _data(form: CommitmentForm) -> services.CommitmentData:
         price_minor_per_kg=form.price_minor,
         premium_minor_per_kg=form.premium_minor,
         reference_price=form.reference_price.data or "",
-        max_humidity_pct=percent(form.max_humidity_pct.data),
-        min_fermentation_pct=percent(form.min_fermentation_pct.data),
+        max_humidity_pct=as_float(form.max_humidity_pct.data),
+        min_fermentation_pct=as_float(form.min_fermentation_pct.data),
         quality_notes=form.quality_notes.data or "",
         deforestation_free=form.deforestation_free.data,
         cutoff_date=form.cutoff_date,

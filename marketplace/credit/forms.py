@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from marketplace.fields import DecimalText
+from marketplace.fields import DecimalText, IntegerText
 from marketplace.i18n import typed_number
 from marketplace.labels import choices
 from marketplace.numbers import NumberError
@@ -82,16 +81,16 @@ class ProductForm(FlaskForm):
         _l("Tasa de costo efectivo anual (TCEA, %)"),
         _l("Incluye seguros y comisiones; no puede ser menor que la TEA."),
     )
-    term_months = IntegerField(
+    term_months = IntegerText(
         _l("Plazo (meses)"),
         [InputRequired(REQUIRED), NumberRange(min=1, max=120, message=_l("De 1 a 120 meses."))],
-        render_kw={"inputmode": "numeric"},
+        thousands=False,
     )
-    grace_months = IntegerField(
+    grace_months = IntegerText(
         _l("Meses de gracia"),
         [InputRequired(REQUIRED), NumberRange(min=0, max=119, message=_l("De 0 a 119 meses."))],
         default=0,
-        render_kw={"inputmode": "numeric"},
+        thousands=False,
     )
     repayment = RadioField(
         _l("Pago de las cuotas"),

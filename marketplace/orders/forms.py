@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from marketplace.fields import IntegerText
 from marketplace.labels import PAYMENT_METHODS
 from marketplace.orders.services import MAX_NOTE, MAX_REASON
 
@@ -33,11 +34,13 @@ def parse_payment(value: str | None) -> tuple[str, int | None]:
 
 
 class OrderForm(FlaskForm):
-    # Text, not IntegerField: the service explains every wrong quantity in Spanish.
-    quantity = StringField(
+    # Read here, checked by the service (at least 1, the stock, the largest order); signed so
+    # that "-5" gets the service's "at least 1", not the reader's "0 or more".
+    quantity = IntegerText(
         _l("Cantidad"),
-        [DataRequired(_l("Escriba cuántos quiere, por ejemplo 2."))],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+        [InputRequired(_l("Escriba cuántos quiere, por ejemplo 2."))],
+        signed=True,
+        unreadable=_l("Escriba la cantidad como un número entero, por ejemplo 2."),
     )
     center_id = RadioField(
         _l("Centro de acopio donde lo recoge"),

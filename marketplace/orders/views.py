@@ -89,7 +89,7 @@ def _order_form(producer, listing: Listing) -> tuple[OrderForm, str, list, list]
         form.farm_id.choices = [(str(f.id), f.name) for f in farms]
         del form.center_id
     if not form.is_submitted():
-        form.quantity.data = "1"
+        form.quantity.data = 1
         form.idempotency_key.data = secrets.token_urlsafe(24)
         if centers:
             form.center_id.data = str(centers[0][0].id)  # the nearest

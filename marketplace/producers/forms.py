@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -18,11 +16,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.fields import DecimalText, IntegerText, latitude, longitude
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
 
 REQUIRED = _l("Este dato es obligatorio.")
-NUMBER = _l("Escriba un número, por ejemplo 2.5")
 MAX_HA = 10_000
 
 
@@ -33,16 +31,16 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _hectares(label: str, description: str | None = None) -> DecimalField:
-    return DecimalField(
+def _hectares(label: str, description: str | None = None) -> DecimalText:
+    """Hectares to the square metre; "1.500" is one and a half (nobody groups hectares)."""
+    return DecimalText(
         label,
         [
             InputRequired(REQUIRED),
             NumberRange(min=0, max=MAX_HA, message=_l("Escriba un número entre 0 y 10 000.")),
         ],
-        places=2,
+        places=4,
         description=description,
-        render_kw={"inputmode": "decimal", "step": "0.01"},
     )
 
 
@@ -52,13 +50,13 @@ class ProfileForm(FlaskForm):
     gender = RadioField(
         _l("Género"), choices=choices("gender"), validators=[InputRequired(REQUIRED)]
     )
-    birth_year = IntegerField(
+    birth_year = IntegerText(
         _l("Año de nacimiento"),
         [
             Optional(),
             NumberRange(min=1920, max=date.today().year - 14, message=_l("Revise el año.")),
         ],
-        render_kw={"inputmode": "numeric"},
+        thousands=False,
     )
     country = SelectField(_l("País"), choices=choices("country"))
     national_id = StringField(
@@ -87,34 +85,20 @@ class FarmForm(FlaskForm):
     country = SelectField(_l("País"), choices=choices("country"))
     region = region_field()
     district_code = district_field()
-    lat = DecimalField(
-        _l("Latitud"),
-        [InputRequired(REQUIRED), NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))],
-        places=6,
-        description=_l("En grados decimales, por ejemplo -7.176667"),
-        render_kw={"inputmode": "decimal", "step": "any"},
-    )
-    lon = DecimalField(
-        _l("Longitud"),
-        [InputRequired(REQUIRED), NumberRange(min=-180, max=180, message=_l("Entre -180 y 180."))],
-        places=6,
-        description=_l("En grados decimales, por ejemplo -76.723889"),
-        render_kw={"inputmode": "decimal", "step": "any"},
-    )
+    lat = latitude([InputRequired(REQUIRED)], _l("En grados decimales, por ejemplo -7.176667"))
+    lon = longitude([InputRequired(REQUIRED)], _l("En grados decimales, por ejemplo -76.723889"))
     total_ha = _hectares(_l("Área total (ha)"))
     productive_ha = _hectares(_l("Área en producción (ha)"))
     forest_ha = _hectares(_l("Bosque (ha)"), _l("Bosque que se conserva dentro de la finca."))
     value_chain = SelectField(_l("Cultivo o actividad principal"), choices=choices("value_chain"))
-    yield_kg_ha = DecimalField(
+    yield_kg_ha = IntegerText(
         _l("Rendimiento de la última campaña (kg/ha)"),
         [Optional(), NumberRange(min=0, max=20_000, message=_l("Entre 0 y 20 000."))],
-        places=0,
-        render_kw={"inputmode": "decimal"},
     )
-    plant_age_years = IntegerField(
+    plant_age_years = IntegerText(
         _l("Edad de las plantas (años)"),
         [Optional(), NumberRange(min=0, max=100, message=_l("Entre 0 y 100."))],
-        render_kw={"inputmode": "numeric"},
+        thousands=False,
     )
     agroforestry = BooleanField(_l("Sistema agroforestal (cultivo con árboles de sombra)"))
     certifications = MultiCheckboxField(_l("Certificaciones"), choices=choices("certification"))

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.fields import as_float
 from marketplace.models import Farm, Producer, Role
 from marketplace.permissions import role_required
 from marketplace.producers import bp, services
@@ -141,9 +142,6 @@ def _farm_form(producer: Producer, farm: Farm | None) -> FarmForm:
 
 
 def _farm_data(form: FarmForm) -> services.FarmData:
-    def number(value):
-        return float(value) if value is not None else None
-
     return services.FarmData(
         name=form.name.data,
         country=form.country.data,
@@ -155,7 +153,7 @@ def _farm_data(form: FarmForm) -> services.FarmData:
         productive_ha=float(form.productive_ha.data),
         forest_ha=float(form.forest_ha.data),
         value_chain=form.value_chain.data,
-        yield_kg_ha=number(form.yield_kg_ha.data),
+        yield_kg_ha=as_float(form.yield_kg_ha.data),
         plant_age_years=form.plant_age_years.data,
         agroforestry=form.agroforestry.data,
         certifications=list(form.certifications.data or []),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from marketplace.commitments.forms import percent_field
+from marketplace.fields import IntegerText
 
 REQUIRED = _l("Este dato es obligatorio.")
 WHOLE_KG = _l("Escriba los kilos como un número entero mayor que 0.")
@@ -19,10 +20,10 @@ class DeliveryForm(FlaskForm):
         [InputRequired(_l("Elija el compromiso de venta del productor."))],
         validate_choice=False,
     )
-    kg = IntegerField(
+    kg = IntegerText(
         _l("Kilos entregados"),
         [InputRequired(WHOLE_KG), NumberRange(min=1, message=WHOLE_KG)],
-        render_kw={"inputmode": "numeric"},
+        unreadable=WHOLE_KG,
     )
     delivered_on = DateField(_l("Fecha de entrega"), [InputRequired(REQUIRED)])
     humidity_pct = percent_field(_l("Humedad (%)"), _l("Por ejemplo 7,5"))
@@ -39,9 +40,9 @@ class LotForm(FlaskForm):
 
 
 class WeightForm(FlaskForm):
-    weight_kg = IntegerField(
+    weight_kg = IntegerText(
         _l("Peso de salida del lote (kg)"),
         [InputRequired(WHOLE_KG), NumberRange(min=1, message=WHOLE_KG)],
         description=_l("Lo que sale del centro; nunca más que lo que entró."),
-        render_kw={"inputmode": "numeric"},
+        unreadable=WHOLE_KG,
     )

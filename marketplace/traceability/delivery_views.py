@@ -15,6 +15,7 @@ from marketplace.commitments.permissions import can_manage as can_manage_commitm
 from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.fields import as_float
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.models.traceability import Lot
 from marketplace.permissions import role_required
@@ -94,15 +95,12 @@ def center(center_id: int):
 
 
 def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
-    def pct(value):
-        return float(value) if value is not None else None
-
     return deliveries.DeliveryData(
         pledge_id=_int(form.pledge_id.data),
         kg=form.kg.data,
         delivered_on=form.delivered_on.data,
-        humidity_pct=pct(form.humidity_pct.data),
-        fermentation_pct=pct(form.fermentation_pct.data),
+        humidity_pct=as_float(form.humidity_pct.data),
+        fermentation_pct=as_float(form.fermentation_pct.data),
         quality_note=form.quality_note.data or "",
     )
 

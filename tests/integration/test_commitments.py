@@ -22,6 +22,7 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 from marketplace.producers.services import set_consent
 from tests.conftest import signed_in_client
+from tests.integration.form_html import field_error, input_attributes, input_value
 
 TODAY = queries.local_today
 DF_REFUSAL = "no puede comprometer volumen libre de deforestación"
@@ -709,7 +710,7 @@ def test_a_buyer_edits_and_closes_a_commitment(db, login, buyer, grower, make_co
     pledge(grower, commitment, 1_000)
     client = login(buyer)
     page = client.get(f"/compras/compromisos/{commitment.id}/editar").get_data(as_text=True)
-    assert 'value="10.50"' in page and 'value="10000"' in page
+    assert 'value="10.50"' in page and 'value="10,000"' in page  # as a Peruvian writes them
     response = client.post(
         f"/compras/compromisos/{commitment.id}/editar", data=form_data(volume_kg="500")
     )
@@ -1000,3 +1001,97 @@ def test_lists_run_the_same_queries_for_any_number_of_commitments(
     mine = statements("/compras/compromisos")
     add()
     assert statements("/compras/compromisos") == mine
+
+
+# -- Numbers as people type them ---------------------------------------------------------------
+
+WHOLE_NUMBER = "Escriba un número entero, por ejemplo 12."
+
+
+@pytest.mark.parametrize(
+    ("volume", "humidity", "kg", "pct"),
+    [
+        ("88.000", "7,5", 88_000, 7.5),  # a lone group of three digits: thousands, for kilos
+        ("88,000", "7.5", 88_000, 7.5),
+        ("88 000", "7", 88_000, 7.0),
+        ("1.500.000", "12,5", 1_500_000, 12.5),
+    ],
+)
+def test_kilos_and_percentages_are_read_as_people_type_them(
+    db, login, buyer, volume, humidity, kg, pct
+):
+    client = login(buyer)
+    response = client.post(
+        "/compras/compromisos/nuevo", data=form_data(volume_kg=volume, max_humidity_pct=humidity)
+    )
+    assert response.status_code == 302
+    commitment = db.session.scalar(select(PurchaseCommitment))
+    assert (commitment.volume_kg, commitment.max_humidity_pct) == (kg, pct)
+
+
+@pytest.mark.parametrize(
+    ("country", "volume", "humidity"), [("PE", "88,000", "7.5"), ("CO", "88.000", "7,5")]
+)
+def test_the_edit_form_shows_kilos_and_percentages_back_and_reads_them_unchanged(
+    db, login, make_user, country, volume, humidity
+):
+    client = login(make_user("buyer", country=country))
+    client.post(
+        "/compras/compromisos/nuevo", data=form_data(volume_kg="88000", max_humidity_pct="7.5")
+    )
+    commitment = db.session.scalar(select(PurchaseCommitment))
+    url = f"/compras/compromisos/{commitment.id}/editar"
+
+    page = client.get(url).text
+    assert (input_value(page, "volume_kg"), input_value(page, "max_humidity_pct")) == (
+        volume,
+        humidity,
+    )
+    names = ("volume_kg", "min_kg_per_producer", "max_kg_per_producer", "min_fermentation_pct")
+    shown = {name: input_value(page, name) for name in (*names, "max_humidity_pct")}
+    assert client.post(url, data=form_data(**shown)).status_code == 302
+
+    db.session.refresh(commitment)
+    assert (commitment.volume_kg, commitment.max_humidity_pct) == (88_000, 7.5)
+    assert (commitment.min_kg_per_producer, commitment.max_kg_per_producer) == (100, 2_000)
+    assert commitment.min_fermentation_pct == 70
+
+
+def test_the_commitment_form_has_no_number_inputs(login, buyer):
+    page = login(buyer).get("/compras/compromisos/nuevo").text
+    assert 'type="number"' not in page
+    assert input_attributes(page, "volume_kg")["inputmode"] == "numeric"
+    assert input_attributes(page, "max_humidity_pct")["inputmode"] == "decimal"
+    assert input_attributes(page, "max_humidity_pct")["type"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("volume_kg", "12a", WHOLE_NUMBER),
+        ("volume_kg", "20.000,5", "Escriba un número entero, sin decimales."),
+        ("max_humidity_pct", "7,5%", "Escriba un número, por ejemplo 4,5 o 4.5."),
+        ("max_humidity_pct", "7,55", "Use como máximo un decimal."),
+    ],
+)
+def test_a_wrong_number_in_the_commitment_form_gets_one_message(
+    db, login, buyer, field, typed, message
+):
+    page = login(buyer).post("/compras/compromisos/nuevo", data=form_data(**{field: typed})).text
+    assert field_error(page, field) == message
+    assert input_value(page, field) == typed
+    assert db.session.scalar(select(func.count(PurchaseCommitment.id))) == 0
+
+
+def test_a_pledge_reads_grouped_kilos_and_explains_a_typo_once(db, login, grower, offer):
+    client = login(grower["user"])
+    url = f"/compromisos/{offer.id}"
+    farm = str(grower["farm"].id)
+
+    page = client.post(url, data={"farm_id": farm, "kg": "12a"}).text
+    assert field_error(page, "kg") == WHOLE_NUMBER
+    assert input_value(page, "kg") == "12a"
+    assert db.session.scalar(select(Pledge)) is None
+
+    assert client.post(url, data={"farm_id": farm, "kg": "1.500"}).status_code == 302
+    assert db.session.scalar(select(Pledge)).kg == 1_500

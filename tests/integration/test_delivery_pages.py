@@ -12,6 +12,7 @@ from marketplace.models.traceability import Delivery
 from marketplace.traceability import lots
 from tests.conftest import signed_in_client
 from tests.integration.deliveries import centre, deliver, producer_with_pledge
+from tests.integration.form_html import field_error, input_attributes, input_value
 from tests.integration.loans import new_loan
 
 
@@ -136,3 +137,30 @@ def test_another_buyer_and_another_cooperative_get_404(app, world, make_user):
     assert other_staff.get(f"/acopio/centros/{world.center.id}").status_code == 404
     assert other_staff.get(f"/acopio/lotes/{lot.id}").status_code == 404
     assert other_staff.post(f"/acopio/lotes/{lot.id}/cerrar").status_code == 404
+
+
+def test_a_delivery_reads_kilos_and_percentages_as_people_type_them(app, db, world, pledged):
+    _, _, pledge = pledged
+    staff = signed_in_client(app, world.staff)
+    url = f"/acopio/centros/{world.center.id}/entregas"
+
+    typo = staff.post(url, data=form(pledge.id, "25o", humidity_pct="7,5"))
+    page = typo.get_data(as_text=True)
+    assert typo.status_code == 422
+    assert field_error(page, "kg") == "Escriba los kilos como un número entero mayor que 0."
+    assert (input_value(page, "kg"), input_value(page, "humidity_pct")) == ("25o", "7,5")
+    assert db.session.scalar(select(func.count(Delivery.id))) == 0
+
+    response = staff.post(
+        url, data=form(pledge.id, "1.000", humidity_pct="7,5", fermentation_pct="80")
+    )
+    assert response.status_code == 302
+    delivery = db.session.scalar(select(Delivery))
+    assert (delivery.kg, delivery.humidity_pct, delivery.fermentation_pct) == (1_000, 7.5, 80)
+
+
+def test_the_centre_page_has_no_number_inputs(app, world, pledged):
+    page = signed_in_client(app, world.staff).get(f"/acopio/centros/{world.center.id}").text
+    assert 'type="number"' not in page
+    assert input_attributes(page, "kg")["inputmode"] == "numeric"
+    assert input_attributes(page, "humidity_pct")["inputmode"] == "decimal"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.models import AuditLog, Consent, Farm, Producer
 from marketplace.producers import services
+from tests.integration.form_html import field_error, input_attributes, input_value
 
 JUANJUI = {
     "country": "PE",
@@ -284,3 +285,143 @@ def test_list_pages_keep_the_search(client, login, make_user, make_producer):
     page = client.get("/productores?q=ana").get_data(as_text=True)
     assert 'href="/productores?q=ana&amp;page=2"' in page
     assert "Página 1 de 2" in page
+
+
+# --- numbers typed in the farm form --------------------------------------------------------
+
+NUMBER_FIELDS = ("lat", "lon", "total_ha", "productive_ha", "forest_ha", "yield_kg_ha")
+
+
+def farm_form(**overrides) -> dict:
+    """The farm form as a person fills it in Juanjuí, with `overrides` typed instead."""
+    return {
+        "name": "La Esperanza",
+        **{key: str(value) for key, value in JUANJUI.items()},
+        "total_ha": "6",
+        "productive_ha": "4",
+        "forest_ha": "1",
+        "value_chain": "cacao",
+        "cleared_after_cutoff": "no",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def rosa(client, login, make_user, make_producer):
+    """A signed-in producer without farms, and the URL of her new farm form."""
+    user = make_user("producer")
+    producer = make_producer(user_id=user.id)
+    login(user)
+    return producer, f"/productores/{producer.id}/fincas/nueva"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("4,5", 4.5), ("4.5", 4.5), ("1.500", 1.5), ("1,500", 1.5), ("0,25", 0.25)],
+)
+def test_hectares_are_read_with_a_decimal_comma_or_point(db, client, rosa, typed, stored):
+    response = client.post(rosa[1], data=farm_form(productive_ha=typed))
+    assert response.status_code == 302
+    assert db.session.scalar(select(Farm)).productive_ha == stored
+
+
+def test_coordinates_are_read_with_a_decimal_comma(db, client, rosa):
+    response = client.post(rosa[1], data=farm_form(lat="-7,176667", lon="-76,723889"))
+    assert response.status_code == 302
+    farm = db.session.scalar(select(Farm))
+    assert (farm.lat, farm.lon) == (-7.176667, -76.723889)
+
+
+def test_the_farm_form_has_no_number_inputs(client, rosa):
+    page = client.get(rosa[1]).get_data(as_text=True)
+    assert 'type="number"' not in page
+    for name in NUMBER_FIELDS:
+        attributes = input_attributes(page, name)
+        assert attributes["type"] == "text", name
+    assert input_attributes(page, "total_ha")["inputmode"] == "decimal"
+    assert input_attributes(page, "plant_age_years")["inputmode"] == "numeric"
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("total_ha", "12a", "Escriba un número, por ejemplo 4,5 o 4.5."),
+        ("total_ha", "-3", "Escriba un número mayor o igual que 0."),
+        ("total_ha", "4,56789", "Use como máximo 4 decimales."),
+        ("plant_age_years", "8a", "Escriba un número entero, por ejemplo 12."),
+        ("plant_age_years", "8,5", "Escriba un número entero, sin decimales."),
+        ("total_ha", "20000", "Escriba un número entre 0 y 10 000."),
+    ],
+)
+def test_a_wrong_number_gets_one_message_and_keeps_what_was_typed(
+    db, client, rosa, field, typed, message
+):
+    response = client.post(rosa[1], data=farm_form(**{field: typed}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_error(page, field) == message  # the reader's, without WTForms' or the range's
+    assert input_value(page, field) == typed
+    assert db.session.scalar(select(Farm)) is None
+
+
+PLACES = {
+    "PE": {"region": "San Martín", "district_code": "220601", "lat": -7.176667, "lon": -76.723889},
+    "CO": {"region": "Cauca", "district_code": "19001", "lat": 2.45, "lon": -76.6},
+}
+
+
+@pytest.mark.parametrize(
+    ("country", "shown"),
+    [
+        (
+            "PE",
+            {
+                "total_ha": "7.25",
+                "productive_ha": "4.5",
+                "lat": "-7.176667",
+                "yield_kg_ha": "1,200",
+            },
+        ),
+        ("CO", {"total_ha": "7,25", "productive_ha": "4,5", "lat": "2,45", "yield_kg_ha": "1.200"}),
+    ],
+)
+def test_the_edit_form_shows_the_farm_in_the_viewers_way_and_saving_it_unchanged_keeps_it(
+    db, client, login, make_user, make_producer, make_farm, country, shown
+):
+    user = make_user("producer", country=country)
+    producer = make_producer(user_id=user.id, country=country, national_id="1061234567")
+    place = PLACES[country]
+    farm = make_farm(
+        producer,
+        country=country,
+        **place,
+        total_ha=7.25,
+        productive_ha=4.5,
+        forest_ha=1.5,
+        yield_kg_ha=1200.0,
+        plant_age_years=8,
+    )
+    before = {name: getattr(farm, name) for name in (*NUMBER_FIELDS, "plant_age_years")}
+    login(user)
+    url = f"/productores/{producer.id}/fincas/{farm.id}/editar"
+
+    page = client.get(url).get_data(as_text=True)
+    for name, text in shown.items():
+        assert input_value(page, name) == text, name
+    typed = {name: input_value(page, name) for name in (*NUMBER_FIELDS, "plant_age_years")}
+    response = client.post(url, data=farm_form(country=country, **{**place, **typed}))
+
+    assert response.status_code == 302
+    db.session.refresh(farm)
+    assert {name: getattr(farm, name) for name in before} == before
+
+
+def test_the_profile_form_shows_the_birth_year_without_a_thousands_mark(
+    client, login, make_user, make_producer
+):
+    user = make_user("producer")
+    producer = make_producer(user_id=user.id, birth_year=1985)
+    login(user)
+    page = client.get(f"/productores/{producer.id}/editar").get_data(as_text=True)
+    assert input_value(page, "birth_year") == "1985"
+    assert input_attributes(page, "birth_year")["inputmode"] == "numeric"

@@ -87,6 +87,12 @@ def test_too_many_decimals_are_refused_not_rounded(app):
     assert "4 decimales" in str(refused.value.message)
 
 
+def test_a_field_of_one_decimal_says_so_in_the_singular(app):
+    with app.test_request_context(), pytest.raises(NumberError) as refused:
+        read_number("7,55", places=1, thousands=False)
+    assert str(refused.value.message) == "Use como máximo un decimal."
+
+
 def test_coordinates_take_a_sign():
     assert read_number("-7,176667", places=6, thousands=False, signed=True) == Decimal("-7.176667")
 
