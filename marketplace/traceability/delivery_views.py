@@ -15,6 +15,7 @@ from marketplace.commitments.permissions import can_manage as can_manage_commitm
 from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.models.traceability import Lot
 from marketplace.permissions import role_required
@@ -54,7 +55,7 @@ def _pledge_choices(center: CollectionCenter) -> list[tuple[str, str]]:
             producer=pledge.producer.full_name,
             farm=pledge.farm.name,
             product=pledge.commitment.product,
-            left=left,
+            left=number(left, 0),
         )
         rows.append((str(pledge.id), label))
     return rows
