@@ -239,6 +239,7 @@ def apply_checkoff(actor: User, delivery: Delivery) -> None:
         delivery=delivery.code,
         amount_minor=amount,
         owed_before_minor=owed,
+        currency=loan.currency,
     )
     notify_organization(
         loan.lender_id,
