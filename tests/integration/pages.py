@@ -49,8 +49,10 @@ LONG_RUN = re.compile(r"(?<!\w)\d{5,}(?![A-Za-z])")
 #: ("5620 kg", "de 8982 pagos").
 FOUR_DIGITS = re.compile(r"(?<![\w.,])\d{4}(?![\w])")
 CURRENCY = r"S/|US\$|MXN|COP|PEN|USD|\$"
-AMOUNT = re.compile(rf"(-?)({CURRENCY})\s?(\d[\d.,]*\d|\d)")
-CODE_AFTER = re.compile(r"\d\s?(?:PEN|MXN|COP|USD)\b")
+AMOUNT = re.compile(rf"(-?)({CURRENCY})[ \u00a0]?(\d[\d.,]*\d|\d)")
+CODE_AFTER = re.compile(r"\d[ \u00a0]?(?:PEN|MXN|COP|USD)\b")
+#: Elements that start a new line for the reader: what they separate never reads as one.
+LINE_BREAKS = {"br", "p", "div", "li", "dt", "dd", "td", "th", "tr", "h1", "h2", "h3", "option"}
 SYMBOL_CODES = {"S/": "PEN", "US$": "USD", "PEN": "PEN", "MXN": "MXN", "COP": "COP", "USD": "USD"}
 HOME_PESO = {"es_MX": "MXN", "es_CO": "COP"}
 
@@ -65,6 +67,8 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
+        if tag in LINE_BREAKS:
+            self.parts.append("\n")
         if tag in ("script", "style"):
             self._skip += 1
         if tag == "a":
@@ -73,6 +77,8 @@ class _Text(HTMLParser):
                 self.links.append(href)
 
     def handle_endtag(self, tag):
+        if tag in LINE_BREAKS:
+            self.parts.append("\n")
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
 
@@ -85,7 +91,8 @@ def read(html: str) -> tuple[str, list[str]]:
     """The visible text of an HTML page and the links on it."""
     parser = _Text()
     parser.feed(html)
-    return " ".join(" ".join(parser.parts).split()), parser.links
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    return "\n".join(line for line in lines if line), parser.links
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,7 @@ class Finding:
 
 
 def _around(text: str, start: int, end: int) -> str:
-    return text[max(0, start - 30) : end + 30]
+    return text[max(0, start - 30) : end + 30].replace("\n", " ¦ ")
 
 
 def findings(url: str, text: str, locale: str, allowed: frozenset[str]) -> list[Finding]:

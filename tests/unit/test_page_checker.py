@@ -33,4 +33,10 @@ def test_the_checker_reads_text_not_markup():
         "<script>var n = 12345;</script><style>.x{width:12345px}</style>"
         '<svg><rect width="12345"><title>Hombre: 3,207</title></rect></svg>'
     )
-    assert text == "Hola pedido Hombre: 3,207" and links == ["/pedidos/12345"]
+    assert text == "Hola pedido\nHombre: 3,207" and links == ["/pedidos/12345"]
+
+
+def test_what_the_page_puts_on_separate_lines_is_not_read_as_one_amount(app):
+    text, _ = read("<dd>COP 2,110,300,000<br>MXN 4,533,000.00</dd>")
+    with app.test_request_context():
+        assert findings("/x", text, "es_PE", frozenset()) == []
