@@ -15,6 +15,7 @@ from marketplace import audit
 from marketplace.catalog import cache as catalog_cache
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import money, number
 from marketplace.labels import COUNTRIES
 from marketplace.models import AuditLog, Organization, OrgKind, Role, User
 from marketplace.models.base import utcnow
@@ -116,7 +117,17 @@ DETAIL_LABELS = {
     "n_eligible": _l("Productores elegibles"),
     "n_groups": _l("Grupos de crédito"),
     "matched_groups": _l("Grupos emparejados"),
+    "amount_minor": _l("Monto"),
+    "owed_before_minor": _l("Saldo adeudado antes"),
+    "repaid_minor": _l("Total pagado"),
+    "total_minor": _l("Total"),
 }
+#: Detail keys holding a record's id ("producer": 1234): written as stored, never grouped.
+RECORD_KEYS = frozenset(
+    {"producer", "match", "commitment", "center", "pledge", "listing", "repayment", "loan"}
+)
+#: Detail keys holding an amount in minor units of the detail's "currency".
+MONEY_KEYS = frozenset({"amount", "total", "refunded", "fee"})
 
 
 def action_label(action: str) -> str:
@@ -136,9 +147,13 @@ def entity_label(entity_type: str) -> str:
     return str(text) if text is not None else entity_type
 
 
-def _detail_value(value: Any) -> str:
+def _detail_value(key: str, value: Any, currency: str | None) -> str:
     if isinstance(value, bool):
         return str(_l("Sí") if value else _l("No"))
+    if isinstance(value, int | float) and key not in RECORD_KEYS:
+        if currency and (key.endswith("_minor") or key in MONEY_KEYS):
+            return money(value, currency)
+        return number(value, 2)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):  # {"field": [old, new]} as organization.updated stores it
@@ -157,8 +172,11 @@ def _detail_key(key: str) -> str:
 
 
 def detail_items(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """(label, value) pairs of an audit row's detail, for display."""
-    return [(_detail_key(key), _detail_value(value)) for key, value in (detail or {}).items()]
+    """(label, value) pairs of an audit row's detail, for display: amounts in the detail's
+    currency and numbers for the viewer, record ids as stored."""
+    detail = detail or {}
+    currency = detail.get("currency")
+    return [(_detail_key(k), _detail_value(k, value, currency)) for k, value in detail.items()]
 
 
 def organization_status(org: Organization) -> str:

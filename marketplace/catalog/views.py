@@ -12,7 +12,7 @@ needs a producer's account: anonymous visitors are sent to sign in first.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -24,7 +24,7 @@ from marketplace.catalog.forms import FilterForm, ListingForm
 from marketplace.catalog.permissions import can_edit, can_order
 from marketplace.catalog.search import MAX_PRICE_FILTER, SORTS, producer_place
 from marketplace.errors import DomainError
-from marketplace.i18n import money
+from marketplace.i18n import money, ngettext
 from marketplace.labels import VALUE_CHAINS, label
 from marketplace.models import Listing, ListingStatus, Organization, Role
 from marketplace.money import AmountError, amount_text, parse_money
@@ -81,7 +81,7 @@ def _badge(stock: int | None) -> tuple[str, str]:
     if stock == 0:
         return "badge badge-bad", _("Agotado")
     if stock <= 5:
-        return "badge badge-warn", ngettext("Queda %(num)d", "Quedan %(num)d", stock)
+        return "badge badge-warn", ngettext("Queda %(num)s", "Quedan %(num)s", stock)
     return "badge badge-ok", _("En stock")
 
 
@@ -99,7 +99,7 @@ def _cards(rows: list) -> list[dict]:
             badges[row.stock] = _badge(row.stock)
         if row.region_count not in served:
             n = row.region_count
-            served[n] = ngettext("atiende %(num)d región", "atiende %(num)d regiones", n)
+            served[n] = ngettext("atiende %(num)s región", "atiende %(num)s regiones", n)
         cards.append(
             {
                 "id": row.id,

@@ -18,6 +18,7 @@ from marketplace.commitments import queries
 from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import (
     Clearing,
     CommitmentStatus,
@@ -50,7 +51,7 @@ def _no_volume_left(commitment: PurchaseCommitment) -> NoReturn:
     _refuse(
         _l(
             "Solo quedan %(kg)s kg por comprometer en este compromiso.",
-            kg=commitment.remaining_kg,
+            kg=number(commitment.remaining_kg, 0),
         ),
         "kg",
     )
@@ -98,8 +99,8 @@ def _check_volume(
         _refuse(
             _l(
                 "El mínimo por productor es %(min)s kg (ya comprometió %(mine)s kg).",
-                min=commitment.min_kg_per_producer,
-                mine=mine,
+                min=number(commitment.min_kg_per_producer, 0),
+                mine=number(mine, 0),
             ),
             "kg",
         )
@@ -119,8 +120,8 @@ def _check_volume(
             _l(
                 "La finca puede comprometer hasta %(free)s kg más: produce unos %(expected)s kg "
                 "y el resto ya está comprometido.",
-                free=max(free, 0),
-                expected=expected,
+                free=number(max(free, 0), 0),
+                expected=number(expected, 0),
             ),
             "kg",
         )
@@ -131,8 +132,8 @@ def _check_maximum(commitment: PurchaseCommitment, total: int, mine: int) -> Non
         _refuse(
             _l(
                 "El máximo por productor es %(max)s kg (ya comprometió %(mine)s kg).",
-                max=commitment.max_kg_per_producer,
-                mine=mine,
+                max=number(commitment.max_kg_per_producer, 0),
+                mine=number(mine, 0),
             ),
             "kg",
         )

@@ -16,6 +16,7 @@ from marketplace.commitments.permissions import can_withdraw
 from marketplace.commitments.views import FIELD_ALIASES
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import Pledge, Producer, PurchaseCommitment, Role
 from marketplace.permissions import role_required
 from marketplace.producers.permissions import producer_or_404
@@ -84,7 +85,7 @@ def _offer(producer: Producer, own: bool, commitment_id: int):
         except DomainError as error:
             show_errors(form, error, FIELD_ALIASES)
         else:
-            flash(_("Se comprometió a entregar %(kg)s kg.", kg=form.kg.data), "success")
+            flash(_("Se comprometió a entregar %(kg)s kg.", kg=number(form.kg.data, 0)), "success")
             return redirect(_offer_url(producer, own, commitment.id))
     return render_template(
         "commitments/offer.html",

@@ -26,6 +26,7 @@ from marketplace.commitments.queries import (
 from marketplace.commitments.validation import commitment_problems, frozen_terms_problems
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import (
     CommitmentRegion,
     CommitmentStatus,
@@ -187,7 +188,7 @@ def update_commitment(
         raise DomainError(
             _l(
                 "Ya hay %(kg)s kg comprometidos: el volumen total no puede ser menor.",
-                kg=commitment.pledged_kg,
+                kg=number(commitment.pledged_kg, 0),
             ),
             "volume_kg",
         )
@@ -243,7 +244,7 @@ def close_commitment(actor: User, commitment: PurchaseCommitment) -> PurchaseCom
         actor,
         "commitment.closed",
         commitment,
-        pledged_kg=commitment.pledged_kg,
+        pledged_kg=number(commitment.pledged_kg, 0),
         volume_kg=commitment.volume_kg,
         notified=len(producers_with_login),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from marketplace import currencies, gazetteer
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import (
     CollectionCenter,
     Farm,
@@ -134,7 +135,7 @@ def frozen_terms_problems(
     if data.volume_kg < commitment.pledged_kg:
         problems["volume_kg"] = _l(
             "Ya hay %(kg)s kg comprometidos: el volumen total no puede ser menor.",
-            kg=commitment.pledged_kg,
+            kg=number(commitment.pledged_kg, 0),
         )
     if data.value_chain != commitment.value_chain:
         problems["value_chain"] = _l(

@@ -85,7 +85,13 @@ def disburse(actor: User, loan: Loan) -> Loan:
     if loan.status != LoanStatus.APPROVED:
         raise DomainError(_l("Solo se desembolsa un préstamo aprobado."))
     _move(loan, LoanStatus.APPROVED, LoanStatus.DISBURSED, disbursed_at=utcnow())
-    audit.record(actor, "credit.loan_disbursed", loan, amount_minor=loan.amount_minor)
+    audit.record(
+        actor,
+        "credit.loan_disbursed",
+        loan,
+        amount_minor=loan.amount_minor,
+        currency=loan.currency,
+    )
     db.session.commit()
     return loan
 
@@ -96,7 +102,13 @@ def mark_repaid(actor: User, loan: Loan) -> Loan:
     if loan.status != LoanStatus.DISBURSED:
         raise DomainError(_l("Solo se da por pagado un préstamo desembolsado."))
     _move(loan, LoanStatus.DISBURSED, LoanStatus.REPAID, closed_at=utcnow())
-    audit.record(actor, "credit.loan_repaid", loan, repaid_minor=repaid_minor(loan))
+    audit.record(
+        actor,
+        "credit.loan_repaid",
+        loan,
+        repaid_minor=repaid_minor(loan),
+        currency=loan.currency,
+    )
     db.session.commit()
     return loan
 
@@ -152,6 +164,7 @@ def record_repayment(
         loan,
         repayment=repayment.id,
         amount_minor=amount_minor,
+        currency=loan.currency,
         paid_on=paid_on.isoformat(),
         outcome=outcome,
     )

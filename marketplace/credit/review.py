@@ -19,6 +19,7 @@ from marketplace import audit, gazetteer
 from marketplace.credit.permissions import is_lender_member
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
+from marketplace.i18n import number, plain_amount
 from marketplace.labels import label
 from marketplace.models import (
     Assessment,
@@ -32,7 +33,6 @@ from marketplace.models import (
     User,
     ValueChain,
 )
-from marketplace.money import amount_text
 from marketplace.producers.services import with_live_consent
 
 OPEN = (MatchStatus.PROPOSED, MatchStatus.INFO_REQUESTED)
@@ -266,7 +266,8 @@ def csv_filename(match: Match) -> str:
 
 
 def group_csv(match: Match, rows: list[Member]) -> str:
-    """The group's members as CSV (personal columns empty for members without consent)."""
+    """The group's members as CSV (personal columns empty for members without consent),
+    figures written for the viewer as on the page; the currency in a column of its own."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -290,11 +291,11 @@ def group_csv(match: Match, rows: list[Member]) -> str:
                 match.cluster.code,
                 m.name if m.shown else str(HIDDEN_NAME),
                 m.district or "",
-                f"{m.productive_ha:.2f}" if m.shown else f"{m.productive_ha:.0f}",
-                f"{m.expected_kg:.0f}" if m.expected_kg is not None else "",
-                f"{m.pledged_kg:.0f}" if m.pledged_kg is not None else "",
-                f"{m.readiness * 100:.0f}",
-                amount_text(m.requested_minor, currency) if m.shown else "",
+                number(m.productive_ha, 2, fixed=True) if m.shown else number(m.productive_ha, 0),
+                number(m.expected_kg, 0),
+                number(m.pledged_kg, 0),
+                number(m.readiness * 100, 0),
+                plain_amount(m.requested_minor, currency) if m.shown else "",
                 currency if m.shown else "",
                 "; ".join(m.factors),
             ]

@@ -10,6 +10,7 @@ from flask_login import current_user
 from marketplace.credit import bp, charts, decisions, loans, review
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
 from marketplace.errors import DomainError
+from marketplace.i18n import ngettext
 from marketplace.labels import choices
 from marketplace.models import LoanStatus, Match, Role
 from marketplace.money import AmountError, amount_text, parse_money
@@ -163,7 +164,12 @@ def approve(match_id: int):
             except DomainError as error:
                 show_errors(form, error)
             else:
-                flash(_("Grupo aprobado: %(n)d préstamos registrados.", n=len(created)), "success")
+                approved = ngettext(
+                    "Grupo aprobado: %(num)s préstamo registrado.",
+                    "Grupo aprobado: %(num)s préstamos registrados.",
+                    len(created),
+                )
+                flash(approved, "success")
                 return redirect(url_for("credit.loans"))
     return render_template(
         "credit/approve.html",

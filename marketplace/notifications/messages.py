@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.i18n import money
+from marketplace.i18n import money, number
 
 MESSAGES = {
     "order.placed": _l("Nuevo pedido #%(order)s: %(quantity)s × %(title)s."),
@@ -51,18 +51,27 @@ def money_param(amount_minor: int, currency: str) -> dict:
     return {"minor": int(amount_minor), "currency": currency}
 
 
-def _shown(value):
+#: Params that name a record ("pedido #%(order)s"): written as stored, never grouped.
+RECORD_PARAMS = frozenset({"order", "loan"})
+
+
+def _shown(key: str, value):
+    """A param as the reader sees it: amounts with their currency, numbers grouped in the
+    reader's locale (5,620 kg; 5.620 kg in Colombia)."""
     if isinstance(value, dict) and set(value) == {"minor", "currency"}:
         return money(value["minor"], value["currency"])
+    if isinstance(value, int | float) and not isinstance(value, bool) and key not in RECORD_PARAMS:
+        return number(value, 2)
     return value
 
 
 def render(kind: str, params: dict) -> str:
-    """The notification's text in the viewer's language (the kind itself if unknown)."""
+    """The notification's text in the reader's language and number format (the kind itself
+    if unknown)."""
     message = MESSAGES.get(kind)
     if message is None:
         return kind
     try:
-        return str(message) % {key: _shown(value) for key, value in params.items()}
+        return str(message) % {key: _shown(key, value) for key, value in params.items()}
     except (KeyError, TypeError, ValueError):
         return str(message)

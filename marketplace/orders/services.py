@@ -21,6 +21,7 @@ from marketplace.centers.services import centers_near
 from marketplace.credit import spending
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import (
     CollectionCenter,
     DeliveryMode,
@@ -130,7 +131,10 @@ def _clean_quantity(quantity: object, listing: Listing) -> int:
         raise DomainError(_l("La cantidad debe ser al menos 1."), "quantity")
     if listing.kind == ListingKind.SERVICE and quantity > MAX_SERVICE_QUANTITY:
         raise DomainError(
-            _l("Un servicio se pide como máximo %(max)s veces.", max=MAX_SERVICE_QUANTITY),
+            _l(
+                "Un servicio se pide como máximo %(max)s veces.",
+                max=number(MAX_SERVICE_QUANTITY, 0),
+            ),
             "quantity",
         )
     if quantity > MAX_INPUT_QUANTITY:
@@ -147,7 +151,7 @@ def _clean_quantity(quantity: object, listing: Listing) -> int:
 def _stock_message(stock: int):
     if stock <= 0:
         return _l("No hay suficiente stock: este producto se agotó.")
-    return _l("No hay suficiente stock: quedan %(stock)s.", stock=stock)
+    return _l("No hay suficiente stock: quedan %(stock)s.", stock=number(stock, 0))
 
 
 def _clean_place(

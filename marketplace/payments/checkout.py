@@ -148,7 +148,14 @@ def start_checkout(actor: User, order: Order, links: Links) -> str:
         db.session.refresh(order)
         _check_payable(order)  # says what changed meanwhile
         raise DomainError(_l("El pedido cambió mientras tanto. Revise su estado."), "payment")
-    audit.record(actor, "payment.checkout_started", order, session=session["id"], fee=fee)
+    audit.record(
+        actor,
+        "payment.checkout_started",
+        order,
+        session=session["id"],
+        fee=fee,
+        currency=order.currency,
+    )
     db.session.commit()
     return session["url"]
 
@@ -223,7 +230,13 @@ def refund_order(actor: User | None, order: Order, amount_minor: int, why: str) 
         {"order_id": str(order.id), "reason": why},
     )
     audit.record(
-        actor, "payment.refunded", order, amount=amount_minor, refund=refund.get("id"), why=why
+        actor,
+        "payment.refunded",
+        order,
+        amount=amount_minor,
+        currency=order.currency,
+        refund=refund.get("id"),
+        why=why,
     )
     tell_refund(order)
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db
+from marketplace.i18n import number
 from marketplace.models import Order, Role
 from marketplace.organizations.permissions import MEMBER_ROLES
 from marketplace.payments import accounts, bp, checkout, fees, gateway, webhooks
@@ -95,7 +96,7 @@ def _card_block(org) -> dict | None:
     return {
         "configured": gateway.configured(),
         "account": accounts.account_of(org.id),
-        "fee_percent": fees.percent_text(fees.fee_bp()),
+        "fee_percent": number(fees.fee_bp() / 100, 2),
         "form": ButtonForm(),
     }
 
@@ -110,8 +111,7 @@ def settings():
         except DomainError as error:
             show_errors(form, error)
         else:
-            percent = fees.percent_text(bp_)
-            flash(_("Comisión guardada: %(percent)s %%.", percent=percent), "success")
+            flash(_("Comisión guardada: %(percent)s %%.", percent=number(bp_ / 100, 2)), "success")
             return redirect(url_for(".settings"))
     elif not form.is_submitted():
         form.percent.data = fees.percent_text(fees.fee_bp())

@@ -316,7 +316,14 @@ def refunded(charge: dict, record: StripeEvent) -> str:
     )
     if result.rowcount != 1:
         return "ignored"
-    audit.record(None, "payment.refund_recorded", order, intent=intent_id, refunded=total)
+    audit.record(
+        None,
+        "payment.refund_recorded",
+        order,
+        intent=intent_id,
+        refunded=total,
+        currency=order.currency,
+    )
     tell_refund(order)
     return status.value
 

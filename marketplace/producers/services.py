@@ -12,6 +12,7 @@ from marketplace import audit
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.gazetteer.fields import place_problems
+from marketplace.i18n import number
 from marketplace.models import (
     Consent,
     ConsentScope,
@@ -141,7 +142,7 @@ def _farm_problems(data: FarmData) -> dict[str, str]:
     problems: dict[str, str] = {}
     for name in ("total_ha", "productive_ha", "forest_ha"):
         if not 0 <= getattr(data, name) <= MAX_HECTARES:
-            problems[name] = _l("Escriba un número entre 0 y %(max)s.", max=f"{MAX_HECTARES:,}")
+            problems[name] = _l("Escriba un número entre 0 y %(max)s.", max=number(MAX_HECTARES, 0))
     if "total_ha" not in problems and data.total_ha <= 0:
         problems["total_ha"] = _l("El área total debe ser mayor que 0.")
     if not problems and data.productive_ha + data.forest_ha > data.total_ha + 1e-9:

@@ -28,6 +28,7 @@ from marketplace import audit
 from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import (
     CollectionCenter,
     Farm,
@@ -238,6 +239,7 @@ def apply_checkoff(actor: User, delivery: Delivery) -> None:
         delivery=delivery.code,
         amount_minor=amount,
         owed_before_minor=owed,
+        currency=loan.currency,
     )
     notify_organization(
         loan.lender_id,
@@ -301,9 +303,9 @@ def record_delivery(
             _l(
                 "La entrega supera lo comprometido: el compromiso es de %(pledged)s kg, ya se "
                 "entregaron %(done)s kg y quedan %(left)s kg.",
-                pledged=pledge.kg,
-                done=already,
-                left=max(pledge.kg - already, 0),
+                pledged=number(pledge.kg, 0),
+                done=number(already, 0),
+                left=number(max(pledge.kg - already, 0), 0),
             ),
             "kg",
         )

@@ -16,6 +16,7 @@ from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.fields import as_float
+from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.models.traceability import Lot
 from marketplace.permissions import role_required
@@ -55,7 +56,7 @@ def _pledge_choices(center: CollectionCenter) -> list[tuple[str, str]]:
             producer=pledge.producer.full_name,
             farm=pledge.farm.name,
             product=pledge.commitment.product,
-            left=left,
+            left=number(left, 0),
         )
         rows.append((str(pledge.id), label))
     return rows

@@ -19,6 +19,7 @@ from sqlalchemy import case, exists, func, or_, select
 
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
+from marketplace.i18n import number, plain_amount
 from marketplace.labels import label
 from marketplace.models import (
     Assessment,
@@ -245,33 +246,38 @@ def public_impact(filters: ImpactFilters) -> Impact:
     return result
 
 
-def _percent(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:.1f}"
-
-
 def csv_rows(figures: Impact) -> list[list[str]]:
-    """(indicator, breakdown, value, unit) rows; codes in English for spreadsheets."""
-    rows = [["producers_reached", "", str(figures.producers), "producers"]]
-    rows += [["producers_by_gender", g, str(n), "producers"] for g, n in figures.by_gender]
-    rows += [["producers_by_country", c, str(n), "producers"] for c, n in figures.by_country]
+    """(indicator, breakdown, value, unit) rows: codes in English for spreadsheets, values
+    written for the viewer (grouped thousands, their separators; amounts in major units with
+    the currency's code as the unit)."""
+
+    def count(n: int) -> str:
+        return number(n, 0)
+
+    def share(value: float | None) -> str:
+        return "" if value is None else number(value * 100, 1, fixed=True)
+
+    rows = [["producers_reached", "", count(figures.producers), "producers"]]
+    rows += [["producers_by_gender", g, count(n), "producers"] for g, n in figures.by_gender]
+    rows += [["producers_by_country", c, count(n), "producers"] for c, n in figures.by_country]
     rows += [
-        ["improved_management_farms", "", str(figures.improved_farms), "farms"],
-        ["improved_management_area", "", f"{figures.improved_ha:.1f}", "ha"],
-        ["volume_committed", "", str(figures.committed_kg), "kg"],
-        ["volume_delivered", "", str(figures.delivered_kg), "kg"],
-        ["deforestation_free_share", figures.free_basis, _percent(figures.free_share), "%"],
-        ["credit_matched", "latest_run", str(figures.matched), "producers"],
-        ["credit_approved", "", str(figures.approved), "loans"],
-        ["credit_disbursed", "", str(figures.disbursed), "loans"],
+        ["improved_management_farms", "", count(figures.improved_farms), "farms"],
+        ["improved_management_area", "", number(figures.improved_ha, 1, fixed=True), "ha"],
+        ["volume_committed", "", count(figures.committed_kg), "kg"],
+        ["volume_delivered", "", count(figures.delivered_kg), "kg"],
+        ["deforestation_free_share", figures.free_basis, share(figures.free_share), "%"],
+        ["credit_matched", "latest_run", count(figures.matched), "producers"],
+        ["credit_approved", "", count(figures.approved), "loans"],
+        ["credit_disbursed", "", count(figures.disbursed), "loans"],
         [
             "repayment_rate",
-            f"{figures.repayments} repayments",
-            _percent(figures.repayment_rate),
+            f"{count(figures.repayments)} repayments",
+            share(figures.repayment_rate),
             "%",
         ],
     ]
     rows += [
-        ["funds_mobilised", cur, f"{minor}", f"{cur} minor units"] for cur, minor in figures.funds
+        ["funds_mobilised", cur, plain_amount(minor, cur), cur] for cur, minor in figures.funds
     ]
     return rows
 

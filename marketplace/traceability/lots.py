@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, User
 from marketplace.models.traceability import Delivery, Lot, RiskStatus
 from marketplace.traceability.deliveries import serves
@@ -165,8 +166,8 @@ def remove_delivery(actor: User, lot: Lot, delivery_id: int) -> None:
             _l(
                 "Sin esa entrega el lote tendría %(kg)s kg, menos que su peso registrado "
                 "(%(weight)s kg): corrija primero el peso.",
-                kg=remaining,
-                weight=lot.weight_kg,
+                kg=number(remaining, 0),
+                weight=number(lot.weight_kg, 0),
             )
         )
     db.session.expire(lot, ["deliveries"])
@@ -197,7 +198,7 @@ def set_weight(actor: User, lot: Lot, weight_kg: int | None) -> Lot:
             _l(
                 "El peso del lote no puede superar lo que entró en él: sus entregas suman "
                 "%(kg)s kg (balance de masa).",
-                kg=total,
+                kg=number(total, 0),
             ),
             "weight_kg",
         )

@@ -12,6 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import number
 from marketplace.models import Farm, FieldEvidence, Role
 from marketplace.permissions import role_required
 from marketplace.traceability import bp, evidence, plots
@@ -154,14 +155,14 @@ def plot(farm_id: int):
 
 
 def _flash_saved(farm: Farm) -> None:
-    area = f"{farm.polygon_area_ha:.2f}"
+    area = number(farm.polygon_area_ha, 2, fixed=True)
     if plots.area_differs(farm):
         flash(
             _(
                 "Contorno guardado, pero su área (%(area)s ha) difiere en más de 20 %% de las "
                 "%(declared)s ha declaradas. Revise el dibujo o el área de la finca.",
                 area=area,
-                declared=f"{farm.total_ha:.2f}",
+                declared=number(farm.total_ha, 2, fixed=True),
             ),
             "warning",
         )

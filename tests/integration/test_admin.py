@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event, select
 
 from marketplace import audit
@@ -234,6 +235,27 @@ def test_action_labels():
         ("other", "1"),
         ("Cambios", "Nombre: Viejo → Nuevo"),
         ("Volvió a pendiente de verificación", "Sí"),
+    ]
+
+
+def test_audit_details_show_amounts_in_their_currency_and_record_ids_as_stored(app):
+    detail = {
+        "repayment": 12345,
+        "delivery": "ENT-PE-001234",
+        "amount_minor": 218253,
+        "owed_before_minor": 730000,
+        "currency": "PEN",
+        "n_producers": 5000,
+    }
+    with app.test_request_context(), force_locale("es_PE"):
+        shown = services.detail_items(detail)
+    assert shown == [
+        ("repayment", "12345"),
+        ("delivery", "ENT-PE-001234"),
+        ("Monto", "S/\u00a02,182.53"),
+        ("Saldo adeudado antes", "S/\u00a07,300.00"),
+        ("currency", "PEN"),
+        ("Productores evaluados", "5,000"),
     ]
 
 

@@ -282,7 +282,7 @@ def test_the_sum_never_exceeds_the_volume(db, grower, neighbour, offer):
     db.session.commit()
     pledge(grower, offer, 2_000)
     error = refused(pledge, neighbour, offer, 1_001)
-    assert error.field == "kg" and "Solo quedan 1000 kg" in str(error.message)
+    assert error.field == "kg" and "Solo quedan 1,000 kg" in str(error.message)
     pledge(neighbour, offer, 800)
     assert offer.status == "open"
     pledge(neighbour, offer, 200)  # exactly what remains: fulfilled
@@ -739,14 +739,14 @@ def test_a_producer_pledges_and_sees_the_remaining_volume_go_down(db, login, gro
     response = client.post(
         f"/compromisos/{offer.id}", data={"farm_id": str(grower["farm"].id), "kg": "5000"}
     )
-    assert "El máximo por productor es 3000 kg" in response.text
+    assert "El máximo por productor es 3,000 kg" in response.text
     assert 'value="5000"' in response.text
     response = client.post(
         f"/compromisos/{offer.id}",
         data={"farm_id": str(grower["farm"].id), "kg": "1500"},
         follow_redirects=True,
     )
-    assert "Se comprometió a entregar 1500 kg." in response.text
+    assert "Se comprometió a entregar 1,500 kg." in response.text
     assert "Quedan 8,500 kg por comprometer." in response.text
     mine = client.get("/mis-compromisos-de-venta").text
     assert "1,500 kg de La Esperanza" in mine and "Vigente" in mine

@@ -170,7 +170,7 @@ def test_admin_dashboard_filters_and_csv(app, world, make_user, login):
     assert table[("producers_reached", "")] == "5"
     assert table[("volume_delivered", "")] == "800"
     assert table[("deforestation_free_share", "deliveries")] == "75.0"
-    assert table[("funds_mobilised", "PEN")] == "300000"
+    assert table[("funds_mobilised", "PEN")] == "3,000.00"
 
 
 def test_unknown_filters_are_ignored(app, world, make_user, login):

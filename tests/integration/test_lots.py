@@ -41,7 +41,7 @@ def test_a_lot_weighs_at_most_what_entered_it(db, world, make_producer, make_far
     with pytest.raises(DomainError) as refused:
         lots.set_weight(world.staff, lot, 1_001)
     assert refused.value.field == "weight_kg"
-    assert "1000 kg" in str(refused.value.message) and "balance de masa" in str(
+    assert "1,000 kg" in str(refused.value.message) and "balance de masa" in str(
         refused.value.message
     )
     db.session.expire_all()

@@ -148,7 +148,7 @@ def test_services_are_ordered_up_to_1000_without_stock(db, shop, make_listing):
         "center_id": None,
         "farm_id": shop.farm.id,
     }
-    with pytest.raises(DomainError, match="como máximo 1000"):
+    with pytest.raises(DomainError, match="como máximo 1,000"):
         place(shop, 1001, **args)
     order = place(shop, 1000, **args)
     assert order.total_minor == 100_000 and order.farm_id == shop.farm.id

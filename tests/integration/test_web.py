@@ -50,7 +50,7 @@ def test_templates_translate_in_the_locale_in_force(app):
     """Templates find their translations by locale (i18n): force_locale still wins."""
     template = app.jinja_env.from_string(
         "{{ _('Catálogo') }} · "
-        "{{ ngettext('atiende %(num)d región', 'atiende %(num)d regiones', 2) }}"
+        "{{ ngettext('atiende %(num)s región', 'atiende %(num)s regiones', 2) }}"
     )
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert template.render() == "Catalogue · serves 2 regions"

@@ -7,7 +7,8 @@ from flask_babel import force_locale
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.i18n import number, typed_number
+from marketplace.i18n import ngettext, number, percent, typed_number
+from marketplace.notifications.messages import money_param, render
 from marketplace.numbers import NumberError, read_integer, read_number
 
 LOCALES = ["es", "es_PE", "es_MX", "es_CO", "en"]
@@ -126,3 +127,44 @@ def test_a_decimal_shown_in_a_form_reads_back_the_same(value, locale):
 @given(value=st.integers(min_value=0, max_value=10**9), locale=st.sampled_from(LOCALES))
 def test_a_whole_number_shown_on_a_page_reads_back_the_same(value, locale):
     assert kilos(number(value, 0, locale)) == value
+
+
+@pytest.mark.parametrize(
+    ("locale", "share", "digits", "expected"),
+    [
+        ("es_PE", 0.966, 1, "96.6 %"),
+        ("es_CO", 0.966, 1, "96,6 %"),
+        ("en", 0.5, 0, "50 %"),
+        ("es", 12.5, 0, "1,250 %"),
+        ("es", None, 1, ""),
+    ],
+)
+def test_shares_are_shown_as_percentages_for_the_viewer(app, locale, share, digits, expected):
+    with app.test_request_context(), force_locale(locale):
+        assert percent(share, digits) == expected
+
+
+def test_the_count_of_a_plural_message_is_grouped(app):
+    with app.test_request_context(), force_locale("es_CO"):
+        assert ngettext("de %(num)s pago", "de %(num)s pagos", 8982) == "de 8.982 pagos"
+        template = app.jinja_env.from_string(
+            '{{ ngettext("%(num)s acción registrada", "%(num)s acciones registradas", n) }}'
+        )
+        assert template.render(n=14287) == "14.287 acciones registradas"
+        assert template.render(n=1) == "1 acción registrada"
+
+
+def test_a_notification_groups_its_quantities_for_the_reader_not_its_record_numbers(app):
+    """Notifications are stored with raw params and written when (and as) the reader sees
+    them."""
+    placed = {"order": 12345, "quantity": 1500, "title": "Cal agrícola"}
+    checkoff = {"code": "ENT-CO-000123", "kg": 5620, "deducted": money_param(150000000, "COP")}
+    with app.test_request_context():
+        with force_locale("es_CO"):
+            assert render("order.placed", placed) == "Nuevo pedido #12345: 1.500 × Cal agrícola."
+            assert render("delivery.checkoff_producer", checkoff) == (
+                "Entrega ENT-CO-000123 registrada: 5.620 kg; descontado para su préstamo: "
+                "$\u00a01.500.000."
+            )
+        with force_locale("en"):
+            assert render("order.placed", placed) == "New order #12345: 1,500 × Cal agrícola."
