@@ -74,7 +74,7 @@ class ProductForm(FlaskForm):
     currency = SelectField(
         _l("Moneda"), choices=[("PEN", "PEN"), ("MXN", "MXN"), ("COP", "COP"), ("USD", "USD")]
     )
-    min_amount = _money(_l("Monto mínimo por productor"), _l("Por ejemplo 3.000 o 3000,00"))
+    min_amount = _money(_l("Monto mínimo por productor"), _l("Por ejemplo 3,000 o 3.000"))
     max_amount = _money(_l("Monto máximo por productor"))
     annual_rate = _percent(_l("Tasa efectiva anual (TEA, %)"), _l("Por ejemplo 28,5"))
     total_cost = _percent(

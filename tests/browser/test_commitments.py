@@ -76,7 +76,7 @@ def test_buyer_posts_a_commitment_and_a_producer_pledges_to_it(
     rosa.get_by_label("Kilos que se compromete a entregar").fill("1500")
     rosa.get_by_role("button", name="Comprometer volumen").click()
 
-    expect(rosa.get_by_role("status")).to_contain_text("Se comprometió a entregar 1500 kg.")
+    expect(rosa.get_by_role("status")).to_contain_text("Se comprometió a entregar 1,500 kg.")
     expect(rosa.get_by_text("Quedan 18,500 kg por comprometer.")).to_be_visible()
     expect(rosa.get_by_role("main")).to_contain_text("1,500 kg de Chacra El Cacaotal")
     check_phone_page(rosa, "commitment after pledging", problems)

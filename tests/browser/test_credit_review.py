@@ -33,7 +33,7 @@ def test_a_lender_reviews_approves_and_follows_a_loan(
     check_phone_page(page, "grupo", problems)
     page.get_by_role("link", name="Aprobar y registrar préstamos").click()
     first = page.get_by_role("textbox").first
-    expect(first).to_have_value("7200.00")
+    expect(first).to_have_value("7,200.00")
     first.fill("5.000")
     check_phone_page(page, "aprobar", problems)
     page.get_by_role("button", name="Aprobar y registrar préstamos").click()

@@ -41,8 +41,6 @@ NOT_WALKED_PREFIXES = ("api.",)
 #: the digits after a decimal mark (coordinates: -7.161944), and national ids (passed in by
 #: value: a Colombian cédula has no shape of its own).
 CODE = re.compile(r"\b(?:LOT|ENT)-[A-Z]{2}-\d{6}\b|#\d+|\+\d{8,15}\b")
-#: A form's hint shows how a number may be typed: without grouping (the credit product form).
-TYPED_EXAMPLES = ("3000,00", "3000.00")
 FRACTION = re.compile(r"(?<=\d[.,])\d+")
 LONG_RUN = re.compile(r"(?<!\w)\d{5,}(?![A-Za-z])")
 #: Four digits are a year from 1900 to 2100, else a number written without its separator
@@ -113,8 +111,6 @@ def findings(url: str, text: str, locale: str, allowed: frozenset[str]) -> list[
     """Numbers and amounts on one page that are not written for a viewer in `locale`."""
     found = []
     masked = CODE.sub("·", text)
-    for example in TYPED_EXAMPLES:
-        masked = masked.replace(example, "·")
     for match in LONG_RUN.finditer(masked):
         run = match.group()
         if run in allowed or FRACTION.match(masked, match.start()):
