@@ -36,6 +36,7 @@ class DecimalText(Field):
         places: int = 2,
         thousands: bool = False,
         signed: bool = False,
+        rounds: bool = False,
         unreadable=UNREADABLE,
         **kwargs,
     ) -> None:
@@ -45,6 +46,7 @@ class DecimalText(Field):
         self.places = places
         self.thousands = thousands
         self.signed = signed
+        self.rounds = rounds
         self.unreadable = unreadable
 
     def process_formdata(self, valuelist) -> None:
@@ -63,6 +65,7 @@ class DecimalText(Field):
             places=self.places,
             thousands=self.thousands,
             signed=self.signed,
+            rounds=self.rounds,
             unreadable=self.unreadable,
         )
 
@@ -119,10 +122,16 @@ def as_float(value: Decimal | int | None) -> float | None:
 
 
 def latitude(validators: list, description=None) -> DecimalText:
-    """A latitude in decimal degrees, signed, to six decimals (about 10 cm on the ground)."""
+    """A latitude in decimal degrees, signed, rounded to six decimals (about 10 cm on the
+    ground: a map's longer ones are rounded, not refused)."""
     limit = NumberRange(min=-90, max=90, message=_l("Entre -90 y 90."))
     return DecimalText(
-        _l("Latitud"), [*validators, limit], places=6, signed=True, description=description
+        _l("Latitud"),
+        [*validators, limit],
+        places=6,
+        signed=True,
+        rounds=True,
+        description=description,
     )
 
 
@@ -130,5 +139,10 @@ def longitude(validators: list, description=None) -> DecimalText:
     """A longitude in decimal degrees, signed, to six decimals."""
     limit = NumberRange(min=-180, max=180, message=_l("Entre -180 y 180."))
     return DecimalText(
-        _l("Longitud"), [*validators, limit], places=6, signed=True, description=description
+        _l("Longitud"),
+        [*validators, limit],
+        places=6,
+        signed=True,
+        rounds=True,
+        description=description,
     )

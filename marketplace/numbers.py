@@ -22,7 +22,7 @@ How a typed number is read:
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from flask_babel import lazy_gettext as _l
 
@@ -49,13 +49,15 @@ def read_number(
     places: int,
     thousands: bool,
     signed: bool = False,
+    rounds: bool = False,
     unreadable=UNREADABLE,
 ) -> Decimal:
     """The exact number typed in `text` (NumberError with a message for the user otherwise).
 
     `places` is the most decimals the field takes; `thousands` says whether a lone mark
     followed by three digits groups thousands (see the module's docstring); `signed` allows
-    a leading minus.
+    a leading minus; `rounds` rounds extra decimals to `places` instead of refusing them
+    (coordinates pasted from a map carry more decimals than the ground needs).
     """
     raw = _SPACES.sub("", text or "")
     if not raw or len(raw) > MAX_CHARS or not _SHAPE.fullmatch(raw):
@@ -67,9 +69,11 @@ def read_number(
     fraction = fraction.rstrip("0")
     if fraction and places == 0:
         raise NumberError(WHOLE)
-    if len(fraction) > places:
-        raise NumberError(_too_many_decimals(places))
     value = Decimal(f"{whole or '0'}.{fraction or '0'}")
+    if len(fraction) > places:
+        if not rounds:
+            raise NumberError(_too_many_decimals(places))
+        value = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
     return -value if negative else value
 
 

@@ -332,6 +332,13 @@ def test_coordinates_are_read_with_a_decimal_comma(db, client, rosa):
     assert (farm.lat, farm.lon) == (-7.176667, -76.723889)
 
 
+def test_coordinates_pasted_from_a_map_are_rounded_not_refused(db, client, rosa):
+    response = client.post(rosa[1], data=farm_form(lat="-7.17666712", lon="-76.7238886"))
+    assert response.status_code == 302
+    farm = db.session.scalar(select(Farm))
+    assert (farm.lat, farm.lon) == (-7.176667, -76.723889)
+
+
 def test_the_farm_form_has_no_number_inputs(client, rosa):
     page = client.get(rosa[1]).get_data(as_text=True)
     assert 'type="number"' not in page

@@ -94,6 +94,13 @@ def test_a_field_of_one_decimal_says_so_in_the_singular(app):
     assert str(refused.value.message) == "Use como máximo un decimal."
 
 
+def test_coordinates_pasted_from_a_map_are_rounded_to_six_decimals():
+    typed = "-7.17666712345"
+    assert read_number(typed, places=6, thousands=False, signed=True, rounds=True) == Decimal(
+        "-7.176667"
+    )
+
+
 def test_coordinates_take_a_sign():
     assert read_number("-7,176667", places=6, thousands=False, signed=True) == Decimal("-7.176667")
 
