@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from marketplace.models.base import DEFAULT_TIMEZONE
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
 
@@ -42,7 +44,7 @@ def load(overrides: dict | None = None) -> dict:
         "MINKA_ENV": env,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "BABEL_DEFAULT_LOCALE": "es",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("MINKA_TIMEZONE", "America/Lima"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("MINKA_TIMEZONE", DEFAULT_TIMEZONE),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "LANGUAGES": ("es", "en"),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -27,7 +27,7 @@ from marketplace.models import (
     Producer,
     User,
 )
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_today, utcnow
 
 PASSWORD = "clave-segura-123"
 # A cheap hash for the factories: checking the real (scrypt) one costs ~0.1 s per sign-in.
@@ -359,7 +359,7 @@ def make_commitment(app: Flask, make_org) -> Callable[..., object]:
             )
             _db.session.add(creator)
             _db.session.flush()
-        today = date.today()
+        today = local_today()
         regions = overrides.pop("regions", ["San Martín"])
         values = {
             "product": "Cacao en grano seco",

@@ -8,7 +8,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.commitments.queries import ACTIVE, PER_PAGE, local_today
+from marketplace.commitments.queries import ACTIVE, PER_PAGE
 from marketplace.extensions import db
 from marketplace.models import (
     CommitmentRegion,
@@ -19,6 +19,7 @@ from marketplace.models import (
     Producer,
     PurchaseCommitment,
 )
+from marketplace.models.base import local_today
 
 
 def _matches_any_farm(farms: list[Farm]):

@@ -15,7 +15,6 @@ from sqlalchemy import case, select, update
 
 from marketplace import audit
 from marketplace.commitments import queries
-from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import number
@@ -29,7 +28,7 @@ from marketplace.models import (
     PurchaseCommitment,
     User,
 )
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_today, utcnow
 from marketplace.notifications.services import notify_organization
 from marketplace.producers.permissions import can_view
 

@@ -18,6 +18,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import Pledge, Producer, PurchaseCommitment, Role
+from marketplace.models.base import local_today
 from marketplace.permissions import role_required
 from marketplace.producers.permissions import producer_or_404
 from marketplace.producers.services import producer_of
@@ -51,7 +52,7 @@ def _offer_url(producer: Producer, own: bool, commitment_id: int) -> str:
 
 
 def _browse(producer: Producer, own: bool):
-    today = queries.local_today()
+    today = local_today()
     page = offers.matching_page(producer, request.args.get("page", 1, type=int), today)
     return render_template(
         "commitments/browse.html",
@@ -66,7 +67,7 @@ def _browse(producer: Producer, own: bool):
 
 
 def _offer(producer: Producer, own: bool, commitment_id: int):
-    today = queries.local_today()
+    today = local_today()
     commitment = db.session.get(PurchaseCommitment, commitment_id)
     if commitment is None:
         abort(404)
@@ -130,7 +131,7 @@ def my_pledges():
         "commitments/my_pledges.html",
         producer=producer,
         page=page,
-        today=queries.local_today(),
+        today=local_today(),
     )
 
 
@@ -178,5 +179,5 @@ def withdraw(pledge_id: int):
         pledge=pledge,
         back=back,
         form=form,
-        today=queries.local_today(),
+        today=local_today(),
     )

@@ -6,10 +6,8 @@ Everything here only reads; what producers see is in ``commitments.offers``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import current_app, has_app_context
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,18 +23,11 @@ from marketplace.models import (
     PledgeStatus,
     PurchaseCommitment,
 )
+from marketplace.models.base import local_today
 from marketplace.producers.services import with_live_consent
 
 PER_PAGE = 25
 ACTIVE = PledgeStatus.ACTIVE
-
-
-def local_today() -> date:
-    """Today's date where Minka's users live (MINKA_TIMEZONE), not the server's UTC date."""
-    zone = "America/Lima"
-    if has_app_context():
-        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
-    return datetime.now(ZoneInfo(zone)).date()
 
 
 def fill_pct(commitment: PurchaseCommitment) -> int:

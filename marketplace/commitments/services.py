@@ -20,7 +20,6 @@ from marketplace.commitments.pledges import pledge_volume, withdraw_pledge
 from marketplace.commitments.queries import (
     CommitmentFilters,
     buyer_summary,
-    local_today,
     search_commitments,
 )
 from marketplace.commitments.validation import commitment_problems, frozen_terms_problems
@@ -37,7 +36,7 @@ from marketplace.models import (
     PurchaseCommitment,
     User,
 )
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_today, utcnow
 from marketplace.notifications.services import notify_user
 
 __all__ = [

@@ -15,7 +15,7 @@ from marketplace import audit
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import Loan, LoanStatus, Producer, Repayment, RepaymentOutcome, User
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_date, local_today, utcnow
 
 PAGE_SIZE = 25
 NOT_DISBURSED = _l("Solo se registran pagos de un préstamo desembolsado y no cerrado.")
@@ -127,12 +127,11 @@ def _repayment_problems(
         problems["amount"] = _l("Escriba un monto mayor que 0 (0 solo para un impago).")
     elif amount_minor > loan.amount_minor * 2:
         problems["amount"] = _l("El monto es mucho mayor que el préstamo; revise los ceros.")
-    # UTC's date is never behind the calendar in Peru, Mexico or Colombia.
     if paid_on is None:
         problems["paid_on"] = _l("Este dato es obligatorio.")
-    elif paid_on > utcnow().date():
+    elif paid_on > local_today():
         problems["paid_on"] = _l("La fecha no puede ser futura.")
-    elif loan.disbursed_at is not None and paid_on < loan.disbursed_at.date():
+    elif loan.disbursed_at is not None and paid_on < local_date(loan.disbursed_at):
         problems["paid_on"] = _l("La fecha es anterior al desembolso.")
     return problems
 

@@ -9,7 +9,7 @@ called); the arithmetic is the services' own (deliveries.delivery_value, checkof
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from marketplace.models import (
     Role,
     User,
 )
+from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery, Lot
 from marketplace.traceability import deliveries as rules
 from marketplace.traceability.lots import worst_status
@@ -87,7 +88,7 @@ def _deliver(rng, commitment, center, recorder, today) -> list[Delivery]:
 def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
     """Deliveries and one open lot for a few of the demo buyer's commitments."""
     rng = np.random.default_rng(seed)
-    today = date.today()
+    today = local_today()
     counts = {"delivery": 0, "lot": 0}
     for commitment in _commitments():
         center = db.session.get(CollectionCenter, commitment.collection_center_id)

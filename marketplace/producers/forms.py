@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from marketplace.fields import DecimalText, IntegerText, latitude, longitude
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
+from marketplace.models.base import local_today
 
 REQUIRED = _l("Este dato es obligatorio.")
 MAX_HA = 10_000
@@ -54,7 +53,7 @@ class ProfileForm(FlaskForm):
         _l("Año de nacimiento"),
         [
             Optional(),
-            NumberRange(min=1920, max=date.today().year - 14, message=_l("Revise el año.")),
+            NumberRange(min=1920, max=local_today().year - 14, message=_l("Revise el año.")),
         ],
         thousands=False,
     )

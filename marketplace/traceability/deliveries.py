@@ -25,7 +25,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit
-from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import number
@@ -43,6 +42,7 @@ from marketplace.models import (
     RepaymentOutcome,
     User,
 )
+from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.notifications.messages import money_param
 from marketplace.notifications.services import notify_organization, notify_user

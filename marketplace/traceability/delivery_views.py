@@ -12,12 +12,12 @@ from flask_login import current_user
 
 from marketplace.centers.permissions import can_manage as can_manage_center
 from marketplace.commitments.permissions import can_manage as can_manage_commitment
-from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.fields import as_float
 from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
+from marketplace.models.base import local_today
 from marketplace.models.traceability import Lot
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of

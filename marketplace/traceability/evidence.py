@@ -12,11 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit
-from marketplace.commitments.queries import local_today
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import Farm, FieldEvidence, Role, User
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_today, utcnow
 from marketplace.models.traceability import RiskStatus
 from marketplace.traceability.plots import buyer_has_pledge
 

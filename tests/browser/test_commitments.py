@@ -4,10 +4,11 @@ down; the buyer sees the fill."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
+from marketplace.models.base import local_today
 from tests.browser.conftest import log_in, nav
 from tests.browser.test_journeys import accessibility_problems, overflow
 
@@ -28,7 +29,7 @@ def test_buyer_posts_a_commitment_and_a_producer_pledges_to_it(
     user = make_user("producer", name="Rosa Tapullima")
     producer = make_producer(user_id=user.id, first_name="Rosa", last_name="Tapullima")
     make_farm(producer, name="Chacra El Cacaotal")  # cacao, Juanjuí (San Martín), 2,800 kg
-    start = date.today() + timedelta(days=45)
+    start = local_today() + timedelta(days=45)
     problems: list[str] = []
 
     diego = new_context().new_page()

@@ -4,10 +4,9 @@ disbursement and a repayment. Without JavaScript the list works and the map stay
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.sync_api import Page, expect
 
+from marketplace.models.base import local_today
 from tests.browser.conftest import log_in, nav
 from tests.browser.test_commitments import check_phone_page
 
@@ -45,7 +44,7 @@ def test_a_lender_reviews_approves_and_follows_a_loan(
     page.get_by_role("button", name="Registrar el desembolso").click()
     expect(page.get_by_text("Desembolso registrado.")).to_be_visible()
     page.get_by_label("Monto pagado").fill("1.200")
-    page.get_by_label("Fecha del pago").fill(date.today().isoformat())
+    page.get_by_label("Fecha del pago").fill(local_today().isoformat())
     page.get_by_label("A tiempo").check()
     check_phone_page(page, "préstamo", problems)
     page.get_by_role("button", name="Registrar el pago").click()

@@ -6,12 +6,12 @@ due-diligence GeoJSON; the producer sees the part deducted for her loan."""
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from playwright.sync_api import expect
 
 from marketplace.extensions import db
 from marketplace.models import Consent, Pledge
+from marketplace.models.base import local_today
 from tests.browser.conftest import log_in
 from tests.browser.test_orders import check_phone_page
 from tests.browser.test_plots import draw_square_and_save
@@ -55,7 +55,7 @@ def test_from_the_plot_to_the_buyers_lot_and_the_loan_deduction(
     page.goto(f"/fincas/{farm.id}/parcela")
     draw_square_and_save(page)
     expect(page.get_by_text("Lista para exportar")).to_be_visible()
-    page.get_by_label("Fecha de la visita").fill(date.today().isoformat())
+    page.get_by_label("Fecha de la visita").fill(local_today().isoformat())
     page.get_by_label("Nota").fill("Cacao bajo sombra de guaba; sin tala reciente.")
     page.get_by_role("button", name="Guardar evidencia").click()
     expect(page.get_by_role("status").first).to_contain_text("Evidencia registrada.")
@@ -65,7 +65,7 @@ def test_from_the_plot_to_the_buyers_lot_and_the_loan_deduction(
     page.goto(f"/acopio/centros/{center.id}")
     page.get_by_label("Productor/a y compromiso").select_option(index=1)
     page.get_by_label("Kilos entregados").fill("500")
-    page.get_by_label("Fecha de entrega").fill(date.today().isoformat())
+    page.get_by_label("Fecha de entrega").fill(local_today().isoformat())
     page.get_by_label("Humedad (%)").fill("7")
     page.get_by_label("Fermentación (%)").fill("80")
     page.get_by_role("button", name="Registrar la entrega").click()

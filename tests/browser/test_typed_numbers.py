@@ -8,13 +8,14 @@ Chromium used to turn "4,5" into 45.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Farm, PurchaseCommitment
+from marketplace.models.base import local_today
 from tests.browser.conftest import log_in, nav
 from tests.browser.test_journeys import fill_farm
 
@@ -71,7 +72,7 @@ def test_a_humidity_typed_with_a_decimal_comma_is_stored_as_typed(
     app, page: Page, make_user
 ) -> None:
     buyer = make_user("buyer", name="Diego Ferreyra")
-    start = date.today() + timedelta(days=45)
+    start = local_today() + timedelta(days=45)
     log_in(page, buyer)
 
     nav(page).get_by_role("link", name="Mis compromisos").click()

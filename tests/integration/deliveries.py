@@ -5,7 +5,7 @@ has its own tests)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from marketplace.extensions import db
 from marketplace.models import (
@@ -17,6 +17,7 @@ from marketplace.models import (
     PurchaseCommitment,
     User,
 )
+from marketplace.models.base import local_today
 from marketplace.traceability import deliveries
 
 
@@ -69,7 +70,7 @@ def deliver(world: Centre, pledge_row: Pledge, kg: int, days_ago: int = 1, **ext
     data = deliveries.DeliveryData(
         pledge_id=pledge_row.id,
         kg=kg,
-        delivered_on=date.today() - timedelta(days=days_ago),
+        delivered_on=local_today() - timedelta(days=days_ago),
         **extra,
     )
     return deliveries.record_delivery(world.staff, world.center, data)

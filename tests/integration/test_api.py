@@ -27,7 +27,7 @@ from marketplace.models import (
     Pledge,
     PurchaseCommitment,
 )
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_today, utcnow
 
 API = "/api/v1"
 
@@ -107,7 +107,7 @@ def new_commitment(buyer, centre):
 
     def make(**overrides) -> PurchaseCommitment:
         regions = overrides.pop("regions", [("PE", "San Martín")])
-        today = date.today()
+        today = local_today()
         values = {
             "organization_id": buyer.organization_id,
             "created_by_id": buyer.id,
@@ -344,8 +344,8 @@ def test_commitment_filters(client, new_commitment, query, expected):
         ),
         "closed": new_commitment(status="closed"),
         "ended": new_commitment(
-            delivery_start=date.today() - timedelta(days=60),
-            delivery_end=date.today() - timedelta(days=1),
+            delivery_start=local_today() - timedelta(days=60),
+            delivery_end=local_today() - timedelta(days=1),
         ),
     }
     names = {c.id: name for name, c in made.items()}

@@ -19,12 +19,12 @@ from marketplace.models import (
     PurchaseCommitment,
     User,
 )
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_today, utcnow
 from marketplace.producers.services import set_consent
 from tests.conftest import signed_in_client
 from tests.integration.form_html import field_error, input_attributes, input_value
 
-TODAY = queries.local_today
+TODAY = local_today
 DF_REFUSAL = "no puede comprometer volumen libre de deforestación"
 
 
@@ -134,9 +134,9 @@ def test_only_members_of_buyer_organizations_publish(make_user):
         ({"min_fermentation_pct": -1.0}, "min_fermentation_pct"),
         ({"product": "   "}, "product"),
         ({"value_chain": "soya"}, "value_chain"),
-        ({"delivery_end": date.today() - timedelta(days=400)}, "delivery_end"),
-        ({"delivery_start": date.today() + timedelta(days=91)}, "delivery_start"),
-        ({"cutoff_date": date.today() + timedelta(days=400)}, "cutoff_date"),
+        ({"delivery_end": local_today() - timedelta(days=400)}, "delivery_end"),
+        ({"delivery_start": local_today() + timedelta(days=91)}, "delivery_start"),
+        ({"cutoff_date": local_today() + timedelta(days=400)}, "cutoff_date"),
         ({"cutoff_date": None}, "cutoff_date"),
         ({"regions": []}, "regions"),
         ({"regions": ["Cauca"]}, "regions"),

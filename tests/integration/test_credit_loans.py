@@ -11,7 +11,7 @@ from marketplace.credit import decisions, loans
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Loan, Repayment
-from marketplace.models.base import utcnow
+from marketplace.models.base import local_today
 from tests.conftest import signed_in_client
 
 
@@ -32,7 +32,7 @@ def _actions() -> list[str]:
 
 def test_disburse_repay_and_close(app, approved):
     user, loan = approved
-    today = utcnow().date()
+    today = local_today()
     with pytest.raises(DomainError, match="desembolsado"):
         loans.record_repayment(user, loan, 100_000, today, "on_time")
     with pytest.raises(DomainError, match="desembolsado"):
@@ -61,7 +61,7 @@ def test_disburse_repay_and_close(app, approved):
 def test_a_default_closes_the_loan_as_defaulted(app, approved):
     user, loan = approved
     loans.disburse(user, loan)
-    loans.record_repayment(user, loan, 0, utcnow().date(), "default")
+    loans.record_repayment(user, loan, 0, local_today(), "default")
     db.session.expire_all()
     assert loan.status == "defaulted" and loan.closed_at is not None
     assert db.session.scalars(select(Repayment.outcome)).all() == ["default"]
@@ -83,7 +83,7 @@ def test_impossible_repayments_are_refused(app, approved, amount, days, outcome,
     user, loan = approved
     loans.disburse(user, loan)
     with pytest.raises(InvalidInput) as refused:
-        loans.record_repayment(user, loan, amount, utcnow().date() + timedelta(days=days), outcome)
+        loans.record_repayment(user, loan, amount, local_today() + timedelta(days=days), outcome)
     assert field in refused.value.errors
     assert db.session.scalars(select(Repayment)).all() == []
     assert loan.status == "disbursed"
@@ -111,7 +111,7 @@ def test_the_loan_pages(app, approved):
     assert client.post(f"/credito/prestamos/{loan.id}/desembolso").status_code == 302
     page = client.get(f"/credito/prestamos/{loan.id}").get_data(as_text=True)
     assert "Registrar un pago" in page and "Desembolsado" in page
-    tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     response = client.post(
         f"/credito/prestamos/{loan.id}/pagos",
         data={"amount": "-5", "paid_on": tomorrow, "outcome": "on_time"},
@@ -123,7 +123,7 @@ def test_the_loan_pages(app, approved):
         data={"amount": "1.250,50", "paid_on": tomorrow, "outcome": "on_time"},
     )
     assert "no puede ser futura" in response.get_data(as_text=True)
-    today = utcnow().date().isoformat()
+    today = local_today().isoformat()
     response = client.post(
         f"/credito/prestamos/{loan.id}/pagos",
         data={"amount": "1.250,50", "paid_on": today, "outcome": "late"},

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from marketplace.errors import DomainError
 from marketplace.models import AuditLog, Notification, Repayment
+from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.traceability import deliveries
 from tests.integration.deliveries import centre, deliver, pledge, producer_with_pledge
@@ -51,8 +52,8 @@ def test_deliveries_never_add_up_above_the_pledge(db, world, make_producer, make
     ("change", "field"),
     [
         ({"kg": 0}, "kg"),
-        ({"delivered_on": date.today() + timedelta(days=2)}, "delivered_on"),
-        ({"delivered_on": date.today() - timedelta(days=400)}, "delivered_on"),
+        ({"delivered_on": local_today() + timedelta(days=2)}, "delivered_on"),
+        ({"delivered_on": local_today() - timedelta(days=400)}, "delivered_on"),
         ({"humidity_pct": 120.0}, "humidity_pct"),
         ({"pledge_id": None}, "pledge_id"),
     ],
@@ -60,7 +61,7 @@ def test_deliveries_never_add_up_above_the_pledge(db, world, make_producer, make
 def test_bad_input_is_refused_field_by_field(db, world, make_producer, make_farm, change, field):
     _, _, row = producer_with_pledge(make_producer, make_farm, world)
     data = deliveries.DeliveryData(
-        pledge_id=row.id, kg=100, delivered_on=date.today() - timedelta(1)
+        pledge_id=row.id, kg=100, delivered_on=local_today() - timedelta(1)
     )
     for name, value in change.items():
         setattr(data, name, value)
@@ -154,7 +155,7 @@ def test_the_checkoff_never_takes_more_than_is_owed(
         Repayment(
             loan_id=loan.id,
             amount_minor=250_000,
-            paid_on=date.today() - timedelta(days=5),
+            paid_on=local_today() - timedelta(days=5),
             outcome="on_time",
             recorded_by_id=world.staff.id,
         )

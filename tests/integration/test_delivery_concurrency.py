@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from marketplace.errors import DomainError
 from marketplace.extensions import db as _db
 from marketplace.models import CollectionCenter, Repayment, User
+from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.traceability import deliveries
 from tests.integration.deliveries import centre, pledge, producer_with_pledge
@@ -32,7 +33,7 @@ def race(app, staff_id: int, center_id: int, attempts: list[tuple[int, int]]) ->
     """Record a delivery of (pledge id, kg) for every attempt at once."""
     barrier = threading.Barrier(len(attempts))
     results: list[object] = [None] * len(attempts)
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = local_today() - timedelta(days=1)
 
     def attempt(k: int, pledge_id: int, kg: int):
         with app.app_context():

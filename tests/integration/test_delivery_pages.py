@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from marketplace.models import Consent
+from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.traceability import lots
 from tests.conftest import signed_in_client
@@ -32,7 +33,7 @@ def pledged(world, make_user, make_producer, make_farm):
 
 
 def form(pledge_id, kg, **extra):
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
     return {"pledge_id": str(pledge_id), "kg": str(kg), "delivered_on": yesterday, **extra}
 
 

@@ -12,6 +12,7 @@ from werkzeug.test import EnvironBuilder
 
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.models import AuditLog, Farm, FieldEvidence, Pledge
+from marketplace.models.base import local_today
 from marketplace.traceability import evidence, plots
 from tests.conftest import signed_in_client
 
@@ -312,7 +313,7 @@ def test_technician_records_evidence_and_the_photo_is_served_only_to_allowed_peo
 
 def test_evidence_with_a_future_date_re_renders_with_the_message(app, db, field, instance):
     client = signed_in_client(app, field["tech"])
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (local_today() + timedelta(days=2)).isoformat()
     response = client.post(
         f"/fincas/{field['farm'].id}/evidencias", data={"note": "Visita", "observed_on": tomorrow}
     )
