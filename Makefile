@@ -175,6 +175,7 @@ migration: | $(RUNTIME_STAMP)
 lint: | $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: | $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

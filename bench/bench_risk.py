@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 from marketplace import create_app
 from marketplace.demo import build_world
 from marketplace.extensions import db
+from marketplace.forest import risk
 from marketplace.models import Farm
-from marketplace.traceability import risk
 
 
 def main() -> None:

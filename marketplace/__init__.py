@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(cfg)
 
     from marketplace import i18n, web
+    from marketplace.payments import gateway as payment_gateway
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
@@ -27,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
     _register_blueprints(app)
-    web.init_app(app)
+    web.init_app(app, form_origins=payment_gateway.redirect_origins)
     i18n.init_app(app)
 
     from marketplace.cli import register_cli
@@ -37,21 +38,21 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from marketplace.admin import bp as admin_bp
-    from marketplace.api import bp as api_bp
-    from marketplace.auth import bp as auth_bp
-    from marketplace.catalog import bp as catalog_bp
-    from marketplace.centers import bp as centers_bp
-    from marketplace.commitments import bp as commitments_bp
-    from marketplace.credit import bp as credit_bp
+    from marketplace.admin.blueprint import bp as admin_bp
+    from marketplace.api.blueprint import bp as api_bp
+    from marketplace.auth.blueprint import bp as auth_bp
+    from marketplace.catalog.blueprint import bp as catalog_bp
+    from marketplace.centers.blueprint import bp as centers_bp
+    from marketplace.commitments.blueprint import bp as commitments_bp
+    from marketplace.credit.blueprint import bp as credit_bp
     from marketplace.gazetteer.views import bp as gazetteer_bp
-    from marketplace.main import bp as main_bp
-    from marketplace.notifications import bp as notifications_bp
-    from marketplace.orders import bp as orders_bp
-    from marketplace.organizations import bp as organizations_bp
-    from marketplace.payments import bp as payments_bp
-    from marketplace.producers import bp as producers_bp
-    from marketplace.traceability import bp as traceability_bp
+    from marketplace.main.blueprint import bp as main_bp
+    from marketplace.notifications.blueprint import bp as notifications_bp
+    from marketplace.orders.blueprint import bp as orders_bp
+    from marketplace.organizations.blueprint import bp as organizations_bp
+    from marketplace.payments.blueprint import bp as payments_bp
+    from marketplace.producers.blueprint import bp as producers_bp
+    from marketplace.traceability.blueprint import bp as traceability_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

@@ -153,7 +153,7 @@ def forest_group() -> None:
 def forest_import_command(path: str, name: str | None, kind: str | None) -> None:
     """Load a GeoJSON of loss/forest polygons or a loss-year GeoTIFF, then re-assess farms."""
     from marketplace.errors import DomainError
-    from marketplace.traceability import layers
+    from marketplace.forest import layers
 
     started = time.perf_counter()
     try:
@@ -168,7 +168,7 @@ def forest_import_command(path: str, name: str | None, kind: str | None) -> None
 @forest_group.command("list")
 def forest_list_command() -> None:
     """List the layers with their number of areas and loss years."""
-    from marketplace.traceability import layers
+    from marketplace.forest import layers
 
     summaries = layers.layer_summaries()
     if not summaries:
@@ -184,7 +184,7 @@ def forest_list_command() -> None:
 def forest_remove_command(layer_id: int) -> None:
     """Delete a layer and its areas, then re-assess farms."""
     from marketplace.errors import DomainError
-    from marketplace.traceability import layers
+    from marketplace.forest import layers
 
     try:
         layer = layers.remove_layer(layer_id)
@@ -197,7 +197,7 @@ def forest_remove_command(layer_id: int) -> None:
 @forest_group.command("assess")
 def forest_assess_command() -> None:
     """Re-assess the deforestation risk of every farm."""
-    from marketplace.traceability import risk
+    from marketplace.forest import risk
 
     started = time.perf_counter()
     counts = risk.assess_all()
@@ -206,7 +206,7 @@ def forest_assess_command() -> None:
 
 
 def _echo_risk_counts(counts: dict[str, int] | None = None) -> None:
-    from marketplace.traceability import risk
+    from marketplace.forest import risk
 
     for status, n in sorted((counts or risk.status_counts()).items()):
         click.echo(f"  {status}: {n:,}")

@@ -15,9 +15,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field
-from wtforms.validators import NumberRange, StopValidation
-from wtforms.widgets import TextInput
+from wtforms import Field, SelectMultipleField
+from wtforms.validators import NumberRange, Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from marketplace.i18n import number, typed_number
 from marketplace.numbers import UNREADABLE, UNREADABLE_WHOLE, NumberError, read_number
@@ -146,3 +146,23 @@ def longitude(validators: list, description=None) -> DecimalText:
         rounds=True,
         description=description,
     )
+
+
+def percent_field(label: str, description: str | None = None) -> DecimalText:
+    """An optional percentage 0-100 with one decimal, typed as "7,5" or "7.5"."""
+    return DecimalText(
+        label,
+        [
+            Optional(),
+            NumberRange(min=0, max=100, message=_l("Escriba un porcentaje entre 0 y 100.")),
+        ],
+        places=1,
+        description=description,
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes for one list of choices."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

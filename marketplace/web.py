@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, jsonify, make_response, render_template, request
@@ -86,15 +87,13 @@ def _handle_unexpected(error: Exception):
     return _error_response(500, ERROR_MESSAGES[500])
 
 
-def _security_headers(response):
-    from marketplace.payments import gateway as payment_gateway  # it imports web's helpers
-
+def _security_headers(response, form_origins: Iterable[str]):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     # The pay and onboarding buttons post to Minka, which redirects to Stripe's hosted
     # pages: Chromium checks form-action on that redirect too.
-    targets = " ".join(("'self'", *payment_gateway.redirect_origins()))
+    targets = " ".join(("'self'", *form_origins))
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -108,8 +107,11 @@ def _template_context() -> dict:
     return {"nav_items": navigation_for(user), "Role": Role}
 
 
-def init_app(app: Flask) -> None:
-    """Wire login, error pages, headers and the navigation into the app."""
+def init_app(app: Flask, form_origins: Callable[[], Iterable[str]] = tuple) -> None:
+    """Wire login, error pages, headers and the navigation into the app.
+
+    ``form_origins`` gives the outside origins a form may be redirected to (Stripe's pages).
+    """
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Inicie sesión para continuar.")
     login_manager.login_message_category = "info"
@@ -119,5 +121,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)
-    app.after_request(_security_headers)
+    app.after_request(lambda response: _security_headers(response, form_origins()))
     app.context_processor(_template_context)

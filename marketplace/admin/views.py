@@ -8,7 +8,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.admin import bp, services
+from marketplace.admin import services
+from marketplace.admin.blueprint import bp
 from marketplace.admin.forms import AuditFilterForm, OrganizationFilterForm, UserFilterForm
 from marketplace.credit import run_report, runs
 from marketplace.errors import DomainError

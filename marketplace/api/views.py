@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.api import bp, openapi, params, schemas
+from marketplace.api import openapi, params, schemas
+from marketplace.api.blueprint import bp
 from marketplace.catalog.search import published_listing, search_listings
 from marketplace.commitments.queries import search_commitments
 from marketplace.errors import DomainError

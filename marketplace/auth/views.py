@@ -6,7 +6,8 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.auth import bp, services
+from marketplace.auth import services
+from marketplace.auth.blueprint import bp
 from marketplace.auth.forms import ChangePasswordForm, LoginForm, SignupForm
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter

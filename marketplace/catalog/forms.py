@@ -35,11 +35,10 @@ from wtforms.widgets import Select, html_params
 from marketplace import currencies, gazetteer
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
-from marketplace.fields import IntegerText
+from marketplace.fields import IntegerText, MultiCheckboxField
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import COUNTRIES, choices, label
 from marketplace.money import AmountError, parse_money
-from marketplace.producers.forms import MultiCheckboxField
 
 REQUIRED = _l("Este dato es obligatorio.")
 CHOOSE = _l("— Elija —")

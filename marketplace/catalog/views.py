@@ -19,7 +19,8 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from marketplace import currencies, gazetteer
-from marketplace.catalog import bp, cache, services, taxonomy
+from marketplace.catalog import cache, services, taxonomy
+from marketplace.catalog.blueprint import bp
 from marketplace.catalog.forms import FilterForm, ListingForm
 from marketplace.catalog.permissions import can_edit, can_order
 from marketplace.catalog.search import MAX_PRICE_FILTER, SORTS, producer_place
@@ -163,7 +164,7 @@ def detail(listing_id: int):
         "catalog/detail.html",
         listing=listing,
         can_order=can_order(user) and listing.status == ListingStatus.PUBLISHED,
-        order_url=f"/catalogo/{listing.id}/pedir",
+        order_url=url_for("orders.new", listing_id=listing.id),
         dispatch=_dispatch_label(listing),
         owner=user is not None and can_edit(user, listing),
     )

@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.centers import bp, services
+from marketplace.centers import services
+from marketplace.centers.blueprint import bp
 from marketplace.centers.forms import CenterForm
 from marketplace.centers.permissions import can_manage
 from marketplace.errors import DomainError

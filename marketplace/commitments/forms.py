@@ -17,15 +17,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace import currencies, gazetteer
-from marketplace.fields import DecimalText, IntegerText
+from marketplace.fields import IntegerText, MultiCheckboxField, percent_field
 from marketplace.i18n import number
 from marketplace.labels import choices
 from marketplace.money import AmountError, parse_money
-from marketplace.producers.forms import MultiCheckboxField
 
 REQUIRED = _l("Este dato es obligatorio.")
 KG = _l("Escriba un número entero de kilos entre 1 y 10 000 000.")
-PERCENT = _l("Escriba un porcentaje entre 0 y 100.")
 MAX_KG = 10_000_000
 MAX_MONEY = 10_000_000  # major units per kg: far above any real price, in any currency
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -44,16 +42,6 @@ def _kg(label: str, description: str | None = None) -> IntegerText:
     return IntegerText(
         label,
         [InputRequired(REQUIRED), NumberRange(min=1, max=MAX_KG, message=KG)],
-        description=description,
-    )
-
-
-def percent_field(label: str, description: str | None = None) -> DecimalText:
-    """An optional percentage 0-100 with one decimal, typed as "7,5" or "7.5"."""
-    return DecimalText(
-        label,
-        [Optional(), NumberRange(min=0, max=100, message=PERCENT)],
-        places=1,
         description=description,
     )
 

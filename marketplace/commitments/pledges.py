@@ -18,6 +18,7 @@ from marketplace.commitments import queries
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import number
+from marketplace.links import path_for
 from marketplace.models import (
     Clearing,
     CommitmentStatus,
@@ -35,7 +36,6 @@ from marketplace.producers.permissions import can_view
 PC = PurchaseCommitment
 OPEN, CLOSED, FULFILLED = CommitmentStatus.OPEN, CommitmentStatus.CLOSED, CommitmentStatus.FULFILLED
 MAX_PLEDGE_KG = 10_000_000
-BUYER_COMMITMENT_PATH = "/compras/compromisos/{id}"  # where the buyer's notice links to
 
 
 def _refuse(message, field: str | None = None) -> NoReturn:
@@ -206,7 +206,7 @@ def pledge_volume(
     notify_organization(
         commitment.organization_id,
         "pledge.created",
-        link=BUYER_COMMITMENT_PATH.format(id=commitment.id),
+        link=path_for("commitments.buyer_detail", commitment_id=commitment.id),
         kg=kg,
         product=commitment.product,
     )
@@ -255,7 +255,7 @@ def withdraw_pledge(actor: User, pledge_id: int, today: date | None = None) -> P
     notify_organization(
         commitment.organization_id,
         "pledge.withdrawn",
-        link=BUYER_COMMITMENT_PATH.format(id=commitment.id),
+        link=path_for("commitments.buyer_detail", commitment_id=commitment.id),
         kg=pledge.kg,
         product=commitment.product,
     )

@@ -10,7 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.commitments import bp, offers, queries, services
+from marketplace.commitments import offers, queries, services
+from marketplace.commitments.blueprint import bp
 from marketplace.commitments.forms import ConfirmForm, PledgeForm
 from marketplace.commitments.permissions import can_withdraw
 from marketplace.commitments.views import FIELD_ALIASES

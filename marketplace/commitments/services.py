@@ -26,6 +26,7 @@ from marketplace.commitments.validation import commitment_problems, frozen_terms
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import number
+from marketplace.links import path_for
 from marketplace.models import (
     CommitmentRegion,
     CommitmentStatus,
@@ -55,7 +56,6 @@ __all__ = [
 
 PC = PurchaseCommitment
 OPEN, CLOSED, FULFILLED = CommitmentStatus.OPEN, CommitmentStatus.CLOSED, CommitmentStatus.FULFILLED
-PRODUCER_PLEDGES_PATH = "/mis-compromisos-de-venta"  # where the producers' notice links to
 
 NOT_PUBLISHABLE = _l(
     "Su organización todavía no está verificada o está suspendida: no puede publicar "
@@ -236,7 +236,10 @@ def close_commitment(actor: User, commitment: PurchaseCommitment) -> PurchaseCom
     ).all()
     for user_id in sorted(producers_with_login):
         notify_user(
-            user_id, "commitment.closed", link=PRODUCER_PLEDGES_PATH, product=commitment.product
+            user_id,
+            "commitment.closed",
+            link=path_for("commitments.my_pledges"),
+            product=commitment.product,
         )
     db.session.refresh(commitment)
     audit.record(

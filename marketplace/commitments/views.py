@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace import currencies
-from marketplace.commitments import bp, queries, services
+from marketplace.commitments import queries, services
+from marketplace.commitments.blueprint import bp
 from marketplace.commitments.forms import (
     CUTOFF_PRESETS,
     CommitmentForm,

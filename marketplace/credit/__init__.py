@@ -1,8 +1,2 @@
 """Credit: lenders' products, their review of matched groups and their loans; what producers
 see of credit (their "Mi crédito" page)."""
-
-from flask import Blueprint
-
-bp = Blueprint("credit", __name__)
-
-from marketplace.credit import producer_views, review_views, views  # noqa: E402,F401

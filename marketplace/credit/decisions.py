@@ -16,6 +16,7 @@ from marketplace import audit
 from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting, reviewing_org
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.links import path_for
 from marketplace.models import (
     Assessment,
     CreditProduct,
@@ -273,4 +274,4 @@ def _notify_members(match: Match, kind: str, only: list[int] | None = None) -> N
     if only is not None:
         query = query.where(Producer.id.in_(only))
     for user_id in db.session.scalars(query):
-        notify_user(user_id, kind, link="/mi-credito", lender=match.lender.name)
+        notify_user(user_id, kind, link=path_for("credit.mine"), lender=match.lender.name)

@@ -16,11 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from marketplace.fields import DecimalText, IntegerText
+from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField
 from marketplace.i18n import typed_number
 from marketplace.labels import choices
 from marketplace.numbers import NumberError
-from marketplace.producers.forms import MultiCheckboxField
 
 REQUIRED = _l("Este dato es obligatorio.")
 PERCENT = _l("Escriba un porcentaje, por ejemplo 28,5 o 28.5")

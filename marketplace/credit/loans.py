@@ -61,6 +61,11 @@ def repaid_minor(loan: Loan) -> int:
     return int(total)  # PostgreSQL sums bigints as numeric
 
 
+def owed_minor(loan: Loan) -> int:
+    """What is still owed on a loan: its amount minus every repayment so far."""
+    return max(loan.amount_minor - repaid_minor(loan), 0)
+
+
 def _check_owner(actor: User, loan: Loan) -> None:
     if actor.organization_id != loan.lender_id:
         raise DomainError(_l("Este préstamo es de otra entidad."))

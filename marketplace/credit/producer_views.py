@@ -12,7 +12,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.credit import bp, offers
+from marketplace.credit import offers
+from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import LenderConsentForm
 from marketplace.labels import archetype_label
 from marketplace.models import ConsentScope, Producer, Role

@@ -7,7 +7,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.credit import bp, charts, decisions, loans, review
+from marketplace import charts
+from marketplace.credit import decisions, loans, review
+from marketplace.credit.blueprint import bp
+from marketplace.credit.checkoff import checkoffs_by_repayment
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
 from marketplace.errors import DomainError
 from marketplace.i18n import ngettext
@@ -15,7 +18,6 @@ from marketplace.labels import choices
 from marketplace.models import LoanStatus, Match, Role
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import role_required
-from marketplace.traceability.deliveries import checkoffs_by_repayment
 from marketplace.web import show_errors
 
 

@@ -196,14 +196,11 @@ def _enqueue(run_id: int) -> None:
 
 
 def run_job(run_id: int) -> None:
-    """The RQ job: runs in the worker (`flask matching worker`), inside the app."""
-    if has_app_context():
-        execute(run_id)
-        return
-    from marketplace import create_app
-
-    with create_app().app_context():
-        execute(run_id)
+    """The RQ job: runs in the worker, `flask matching worker`, which works the queue inside
+    the app (a bare `rq worker` has no app and is refused)."""
+    if not has_app_context():
+        raise RuntimeError("Run matching jobs with `flask matching worker`, not `rq worker`.")
+    execute(run_id)
 
 
 # --- executing a run --------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,6 +14,10 @@ from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import CreditProduct, Organization, RepaymentSchedule, User, ValueChain
 from matching import types as matching_types
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 # The largest loan per producer, in major units: a season's inputs or a small irrigation
 # system fit; a typo with three extra zeros does not.
@@ -261,3 +266,13 @@ def active_products_for_matching() -> list[matching_types.CreditProduct]:
         .order_by(CreditProduct.id)
     )
     return [to_matching(product) for product in rows]
+
+
+def readiness_factors(producers: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
+    """The readiness factors the matching scores, one row per producer of a matching frame
+    (names, and a producers x factors array): the demo world draws loan outcomes from them."""
+    # imported here: matching.readiness loads scikit-learn, which the web app loads only
+    # when a matching runs (the CLI imports this package at start)
+    from matching.readiness import FACTORS, chain_median_yield, factor_matrix
+
+    return tuple(FACTORS), factor_matrix(producers, chain_median_yield(producers))

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import currencies, gazetteer
-from marketplace.credit import bp, services
+from marketplace.credit import services
+from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import ProductForm
 from marketplace.credit.permissions import can_manage, is_lender_member
 from marketplace.errors import DomainError, InvalidInput

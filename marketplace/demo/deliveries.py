@@ -14,6 +14,7 @@ from datetime import timedelta
 import numpy as np
 from sqlalchemy import select
 
+from marketplace.credit.checkoff import apply_checkoff
 from marketplace.extensions import db
 from marketplace.models import (
     CollectionCenter,
@@ -80,7 +81,7 @@ def _deliver(rng, commitment, center, recorder, today) -> list[Delivery]:
             fermentation_pct=round(float(rng.uniform(70, 90)), 0),
         )
         delivery = rules.new_delivery(pledge, commitment, farm, center, data, recorder)
-        rules.apply_checkoff(recorder, delivery)
+        apply_checkoff(recorder, delivery)
         made.append(delivery)
     return made
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 
-from marketplace.traceability import layers, risk
+from marketplace.forest import layers, risk
 
 DEMO_LAYER = Path(__file__).resolve().parents[1] / "traceability/data/demo_forest.geojson"
 DEMO_LAYER_NAME = "Capa demo de pérdida y cobertura de bosque (sintética)"

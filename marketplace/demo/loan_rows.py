@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace.credit.runs import COUNTRY_ECONOMICS
+from marketplace.credit.services import readiness_factors
 
 MONTH_DAYS = 30.44
 BORROWER_SHARE = 0.3  # of a country's producers, had a loan in an earlier campaign
@@ -52,12 +53,8 @@ def covering(frame: pd.DataFrame, products: list[dict], rng: np.random.Generator
 def repaid_probability(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """P(repaid on time) of `frame`'s producers at `rows` under TRUE_WEIGHTS, with the
     intercept set so that the mean over them is REPAID_SHARE."""
-    # imported here: matching.readiness loads scikit-learn, which the web app loads only
-    # when a matching runs (the CLI imports this package at start)
-    from matching.readiness import FACTORS, chain_median_yield, factor_matrix
-
-    factors = factor_matrix(frame, chain_median_yield(frame))[rows]
-    x = factors @ np.array([TRUE_WEIGHTS[f] for f in FACTORS])
+    names, factors = readiness_factors(frame)
+    x = factors[rows] @ np.array([TRUE_WEIGHTS[name] for name in names])
     low, high = -20.0, 20.0
     for _ in range(60):  # bisection: the mean probability increases with the intercept
         mid = (low + high) / 2

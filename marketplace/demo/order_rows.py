@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from marketplace.demo import bulk
+from marketplace.links import path_for
 from marketplace.models import AuditLog, Notification, Order
-from marketplace.orders.services import producer_link, supplier_link
 
 PATHS = {
     "placed": (),
@@ -88,7 +88,10 @@ class Rows:
             ("organization_id", org),
             ("kind", kind),
             ("params", {"order": order_id, **params}),
-            ("link", producer_link(order_id) if user else supplier_link(order_id)),
+            (
+                "link",
+                path_for("orders.detail" if user else "orders.received_detail", order_id=order_id),
+            ),
             ("read_at", at + timedelta(hours=6) if old else None),
             ("created_at", at),
         ):

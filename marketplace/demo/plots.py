@@ -9,8 +9,8 @@ from shapely.geometry import shape
 from sqlalchemy import select, update
 
 from marketplace.extensions import db
+from marketplace.forest.geometry import geodesic_area_ha
 from marketplace.models import Farm
-from marketplace.traceability.geometry import geodesic_area_ha
 
 BATCH = 5_000
 

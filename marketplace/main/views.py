@@ -6,7 +6,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_login import current_user
 
 from marketplace.auth.services import set_language
-from marketplace.main import bp
+from marketplace.main.blueprint import bp
 from marketplace.main.services import dashboard_for
 from marketplace.web import safe_next
 

@@ -6,7 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.notifications import bp, services
+from marketplace.notifications import services
+from marketplace.notifications.blueprint import bp
 from marketplace.notifications.messages import render
 
 

@@ -22,6 +22,7 @@ from marketplace.credit import spending
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import number
+from marketplace.links import path_for
 from marketplace.models import (
     CollectionCenter,
     DeliveryMode,
@@ -77,16 +78,6 @@ class Quote:
     note: str
     payment_method: str = PaymentMethod.CASH.value
     loan: Loan | None = None
-
-
-def producer_link(order_id: int) -> str:
-    """The producer's page of an order (plain path: services build no URLs from requests)."""
-    return f"/pedidos/{order_id}"
-
-
-def supplier_link(order_id: int) -> str:
-    """The supplier's page of an order."""
-    return f"/proveedor/pedidos/{order_id}"
 
 
 def orderable_listing(listing_id: int) -> Listing | None:
@@ -375,7 +366,7 @@ def place_order(
     notify_organization(
         order.supplier_id,
         "order.placed",
-        link=supplier_link(order.id),
+        link=path_for("orders.received_detail", order_id=order.id),
         order=order.id,
         quantity=q.quantity,
         title=order.title,
@@ -476,13 +467,21 @@ def _tell_other_side(order: Order, target: str, side: Side, reason: str) -> None
         kind = "order.cancelled" if reason else "order.cancelled_by_producer"
         if reason:
             params["reason"] = reason
-        notify_organization(order.supplier_id, kind, link=supplier_link(order.id), **params)
+        notify_organization(
+            order.supplier_id,
+            kind,
+            link=path_for("orders.received_detail", order_id=order.id),
+            **params,
+        )
         return
     if target == states.CANCELLED:
         params["reason"] = reason
     if order.producer.user_id is not None:
         notify_user(
-            order.producer.user_id, f"order.{target}", link=producer_link(order.id), **params
+            order.producer.user_id,
+            f"order.{target}",
+            link=path_for("orders.detail", order_id=order.id),
+            **params,
         )
 
 

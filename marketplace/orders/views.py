@@ -15,7 +15,8 @@ from marketplace.i18n import money, number
 from marketplace.labels import label
 from marketplace.models import DeliveryPoint, Listing, Order, Role
 from marketplace.money import AmountError, parse_money
-from marketplace.orders import bp, queries, services, states
+from marketplace.orders import queries, services, states
+from marketplace.orders.blueprint import bp
 from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm, parse_payment
 from marketplace.orders.states import Side
 from marketplace.payments import accounts as payment_accounts

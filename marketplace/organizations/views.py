@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.errors import DomainError
-from marketplace.organizations import bp, services
+from marketplace.organizations import services
+from marketplace.organizations.blueprint import bp
 from marketplace.organizations.forms import OrganizationForm
 from marketplace.organizations.permissions import MEMBER_ROLES
 from marketplace.permissions import role_required

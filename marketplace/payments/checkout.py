@@ -17,6 +17,7 @@ from sqlalchemy import update
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.links import path_for
 from marketplace.models import Order, OrderStatus, PaymentMethod, PaymentStatus, User
 from marketplace.models.base import utcnow
 from marketplace.notifications.services import notify_organization, notify_user
@@ -246,10 +247,16 @@ def tell_refund(order: Order) -> None:
     params = {"order": order.id, "title": order.title}
     if order.producer.user_id is not None:
         notify_user(
-            order.producer.user_id, "payment.refunded", link=f"/pedidos/{order.id}", **params
+            order.producer.user_id,
+            "payment.refunded",
+            link=path_for("orders.detail", order_id=order.id),
+            **params,
         )
     notify_organization(
-        order.supplier_id, "payment.refunded", link=f"/proveedor/pedidos/{order.id}", **params
+        order.supplier_id,
+        "payment.refunded",
+        link=path_for("orders.received_detail", order_id=order.id),
+        **params,
     )
 
 

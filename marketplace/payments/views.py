@@ -12,7 +12,8 @@ from marketplace.extensions import csrf, db
 from marketplace.i18n import number
 from marketplace.models import Order, Role
 from marketplace.organizations.permissions import MEMBER_ROLES
-from marketplace.payments import accounts, bp, checkout, fees, gateway, webhooks
+from marketplace.payments import accounts, checkout, fees, gateway, webhooks
+from marketplace.payments.blueprint import bp
 from marketplace.payments.forms import ButtonForm, FeeForm
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.links import path_for
 from marketplace.models import Order, OrderStatus, PaymentStatus, StripeEvent
 from marketplace.models.base import utcnow
 from marketplace.notifications.services import notify_organization, notify_user
@@ -202,10 +203,18 @@ def _refund_duplicate(order: Order, intent: str) -> str:
 def _tell_paid(order: Order) -> None:
     params = {"order": order.id, "title": order.title}
     notify_organization(
-        order.supplier_id, "payment.paid", link=f"/proveedor/pedidos/{order.id}", **params
+        order.supplier_id,
+        "payment.paid",
+        link=path_for("orders.received_detail", order_id=order.id),
+        **params,
     )
     if order.producer.user_id is not None:
-        notify_user(order.producer.user_id, "payment.paid", link=f"/pedidos/{order.id}", **params)
+        notify_user(
+            order.producer.user_id,
+            "payment.paid",
+            link=path_for("orders.detail", order_id=order.id),
+            **params,
+        )
 
 
 # --- checkout.session.expired, payment_intent.payment_failed --------------------------------
@@ -238,7 +247,7 @@ def expired(session: dict, record: StripeEvent) -> str:
         notify_user(
             order.producer.user_id,
             "payment.expired",
-            link=f"/pedidos/{order.id}",
+            link=path_for("orders.detail", order_id=order.id),
             order=order.id,
             title=order.title,
         )
@@ -273,7 +282,7 @@ def failed(intent: dict, record: StripeEvent) -> str:
         notify_user(
             order.producer.user_id,
             "payment.failed",
-            link=f"/pedidos/{order.id}",
+            link=path_for("orders.detail", order_id=order.id),
             order=order.id,
             title=order.title,
             reason=reason or "-",

@@ -8,26 +8,17 @@ from wtforms import (
     BooleanField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.fields import DecimalText, IntegerText, latitude, longitude
+from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField, latitude, longitude
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
 from marketplace.models.base import local_today
 
 REQUIRED = _l("Este dato es obligatorio.")
 MAX_HA = 10_000
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several checkboxes for one list of choices."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _hectares(label: str, description: str | None = None) -> DecimalText:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import audit
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.forest import risk
 from marketplace.gazetteer.fields import place_problems
 from marketplace.i18n import number
 from marketplace.models import (
@@ -167,9 +168,6 @@ def save_farm(actor: User, producer: Producer, data: FarmData, farm: Farm | None
     farm.name = data.name.strip()
     db.session.flush()
     audit.record(actor, "farm.created" if created else "farm.updated", farm, producer=producer.id)
-    # imported here: the traceability package imports pages that import this module
-    from marketplace.traceability import risk
-
     risk.assess(farm)  # its point or area may have moved it into or out of a loss area
     db.session.commit()
     return farm

@@ -11,7 +11,8 @@ from marketplace.extensions import db
 from marketplace.fields import as_float
 from marketplace.models import Farm, Producer, Role
 from marketplace.permissions import role_required
-from marketplace.producers import bp, services
+from marketplace.producers import services
+from marketplace.producers.blueprint import bp
 from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
 from marketplace.producers.permissions import producer_or_404
 from marketplace.web import show_errors

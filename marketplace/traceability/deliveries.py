@@ -19,38 +19,33 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NoReturn
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit
+from marketplace.credit.checkoff import apply_checkoff
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import number
+from marketplace.links import path_for
 from marketplace.models import (
     CollectionCenter,
     Farm,
-    Loan,
-    LoanStatus,
     Pledge,
     PledgeStatus,
     PriceType,
     Producer,
     PurchaseCommitment,
-    Repayment,
-    RepaymentOutcome,
     User,
 )
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.notifications.messages import money_param
-from marketplace.notifications.services import notify_organization, notify_user
+from marketplace.notifications.services import notify_user
 
 MAX_KG = 1_000_000
 OLDEST_DAYS = 180  # a delivery noted on paper may be typed in later, but not a season later
-DEFAULT_CHECKOFF_SHARE = 0.30
-CHECKOFF_STEPS = 10_000  # the share is applied in basis points: integer arithmetic only
 
 
 @dataclass
@@ -161,96 +156,6 @@ def delivery_value(commitment: PurchaseCommitment, kg: int) -> int:
     return kg * (commitment.premium_minor_per_kg or 0)
 
 
-def checkoff_share_bp() -> int:
-    """MINKA_CHECKOFF_SHARE (0..1, default 0.30) as basis points."""
-    share = float(current_app.config.get("MINKA_CHECKOFF_SHARE", DEFAULT_CHECKOFF_SHARE))
-    return max(0, min(CHECKOFF_STEPS, round(share * CHECKOFF_STEPS)))
-
-
-def checkoff_amount(value_minor: int, owed_minor: int, share_bp: int) -> int:
-    """The deduction: the share of the value rounded down, never more than what is owed."""
-    return max(0, min(value_minor * share_bp // CHECKOFF_STEPS, owed_minor))
-
-
-def owed_minor(loan: Loan) -> int:
-    """What is still owed on a loan: its amount minus every repayment so far."""
-    paid = db.session.scalar(
-        select(func.coalesce(func.sum(Repayment.amount_minor), 0)).where(
-            Repayment.loan_id == loan.id
-        )
-    )
-    return max(loan.amount_minor - int(paid), 0)
-
-
-def _loan_to_repay(producer_id: int, currency: str) -> tuple[Loan, int] | None:
-    """The producer's oldest disbursed loan in `currency` with money owed, row-locked."""
-    candidates = db.session.scalars(
-        select(Loan)
-        .where(
-            Loan.producer_id == producer_id,
-            Loan.status == LoanStatus.DISBURSED,
-            Loan.currency == currency,
-        )
-        .order_by(Loan.disbursed_at, Loan.id)
-    )
-    for loan in list(candidates):
-        locked = db.session.execute(
-            update(Loan)
-            .where(Loan.id == loan.id, Loan.status == LoanStatus.DISBURSED)
-            .values(status=Loan.status)
-            .execution_options(synchronize_session=False)
-        )
-        if locked.rowcount == 1:
-            owed = owed_minor(loan)
-            if owed > 0:
-                return loan, owed
-    return None
-
-
-def apply_checkoff(actor: User, delivery: Delivery) -> None:
-    """Record the check-off repayment for a new delivery, if the producer owes anything."""
-    found = _loan_to_repay(delivery.producer_id, delivery.currency)
-    share = checkoff_share_bp()
-    if found is None or share == 0:
-        return
-    loan, owed = found
-    amount = checkoff_amount(delivery.value_minor, owed, share)
-    if amount == 0:
-        return
-    repayment = Repayment(
-        loan_id=loan.id,
-        amount_minor=amount,
-        paid_on=delivery.delivered_on,
-        outcome=RepaymentOutcome.ON_TIME,
-        recorded_by_id=actor.id,
-    )
-    db.session.add(repayment)
-    db.session.flush()
-    delivery.loan_id, delivery.repayment_id, delivery.deduction_minor = (
-        loan.id,
-        repayment.id,
-        amount,
-    )
-    audit.record(
-        actor,
-        "credit.checkoff_repayment",
-        loan,
-        repayment=repayment.id,
-        delivery=delivery.code,
-        amount_minor=amount,
-        owed_before_minor=owed,
-        currency=loan.currency,
-    )
-    notify_organization(
-        loan.lender_id,
-        "delivery.checkoff",
-        link=f"/credito/prestamos/{loan.id}",
-        code=delivery.code,
-        loan=loan.id,
-        amount=money_param(amount, delivery.currency),
-    )
-
-
 def new_delivery(
     pledge: Pledge,
     commitment: PurchaseCommitment,
@@ -334,7 +239,7 @@ def _notify_producer(producer_id: int, delivery: Delivery) -> None:
     notify_user(
         producer.user_id,
         "delivery.checkoff_producer" if delivery.deduction_minor else "delivery.recorded",
-        link="/mis-entregas",
+        link=path_for("traceability.my_deliveries"),
         code=delivery.code,
         kg=delivery.kg,
         deducted=money_param(delivery.deduction_minor, delivery.currency),
@@ -361,9 +266,3 @@ def producer_deliveries(producer: Producer, page: int = 1):
         .order_by(Delivery.delivered_on.desc(), Delivery.id.desc())
     )
     return db.paginate(query, page=page, per_page=25, error_out=False)
-
-
-def checkoffs_by_repayment(loan: Loan) -> dict[int, Delivery]:
-    """repayment id -> the delivery whose check-off it was, for the lender's loan page."""
-    rows = db.session.scalars(select(Delivery).where(Delivery.loan_id == loan.id))
-    return {d.repayment_id: d for d in rows if d.repayment_id is not None}

@@ -7,8 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from marketplace.commitments.forms import percent_field
-from marketplace.fields import IntegerText
+from marketplace.fields import IntegerText, percent_field
 
 REQUIRED = _l("Este dato es obligatorio.")
 WHOLE_KG = _l("Escriba los kilos como un número entero mayor que 0.")

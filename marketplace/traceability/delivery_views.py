@@ -21,7 +21,8 @@ from marketplace.models.base import local_today
 from marketplace.models.traceability import Lot
 from marketplace.permissions import role_required
 from marketplace.producers.services import producer_of
-from marketplace.traceability import bp, deliveries, export, lots, tracing
+from marketplace.traceability import deliveries, export, lots, tracing
+from marketplace.traceability.blueprint import bp
 from marketplace.traceability.delivery_forms import DeliveryForm, LotForm, WeightForm
 from marketplace.web import show_errors
 

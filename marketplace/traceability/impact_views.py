@@ -14,13 +14,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.credit import charts
+from marketplace import charts
 from marketplace.labels import ALL, choices
 from marketplace.models import Producer, Role
 from marketplace.permissions import role_required
 from marketplace.producers.permissions import producer_or_404
 from marketplace.producers.services import producer_of
-from marketplace.traceability import bp, impact, incentives
+from marketplace.traceability import impact, incentives
+from marketplace.traceability.blueprint import bp
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 

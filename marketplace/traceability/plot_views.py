@@ -15,7 +15,8 @@ from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import Farm, FieldEvidence, Role
 from marketplace.permissions import role_required
-from marketplace.traceability import bp, evidence, plots
+from marketplace.traceability import evidence, plots
+from marketplace.traceability.blueprint import bp
 from marketplace.traceability.plot_forms import ConfirmForm, EvidenceForm, OutlineForm
 from marketplace.web import handle_http, show_errors
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forest import geometry, risk
+from marketplace.forest.geometry import GeometryError
 from marketplace.models import Farm, Pledge, PurchaseCommitment, Role, User
 from marketplace.models.commitments import PledgeStatus
 from marketplace.models.traceability import RiskStatus
 from marketplace.producers import permissions as producer_permissions
-from marketplace.traceability import geometry
-from marketplace.traceability.geometry import GeometryError
 
 POLYGON_REQUIRED_ABOVE_HA = 4.0
 AREA_TOLERANCE = 0.20  # warn when the outline's area differs from the declared ha by more
@@ -158,8 +158,6 @@ def remove_outline(actor: User, farm: Farm) -> None:
 
 def _reset_risk(farm: Farm) -> None:
     """A new outline is a new plot: a past verification no longer holds; assess it again."""
-    from marketplace.traceability import risk  # risk imports this module's neighbours
-
     farm.risk_status = RiskStatus.UNASSESSED
     farm.risk_loss_ha = None
     farm.risk_loss_share = None

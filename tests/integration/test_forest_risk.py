@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forest import layers, risk
+from marketplace.forest.geometry import geodesic_area_ha
 from marketplace.models import AuditLog, Farm
 from marketplace.models.traceability import ForestArea, ForestLayer
-from marketplace.traceability import layers, risk
 
 # A square plot of 0.002° x 0.002° (about 220 m x 220 m, ~4.9 ha) near Juanjuí.
 W, S, E, N = -76.732, -7.182, -76.730, -7.180
@@ -62,7 +63,7 @@ def test_loss_after_cutoff_on_half_the_plot_is_at_risk(app, tmp_path, farm):
     assert farm.risk_status == "at_risk"
     assert farm.risk_loss_share == pytest.approx(0.5, abs=0.02)
     assert farm.risk_loss_ha == pytest.approx(
-        risk.geodesic_ha(risk.plot_of(0, 0, PLOT, 0)) / 2, rel=0.02
+        geodesic_area_ha(risk.plot_of(0, 0, PLOT, 0)) / 2, rel=0.02
     )
     assert farm.cleared_after_cutoff == "yes"
     assert farm.risk_assessed_at is not None

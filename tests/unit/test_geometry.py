@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
-from marketplace.traceability import geometry
-from marketplace.traceability.geometry import GeometryError
+from marketplace.forest import geometry
+from marketplace.forest.geometry import GeometryError
 
 # A farm in Juanjuí (San Martín, Peru), district 220601.
 JUANJUI = ("PE", "220601")
@@ -53,6 +53,17 @@ def test_area_does_not_depend_on_ring_orientation_and_subtracts_holes():
     full = geometry.geodesic_area_ha(Polygon(shell))
     assert geometry.geodesic_area_ha(Polygon(clockwise)) == pytest.approx(full)
     assert geometry.geodesic_area_ha(Polygon(shell, [hole])) == pytest.approx(full * 0.75, rel=1e-3)
+
+
+def test_an_intersection_counts_only_its_polygons():
+    """Risk measures loss on intersections: touching edges (lines, points) add no area."""
+    plot = Polygon(square(0, 0, 0.01))
+    touching = Polygon(square(0.01, 0, 0.01))  # shares the plot's east edge
+    overlapping = Polygon(square(0.005, 0, 0.01))  # covers its eastern half
+    assert geometry.geodesic_area_ha(plot.intersection(touching)) == 0
+    mixed = GeometryCollection([plot.intersection(overlapping), LineString([(0, 0), (0, 1)])])
+    assert geometry.geodesic_area_ha(mixed) == pytest.approx(geometry.geodesic_area_ha(plot) / 2)
+    assert geometry.geodesic_area_ha(Point(0, 0)) == 0
 
 
 @pytest.mark.parametrize(

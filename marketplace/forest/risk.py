@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from pyproj import Geod
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.forest.geometry import geodesic_area_ha
 from marketplace.models import AuditLog
 from marketplace.models.base import utcnow
 from marketplace.models.producers import Clearing, Farm
@@ -45,7 +45,6 @@ M_PER_DEGREE_LAT = 110_950  # near the equator, where Minka's farms are
 CELL_DEG = 0.5  # bulk assessment fetches the areas of one grid cell of farms at a time
 BATCH = 2000
 
-GEOD = Geod(ellps="WGS84")
 CLEARING_BY_STATUS = {
     RiskStatus.AT_RISK: Clearing.YES,
     RiskStatus.FREE: Clearing.NO,
@@ -69,19 +68,6 @@ class _Candidate:
     geometry: BaseGeometry
 
 
-def geodesic_ha(geometry: BaseGeometry) -> float:
-    """Area in hectares on the WGS84 ellipsoid (0 for an empty or non-polygonal geometry)."""
-    total = 0.0
-    for part in shapely.get_parts(geometry):
-        if part.geom_type != "Polygon":
-            continue
-        for i, ring in enumerate([part.exterior, *part.interiors]):
-            xy = shapely.get_coordinates(ring)
-            area = abs(GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
-            total += area if i == 0 else -area
-    return total / 10_000
-
-
 def plot_of(
     lat: float, lon: float, polygon: dict | None, total_ha: float | None
 ) -> BaseGeometry | None:
@@ -91,7 +77,7 @@ def plot_of(
             geometry = shapely.make_valid(shape(polygon))
         except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError):
             return None
-        return None if geometry.is_empty or geodesic_ha(geometry) <= 0 else geometry
+        return None if geometry.is_empty or geodesic_area_ha(geometry) <= 0 else geometry
     if not total_ha or total_ha <= 0:
         return None
     # a few hundred metres across: a local equirectangular circle is exact enough
@@ -119,7 +105,7 @@ def evaluate(
             loss.append(area.geometry)
     if not loss and not forest:
         return Assessment(RiskStatus.FREE, 0.0, 0.0)
-    plot_ha = geodesic_ha(plot)
+    plot_ha = geodesic_area_ha(plot)
     loss_ha = _overlap_ha(plot, loss)
     if loss_ha >= MIN_LOSS_HA:
         return Assessment(RiskStatus.AT_RISK, round(loss_ha, 4), round(loss_ha / plot_ha, 4))
@@ -133,7 +119,7 @@ def _overlap_ha(plot: BaseGeometry, areas: list[BaseGeometry]) -> float:
     if not areas:
         return 0.0
     # union first: two layers reporting the same loss must not count it twice
-    return geodesic_ha(shapely.intersection(plot, shapely.union_all(areas)))
+    return geodesic_area_ha(shapely.intersection(plot, shapely.union_all(areas)))
 
 
 # --- the database side --------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 import shapely
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from marketplace import gazetteer
@@ -224,10 +225,27 @@ def check_plot(
     return geometry
 
 
-def geodesic_area_ha(geometry: Polygon | MultiPolygon) -> float:
-    """Area on the WGS84 ellipsoid in hectares (orientation-independent)."""
+def _polygons(geometry: BaseGeometry) -> list[Polygon]:
+    """The polygons in a geometry, however nested (an intersection's collection included)."""
+    if isinstance(geometry, Polygon):
+        return [] if geometry.is_empty else [geometry]
+    if hasattr(geometry, "geoms"):
+        return [polygon for part in geometry.geoms for polygon in _polygons(part)]
+    return []
+
+
+def geodesic_area_ha(geometry: BaseGeometry) -> float:
+    """Area on the WGS84 ellipsoid in hectares, orientation-independent, holes subtracted.
+
+    The one area of a plot: its saved size and the share of it lost to deforestation both
+    come from here. Points and lines (the slivers of an intersection) have none.
+    """
+    polygons = _polygons(geometry)
+    if not polygons:
+        return 0.0
     # pyproj subtracts holes only when shells run counter-clockwise and holes clockwise.
-    area_m2, _perimeter = _GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))
+    oriented = shapely.orient_polygons(MultiPolygon(polygons))
+    area_m2, _perimeter = _GEOD.geometry_area_perimeter(oriented)
     return abs(area_m2) / 10_000
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forest import risk
 from marketplace.models.accounts import User
 from marketplace.models.traceability import ForestArea, ForestLayer, LayerKind
 
@@ -43,8 +44,6 @@ def import_layer(
     path: str | Path, name: str | None = None, kind: str | None = None, actor: User | None = None
 ) -> ForestLayer:
     """Read a layer file, store it with its areas (audit-logged) and re-assess every farm."""
-    from marketplace.traceability import risk
-
     layer = load_layer(path, name, kind, actor)
     db.session.commit()
     risk.assess_all()
@@ -79,8 +78,6 @@ def load_layer(
 
 def remove_layer(layer_id: int, actor: User | None = None) -> ForestLayer:
     """Delete a layer and its areas (audit-logged), then re-assess every farm."""
-    from marketplace.traceability import risk
-
     layer = db.session.get(ForestLayer, layer_id)
     if layer is None:
         raise DomainError(_("No existe la capa %(id)s.", id=layer_id), "id")

@@ -1,0 +1,110 @@
+"""The check-off: a share of a delivery's value repays the producer's loan on the spot.
+
+Traceability records the delivery and calls :func:`apply_checkoff`; the lender's loan page
+asks :func:`checkoffs_by_repayment` which repayments came from deliveries. The loan row is
+"touched" by a conditional UPDATE (still disbursed) before what is owed is summed, so
+concurrent deliveries by one producer queue and each sees the others' repayments.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from marketplace import audit
+from marketplace.credit.loans import owed_minor
+from marketplace.extensions import db
+from marketplace.links import path_for
+from marketplace.models import Loan, LoanStatus, Repayment, RepaymentOutcome, User
+from marketplace.models.traceability import Delivery
+from marketplace.notifications.messages import money_param
+from marketplace.notifications.services import notify_organization
+
+DEFAULT_CHECKOFF_SHARE = 0.30
+CHECKOFF_STEPS = 10_000  # the share is applied in basis points: integer arithmetic only
+
+
+def checkoff_share_bp() -> int:
+    """MINKA_CHECKOFF_SHARE (0..1, default 0.30) as basis points."""
+    share = float(current_app.config.get("MINKA_CHECKOFF_SHARE", DEFAULT_CHECKOFF_SHARE))
+    return max(0, min(CHECKOFF_STEPS, round(share * CHECKOFF_STEPS)))
+
+
+def checkoff_amount(value_minor: int, owed_minor: int, share_bp: int) -> int:
+    """The deduction: the share of the value rounded down, never more than what is owed."""
+    return max(0, min(value_minor * share_bp // CHECKOFF_STEPS, owed_minor))
+
+
+def _loan_to_repay(producer_id: int, currency: str) -> tuple[Loan, int] | None:
+    """The producer's oldest disbursed loan in `currency` with money owed, row-locked."""
+    candidates = db.session.scalars(
+        select(Loan)
+        .where(
+            Loan.producer_id == producer_id,
+            Loan.status == LoanStatus.DISBURSED,
+            Loan.currency == currency,
+        )
+        .order_by(Loan.disbursed_at, Loan.id)
+    )
+    for loan in list(candidates):
+        locked = db.session.execute(
+            update(Loan)
+            .where(Loan.id == loan.id, Loan.status == LoanStatus.DISBURSED)
+            .values(status=Loan.status)
+            .execution_options(synchronize_session=False)
+        )
+        if locked.rowcount == 1:
+            owed = owed_minor(loan)
+            if owed > 0:
+                return loan, owed
+    return None
+
+
+def apply_checkoff(actor: User, delivery: Delivery) -> None:
+    """Record the check-off repayment for a new delivery, if the producer owes anything."""
+    found = _loan_to_repay(delivery.producer_id, delivery.currency)
+    share = checkoff_share_bp()
+    if found is None or share == 0:
+        return
+    loan, owed = found
+    amount = checkoff_amount(delivery.value_minor, owed, share)
+    if amount == 0:
+        return
+    repayment = Repayment(
+        loan_id=loan.id,
+        amount_minor=amount,
+        paid_on=delivery.delivered_on,
+        outcome=RepaymentOutcome.ON_TIME,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(repayment)
+    db.session.flush()
+    delivery.loan_id, delivery.repayment_id, delivery.deduction_minor = (
+        loan.id,
+        repayment.id,
+        amount,
+    )
+    audit.record(
+        actor,
+        "credit.checkoff_repayment",
+        loan,
+        repayment=repayment.id,
+        delivery=delivery.code,
+        amount_minor=amount,
+        owed_before_minor=owed,
+        currency=loan.currency,
+    )
+    notify_organization(
+        loan.lender_id,
+        "delivery.checkoff",
+        link=path_for("credit.loan", loan_id=loan.id),
+        code=delivery.code,
+        loan=loan.id,
+        amount=money_param(amount, delivery.currency),
+    )
+
+
+def checkoffs_by_repayment(loan: Loan) -> dict[int, Delivery]:
+    """repayment id -> the delivery whose check-off it was, for the lender's loan page."""
+    rows = db.session.scalars(select(Delivery).where(Delivery.loan_id == loan.id))
+    return {d.repayment_id: d for d in rows if d.repayment_id is not None}
