@@ -1,4 +1,4 @@
-"""Write marketplace/traceability/data/demo_forest.geojson: a synthetic forest-change layer.
+"""Write marketplace/forest/data/demo_forest.geojson: a synthetic forest-change layer.
 
 Deterministic (fixed seed) and drawn from the demo landscapes only, not from the demo
 producers: around each district seat, where the demo farms are scattered, it places patches
@@ -24,7 +24,7 @@ from marketplace.demo.landscapes import LANDSCAPES
 from marketplace.demo.population import DEMO_FARMS
 
 SEED = 2020
-OUT = Path(__file__).resolve().parents[1] / "marketplace/traceability/data/demo_forest.geojson"
+OUT = Path(__file__).resolve().parents[1] / "marketplace/forest/data/demo_forest.geojson"
 # patches per district seat: (how many, hectares low-high, years or None for forest cover)
 RECENT_LOSS = (2, (15, 60), (2021, 2024))
 OLD_LOSS = (2, (15, 60), (2005, 2019))

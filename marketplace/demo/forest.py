@@ -10,7 +10,7 @@ from time import perf_counter
 
 from marketplace.forest import layers, risk
 
-DEMO_LAYER = Path(__file__).resolve().parents[1] / "traceability/data/demo_forest.geojson"
+DEMO_LAYER = Path(__file__).resolve().parents[1] / "forest/data/demo_forest.geojson"
 DEMO_LAYER_NAME = "Capa demo de pérdida y cobertura de bosque (sintética)"
 
 
