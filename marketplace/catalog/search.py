@@ -105,12 +105,16 @@ def _hidden() -> Select:
     )
 
 
+# What a listing's pages read besides the row: its seller, regions and value chains.
+LISTING_LOADS = (
+    joinedload(Listing.organization),
+    selectinload(Listing.regions),
+    selectinload(Listing.value_chains),
+)
+
+
 def _eager(query: Select) -> Select:
-    return query.options(
-        joinedload(Listing.organization),
-        selectinload(Listing.regions),
-        selectinload(Listing.value_chains),
-    )
+    return query.options(*LISTING_LOADS)
 
 
 def _conditions(filters: CatalogFilters, driven: bool) -> list:
