@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import audit
+from marketplace.admin.permissions import can_deactivate
 from marketplace.catalog import cache as catalog_cache
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -350,7 +351,7 @@ def reinstate_organization(actor: User, org: Organization) -> Organization:
 
 def set_user_active(actor: User, user: User, active: bool) -> User:
     """Deactivate (no more sign-in) or reactivate an account; nobody deactivates themself."""
-    if not active and user.id == actor.id:
+    if not active and not can_deactivate(actor, user):
         raise DomainError(_l("No puede desactivar su propia cuenta."))
     if user.active == active:
         message = (

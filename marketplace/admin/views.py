@@ -15,7 +15,7 @@ from marketplace.credit import run_report, runs
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import MatchingRun, Organization, Role, User
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.web import safe_next
 
 admin_only = role_required(Role.ADMIN)
@@ -58,7 +58,7 @@ def users():
 @bp.route("/usuarios/<int:user_id>/desactivar", methods=["POST"])
 @admin_only
 def deactivate_user(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     return _act(
         lambda: services.set_user_active(current_user, user, False),
         _("La cuenta de %(name)s fue desactivada.", name=user.name),
@@ -69,7 +69,7 @@ def deactivate_user(user_id: int):
 @bp.route("/usuarios/<int:user_id>/reactivar", methods=["POST"])
 @admin_only
 def reactivate_user(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     return _act(
         lambda: services.set_user_active(current_user, user, True),
         _("La cuenta de %(name)s fue reactivada.", name=user.name),
@@ -95,7 +95,7 @@ def organizations():
 @bp.route("/organizaciones/<int:org_id>")
 @admin_only
 def organization(org_id: int):
-    org = db.get_or_404(Organization, org_id)
+    org = load_or_404(Organization, org_id)
     return render_template(
         "admin/organization.html",
         org=org,
@@ -107,7 +107,7 @@ def organization(org_id: int):
 @bp.route("/organizaciones/<int:org_id>/verificar", methods=["POST"])
 @admin_only
 def verify_organization(org_id: int):
-    org = db.get_or_404(Organization, org_id)
+    org = load_or_404(Organization, org_id)
     return _act(
         lambda: services.verify_organization(current_user, org),
         _("%(name)s quedó verificada: ya puede publicar.", name=org.name),
@@ -118,7 +118,7 @@ def verify_organization(org_id: int):
 @bp.route("/organizaciones/<int:org_id>/suspender", methods=["POST"])
 @admin_only
 def suspend_organization(org_id: int):
-    org = db.get_or_404(Organization, org_id)
+    org = load_or_404(Organization, org_id)
     return _act(
         lambda: services.suspend_organization(current_user, org, request.form.get("reason", "")),
         _("%(name)s quedó suspendida: no puede publicar.", name=org.name),
@@ -129,7 +129,7 @@ def suspend_organization(org_id: int):
 @bp.route("/organizaciones/<int:org_id>/reincorporar", methods=["POST"])
 @admin_only
 def reinstate_organization(org_id: int):
-    org = db.get_or_404(Organization, org_id)
+    org = load_or_404(Organization, org_id)
     return _act(
         lambda: services.reinstate_organization(current_user, org),
         _("Se levantó la suspensión de %(name)s.", name=org.name),
@@ -183,7 +183,7 @@ def start_matching_run():
 @bp.route("/emparejamiento/corridas/<int:run_id>")
 @admin_only
 def matching_run(run_id: int):
-    run = db.get_or_404(MatchingRun, run_id)
+    run = load_or_404(MatchingRun, run_id)
     return render_template(
         "admin/matching_run.html",
         run=run,
@@ -196,7 +196,7 @@ def matching_run(run_id: int):
 @bp.route("/matching/runs/<int:run_id>/progress")
 @admin_only
 def matching_progress(run_id: int):
-    run = db.get_or_404(MatchingRun, run_id)
+    run = load_or_404(MatchingRun, run_id)
     response = jsonify(run_report.progress_of(run))
     response.headers["Cache-Control"] = "no-store"
     return response

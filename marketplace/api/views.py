@@ -14,8 +14,8 @@ from marketplace.commitments.queries import search_commitments
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Listing, Organization, PurchaseCommitment
+from marketplace.permissions import MAX_ID
 
-MAX_ID = 2**31 - 1  # larger ids exist nowhere (and overflow some databases' integers)
 LISTING_RELATIONS = ("organization", "regions", "value_chains")
 COMMITMENT_RELATIONS = ("organization", "collection_center", "regions")
 

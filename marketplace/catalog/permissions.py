@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from marketplace.models import Listing, Role, User
+from marketplace.models import Listing, ListingStatus, Role, User
 
 
 def can_edit(user: User, listing: Listing) -> bool:
-    """A supplier-role member of the listing's organization."""
+    """A supplier-role member of the listing's organization, until the listing is deleted."""
     return (
         user.role == Role.SUPPLIER
         and user.organization_id is not None
         and listing.organization_id == user.organization_id
+        and listing.status != ListingStatus.DELETED
     )
 
 

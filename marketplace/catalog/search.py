@@ -28,12 +28,12 @@ from marketplace.models import (
     Producer,
     User,
 )
+from marketplace.permissions import MAX_ID
 from marketplace.text import fold
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000  # deeper pages are not for people; also keeps OFFSET within 64 bits
-MAX_ID = 2**31 - 1  # ids beyond a PostgreSQL integer are simply not found
 MAX_PRICE_FILTER = 10**13  # minor units: above any accepted price in any currency
 MAX_WORDS = 6
 MAX_WORD = 40
@@ -105,12 +105,16 @@ def _hidden() -> Select:
     )
 
 
+# What a listing's pages read besides the row: its seller, regions and value chains.
+LISTING_LOADS = (
+    joinedload(Listing.organization),
+    selectinload(Listing.regions),
+    selectinload(Listing.value_chains),
+)
+
+
 def _eager(query: Select) -> Select:
-    return query.options(
-        joinedload(Listing.organization),
-        selectinload(Listing.regions),
-        selectinload(Listing.value_chains),
-    )
+    return query.options(*LISTING_LOADS)
 
 
 def _conditions(filters: CatalogFilters, driven: bool) -> list:

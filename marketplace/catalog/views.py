@@ -23,13 +23,13 @@ from marketplace.catalog import cache, services, taxonomy
 from marketplace.catalog.blueprint import bp
 from marketplace.catalog.forms import FilterForm, ListingForm
 from marketplace.catalog.permissions import can_edit, can_order
-from marketplace.catalog.search import MAX_PRICE_FILTER, SORTS, producer_place
+from marketplace.catalog.search import LISTING_LOADS, MAX_PRICE_FILTER, SORTS, producer_place
 from marketplace.errors import DomainError
 from marketplace.i18n import money, ngettext
 from marketplace.labels import VALUE_CHAINS, label
 from marketplace.models import Listing, ListingStatus, Organization, Role
 from marketplace.money import AmountError, amount_text, parse_money
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
 
 # --- producers (and anyone) browse ----------------------------------------------------------
@@ -186,14 +186,6 @@ def _org_or_403() -> Organization:
     return org
 
 
-def _own_listing_or_404(org: Organization, listing_id: int) -> Listing:
-    """The organization's listing; another organization's (or a deleted one) is "not found"."""
-    listing = services.listing_for_members(org.id, listing_id)
-    if listing is None or not can_edit(current_user, listing):
-        abort(404)
-    return listing
-
-
 def _form(org: Organization, listing: Listing | None) -> ListingForm:
     form = ListingForm(org.country, obj=listing)
     if form.is_submitted():
@@ -280,12 +272,12 @@ def new():
 @role_required(Role.SUPPLIER)
 def edit(listing_id: int):
     org = _org_or_403()
-    return _edit(org, _own_listing_or_404(org, listing_id))
+    return _edit(org, load_or_404(Listing, listing_id, can_edit, options=LISTING_LOADS))
 
 
 def _change(listing_id: int, action, done: str):
-    org = _org_or_403()
-    listing = _own_listing_or_404(org, listing_id)
+    _org_or_403()
+    listing = load_or_404(Listing, listing_id, can_edit, options=LISTING_LOADS)
     try:
         action(current_user, listing)
     except DomainError as error:
@@ -316,8 +308,8 @@ def resume(listing_id: int):
 @bp.route("/mis-productos/<int:listing_id>/eliminar", methods=["GET", "POST"])
 @role_required(Role.SUPPLIER)
 def delete(listing_id: int):
-    org = _org_or_403()
-    listing = _own_listing_or_404(org, listing_id)
+    _org_or_403()
+    listing = load_or_404(Listing, listing_id, can_edit, options=LISTING_LOADS)
     if request.method == "GET":
         return render_template("catalog/delete.html", listing=listing)
     services.delete_listing(current_user, listing)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,23 +11,14 @@ from marketplace.centers.blueprint import bp
 from marketplace.centers.forms import CenterForm
 from marketplace.centers.permissions import can_manage
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from marketplace.fields import as_float
 from marketplace.labels import choices
 from marketplace.models import CollectionCenter, Role
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
 from marketplace.web import show_errors
 
 MANAGERS = (Role.TECHNICIAN, Role.ADMIN)
-
-
-def _center_or_404(center_id: int) -> CollectionCenter:
-    """The centre, if the current user manages it; 404 otherwise (no probing by id)."""
-    center = db.session.get(CollectionCenter, center_id)
-    if center is None or not can_manage(current_user, center):
-        abort(404)
-    return center
 
 
 @bp.route("/centros")
@@ -110,13 +101,14 @@ def new():
 @bp.route("/centros/<int:center_id>/editar", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def edit(center_id: int):
-    return _edit(_center_or_404(center_id))
+    return _edit(load_or_404(CollectionCenter, center_id, can_manage))
 
 
 @bp.route("/centros/<int:center_id>/desactivar", methods=["POST"])
 @role_required(*MANAGERS)
 def deactivate(center_id: int):
-    center = services.set_active(current_user, _center_or_404(center_id), False)
+    center = load_or_404(CollectionCenter, center_id, can_manage)
+    services.set_active(current_user, center, False)
     flash(_("El centro %(name)s ya no se ofrece a los productores.", name=center.name), "success")
     return redirect(url_for("centers.manage"))
 
@@ -124,6 +116,7 @@ def deactivate(center_id: int):
 @bp.route("/centros/<int:center_id>/activar", methods=["POST"])
 @role_required(*MANAGERS)
 def activate(center_id: int):
-    center = services.set_active(current_user, _center_or_404(center_id), True)
+    center = load_or_404(CollectionCenter, center_id, can_manage)
+    services.set_active(current_user, center, True)
     flash(_("El centro %(name)s vuelve a ofrecerse.", name=center.name), "success")
     return redirect(url_for("centers.manage"))

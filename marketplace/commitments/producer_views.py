@@ -16,12 +16,11 @@ from marketplace.commitments.forms import ConfirmForm, PledgeForm
 from marketplace.commitments.permissions import can_withdraw
 from marketplace.commitments.views import FIELD_ALIASES
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import Pledge, Producer, PurchaseCommitment, Role
 from marketplace.models.base import local_today
-from marketplace.permissions import role_required
-from marketplace.producers.permissions import producer_or_404
+from marketplace.permissions import load_or_404, role_required
+from marketplace.producers.permissions import can_view
 from marketplace.producers.services import producer_of
 from marketplace.web import safe_next, show_errors
 
@@ -33,10 +32,6 @@ def _own_producer() -> Producer | None:
     if producer is None:
         flash(_("Primero complete sus datos y registre sus fincas."), "info")
     return producer
-
-
-def _producer_or_404(producer_id: int) -> Producer:
-    return producer_or_404(current_user, producer_id)
 
 
 def _links(producer: Producer, own: bool) -> dict:
@@ -69,9 +64,7 @@ def _browse(producer: Producer, own: bool):
 
 def _offer(producer: Producer, own: bool, commitment_id: int):
     today = local_today()
-    commitment = db.session.get(PurchaseCommitment, commitment_id)
-    if commitment is None:
-        abort(404)
+    commitment = load_or_404(PurchaseCommitment, commitment_id)
     mine = offers.pledges_of(producer.id, commitment.id)
     farms = offers.matching_farms(producer, commitment)
     if not farms and not mine:  # nothing to do with this producer: no probing by id
@@ -139,7 +132,7 @@ def my_pledges():
 @bp.route("/productores/<int:producer_id>/compromisos")
 @role_required(*FIELD_ROLES)
 def for_producer(producer_id: int):
-    producer = _producer_or_404(producer_id)
+    producer = load_or_404(Producer, producer_id, can_view)
     if current_user.role == Role.PRODUCER:
         return redirect(url_for("commitments.browse"))
     return _browse(producer, own=False)
@@ -148,7 +141,7 @@ def for_producer(producer_id: int):
 @bp.route("/productores/<int:producer_id>/compromisos/<int:commitment_id>", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def offer_for(producer_id: int, commitment_id: int):
-    producer = _producer_or_404(producer_id)
+    producer = load_or_404(Producer, producer_id, can_view)
     if current_user.role == Role.PRODUCER:
         return redirect(url_for("commitments.offer", commitment_id=commitment_id))
     return _offer(producer, False, commitment_id)
@@ -157,9 +150,7 @@ def offer_for(producer_id: int, commitment_id: int):
 @bp.route("/compromisos-de-venta/<int:pledge_id>/retirar", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def withdraw(pledge_id: int):
-    pledge = db.session.get(Pledge, pledge_id)
-    if pledge is None or not can_withdraw(current_user, pledge):
-        abort(404)
+    pledge = load_or_404(Pledge, pledge_id, can_withdraw)
     own = current_user.role == Role.PRODUCER
     back = safe_next(
         url_for("commitments.my_pledges")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +22,7 @@ from marketplace.extensions import db
 from marketplace.fields import as_float
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.money import amount_text
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
 
 PRESET_DATES = {code for code, _label in CUTOFF_PRESETS if code != "other"}
@@ -40,13 +40,6 @@ FIELD_ALIASES = {
     "premium_minor_per_kg": "premium",
     "cutoff_date": "cutoff",
 }
-
-
-def _commitment_or_404(commitment_id: int) -> PurchaseCommitment:
-    commitment = db.session.get(PurchaseCommitment, commitment_id)
-    if commitment is None or not can_manage(current_user, commitment):
-        abort(404)
-    return commitment
 
 
 def _centers(country: str) -> list[CollectionCenter]:
@@ -158,7 +151,7 @@ def new():
 @bp.route("/compras/compromisos/<int:commitment_id>")
 @role_required(Role.BUYER)
 def buyer_detail(commitment_id: int):
-    commitment = _commitment_or_404(commitment_id)
+    commitment = load_or_404(PurchaseCommitment, commitment_id, can_manage)
     pagination, farms = queries.pledges_by_farm(
         commitment.id, request.args.get("page", 1, type=int)
     )
@@ -175,7 +168,7 @@ def buyer_detail(commitment_id: int):
 @bp.route("/compras/compromisos/<int:commitment_id>/editar", methods=["GET", "POST"])
 @role_required(Role.BUYER)
 def edit(commitment_id: int):
-    commitment = _commitment_or_404(commitment_id)
+    commitment = load_or_404(PurchaseCommitment, commitment_id, can_manage)
     if commitment.status != "open":
         flash(_("Solo se pueden modificar compromisos abiertos."), "error")
         return redirect(url_for("commitments.buyer_detail", commitment_id=commitment.id))
@@ -185,7 +178,7 @@ def edit(commitment_id: int):
 @bp.route("/compras/compromisos/<int:commitment_id>/cerrar", methods=["GET", "POST"])
 @role_required(Role.BUYER)
 def close(commitment_id: int):
-    commitment = _commitment_or_404(commitment_id)
+    commitment = load_or_404(PurchaseCommitment, commitment_id, can_manage)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

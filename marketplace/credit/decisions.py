@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from marketplace import audit
-from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting, reviewing_org
+from marketplace.credit.permissions import can_decide
+from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.links import path_for
@@ -37,12 +38,11 @@ MAX_TEXT = 1000
 
 
 def _check_open(actor: User, match: Match) -> Organization:
-    org = reviewing_org(actor)
-    if org is None or match.lender_id != org.id:
+    if not can_decide(actor, match):
         raise DomainError(_l("Este grupo es de otra entidad."))
     if match.status not in OPEN:
         raise DomainError(ALREADY_DECIDED)
-    return org
+    return actor.organization
 
 
 def _claim(actor: User, match: Match, status: str, reason: str | None = None) -> None:

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from marketplace import audit
+from marketplace.credit.permissions import can_manage_loan
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import Loan, LoanStatus, Producer, Repayment, RepaymentOutcome, User
@@ -32,11 +33,6 @@ def loans_page(org_id: int, status: str = "", page: int = 1):
     if status in {s.value for s in LoanStatus}:
         query = query.where(Loan.status == status)
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-
-
-def loan_for(org_id: int, loan_id: int) -> Loan | None:
-    """The lender's loan `loan_id` (None when it is another lender's: answer 404)."""
-    return db.session.scalar(select(Loan).where(Loan.id == loan_id, Loan.lender_id == org_id))
 
 
 def borrower_names(page_loans: list[Loan]) -> dict[int, str]:
@@ -67,7 +63,7 @@ def owed_minor(loan: Loan) -> int:
 
 
 def _check_owner(actor: User, loan: Loan) -> None:
-    if actor.organization_id != loan.lender_id:
+    if not can_manage_loan(actor, loan):
         raise DomainError(_l("Este préstamo es de otra entidad."))
 
 

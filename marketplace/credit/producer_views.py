@@ -17,8 +17,8 @@ from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import LenderConsentForm
 from marketplace.labels import archetype_label
 from marketplace.models import ConsentScope, Producer, Role
-from marketplace.permissions import role_required
-from marketplace.producers.permissions import producer_or_404
+from marketplace.permissions import load_or_404, role_required
+from marketplace.producers.permissions import can_edit, can_view
 from marketplace.producers.services import producer_of, set_consent
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
@@ -57,13 +57,13 @@ def mine():
 @bp.route("/productores/<int:producer_id>/credito")
 @role_required(*FIELD_ROLES)
 def for_producer(producer_id: int):
-    return _render(producer_or_404(current_user, producer_id))
+    return _render(load_or_404(Producer, producer_id, can_view))
 
 
 @bp.route("/productores/<int:producer_id>/credito/permiso", methods=["POST"])
 @role_required(*FIELD_ROLES)
 def consent(producer_id: int):
-    producer = producer_or_404(current_user, producer_id)
+    producer = load_or_404(Producer, producer_id, can_edit)
     form = LenderConsentForm()
     if not form.validate_on_submit():
         flash(_("El formulario caducó. Envíelo de nuevo."), "error")

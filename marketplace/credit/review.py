@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace import audit, gazetteer
-from marketplace.credit.permissions import is_lender_member
+from marketplace.credit.permissions import can_decide
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
 from marketplace.i18n import number, plain_amount
@@ -28,7 +28,6 @@ from marketplace.models import (
     Farm,
     Match,
     MatchStatus,
-    Organization,
     Producer,
     User,
     ValueChain,
@@ -44,13 +43,6 @@ HISTOGRAM_BINS = 10
 TOP_FACTORS = 3
 HIDDEN_NAME = _l("Productor/a sin consentimiento")
 ALREADY_DECIDED = _l("Este grupo ya fue decidido; vuelva a cargar la página.")
-
-
-def reviewing_org(user: User) -> Organization | None:
-    """The verified, active lender organization `user` reviews groups for, or None."""
-    if not is_lender_member(user) or not user.organization.can_publish:
-        return None
-    return user.organization
 
 
 # --- the list of groups -------------------------------------------------------------------
@@ -155,6 +147,12 @@ def readiness_histogram(org_id: int, filters: GroupFilters) -> list[int]:
 
 
 # --- one group ----------------------------------------------------------------------------
+
+
+def can_review(user: User, match: Match) -> bool:
+    """Whoever may decide on the group (credit.permissions), while the lender's list of groups
+    shows it: a rule on the latest run, so it lives with the list's query."""
+    return can_decide(user, match) and group_for(match.lender_id, match.id) is not None
 
 
 def group_for(org_id: int, match_id: int) -> Match | None:

@@ -12,33 +12,28 @@ from marketplace.credit import decisions, loans, review
 from marketplace.credit.blueprint import bp
 from marketplace.credit.checkoff import checkoffs_by_repayment
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
+from marketplace.credit.permissions import can_manage_loan, reviewing_org
+from marketplace.credit.review import can_review
 from marketplace.errors import DomainError
 from marketplace.i18n import ngettext
 from marketplace.labels import choices
-from marketplace.models import LoanStatus, Match, Role
+from marketplace.models import Loan, LoanStatus, Match, Role
 from marketplace.money import AmountError, amount_text, parse_money
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
 
 
 def _org_or_403():
-    org = review.reviewing_org(current_user)
+    org = reviewing_org(current_user)
     if org is None:
         abort(403)
     return org
 
 
-def _match_or_404(match_id: int) -> Match:
-    match = review.group_for(_org_or_403().id, match_id)
-    if match is None:
-        abort(404)
-    return match
-
-
 @bp.route("/credito/grupos")
 @role_required(Role.LENDER)
 def groups():
-    org = review.reviewing_org(current_user)
+    org = reviewing_org(current_user)
     filters = review.GroupFilters(
         status=request.args.get("estado", ""), value_chain=request.args.get("cadena", "")
     )
@@ -79,13 +74,15 @@ def _group_page(match: Match, decline_form=None, info_form=None):
 @bp.route("/credito/grupos/<int:match_id>")
 @role_required(Role.LENDER)
 def group(match_id: int):
-    return _group_page(_match_or_404(match_id))
+    _org_or_403()
+    return _group_page(load_or_404(Match, match_id, can_review))
 
 
 @bp.route("/credito/grupos/<int:match_id>/csv")
 @role_required(Role.LENDER)
 def group_csv(match_id: int):
-    match = _match_or_404(match_id)
+    _org_or_403()
+    match = load_or_404(Match, match_id, can_review)
     members = review.members(match)
     review.record_views(current_user, match, members, "credit.member_exported")
     body = "\ufeff" + review.group_csv(match, members)  # the BOM lets spreadsheets read UTF-8
@@ -102,7 +99,8 @@ def group_csv(match_id: int):
 @bp.route("/credito/grupos/<int:match_id>/rechazar", methods=["POST"])
 @role_required(Role.LENDER)
 def decline(match_id: int):
-    match = _match_or_404(match_id)
+    _org_or_403()
+    match = load_or_404(Match, match_id, can_review)
     form = DeclineForm()
     if form.validate():
         try:
@@ -118,7 +116,8 @@ def decline(match_id: int):
 @bp.route("/credito/grupos/<int:match_id>/pedir-informacion", methods=["POST"])
 @role_required(Role.LENDER)
 def request_info(match_id: int):
-    match = _match_or_404(match_id)
+    _org_or_403()
+    match = load_or_404(Match, match_id, can_review)
     form = InfoForm()
     if form.validate():
         try:
@@ -148,7 +147,8 @@ def _amounts(form, candidates, currency: str) -> dict[int, int | None] | None:
 @bp.route("/credito/grupos/<int:match_id>/aprobar", methods=["GET", "POST"])
 @role_required(Role.LENDER)
 def approve(match_id: int):
-    match = _match_or_404(match_id)
+    _org_or_403()
+    match = load_or_404(Match, match_id, can_review)
     if match.status not in review.OPEN:
         flash(str(review.ALREADY_DECIDED), "error")
         return redirect(url_for("credit.group", match_id=match.id))
@@ -198,13 +198,6 @@ def loans_list():
     )
 
 
-def _loan_or_404(loan_id: int):
-    loan = loans.loan_for(_org_or_403().id, loan_id)
-    if loan is None:
-        abort(404)
-    return loan
-
-
 def _loan_page(loan, form=None):
     return render_template(
         "credit/loan.html",
@@ -219,11 +212,13 @@ def _loan_page(loan, form=None):
 @bp.route("/credito/prestamos/<int:loan_id>")
 @role_required(Role.LENDER)
 def loan(loan_id: int):
-    return _loan_page(_loan_or_404(loan_id))
+    _org_or_403()
+    return _loan_page(load_or_404(Loan, loan_id, can_manage_loan))
 
 
 def _loan_action(loan_id: int, action, done: str):
-    loan = _loan_or_404(loan_id)
+    _org_or_403()
+    loan = load_or_404(Loan, loan_id, can_manage_loan)
     try:
         action(current_user, loan)
     except DomainError as error:
@@ -248,7 +243,8 @@ def mark_repaid(loan_id: int):
 @bp.route("/credito/prestamos/<int:loan_id>/pagos", methods=["POST"])
 @role_required(Role.LENDER)
 def repayment(loan_id: int):
-    loan = _loan_or_404(loan_id)
+    _org_or_403()
+    loan = load_or_404(Loan, loan_id, can_manage_loan)
     if loan.status != LoanStatus.DISBURSED:  # the page shows no form then
         flash(str(loans.NOT_DISBURSED), "error")
         return redirect(url_for("credit.loan", loan_id=loan.id))

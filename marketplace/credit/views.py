@@ -12,11 +12,10 @@ from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import ProductForm
 from marketplace.credit.permissions import can_manage, is_lender_member
 from marketplace.errors import DomainError, InvalidInput
-from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import CreditProduct, Role
 from marketplace.money import AmountError, amount_text, parse_money
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
 
 MONEY_FIELDS = ("min_amount", "max_amount", "budget")
@@ -34,13 +33,6 @@ def _lender_or_403():
     if not is_lender_member(current_user):
         abort(403)
     return current_user.organization
-
-
-def _product_or_404(product_id: int) -> CreditProduct:
-    product = db.session.get(CreditProduct, product_id)
-    if product is None or not can_manage(current_user, product):
-        abort(404)
-    return product
 
 
 def _fill_from(form: ProductForm, product: CreditProduct) -> None:
@@ -167,12 +159,12 @@ def new():
 @role_required(Role.LENDER)
 def edit(product_id: int):
     _lender_or_403()
-    return _edit(_product_or_404(product_id))
+    return _edit(load_or_404(CreditProduct, product_id, can_manage))
 
 
 def _switch(product_id: int, active: bool):
     _lender_or_403()
-    product = _product_or_404(product_id)
+    product = load_or_404(CreditProduct, product_id, can_manage)
     try:
         services.set_active(current_user, product, active)
     except DomainError as error:

@@ -3,17 +3,9 @@ cooperative, acting for them), and the members of the supplier organization."""
 
 from __future__ import annotations
 
-from marketplace.models import Order, Producer, Role, User
+from marketplace.models import Order, Role, User
 from marketplace.orders.states import Side
-
-
-def can_order_for(user: User, producer: Producer) -> bool:
-    """The producer themself, or a technician of the producer's cooperative."""
-    if user.role == Role.PRODUCER:
-        return producer.user_id is not None and producer.user_id == user.id
-    if user.role == Role.TECHNICIAN:
-        return user.organization_id is not None and producer.cooperative_id == user.organization_id
-    return False
+from marketplace.producers import permissions as producer_permissions
 
 
 def is_supplier_of(user: User, order: Order) -> bool:
@@ -29,7 +21,7 @@ def side_of(user: User, order: Order) -> Side | None:
     """Which side of the order `user` is on, or None when it is not theirs."""
     if is_supplier_of(user, order):
         return Side.SUPPLIER
-    if can_order_for(user, order.producer):
+    if producer_permissions.can_edit(user, order.producer):
         return Side.PRODUCER
     return None
 

@@ -47,6 +47,7 @@ from marketplace.orders.states import Side
 from marketplace.payments import accounts as payment_accounts
 from marketplace.payments import checkout as card_payments
 from marketplace.payments import gateway as payment_gateway
+from marketplace.producers import permissions as producer_permissions
 
 MAX_SERVICE_QUANTITY = 1_000
 MAX_INPUT_QUANTITY = 100_000
@@ -290,7 +291,7 @@ def place_order(
     """Place an order in one transaction: stock (and, on credit, the loan's balance) taken
     atomically, price snapshotted, audit and a notification to the supplier. A repeated key
     returns the order it made."""
-    if not permissions.can_order_for(actor, producer):
+    if not producer_permissions.can_edit(actor, producer):
         raise DomainError(_l("Usted no puede pedir en nombre de este productor."), "listing")
     if not isinstance(idempotency_key, str) or not KEY_PATTERN.fullmatch(idempotency_key):
         raise DomainError(_l("El formulario caducó. Vuelva a cargar la página."), "listing")

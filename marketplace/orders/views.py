@@ -10,19 +10,18 @@ from flask_login import current_user
 
 from marketplace.credit.spending import spendable_loans
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from marketplace.i18n import money, number
 from marketplace.labels import label
 from marketplace.models import DeliveryPoint, Listing, Order, Role
 from marketplace.money import AmountError, parse_money
-from marketplace.orders import queries, services, states
+from marketplace.orders import permissions, queries, services, states
 from marketplace.orders.blueprint import bp
 from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm, parse_payment
 from marketplace.orders.states import Side
 from marketplace.payments import accounts as payment_accounts
 from marketplace.payments import checkout as card_payments
 from marketplace.payments.forms import ButtonForm
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
 from marketplace.web import show_errors
 
@@ -168,18 +167,10 @@ def mine():
     return render_template("orders/mine.html", page=page)
 
 
-def _producer_order_or_404(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    producer = producer_of(current_user)
-    if order is None or producer is None or order.producer_id != producer.id:
-        abort(404)
-    return order
-
-
 @bp.route("/pedidos/<int:order_id>")
 @role_required(Role.PRODUCER)
 def detail(order_id: int):
-    order = _producer_order_or_404(order_id)
+    order = load_or_404(Order, order_id, permissions.can_view)
     back = request.args.get("pago")
     if back == "ok" and order.payment_status != "paid":
         flash(_("Gracias. Estamos confirmando su pago; en unos momentos aparecerá aquí."), "info")
@@ -199,7 +190,7 @@ def detail(order_id: int):
 @bp.route("/pedidos/<int:order_id>/cancelar", methods=["POST"])
 @role_required(Role.PRODUCER)
 def cancel(order_id: int):
-    order = _producer_order_or_404(order_id)
+    order = load_or_404(Order, order_id, permissions.can_view)
     form = ProducerCancelForm()
     if form.validate_on_submit():
         try:
@@ -233,14 +224,6 @@ def received():
     )
 
 
-def _supplier_order_or_404(order_id: int) -> Order:
-    org_id = _supplier_org_id()
-    order = db.session.get(Order, order_id)
-    if order is None or order.supplier_id != org_id:
-        abort(404)
-    return order
-
-
 def _received_detail(order: Order, cancel_form: CancelForm):
     return render_template(
         "orders/received_detail.html",
@@ -255,7 +238,8 @@ def _received_detail(order: Order, cancel_form: CancelForm):
 @bp.route("/proveedor/pedidos/<int:order_id>")
 @role_required(Role.SUPPLIER)
 def received_detail(order_id: int):
-    return _received_detail(_supplier_order_or_404(order_id), CancelForm())
+    _supplier_org_id()
+    return _received_detail(load_or_404(Order, order_id, permissions.is_supplier_of), CancelForm())
 
 
 def _refund_amount(form: CancelForm, order: Order) -> int | None:
@@ -272,7 +256,8 @@ def _refund_amount(form: CancelForm, order: Order) -> int | None:
 @bp.route("/proveedor/pedidos/<int:order_id>/estado", methods=["POST"])
 @role_required(Role.SUPPLIER)
 def change_status(order_id: int):
-    order = _supplier_order_or_404(order_id)
+    _supplier_org_id()
+    order = load_or_404(Order, order_id, permissions.is_supplier_of)
     target = request.form.get("to", "")
     cancel_form = CancelForm()
     if target == states.CANCELLED and not cancel_form.validate_on_submit():

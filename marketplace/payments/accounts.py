@@ -9,12 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.models import Organization, OrgKind, PaymentAccount, User
+from marketplace.models import Organization, PaymentAccount, User
 from marketplace.models.base import utcnow
-from marketplace.organizations.permissions import can_edit
 from marketplace.payments import gateway
-
-SELLER_KINDS = (OrgKind.SUPPLIER.value, OrgKind.TA_PROVIDER.value)
+from marketplace.payments.permissions import can_manage_account
 
 
 def account_of(org_id: int) -> PaymentAccount | None:
@@ -33,7 +31,7 @@ def takes_cards(org_id: int) -> bool:
 def _check_may_onboard(actor: User, org: Organization) -> None:
     if not gateway.configured():
         raise DomainError(_l("Los pagos con tarjeta no están configurados en Minka."))
-    if not can_edit(actor, org) or org.kind not in SELLER_KINDS:
+    if not can_manage_account(actor, org):
         raise DomainError(_l("Solo los proveedores pueden recibir pagos con tarjeta."))
     if not org.can_publish:
         raise DomainError(
@@ -94,7 +92,7 @@ def apply_account(remote: dict) -> PaymentAccount | None:
 def refresh(actor: User, org: Organization) -> PaymentAccount | None:
     """Read the organization's account from Stripe again (after onboarding) and store it."""
     account = account_of(org.id)
-    if account is None or not can_edit(actor, org):
+    if account is None or not can_manage_account(actor, org):
         return account
     remote = gateway.retrieve_account(account.stripe_account_id)
     account = apply_account(remote)

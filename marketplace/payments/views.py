@@ -8,25 +8,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.errors import DomainError
-from marketplace.extensions import csrf, db
+from marketplace.extensions import csrf
 from marketplace.i18n import number
 from marketplace.models import Order, Role
 from marketplace.organizations.permissions import MEMBER_ROLES
 from marketplace.payments import accounts, checkout, fees, gateway, webhooks
 from marketplace.payments.blueprint import bp
 from marketplace.payments.forms import ButtonForm, FeeForm
-from marketplace.permissions import role_required
-from marketplace.producers.services import producer_of
+from marketplace.payments.permissions import SELLER_KINDS, can_pay
+from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
 
 
 @bp.route("/pedidos/<int:order_id>/pagar", methods=["POST"])
 @role_required(Role.PRODUCER)
 def pay(order_id: int):
-    order = db.session.get(Order, order_id)
-    producer = producer_of(current_user)
-    if order is None or producer is None or order.producer_id != producer.id:
-        abort(404)
+    order = load_or_404(Order, order_id, can_pay)
     back = url_for("orders.detail", order_id=order.id)
     if not ButtonForm().validate_on_submit():
         flash(_("El formulario caducó. Vuelva a intentarlo."), "error")
@@ -92,7 +89,7 @@ def _card_status() -> dict:
 
 
 def _card_block(org) -> dict | None:
-    if org is None or org.kind not in accounts.SELLER_KINDS:
+    if org is None or org.kind not in SELLER_KINDS:
         return None
     return {
         "configured": gateway.configured(),

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from marketplace.fields import as_float
 from marketplace.models import Farm, Producer, Role
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.producers import services
 from marketplace.producers.blueprint import bp
 from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
-from marketplace.producers.permissions import producer_or_404
+from marketplace.producers.permissions import can_edit, can_view
 from marketplace.web import show_errors
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
-
-
-def _producer_or_404(producer_id: int) -> Producer:
-    return producer_or_404(current_user, producer_id)
-
-
-def _farm_or_404(producer: Producer, farm_id: int) -> Farm:
-    farm = db.session.get(Farm, farm_id)
-    if farm is None or farm.producer_id != producer.id:
-        abort(404)
-    return farm
 
 
 def _profile_form(producer: Producer | None) -> ProfileForm:
@@ -120,7 +108,7 @@ def register():
 @bp.route("/productores/<int:producer_id>")
 @role_required(*FIELD_ROLES)
 def detail(producer_id: int):
-    producer = _producer_or_404(producer_id)
+    producer = load_or_404(Producer, producer_id, can_view)
     return render_template(
         "producers/detail.html", producer=producer, consents=services.consent_states(producer)
     )
@@ -129,7 +117,8 @@ def detail(producer_id: int):
 @bp.route("/productores/<int:producer_id>/editar", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def edit(producer_id: int):
-    return _edit_profile(_producer_or_404(producer_id), {"own": current_user.role == Role.PRODUCER})
+    producer = load_or_404(Producer, producer_id, can_edit)
+    return _edit_profile(producer, {"own": current_user.role == Role.PRODUCER})
 
 
 def _farm_form(producer: Producer, farm: Farm | None) -> FarmForm:
@@ -180,21 +169,21 @@ def _edit_farm(producer: Producer, farm: Farm | None):
 @bp.route("/productores/<int:producer_id>/fincas/nueva", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def new_farm(producer_id: int):
-    return _edit_farm(_producer_or_404(producer_id), None)
+    return _edit_farm(load_or_404(Producer, producer_id, can_edit), None)
 
 
 @bp.route("/productores/<int:producer_id>/fincas/<int:farm_id>/editar", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def edit_farm(producer_id: int, farm_id: int):
-    producer = _producer_or_404(producer_id)
-    return _edit_farm(producer, _farm_or_404(producer, farm_id))
+    producer = load_or_404(Producer, producer_id, can_edit)
+    return _edit_farm(producer, load_or_404(Farm, farm_id, producer_id=producer.id))
 
 
 @bp.route("/productores/<int:producer_id>/fincas/<int:farm_id>/eliminar", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def delete_farm(producer_id: int, farm_id: int):
-    producer = _producer_or_404(producer_id)
-    farm = _farm_or_404(producer, farm_id)
+    producer = load_or_404(Producer, producer_id, can_edit)
+    farm = load_or_404(Farm, farm_id, producer_id=producer.id)
     if request.method == "GET":
         return render_template("producers/delete_farm.html", producer=producer, farm=farm)
     services.delete_farm(current_user, farm)
@@ -205,7 +194,7 @@ def delete_farm(producer_id: int, farm_id: int):
 @bp.route("/productores/<int:producer_id>/consentimientos", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def consents(producer_id: int):
-    producer = _producer_or_404(producer_id)
+    producer = load_or_404(Producer, producer_id, can_edit)
     form = ConsentForm()
     on_behalf = current_user.role != Role.PRODUCER
     if form.validate_on_submit():

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.centers.permissions import can_manage as can_manage_center
-from marketplace.commitments.permissions import can_manage as can_manage_commitment
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.fields import as_float
@@ -19,29 +17,20 @@ from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Lot
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
 from marketplace.traceability import deliveries, export, lots, tracing
 from marketplace.traceability.blueprint import bp
 from marketplace.traceability.delivery_forms import DeliveryForm, LotForm, WeightForm
+from marketplace.traceability.permissions import (
+    can_manage_deliveries,
+    can_manage_lot,
+    can_trace,
+    can_trace_lot,
+)
 from marketplace.web import show_errors
 
 STAFF = (Role.TECHNICIAN, Role.ADMIN)
-
-
-def _center_or_404(center_id: int) -> CollectionCenter:
-    center = db.session.get(CollectionCenter, center_id)
-    if center is None or not can_manage_center(current_user, center):
-        abort(404)
-    return center
-
-
-def _lot_or_404(lot_id: int) -> Lot:
-    lot = db.session.get(Lot, lot_id)
-    if lot is None:
-        abort(404)
-    _center_or_404(lot.collection_center_id)
-    return lot
 
 
 def _pledge_choices(center: CollectionCenter) -> list[tuple[str, str]]:
@@ -93,7 +82,7 @@ def _center_page(center, delivery_form=None, lot_form=None):
 @bp.route("/acopio/centros/<int:center_id>")
 @role_required(*STAFF)
 def center(center_id: int):
-    return _center_page(_center_or_404(center_id))
+    return _center_page(load_or_404(CollectionCenter, center_id, can_manage_deliveries))
 
 
 def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
@@ -110,7 +99,7 @@ def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
 @bp.route("/acopio/centros/<int:center_id>/entregas", methods=["POST"])
 @role_required(*STAFF)
 def record_delivery(center_id: int):
-    center = _center_or_404(center_id)
+    center = load_or_404(CollectionCenter, center_id, can_manage_deliveries)
     form = DeliveryForm()
     form.pledge_id.choices = _pledge_choices(center)
     if form.validate_on_submit():
@@ -127,7 +116,7 @@ def record_delivery(center_id: int):
 @bp.route("/acopio/centros/<int:center_id>/lotes", methods=["POST"])
 @role_required(*STAFF)
 def create_lot(center_id: int):
-    center = _center_or_404(center_id)
+    center = load_or_404(CollectionCenter, center_id, can_manage_deliveries)
     form = LotForm()
     form.commitment_id.choices = _commitment_choices(center)
     if form.validate_on_submit():
@@ -159,7 +148,7 @@ def _lot_page(lot, weight_form=None, status=200):
 @bp.route("/acopio/lotes/<int:lot_id>")
 @role_required(*STAFF)
 def lot(lot_id: int):
-    return _lot_page(_lot_or_404(lot_id))
+    return _lot_page(load_or_404(Lot, lot_id, can_manage_lot))
 
 
 def _lot_action(lot: Lot, action) -> Response:
@@ -173,7 +162,7 @@ def _lot_action(lot: Lot, action) -> Response:
 @bp.route("/acopio/lotes/<int:lot_id>/entregas", methods=["POST"])
 @role_required(*STAFF)
 def add_to_lot(lot_id: int):
-    lot = _lot_or_404(lot_id)
+    lot = load_or_404(Lot, lot_id, can_manage_lot)
     ids = [i for i in (_int(v) for v in request.form.getlist("delivery_ids")) if i]
     return _lot_action(lot, lambda: lots.add_deliveries(current_user, lot, ids))
 
@@ -181,14 +170,14 @@ def add_to_lot(lot_id: int):
 @bp.route("/acopio/lotes/<int:lot_id>/entregas/<int:delivery_id>/quitar", methods=["POST"])
 @role_required(*STAFF)
 def remove_from_lot(lot_id: int, delivery_id: int):
-    lot = _lot_or_404(lot_id)
+    lot = load_or_404(Lot, lot_id, can_manage_lot)
     return _lot_action(lot, lambda: lots.remove_delivery(current_user, lot, delivery_id))
 
 
 @bp.route("/acopio/lotes/<int:lot_id>/peso", methods=["POST"])
 @role_required(*STAFF)
 def lot_weight(lot_id: int):
-    lot = _lot_or_404(lot_id)
+    lot = load_or_404(Lot, lot_id, can_manage_lot)
     form = WeightForm()
     if form.validate_on_submit():
         try:
@@ -205,7 +194,7 @@ def lot_weight(lot_id: int):
 @bp.route("/acopio/lotes/<int:lot_id>/cerrar", methods=["POST"])
 @role_required(*STAFF)
 def close_lot(lot_id: int):
-    lot = _lot_or_404(lot_id)
+    lot = load_or_404(Lot, lot_id, can_manage_lot)
     return _lot_action(lot, lambda: lots.close_lot(current_user, lot))
 
 
@@ -222,20 +211,6 @@ def my_deliveries():
 # --- the buyer's side ---------------------------------------------------------------------
 
 
-def _commitment_or_404(commitment_id: int) -> PurchaseCommitment:
-    commitment = db.session.get(PurchaseCommitment, commitment_id)
-    if commitment is None or not can_manage_commitment(current_user, commitment):
-        abort(404)
-    return commitment
-
-
-def _buyer_lot_or_404(lot_id: int) -> tuple[PurchaseCommitment, Lot]:
-    lot = db.session.get(Lot, lot_id)
-    if lot is None:
-        abort(404)
-    return _commitment_or_404(lot.commitment_id), lot
-
-
 def _trace_page(commitment, lot=None):
     found = tracing.trace(commitment, lot)
     return render_template(
@@ -250,14 +225,14 @@ def _trace_page(commitment, lot=None):
 @bp.route("/compras/compromisos/<int:commitment_id>/trazabilidad")
 @role_required(Role.BUYER)
 def commitment_trace(commitment_id: int):
-    return _trace_page(_commitment_or_404(commitment_id))
+    return _trace_page(load_or_404(PurchaseCommitment, commitment_id, can_trace))
 
 
 @bp.route("/compras/lotes/<int:lot_id>")
 @role_required(Role.BUYER)
 def lot_trace(lot_id: int):
-    commitment, lot = _buyer_lot_or_404(lot_id)
-    return _trace_page(commitment, lot)
+    lot = load_or_404(Lot, lot_id, can_trace_lot)
+    return _trace_page(db.session.get(PurchaseCommitment, lot.commitment_id), lot)
 
 
 def _export(commitment, lot, fmt: str) -> Response:
@@ -281,14 +256,14 @@ def _export(commitment, lot, fmt: str) -> Response:
 @bp.route("/compras/compromisos/<int:commitment_id>/diligencia.<any(geojson, csv):fmt>")
 @role_required(Role.BUYER)
 def commitment_export(commitment_id: int, fmt: str):
-    return _export(_commitment_or_404(commitment_id), None, fmt)
+    return _export(load_or_404(PurchaseCommitment, commitment_id, can_trace), None, fmt)
 
 
 @bp.route("/compras/lotes/<int:lot_id>/diligencia.<any(geojson, csv):fmt>")
 @role_required(Role.BUYER)
 def lot_export(lot_id: int, fmt: str):
-    commitment, lot = _buyer_lot_or_404(lot_id)
-    return _export(commitment, lot, fmt)
+    lot = load_or_404(Lot, lot_id, can_trace_lot)
+    return _export(db.session.get(PurchaseCommitment, lot.commitment_id), lot, fmt)
 
 
 bp.add_app_template_global(tracing.risk_label, "risk_label")

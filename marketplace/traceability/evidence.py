@@ -14,28 +14,13 @@ from sqlalchemy.orm import selectinload
 from marketplace import audit
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.models import Farm, FieldEvidence, Role, User
+from marketplace.models import Farm, FieldEvidence, User
 from marketplace.models.base import local_today, utcnow
 from marketplace.models.traceability import RiskStatus
-from marketplace.traceability.plots import buyer_has_pledge
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 EVIDENCE_DIR = Path("uploads") / "evidence"  # under the instance folder, never under static/
 _SIGNATURES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
-
-
-def can_record(user: User, farm: Farm) -> bool:
-    """A technician of the producer's cooperative."""
-    return (
-        user.role == Role.TECHNICIAN
-        and user.organization_id is not None
-        and farm.producer.cooperative_id == user.organization_id
-    )
-
-
-def can_verify(user: User, farm: Farm) -> bool:
-    """An admin, or a buyer whose organization holds an active pledge from the farm."""
-    return user.role == Role.ADMIN or buyer_has_pledge(user, farm)
 
 
 def photo_suffix(data: bytes) -> str | None:

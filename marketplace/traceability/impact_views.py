@@ -17,8 +17,8 @@ from flask_login import current_user
 from marketplace import charts
 from marketplace.labels import ALL, choices
 from marketplace.models import Producer, Role
-from marketplace.permissions import role_required
-from marketplace.producers.permissions import producer_or_404
+from marketplace.permissions import load_or_404, role_required
+from marketplace.producers.permissions import can_view
 from marketplace.producers.services import producer_of
 from marketplace.traceability import impact, incentives
 from marketplace.traceability.blueprint import bp
@@ -48,7 +48,7 @@ def incentives_mine():
 @bp.route("/productores/<int:producer_id>/incentivos")
 @role_required(*FIELD_ROLES)
 def incentives_for(producer_id: int):
-    return _render_incentives(producer_or_404(current_user, producer_id))
+    return _render_incentives(load_or_404(Producer, producer_id, can_view))
 
 
 def _filters() -> impact.ImpactFilters:

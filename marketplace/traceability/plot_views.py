@@ -11,12 +11,17 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import Farm, FieldEvidence, Role
-from marketplace.permissions import role_required
+from marketplace.permissions import load_or_404, role_required
 from marketplace.traceability import evidence, plots
 from marketplace.traceability.blueprint import bp
+from marketplace.traceability.permissions import (
+    can_edit_plot,
+    can_record_evidence,
+    can_verify_plot,
+    can_view_plot,
+)
 from marketplace.traceability.plot_forms import ConfirmForm, EvidenceForm, OutlineForm
 from marketplace.web import handle_http, show_errors
 
@@ -41,7 +46,7 @@ def _too_large(error: RequestEntityTooLarge):
     farm_id = (request.view_args or {}).get("farm_id")
     if request.endpoint not in UPLOAD_LIMITS or farm_id is None:
         return handle_http(error)
-    farm = _farm_or_404(farm_id)
+    farm = load_or_404(Farm, farm_id, can_view_plot)
     if request.endpoint == "traceability.plot":
         message = _("El archivo es demasiado grande: el máximo es 2 MB. No se guardó nada.")
     else:
@@ -49,14 +54,6 @@ def _too_large(error: RequestEntityTooLarge):
     flash(message, "error")
     blank = {"formdata": None}
     return _page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
-
-
-def _farm_or_404(farm_id: int) -> Farm:
-    """The farm, if the current user may see it; 404 otherwise (no probing by id)."""
-    farm = db.session.get(Farm, farm_id)
-    if farm is None or not plots.can_view_farm(current_user, farm):
-        abort(404)
-    return farm
 
 
 def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
@@ -67,9 +64,9 @@ def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
         evidence_form=evidence_form,
         confirm_form=ConfirmForm(formdata=None),
         evidence_items=evidence.evidence_of(farm),
-        can_edit=plots.can_edit_outline(current_user, farm),
-        can_record=evidence.can_record(current_user, farm),
-        can_verify=evidence.can_verify(current_user, farm),
+        can_edit=can_edit_plot(current_user, farm),
+        can_record=can_record_evidence(current_user, farm),
+        can_verify=can_verify_plot(current_user, farm),
         export_ready=plots.export_ready(farm),
         area_differs=plots.area_differs(farm),
         draw_texts=_draw_texts(),
@@ -137,12 +134,12 @@ def _outline_input(form: OutlineForm) -> plots.OutlineInput:
 @bp.route("/fincas/<int:farm_id>/parcela", methods=["GET", "POST"])
 @role_required(*VIEW_ROLES)
 def plot(farm_id: int):
-    farm = _farm_or_404(farm_id)
+    farm = load_or_404(Farm, farm_id, can_view_plot)
     form = OutlineForm()
     if not form.is_submitted() and farm.polygon_geojson:  # editable without JavaScript too
         form.outline.data = json.dumps(farm.polygon_geojson)
     if request.method == "POST":
-        if not plots.can_edit_outline(current_user, farm):
+        if not can_edit_plot(current_user, farm):
             abort(403)
         if form.validate_on_submit():
             try:
@@ -174,8 +171,8 @@ def _flash_saved(farm: Farm) -> None:
 @bp.route("/fincas/<int:farm_id>/parcela/borrar", methods=["POST"])
 @role_required(Role.PRODUCER, Role.TECHNICIAN)
 def remove_outline(farm_id: int):
-    farm = _farm_or_404(farm_id)
-    if not plots.can_edit_outline(current_user, farm):
+    farm = load_or_404(Farm, farm_id, can_view_plot)
+    if not can_edit_plot(current_user, farm):
         abort(403)
     if ConfirmForm().validate_on_submit() and farm.polygon_geojson is not None:
         plots.remove_outline(current_user, farm)
@@ -186,8 +183,8 @@ def remove_outline(farm_id: int):
 @bp.route("/fincas/<int:farm_id>/evidencias", methods=["POST"])
 @role_required(Role.TECHNICIAN)
 def add_evidence(farm_id: int):
-    farm = _farm_or_404(farm_id)
-    if not evidence.can_record(current_user, farm):
+    farm = load_or_404(Farm, farm_id, can_view_plot)
+    if not can_record_evidence(current_user, farm):
         abort(403)
     form = EvidenceForm()
     if form.validate_on_submit():
@@ -211,10 +208,8 @@ def add_evidence(farm_id: int):
 @bp.route("/fincas/<int:farm_id>/evidencias/<int:evidence_id>/foto")
 @role_required(*VIEW_ROLES)
 def evidence_photo(farm_id: int, evidence_id: int):
-    farm = _farm_or_404(farm_id)
-    item = db.session.get(FieldEvidence, evidence_id)
-    if item is None or item.farm_id != farm.id:
-        abort(404)
+    farm = load_or_404(Farm, farm_id, can_view_plot)
+    item = load_or_404(FieldEvidence, evidence_id, farm_id=farm.id)
     path = evidence.photo_file(item, Path(current_app.instance_path))
     if path is None:
         abort(404)
@@ -226,8 +221,8 @@ def evidence_photo(farm_id: int, evidence_id: int):
 @bp.route("/fincas/<int:farm_id>/verificar", methods=["POST"])
 @role_required(Role.ADMIN, Role.BUYER)
 def verify(farm_id: int):
-    farm = _farm_or_404(farm_id)
-    if not evidence.can_verify(current_user, farm):
+    farm = load_or_404(Farm, farm_id, can_view_plot)
+    if not can_verify_plot(current_user, farm):
         abort(403)
     if ConfirmForm().validate_on_submit():
         try:

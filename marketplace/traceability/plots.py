@@ -1,5 +1,6 @@
-"""A farm's outline ("parcela"): who may see it, saving a drawn or uploaded polygon, and
-whether the farm is ready for a due-diligence export (EUDR: over 4 ha needs a polygon)."""
+"""A farm's outline ("parcela"): saving a drawn or uploaded polygon, and whether the farm is
+ready for a due-diligence export (EUDR: over 4 ha needs a polygon). Who may see or draw it:
+traceability.permissions."""
 
 from __future__ import annotations
 
@@ -7,17 +8,14 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import geometry, risk
 from marketplace.forest.geometry import GeometryError
-from marketplace.models import Farm, Pledge, PurchaseCommitment, Role, User
-from marketplace.models.commitments import PledgeStatus
+from marketplace.models import Farm, User
 from marketplace.models.traceability import RiskStatus
-from marketplace.producers import permissions as producer_permissions
 
 POLYGON_REQUIRED_ABOVE_HA = 4.0
 AREA_TOLERANCE = 0.20  # warn when the outline's area differs from the declared ha by more
@@ -51,38 +49,6 @@ def geometry_message(error: GeometryError) -> str:
     if where:
         detail = f"{float(where[2]):.6f}, {float(where[1]):.6f}"
     return str(MESSAGES.get(error.code, MESSAGES["invalid"])) % {"detail": detail}
-
-
-def can_view_farm(user: User, farm: Farm) -> bool:
-    """The producer, their cooperative's technicians, admins, and buyers with an active
-    pledge from the farm."""
-    if user.role == Role.ADMIN:
-        return True
-    if user.role == Role.BUYER:
-        return buyer_has_pledge(user, farm)
-    return producer_permissions.can_view(user, farm.producer)
-
-
-def can_edit_outline(user: User, farm: Farm) -> bool:
-    """Only the producer and their cooperative's technicians draw the outline."""
-    return producer_permissions.can_edit(user, farm.producer)
-
-
-def buyer_has_pledge(user: User, farm: Farm) -> bool:
-    """True when the user's buyer organization holds an active pledge from this farm."""
-    if user.role != Role.BUYER or user.organization_id is None:
-        return False
-    query = (
-        select(Pledge.id)
-        .join(PurchaseCommitment, Pledge.commitment_id == PurchaseCommitment.id)
-        .where(
-            Pledge.farm_id == farm.id,
-            Pledge.status == PledgeStatus.ACTIVE,
-            PurchaseCommitment.organization_id == user.organization_id,
-        )
-        .limit(1)
-    )
-    return db.session.scalar(query) is not None
 
 
 def export_ready(farm: Farm) -> bool:

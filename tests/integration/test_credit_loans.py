@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.credit import decisions, loans
+from marketplace.credit.permissions import can_manage_loan
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Loan, Repayment
@@ -94,7 +95,7 @@ def test_another_lender_cannot_touch_the_loan(app, approved, make_user):
     stranger = make_user("lender")
     with pytest.raises(DomainError, match="otra entidad"):
         loans.disburse(stranger, loan)
-    assert loans.loan_for(stranger.organization_id, loan.id) is None
+    assert not can_manage_loan(stranger, loan)
     assert loans.loans_page(stranger.organization_id).total == 0
     assert loans.loans_page(user.organization_id, "approved").total == 1
     assert loans.loans_page(user.organization_id, "repaid").total == 0

@@ -14,6 +14,7 @@ from marketplace.errors import DomainError, InvalidInput
 from marketplace.models import AuditLog, Farm, FieldEvidence, Pledge
 from marketplace.models.base import local_today
 from marketplace.traceability import evidence, plots
+from marketplace.traceability.permissions import can_verify_plot, can_view_plot
 from tests.conftest import signed_in_client
 
 LAT, LON = -7.18, -76.73  # Juanjuí, the conftest farm's district
@@ -201,14 +202,14 @@ def test_only_buyers_with_an_active_pledge_may_verify(
 ):
     buyer_org = make_org("buyer")
     buyer = make_user("buyer", organization=buyer_org)
-    assert not evidence.can_verify(buyer, field["farm"])
-    assert not plots.can_view_farm(buyer, field["farm"])
+    assert not can_verify_plot(buyer, field["farm"])
+    assert not can_view_plot(buyer, field["farm"])
     pledge = pledge_from(db, field["farm"], make_commitment, buyer_org)
-    assert evidence.can_verify(buyer, field["farm"])
-    assert plots.can_view_farm(buyer, field["farm"])
+    assert can_verify_plot(buyer, field["farm"])
+    assert can_view_plot(buyer, field["farm"])
     pledge.status = "withdrawn"
     db.session.commit()
-    assert not evidence.can_verify(buyer, field["farm"])
+    assert not can_verify_plot(buyer, field["farm"])
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+"""Who may see and work on a farm's plot, a collection centre's deliveries and its lots, and
+trace a commitment back to its plots."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace.centers import permissions as center_permissions
+from marketplace.commitments import permissions as commitment_permissions
+from marketplace.extensions import db
+from marketplace.models import (
+    CollectionCenter,
+    Farm,
+    Pledge,
+    PurchaseCommitment,
+    Role,
+    User,
+)
+from marketplace.models.commitments import PledgeStatus
+from marketplace.models.traceability import Lot
+from marketplace.producers import permissions as producer_permissions
+
+# --- a farm's plot ---------------------------------------------------------------------------
+
+
+def buyer_has_pledge(user: User, farm: Farm) -> bool:
+    """True when the user's buyer organization holds an active pledge from this farm."""
+    if user.role != Role.BUYER or user.organization_id is None:
+        return False
+    query = (
+        select(Pledge.id)
+        .join(PurchaseCommitment, Pledge.commitment_id == PurchaseCommitment.id)
+        .where(
+            Pledge.farm_id == farm.id,
+            Pledge.status == PledgeStatus.ACTIVE,
+            PurchaseCommitment.organization_id == user.organization_id,
+        )
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
+def can_view_plot(user: User, farm: Farm) -> bool:
+    """The producer, their cooperative's technicians, admins, and buyers with an active
+    pledge from the farm."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.BUYER:
+        return buyer_has_pledge(user, farm)
+    return producer_permissions.can_view(user, farm.producer)
+
+
+def can_edit_plot(user: User, farm: Farm) -> bool:
+    """Only the producer and their cooperative's technicians draw the outline."""
+    return producer_permissions.can_edit(user, farm.producer)
+
+
+def can_record_evidence(user: User, farm: Farm) -> bool:
+    """A technician of the producer's cooperative."""
+    return (
+        user.role == Role.TECHNICIAN
+        and user.organization_id is not None
+        and farm.producer.cooperative_id == user.organization_id
+    )
+
+
+def can_verify_plot(user: User, farm: Farm) -> bool:
+    """An admin, or a buyer whose organization holds an active pledge from the farm."""
+    return user.role == Role.ADMIN or buyer_has_pledge(user, farm)
+
+
+# --- deliveries and lots ---------------------------------------------------------------------
+
+
+def can_manage_deliveries(user: User, center: CollectionCenter) -> bool:
+    """The centre's managers record its deliveries and build its lots."""
+    return center_permissions.can_manage(user, center)
+
+
+def can_manage_lot(user: User, lot: Lot) -> bool:
+    """Whoever manages the deliveries of the centre where the lot was built."""
+    return can_manage_deliveries(user, db.session.get(CollectionCenter, lot.collection_center_id))
+
+
+def can_trace(user: User, commitment: PurchaseCommitment) -> bool:
+    """The buyer organization that posted the commitment traces it and downloads its export."""
+    return commitment_permissions.can_manage(user, commitment)
+
+
+def can_trace_lot(user: User, lot: Lot) -> bool:
+    """Whoever may trace the commitment the lot was built for."""
+    return can_trace(user, db.session.get(PurchaseCommitment, lot.commitment_id))
