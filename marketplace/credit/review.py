@@ -20,7 +20,7 @@ from marketplace.credit.permissions import is_lender_member
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
 from marketplace.i18n import number, plain_amount
-from marketplace.labels import label
+from marketplace.labels import archetype_label, label
 from marketplace.models import (
     Assessment,
     Cluster,
@@ -121,7 +121,8 @@ def _listed_clusters(org_id: int, filters: GroupFilters):
 
 
 def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
-    """How many members of the listed groups belong to each archetype, largest first."""
+    """How many members of the listed groups belong to each archetype (its name in the
+    viewer's language), largest first."""
     count = func.count(Assessment.id)
     rows = db.session.execute(
         select(Assessment.archetype, count)
@@ -129,7 +130,7 @@ def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
         .group_by(Assessment.archetype)
         .order_by(count.desc(), Assessment.archetype)
     ).all()
-    return [(name, n) for name, n in rows]
+    return [(archetype_label(code), n) for code, n in rows]
 
 
 def _tenth(i: int):

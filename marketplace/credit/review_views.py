@@ -11,8 +11,7 @@ from marketplace.credit import bp, charts, decisions, loans, review
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
 from marketplace.errors import DomainError
 from marketplace.i18n import ngettext
-from marketplace.labels import choices
-from marketplace.models import LoanStatus, Match, Role
+from marketplace.models import LoanStatus, Match, Role, ValueChain
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import role_required
 from marketplace.traceability.deliveries import checkoffs_by_repayment
@@ -44,7 +43,7 @@ def groups():
         "org": org,
         "filters": filters,
         "statuses": review.LISTED_STATUSES,
-        "chains": choices("value_chain"),
+        "chains": ValueChain.choices(),
     }
     if org is not None:
         mix, height = charts.horizontal(review.archetype_mix(org.id, filters))

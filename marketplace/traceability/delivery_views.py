@@ -288,7 +288,3 @@ def commitment_export(commitment_id: int, fmt: str):
 def lot_export(lot_id: int, fmt: str):
     commitment, lot = _buyer_lot_or_404(lot_id)
     return _export(commitment, lot, fmt)
-
-
-bp.add_app_template_global(tracing.risk_label, "risk_label")
-bp.add_app_template_global(tracing.risk_class, "risk_class")

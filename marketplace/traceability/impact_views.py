@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.credit import charts
-from marketplace.labels import ALL, choices
-from marketplace.models import Producer, Role
+from marketplace.labels import COUNTRIES, choices, label
+from marketplace.models import Gender, Producer, Role, ValueChain
 from marketplace.permissions import role_required
 from marketplace.producers.permissions import producer_or_404
 from marketplace.producers.services import producer_of
@@ -55,14 +55,18 @@ def _filters() -> impact.ImpactFilters:
     country = request.args.get("pais", "")
     chain = request.args.get("cadena", "")
     return impact.ImpactFilters(
-        country=country if country in ALL["country"] else "",
-        value_chain=chain if chain in ALL["value_chain"] else "",
+        country=country if country in COUNTRIES else "",
+        value_chain=chain if chain in ValueChain.codes() else "",
     )
 
 
 def _render_impact(template: str, figures: impact.Impact, filters: impact.ImpactFilters):
-    gender, gender_height = charts.horizontal(impact.labelled(figures.by_gender, "gender"))
-    country, country_height = charts.horizontal(impact.labelled(figures.by_country, "country"))
+    gender, gender_height = charts.horizontal(
+        impact.labelled(figures.by_gender, lambda c: Gender(c).label)
+    )
+    country, country_height = charts.horizontal(
+        impact.labelled(figures.by_country, lambda c: label("country", c))
+    )
     volume, volume_height = charts.horizontal(
         [
             (_("Comprometido (kg)"), figures.committed_kg),
@@ -74,7 +78,7 @@ def _render_impact(template: str, figures: impact.Impact, filters: impact.Impact
         figures=figures,
         filters=filters,
         countries=choices("country"),
-        chains=choices("value_chain"),
+        chains=ValueChain.choices(),
         charts={
             "gender": (gender, gender_height),
             "country": (country, country_height),
