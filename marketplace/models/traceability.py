@@ -32,7 +32,7 @@ class RiskStatus(Vocabulary):
 
 
 class LayerKind(StrEnum):
-    """How a forest layer's areas came: polygons, or a raster read by window."""
+    """A forest layer's data: vector polygons or a raster (never shown: no label)."""
 
     VECTOR = "vector"
     RASTER = "raster"
