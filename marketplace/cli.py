@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from marketplace.catalog import cache as catalog_cache
 from marketplace.extensions import db
-from marketplace.models import User
+from marketplace.models import RunBackend, User
 
 
 @click.command("demo-data")
@@ -106,7 +106,7 @@ def matching_run_command() -> None:
     from marketplace.errors import DomainError
 
     try:
-        run = runs.start_run(None, backend="cli")
+        run = runs.start_run(None, backend=RunBackend.CLI)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None
     last = [""]

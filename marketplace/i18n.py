@@ -16,6 +16,7 @@ from wtforms.i18n import messages_path
 
 from marketplace import currencies
 from marketplace.labels import label
+from marketplace.models.vocabulary import vocabularies
 
 #: How numbers are written for a Spanish speaker whose country Minka does not know.
 NEUTRAL_SPANISH = "es_419"
@@ -186,8 +187,8 @@ def _install_template_gettext(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the formatting helpers to templates; cache WTForms' translations and make the
-    templates' gettext cheaper."""
+    """Expose the formatting helpers and every vocabulary enum (``OrderStatus``...) to
+    templates; cache WTForms' translations and make the templates' gettext cheaper."""
     flask_wtf.i18n._get_translations = _wtforms_translations
     _install_template_gettext(app)
     app.add_template_filter(money, "money")
@@ -199,4 +200,5 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         label=label,
+        **vocabularies(),
     )

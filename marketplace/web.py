@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db, login_manager
-from marketplace.models import Role, User
+from marketplace.models import User
 from marketplace.navigation import navigation_for
 
 ERROR_MESSAGES = {
@@ -104,7 +104,7 @@ def _security_headers(response, form_origins: Iterable[str]):
 
 def _template_context() -> dict:
     user = current_user if current_user.is_authenticated else None
-    return {"nav_items": navigation_for(user), "Role": Role}
+    return {"nav_items": navigation_for(user)}
 
 
 def init_app(app: Flask, form_origins: Callable[[], Iterable[str]] = tuple) -> None:

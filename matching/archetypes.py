@@ -1,9 +1,11 @@
 """Farm typology: k-means (or a Gaussian mixture) on standardised features, k by silhouette.
 
-Each type is described by its profile in real units and named in plain Spanish by the rules of
-:func:`name_types`. Names stay stable between runs: new centroids are matched to the previous
-run's (Hungarian assignment, :func:`align`) and a matched type keeps its previous name.
-Producers under the area threshold get ``SUBSISTENCE`` (technical assistance, not credit).
+Each type is described by its profile in real units and given a code (``"agroforestry:cacao"``,
+see :mod:`matching.profiles`) by the rules of :func:`name_types`; the application names codes
+in its users' language. Codes stay stable between runs: new centroids are matched to the
+previous run's (Hungarian assignment, :func:`align`) and a matched type keeps its previous
+code. Producers under the area threshold get ``SUBSISTENCE`` (technical assistance, not
+credit).
 """
 
 from __future__ import annotations
@@ -189,18 +191,18 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
         if present, default "kmeans").
     previous : DataFrame or dict, optional
         The profile returned by the previous run, or its :func:`state`; its types keep their
-        names when matched.
+        codes when matched.
 
     Returns
     -------
     labels : Series
-        Archetype name per producer, index producer_id (``SUBSISTENCE`` under the threshold).
+        Archetype code per producer, index producer_id (``SUBSISTENCE`` under the threshold).
     model : Pipeline or None
         Preprocessor + :class:`TypologyModel`, fitted; ``model.predict(feature_frame(new))``
         gives the row of ``profile`` (its ``type``) for new producers. None when too few
         producers were at or above the threshold to fit a typology.
     profile : DataFrame
-        One row per type (index ``type``; -1 for subsistence): ``archetype`` name, the
+        One row per type (index ``type``; -1 for subsistence): ``archetype`` code, the
         columns of :func:`describe` and the centroid in feature units (``center_*``).
     """
     area = pd.to_numeric(producers["productive_ha"], errors="coerce").to_numpy(float)
@@ -255,7 +257,7 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
 
 
 def state(model, profile: pd.DataFrame | None = None) -> dict:
-    """JSON-friendly memory of a run (names and centroids) to pass as ``previous`` next time."""
+    """JSON-friendly memory of a run (codes and centroids) to pass as ``previous`` next time."""
     columns = _center_columns()
     if model is None or profile is None or not set(columns) <= set(profile.columns):
         return {}
@@ -279,7 +281,7 @@ def _previous_frame(previous) -> pd.DataFrame | None:
 
 
 def _names(profile, previous, model, centers) -> list[str]:
-    """Rule names, replaced by the previous run's name for each type matched to it."""
+    """Rule codes, replaced by the previous run's code for each type matched to it."""
     columns = _center_columns()
     previous = _previous_frame(previous)
     if previous is None or not set(columns) <= set(previous.columns):

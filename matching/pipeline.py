@@ -105,8 +105,8 @@ def run(
     progress : callable, optional
         Called as ``progress(stage, fraction)`` after each stage, fraction in (0, 1].
     previous : dict, optional
-        ``MatchResult.state`` of the previous run (archetype centroids and names), so that
-        archetype names stay stable between runs.
+        ``MatchResult.state`` of the previous run (archetype centroids and codes), so that
+        archetype codes stay stable between runs.
 
     Returns
     -------
@@ -231,7 +231,7 @@ def _align(values, pid: np.ndarray) -> np.ndarray:
 
 
 def _state(profiles: pd.DataFrame, model, producers: pd.DataFrame, params: MatchParams) -> dict:
-    """What the next run needs as `previous` (archetype names and centroids), and what
+    """What the next run needs as `previous` (archetype codes and centroids), and what
     classifying producers who join before it needs (``archetypes.assign``); plain JSON."""
     centre = [c for c in profiles.columns if c.startswith("center_")]
     if "archetype" not in profiles.columns or not centre:

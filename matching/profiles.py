@@ -1,16 +1,25 @@
-"""Profiles of farm types in real units, their plain Spanish names, and name alignment.
+"""Profiles of farm types in real units, their codes, and code alignment.
 
-A type is described by the medians and shares of its members (:func:`describe`), named by
+A type is described by the medians and shares of its members (:func:`describe`), coded by
 documented rules (:func:`name_types`), and matched to the previous run's types by Hungarian
-assignment of centroids (:func:`align`) so that names stay stable between runs.
+assignment of centroids (:func:`align`) so that codes stay stable between runs.
+
+An archetype code is ``<type>[:<value chain>][:high|:low][:<n>]``: the type the rules give,
+then, only where needed to tell types apart, the main value chain, the yield rank and a
+number (``"emerging_independent"``, ``"agroforestry:cacao"``,
+``"emerging_independent:cafe:high"``, ``"certified:2"``). The library never names a type in
+any language; :func:`parse_code` splits a code for whoever does.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from matching.features import as_flag
+from matching.types import SUBSISTENCE
 
 PROFILE_COLUMNS = [
     "n",
@@ -22,14 +31,25 @@ PROFILE_COLUMNS = [
     "median_forest_share",
     "main_value_chain",
 ]
-CHAIN_LABELS = {
-    "cacao": "cacao",
-    "cafe": "café",
-    "miel": "miel",
-    "ganaderia": "ganadería",
-    "madera": "madera",
-    "ecoturismo": "ecoturismo",
-}
+# The types the rules give (and SUBSISTENCE, under the area threshold).
+AGROFORESTRY = "agroforestry"
+CERTIFIED = "certified"
+CONSOLIDATED_ASSOCIATED = "consolidated_associated"
+CONSOLIDATED_INDEPENDENT = "consolidated_independent"
+EMERGING_ASSOCIATED = "emerging_associated"
+EMERGING_INDEPENDENT = "emerging_independent"
+TYPES = (
+    SUBSISTENCE,
+    AGROFORESTRY,
+    CERTIFIED,
+    CONSOLIDATED_ASSOCIATED,
+    CONSOLIDATED_INDEPENDENT,
+    EMERGING_ASSOCIATED,
+    EMERGING_INDEPENDENT,
+)
+# Yield ranks of two types of one value chain.
+HIGH_YIELD, LOW_YIELD = "high", "low"
+SEPARATOR = ":"
 # Naming thresholds (documented in name_types).
 LARGE_HA = 5.0
 SHARE = 0.5
@@ -75,24 +95,51 @@ def describe(features_raw: pd.DataFrame, labels) -> pd.DataFrame:
     return profile[PROFILE_COLUMNS]
 
 
-def _rule_name(row) -> str:
+@dataclass(frozen=True)
+class ArchetypeCode:
+    """An archetype code split into its parts (see the module's docstring)."""
+
+    type: str
+    value_chain: str | None = None
+    yield_rank: str | None = None  # HIGH_YIELD or LOW_YIELD
+    ordinal: int | None = None
+
+
+def parse_code(code: str) -> ArchetypeCode:
+    """The parts of an archetype code; a value that is no code comes back as its ``type``."""
+    kind, *rest = str(code).split(SEPARATOR)
+    parts: dict = {}
+    for part in rest:
+        if part.isdigit():
+            parts["ordinal"] = int(part)
+        elif part in (HIGH_YIELD, LOW_YIELD):
+            parts["yield_rank"] = part
+        else:
+            parts["value_chain"] = part
+    return ArchetypeCode(kind, **parts)
+
+
+def _rule_type(row) -> str:
     if row.median_forest_share >= FOREST_SHARE or row.share_agroforestry >= AGROFORESTRY_SHARE:
-        return "Diversificado agroforestal"
+        return AGROFORESTRY
     if row.share_certified >= SHARE:
-        return "Certificado especializado"
-    size = "Consolidado" if row.median_productive_ha >= LARGE_HA else "Emergente"
-    return f"{size} {'asociado' if row.share_associated >= SHARE else 'independiente'}"
+        return CERTIFIED
+    if row.median_productive_ha >= LARGE_HA:
+        return (
+            CONSOLIDATED_ASSOCIATED if row.share_associated >= SHARE else CONSOLIDATED_INDEPENDENT
+        )
+    return EMERGING_ASSOCIATED if row.share_associated >= SHARE else EMERGING_INDEPENDENT
 
 
 def _unique(
     names: list[str], chains: list[str], yields: list[float], taken: set[str] = frozenset()
 ) -> list[str]:
-    """Tell repeated names (or names already taken) apart: first by the value chain, then,
-    between two types of one chain whose yields differ by 10 % or more, by "mayor" /
-    "menor rendimiento"; a number only as the last resort ("... 2")."""
+    """Tell repeated codes (or codes already taken) apart: first by the value chain, then,
+    between two types of one chain whose yields differ by 10 % or more, by the yield rank
+    (high / low); a number only as the last resort (":2")."""
     counts = pd.Series(list(names) + sorted(taken)).value_counts()
     names = [
-        f"{name} ({CHAIN_LABELS.get(chain, chain)})" if counts[name] > 1 else name
+        f"{name}{SEPARATOR}{chain}" if counts[name] > 1 else name
         for name, chain in zip(names, chains, strict=True)
     ]
     names = _by_yield(names, yields)
@@ -101,14 +148,14 @@ def _unique(
     for name in names:
         candidate, i = name, 2
         while candidate in seen:
-            candidate, i = f"{name} {i}", i + 1
+            candidate, i = f"{name}{SEPARATOR}{i}", i + 1
         seen.add(candidate)
         out.append(candidate)
     return out
 
 
 def _by_yield(names: list[str], yields: list[float]) -> list[str]:
-    """A pair of equal names whose median yields clearly differ: say which yields more."""
+    """A pair of equal codes whose median yields clearly differ: say which yields more."""
     out = list(names)
     for name in set(names):
         idx = [i for i, n in enumerate(names) if n == name]
@@ -117,25 +164,25 @@ def _by_yield(names: list[str], yields: list[float]) -> list[str]:
         low, high = sorted(idx, key=lambda i: (yields[i], i))
         if not (yields[low] > 0 and yields[high] >= 1.1 * yields[low]):
             continue
-        out[high] = f"{name}, mayor rendimiento"
-        out[low] = f"{name}, menor rendimiento"
+        out[high] = f"{name}{SEPARATOR}{HIGH_YIELD}"
+        out[low] = f"{name}{SEPARATOR}{LOW_YIELD}"
     return out
 
 
 def name_types(profile: pd.DataFrame, taken: set[str] = frozenset()) -> list[str]:
-    """Plain Spanish names by rules on the profile, unique, one per row of ``profile``.
+    """Archetype codes by rules on the profile, unique, one per row of ``profile``.
 
     Rules, first that applies:
 
-    1. median forest share >= 0.4 or share in agroforestry >= 0.6: "Diversificado agroforestal";
-    2. share certified >= 0.5: "Certificado especializado";
-    3. median productive ha >= 5: "Consolidado", else (2-5 ha) "Emergente"; followed by
-       "asociado" when the share in a cooperative is >= 0.5, else "independiente".
+    1. median forest share >= 0.4 or share in agroforestry >= 0.6: ``agroforestry``;
+    2. share certified >= 0.5: ``certified``;
+    3. median productive ha >= 5: ``consolidated_``, else (2-5 ha) ``emerging_``; followed by
+       ``associated`` when the share in a cooperative is >= 0.5, else ``independent``.
 
-    Repeated names get the main value chain in brackets; two of one chain whose yields
-    differ get ", mayor rendimiento" / ", menor rendimiento"; then a number ("... 2").
+    Repeated codes get the main value chain (``:cacao``); two of one chain whose yields
+    differ get ``:high`` / ``:low``; then a number (``:2``).
     """
-    names = [_rule_name(row) for row in profile.itertuples()]
+    names = [_rule_type(row) for row in profile.itertuples()]
     yields = pd.to_numeric(profile["median_yield_kg_ha"], errors="coerce").fillna(0.0)
     return _unique(names, list(profile["main_value_chain"]), yields.tolist(), set(taken))
 

@@ -11,7 +11,7 @@ Two models share one set of factors (``FACTORS``), so explanations read the same
 
 Each factor is centred so that 0 means "neutral"; an explanation lists the (up to) three
 factors with the largest contribution and whether they raise ("+") or lower ("-") the
-probability. ``FACTOR_TEXT`` gives each in plain Spanish for the producer.
+probability, as codes (``("land_title", "+")``): the application words them for people.
 """
 
 from __future__ import annotations
@@ -67,51 +67,7 @@ PRODUCTIVE_AGE: dict[str, tuple[float, float]] = {
     "madera": (8.0, 60.0),
 }
 
-FACTOR_TEXT: dict[str, dict[str, str]] = {
-    "area": {
-        "+": "Su área productiva es amplia",
-        "-": "Su área productiva es pequeña",
-    },
-    "yield": {
-        "+": "Su rendimiento está por encima del promedio de su zona",
-        "-": "Su rendimiento está por debajo del promedio de su zona",
-    },
-    "plant_age": {
-        "+": "Sus plantas están en edad productiva",
-        "-": "Sus plantas son muy jóvenes o muy viejas para producir bien",
-    },
-    "associated": {
-        "+": "Usted es socio de una cooperativa",
-        "-": "Usted no es socio de una cooperativa",
-    },
-    "certified": {
-        "+": "Su producción está certificada",
-        "-": "Su producción no tiene certificación",
-    },
-    "land_title": {
-        "+": "Su finca tiene título de propiedad",
-        "-": "Su finca no tiene título de propiedad",
-    },
-    "agroforestry": {
-        "+": "Su finca es agroforestal",
-        "-": "Su finca no es agroforestal",
-    },
-    "market": {
-        "+": "Su producción ya tiene comprador comprometido",
-        "-": "Su producción aún no tiene comprador comprometido",
-    },
-    "clearing": {
-        "+": "Su finca no tiene deforestación reciente",
-        "-": "No sabemos si su finca tiene deforestación reciente",
-    },
-}
-
 N_REASONS = 3
-
-
-def factor_text(code: str, direction: str) -> str:
-    """Spanish sentence for one (factor code, direction) pair."""
-    return FACTOR_TEXT[code][direction]
 
 
 def chain_median_yield(producers: pd.DataFrame) -> dict[str, float]:

@@ -43,7 +43,8 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "repaid": "bool: repaid on time (False: late or default)",
 }
 
-SUBSISTENCE = "Subsistencia / en transición"
+# the archetype of producers under the area threshold (see matching.profiles for the others)
+SUBSISTENCE = "subsistence"
 
 
 @dataclass(frozen=True)
@@ -122,5 +123,5 @@ class MatchResult:
     matches: pd.DataFrame  # group_id, product_id, rank (0 = chosen), score, amount_minor
     metrics: dict = field(default_factory=dict)  # silhouette, k, model version, AUC, Brier,
     #                                              budget used, match rates by gender/archetype
-    # what the next run takes as `previous` (archetype centroids and names, for stable names)
+    # what the next run takes as `previous` (archetype centroids and codes, for stable codes)
     state: dict = field(default_factory=dict)

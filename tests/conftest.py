@@ -566,7 +566,7 @@ def make_match(app: Flask, make_group, make_credit_product) -> Callable[..., obj
                     farm_id=producer.farms[0].id,
                     eligible=True,
                     reasons=[],
-                    archetype="Consolidado asociado" if i % 2 else "Emergente independiente",
+                    archetype="consolidated_associated" if i % 2 else "emerging_independent",
                     cluster_id=cluster.id,
                     readiness=0.6 + 0.05 * i,
                     explanation=[["market", "+"], ["area", "+"], ["certified", "-"]],

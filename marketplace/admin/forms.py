@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectField
 from wtforms.validators import Length, Optional
 
-from marketplace.admin.services import STATUS_LABELS
 from marketplace.labels import choices
+from marketplace.models import OrgKind, OrgStatus, Role
 
 
 def _with_all(label, options) -> list[tuple[str, str]]:
@@ -21,7 +21,7 @@ class UserFilterForm(Form):
         description=_l("Nombre, correo o número de celular."),
     )
     role = SelectField(
-        _l("Rol"), [Optional()], choices=_with_all(_l("Todos los roles"), choices("role"))
+        _l("Rol"), [Optional()], choices=_with_all(_l("Todos los roles"), Role.choices())
     )
 
 
@@ -34,10 +34,10 @@ class OrganizationFilterForm(Form):
     status = SelectField(
         _l("Estado"),
         [Optional()],
-        choices=_with_all(_l("Todos los estados"), list(STATUS_LABELS.items())),
+        choices=_with_all(_l("Todos los estados"), OrgStatus.choices()),
     )
     kind = SelectField(
-        _l("Tipo"), [Optional()], choices=_with_all(_l("Todos los tipos"), choices("org_kind"))
+        _l("Tipo"), [Optional()], choices=_with_all(_l("Todos los tipos"), OrgKind.choices())
     )
     country = SelectField(
         _l("País"), [Optional()], choices=_with_all(_l("Todos los países"), choices("country"))

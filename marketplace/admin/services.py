@@ -18,18 +18,11 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import money, number
 from marketplace.labels import COUNTRIES
-from marketplace.models import AuditLog, Organization, OrgKind, Role, User
+from marketplace.models import AuditLog, Organization, OrgKind, OrgStatus, Role, User
 from marketplace.models.base import utcnow
 
 PER_PAGE = 25
 MAX_REASON = 500
-
-# Organization statuses an admin filters by; an organization is in exactly one of them.
-STATUS_LABELS = {
-    "pending": _l("Pendiente de verificación"),
-    "verified": _l("Verificada"),
-    "suspended": _l("Suspendida"),
-}
 
 ACTION_LABELS = {
     "user.signed_up": _l("Creó su cuenta"),
@@ -180,13 +173,6 @@ def detail_items(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [(_detail_key(k), _detail_value(k, value, currency)) for k, value in detail.items()]
 
 
-def organization_status(org: Organization) -> str:
-    """'suspended', 'verified' or 'pending' (suspension wins over verification)."""
-    if org.suspended:
-        return "suspended"
-    return "verified" if org.verified else "pending"
-
-
 # -- Listings --------------------------------------------------------------------------------
 
 
@@ -223,13 +209,13 @@ def _organization_filters(query: Select, search: str, kind: str, status: str, co
         query = query.where(Organization.kind == kind)
     if country in COUNTRIES:
         query = query.where(Organization.country == country)
-    if status == "suspended":
+    if status == OrgStatus.SUSPENDED:
         query = query.where(Organization.suspended_at.is_not(None))
-    elif status == "verified":
+    elif status == OrgStatus.VERIFIED:
         query = query.where(
             Organization.verified_at.is_not(None), Organization.suspended_at.is_(None)
         )
-    elif status == "pending":
+    elif status == OrgStatus.PENDING:
         query = query.where(Organization.verified_at.is_(None), Organization.suspended_at.is_(None))
     return query
 

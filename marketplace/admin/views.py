@@ -27,8 +27,6 @@ def _admin_helpers() -> dict:
         "action_label": services.action_label,
         "entity_label": services.entity_label,
         "detail_items": services.detail_items,
-        "org_status": services.organization_status,
-        "STATUS_LABELS": services.STATUS_LABELS,
     }
 
 

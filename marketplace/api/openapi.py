@@ -11,8 +11,8 @@ from marketplace import currencies, gazetteer
 from marketplace.api import params
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
-from marketplace.labels import DELIVERY_MODES, UNITS, VALUE_CHAINS
-from marketplace.models import CommitmentStatus, PriceType
+from marketplace.labels import UNITS
+from marketplace.models import CommitmentStatus, DeliveryMode, PriceType, ValueChain
 
 REF = "#/components/schemas/"
 ERROR_REF = "#/components/responses/"
@@ -67,11 +67,11 @@ def _schemas() -> dict:
             "price": _ref("Money"),
             "unit": _enum(UNITS),
             "stock": _nullable("integer", minimum=0, description="null for services"),
-            "delivery_mode": _enum(DELIVERY_MODES),
+            "delivery_mode": _enum(DeliveryMode.codes()),
             "lead_time_days": {"type": "integer", "minimum": 0},
             "country": _enum(gazetteer.COUNTRIES),
             "regions": {"type": "array", "items": _ref("Place")},
-            "value_chains": {"type": "array", "items": _enum(VALUE_CHAINS)},
+            "value_chains": {"type": "array", "items": _enum(ValueChain.codes())},
             "supplier": _ref("Organization"),
             "created_at": {"type": "string", "format": "date-time"},
         }
@@ -91,7 +91,7 @@ def _schemas() -> dict:
         {
             "id": {"type": "integer"},
             "product": {"type": "string"},
-            "value_chain": _enum(VALUE_CHAINS),
+            "value_chain": _enum(ValueChain.codes()),
             "country": _enum(gazetteer.COUNTRIES),
             "volume_kg": {"type": "integer", "minimum": 0},
             "pledged_kg": {"type": "integer", "minimum": 0},
@@ -194,7 +194,7 @@ PAGING = [
     ),
 ]
 PLACE_PARAMS = [
-    _param("value_chain", "Value chain.", _enum(VALUE_CHAINS)),
+    _param("value_chain", "Value chain.", _enum(ValueChain.codes())),
     _param("country", "ISO country code.", _enum(gazetteer.COUNTRIES)),
     _param(
         "region", "Region served (name as in the gazetteer, e.g. San Martín).", {"type": "string"}

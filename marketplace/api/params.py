@@ -17,7 +17,7 @@ from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS, CatalogFilters
 from marketplace.commitments.queries import CommitmentFilters
 from marketplace.errors import DomainError
-from marketplace.labels import VALUE_CHAINS
+from marketplace.models import ValueChain
 from marketplace.money import MAX_PRICE_MAJOR
 
 DEFAULT_PER_PAGE = 20
@@ -197,7 +197,7 @@ def listing_query(args: MultiDict) -> tuple[CatalogFilters, int, int]:
         q=query.text("q"),
         kind=query.choice("kind", taxonomy.KINDS),
         category=query.choice("category", tuple(taxonomy.CATEGORIES)),
-        value_chain=query.choice("value_chain", tuple(VALUE_CHAINS)),
+        value_chain=query.choice("value_chain", ValueChain.codes()),
         country=country,
         region=region,
         price_min_minor=price_min,
@@ -214,7 +214,7 @@ def commitment_query(args: MultiDict) -> tuple[CommitmentFilters, int, int]:
     query = Query(args, COMMITMENT_PARAMS)
     country, region = query.place()
     filters = CommitmentFilters(
-        value_chain=query.choice("value_chain", tuple(VALUE_CHAINS)),
+        value_chain=query.choice("value_chain", ValueChain.codes()),
         country=country,
         region=region,
         deforestation_free=query.boolean("deforestation_free"),

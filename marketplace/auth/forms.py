@@ -8,7 +8,8 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from marketplace.auth.services import SELF_SERVICE_ROLES
-from marketplace.labels import ORG_KINDS, ROLES, choices
+from marketplace.labels import choices
+from marketplace.models import OrgKind
 
 REQUIRED = _l("Este dato es obligatorio.")
 MIN_PASSWORD = 8
@@ -41,7 +42,7 @@ class SignupForm(FlaskForm):
     country = SelectField(_l("País"), choices=choices("country"))
     role = RadioField(
         _l("¿Cómo usará Minka?"),
-        choices=[(str(role), ROLES[role]) for role in SELF_SERVICE_ROLES],
+        choices=[(str(role), role.lazy_label) for role in SELF_SERVICE_ROLES],
         default="producer",
         validators=[DataRequired(_l("Elija un rol de la lista."))],
     )
@@ -57,7 +58,7 @@ class SignupForm(FlaskForm):
     )
     organization_kind = SelectField(
         _l("Tipo de organización"),
-        choices=[("", _l("— Elija —")), *[(k, v) for k, v in ORG_KINDS.items()]],
+        choices=[("", _l("— Elija —")), *OrgKind.choices()],
         validators=[Optional()],
     )
     password = PasswordField(_l("Contraseña"), _password_rules())

@@ -37,7 +37,8 @@ from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
 from marketplace.fields import IntegerText, MultiCheckboxField
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
-from marketplace.labels import COUNTRIES, choices, label
+from marketplace.labels import COUNTRIES, choices
+from marketplace.models import DeliveryMode, ListingKind, ValueChain
 from marketplace.money import AmountError, parse_money
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -66,16 +67,14 @@ class GroupedSelect(Select):
 def _categories(first: str) -> dict:
     """Category choices grouped by kind, after a first option (value "")."""
     return {"": [("", first)]} | {
-        str(label("listing_kind", kind)): [
-            (c.code, str(c.label)) for c in taxonomy.categories_of(kind)
-        ]
+        ListingKind(kind).label: [(c.code, str(c.label)) for c in taxonomy.categories_of(kind)]
         for kind in taxonomy.KINDS
     }
 
 
 class ListingForm(FlaskForm):
     kind = RadioField(
-        _l("Tipo"), choices=choices("listing_kind"), validators=[InputRequired(REQUIRED)]
+        _l("Tipo"), choices=ListingKind.choices(), validators=[InputRequired(REQUIRED)]
     )
     category = SelectField(
         _l("Categoría"), [DataRequired(_l("Elija una categoría."))], widget=GroupedSelect()
@@ -107,10 +106,10 @@ class ListingForm(FlaskForm):
     )
     stock_seen = HiddenField()
     regions = MultiCheckboxField(_l("Regiones donde atiende"))
-    value_chains = MultiCheckboxField(_l("Cadenas productivas"), choices=choices("value_chain"))
+    value_chains = MultiCheckboxField(_l("Cadenas productivas"), choices=ValueChain.choices())
     delivery_mode = RadioField(
         _l("Forma de entrega"),
-        choices=choices("delivery_mode"),
+        choices=DeliveryMode.choices(),
         validators=[InputRequired(REQUIRED)],
     )
     lead_time_days = IntegerText(
@@ -196,10 +195,10 @@ def _filter_choices(locale: str) -> dict:
         "nearest": _l("Más cerca de mi finca"),
     }
     return {
-        "kind": anything + [(code, str(text)) for code, text in choices("listing_kind")],
+        "kind": anything + [(kind.value, kind.label) for kind in ListingKind],
         "category": _categories(str(_l("Todas las categorías"))),
         "value_chain": [("", str(_l("Todas")))]
-        + [(code, str(text)) for code, text in choices("value_chain")],
+        + [(chain.value, chain.label) for chain in ValueChain],
         "place": places,
         "sort": [(code, str(sorts[code])) for code in SORTS],
     }

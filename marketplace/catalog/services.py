@@ -30,7 +30,6 @@ from marketplace.catalog.search import (
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import number
-from marketplace.labels import label
 from marketplace.models import (
     DeliveryMode,
     Listing,
@@ -41,6 +40,7 @@ from marketplace.models import (
     OrgKind,
     Role,
     User,
+    ValueChain,
 )
 from marketplace.money import MAX_PRICE_MAJOR, max_price_minor
 from marketplace.text import fold
@@ -174,7 +174,7 @@ def listing_problems(org: Organization, data: ListingData) -> dict[str, str]:
     if not data.value_chains:
         problems["value_chains"] = _l("Marque al menos una cadena productiva.")
     elif category is not None and not set(data.value_chains) <= set(category.chains):
-        names = ", ".join(label("value_chain", chain) for chain in category.chains)
+        names = ", ".join(ValueChain(chain).label for chain in category.chains)
         problems["value_chains"] = _l(
             "Esta categoría es para estas cadenas: %(names)s.", names=names
         )

@@ -1,21 +1,23 @@
 """The Spanish taxonomy of the catalogue: categories of inputs (insumos) and of
 technical-assistance services, the value chains each fits, units and currencies.
 
-The labels live in marketplace/labels.py (like every stored code); this module says how the
-codes relate: a category belongs to one kind and fits some value chains.
+The labels live in marketplace/labels.py (categories, units) and on the enums (kinds, value
+chains); this module says how the codes relate: a category belongs to one kind and fits some
+value chains.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from marketplace.labels import UNITS, VALUE_CHAINS, label
+from marketplace.labels import UNITS, label
+from marketplace.models import ValueChain
 
 INPUT = "input"
 SERVICE = "service"
 KINDS = (INPUT, SERVICE)
 
-ALL_CHAINS = tuple(VALUE_CHAINS)
+ALL_CHAINS = ValueChain.codes()
 CROPS = ("cacao", "cafe")
 
 

@@ -26,8 +26,8 @@ from marketplace.catalog.permissions import can_edit, can_order
 from marketplace.catalog.search import LISTING_LOADS, MAX_PRICE_FILTER, SORTS, producer_place
 from marketplace.errors import DomainError
 from marketplace.i18n import money, ngettext
-from marketplace.labels import VALUE_CHAINS, label
-from marketplace.models import Listing, ListingStatus, Organization, Role
+from marketplace.labels import label
+from marketplace.models import DeliveryMode, Listing, ListingStatus, Organization, Role, ValueChain
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
@@ -64,7 +64,7 @@ def _filters(form: FilterForm, place) -> services.CatalogFilters:
         q=form.q.data or "",
         kind=form.kind.data if form.kind.data in taxonomy.KINDS else None,
         category=form.category.data if form.category.data in taxonomy.CATEGORIES else None,
-        value_chain=form.value_chain.data if form.value_chain.data in VALUE_CHAINS else None,
+        value_chain=form.value_chain.data if form.value_chain.data in ValueChain.codes() else None,
         country=country or None,
         region=region or None,
         price_min_minor=_amount(form.price_min, country),
@@ -95,7 +95,7 @@ def _cards(rows: list) -> list[dict]:
         if row.unit not in units:
             units[row.unit] = label("unit", row.unit)
         if row.delivery_mode not in deliveries:
-            deliveries[row.delivery_mode] = label("delivery_mode", row.delivery_mode)
+            deliveries[row.delivery_mode] = DeliveryMode(row.delivery_mode).label
         if row.stock not in badges:
             badges[row.stock] = _badge(row.stock)
         if row.region_count not in served:

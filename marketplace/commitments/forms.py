@@ -20,6 +20,7 @@ from marketplace import currencies, gazetteer
 from marketplace.fields import IntegerText, MultiCheckboxField, percent_field
 from marketplace.i18n import number
 from marketplace.labels import choices
+from marketplace.models import PriceType, ValueChain
 from marketplace.money import AmountError, parse_money
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -61,7 +62,7 @@ class CommitmentForm(FlaskForm):
         [DataRequired(REQUIRED), Length(max=120)],
         description=_l("Por ejemplo: Cacao en grano seco, Café pergamino seco, Miel de abeja."),
     )
-    value_chain = SelectField(_l("Cadena de valor"), choices=choices("value_chain"))
+    value_chain = SelectField(_l("Cadena de valor"), choices=ValueChain.choices())
     country = SelectField(_l("País"), choices=choices("country"))
     regions = MultiCheckboxField(_l("Regiones donde compra"), validate_choice=False)
     volume_kg = _kg(_l("Volumen total (kg)"))
@@ -69,7 +70,7 @@ class CommitmentForm(FlaskForm):
     max_kg_per_producer = _kg(_l("Máximo por productor (kg)"))
     price_type = RadioField(
         _l("Cómo se paga"),
-        choices=choices("price_type"),
+        choices=PriceType.choices(),
         default="fixed",
         validators=[InputRequired(REQUIRED)],
     )

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField
 from marketplace.i18n import typed_number
-from marketplace.labels import choices
+from marketplace.models import RepaymentOutcome, ValueChain
 from marketplace.numbers import NumberError
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -59,7 +59,7 @@ def _money(label, description=None) -> StringField:
 
 class ProductForm(FlaskForm):
     name = StringField(_l("Nombre del producto"), [DataRequired(REQUIRED), Length(max=120)])
-    value_chains = MultiCheckboxField(_l("Cadenas de valor"), choices=choices("value_chain"))
+    value_chains = MultiCheckboxField(_l("Cadenas de valor"), choices=ValueChain.choices())
     # regions and districts depend on the organization's country; the service checks them
     regions = MultiCheckboxField(
         _l("Regiones donde ofrece el crédito"), choices=[], validate_choice=False
@@ -171,7 +171,7 @@ class RepaymentForm(FlaskForm):
     paid_on = DateField(_l("Fecha del pago"), [InputRequired(REQUIRED)])
     outcome = RadioField(
         _l("Resultado"),
-        choices=choices("repayment_outcome"),
+        choices=RepaymentOutcome.choices(),
         default="on_time",
         validators=[InputRequired(REQUIRED)],
     )

@@ -19,7 +19,7 @@ from marketplace.catalog.search import CatalogFilters, search_listings
 from marketplace.credit import runs
 from marketplace.extensions import db
 from marketplace.i18n import number
-from marketplace.labels import ARCHETYPES, factor_label, label
+from marketplace.labels import factor_label
 from marketplace.models import (
     Assessment,
     Cluster,
@@ -31,6 +31,7 @@ from marketplace.models import (
     LoanStatus,
     Match,
     MatchingRun,
+    MatchStatus,
     Producer,
 )
 from marketplace.producers.services import consent_states
@@ -47,53 +48,45 @@ TA_LISTINGS = 3
 OPEN_LOANS = (LoanStatus.APPROVED.value, LoanStatus.DISBURSED.value)
 
 
-def archetype_base(name: str | None) -> str | None:
-    """The rule name an archetype name starts with (the library may add " (cacao)", " 2")."""
-    for base in ARCHETYPES:
-        if name and (name == base or name.startswith(base + " ")):
-            return base
-    return None
-
-
-def archetype_meaning(name: str | None, min_ha: float) -> str:
-    """One plain sentence on what an archetype means (a general one for unknown names)."""
-    base = archetype_base(name)
+def archetype_meaning(code: str | None, min_ha: float) -> str:
+    """One plain sentence on what an archetype means (a general one for unknown codes)."""
+    kind = profiles.parse_code(code).type if code else None
     small, large = number(min_ha), number(profiles.LARGE_HA)
-    if base == SUBSISTENCE:
+    if kind == SUBSISTENCE:
         return _(
             "Fincas de menos de %(min)s ha productivas, que todavía están creciendo. Lo que más "
             "ayuda ahora es la asistencia técnica, antes que un crédito.",
             min=small,
         )
-    if base == "Diversificado agroforestal":
+    if kind == profiles.AGROFORESTRY:
         return _(
             "Fincas con bosque o árboles de sombra junto al cultivo: ingresos más variados y "
             "una finca que resiste mejor un mal año."
         )
-    if base == "Certificado especializado":
+    if kind == profiles.CERTIFIED:
         return _(
             "Productores con certificación (orgánico, comercio justo u otra): venden con prima "
             "y sus prácticas están auditadas."
         )
-    if base == "Consolidado asociado":
+    if kind == profiles.CONSOLIDATED_ASSOCIATED:
         return _(
             "Fincas de %(large)s ha productivas o más, de socios de una cooperativa: producción "
             "estable y venta en grupo.",
             large=large,
         )
-    if base == "Consolidado independiente":
+    if kind == profiles.CONSOLIDATED_INDEPENDENT:
         return _(
             "Fincas de %(large)s ha productivas o más que venden por su cuenta, sin cooperativa.",
             large=large,
         )
-    if base == "Emergente asociado":
+    if kind == profiles.EMERGING_ASSOCIATED:
         return _(
             "Fincas de %(min)s a %(large)s ha productivas, de socios de una cooperativa, que "
             "están creciendo.",
             min=small,
             large=large,
         )
-    if base == "Emergente independiente":
+    if kind == profiles.EMERGING_INDEPENDENT:
         return _(
             "Fincas de %(min)s a %(large)s ha productivas que venden por su cuenta y están "
             "creciendo.",
@@ -289,5 +282,5 @@ def summary_line(producer: Producer) -> str:
     return _(
         "Oferta de %(lender)s para su grupo: %(status)s.",
         lender=match.lender.name,
-        status=label("match_status", match.status),
+        status=MatchStatus(match.status).label,
     )

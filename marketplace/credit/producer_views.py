@@ -15,7 +15,6 @@ from flask_login import current_user
 from marketplace.credit import offers
 from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import LenderConsentForm
-from marketplace.labels import archetype_label
 from marketplace.models import ConsentScope, Producer, Role
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.permissions import can_edit, can_view
@@ -26,7 +25,7 @@ FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
 @bp.context_processor
 def _credit_helpers() -> dict:
-    return {"archetype_label": archetype_label, "format_date": format_date}
+    return {"format_date": format_date}
 
 
 def _page_url(producer: Producer) -> str:

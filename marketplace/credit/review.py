@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace import audit, gazetteer
+from marketplace.credit.archetypes import archetype_label
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
@@ -113,7 +114,8 @@ def _listed_clusters(org_id: int, filters: GroupFilters):
 
 
 def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
-    """How many members of the listed groups belong to each archetype, largest first."""
+    """How many members of the listed groups belong to each archetype (its name in the
+    viewer's language), largest first."""
     count = func.count(Assessment.id)
     rows = db.session.execute(
         select(Assessment.archetype, count)
@@ -121,7 +123,7 @@ def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
         .group_by(Assessment.archetype)
         .order_by(count.desc(), Assessment.archetype)
     ).all()
-    return [(name, n) for name, n in rows]
+    return [(archetype_label(code), n) for code, n in rows]
 
 
 def _tenth(i: int):

@@ -16,8 +16,7 @@ from marketplace.credit.permissions import can_manage_loan, reviewing_org
 from marketplace.credit.review import can_review
 from marketplace.errors import DomainError
 from marketplace.i18n import ngettext
-from marketplace.labels import choices
-from marketplace.models import Loan, LoanStatus, Match, Role
+from marketplace.models import Loan, LoanStatus, Match, Role, ValueChain
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
@@ -41,7 +40,7 @@ def groups():
         "org": org,
         "filters": filters,
         "statuses": review.LISTED_STATUSES,
-        "chains": choices("value_chain"),
+        "chains": ValueChain.choices(),
     }
     if org is not None:
         mix, height = charts.horizontal(review.archetype_mix(org.id, filters))

@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from marketplace.credit.archetypes import archetype_label
 from marketplace.credit.runs import COUNTRY_ECONOMICS, STALE_AFTER
 from marketplace.extensions import db
-from marketplace.labels import RUN_STAGES, archetype_label, label
-from marketplace.models import CreditProduct, MatchingRun
+from marketplace.labels import RUN_STAGES, label
+from marketplace.models import CreditProduct, Gender, MatchingRun, RunStatus
 from marketplace.models.base import utcnow
 
 TOTALS = ("n_producers", "n_eligible", "n_groups", "matched_groups", "producers_financed")
@@ -36,7 +37,7 @@ def progress_of(run: MatchingRun) -> dict:
     return {
         "id": run.id,
         "status": run.status,
-        "status_label": label("run_status", run.status),
+        "status_label": RunStatus(run.status).label,
         "stage": run.stage,
         "stage_label": stage_label(run.stage),
         "progress": run.progress,
@@ -193,7 +194,7 @@ def fairness(run: MatchingRun) -> dict[str, list[Rate]]:
     """Match rates by gender and by archetype (largest group first), from the run's figures."""
     metrics = run.metrics or {}
     return {
-        "gender": _rates(metrics.get("match_rate_by_gender"), lambda c: label("gender", c)),
+        "gender": _rates(metrics.get("match_rate_by_gender"), lambda c: Gender(c).label),
         "archetype": _rates(metrics.get("match_rate_by_archetype"), archetype_label),
     }
 

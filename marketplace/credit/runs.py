@@ -43,6 +43,7 @@ from marketplace.models import (
     Producer,
     Repayment,
     RepaymentOutcome,
+    RunBackend,
     RunStatus,
     User,
 )
@@ -136,7 +137,7 @@ def start_run(actor: User | None, backend: str | None = None) -> MatchingRun:
     """Queue a run (one at a time) and hand it to the worker; the caller does not wait."""
     _expire_stale()
     if backend is None:
-        backend = "rq" if current_app.config.get("MINKA_REDIS_URL") else "thread"
+        backend = RunBackend.RQ if current_app.config.get("MINKA_REDIS_URL") else RunBackend.THREAD
     run = MatchingRun(
         active_slot=1,
         backend=backend,
@@ -154,9 +155,9 @@ def start_run(actor: User | None, backend: str | None = None) -> MatchingRun:
         ) from None
     audit.record(actor, "matching_run.started", run, backend=backend)
     db.session.commit()
-    if backend == "rq":
+    if backend == RunBackend.RQ:
         _enqueue(run.id)
-    elif backend == "thread":
+    elif backend == RunBackend.THREAD:
         _start_thread(run.id)
     return run
 

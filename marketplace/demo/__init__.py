@@ -31,7 +31,7 @@ from marketplace.demo import (
 )
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
-from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, User
+from marketplace.models import AuditLog, Consent, Farm, Organization, Producer, RunBackend, User
 
 __all__ = [
     "ADMIN_EMAIL",
@@ -107,7 +107,7 @@ def _run_matching(say: Callable[[str], None]) -> str:
 
     say("Running the credit matching…")
     started = perf_counter()
-    run = runs.execute(runs.start_run(None, backend="cli").id)
+    run = runs.execute(runs.start_run(None, backend=RunBackend.CLI).id)
     return "\n".join(runs.run_summary(run, perf_counter() - started))
 
 

@@ -46,9 +46,9 @@ def _offers_near(producer: Producer, limit: int = 3) -> list:
 def _producer_dashboard(user: User) -> dict:
     producer = producer_of(user)
     if producer is None:
-        return {"kind": "producer", "producer": None}
+        return {"kind": Role.PRODUCER, "producer": None}
     return {
-        "kind": "producer",
+        "kind": Role.PRODUCER,
         "producer": producer,
         "farms": producer.farms,
         "consents": consent_states(producer),
@@ -97,7 +97,7 @@ def _technician_dashboard(user: User) -> dict:
     )
     since = utcnow() - timedelta(days=RECENT_DAYS)
     return {
-        "kind": "technician",
+        "kind": Role.TECHNICIAN,
         "producers": producers,
         "farms": farms,
         "days": RECENT_DAYS,
@@ -111,7 +111,7 @@ def _admin_dashboard(user: User) -> dict:
     )
     users = db.session.scalar(select(func.count(User.id)))
     return {
-        "kind": "admin",
+        "kind": Role.ADMIN,
         "pending_organizations": pending,
         "users": users,
         "matching_running": runs.running_run(),

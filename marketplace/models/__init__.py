@@ -1,6 +1,13 @@
 """SQLAlchemy models, one module per domain."""
 
-from marketplace.models.accounts import ROLE_ORG_KINDS, Organization, OrgKind, Role, User
+from marketplace.models.accounts import (
+    ROLE_ORG_KINDS,
+    Organization,
+    OrgKind,
+    OrgStatus,
+    Role,
+    User,
+)
 from marketplace.models.audit import AuditLog
 from marketplace.models.catalog import (
     CollectionCenter,
@@ -34,6 +41,7 @@ from marketplace.models.matching import (
     Match,
     MatchingRun,
     MatchStatus,
+    RunBackend,
     RunStatus,
 )
 from marketplace.models.orders import (
@@ -64,6 +72,7 @@ from marketplace.models.traceability import (
     ForestLayer,
     LayerKind,
     Lot,
+    LotStatus,
     RiskStatus,
 )
 
@@ -74,6 +83,7 @@ __all__ = [
     "ForestLayer",
     "LayerKind",
     "Lot",
+    "LotStatus",
     "RiskStatus",
     "Assessment",
     "Cluster",
@@ -84,6 +94,7 @@ __all__ = [
     "MatchStatus",
     "Repayment",
     "RepaymentOutcome",
+    "RunBackend",
     "RunStatus",
     "CollectionCenter",
     "CommitmentRegion",
@@ -118,6 +129,7 @@ __all__ = [
     "Gender",
     "Organization",
     "OrgKind",
+    "OrgStatus",
     "Producer",
     "RepaymentSchedule",
     "Role",

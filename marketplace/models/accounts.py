@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,28 +13,37 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class Role(StrEnum):
+class Role(Vocabulary):
     """What a user does on Minka; decides navigation and permissions."""
 
-    PRODUCER = "producer"
-    SUPPLIER = "supplier"
-    BUYER = "buyer"
-    LENDER = "lender"
-    TECHNICIAN = "technician"
-    ADMIN = "admin"
+    PRODUCER = "producer", _l("Productor o productora")
+    SUPPLIER = "supplier", _l("Proveedor de insumos o asistencia técnica")
+    BUYER = "buyer", _l("Comprador")
+    LENDER = "lender", _l("Entidad de crédito")
+    TECHNICIAN = "technician", _l("Técnico de cooperativa")
+    ADMIN = "admin", _l("Administrador")
 
 
-class OrgKind(StrEnum):
+class OrgKind(Vocabulary):
     """Kinds of organization; `cooperative` groups producers and employs technicians."""
 
-    SUPPLIER = "supplier"
-    TA_PROVIDER = "ta_provider"
-    BUYER = "buyer"
-    LENDER = "lender"
-    COOPERATIVE = "cooperative"
+    SUPPLIER = "supplier", _l("Proveedor de insumos")
+    TA_PROVIDER = "ta_provider", _l("Proveedor de asistencia técnica")
+    BUYER = "buyer", _l("Comprador")
+    LENDER = "lender", _l("Entidad de crédito (caja, cooperativa, microfinanciera)")
+    COOPERATIVE = "cooperative", _l("Cooperativa o asociación de productores")
+
+
+class OrgStatus(Vocabulary):
+    """Where an organization stands with the admins (never stored: read from its dates)."""
+
+    PENDING = "pending", _l("Pendiente de verificación"), Tone.WARN
+    VERIFIED = "verified", _l("Verificada"), Tone.OK
+    SUSPENDED = "suspended", _l("Suspendida"), Tone.BAD
 
 
 # Which organization kinds a member of each role may belong to.
@@ -76,6 +85,13 @@ class Organization(db.Model):
     def suspended(self) -> bool:
         """True while an admin has it suspended."""
         return self.suspended_at is not None
+
+    @property
+    def status(self) -> OrgStatus:
+        """Suspended, verified or pending (a suspension wins over the verification)."""
+        if self.suspended:
+            return OrgStatus.SUSPENDED
+        return OrgStatus.VERIFIED if self.verified else OrgStatus.PENDING
 
     @property
     def can_publish(self) -> bool:

@@ -4,39 +4,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models.accounts import Organization
 from marketplace.models.base import utcnow
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class ListingKind(StrEnum):
+class ListingKind(Vocabulary):
     """An input (a product with stock) or a service (technical assistance)."""
 
-    INPUT = "input"
-    SERVICE = "service"
+    INPUT = "input", _l("Insumo")
+    SERVICE = "service", _l("Servicio de asistencia técnica")
 
 
-class ListingStatus(StrEnum):
+class ListingStatus(Vocabulary):
     """Drafts and paused listings are invisible to producers; deleted ones stay for orders."""
 
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    PAUSED = "paused"
-    DELETED = "deleted"
+    DRAFT = "draft", _l("Borrador"), Tone.NEUTRAL
+    PUBLISHED = "published", _l("Publicado"), Tone.OK
+    PAUSED = "paused", _l("Pausado"), Tone.WARN
+    DELETED = "deleted", _l("Eliminado"), Tone.NEUTRAL
 
 
-class DeliveryMode(StrEnum):
+class DeliveryMode(Vocabulary):
     """How the producer gets what they ordered."""
 
-    PICKUP = "pickup"  # at a collection centre
-    FARM_DELIVERY = "farm_delivery"
-    ON_FARM_SERVICE = "on_farm_service"
+    PICKUP = "pickup", _l("Recojo en un centro de acopio")
+    FARM_DELIVERY = "farm_delivery", _l("Entrega en la finca")
+    ON_FARM_SERVICE = "on_farm_service", _l("Servicio en la finca")
 
 
 class CollectionCenter(db.Model):

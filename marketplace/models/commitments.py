@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,29 +13,30 @@ from marketplace.models.accounts import Organization, User
 from marketplace.models.base import utcnow
 from marketplace.models.catalog import CollectionCenter
 from marketplace.models.producers import Farm, Producer
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class CommitmentStatus(StrEnum):
+class CommitmentStatus(Vocabulary):
     """Open commitments take pledges; closed and fulfilled ones do not."""
 
-    OPEN = "open"
-    CLOSED = "closed"
-    FULFILLED = "fulfilled"
+    OPEN = "open", _l("Abierto"), Tone.OK
+    CLOSED = "closed", _l("Cerrado"), Tone.BAD
+    FULFILLED = "fulfilled", _l("Completo"), Tone.WARN
 
 
-class PriceType(StrEnum):
+class PriceType(Vocabulary):
     """A fixed price per kg, or a premium over a reference price."""
 
-    FIXED = "fixed"
-    PREMIUM = "premium"
+    FIXED = "fixed", _l("Precio fijo por kg")
+    PREMIUM = "premium", _l("Prima sobre un precio de referencia")
 
 
-class PledgeStatus(StrEnum):
+class PledgeStatus(Vocabulary):
     """Active pledges count toward the commitment; withdrawn ones do not."""
 
-    ACTIVE = "active"
-    WITHDRAWN = "withdrawn"
+    ACTIVE = "active", _l("Vigente"), Tone.OK
+    WITHDRAWN = "withdrawn", _l("Retirado"), Tone.NEUTRAL
 
 
 class PurchaseCommitment(db.Model):

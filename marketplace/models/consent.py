@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,14 +12,15 @@ from marketplace.extensions import db
 from marketplace.models.accounts import User
 from marketplace.models.base import utcnow
 from marketplace.models.producers import Producer
+from marketplace.models.vocabulary import Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class ConsentScope(StrEnum):
+class ConsentScope(Vocabulary):
     """Who a producer's personal details may be shown to."""
 
-    LENDERS = "lenders"
-    BUYERS = "buyers"
+    LENDERS = "lenders", _l("Entidades de crédito (cajas, cooperativas, microfinancieras)")
+    BUYERS = "buyers", _l("Compradores de mi cosecha")
 
 
 class Consent(db.Model):

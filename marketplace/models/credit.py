@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models.accounts import Organization
 from marketplace.models.base import utcnow
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class RepaymentSchedule(StrEnum):
+class RepaymentSchedule(Vocabulary):
     """Instalments timed to the harvest, or every month."""
 
-    HARVEST = "harvest"
-    MONTHLY = "monthly"
+    HARVEST = "harvest", _l("En la cosecha")
+    MONTHLY = "monthly", _l("Cada mes")
 
 
 class CreditProduct(db.Model):
@@ -55,13 +56,13 @@ class CreditProduct(db.Model):
         return f"<CreditProduct {self.id} {self.name!r} active={self.active}>"
 
 
-class LoanStatus(StrEnum):
+class LoanStatus(Vocabulary):
     """approved -> disbursed -> repaid | defaulted."""
 
-    APPROVED = "approved"
-    DISBURSED = "disbursed"
-    REPAID = "repaid"
-    DEFAULTED = "defaulted"
+    APPROVED = "approved", _l("Aprobado, por desembolsar"), Tone.WARN
+    DISBURSED = "disbursed", _l("Desembolsado"), Tone.WARN
+    REPAID = "repaid", _l("Pagado por completo"), Tone.OK
+    DEFAULTED = "defaulted", _l("En mora"), Tone.BAD
 
 
 class Loan(db.Model):
@@ -106,12 +107,12 @@ class Loan(db.Model):
         return f"<Loan {self.id} producer={self.producer_id} {self.status}>"
 
 
-class RepaymentOutcome(StrEnum):
+class RepaymentOutcome(Vocabulary):
     """How an instalment was paid; late and default count against readiness."""
 
-    ON_TIME = "on_time"
-    LATE = "late"
-    DEFAULT = "default"
+    ON_TIME = "on_time", _l("A tiempo")
+    LATE = "late", _l("Con atraso")
+    DEFAULT = "default", _l("No pagado")
 
 
 class Repayment(db.Model):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,16 +12,25 @@ from marketplace.extensions import db
 from marketplace.models.accounts import Organization, User
 from marketplace.models.base import utcnow
 from marketplace.models.credit import CreditProduct
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class RunStatus(StrEnum):
+class RunStatus(Vocabulary):
     """queued -> running -> succeeded | failed."""
 
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+    QUEUED = "queued", _l("En cola"), Tone.WARN
+    RUNNING = "running", _l("En curso"), Tone.WARN
+    SUCCEEDED = "succeeded", _l("Terminada"), Tone.OK
+    FAILED = "failed", _l("Falló"), Tone.BAD
+
+
+class RunBackend(Vocabulary):
+    """Where a run ran: a thread of the web app, the Redis job queue, or the command line."""
+
+    THREAD = "thread", _l("En la aplicación")
+    RQ = "rq", _l("Cola de trabajos (Redis)")
+    CLI = "cli", _l("Línea de comandos")
 
 
 class MatchingRun(db.Model):
@@ -33,7 +42,7 @@ class MatchingRun(db.Model):
     # 1 while queued or running, NULL after: the unique constraint lets one run at a time
     active_slot: Mapped[int | None] = mapped_column(unique=True)
     status: Mapped[str] = mapped_column(String(10), default=RunStatus.QUEUED)
-    backend: Mapped[str] = mapped_column(String(10), default="thread")  # thread | rq | cli
+    backend: Mapped[str] = mapped_column(String(10), default=RunBackend.THREAD)
     stage: Mapped[str] = mapped_column(String(40), default="")
     progress: Mapped[float] = mapped_column(default=0.0)  # 0..1
     params: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -120,14 +129,14 @@ class Cluster(db.Model):
         return f"<Cluster {self.code} {self.value_chain} n={self.size}>"
 
 
-class MatchStatus(StrEnum):
+class MatchStatus(Vocabulary):
     """A lender's decision on a proposed match; superseded when a newer run replaces it."""
 
-    PROPOSED = "proposed"
-    INFO_REQUESTED = "info_requested"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    SUPERSEDED = "superseded"
+    PROPOSED = "proposed", _l("Propuesto a la entidad de crédito"), Tone.WARN
+    INFO_REQUESTED = "info_requested", _l("La entidad pidió más información"), Tone.WARN
+    APPROVED = "approved", _l("Aprobado"), Tone.OK
+    DECLINED = "declined", _l("No aprobado"), Tone.BAD
+    SUPERSEDED = "superseded", _l("Reemplazado por una evaluación más nueva"), Tone.NEUTRAL
 
 
 class Match(db.Model):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,32 +14,33 @@ from marketplace.models.base import utcnow
 from marketplace.models.catalog import CollectionCenter, Listing
 from marketplace.models.credit import Loan
 from marketplace.models.producers import Farm, Producer
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class OrderStatus(StrEnum):
+class OrderStatus(Vocabulary):
     """placed -> confirmed -> delivered -> completed; cancelled from placed or confirmed."""
 
-    PLACED = "placed"
-    CONFIRMED = "confirmed"
-    DELIVERED = "delivered"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
+    PLACED = "placed", _l("Enviado"), Tone.WARN
+    CONFIRMED = "confirmed", _l("Confirmado"), Tone.OK
+    DELIVERED = "delivered", _l("Entregado"), Tone.OK
+    COMPLETED = "completed", _l("Completado"), Tone.NEUTRAL
+    CANCELLED = "cancelled", _l("Cancelado"), Tone.BAD
 
 
-class PaymentMethod(StrEnum):
+class PaymentMethod(Vocabulary):
     """How an order is paid: cash, card (Stripe Checkout) or an approved loan."""
 
-    CASH = "cash"  # cash on delivery or at the collection centre
-    CARD = "card"
-    CREDIT = "credit"
+    CASH = "cash", _l("Pago en efectivo al recibir o en el centro de acopio")
+    CARD = "card", _l("Tarjeta (pago en línea)")
+    CREDIT = "credit", _l("Crédito")
 
 
-class DeliveryPoint(StrEnum):
+class DeliveryPoint(Vocabulary):
     """Where the order is handed over."""
 
-    COLLECTION_CENTER = "collection_center"
-    FARM = "farm"
+    COLLECTION_CENTER = "collection_center", _l("Centro de acopio")
+    FARM = "farm", _l("Finca")
 
 
 class Order(db.Model):

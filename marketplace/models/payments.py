@@ -4,27 +4,28 @@ the platform's settings (the card fee)."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models.accounts import Organization
 from marketplace.models.base import utcnow
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class PaymentStatus(StrEnum):
+class PaymentStatus(Vocabulary):
     """Where a card order's money is: unpaid (may pay), pending (a checkout session is open),
     failed (the card was declined; may pay again), paid, refunded, partially_refunded."""
 
-    UNPAID = "unpaid"
-    PENDING = "pending"
-    FAILED = "failed"
-    PAID = "paid"
-    REFUNDED = "refunded"
-    PARTIALLY_REFUNDED = "partially_refunded"
+    UNPAID = "unpaid", _l("Sin pagar"), Tone.WARN
+    PENDING = "pending", _l("Pago en curso"), Tone.WARN
+    FAILED = "failed", _l("Pago rechazado"), Tone.BAD
+    PAID = "paid", _l("Pagado"), Tone.OK
+    REFUNDED = "refunded", _l("Devuelto"), Tone.BAD
+    PARTIALLY_REFUNDED = "partially_refunded", _l("Devuelto en parte"), Tone.WARN
 
 
 class PaymentAccount(db.Model):

@@ -3,54 +3,55 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models.accounts import Organization, User
 from marketplace.models.base import utcnow
+from marketplace.models.vocabulary import Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class Gender(StrEnum):
+class Gender(Vocabulary):
     """Self-declared gender, kept for inclusion figures."""
 
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNDISCLOSED = "undisclosed"
+    FEMALE = "female", _l("Mujer")
+    MALE = "male", _l("Hombre")
+    OTHER = "other", _l("Otro")
+    UNDISCLOSED = "undisclosed", _l("Prefiero no decirlo")
 
 
-class ValueChain(StrEnum):
+class ValueChain(Vocabulary):
     """What a farm produces (cadena de valor)."""
 
-    CACAO = "cacao"
-    CAFE = "cafe"
-    MIEL = "miel"
-    GANADERIA = "ganaderia"
-    MADERA = "madera"
-    ECOTURISMO = "ecoturismo"
+    CACAO = "cacao", _l("Cacao")
+    CAFE = "cafe", _l("Café")
+    MIEL = "miel", _l("Miel")
+    GANADERIA = "ganaderia", _l("Ganadería")
+    MADERA = "madera", _l("Madera")
+    ECOTURISMO = "ecoturismo", _l("Ecoturismo")
 
 
-class Certification(StrEnum):
+class Certification(Vocabulary):
     """Certifications common among smallholders in the region."""
 
-    ORGANIC = "organic"
-    FAIRTRADE = "fairtrade"
-    RAINFOREST = "rainforest"
-    SPP = "spp"
-    BIRD_FRIENDLY = "bird_friendly"
-    FOUR_C = "4c"
+    ORGANIC = "organic", _l("Orgánico")
+    FAIRTRADE = "fairtrade", _l("Comercio Justo (Fairtrade)")
+    RAINFOREST = "rainforest", _l("Rainforest Alliance")
+    SPP = "spp", _l("Símbolo de Pequeños Productores (SPP)")
+    BIRD_FRIENDLY = "bird_friendly", _l("Bird Friendly")
+    FOUR_C = "4c", _l("4C")
 
 
-class Clearing(StrEnum):
+class Clearing(Vocabulary):
     """Whether the farm cleared forest after the deforestation cut-off date."""
 
-    YES = "yes"
-    NO = "no"
-    UNKNOWN = "unknown"
+    NO = "no", _l("No")
+    YES = "yes", _l("Sí")
+    UNKNOWN = "unknown", _l("No sé")
 
 
 class Producer(db.Model):

@@ -5,28 +5,44 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models.accounts import User
 from marketplace.models.base import utcnow
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
-class RiskStatus(StrEnum):
+class RiskStatus(Vocabulary):
     """A plot's deforestation risk against the cut-off date (worst first)."""
 
-    AT_RISK = "at_risk"  # tree-cover loss after the cut-off inside the plot
-    UNASSESSED = "unassessed"  # no polygon/point, or no layer covers it
-    NEEDS_VERIFICATION = "needs_verification"  # no loss, but forest cover (e.g. shade cacao)
-    VERIFIED = "verified"  # needed verification; field evidence accepted by an admin or buyer
-    FREE = "free"  # no loss, no forest: deforestation-free
+    # tree-cover loss after the cut-off inside the plot
+    AT_RISK = "at_risk", _l("Riesgo: deforestación posterior al corte"), Tone.BAD
+    # no polygon/point, or no layer covers it
+    UNASSESSED = "unassessed", _l("Sin evaluar"), Tone.WARN
+    # no loss, but forest cover (e.g. shade cacao)
+    NEEDS_VERIFICATION = "needs_verification", _l("Requiere verificación"), Tone.WARN
+    # needed verification; field evidence accepted by an admin or buyer
+    VERIFIED = "verified", _l("Verificado en campo"), Tone.OK
+    # no loss, no forest: deforestation-free
+    FREE = "free", _l("Libre de deforestación"), Tone.OK
 
 
 class LayerKind(StrEnum):
+    """A forest layer's data: vector polygons or a raster (never shown: no label)."""
+
     VECTOR = "vector"
     RASTER = "raster"
+
+
+class LotStatus(Vocabulary):
+    """An open lot takes deliveries; a closed one has left the centre."""
+
+    OPEN = "open", _l("abierto")
+    CLOSED = "closed", _l("cerrado")
 
 
 class ForestLayer(db.Model):
@@ -89,7 +105,7 @@ class Lot(db.Model):
     collection_center_id: Mapped[int] = mapped_column(ForeignKey("collection_center.id"))
     # what leaves the centre; never more than the deliveries that entered it (mass balance)
     weight_kg: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(10), default=LotStatus.OPEN)
     risk_status: Mapped[str] = mapped_column(String(20), default=RiskStatus.UNASSESSED)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

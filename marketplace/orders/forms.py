@@ -8,7 +8,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.fields import IntegerText
-from marketplace.labels import PAYMENT_METHODS
+from marketplace.models import PaymentMethod
 from marketplace.orders.services import MAX_NOTE, MAX_REASON
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -55,7 +55,7 @@ class OrderForm(FlaskForm):
     # choices set per producer: cash, and each loan they may spend (see set_loans)
     payment_method = RadioField(
         _l("Forma de pago"),
-        choices=[(CASH, PAYMENT_METHODS[CASH])],
+        choices=[(CASH, PaymentMethod.CASH.lazy_label)],
         default=CASH,
         validate_choice=False,
     )
@@ -69,9 +69,9 @@ class OrderForm(FlaskForm):
     def set_methods(self, card: bool, loans: list[tuple[int, str]]) -> None:
         """Offer cash, card when the supplier takes cards, and each of these loans: (loan
         id, label) pairs."""
-        choices = [(CASH, PAYMENT_METHODS[CASH])]
+        choices = [(CASH, PaymentMethod.CASH.lazy_label)]
         if card:
-            choices.append((CARD, PAYMENT_METHODS[CARD]))
+            choices.append((CARD, PaymentMethod.CARD.lazy_label))
         self.payment_method.choices = choices + [
             (loan_choice(loan_id), text) for loan_id, text in loans
         ]

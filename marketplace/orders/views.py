@@ -11,8 +11,7 @@ from flask_login import current_user
 from marketplace.credit.spending import spendable_loans
 from marketplace.errors import DomainError
 from marketplace.i18n import money, number
-from marketplace.labels import label
-from marketplace.models import DeliveryPoint, Listing, Order, Role
+from marketplace.models import DeliveryPoint, Listing, Order, OrderStatus, Role
 from marketplace.money import AmountError, parse_money
 from marketplace.orders import permissions, queries, services, states
 from marketplace.orders.blueprint import bp
@@ -34,16 +33,7 @@ SUPPLIER_TARGETS = {
 
 @bp.context_processor
 def _order_helpers() -> dict:
-    return {"step_label": queries.step_label, "STATUS_BADGES": STATUS_BADGES}
-
-
-STATUS_BADGES = {
-    states.PLACED: "badge-warn",
-    states.CONFIRMED: "badge-ok",
-    states.DELIVERED: "badge-ok",
-    states.COMPLETED: "",
-    states.CANCELLED: "badge-bad",
-}
+    return {"step_label": queries.step_label}
 
 
 def _own_producer():
@@ -277,7 +267,7 @@ def change_status(order_id: int):
         flash(str(error.message), "error")
     else:
         flash(
-            _("Pedido #%(id)s: %(status)s.", id=order.id, status=label("order_status", target)),
+            _("Pedido #%(id)s: %(status)s.", id=order.id, status=OrderStatus(target).label),
             "success",
         )
     return redirect(url_for("orders.received_detail", order_id=order.id))

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField, latitude, longitude
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
+from marketplace.models import Certification, Clearing, ConsentScope, Gender, ValueChain
 from marketplace.models.base import local_today
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -38,7 +39,7 @@ class ProfileForm(FlaskForm):
     first_name = StringField(_l("Nombres"), [DataRequired(REQUIRED), Length(max=80)])
     last_name = StringField(_l("Apellidos"), [DataRequired(REQUIRED), Length(max=80)])
     gender = RadioField(
-        _l("Género"), choices=choices("gender"), validators=[InputRequired(REQUIRED)]
+        _l("Género"), choices=Gender.choices(), validators=[InputRequired(REQUIRED)]
     )
     birth_year = IntegerText(
         _l("Año de nacimiento"),
@@ -80,7 +81,7 @@ class FarmForm(FlaskForm):
     total_ha = _hectares(_l("Área total (ha)"))
     productive_ha = _hectares(_l("Área en producción (ha)"))
     forest_ha = _hectares(_l("Bosque (ha)"), _l("Bosque que se conserva dentro de la finca."))
-    value_chain = SelectField(_l("Cultivo o actividad principal"), choices=choices("value_chain"))
+    value_chain = SelectField(_l("Cultivo o actividad principal"), choices=ValueChain.choices())
     yield_kg_ha = IntegerText(
         _l("Rendimiento de la última campaña (kg/ha)"),
         [Optional(), NumberRange(min=0, max=20_000, message=_l("Entre 0 y 20 000."))],
@@ -91,11 +92,11 @@ class FarmForm(FlaskForm):
         thousands=False,
     )
     agroforestry = BooleanField(_l("Sistema agroforestal (cultivo con árboles de sombra)"))
-    certifications = MultiCheckboxField(_l("Certificaciones"), choices=choices("certification"))
+    certifications = MultiCheckboxField(_l("Certificaciones"), choices=Certification.choices())
     land_title = BooleanField(_l("Tiene título de propiedad de la tierra"))
     cleared_after_cutoff = RadioField(
         _l("¿Se taló bosque en la finca después del 31 de diciembre de 2020?"),
-        choices=choices("clearing"),
+        choices=Clearing.choices(),
         default="unknown",
         validators=[InputRequired(REQUIRED)],
     )
@@ -106,7 +107,7 @@ class FarmForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    scope = SelectField(choices=choices("consent_scope"))
+    scope = SelectField(choices=ConsentScope.choices())
     granted = BooleanField()
     in_person = BooleanField(
         _l("El productor o la productora me dio su consentimiento en persona.")

@@ -264,7 +264,3 @@ def commitment_export(commitment_id: int, fmt: str):
 def lot_export(lot_id: int, fmt: str):
     lot = load_or_404(Lot, lot_id, can_trace_lot)
     return _export(db.session.get(PurchaseCommitment, lot.commitment_id), lot, fmt)
-
-
-bp.add_app_template_global(tracing.risk_label, "risk_label")
-bp.add_app_template_global(tracing.risk_class, "risk_class")

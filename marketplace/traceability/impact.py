@@ -12,6 +12,7 @@ import csv
 import io
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -20,7 +21,6 @@ from sqlalchemy import case, exists, func, or_, select
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
 from marketplace.i18n import number, plain_amount
-from marketplace.labels import label
 from marketplace.models import (
     Assessment,
     Farm,
@@ -293,6 +293,6 @@ def to_csv(figures: Impact, filters: ImpactFilters) -> str:
     return out.getvalue()
 
 
-def labelled(rows: list[tuple[str, int]], kind: str) -> list[tuple[str, int]]:
-    """(code, n) rows with each code's translated label, for charts."""
-    return [(label(kind, code), n) for code, n in rows]
+def labelled(rows: list[tuple[str, int]], words: Callable[[str], str]) -> list[tuple[str, int]]:
+    """(code, n) rows with each code's translated label (``words(code)``), for charts."""
+    return [(words(code), n) for code, n in rows]

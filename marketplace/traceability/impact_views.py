@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import charts
-from marketplace.labels import ALL, choices
-from marketplace.models import Producer, Role
+from marketplace.labels import COUNTRIES, choices, label
+from marketplace.models import Gender, Producer, Role, ValueChain
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.permissions import can_view
 from marketplace.producers.services import producer_of
@@ -56,14 +56,18 @@ def _filters() -> impact.ImpactFilters:
     country = request.args.get("pais", "")
     chain = request.args.get("cadena", "")
     return impact.ImpactFilters(
-        country=country if country in ALL["country"] else "",
-        value_chain=chain if chain in ALL["value_chain"] else "",
+        country=country if country in COUNTRIES else "",
+        value_chain=chain if chain in ValueChain.codes() else "",
     )
 
 
 def _render_impact(template: str, figures: impact.Impact, filters: impact.ImpactFilters):
-    gender, gender_height = charts.horizontal(impact.labelled(figures.by_gender, "gender"))
-    country, country_height = charts.horizontal(impact.labelled(figures.by_country, "country"))
+    gender, gender_height = charts.horizontal(
+        impact.labelled(figures.by_gender, lambda c: Gender(c).label)
+    )
+    country, country_height = charts.horizontal(
+        impact.labelled(figures.by_country, lambda c: label("country", c))
+    )
     volume, volume_height = charts.horizontal(
         [
             (_("Comprometido (kg)"), figures.committed_kg),
@@ -75,7 +79,7 @@ def _render_impact(template: str, figures: impact.Impact, filters: impact.Impact
         figures=figures,
         filters=filters,
         countries=choices("country"),
-        chains=choices("value_chain"),
+        chains=ValueChain.choices(),
         charts={
             "gender": (gender, gender_height),
             "country": (country, country_height),

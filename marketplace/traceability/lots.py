@@ -18,10 +18,10 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, User
-from marketplace.models.traceability import Delivery, Lot, RiskStatus
+from marketplace.models.traceability import Delivery, Lot, LotStatus, RiskStatus
 from marketplace.traceability.deliveries import serves
 
-OPEN, CLOSED = "open", "closed"
+OPEN, CLOSED = LotStatus.OPEN.value, LotStatus.CLOSED.value
 RISK_ORDER = [status.value for status in RiskStatus]  # worst first
 FREE_STATUSES = (RiskStatus.FREE, RiskStatus.VERIFIED)
 

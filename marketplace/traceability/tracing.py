@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.labels import label
 from marketplace.models import CollectionCenter, Farm, PurchaseCommitment
 from marketplace.models.traceability import Delivery, Lot
 from marketplace.producers.services import with_live_consent
@@ -109,22 +108,3 @@ def map_features(farms: dict[int, Farm]) -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": rows}
-
-
-RISK_BADGES = {
-    "at_risk": "bad",
-    "unassessed": "warn",
-    "needs_verification": "warn",
-    "verified": "ok",
-    "free": "ok",
-}
-
-
-def risk_label(status: str) -> str:
-    """The status's name in the viewer's language."""
-    return label("risk_status", status)
-
-
-def risk_class(status: str) -> str:
-    """The badge class for a status: bad, warn or ok."""
-    return RISK_BADGES.get(status, "warn")

@@ -8,6 +8,7 @@ from marketplace.credit import runs
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Assessment, Cluster, Match, MatchingRun, RunStatus
+from matching.types import SUBSISTENCE
 from tests.conftest import run_matching
 
 
@@ -37,7 +38,7 @@ def test_every_producer_is_assessed_with_reasons(app, make_group, make_producer,
     mine = runs.latest_assessment(small.id)
     assert not mine.eligible
     assert mine.reasons == ["area_below_minimum", "no_consent"]
-    assert mine.archetype == "Subsistencia / en transición"
+    assert mine.archetype == SUBSISTENCE
     assert mine.explanation and all(sign in "+-" for _, sign in mine.explanation)
 
 
@@ -126,7 +127,7 @@ def test_a_producer_who_joins_after_a_run_gets_an_archetype(
     assert runs.archetype_of(newcomer.id) is None  # no farm yet
     make_farm(newcomer, productive_ha=1.0, total_ha=1.5, forest_ha=0.0)
     assert runs.latest_assessment(newcomer.id) is None
-    assert runs.archetype_of(newcomer.id) == "Subsistencia / en transición"
+    assert runs.archetype_of(newcomer.id) == SUBSISTENCE
     make_farm(newcomer, productive_ha=4.0, lat=-7.19, lon=-76.74)
     named = {m.archetype for m in db.session.scalars(db.select(Assessment))}
     assert runs.archetype_of(newcomer.id) in named

@@ -4,10 +4,12 @@ a fresh PostgreSQL database beside MINKA_TEST_DATABASE_URL when that is set."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -16,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, make_url
+from sqlalchemy import inspect, make_url, select
 
 from marketplace import create_app
 from marketplace.config import ROOT
@@ -98,3 +100,92 @@ def test_revision_files_are_date_prefixed() -> None:
     assert names, "no migrations under migrations/versions"
     for name in names:
         assert re.fullmatch(r"\d{8}_[0-9a-f]+_\w+\.py", name), name
+
+
+def _load_revision(name: str):
+    """A revision file as a module (its helpers are plain functions)."""
+    path = next(VERSIONS.glob(f"*_{name}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"revision_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+OLD_NAMES = {
+    "Subsistencia / en transición": "subsistence",
+    "Consolidado asociado": "consolidated_associated",
+    "Diversificado agroforestal (cacao)": "agroforestry:cacao",
+    "Diversificado agroforestal (cacao) 2": "agroforestry:cacao:2",
+    "Emergente independiente (café), mayor rendimiento": "emerging_independent:cafe:high",
+    "Emergente independiente (ganadería), menor rendimiento 3": (
+        "emerging_independent:ganaderia:low:3"
+    ),
+    "Certificado especializado (quinua)": "certified:quinua",  # a chain the app does not know
+}
+
+
+def test_the_archetype_code_rules_read_every_old_name_and_write_it_back():
+    revision = _load_revision("a9cde5b241d8")
+    for name, code in OLD_NAMES.items():
+        assert revision.name_to_code(name) == code
+        assert revision.code_to_name(code) == name
+    for other in ("Tipo A", "Consolidado asociados", "Emergente asociado (Cacao Fino)", None):
+        assert revision.name_to_code(other) == other
+        assert revision.code_to_name(other) == other
+
+
+def test_stored_archetype_names_become_codes_and_back(empty_app: Flask) -> None:
+    upgrade(revision="03fd2a76d4be")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    tables = db.metadata.tables
+    names = list(OLD_NAMES) + ["Tipo A"]
+    rates = {name: {"rate": 0.5, "n": 2} for name in names}
+    state = {"PE": {"archetypes": [{"archetype": n, "center_x": 1.0} for n in names]}}
+    with db.engine.begin() as conn:
+        conn.execute(
+            tables["producer"].insert(),
+            [
+                {"id": i, "first_name": "A", "last_name": "B", "gender": "female",
+                 "country": "PE", "national_id": f"4000000{i}", "created_at": now,
+                 "updated_at": now}
+                for i in range(1, len(names) + 1)
+            ],
+        )  # fmt: skip
+        conn.execute(
+            tables["matching_run"].insert(),
+            {"id": 1, "status": "succeeded", "backend": "cli", "stage": "done", "progress": 1.0,
+             "params": {}, "state": state, "created_at": now,
+             "metrics": {"match_rate_by_archetype": rates,
+                         "countries": {"PE": {"match_rate_by_archetype": rates}}}},
+        )  # fmt: skip
+        conn.execute(
+            tables["assessment"].insert(),
+            [
+                {"run_id": 1, "producer_id": i, "eligible": True, "reasons": [],
+                 "archetype": name, "readiness": 0.7, "explanation": [], "currency": "PEN",
+                 "productive_ha": 3.0, "expected_kg": 1.0, "pledged_kg": 0.0}
+                for i, name in enumerate(names, start=1)
+            ],
+        )  # fmt: skip
+
+    def stored():
+        with db.engine.connect() as conn:
+            archetypes = conn.execute(
+                select(tables["assessment"].c.archetype).order_by(tables["assessment"].c.id)
+            ).scalars()
+            run = conn.execute(select(tables["matching_run"])).one()
+        return list(archetypes), run
+
+    upgrade()
+    codes = [*OLD_NAMES.values(), "Tipo A"]  # what no rule wrote is left as it was
+    archetypes, run = stored()
+    assert archetypes == codes
+    assert [row["archetype"] for row in run.state["PE"]["archetypes"]] == codes
+    assert run.state["PE"]["archetypes"][0]["center_x"] == 1.0
+    assert list(run.metrics["match_rate_by_archetype"]) == codes
+    assert list(run.metrics["countries"]["PE"]["match_rate_by_archetype"]) == codes
+
+    downgrade(revision="03fd2a76d4be")
+    archetypes, run = stored()
+    assert archetypes == names
+    assert list(run.metrics["match_rate_by_archetype"]) == names

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.credit import offers
+from marketplace.credit.archetypes import ARCHETYPES, archetype_label
 from marketplace.extensions import db
-from marketplace.labels import ARCHETYPES, archetype_label, factor_label
+from marketplace.labels import factor_label
 from marketplace.models import AuditLog, Consent, Match, Repayment
 from matching import profiles
 from matching.affordability import annuity_factor
@@ -39,23 +40,23 @@ def member(make_user, make_group):
 # --- services -------------------------------------------------------------------------------
 
 
-def test_every_rule_name_has_its_own_meaning_and_unknown_names_a_general_one(app):
+def test_every_archetype_type_has_its_own_meaning_and_unknown_codes_a_general_one(app):
     with app.test_request_context():
-        general = offers.archetype_meaning("Algo nuevo", 2.0)
-        meanings = {offers.archetype_meaning(name, 2.0) for name in ARCHETYPES}
+        general = offers.archetype_meaning("something_new", 2.0)
+        meanings = {offers.archetype_meaning(code, 2.0) for code in ARCHETYPES}
         assert len(meanings) == len(ARCHETYPES) and general not in meanings
-        # the library's suffixes for repeated names keep the meaning
-        assert offers.archetype_meaning("Emergente asociado (cacao) 2", 2.0) == (
-            offers.archetype_meaning("Emergente asociado", 2.0)
+        # what tells repeated types apart keeps the meaning
+        assert offers.archetype_meaning("emerging_associated:cacao:2", 2.0) == (
+            offers.archetype_meaning("emerging_associated", 2.0)
         )
-        assert "5" in offers.archetype_meaning("Consolidado asociado", 2.0)
+        assert "5" in offers.archetype_meaning("consolidated_associated", 2.0)
         assert "1.5" in offers.archetype_meaning(SUBSISTENCE, 1.5)  # Latin American Spanish
-        assert archetype_label("Emergente asociado (cacao) 2") == "Emergente asociado (cacao) 2"
+        assert archetype_label("emerging_associated:cacao:2") == "Emergente asociado (cacao) 2"
         assert archetype_label("Otro tipo") == "Otro tipo"
 
 
-def test_the_rules_of_the_library_name_only_types_we_explain():
-    """Every name matching.profiles can give has a base in labels.ARCHETYPES."""
+def test_the_rules_of_the_library_give_only_types_we_name():
+    """Every code matching.profiles can give has its type in credit.archetypes.ARCHETYPES."""
     rows = [
         (0.5, 0.0, 0.0, 3.0, 0.0),  # forest share -> agroforestal
         (0.0, 0.7, 0.0, 3.0, 0.0),  # agroforestry
@@ -82,8 +83,9 @@ def test_the_rules_of_the_library_name_only_types_we_explain():
             for forest, agro, cert, ha, assoc in rows
         ]
     )
-    for name in profiles.name_types(profile):
-        assert offers.archetype_base(name) is not None, name
+    for code in profiles.name_types(profile):
+        assert profiles.parse_code(code).type in ARCHETYPES, code
+    assert set(ARCHETYPES) == set(profiles.TYPES)
 
 
 def test_readiness_is_said_in_three_words():
@@ -129,7 +131,7 @@ def test_a_producer_who_joined_after_the_run_sees_their_likely_type(
     page = offers.credit_page(newcomer)
     assert page.assessment is None and page.provisional_archetype == SUBSISTENCE
     html = page_of(signed_in_client(app, user))
-    assert "La última evaluación no lo incluyó" in html and SUBSISTENCE in html
+    assert "La última evaluación no lo incluyó" in html and "Subsistencia / en transición" in html
 
 
 def test_without_a_yield_the_producer_is_told_to_record_it(app, make_user, make_group):

@@ -1,4 +1,4 @@
-"""Archetypes: planted farm types recovered, named by the rules, names stable across runs."""
+"""Archetypes: planted farm types recovered, coded by the rules, codes stable across runs."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from threadpoolctl import threadpool_limits
 
 from matching.archetypes import TypologyModel, classify, state
 from matching.features import feature_frame
-from matching.profiles import align, describe, name_types
+from matching.profiles import ArchetypeCode, align, describe, name_types, parse_code
 from matching.types import SUBSISTENCE, MatchParams
 
-# name the rules should give -> (median ha, yield, forest share, age, assoc, cert, agrofor, chain)
+# code the rules should give -> (median ha, yield, forest share, age, assoc, cert, agrofor, chain)
 PLANTED = {
-    "Consolidado asociado": (12.0, 900.0, 0.05, 15.0, 1, 0, 0, "cacao"),
-    "Emergente independiente": (3.0, 400.0, 0.05, 5.0, 0, 0, 0, "cafe"),
-    "Diversificado agroforestal": (3.5, 300.0, 0.60, 25.0, 1, 0, 1, "madera"),
-    "Certificado especializado": (6.0, 1200.0, 0.10, 10.0, 1, 1, 0, "miel"),
+    "consolidated_associated": (12.0, 900.0, 0.05, 15.0, 1, 0, 0, "cacao"),
+    "emerging_independent": (3.0, 400.0, 0.05, 5.0, 0, 0, 0, "cafe"),
+    "agroforestry": (3.5, 300.0, 0.60, 25.0, 1, 0, 1, "madera"),
+    "certified": (6.0, 1200.0, 0.10, 10.0, 1, 1, 0, "miel"),
 }
 
 
@@ -128,7 +128,7 @@ def test_under_threshold_is_subsistence(run1):
 
 def test_profile_in_real_units(run1):
     producers, truth, labels, model, profile = run1
-    row = profile.set_index("archetype").loc["Consolidado asociado"]
+    row = profile.set_index("archetype").loc["consolidated_associated"]
     assert row["median_productive_ha"] == pytest.approx(12.0, rel=0.05)
     assert row["share_associated"] == 1.0
     assert row["main_value_chain"] == "cacao"
@@ -137,9 +137,9 @@ def test_profile_in_real_units(run1):
 
 def test_names_stable_across_runs_with_other_seed_and_order(run1):
     producers, truth, labels, model, profile = run1
-    # rename the first run's types arbitrarily: the second run must inherit these names
+    # recode the first run's types arbitrarily: the second run must inherit these codes
     previous = profile.copy()
-    custom = {name: f"Tipo {i}" for i, name in enumerate(PLANTED)}
+    custom = {name: f"type_{i}" for i, name in enumerate(PLANTED)}
     previous["archetype"] = previous["archetype"].map(lambda n: custom.get(n, n))
     fresh, fresh_truth = planted_producers(200, seed=99, n_small=10, start_id=10_000)
     order = np.random.default_rng(3).permutation(len(fresh))
@@ -216,25 +216,25 @@ def test_name_rules():
         g={"share_certified": 0.5, "median_productive_ha": 9.0, "main_value_chain": "cafe"},
     )
     assert name_types(profile) == [
-        "Consolidado asociado",
-        "Consolidado independiente",
-        "Emergente asociado",
-        "Emergente independiente",
-        "Diversificado agroforestal (cacao)",
-        "Diversificado agroforestal (cacao) 2",
-        "Certificado especializado",
+        "consolidated_associated",
+        "consolidated_independent",
+        "emerging_associated",
+        "emerging_independent",
+        "agroforestry:cacao",
+        "agroforestry:cacao:2",
+        "certified",
     ]
 
 
 def test_repeated_names_get_the_value_chain():
     profile = _profile(a={"main_value_chain": "cafe"}, b={"main_value_chain": "miel"}, c={})
     assert name_types(profile) == [
-        "Emergente independiente (café)",
-        "Emergente independiente (miel)",
-        "Emergente independiente (cacao)",
+        "emerging_independent:cafe",
+        "emerging_independent:miel",
+        "emerging_independent:cacao",
     ]
-    assert name_types(profile.iloc[[2]], taken={"Emergente independiente"}) == [
-        "Emergente independiente (cacao)"
+    assert name_types(profile.iloc[[2]], taken={"emerging_independent"}) == [
+        "emerging_independent:cacao"
     ]
 
 
@@ -246,11 +246,20 @@ def test_two_types_of_one_chain_are_told_apart_by_yield():
         d={"median_productive_ha": 8.0, "median_yield_kg_ha": 530.0},
     )
     assert name_types(profile) == [
-        "Emergente independiente (cacao), menor rendimiento",
-        "Emergente independiente (cacao), mayor rendimiento",
-        "Consolidado independiente (cacao)",  # yields too close to tell apart
-        "Consolidado independiente (cacao) 2",
+        "emerging_independent:cacao:low",
+        "emerging_independent:cacao:high",
+        "consolidated_independent:cacao",  # yields too close to tell apart
+        "consolidated_independent:cacao:2",
     ]
+
+
+def test_a_code_splits_into_its_parts():
+    assert parse_code("certified") == ArchetypeCode("certified")
+    assert parse_code("emerging_independent:cafe:high:3") == ArchetypeCode(
+        "emerging_independent", value_chain="cafe", yield_rank="high", ordinal=3
+    )
+    assert parse_code("agroforestry:2") == ArchetypeCode("agroforestry", ordinal=2)
+    assert parse_code("Tipo libre") == ArchetypeCode("Tipo libre")
 
 
 def test_align_recovers_a_permutation():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -10,6 +11,9 @@ import pytest
 
 from matching import pipeline
 from matching.allocation import haversine_km
+from matching.eligibility import REASONS
+from matching.profiles import TYPES, parse_code
+from matching.readiness import FACTORS
 from matching.types import PRODUCER_COLUMNS, SUBSISTENCE, CreditProduct, MatchParams
 
 # three districts ~110 km apart; in each, one cacao and one cafe village (planted groups)
@@ -165,6 +169,21 @@ def test_metrics_and_fairness(result):
     assert PARAMS.k_min <= m["k"] <= PARAMS.k_max
     for key in ("silhouette", "model_kind", "model_version", "auc", "brier"):
         assert key in m
+
+
+def test_the_run_speaks_in_codes_not_in_any_language(result):
+    """Archetypes, reasons and explanations are codes the application words for its users."""
+    codes = set(result.producers["archetype"]) | set(result.archetypes["archetype"])
+    codes |= set(result.metrics["match_rate_by_archetype"])
+    codes |= {row["archetype"] for row in result.state["archetypes"]}
+    for code in codes:
+        assert re.fullmatch(r"[a-z_]+(:[a-z_]+)?(:(high|low))?(:\d+)?", code), code
+        parts = parse_code(code)
+        assert parts.type in TYPES and (parts.value_chain in (None, *CHAINS)), code
+    reasons = {r for rs in result.producers["reasons"] for r in rs}
+    assert reasons and reasons <= set(REASONS)
+    factors = {item for items in result.producers["explanation"] for item in items}
+    assert factors and all(code in FACTORS and sign in "+-" for code, sign in factors)
 
 
 def test_deterministic_for_a_seed(result, producers):
