@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from marketplace.catalog import cache as catalog_cache
 from marketplace.extensions import db
-from marketplace.models import RunBackend, User
+from marketplace.models import RunBackend, RunStatus, User
 
 
 @click.command("demo-data")
@@ -118,7 +118,7 @@ def matching_run_command() -> None:
 
     started = time.perf_counter()
     run = runs.execute(run.id, on_progress=show)
-    if run.status != "succeeded":
+    if run.status != RunStatus.SUCCEEDED:
         raise click.ClickException(f"run {run.id} failed: {run.error}")
     click.echo("\n".join(runs.run_summary(run, time.perf_counter() - started)))
 

@@ -20,7 +20,7 @@ from marketplace.commitments.permissions import can_manage, is_buyer_member
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.fields import as_float
-from marketplace.models import CollectionCenter, PurchaseCommitment, Role
+from marketplace.models import CollectionCenter, CommitmentStatus, PurchaseCommitment, Role
 from marketplace.money import amount_text
 from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
@@ -169,7 +169,7 @@ def buyer_detail(commitment_id: int):
 @role_required(Role.BUYER)
 def edit(commitment_id: int):
     commitment = load_or_404(PurchaseCommitment, commitment_id, can_manage)
-    if commitment.status != "open":
+    if commitment.status != CommitmentStatus.OPEN:
         flash(_("Solo se pueden modificar compromisos abiertos."), "error")
         return redirect(url_for("commitments.buyer_detail", commitment_id=commitment.id))
     return _edit(commitment)

@@ -15,7 +15,9 @@ from marketplace.web import safe_next
 def index():
     if not current_user.is_authenticated:
         return render_template("main/home.html")
-    return render_template("main/dashboard.html", dashboard=dashboard_for(current_user))
+    board = dashboard_for(current_user)
+    # one template per kind of board: producer, technician, admin, organization
+    return render_template(f"main/dashboard/{board['kind']}.html", dashboard=board)
 
 
 @bp.route("/idioma", methods=["POST"])

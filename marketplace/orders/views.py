@@ -11,7 +11,7 @@ from flask_login import current_user
 from marketplace.credit.spending import spendable_loans
 from marketplace.errors import DomainError
 from marketplace.i18n import money, number
-from marketplace.models import DeliveryPoint, Listing, Order, OrderStatus, Role
+from marketplace.models import DeliveryPoint, Listing, Order, OrderStatus, PaymentStatus, Role
 from marketplace.money import AmountError, parse_money
 from marketplace.orders import permissions, queries, services, states
 from marketplace.orders.blueprint import bp
@@ -162,9 +162,9 @@ def mine():
 def detail(order_id: int):
     order = load_or_404(Order, order_id, permissions.can_view)
     back = request.args.get("pago")
-    if back == "ok" and order.payment_status != "paid":
+    if back == "ok" and order.payment_status != PaymentStatus.PAID:
         flash(_("Gracias. Estamos confirmando su pago; en unos momentos aparecerá aquí."), "info")
-    elif back == "cancelado" and order.payment_status != "paid":
+    elif back == "cancelado" and order.payment_status != PaymentStatus.PAID:
         flash(_("No se hizo el pago. Puede pagar cuando quiera desde esta página."), "info")
     return render_template(
         "orders/detail.html",

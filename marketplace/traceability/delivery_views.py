@@ -16,7 +16,7 @@ from marketplace.fields import as_float
 from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.models.base import local_today
-from marketplace.models.traceability import Lot
+from marketplace.models.traceability import Lot, LotStatus
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
 from marketplace.traceability import deliveries, export, lots, tracing
@@ -139,7 +139,7 @@ def _lot_page(lot, weight_form=None, status=200):
         commitment=commitment,
         center=db.session.get(CollectionCenter, lot.collection_center_id),
         entered_kg=lots.lot_kg(lot.id),
-        addable=lots.addable_deliveries(lot) if lot.status == "open" else [],
+        addable=lots.addable_deliveries(lot) if lot.status == LotStatus.OPEN else [],
         weight_form=weight_form,
         free=lots.is_deforestation_free(d.risk_status for d in lot.deliveries),
     ), status
