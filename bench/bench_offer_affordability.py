@@ -27,8 +27,9 @@ def measure() -> dict[str, Counter]:
     """Offers, and offers over the need or over the instalment rule, per country."""
     from sqlalchemy import select
 
+    from marketplace.credit.economics import COUNTRY_ECONOMICS
     from marketplace.credit.offers import offer_terms
-    from marketplace.credit.runs import COUNTRY_ECONOMICS, latest_run
+    from marketplace.credit.runs import latest_run
     from marketplace.extensions import db
     from marketplace.models import Assessment, Cluster, CreditProduct, Match
     from matching.types import MatchParams

@@ -16,7 +16,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from marketplace.credit.archetypes import archetype_label
-from marketplace.credit.runs import COUNTRY_ECONOMICS, STALE_AFTER
+from marketplace.credit.economics import COUNTRY_ECONOMICS
+from marketplace.credit.runs import STALE_AFTER
 from marketplace.extensions import db
 from marketplace.labels import RUN_STAGES, label
 from marketplace.models import CreditProduct, Gender, MatchingRun, RunStatus

@@ -17,32 +17,23 @@ import numpy as np
 import pandas as pd
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from marketplace import audit, currencies
-from marketplace.credit.services import to_matching
+from marketplace import audit
+from marketplace.credit.economics import COUNTRY_ECONOMICS
+from marketplace.credit.frames import outcome_frame, producer_frame, products_for
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import (
     Assessment,
     Cluster,
-    Consent,
-    ConsentScope,
     CreditProduct,
     Farm,
-    Loan,
-    LoanStatus,
     Match,
     MatchingRun,
     MatchStatus,
-    Organization,
-    Pledge,
-    PledgeStatus,
-    Producer,
-    Repayment,
-    RepaymentOutcome,
     RunBackend,
     RunStatus,
     User,
@@ -57,51 +48,6 @@ KEEP_ASSESSMENTS_RUNS = 5
 # A run that has given no sign of life for this long was interrupted (process killed).
 STALE_AFTER = timedelta(minutes=10)
 RUNNING = (RunStatus.QUEUED, RunStatus.RUNNING)
-
-
-@dataclass(frozen=True)
-class Economics:
-    """A country's money for affordability, in major units of `currency` as cooperatives'
-    cost sheets write them: inputs per productive ha and farm-gate price per kg (rough
-    2025-26 figures). The library takes minor units: `input_cost_per_ha_minor` and
-    `price_per_kg_minor` convert them once, through Minka's currency table."""
-
-    currency: str
-    input_cost_per_ha: dict[str, int]
-    price_per_kg: dict[str, int]
-
-    @property
-    def input_cost_per_ha_minor(self) -> dict[str, int]:
-        """Inputs per productive ha, in minor units."""
-        return {k: currencies.to_minor(v, self.currency) for k, v in self.input_cost_per_ha.items()}
-
-    @property
-    def price_per_kg_minor(self) -> dict[str, int]:
-        """Farm-gate price per kg, in minor units."""
-        return {k: currencies.to_minor(v, self.currency) for k, v in self.price_per_kg.items()}
-
-
-COUNTRY_ECONOMICS: dict[str, Economics] = {
-    "PE": Economics(
-        "PEN",
-        {"cacao": 1_800, "cafe": 2_200, "miel": 900, "ganaderia": 1_500, "madera": 600,
-         "ecoturismo": 800},
-        {"cacao": 10, "cafe": 14, "miel": 12, "ganaderia": 8, "madera": 3, "ecoturismo": 0},
-    ),
-    "MX": Economics(
-        "MXN",
-        {"cacao": 9_000, "cafe": 11_000, "miel": 4_500, "ganaderia": 7_500, "madera": 3_000,
-         "ecoturismo": 4_000},
-        {"cacao": 50, "cafe": 70, "miel": 60, "ganaderia": 40, "madera": 15, "ecoturismo": 0},
-    ),
-    "CO": Economics(
-        "COP",
-        {"cacao": 2_000_000, "cafe": 2_500_000, "miel": 1_000_000, "ganaderia": 1_700_000,
-         "madera": 700_000, "ecoturismo": 900_000},
-        {"cacao": 11_000, "cafe": 16_000, "miel": 13_000, "ganaderia": 9_000, "madera": 3_500,
-         "ecoturismo": 0},
-    ),
-}  # fmt: skip
 
 
 # --- starting a run ---------------------------------------------------------------------
@@ -302,105 +248,6 @@ def _beat(run: MatchingRun, stage: str, progress: float) -> None:
     """Record progress in its own short transaction, so a page polling sees it at once."""
     run.stage, run.progress, run.heartbeat_at = stage, round(progress, 4), utcnow()
     db.session.commit()
-
-
-# --- the database as the library's tables -----------------------------------------------
-
-
-def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame:
-    """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS; only
-    `producer_id`'s when given."""
-    consent = select(Consent.producer_id).where(
-        Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
-    )
-    pledged = (
-        select(Pledge.farm_id, func.sum(Pledge.kg).label("kg"))
-        .where(Pledge.status == PledgeStatus.ACTIVE)
-        .group_by(Pledge.farm_id)
-        .subquery()
-    )
-    busy = select(Loan.producer_id).where(
-        Loan.status.in_((LoanStatus.APPROVED, LoanStatus.DISBURSED))
-    )
-    query = (
-        select(
-            Farm.producer_id,
-            Farm.id.label("farm_id"),
-            Producer.gender,
-            Farm.country,
-            Farm.district_code,
-            Farm.lat,
-            Farm.lon,
-            Farm.value_chain,
-            Farm.productive_ha,
-            Farm.total_ha,
-            Farm.forest_ha,
-            Farm.yield_kg_ha,
-            Farm.plant_age_years,
-            Producer.cooperative_id.is_not(None).label("associated"),
-            Farm.certifications,
-            Farm.agroforestry,
-            Farm.land_title,
-            Farm.cleared_after_cutoff,
-            Producer.id.in_(consent).label("consent_lenders"),
-            func.coalesce(pledged.c.kg, 0).label("pledged_kg"),
-            Producer.id.in_(busy).label("active_loan"),
-        )
-        .join(Producer, Producer.id == Farm.producer_id)
-        .outerjoin(pledged, pledged.c.farm_id == Farm.id)
-        .where(Farm.country == country)
-        .order_by(Farm.producer_id, Farm.productive_ha.desc(), Farm.id)
-    )
-    if producer_id is not None:
-        query = query.where(Farm.producer_id == producer_id)
-    rows = db.session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
-    frame = frame.drop_duplicates("producer_id", keep="first", ignore_index=True)
-    frame["certified"] = frame.pop("certifications").map(bool)
-    for column in ("yield_kg_ha", "plant_age_years", "pledged_kg"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    for column in ("associated", "agroforestry", "land_title", "consent_lenders", "active_loan"):
-        frame[column] = frame[column].astype(bool)
-    return frame
-
-
-def products_for(country: str) -> list:
-    """Active products of verified, not suspended lenders covering `country`."""
-    rows = db.session.scalars(
-        select(CreditProduct)
-        .join(Organization, Organization.id == CreditProduct.organization_id)
-        .where(
-            CreditProduct.active.is_(True),
-            CreditProduct.coverage_country == country,
-            CreditProduct.budget_minor > 0,
-            Organization.verified_at.is_not(None),
-            Organization.suspended_at.is_(None),
-        )
-        .order_by(CreditProduct.id)
-    )
-    return [to_matching(product) for product in rows]
-
-
-def outcome_frame(country: str) -> pd.DataFrame:
-    """Closed loans of `country`'s producers: repaid (on time throughout) or not."""
-    bad = select(Repayment.loan_id).where(
-        Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
-    )
-    query = (
-        select(
-            Loan.producer_id,
-            and_(Loan.status == LoanStatus.REPAID, Loan.id.not_in(bad)).label("repaid"),
-        )
-        .join(Producer, Producer.id == Loan.producer_id)
-        .where(Producer.country == country)
-        .where(Loan.status.in_((LoanStatus.REPAID, LoanStatus.DEFAULTED)))
-        .order_by(Loan.producer_id, Loan.id)
-    )
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["producer_id", "repaid"])
-    # a producer's latest closed loan is their outcome
-    frame = frame.drop_duplicates("producer_id", keep="last", ignore_index=True)
-    frame["repaid"] = frame["repaid"].astype(bool)
-    return frame
 
 
 # --- storing the results ----------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,11 +12,6 @@ from marketplace.credit.permissions import is_lender_member
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import CreditProduct, Organization, RepaymentSchedule, User, ValueChain
-from matching import types as matching_types
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 # The largest loan per producer, in major units: a season's inputs or a small irrigation
 # system fit; a typo with three extra zeros does not.
@@ -233,46 +227,3 @@ def organization_products(org_id: int, page: int = 1):
         .order_by(CreditProduct.active.desc(), CreditProduct.name, CreditProduct.id)
     )
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-
-
-def to_matching(product: CreditProduct) -> matching_types.CreditProduct:
-    """A product row as the allocation sees it."""
-    return matching_types.CreditProduct(
-        product_id=product.id,
-        lender_id=product.organization_id,
-        currency=product.currency,
-        value_chains=tuple(product.value_chains),
-        districts=tuple(product.coverage_districts),
-        min_amount_minor=product.min_amount_minor,
-        max_amount_minor=product.max_amount_minor,
-        budget_minor=product.budget_minor,
-        min_readiness=float(product.min_readiness),
-        requires_offtake=product.requires_offtake,
-        annual_rate=product.annual_rate_bp / BP_PER_UNIT,
-        term_months=product.term_months,
-    )
-
-
-def active_products_for_matching() -> list[matching_types.CreditProduct]:
-    """Active products of organizations that may publish, for the matching run."""
-    rows = db.session.scalars(
-        select(CreditProduct)
-        .join(Organization, Organization.id == CreditProduct.organization_id)
-        .where(
-            CreditProduct.active.is_(True),
-            Organization.verified_at.is_not(None),
-            Organization.suspended_at.is_(None),
-        )
-        .order_by(CreditProduct.id)
-    )
-    return [to_matching(product) for product in rows]
-
-
-def readiness_factors(producers: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
-    """The readiness factors the matching scores, one row per producer of a matching frame
-    (names, and a producers x factors array): the demo world draws loan outcomes from them."""
-    # imported here: matching.readiness loads scikit-learn, which the web app loads only
-    # when a matching runs (the CLI imports this package at start)
-    from matching.readiness import FACTORS, chain_median_yield, factor_matrix
-
-    return tuple(FACTORS), factor_matrix(producers, chain_median_yield(producers))

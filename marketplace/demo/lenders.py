@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace import currencies
-from marketplace.credit.runs import COUNTRY_ECONOMICS
+from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.demo.landscapes import LANDSCAPES
 
 DEMO_LENDER = "selvaalta"  # OrgSpec key of caja@minka.demo's organization

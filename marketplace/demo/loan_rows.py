@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from marketplace.credit.runs import COUNTRY_ECONOMICS
-from marketplace.credit.services import readiness_factors
+from marketplace.credit.economics import COUNTRY_ECONOMICS
+from marketplace.credit.frames import readiness_factors
 
 MONTH_DAYS = 30.44
 BORROWER_SHARE = 0.3  # of a country's producers, had a loan in an earlier campaign

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
-from marketplace.credit.runs import producer_frame
+from marketplace.credit.frames import producer_frame
 from marketplace.demo import bulk, lenders, loan_rows
 from marketplace.demo.commitments import DEMO_PRODUCER_EMAIL
 from marketplace.demo.landscapes import ORGANIZATIONS

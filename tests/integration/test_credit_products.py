@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace import gazetteer
-from marketplace.credit import services
+from marketplace.credit import frames, services
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.models import AuditLog, CreditProduct
 from marketplace.models.base import utcnow
@@ -215,7 +215,7 @@ def test_update_changes_the_terms_and_keeps_the_state(db, lender):
     assert actions(db)[-1] == "credit_product.updated"
 
 
-def test_active_products_for_matching(db, lender, make_user, make_org):
+def test_products_for_matching(db, lender, make_user, make_org):
     product = services.create_product(lender, terms())
     services.create_product(lender, terms(name="Apagado"))
     services.set_active(
@@ -228,7 +228,7 @@ def test_active_products_for_matching(db, lender, make_user, make_org):
     suspended.organization.suspended_at = utcnow()
     db.session.commit()
     assert hidden.active
-    offered = services.active_products_for_matching()
+    offered = frames.products_for("PE")
     assert offered == [
         matching_types.CreditProduct(
             product_id=product.id,

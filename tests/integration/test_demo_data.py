@@ -15,6 +15,8 @@ from sqlalchemy import delete, func, select
 
 from marketplace import currencies, gazetteer
 from marketplace.credit import runs
+from marketplace.credit.economics import COUNTRY_ECONOMICS
+from marketplace.credit.frames import outcome_frame
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, loan_rows
 from marketplace.demo.landscapes import LANDSCAPES
 from marketplace.extensions import db as _db
@@ -267,11 +269,11 @@ def test_lenders_and_credit_products_per_country(runner):
 
 def test_credit_economics_are_in_major_units_and_converted_once():
     """Cost sheets say "COP 2,000,000 per ha": the library gets centavos, never pesos."""
-    colombia = runs.COUNTRY_ECONOMICS["CO"]
+    colombia = COUNTRY_ECONOMICS["CO"]
     assert colombia.input_cost_per_ha["cacao"] == 2_000_000
     assert colombia.input_cost_per_ha_minor["cacao"] == 200_000_000
     assert colombia.price_per_kg_minor["cafe"] == 1_600_000
-    for country, eco in runs.COUNTRY_ECONOMICS.items():
+    for country, eco in COUNTRY_ECONOMICS.items():
         assert eco.currency == currencies.of_country(country)
 
 
@@ -287,7 +289,7 @@ def test_no_request_is_above_the_farms_input_need(runner):
     ).all()
     assert {currency for *_rest, currency, _farm in rows} == {"PEN", "MXN", "COP"}
     for requested, ha, currency, farm in rows:
-        eco = runs.COUNTRY_ECONOMICS[farm.country]
+        eco = COUNTRY_ECONOMICS[farm.country]
         assert eco.currency == currency
         assert requested <= ha * eco.input_cost_per_ha_minor[farm.value_chain] + 1
 
@@ -334,7 +336,7 @@ def test_default_world_trains_the_readiness_model_in_every_country(app, runner):
     run = runs.latest_run()
     assert run is not None and run.metrics["n_producers"] == counts()["producer"]
     for country in RANGES:
-        outcomes = runs.outcome_frame(country)
+        outcomes = outcome_frame(country)
         assert len(outcomes) >= MatchParams().min_outcomes, country
         assert 0.78 <= outcomes["repaid"].mean() <= 0.92, country
         figures = run.metrics["countries"][country]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.credit import runs
+from marketplace.credit.frames import producer_frame
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Assessment, Cluster, Match, MatchingRun, RunStatus
@@ -46,7 +47,7 @@ def test_a_producers_largest_farm_counts(app, make_producer, make_farm):
     producer = make_producer()
     make_farm(producer, productive_ha=1.0, total_ha=1.0, forest_ha=0.0, value_chain="cafe")
     big = make_farm(producer, productive_ha=5.0, total_ha=7.0)
-    frame = runs.producer_frame("PE")
+    frame = producer_frame("PE")
     assert len(frame) == 1
     row = frame.iloc[0]
     assert row["farm_id"] == big.id and row["productive_ha"] == 5.0

@@ -1,0 +1,151 @@
+"""The database as the matching library's tables, and nothing else: rows become the
+library's inputs here (producers, credit products, past loan outcomes); ``credit.runs``
+runs the pipeline and stores what it returns. No other package imports ``matching``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, func, select
+
+from marketplace.credit.services import BP_PER_UNIT
+from marketplace.extensions import db
+from marketplace.models import (
+    Consent,
+    ConsentScope,
+    CreditProduct,
+    Farm,
+    Loan,
+    LoanStatus,
+    Organization,
+    Pledge,
+    PledgeStatus,
+    Producer,
+    Repayment,
+    RepaymentOutcome,
+)
+from matching import types as matching_types
+
+
+def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame:
+    """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS; only
+    `producer_id`'s when given."""
+    consent = select(Consent.producer_id).where(
+        Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
+    )
+    pledged = (
+        select(Pledge.farm_id, func.sum(Pledge.kg).label("kg"))
+        .where(Pledge.status == PledgeStatus.ACTIVE)
+        .group_by(Pledge.farm_id)
+        .subquery()
+    )
+    busy = select(Loan.producer_id).where(
+        Loan.status.in_((LoanStatus.APPROVED, LoanStatus.DISBURSED))
+    )
+    query = (
+        select(
+            Farm.producer_id,
+            Farm.id.label("farm_id"),
+            Producer.gender,
+            Farm.country,
+            Farm.district_code,
+            Farm.lat,
+            Farm.lon,
+            Farm.value_chain,
+            Farm.productive_ha,
+            Farm.total_ha,
+            Farm.forest_ha,
+            Farm.yield_kg_ha,
+            Farm.plant_age_years,
+            Producer.cooperative_id.is_not(None).label("associated"),
+            Farm.certifications,
+            Farm.agroforestry,
+            Farm.land_title,
+            Farm.cleared_after_cutoff,
+            Producer.id.in_(consent).label("consent_lenders"),
+            func.coalesce(pledged.c.kg, 0).label("pledged_kg"),
+            Producer.id.in_(busy).label("active_loan"),
+        )
+        .join(Producer, Producer.id == Farm.producer_id)
+        .outerjoin(pledged, pledged.c.farm_id == Farm.id)
+        .where(Farm.country == country)
+        .order_by(Farm.producer_id, Farm.productive_ha.desc(), Farm.id)
+    )
+    if producer_id is not None:
+        query = query.where(Farm.producer_id == producer_id)
+    rows = db.session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
+    frame = frame.drop_duplicates("producer_id", keep="first", ignore_index=True)
+    frame["certified"] = frame.pop("certifications").map(bool)
+    for column in ("yield_kg_ha", "plant_age_years", "pledged_kg"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    for column in ("associated", "agroforestry", "land_title", "consent_lenders", "active_loan"):
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def products_for(country: str) -> list:
+    """Active products of verified, not suspended lenders covering `country`."""
+    rows = db.session.scalars(
+        select(CreditProduct)
+        .join(Organization, Organization.id == CreditProduct.organization_id)
+        .where(
+            CreditProduct.active.is_(True),
+            CreditProduct.coverage_country == country,
+            CreditProduct.budget_minor > 0,
+            Organization.verified_at.is_not(None),
+            Organization.suspended_at.is_(None),
+        )
+        .order_by(CreditProduct.id)
+    )
+    return [to_matching(product) for product in rows]
+
+
+def outcome_frame(country: str) -> pd.DataFrame:
+    """Closed loans of `country`'s producers: repaid (on time throughout) or not."""
+    bad = select(Repayment.loan_id).where(
+        Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
+    )
+    query = (
+        select(
+            Loan.producer_id,
+            and_(Loan.status == LoanStatus.REPAID, Loan.id.not_in(bad)).label("repaid"),
+        )
+        .join(Producer, Producer.id == Loan.producer_id)
+        .where(Producer.country == country)
+        .where(Loan.status.in_((LoanStatus.REPAID, LoanStatus.DEFAULTED)))
+        .order_by(Loan.producer_id, Loan.id)
+    )
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["producer_id", "repaid"])
+    # a producer's latest closed loan is their outcome
+    frame = frame.drop_duplicates("producer_id", keep="last", ignore_index=True)
+    frame["repaid"] = frame["repaid"].astype(bool)
+    return frame
+
+
+def to_matching(product: CreditProduct) -> matching_types.CreditProduct:
+    """A product row as the allocation sees it."""
+    return matching_types.CreditProduct(
+        product_id=product.id,
+        lender_id=product.organization_id,
+        currency=product.currency,
+        value_chains=tuple(product.value_chains),
+        districts=tuple(product.coverage_districts),
+        min_amount_minor=product.min_amount_minor,
+        max_amount_minor=product.max_amount_minor,
+        budget_minor=product.budget_minor,
+        min_readiness=float(product.min_readiness),
+        requires_offtake=product.requires_offtake,
+        annual_rate=product.annual_rate_bp / BP_PER_UNIT,
+        term_months=product.term_months,
+    )
+
+
+def readiness_factors(producers: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
+    """The readiness factors the matching scores, one row per producer of a matching frame
+    (names, and a producers x factors array): the demo world draws loan outcomes from them."""
+    # imported here: matching.readiness loads scikit-learn, which the web app loads only
+    # when a matching runs (the CLI imports this package at start)
+    from matching.readiness import FACTORS, chain_median_yield, factor_matrix
+
+    return tuple(FACTORS), factor_matrix(producers, chain_median_yield(producers))
