@@ -312,27 +312,7 @@ def place_order(
     listing = q.listing
     if expected_unit_price_minor is not None and expected_unit_price_minor != q.unit_price_minor:
         raise DomainError(_l("El precio cambió. Revise el nuevo total y confirme."), "quantity")
-    order = Order(
-        producer_id=producer.id,
-        listing_id=listing.id,
-        supplier_id=listing.organization_id,
-        placed_by_id=actor.id,
-        quantity=q.quantity,
-        unit_price_minor=q.unit_price_minor,
-        total_minor=q.total_minor,
-        currency=q.currency,
-        title=listing.title,
-        unit=listing.unit,
-        status=states.PLACED,
-        payment_method=q.payment_method,
-        payment_status=PaymentStatus.UNPAID.value if q.payment_method == "card" else None,
-        loan_id=q.loan.id if q.loan else None,
-        delivery_point=q.delivery_point,
-        collection_center_id=q.center.id if q.center else None,
-        farm_id=q.farm.id if q.farm else None,
-        note=q.note,
-        idempotency_key=idempotency_key,
-    )
+    order = _new_order(actor, producer, q, idempotency_key)
     db.session.add(order)
     try:
         # The unique key is claimed first: a concurrent double submit waits here, then fails.
@@ -352,11 +332,46 @@ def place_order(
         loan_id = order.loan_id
         db.session.rollback()
         return _refuse_loan(loan_id, q, idempotency_key, producer)
+    _record_placed(actor, producer, order, q)
+    db.session.commit()
+    if listing.kind == ListingKind.INPUT:
+        catalog_cache.changed()  # stock fell: "in stock" searches may differ
+    return order
+
+
+def _new_order(actor: User, producer: Producer, q: Quote, key: str) -> Order:
+    """The order row for a quote: its price, delivery and payment snapshotted."""
+    listing = q.listing
+    return Order(
+        producer_id=producer.id,
+        listing_id=listing.id,
+        supplier_id=listing.organization_id,
+        placed_by_id=actor.id,
+        quantity=q.quantity,
+        unit_price_minor=q.unit_price_minor,
+        total_minor=q.total_minor,
+        currency=q.currency,
+        title=listing.title,
+        unit=listing.unit,
+        status=states.PLACED,
+        payment_method=q.payment_method,
+        payment_status=PaymentStatus.UNPAID.value if q.payment_method == "card" else None,
+        loan_id=q.loan.id if q.loan else None,
+        delivery_point=q.delivery_point,
+        collection_center_id=q.center.id if q.center else None,
+        farm_id=q.farm.id if q.farm else None,
+        note=q.note,
+        idempotency_key=key,
+    )
+
+
+def _record_placed(actor: User, producer: Producer, order: Order, q: Quote) -> None:
+    """Audit the new order and tell the supplier."""
     audit.record(
         actor,
         "order.placed",
         order,
-        listing=listing.id,
+        listing=order.listing_id,
         quantity=q.quantity,
         total=q.total_minor,
         currency=q.currency,
@@ -372,10 +387,6 @@ def place_order(
         quantity=q.quantity,
         title=order.title,
     )
-    db.session.commit()
-    if listing.kind == ListingKind.INPUT:
-        catalog_cache.changed()  # stock fell: "in stock" searches may differ
-    return order
 
 
 def _refuse_stock(listing_id: int, key: str, producer: Producer) -> Order:
