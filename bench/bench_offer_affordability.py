@@ -46,10 +46,11 @@ def measure() -> dict[str, Counter]:
     found: dict[str, Counter] = {}
     for assessment, cluster, product in rows:
         eco = COUNTRY_ECONOMICS[cluster.country]
-        amount, instalment, _total = offer_terms(product, assessment.requested_minor)
+        amount, schedule = offer_terms(product, assessment.requested_minor, cluster.value_chain)
         need = assessment.productive_ha * eco.input_cost_per_ha_minor[cluster.value_chain]
         income = assessment.expected_kg * eco.price_per_kg_minor[cluster.value_chain]
-        yearly = instalment * min(product.term_months, 12)
+        # what the schedule asks for in its first year (harvest payments included)
+        yearly = sum(p.amount_minor for p in schedule.payments if p.month <= 12)
         counts = found.setdefault(cluster.country, Counter())
         counts["offers"] += 1
         counts["over_need"] += amount > need + 1

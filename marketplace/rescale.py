@@ -48,7 +48,9 @@ MONEY_COLUMNS: tuple[MoneyColumns, ...] = (
     MoneyColumns(Order, ("unit_price_minor", "total_minor", "paid_minor", "fee_minor",
                          "refunded_minor")),
     MoneyColumns(PurchaseCommitment, ("price_minor_per_kg", "premium_minor_per_kg")),
-    MoneyColumns(CreditProduct, ("min_amount_minor", "max_amount_minor", "budget_minor")),
+    MoneyColumns(
+        CreditProduct, ("min_amount_minor", "max_amount_minor", "budget_minor", "fee_minor")
+    ),
     MoneyColumns(Loan, ("amount_minor", "used_minor")),
     MoneyColumns(Repayment, ("amount_minor",), ("loan_id", Loan)),
     MoneyColumns(Assessment, ("requested_minor",)),

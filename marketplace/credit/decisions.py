@@ -13,8 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from marketplace import audit
+from marketplace.credit import loan_terms
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting
+from marketplace.credit.schedules import rate_bp
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.links import path_for
@@ -240,7 +242,7 @@ def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[L
             amount_minor=amount,
             currency=product.currency,
             annual_rate_bp=product.annual_rate_bp,
-            total_cost_bp=product.total_cost_bp,
+            total_cost_bp=loan_cost_bp(product, amount),
             term_months=product.term_months,
             status=LoanStatus.APPROVED,
             approved_by_id=actor.id,
@@ -275,3 +277,10 @@ def _notify_members(match: Match, kind: str, only: list[int] | None = None) -> N
         query = query.where(Producer.id.in_(only))
     for user_id in db.session.scalars(query):
         notify_user(user_id, kind, link=path_for("credit.mine"), lender=match.lender.name)
+
+
+def loan_cost_bp(product: CreditProduct, amount_minor: int) -> int:
+    """The loan's own cost: from its schedule for this amount (fixed fees weigh more on
+    small loans than the product's figure, computed at its maximum, says)."""
+    schedule = loan_terms.schedule_for(product, amount_minor)
+    return rate_bp(loan_terms.cost_of(product, schedule).rate)

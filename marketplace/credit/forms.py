@@ -14,11 +14,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField
 from marketplace.i18n import typed_number
-from marketplace.models import RepaymentOutcome, ValueChain
+from marketplace.models import GraceInterest, RepaymentOutcome, ValueChain
 from marketplace.numbers import NumberError
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -76,9 +76,17 @@ class ProductForm(FlaskForm):
     min_amount = _money(_l("Monto mínimo por productor"), _l("Por ejemplo 3,000 o 3.000"))
     max_amount = _money(_l("Monto máximo por productor"))
     annual_rate = _percent(_l("Tasa efectiva anual (TEA, %)"), _l("Por ejemplo 28,5"))
-    total_cost = _percent(
-        _l("Tasa de costo efectivo anual (TCEA, %)"),
-        _l("Incluye seguros y comisiones; no puede ser menor que la TEA."),
+    insurance = DecimalText(
+        _l("Seguro de desgravamen (% del saldo al mes)"),
+        [Optional(), NumberRange(min=0, max=1, message=_l("Escriba un porcentaje entre 0 y 1."))],
+        places=4,
+        description=_l("Por ejemplo 0,07. Déjelo vacío si no cobra seguro."),
+    )
+    fee = StringField(
+        _l("Comisión por cuota"),
+        [Optional(), Length(max=24)],
+        description=_l("Un monto fijo que se cobra con cada pago. Déjelo vacío si no hay."),
+        render_kw={"inputmode": "decimal"},
     )
     term_months = IntegerText(
         _l("Plazo (meses)"),
@@ -90,6 +98,12 @@ class ProductForm(FlaskForm):
         [InputRequired(REQUIRED), NumberRange(min=0, max=119, message=_l("De 0 a 119 meses."))],
         default=0,
         thousands=False,
+    )
+    grace_interest = RadioField(
+        _l("Intereses de los meses de gracia"),
+        choices=GraceInterest.choices(),
+        default=GraceInterest.CAPITALISED.value,
+        validators=[InputRequired(REQUIRED)],
     )
     repayment = RadioField(
         _l("Pago de las cuotas"),

@@ -1,8 +1,9 @@
 """What a producer sees of credit: their latest assessment in plain words, their group and
 its offer, their loans. Read-only; the consent switch goes through producers.services.
 
-The instalment shown is an annuity at the product's total cost (TCEA), not its rate (TEA):
-the TCEA adds insurance and fees, so it is what the producer really pays each month.
+The offer is the loan's own payment schedule (credit/loan_terms.py): each date and amount,
+with grace, harvest payments, insurance and fees, and the cost computed from those flows under
+the producer's country's rules (TCEA in Peru, CAT in Mexico, E.A. in Colombia).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import gazetteer
 from marketplace.catalog.search import CatalogFilters, search_listings
-from marketplace.credit import runs
+from marketplace.credit import loan_terms, runs
+from marketplace.credit.schedules import Cost, Payment, Schedule, rate_bp
 from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.labels import factor_label
@@ -36,7 +38,6 @@ from marketplace.models import (
 )
 from marketplace.producers.services import consent_states
 from matching import profiles
-from matching.affordability import annuity_factor
 from matching.types import SUBSISTENCE
 
 # Readiness (probability of repayment) in three words, never as a grade: thresholds on the
@@ -121,20 +122,47 @@ class Offer:
     match: Match
     product: CreditProduct
     amount_minor: int  # the producer's request, within the product's maximum
-    instalment_minor: int  # monthly, at the TCEA
-    total_minor: int  # instalments x term
+    schedule: Schedule
+    cost: Cost
 
     @property
     def currency(self) -> str:
         return self.product.currency
 
+    @property
+    def payments(self) -> tuple[Payment, ...]:
+        return self.schedule.payments
 
-def offer_terms(product: CreditProduct, requested_minor: int) -> tuple[int, int, int]:
-    """(amount, monthly instalment, total to repay) in minor units for one producer."""
-    amount = max(min(requested_minor, product.max_amount_minor), 0)
-    factor = annuity_factor(product.total_cost_bp / 10_000, product.term_months)
-    instalment = round(amount * factor)
-    return amount, instalment, instalment * product.term_months
+    @property
+    def instalment_minor(self) -> int:
+        """The largest single payment: what the producer must be ready for."""
+        return max(payment.amount_minor for payment in self.schedule.payments)
+
+    @property
+    def total_minor(self) -> int:
+        """Everything paid back: capital, interest, insurance and fees."""
+        return self.schedule.total_paid_minor
+
+    @property
+    def cost_bp(self) -> int:
+        return rate_bp(self.cost.rate)
+
+    @property
+    def cost_name(self) -> str:
+        return loan_terms.cost_name(self.product.coverage_country)
+
+    @property
+    def rate_name(self) -> str:
+        return loan_terms.rate_name(self.product.coverage_country)
+
+
+def offer_terms(
+    product: CreditProduct, requested_minor: int, value_chain: str | None = None
+) -> tuple[int, Schedule]:
+    """The amount offered to one producer (their request, within the product's maximum) and
+    its payment schedule from today."""
+    amount = max(min(requested_minor, product.max_amount_minor), 1)
+    return amount, loan_terms.schedule_for(product, amount, value_chain)
 
 
 @dataclass
@@ -254,10 +282,12 @@ def credit_page(producer: Producer) -> CreditPage:
         page.group_place = district_name(page.group.country, page.group.district_code)
         match = chosen_match(page.group.id)
         if match is not None:
-            amount, instalment, total = offer_terms(
-                match.credit_product, assessment.requested_minor
+            product = match.credit_product
+            chain = page.farm.value_chain if page.farm else None
+            amount, schedule = offer_terms(product, assessment.requested_minor, chain)
+            page.offer = Offer(
+                match, product, amount, schedule, loan_terms.cost_of(product, schedule)
             )
-            page.offer = Offer(match, match.credit_product, amount, instalment, total)
     return page
 
 

@@ -8,10 +8,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import audit, currencies, gazetteer
+from marketplace.credit import loan_terms
 from marketplace.credit.permissions import is_lender_member
+from marketplace.credit.schedules import ScheduleError
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.models import CreditProduct, Organization, RepaymentSchedule, User, ValueChain
+from marketplace.models import (
+    CreditProduct,
+    GraceInterest,
+    Organization,
+    RepaymentSchedule,
+    User,
+    ValueChain,
+)
 
 # The largest loan per producer, in major units: a season's inputs or a small irrigation
 # system fit; a typo with three extra zeros does not.
@@ -24,6 +33,7 @@ NOT_OFFERED = _l(
     "Producto guardado sin activar: no se ofrece hasta que Minka verifique su organización."
 )
 PAGE_SIZE = 20
+MAX_INSURANCE_PPM = 10_000  # 1 % of the balance a month
 
 
 @dataclass
@@ -40,10 +50,12 @@ class ProductData:
     max_amount_minor: int | None = None
     currency: str = "PEN"
     annual_rate_bp: int | None = None
-    total_cost_bp: int | None = None
     term_months: int | None = None
     grace_months: int = 0
+    grace_interest: str = GraceInterest.CAPITALISED
     repayment: str = RepaymentSchedule.HARVEST
+    insurance_monthly_ppm: int = 0  # desgravamen, parts per million of the balance a month
+    fee_minor: int | None = 0  # with each payment; None when typed unreadably
     requires_offtake: bool = False
     budget_minor: int | None = None
     min_readiness_bp: int = 0  # 0..10 000 (0..100 %)
@@ -96,16 +108,31 @@ def _amount_problems(data: ProductData) -> dict[str, str]:
 
 def _rate_problems(data: ProductData) -> dict[str, str]:
     problems: dict[str, str] = {}
-    tea, tcea = data.annual_rate_bp, data.total_cost_bp
+    tea = data.annual_rate_bp
     if tea is None:
         problems["annual_rate"] = _l("Este dato es obligatorio.")
     elif not 0 < tea <= MAX_RATE_BP:
         problems["annual_rate"] = _l("La TEA debe ser mayor que 0 % y como máximo 200 %.")
-    if tcea is None:
-        problems["total_cost"] = _l("Este dato es obligatorio.")
-    elif tcea > MAX_RATE_BP or (tea is not None and tcea < tea) or tcea <= 0:
-        problems["total_cost"] = _l("La TCEA no puede ser menor que la TEA ni pasar de 200 %.")
+    if not 0 <= data.insurance_monthly_ppm <= MAX_INSURANCE_PPM:
+        problems["insurance"] = _l("Escriba un porcentaje entre 0 y 1.")
+    if data.fee_minor is None or data.fee_minor < 0:
+        problems["fee"] = _l("Escriba un monto de 0 o más.")
+    elif data.min_amount_minor and data.fee_minor * 4 > data.min_amount_minor:
+        problems["fee"] = _l("La comisión es muy alta para el monto mínimo; revise los ceros.")
+    if data.grace_interest not in GraceInterest.codes():
+        problems["grace_interest"] = _l("Elija qué pasa con los intereses de la gracia.")
     return problems
+
+
+def _cost_problems(product: CreditProduct) -> dict[str, str]:
+    """The terms must make a schedule whose cost is believable (computed, never typed)."""
+    try:
+        cost_bp = loan_terms.product_cost_bp(product)
+    except ScheduleError:
+        return {"repayment": _l("Con este plazo y esta gracia no queda cuándo pagar.")}
+    if cost_bp > MAX_RATE_BP:
+        return {"annual_rate": _l("Con seguro y comisiones el costo pasa de 200 % al año.")}
+    return {}
 
 
 def _term_problems(data: ProductData) -> dict[str, str]:
@@ -158,10 +185,12 @@ def _values(data: ProductData) -> dict:
         "max_amount_minor": data.max_amount_minor,
         "currency": data.currency,
         "annual_rate_bp": data.annual_rate_bp,
-        "total_cost_bp": data.total_cost_bp,
         "term_months": data.term_months,
         "grace_months": data.grace_months,
+        "grace_interest": data.grace_interest,
         "repayment": data.repayment,
+        "insurance_monthly_ppm": data.insurance_monthly_ppm,
+        "fee_minor": data.fee_minor,
         "requires_offtake": data.requires_offtake,
         "budget_minor": data.budget_minor,
         "min_readiness": data.min_readiness_bp / BP_PER_UNIT,
@@ -172,15 +201,25 @@ def _check(actor: User, data: ProductData) -> Organization:
     org = _lender_org(actor)
     data.country = org.country
     problems = product_problems(data)
+    if not problems:
+        problems = _cost_problems(CreditProduct(**_values(data)))
     if problems:
         raise InvalidInput(problems)
     return org
 
 
+def _priced(product: CreditProduct) -> CreditProduct:
+    """The product with its cost computed from its own schedule."""
+    product.total_cost_bp = loan_terms.product_cost_bp(product)
+    return product
+
+
 def create_product(actor: User, data: ProductData) -> CreditProduct:
     """Save a lender's new product; it is offered at once only if the organization is verified."""
     org = _check(actor, data)
-    product = CreditProduct(organization_id=org.id, active=org.can_publish, **_values(data))
+    product = _priced(
+        CreditProduct(organization_id=org.id, active=org.can_publish, **_values(data))
+    )
     db.session.add(product)
     db.session.flush()
     audit.record(actor, "credit_product.created", product, name=product.name, active=product.active)
@@ -197,6 +236,7 @@ def update_product(actor: User, product: CreditProduct, data: ProductData) -> Cr
     changed = sorted(k for k, v in values.items() if getattr(product, k) != v)
     for key, value in values.items():
         setattr(product, key, value)
+    _priced(product)
     audit.record(actor, "credit_product.updated", product, fields=changed)
     db.session.commit()
     return product

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -40,7 +42,8 @@ def _fill_from(form: ProductForm, product: CreditProduct) -> None:
         value = getattr(product, f"{name}_minor")
         getattr(form, name).data = amount_text(value, product.currency)
     form.annual_rate.data = product.annual_rate_bp
-    form.total_cost.data = product.total_cost_bp
+    form.insurance.data = Decimal(product.insurance_monthly_ppm) / 10_000
+    form.fee.data = amount_text(product.fee_minor, product.currency) if product.fee_minor else ""
     form.min_readiness.data = round(product.min_readiness * services.BP_PER_UNIT)
     country = product.coverage_country
     codes = set(product.coverage_districts)
@@ -94,10 +97,12 @@ def _data(form: ProductForm, country: str) -> services.ProductData:
         max_amount_minor=_minor(form, "max_amount", currency),
         currency=currency,
         annual_rate_bp=form.annual_rate.data,
-        total_cost_bp=form.total_cost.data,
         term_months=form.term_months.data,
         grace_months=form.grace_months.data if form.grace_months.data is not None else 0,
+        grace_interest=form.grace_interest.data or "",
         repayment=form.repayment.data or "",
+        insurance_monthly_ppm=round((form.insurance.data or 0) * 10_000),
+        fee_minor=_minor(form, "fee", currency) if form.fee.data else 0,
         requires_offtake=bool(form.requires_offtake.data),
         budget_minor=_minor(form, "budget", currency),
         min_readiness_bp=form.min_readiness.data or 0,
@@ -108,7 +113,7 @@ def _save(form: ProductForm, org, product: CreditProduct | None):
     """Validate form and rules together (every problem at once); the saved product or None."""
     valid = form.validate()
     data = _data(form, org.country)
-    if not valid or any(getattr(form, name).errors for name in MONEY_FIELDS):
+    if not valid or any(getattr(form, name).errors for name in (*MONEY_FIELDS, "fee")):
         problems = {
             name: message
             for name, message in services.product_problems(data).items()

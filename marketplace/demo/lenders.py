@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from marketplace import currencies
+from marketplace.credit import loan_terms
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.demo.landscapes import LANDSCAPES
+from marketplace.models import CreditProduct, GraceInterest
 
 DEMO_LENDER = "selvaalta"  # OrgSpec key of caja@minka.demo's organization
 MIN_HA = 2.0  # the matching's default minimum productive area
@@ -39,7 +41,7 @@ class ProductSpec:
     landscapes: tuple[str, ...]
     amounts: tuple[int, int]  # min, max per producer, major units
     tea: float  # annual effective rate, %
-    tcea: float  # annual total cost, %
+    insurance: float  # desgravamen, % of the balance a month (the cost is computed)
     term: int  # months
     grace: int  # months
     repayment: str  # harvest | monthly
@@ -52,86 +54,86 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     # Peru (PEN)
     ProductSpec(
         "selvaalta", "Crédito Cacao Campaña Huallaga", ("cacao",), ("huallaga-central",),
-        (1_500, 12_000), 24.0, 26.8, 12, 3, "harvest", False, 1.3,
+        (1_500, 12_000), 24.0, 0.07, 12, 3, "harvest", False, 1.3,
     ),
     ProductSpec(
         "selvaalta", "Crédito Agroforestal Cacao y Café", ("cacao", "cafe"),
-        ("selva-central", "la-convencion"), (3_000, 15_000), 28.5, 31.4, 18, 4, "harvest",
+        ("selva-central", "la-convencion"), (3_000, 15_000), 28.5, 0.07, 18, 4, "harvest",
         True, 0.175, 0.3,
     ),
     ProductSpec(
         "amazonia", "Préstamo Rural Productivo", ("cacao",),
-        ("tingo-maria", "padre-abad", "huallaga-central"), (2_000, 10_000), 33.0, 36.6, 12, 2,
+        ("tingo-maria", "padre-abad", "huallaga-central"), (2_000, 10_000), 33.0, 0.07, 12, 2,
         "monthly", False, 0.2, 0.2,
     ),
     ProductSpec(
         "amazonia", "Crédito Café Nororiente", ("cafe",), ("jaen-san-ignacio",),
-        (2_500, 15_000), 26.0, 28.9, 14, 3, "harvest", True, 0.25, 0.4,
+        (2_500, 15_000), 26.0, 0.07, 14, 3, "harvest", True, 0.25, 0.4,
     ),
     ProductSpec(
         "coopactocache", "Crédito Socio Cacaotero", ("cacao",), ("tocache", "tingo-maria"),
-        (1_500, 8_000), 19.5, 21.2, 10, 2, "harvest", False, 0.225,
+        (1_500, 8_000), 19.5, 0.07, 10, 2, "harvest", False, 0.225,
     ),
     ProductSpec(
         "emprenderural", "Microcrédito Agrícola Emprende", ("cacao", "cafe"),
         ("selva-central", "jaen-san-ignacio", "la-convencion", "padre-abad"), (1_500, 6_000),
-        42.0, 45.9, 12, 0, "monthly", False, 0.125,
+        42.0, 0.07, 12, 0, "monthly", False, 0.125,
     ),
     ProductSpec(
         "emprenderural", "Crédito Renovación de Cafetales", ("cafe",),
-        ("selva-central", "jaen-san-ignacio"), (4_000, 15_000), 36.0, 39.8, 24, 4, "harvest",
+        ("selva-central", "jaen-san-ignacio"), (4_000, 15_000), 36.0, 0.07, 24, 4, "harvest",
         False, 0.1, 0.5,
     ),
     # Mexico (MXN)
     ProductSpec(
         "cajasierrasur", "Crédito de Avío Café", ("cafe",),
-        ("sierra-madre-chiapas", "costa-oaxaca"), (8_000, 45_000), 22.0, 24.6, 12, 3, "harvest",
+        ("sierra-madre-chiapas", "costa-oaxaca"), (8_000, 45_000), 22.0, 0.07, 12, 3, "harvest",
         False, 0.225, 0.2,
     ),
     ProductSpec(
         "cajasierrasur", "Crédito Cacao Soconusco", ("cacao",), ("soconusco-cacao",),
-        (8_000, 40_000), 24.0, 26.9, 12, 2, "harvest", True, 0.25,
+        (8_000, 40_000), 24.0, 0.07, 12, 2, "harvest", True, 0.25,
     ),
     ProductSpec(
         # honey earns little per hectare: small tickets (group members ask MXN 500-11,000)
         "mayakaab", "Crédito Apícola Maya", ("miel",),
-        ("peninsula-miel", "candelaria-ganaderia"), (500, 12_000), 30.0, 33.5, 12, 0,
+        ("peninsula-miel", "candelaria-ganaderia"), (500, 12_000), 30.0, 0.07, 12, 0,
         "monthly", True, 0.25,
     ),
     ProductSpec(
         "mayakaab", "Microcrédito Productivo Comunitario", ("cafe", "cacao"),
-        ("costa-oaxaca", "soconusco-cacao"), (8_000, 25_000), 44.0, 48.7, 10, 0, "monthly",
+        ("costa-oaxaca", "soconusco-cacao"), (8_000, 25_000), 44.0, 0.07, 10, 0, "monthly",
         False, 0.15,
     ),
     ProductSpec(
         "cajacostachica", "Crédito Cafetalero de la Costa", ("cafe",), ("costa-oaxaca",),
-        (10_000, 60_000), 20.0, 22.1, 18, 4, "harvest", False, 0.2, 0.4,
+        (10_000, 60_000), 20.0, 0.07, 18, 4, "harvest", False, 0.2, 0.4,
     ),
     ProductSpec(
         "sofiposureste", "Crédito Renovación de Cafetal", ("cafe",), ("sierra-madre-chiapas",),
-        (12_000, 60_000), 32.0, 35.4, 24, 4, "harvest", False, 0.15, 0.3,
+        (12_000, 60_000), 32.0, 0.07, 24, 4, "harvest", False, 0.15, 0.3,
     ),
     # Colombia (COP)
     ProductSpec(
         "coopmacizo", "Crédito Caficultor", ("cafe",), ("cauca-cafe", "narino-cafe"),
-        (2_000_000, 15_000_000), 18.5, 20.6, 12, 3, "harvest", False, 0.3, 0.2,
+        (2_000_000, 15_000_000), 18.5, 0.07, 12, 3, "harvest", False, 0.3, 0.2,
     ),
     ProductSpec(
         "coopmacizo", "Crédito Renovación y Fertilización", ("cafe",), ("cauca-cafe",),
-        (3_000_000, 20_000_000), 24.0, 26.9, 24, 4, "harvest", True, 0.15, 0.4,
+        (3_000_000, 20_000_000), 24.0, 0.07, 24, 4, "harvest", True, 0.15, 0.4,
     ),
     ProductSpec(
         "micropacifico", "Microcrédito Cacao del Pacífico", ("cacao",),
-        ("tumaco-cacao", "bajo-putumayo"), (2_000_000, 8_000_000), 38.0, 41.6, 12, 1,
+        ("tumaco-cacao", "bajo-putumayo"), (2_000_000, 8_000_000), 38.0, 0.07, 12, 1,
         "monthly", False, 0.25,
     ),
     ProductSpec(
         "coopariari", "Crédito Cacao Ariari", ("cacao",), ("ariari-macarena", "guaviare"),
-        (2_000_000, 12_000_000), 21.0, 23.4, 12, 2, "harvest", True, 0.3, 0.3,
+        (2_000_000, 12_000_000), 21.0, 0.07, 12, 2, "harvest", True, 0.3, 0.3,
     ),
     ProductSpec(
         "fundamazonia", "Crédito Productivo Amazonía", ("cacao",), ("guaviare", "bajo-putumayo"),
-        (2_000_000, 10_000_000), 34.0, 37.5, 18, 3, "monthly", False, 0.175, 0.1,
+        (2_000_000, 10_000_000), 34.0, 0.07, 18, 3, "monthly", False, 0.175, 0.1,
     ),
 )  # fmt: skip
 
@@ -177,7 +179,7 @@ def product_row(
 ) -> dict:
     """The credit_product row of a spec (active, as its verified lender published it)."""
     currency = COUNTRY_ECONOMICS[country_of(spec)].currency
-    return {
+    row = {
         "organization_id": organization_id,
         "name": spec.name,
         "value_chains": list(spec.chains),
@@ -187,10 +189,12 @@ def product_row(
         "max_amount_minor": minor(spec.amounts[1], currency),
         "currency": currency,
         "annual_rate_bp": int(round(spec.tea * 100)),
-        "total_cost_bp": int(round(spec.tcea * 100)),
         "term_months": spec.term,
         "grace_months": spec.grace,
         "repayment": spec.repayment,
+        "insurance_monthly_ppm": int(round(spec.insurance * 10_000)),
+        "grace_interest": GraceInterest.CAPITALISED.value,
+        "fee_minor": 0,
         "requires_offtake": spec.offtake,
         "budget_minor": budget_minor(spec, producers),
         "min_readiness": spec.min_readiness,
@@ -198,3 +202,5 @@ def product_row(
         "created_at": created_at,
         "updated_at": created_at + timedelta(days=3),
     }
+    row["total_cost_bp"] = loan_terms.product_cost_bp(CreditProduct(**row))
+    return row

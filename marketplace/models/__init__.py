@@ -29,6 +29,7 @@ from marketplace.models.commitments import (
 from marketplace.models.consent import Consent, ConsentScope
 from marketplace.models.credit import (
     CreditProduct,
+    GraceInterest,
     Loan,
     LoanStatus,
     Repayment,
@@ -124,6 +125,7 @@ __all__ = [
     "Clearing",
     "Consent",
     "CreditProduct",
+    "GraceInterest",
     "ConsentScope",
     "Farm",
     "Gender",

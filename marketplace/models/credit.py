@@ -22,6 +22,13 @@ class RepaymentSchedule(Vocabulary):
     MONTHLY = "monthly", _l("Cada mes")
 
 
+class GraceInterest(Vocabulary):
+    """What happens to the interest of the grace months."""
+
+    CAPITALISED = "capitalised", _l("Se suma al saldo y se paga después")
+    PAID = "paid", _l("Se paga cada mes durante la gracia")
+
+
 class CreditProduct(db.Model):
     """A lender organization's credit product; rates in basis points, money in minor units."""
 
@@ -39,10 +46,16 @@ class CreditProduct(db.Model):
     max_amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     annual_rate_bp: Mapped[int]  # TEA, 2850 = 28.50 %
-    total_cost_bp: Mapped[int]  # TCEA, never below the TEA
+    # the country's cost (TCEA, CAT, E.A.) of a loan of max_amount, from its schedule's flows
+    total_cost_bp: Mapped[int]
     term_months: Mapped[int]
     grace_months: Mapped[int] = mapped_column(default=0)
+    # capitalised: grace interest is added to the balance; paid: it is paid each month
+    grace_interest: Mapped[str] = mapped_column(String(12), default=GraceInterest.CAPITALISED)
     repayment: Mapped[str] = mapped_column(String(10), default=RepaymentSchedule.HARVEST)
+    # desgravamen: parts per million of the balance a month (700 = 0.07 %)
+    insurance_monthly_ppm: Mapped[int] = mapped_column(default=0)
+    fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # charged with each payment
     requires_offtake: Mapped[bool] = mapped_column(default=False)
     budget_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     min_readiness: Mapped[float] = mapped_column(default=0.0)  # 0..1

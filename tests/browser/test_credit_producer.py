@@ -47,7 +47,10 @@ def test_producer_sees_her_offer_and_orders_an_input_on_credit(
     expect(main).to_contain_text("Su tipo de productor")
     expect(main).to_contain_text("Cacao Verde")
     expect(main).to_contain_text("Propuesto a la entidad de crédito")
-    expect(main).to_contain_text(re.compile(r"Cuota mensual\s*S/\s[\d,]+\.\d\d"))
+    expect(main).to_contain_text(re.compile(r"Cuota más alta\s*S/\s[\d,]+\.\d\d"))
+    schedule = page.get_by_role("region", name=re.compile("Su cronograma de pagos"))
+    expect(schedule.get_by_role("row").nth(1)).to_contain_text("S/")  # the first payment
+    expect(schedule.get_by_role("row").last).to_contain_text("Total")
     check_phone_page(page, "mi crédito (offer)", problems)
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "mi-credito-offer.png"), full_page=True)

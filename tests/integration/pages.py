@@ -42,7 +42,7 @@ NOT_WALKED_PREFIXES = ("api.",)
 #: value: a Colombian cédula has no shape of its own).
 CODE = re.compile(r"\b(?:LOT|ENT)-[A-Z]{2}-\d{6}\b|#\d+|\+\d{8,15}\b")
 FRACTION = re.compile(r"(?<=\d[.,])\d+")
-LONG_RUN = re.compile(r"(?<!\w)\d{5,}(?![A-Za-z])")
+LONG_RUN = re.compile(r"(?<!\w)\d{5,}(?!\w)")  # a run glued to letters is a code
 #: Four digits are a year from 1900 to 2100, else a number written without its separator
 #: ("5620 kg", "de 8982 pagos").
 FOUR_DIGITS = re.compile(r"(?<![\w.,])\d{4}(?![\w])")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace import gazetteer
-from marketplace.credit import frames, services
+from marketplace.credit import frames, loan_terms, services
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.models import AuditLog, CreditProduct
 from marketplace.models.base import utcnow
@@ -28,13 +28,14 @@ def terms(**overrides) -> services.ProductData:
         "max_amount_minor": 1_500_000,
         "currency": "PEN",
         "annual_rate_bp": 2850,
-        "total_cost_bp": 3120,
         "term_months": 12,
         "grace_months": 3,
         "repayment": "harvest",
         "requires_offtake": True,
         "budget_minor": 50_000_000,
         "min_readiness_bp": 6000,
+        "insurance_monthly_ppm": 700,
+        "fee_minor": 0,
     }
     values.update(overrides)
     return services.ProductData(**values)
@@ -51,7 +52,8 @@ def form_data(**overrides) -> dict:
         "max_amount": "15000,00",
         "budget": "500.000",
         "annual_rate": "28,5",
-        "total_cost": "31.2",
+        "insurance": "0,07",
+        "grace_interest": "capitalised",
         "term_months": "12",
         "grace_months": "3",
         "repayment": "harvest",
@@ -118,9 +120,13 @@ def test_the_country_is_the_organization_s(make_user, make_org):
         ({"currency": "EUR"}, "currency"),
         ({"annual_rate_bp": 0}, "annual_rate"),
         ({"annual_rate_bp": -500}, "annual_rate"),
-        ({"annual_rate_bp": 20_001, "total_cost_bp": 20_001}, "annual_rate"),
-        ({"total_cost_bp": 2000}, "total_cost"),
-        ({"total_cost_bp": None}, "total_cost"),
+        ({"annual_rate_bp": 20_001}, "annual_rate"),
+        ({"annual_rate_bp": None}, "annual_rate"),
+        ({"insurance_monthly_ppm": 10_001}, "insurance"),
+        ({"insurance_monthly_ppm": -1}, "insurance"),
+        ({"fee_minor": -1}, "fee"),
+        ({"fee_minor": 100_000}, "fee"),
+        ({"grace_interest": "forgiven"}, "grace_interest"),
         ({"term_months": 0}, "term_months"),
         ({"term_months": 121}, "term_months"),
         ({"grace_months": 12}, "grace_months"),
@@ -155,7 +161,7 @@ def test_every_problem_is_reported_at_once(lender):
         min_amount_minor=900,
         max_amount_minor=500,
         annual_rate_bp=-1,
-        total_cost_bp=-5,
+        insurance_monthly_ppm=-5,
         term_months=200,
         repayment="x",
         budget_minor=-5,
@@ -168,7 +174,7 @@ def test_every_problem_is_reported_at_once(lender):
         "regions",
         "min_amount",
         "annual_rate",
-        "total_cost",
+        "insurance",
         "term_months",
         "repayment",
         "budget",
@@ -210,7 +216,7 @@ def test_only_lenders_of_the_owning_organization_act(db, lender, make_user):
 
 def test_update_changes_the_terms_and_keeps_the_state(db, lender):
     product = services.create_product(lender, terms())
-    services.update_product(lender, product, terms(annual_rate_bp=2500, total_cost_bp=2600))
+    services.update_product(lender, product, terms(annual_rate_bp=2500))
     assert product.annual_rate_bp == 2500 and product.active
     assert actions(db)[-1] == "credit_product.updated"
 
@@ -257,17 +263,34 @@ def test_a_lender_creates_a_product_through_the_form(db, login, lender):
     product = db.session.scalars(select(CreditProduct)).one()
     assert product.min_amount_minor == 300_000 and product.max_amount_minor == 1_500_000
     assert product.budget_minor == 50_000_000
-    assert (product.annual_rate_bp, product.total_cost_bp) == (2850, 3120)
+    assert product.annual_rate_bp == 2850 and product.insurance_monthly_ppm == 700
+    # the TCEA is the schedule's: never typed, above the TEA with 0.07 % insurance a month
+    assert product.total_cost_bp == loan_terms.product_cost_bp(product) > 2850
     page = client.get("/credito/productos").get_data(as_text=True)
     # Peru writes decimals with a point (es_PE); Colombia with a comma (es_CO)
-    assert "Crédito cacao campaña" in page and "28.50 %" in page and "31.20 %" in page
+    assert "Crédito cacao campaña" in page and "28.50 %" in page
+    assert f"{product.total_cost_bp / 100:.2f} %" in page and "TCEA (costo total al año)" in page
+
+
+def test_a_typed_total_cost_is_ignored(db, login, lender):
+    login(lender).post("/credito/productos/nuevo", data=form_data(total_cost="1"))
+    product = db.session.scalars(select(CreditProduct)).one()
+    assert product.total_cost_bp == loan_terms.product_cost_bp(product) > 100
+
+
+def test_each_country_names_its_cost(db, make_credit_product, make_org):
+    for country, code in (("PE", "TCEA"), ("MX", "CAT"), ("CO", "EA")):
+        product = make_credit_product(coverage_country=country, insurance_monthly_ppm=700)
+        schedule = loan_terms.schedule_for(product, 500_000)
+        assert loan_terms.cost_of(product, schedule).code == code
+    assert "CAT" in loan_terms.cost_name("MX") and "E.A." in loan_terms.cost_name("CO")
 
 
 def test_the_form_keeps_input_and_reports_every_problem_in_spanish(db, login, lender):
     data = form_data(
         min_amount="20.000",
         annual_rate="abc",
-        total_cost="10",
+        insurance="5",
         grace_months="12",
         value_chains=None,
     )
@@ -279,6 +302,7 @@ def test_the_form_keeps_input_and_reports_every_problem_in_spanish(db, login, le
         "Escriba un porcentaje, por ejemplo 28,5",
         "Elija al menos una cadena de valor.",
         "La gracia debe ser menor que el plazo.",
+        "Escriba un porcentaje entre 0 y 1.",
     ):
         assert message in page
     assert 'value="20.000"' in page and 'value="abc"' in page
@@ -312,11 +336,12 @@ def test_edit_shows_the_stored_terms_and_saves(db, login, lender):
     page = client.get(f"/credito/productos/{product.id}/editar").get_data(as_text=True)
     assert 'value="3,000.00"' in page and 'value="28.5"' in page and 'value="60"' in page
     response = client.post(
-        f"/credito/productos/{product.id}/editar", data=form_data(annual_rate="25", total_cost="26")
+        f"/credito/productos/{product.id}/editar", data=form_data(annual_rate="25")
     )
     assert response.status_code == 302
     db.session.refresh(product)
-    assert (product.annual_rate_bp, product.total_cost_bp) == (2500, 2600)
+    assert product.annual_rate_bp == 2500
+    assert product.total_cost_bp == loan_terms.product_cost_bp(product)
 
 
 def test_deactivate_and_activate_buttons(db, login, lender):

@@ -8,13 +8,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from marketplace.credit import offers
+from marketplace.credit import loan_terms, offers, schedules
 from marketplace.credit.archetypes import ARCHETYPES, archetype_label
 from marketplace.extensions import db
 from marketplace.labels import factor_label
 from marketplace.models import AuditLog, Consent, Match, Repayment
 from matching import profiles
-from matching.affordability import annuity_factor
 from matching.readiness import FACTORS
 from matching.types import SUBSISTENCE
 from tests.conftest import PASSWORD, run_matching, signed_in_client
@@ -106,13 +105,28 @@ def test_every_readiness_factor_has_a_label_both_ways(app):
         ]
 
 
-def test_the_instalment_is_an_annuity_at_the_total_cost(make_credit_product):
-    product = make_credit_product(total_cost_bp=3_100, term_months=12, max_amount_minor=800_000)
-    amount, instalment, total = offers.offer_terms(product, 500_000)
+def test_the_offer_is_the_products_own_schedule(make_credit_product):
+    product = make_credit_product(
+        repayment="monthly", grace_months=2, insurance_monthly_ppm=700, fee_minor=500
+    )
+    amount, schedule = offers.offer_terms(product, 500_000, "cacao")
     assert amount == 500_000
-    assert instalment == round(500_000 * annuity_factor(0.31, 12))
-    assert total == instalment * 12 and total > amount
+    by_hand = schedules.build(loan_terms.terms_for(product, 500_000, "cacao"))
+    assert schedule == by_hand
+    assert [p.month for p in schedule.payments] == list(range(3, 13))  # after 2 months' grace
+    assert schedule.payments[0].insurance_minor > 0 and schedule.payments[0].fee_minor == 500
+    cost = loan_terms.cost_of(product, schedule)
+    assert cost.code == "TCEA" and cost.rate > 0.28  # insurance and fees on top of the TEA
     assert offers.offer_terms(product, 2_000_000)[0] == 800_000  # the product's maximum
+
+
+def test_a_harvest_product_pays_in_the_harvest_months(make_credit_product):
+    product = make_credit_product(repayment="harvest", grace_months=2)
+    _amount, schedule = offers.offer_terms(product, 500_000, "cacao")
+    months = {p.due_on.month for p in schedule.payments}
+    assert months <= set(loan_terms.harvest_months("PE", "cacao"))
+    assert 1 <= len(schedule.payments) <= 2
+    assert schedule.total("capital_minor") == 500_000
 
 
 def test_no_run_yet(app, member):
@@ -152,8 +166,8 @@ def test_a_matched_member_sees_the_offer(app, member, make_credit_product, make_
     page = offers.credit_page(producer)
     assert page.assessment.eligible and page.group.size == 6
     assert page.offer.product.id == product.id and page.offer.match.status == "proposed"
-    expected = offers.offer_terms(product, page.assessment.requested_minor)
-    assert (page.offer.amount_minor, page.offer.instalment_minor) == expected[:2]
+    amount, schedule = offers.offer_terms(product, page.assessment.requested_minor, "cacao")
+    assert (page.offer.amount_minor, page.offer.schedule) == (amount, schedule)
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -184,7 +198,8 @@ def test_a_matched_member_sees_type_readiness_group_and_offer(
     assert "6 productores de Cacao en" in html
     assert "Propuesto a la entidad de crédito" in html
     assert "Cacao Verde" in html and "Caja Tarapoto" in html
-    assert "28.00 %" in html and "31.00 %" in html and "12 meses" in html
+    assert "28.00 %" in html and f"{page.offer.cost_bp / 100:.2f} %" in html and "12 meses" in html
+    assert "Su cronograma de pagos" in html and "TCEA (costo total al año)" in html
     assert "2 meses de gracia" in html and "En la cosecha" in html
     assert f"{page.offer.instalment_minor / 100:,.2f}" in html
     assert f"{page.offer.total_minor / 100:,.2f}" in html

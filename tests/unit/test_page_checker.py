@@ -19,6 +19,7 @@ from tests.integration.pages import findings, read
         ("es_CO", "$ 1.500.000 · S/ 7.560,00 · 5.620 kg", []),
         ("es_PE", "Cosecha 2026 · LOT-PE-000012 · Pedido #12345 · +51942517380", []),
         ("es_PE", "-7.161944, -76.741389 · lr-376-8d179125 · 4D3505DB · 41872356", []),
+        ("es_PE", "Modelo (lr-376-262627a6) · AUC 0.744", []),  # digits, then letters: a code
     ],
 )
 def test_the_checker_finds_what_is_planted(app, locale, text, found):

@@ -1,0 +1,134 @@
+"""A credit product's terms as a schedule for one amount, and its cost under the country's
+rules: what offers, loan pages and the product list show, from one computation
+(credit/schedules.py does the arithmetic).
+
+Harvest repayment pays in the months harvest money comes in, by country and value chain
+(HARVEST_PAYMENT_MONTHS: rough regional calendars, the month a season's sales are done). A
+harvest product pays at every such month after the grace and within the term; when none
+falls there, it pays everything at the end of the term.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.credit import schedules
+from marketplace.models import CreditProduct, GraceInterest, RepaymentSchedule
+from marketplace.models.base import local_today
+
+PPM = 1_000_000
+BP = 10_000
+
+# (country, value chain) -> calendar months a harvest-paid loan is repaid in
+HARVEST_PAYMENT_MONTHS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("PE", "cacao"): (7, 12),  # main harvest Mar-Jul, second Oct-Dec (San Martín, Junín)
+    ("PE", "cafe"): (8,),  # Apr-Aug
+    ("PE", "miel"): (11,),
+    ("PE", "ganaderia"): (6, 12),
+    ("PE", "madera"): (9,),
+    ("PE", "ecoturismo"): (8,),
+    ("MX", "cacao"): (3, 6),  # Tabasco and Chiapas: Oct-Mar, then Apr-Jun
+    ("MX", "cafe"): (3,),  # Nov-Mar
+    ("MX", "miel"): (5,),  # Yucatán peninsula: Mar-May
+    ("MX", "ganaderia"): (6, 12),
+    ("MX", "madera"): (4,),
+    ("MX", "ecoturismo"): (4, 8),
+    ("CO", "cacao"): (6, 12),
+    ("CO", "cafe"): (6, 12),  # mitaca Apr-Jun, main harvest Oct-Dec
+    ("CO", "miel"): (6, 12),
+    ("CO", "ganaderia"): (6, 12),
+    ("CO", "madera"): (9,),
+    ("CO", "ecoturismo"): (1, 7),
+}
+
+# What the cost is called where the producer lives (credit/schedules.country_cost).
+COST_NAMES = {
+    "TCEA": _l("TCEA (costo total al año)"),
+    "CAT": _l("CAT (costo anual total, sin IVA)"),
+    "EA": _l("Tasa efectiva anual (E.A.)"),
+}
+COST_CODES = {"PE": "TCEA", "MX": "CAT", "CO": "EA"}
+RATE_NAMES = {
+    "PE": _l("TEA (tasa de interés al año)"),
+    "MX": _l("Tasa de interés anual"),
+    "CO": _l("Tasa de interés (E.A.)"),
+}
+
+
+def cost_name(country: str) -> str:
+    """What a loan's yearly cost is called in ``country`` (TCEA, CAT, E.A.)."""
+    return str(COST_NAMES[COST_CODES.get(country, "TCEA")])
+
+
+def rate_name(country: str) -> str:
+    """What a loan's interest rate is called in ``country``."""
+    return str(RATE_NAMES.get(country, RATE_NAMES["PE"]))
+
+
+def harvest_months(country: str, value_chain: str) -> tuple[int, ...]:
+    """The calendar months harvest money comes in (mid-year and year-end when unknown)."""
+    return HARVEST_PAYMENT_MONTHS.get((country, value_chain), (6, 12))
+
+
+def _mode_and_offsets(
+    product: CreditProduct, value_chain: str, start: date
+) -> tuple[schedules.Mode, tuple[int, ...]]:
+    if product.repayment != RepaymentSchedule.HARVEST:
+        return schedules.Mode.MONTHLY, ()
+    months = set(harvest_months(product.coverage_country, value_chain))
+    offsets = tuple(
+        offset
+        for offset in range((product.grace_months or 0) + 1, product.term_months + 1)
+        if schedules.add_months(start, offset).month in months
+    )
+    if not offsets:
+        return schedules.Mode.FLEXIBLE, ()
+    return schedules.Mode.HARVEST, offsets
+
+
+def terms_for(
+    product: CreditProduct,
+    amount_minor: int,
+    value_chain: str | None = None,
+    disbursed_on: date | None = None,
+) -> schedules.Terms:
+    """The schedule's terms of a loan of ``amount_minor`` under ``product``."""
+    start = disbursed_on or local_today()
+    chain = value_chain or (product.value_chains[0] if product.value_chains else "")
+    mode, offsets = _mode_and_offsets(product, chain, start)
+    return schedules.Terms(
+        principal_minor=amount_minor,
+        annual_rate=product.annual_rate_bp / BP,
+        term_months=product.term_months,
+        disbursed_on=start,
+        mode=mode,
+        grace_months=(product.grace_months or 0) if mode == schedules.Mode.MONTHLY else 0,
+        grace=schedules.Grace(product.grace_interest or GraceInterest.CAPITALISED),
+        harvest_offsets=offsets,
+        # a product not yet saved has None where the columns' defaults will go
+        insurance_monthly_rate=(product.insurance_monthly_ppm or 0) / PPM,
+        fee_minor=product.fee_minor or 0,
+    )
+
+
+def schedule_for(
+    product: CreditProduct,
+    amount_minor: int,
+    value_chain: str | None = None,
+    disbursed_on: date | None = None,
+) -> schedules.Schedule:
+    """The payment schedule of a loan of ``amount_minor`` under ``product``."""
+    return schedules.build(terms_for(product, amount_minor, value_chain, disbursed_on))
+
+
+def cost_of(product: CreditProduct, schedule: schedules.Schedule) -> schedules.Cost:
+    """The schedule's cost as the product's country names and computes it."""
+    return schedules.country_cost(schedule, product.coverage_country)
+
+
+def product_cost_bp(product: CreditProduct) -> int:
+    """The product's stated cost: that of a loan of its maximum amount disbursed today."""
+    schedule = schedule_for(product, product.max_amount_minor)
+    return schedules.rate_bp(cost_of(product, schedule).rate)
