@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -77,10 +78,10 @@ class ProductForm(FlaskForm):
     max_amount = _money(_l("Monto máximo por productor"))
     annual_rate = _percent(_l("Tasa efectiva anual (TEA, %)"), _l("Por ejemplo 28,5"))
     insurance = DecimalText(
-        _l("Seguro de desgravamen (% del saldo al mes)"),
+        _l("Seguro de desgravamen al mes (%)"),
         [Optional(), NumberRange(min=0, max=1, message=_l("Escriba un porcentaje entre 0 y 1."))],
         places=4,
-        description=_l("Por ejemplo 0,07. Déjelo vacío si no cobra seguro."),
+        description=_l("Del saldo, cada mes; por ejemplo 0,07. Déjelo vacío si no cobra seguro."),
     )
     fee = StringField(
         _l("Comisión por cuota"),
@@ -133,6 +134,15 @@ class LenderConsentForm(FlaskForm):
     granted = BooleanField()
     in_person = BooleanField(
         _l("El productor o la productora me dio su consentimiento en persona.")
+    )
+
+
+class LoanAnswerForm(FlaskForm):
+    """The producer's answer to an approved loan's hoja resumen."""
+
+    answer = HiddenField()  # the pressed button's value: "accept" or "decline"
+    in_person = BooleanField(
+        _l("Leí el cronograma con el productor o la productora y esta es su respuesta.")
     )
 
 

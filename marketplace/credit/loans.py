@@ -21,6 +21,9 @@ from marketplace.models.base import local_date, local_today, utcnow
 PAGE_SIZE = 25
 NOT_DISBURSED = _l("Solo se registran pagos de un préstamo desembolsado y no cerrado.")
 CHANGED = _l("El préstamo cambió mientras tanto; vuelva a cargar la página.")
+NOT_ACCEPTED = _l(
+    "El productor todavía no aceptó el cronograma y el costo: no se puede desembolsar."
+)
 
 
 def loans_page(org_id: int, status: str = "", page: int = 1):
@@ -67,11 +70,11 @@ def _check_owner(actor: User, loan: Loan) -> None:
         raise DomainError(_l("Este préstamo es de otra entidad."))
 
 
-def _move(loan: Loan, before: str, after: str, **values) -> None:
-    """Change the loan's status if it still is `before`; refuse otherwise."""
+def _move(loan: Loan, before: str, after: str, *also, **values) -> None:
+    """Change the loan's status if it still is `before` (and `also` holds); refuse otherwise."""
     result = db.session.execute(
         update(Loan)
-        .where(Loan.id == loan.id, Loan.status == before)
+        .where(Loan.id == loan.id, Loan.status == before, *also)
         .values(status=after, **values)
         .execution_options(synchronize_session=False)
     )
@@ -85,7 +88,15 @@ def disburse(actor: User, loan: Loan) -> Loan:
     _check_owner(actor, loan)
     if loan.status != LoanStatus.APPROVED:
         raise DomainError(_l("Solo se desembolsa un préstamo aprobado."))
-    _move(loan, LoanStatus.APPROVED, LoanStatus.DISBURSED, disbursed_at=utcnow())
+    if loan.accepted_at is None:
+        raise DomainError(NOT_ACCEPTED)
+    _move(
+        loan,
+        LoanStatus.APPROVED,
+        LoanStatus.DISBURSED,
+        Loan.accepted_at.is_not(None),
+        disbursed_at=utcnow(),
+    )
     audit.record(
         actor,
         "credit.loan_disbursed",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import gazetteer
 from marketplace.catalog.search import CatalogFilters, search_listings
-from marketplace.credit import loan_terms, runs
+from marketplace.credit import acceptance, loan_terms, runs
 from marketplace.credit.schedules import Cost, Payment, Schedule, rate_bp
 from marketplace.extensions import db
 from marketplace.i18n import number
@@ -188,6 +188,10 @@ class CreditPage:
     def consent_granted(self) -> bool:
         return bool(self.consent is not None and self.consent.granted)
 
+    def resumen(self, loan: Loan) -> Schedule:
+        """The schedule an approved loan asks her to accept, for her farm's value chain."""
+        return acceptance.hoja_resumen(loan, self.farm.value_chain if self.farm else None)
+
     @property
     def level(self) -> str:
         return readiness_level(self.assessment.readiness) if self.assessment else ""
@@ -213,7 +217,11 @@ def loans_of(producer_id: int) -> list[Loan]:
         db.session.scalars(
             select(Loan)
             .where(Loan.producer_id == producer_id)
-            .options(selectinload(Loan.repayments), selectinload(Loan.lender))
+            .options(
+                selectinload(Loan.repayments),
+                selectinload(Loan.lender),
+                selectinload(Loan.credit_product),
+            )
             .order_by(Loan.approved_at.desc(), Loan.id.desc())
         )
     )

@@ -12,10 +12,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.credit import offers
+from marketplace.credit import acceptance, offers
 from marketplace.credit.blueprint import bp
-from marketplace.credit.forms import LenderConsentForm
-from marketplace.models import ConsentScope, Producer, Role
+from marketplace.credit.forms import LenderConsentForm, LoanAnswerForm
+from marketplace.errors import DomainError
+from marketplace.models import ConsentScope, Loan, Producer, Role
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.permissions import can_edit, can_view
 from marketplace.producers.services import producer_of, set_consent
@@ -34,11 +35,16 @@ def _page_url(producer: Producer) -> str:
     return url_for("credit.for_producer", producer_id=producer.id)
 
 
-def _render(producer: Producer, form: LenderConsentForm | None = None):
+def _render(
+    producer: Producer,
+    form: LenderConsentForm | None = None,
+    answer_form: LoanAnswerForm | None = None,
+):
     return render_template(
         "credit/mine.html",
         page=offers.credit_page(producer),
         form=form or LenderConsentForm(),
+        answer_form=answer_form or LoanAnswerForm(),
         on_behalf=current_user.role != Role.PRODUCER,
     )
 
@@ -76,4 +82,29 @@ def consent(producer_id: int):
         flash(_("Listo: las entidades de crédito podrán ver sus datos."), "success")
     else:
         flash(_("Listo: las entidades de crédito ya no verán sus datos."), "success")
+    return redirect(_page_url(producer))
+
+
+@bp.route("/productores/<int:producer_id>/credito/prestamos/<int:loan_id>", methods=["POST"])
+@role_required(*FIELD_ROLES)
+def answer_loan(producer_id: int, loan_id: int):
+    """Accept or decline an approved loan after reading its hoja resumen."""
+    producer = load_or_404(Producer, producer_id, can_edit)
+    loan = load_or_404(Loan, loan_id, producer_id=producer.id)
+    form = LoanAnswerForm()
+    if not form.validate_on_submit() or form.answer.data not in ("accept", "decline"):
+        flash(_("El formulario caducó. Envíelo de nuevo."), "error")
+        return redirect(_page_url(producer))
+    if current_user.role != Role.PRODUCER and not form.in_person.data:
+        form.in_person.errors = [_("Confirme que leyó el cronograma con la persona.")]
+        return _render(producer, answer_form=form)
+    try:
+        if form.answer.data == "accept":
+            acceptance.accept(current_user, loan)
+            flash(_("Préstamo aceptado. La entidad ya puede entregar el dinero."), "success")
+        else:
+            acceptance.decline(current_user, loan)
+            flash(_("Listo: no tomó este préstamo. La entidad fue avisada."), "success")
+    except DomainError as error:
+        flash(error.message, "error")
     return redirect(_page_url(producer))

@@ -131,7 +131,7 @@ def _cost_problems(product: CreditProduct) -> dict[str, str]:
     except ScheduleError:
         return {"repayment": _l("Con este plazo y esta gracia no queda cuándo pagar.")}
     if cost_bp > MAX_RATE_BP:
-        return {"annual_rate": _l("Con seguro y comisiones el costo pasa de 200 % al año.")}
+        return {"annual_rate": _l("Con seguro y comisiones, el costo anual pasa del 200 %.")}
     return {}
 
 

@@ -29,6 +29,7 @@ def spendable_loans(producer: Producer, currency: str | None = None) -> list[Loa
         .where(
             Loan.producer_id == producer.id,
             Loan.status.in_(SPENDABLE),
+            Loan.accepted_at.is_not(None),
             Loan.used_minor < Loan.amount_minor,
         )
         .order_by(Loan.approved_at, Loan.id)
@@ -45,6 +46,8 @@ def check_loan(producer: Producer, loan_id: object, total_minor: int, currency: 
         raise DomainError(_l("Elija uno de sus préstamos de la lista."), FIELD)
     if loan.status not in SPENDABLE:
         raise DomainError(_l("Ese préstamo ya no se puede usar para pagar pedidos."), FIELD)
+    if loan.accepted_at is None:
+        raise DomainError(_l("Primero acepte el préstamo en «Mi crédito»."), FIELD)
     if loan.currency != currency:
         raise DomainError(
             _l(
@@ -82,6 +85,7 @@ def take(loan_id: int, producer_id: int, currency: str, amount_minor: int) -> bo
             Loan.producer_id == producer_id,
             Loan.currency == currency,
             Loan.status.in_(SPENDABLE),
+            Loan.accepted_at.is_not(None),
             Loan.used_minor + amount_minor <= Loan.amount_minor,
         )
         .values(used_minor=Loan.used_minor + amount_minor)

@@ -29,6 +29,7 @@ MIN_CLOSED = 240  # closed loans per country at least: min_outcomes (200) with a
 OPEN_SHARE = 0.03  # of a country's producers, still repaying a loan now
 REPAID_SHARE = 0.85  # of closed loans, repaid on time throughout
 LATE_SHARE = 0.6  # of the others: paid in full but late (the rest defaulted)
+IN_PERSON_SHARE = 0.5  # of accepted loans, recorded by the cooperative's technician with her
 TRUE_WEIGHTS = {
     "area": 0.3, "yield": 1.0, "plant_age": 0.3, "associated": 0.5, "certified": 0.2,
     "land_title": 0.6, "agroforestry": 0.2, "market": 2.0, "clearing": 0.3,
@@ -171,6 +172,11 @@ def draw(
         "status": STATUS[kind].tolist(),
         "approved_by_id": actor,
         "approved_at": when(before),
+        # every demo loan was paid out, so the producer accepted it, a day after approval
+        "accepted_at": [at + timedelta(days=1) for at in when(before)],
+        "accepted_by_id": [None] * m,
+        # a child stream: the parent's draws, and so the rest of the world, stay as they were
+        "accepted_in_person": (rng.spawn(1)[0].random(m) < IN_PERSON_SHARE).tolist(),
         "disbursed_at": when(disbursed),
         "closed_at": [
             None if k == OPEN else at

@@ -70,12 +70,14 @@ class CreditProduct(db.Model):
 
 
 class LoanStatus(Vocabulary):
-    """approved -> disbursed -> repaid | defaulted."""
+    """approved -> (accepted by the producer) disbursed -> repaid | defaulted; or approved ->
+    declined, when she does not accept the schedule."""
 
     APPROVED = "approved", _l("Aprobado, por desembolsar"), Tone.WARN
     DISBURSED = "disbursed", _l("Desembolsado"), Tone.WARN
     REPAID = "repaid", _l("Pagado por completo"), Tone.OK
     DEFAULTED = "defaulted", _l("En mora"), Tone.BAD
+    DECLINED = "declined", _l("No aceptado por el productor"), Tone.NEUTRAL
 
 
 class Loan(db.Model):
@@ -104,6 +106,12 @@ class Loan(db.Model):
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     disbursed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The producer's answer to the hoja resumen (schedule, cost, charges, prepayment): no
+    # money is disbursed or spent before she accepts. `accepted_in_person`: her technician
+    # recorded it with her, face to face.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    accepted_in_person: Mapped[bool] = mapped_column(default=False)
 
     credit_product: Mapped[CreditProduct] = relationship()
     lender: Mapped[Organization] = relationship()
@@ -113,8 +121,15 @@ class Loan(db.Model):
 
     @property
     def available_minor(self) -> int:
-        """What is left to pay input orders with."""
+        """What is left to pay input orders with (nothing before she accepts)."""
+        if self.accepted_at is None:
+            return 0
         return max(self.amount_minor - self.used_minor, 0)
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Approved, and the producer has not yet accepted or declined it."""
+        return self.status == LoanStatus.APPROVED and self.accepted_at is None
 
     def __repr__(self) -> str:
         return f"<Loan {self.id} producer={self.producer_id} {self.status}>"

@@ -34,7 +34,11 @@ MESSAGES = {
     "credit.info_requested": _l(
         "%(lender)s pide información sobre el grupo de crédito %(group)s: %(message)s"
     ),
-    "credit.loan_approved": _l("%(lender)s aprobó su préstamo. Vea las condiciones en Mi crédito."),
+    "credit.loan_approved": _l(
+        "%(lender)s aprobó su préstamo. Lea el cronograma y acéptelo o no en Mi crédito."
+    ),
+    "loan.accepted": _l("El productor aceptó el préstamo #%(loan)s: ya se puede desembolsar."),
+    "loan.declined": _l("El productor no aceptó el préstamo #%(loan)s."),
     "credit.group_declined": _l("%(lender)s no aprobó el crédito de su grupo."),
     "delivery.recorded": _l("Entrega %(code)s registrada: %(kg)s kg."),
     "delivery.checkoff_producer": _l(

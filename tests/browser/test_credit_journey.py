@@ -1,6 +1,6 @@
 """Issue 4's journey end to end, in Spanish on a 360x740 phone: the admin runs the matching
 and watches it finish; the caja reviews the matched group, sees a consenting member, approves
-and records the loans, then the disbursement; the producer sees her approved offer and buys an
+and records the loans; the producer reads her schedule, accepts the loan and buys an
 input on credit."""
 
 from __future__ import annotations
@@ -70,14 +70,17 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     page.get_by_role("button", name="Aprobar y registrar préstamos").click()
     expect(page.get_by_text(re.compile(r"Grupo aprobado: 5 préstamos registrados"))).to_be_visible()
 
-    # The producer sees the approved offer and orders compost paid with her loan.
+    # The producer reads her hoja resumen, accepts, and orders compost paid with her loan.
     page = new_context().new_page()
     log_in(page, rosa_user)
     nav(page).get_by_role("link", name="Mi crédito").click()
     main = page.get_by_role("main")
     expect(main).to_contain_text("Cacao Verde")
-    expect(main).to_contain_text("Aprobado")
+    expect(main).to_contain_text("Hoja resumen: lea antes de aceptar")
     check_phone_page(page, "mi crédito", problems)
+    page.get_by_role("button", name="Acepto el préstamo").click()
+    expect(main).to_contain_text("Préstamo aceptado.")
+    expect(main).to_contain_text("Aprobado")
     page.get_by_role("link", name="Pedir insumos con este préstamo").click()
     page.get_by_role("link", name="Compost de cacao").first.click()
     page.get_by_role("link", name=re.compile("Pedir")).first.click()

@@ -55,11 +55,19 @@ def test_producer_sees_her_offer_and_orders_an_input_on_credit(
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "mi-credito-offer.png"), full_page=True)
 
-    # The caja approves the group and disburses her loan.
+    # The caja approves the group: she reads the hoja resumen and accepts; nothing is
+    # spendable before.
     match = db.session.scalar(select(Match).where(Match.rank == 0))
     match.status = "approved"
-    new_loan(rosa, product, 300_000)
+    new_loan(rosa, product, 300_000, status="approved", accepted_at=None)
     page.reload()
+    expect(main).to_contain_text("Hoja resumen: lea antes de aceptar")
+    expect(main).not_to_contain_text("Pedir insumos con este préstamo")
+    cronograma = page.get_by_role("region", name="Cronograma de pagos")
+    expect(cronograma.get_by_role("row").nth(1)).to_contain_text("S/")
+    check_phone_page(page, "mi crédito (hoja resumen)", problems)
+    page.get_by_role("button", name="Acepto el préstamo").click()
+    expect(main).to_contain_text("Préstamo aceptado.")
     expect(main).to_contain_text("Aprobado")
     expect(main).to_contain_text(re.compile(r"Disponible\s*S/\s3,000\.00"))
     check_phone_page(page, "mi crédito (loan)", problems)

@@ -5,10 +5,14 @@ disbursement and a repayment. Without JavaScript the list works and the map stay
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from marketplace.extensions import db
+from marketplace.models import Loan
 from marketplace.models.base import local_today
 from tests.browser.conftest import log_in, nav
 from tests.browser.test_commitments import check_phone_page
+from tests.integration.loans import accept_as_producer
 
 
 def test_a_lender_reviews_approves_and_follows_a_loan(
@@ -41,6 +45,12 @@ def test_a_lender_reviews_approves_and_follows_a_loan(
     check_phone_page(page, "préstamos", problems)
 
     page.get_by_role("link", name="Préstamo #").first.click()
+    expect(page.get_by_text("Todavía no: ve el cronograma en Mi crédito")).to_be_visible()
+    expect(page.get_by_role("button", name="Registrar el desembolso")).to_have_count(0)
+    # the producers accept their schedules (their own journey: test_credit_producer)
+    for loan in db.session.scalars(select(Loan)):
+        accept_as_producer(loan, make_user)
+    page.reload()
     page.get_by_role("button", name="Registrar el desembolso").click()
     expect(page.get_by_text("Desembolso registrado.")).to_be_visible()
     page.get_by_label("Monto pagado").fill("1.200")

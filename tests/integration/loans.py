@@ -3,8 +3,10 @@ that record loans are another feature)."""
 
 from __future__ import annotations
 
+from marketplace.credit import acceptance
 from marketplace.extensions import db
-from marketplace.models import CreditProduct, Loan, Producer
+from marketplace.models import CreditProduct, Loan, Producer, User
+from marketplace.models.base import utcnow
 
 
 def new_loan(
@@ -14,7 +16,8 @@ def new_loan(
     status: str = "disbursed",
     **overrides,
 ) -> Loan:
-    """A loan under `product` (its terms snapshotted), disbursed unless told otherwise."""
+    """A loan under `product` (its terms snapshotted), disbursed unless told otherwise, and
+    accepted by the producer (pass accepted_at=None for one still awaiting her answer)."""
     values = {
         "producer_id": producer.id,
         "lender_id": product.organization_id,
@@ -26,9 +29,20 @@ def new_loan(
         "total_cost_bp": product.total_cost_bp,
         "term_months": product.term_months,
         "status": status,
+        "accepted_at": utcnow(),
     }
     values.update(overrides)
     loan = Loan(**values)
     db.session.add(loan)
     db.session.commit()
     return loan
+
+
+def accept_as_producer(loan: Loan, make_user) -> Loan:
+    """The borrower accepts her approved loan from her own account (one is made if the
+    producer, as most test producers, has none)."""
+    producer = db.session.get(Producer, loan.producer_id)
+    if producer.user_id is None:
+        producer.user_id = make_user("producer").id
+        db.session.commit()
+    return acceptance.accept(db.session.get(User, producer.user_id), loan)

@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.models import AuditLog, Loan, Repayment
 from marketplace.models.base import local_today
 from tests.conftest import signed_in_client
+from tests.integration.loans import accept_as_producer
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def approved(make_user, make_credit_product, make_match):
     match = make_match(n=1, product=product)
     producer_id = match.cluster.members[0].producer_id
     (loan,) = decisions.approve(user, match, {producer_id: 500_000})
-    return user, loan
+    return user, accept_as_producer(loan, make_user)
 
 
 def _actions() -> list[str]:
