@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, jsonify, make_response, render_template, request
+from flask import Flask, Response, flash, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -57,6 +57,19 @@ def show_errors(form, error: DomainError, aliases: dict[str, str] | None = None)
             flash(message, "error")
         else:
             target.errors = [*target.errors, message]
+
+
+def csv_download(body: str, filename: str) -> Response:
+    """A CSV file to save, never cached (it may hold personal data); the BOM lets
+    spreadsheets read UTF-8."""
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _wants_json() -> bool:

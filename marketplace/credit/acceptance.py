@@ -27,18 +27,6 @@ from marketplace.producers import permissions as producer_permissions
 ANSWERED = _l("Este préstamo ya fue aceptado o rechazado.")
 
 
-def hoja_resumen(loan: Loan, value_chain: str | None = None) -> Schedule:
-    """The schedule she is asked to accept: her amount under the product's terms, from today
-    (the lender's disbursement date moves the dates, not the amounts)."""
-    return loan_terms.schedule_for(loan.credit_product, loan.amount_minor, value_chain)
-
-
-def _main_chain(producer: Producer) -> str | None:
-    """The value chain of her largest farm, whose harvests time a harvest loan."""
-    farms = sorted(producer.farms, key=lambda farm: (-(farm.productive_ha or 0), farm.id))
-    return farms[0].value_chain if farms else None
-
-
 def _check(actor: User, loan: Loan) -> Producer:
     producer = db.session.get(Producer, loan.producer_id)
     if producer is None or not producer_permissions.can_edit(actor, producer):
@@ -68,7 +56,7 @@ def accept(actor: User, loan: Loan) -> Loan:
     """She accepts the schedule and cost: the loan may now be disbursed and spent."""
     producer = _check(actor, loan)
     in_person = actor.id != producer.user_id
-    schedule = hoja_resumen(loan, _main_chain(producer))
+    schedule = loan_terms.loan_schedule(loan, producer)
     _answer(loan, accepted_at=utcnow(), accepted_by_id=actor.id, accepted_in_person=in_person)
     _record(actor, loan, "credit.loan_accepted", schedule, in_person)
     db.session.commit()
@@ -80,7 +68,7 @@ def decline(actor: User, loan: Loan) -> Loan:
     """She does not take the loan: it closes as declined, and the lender is told."""
     producer = _check(actor, loan)
     in_person = actor.id != producer.user_id
-    schedule = hoja_resumen(loan, _main_chain(producer))
+    schedule = loan_terms.loan_schedule(loan, producer)
     _answer(loan, status=LoanStatus.DECLINED, closed_at=utcnow())
     _record(actor, loan, "credit.loan_declined", schedule, in_person)
     db.session.commit()

@@ -10,13 +10,16 @@ falls there, it pays everything at the end of the term.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
 from marketplace.credit import schedules
-from marketplace.models import CreditProduct, GraceInterest, RepaymentSchedule
-from marketplace.models.base import local_today
+from marketplace.i18n import plain_amount
+from marketplace.models import CreditProduct, GraceInterest, Loan, Producer, RepaymentSchedule
+from marketplace.models.base import local_date, local_today
 
 PPM = 1_000_000
 BP = 10_000
@@ -123,6 +126,19 @@ def schedule_for(
     return schedules.build(terms_for(product, amount_minor, value_chain, disbursed_on))
 
 
+def main_value_chain(producer: Producer) -> str | None:
+    """The value chain of her largest farm, whose harvests time a harvest loan."""
+    farms = sorted(producer.farms, key=lambda farm: (-(farm.productive_ha or 0), farm.id))
+    return farms[0].value_chain if farms else None
+
+
+def loan_schedule(loan: Loan, producer: Producer) -> schedules.Schedule:
+    """A loan's schedule: from its disbursement, or from today while it waits for it (the
+    lender's disbursement date moves the dates, not the amounts)."""
+    start = local_date(loan.disbursed_at) if loan.disbursed_at else None
+    return schedule_for(loan.credit_product, loan.amount_minor, main_value_chain(producer), start)
+
+
 def cost_of(product: CreditProduct, schedule: schedules.Schedule) -> schedules.Cost:
     """The schedule's cost as the product's country names and computes it."""
     return schedules.country_cost(schedule, product.coverage_country)
@@ -132,3 +148,38 @@ def product_cost_bp(product: CreditProduct) -> int:
     """The product's stated cost: that of a loan of its maximum amount disbursed today."""
     schedule = schedule_for(product, product.max_amount_minor)
     return schedules.rate_bp(cost_of(product, schedule).rate)
+
+
+def schedule_csv(schedule: schedules.Schedule, currency: str) -> str:
+    """The schedule as CSV for a spreadsheet: ISO dates, amounts written for the viewer as
+    on the page, the currency in a column of its own."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            str(_l("N.º")),
+            str(_l("Fecha")),
+            str(_l("Cuota")),
+            str(_l("Capital")),
+            str(_l("Interés")),
+            str(_l("Seguro")),
+            str(_l("Comisión")),
+            str(_l("Saldo")),
+            str(_l("Moneda")),
+        ]
+    )
+    for payment in schedule.payments:
+        amounts = (
+            payment.amount_minor,
+            payment.capital_minor,
+            payment.interest_minor,
+            payment.insurance_minor,
+            payment.fee_minor,
+            payment.balance_minor,
+        )
+        writer.writerow(
+            [payment.number, payment.due_on.isoformat()]
+            + [plain_amount(amount, currency) for amount in amounts]
+            + [currency]
+        )
+    return out.getvalue()

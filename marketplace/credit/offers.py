@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import gazetteer
 from marketplace.catalog.search import CatalogFilters, search_listings
-from marketplace.credit import acceptance, loan_terms, runs
+from marketplace.credit import loan_terms, runs
 from marketplace.credit.schedules import Cost, Payment, Schedule, rate_bp
 from marketplace.extensions import db
 from marketplace.i18n import number
@@ -189,8 +189,9 @@ class CreditPage:
         return bool(self.consent is not None and self.consent.granted)
 
     def resumen(self, loan: Loan) -> Schedule:
-        """The schedule an approved loan asks her to accept, for her farm's value chain."""
-        return acceptance.hoja_resumen(loan, self.farm.value_chain if self.farm else None)
+        """A loan's schedule: the one an approved loan asks her to accept, or the one she
+        is repaying."""
+        return loan_terms.loan_schedule(loan, self.producer)
 
     @property
     def level(self) -> str:

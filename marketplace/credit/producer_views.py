@@ -12,7 +12,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.credit import acceptance, offers
+from marketplace.credit import acceptance, loan_terms, offers
 from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import LenderConsentForm, LoanAnswerForm
 from marketplace.errors import DomainError
@@ -20,6 +20,7 @@ from marketplace.models import ConsentScope, Loan, Producer, Role
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.permissions import can_edit, can_view
 from marketplace.producers.services import producer_of, set_consent
+from marketplace.web import csv_download
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
@@ -108,3 +109,14 @@ def answer_loan(producer_id: int, loan_id: int):
     except DomainError as error:
         flash(error.message, "error")
     return redirect(_page_url(producer))
+
+
+@bp.route("/productores/<int:producer_id>/credito/prestamos/<int:loan_id>/cronograma.csv")
+@role_required(*FIELD_ROLES)
+def producer_loan_schedule_csv(producer_id: int, loan_id: int):
+    """Her loan's schedule as a spreadsheet (or to print)."""
+    producer = load_or_404(Producer, producer_id, can_view)
+    loan = load_or_404(Loan, loan_id, producer_id=producer.id)
+    schedule = loan_terms.loan_schedule(loan, producer)
+    filename = f"cronograma-prestamo-{loan.id}.csv"
+    return csv_download(loan_terms.schedule_csv(schedule, loan.currency), filename)

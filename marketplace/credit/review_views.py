@@ -3,12 +3,12 @@ wrappers around credit.review and credit.loans."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import charts
-from marketplace.credit import decisions, loans, review
+from marketplace.credit import decisions, loan_terms, loans, review
 from marketplace.credit.blueprint import bp
 from marketplace.credit.checkoff import checkoffs_by_repayment
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
@@ -19,7 +19,7 @@ from marketplace.i18n import ngettext
 from marketplace.models import Loan, LoanStatus, Match, Role, ValueChain
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import load_or_404, role_required
-from marketplace.web import show_errors
+from marketplace.web import csv_download, show_errors
 
 
 def _org_or_403():
@@ -84,15 +84,7 @@ def group_csv(match_id: int):
     match = load_or_404(Match, match_id, can_review)
     members = review.members(match)
     review.record_views(current_user, match, members, "credit.member_exported")
-    body = "\ufeff" + review.group_csv(match, members)  # the BOM lets spreadsheets read UTF-8
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{review.csv_filename(match)}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(review.group_csv(match, members), review.csv_filename(match))
 
 
 @bp.route("/credito/grupos/<int:match_id>/rechazar", methods=["POST"])
@@ -204,6 +196,7 @@ def _loan_page(loan, form=None):
         producer=loans.producer_of(loan),
         repaid=loans.repaid_minor(loan),
         checkoffs=checkoffs_by_repayment(loan),
+        schedule=loan_terms.loan_schedule(loan, loans.producer_of(loan)),
         form=form or RepaymentForm(formdata=None),
     )
 
@@ -213,6 +206,16 @@ def _loan_page(loan, form=None):
 def loan(loan_id: int):
     _org_or_403()
     return _loan_page(load_or_404(Loan, loan_id, can_manage_loan))
+
+
+@bp.route("/credito/prestamos/<int:loan_id>/cronograma.csv")
+@role_required(Role.LENDER)
+def loan_schedule_csv(loan_id: int):
+    _org_or_403()
+    loan = load_or_404(Loan, loan_id, can_manage_loan)
+    schedule = loan_terms.loan_schedule(loan, loans.producer_of(loan))
+    filename = f"cronograma-prestamo-{loan.id}.csv"
+    return csv_download(loan_terms.schedule_csv(schedule, loan.currency), filename)
 
 
 def _loan_action(loan_id: int, action, done: str):

@@ -154,3 +154,28 @@ def test_another_producers_loan_is_not_found(app, offer, make_user, make_produce
     assert client.post(url, data={"answer": "accept"}).status_code == 404
     other = f"/productores/{offer['producer'].id}/credito/prestamos/{offer['loan'].id}"
     assert client.post(other, data={"answer": "accept"}).status_code == 404
+
+
+def test_the_schedule_downloads_as_csv_for_her_and_for_the_caja(app, offer, make_user):
+    loan, producer = offer["loan"], offer["producer"]
+    mine = signed_in_client(app, offer["borrower"]).get(
+        f"/productores/{producer.id}/credito/prestamos/{loan.id}/cronograma.csv"
+    )
+    lender_url = f"/credito/prestamos/{loan.id}/cronograma.csv"
+    caja = signed_in_client(app, offer["lender"]).get(lender_url)
+    for response in (mine, caja):
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        assert response.headers["Cache-Control"] == "no-store"
+        rows = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+        assert rows[0].startswith("N.º,Fecha,Cuota,Capital")
+        assert rows[1].startswith("1,") and rows[-1].endswith(",PEN")
+    assert mine.get_data() == caja.get_data()
+    other_caja = signed_in_client(app, make_user("lender"))
+    assert other_caja.get(lender_url).status_code == 404
+
+
+def test_the_lender_sees_the_loans_schedule(app, offer):
+    page = signed_in_client(app, offer["lender"]).get(f"/credito/prestamos/{offer['loan'].id}")
+    html = page.get_data(as_text=True)
+    assert "Cronograma de pagos si se desembolsa hoy" in html
+    assert "Descargar el cronograma (CSV)" in html
