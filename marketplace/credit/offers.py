@@ -308,6 +308,11 @@ def summary_line(producer: Producer) -> str:
         .order_by(Loan.approved_at.desc())
         .limit(1)
     )
+    if loan is not None and loan.awaiting_answer:
+        return _(
+            "%(lender)s aprobó su préstamo: lea el cronograma y acéptelo o no en Mi crédito.",
+            lender=loan.lender.name,
+        )
     if loan is not None:
         return _("Tiene un préstamo de %(lender)s.", lender=loan.lender.name)
     assessment = runs.latest_assessment(producer.id)

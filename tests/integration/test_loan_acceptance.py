@@ -179,3 +179,10 @@ def test_the_lender_sees_the_loans_schedule(app, offer):
     html = page.get_data(as_text=True)
     assert "Cronograma de pagos si se desembolsa hoy" in html
     assert "Descargar el cronograma (CSV)" in html
+
+
+def test_her_home_page_asks_her_to_answer(app, offer):
+    client = signed_in_client(app, offer["borrower"])
+    assert "lea el cronograma y acéptelo o no" in client.get("/").get_data(as_text=True)
+    acceptance.accept(offer["borrower"], offer["loan"])
+    assert "Tiene un préstamo de" in client.get("/").get_data(as_text=True)
