@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from marketplace import audit
 from marketplace.credit.permissions import can_manage_loan
+from marketplace.credit.review import HIDDEN_NAME, consenting
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import Loan, LoanStatus, Producer, Repayment, RepaymentOutcome, User
@@ -39,14 +40,23 @@ def loans_page(org_id: int, status: str = "", page: int = 1):
 
 
 def borrower_names(page_loans: list[Loan]) -> dict[int, str]:
-    """producer id -> full name for a page of loans (one query)."""
+    """producer id -> what the lender sees of the borrower: her name while she shares her
+    details with lenders, "Productor/a sin consentimiento" once she revokes it (as on the
+    group pages); two queries for a page."""
     ids = {loan.producer_id for loan in page_loans}
-    rows = db.session.scalars(select(Producer).where(Producer.id.in_(ids))) if ids else []
-    return {producer.id: producer.full_name for producer in rows}
+    if not ids:
+        return {}
+    shared = consenting(list(ids))
+    rows = db.session.scalars(select(Producer).where(Producer.id.in_(ids)))
+    return {
+        producer.id: producer.full_name if producer.id in shared else str(HIDDEN_NAME)
+        for producer in rows
+    }
 
 
 def producer_of(loan: Loan) -> Producer:
-    """Who borrowed: a lender always knows its borrowers, consent or not."""
+    """Who borrowed, for the schedule's harvest months; never shown as such (see
+    borrower_names)."""
     return db.session.get(Producer, loan.producer_id)
 
 

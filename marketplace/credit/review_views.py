@@ -193,7 +193,7 @@ def _loan_page(loan, form=None):
     return render_template(
         "credit/loan.html",
         loan=loan,
-        producer=loans.producer_of(loan),
+        borrower=loans.borrower_names([loan])[loan.producer_id],
         repaid=loans.repaid_minor(loan),
         checkoffs=checkoffs_by_repayment(loan),
         schedule=loan_terms.loan_schedule(loan, loans.producer_of(loan)),

@@ -186,3 +186,18 @@ def test_her_home_page_asks_her_to_answer(app, offer):
     assert "lea el cronograma y acéptelo o no" in client.get("/").get_data(as_text=True)
     acceptance.accept(offer["borrower"], offer["loan"])
     assert "Tiene un préstamo de" in client.get("/").get_data(as_text=True)
+
+
+def test_loan_pages_honour_a_revoked_consent(app, offer):
+    """The caja sees her name while she shares her details, as on the group pages."""
+    from marketplace.producers.services import set_consent
+
+    producer, loan = offer["producer"], offer["loan"]
+    set_consent(offer["borrower"], producer, "lenders", True)
+    client = signed_in_client(app, offer["lender"])
+    assert producer.full_name in client.get(f"/credito/prestamos/{loan.id}").get_data(as_text=True)
+    assert producer.full_name in client.get("/credito/prestamos").get_data(as_text=True)
+    set_consent(offer["borrower"], producer, "lenders", False)
+    for url in (f"/credito/prestamos/{loan.id}", "/credito/prestamos"):
+        html = client.get(url).get_data(as_text=True)
+        assert producer.full_name not in html and "Productor/a sin consentimiento" in html
