@@ -211,6 +211,19 @@ def _check_members_and_budget(
         raise InvalidInput({"amounts": _l("La suma pasa el presupuesto que le queda al producto.")})
 
 
+def check_approval(actor: User, match: Match, amounts: dict[int, int | None]) -> None:
+    """Everything `approve` would refuse, without writing: run before asking the lender to
+    confirm the loans (approve checks again, under the product's lock)."""
+    _check_open(actor, match)
+    product = match.credit_product
+    if not product.active:
+        raise DomainError(_l("El producto de este grupo ya no está activo; actívelo para aprobar."))
+    problems = _amount_problems(product, amounts)
+    if problems:
+        raise InvalidInput(problems)
+    _check_members_and_budget(match, product, amounts)
+
+
 def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[Loan]:
     """Approve a group: one loan per member given an amount (None: no loan for that member).
 

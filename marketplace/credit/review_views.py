@@ -149,9 +149,18 @@ def approve(match_id: int):
         c.producer_id: amount_text(c.default_minor, product.currency) for c in plan.candidates
     }
     form = approval_form(plan.candidates, defaults)
+    confirm = None
     if form.is_submitted():
         amounts = _amounts(form, plan.candidates, product.currency) if form.validate() else None
-        if amounts is not None:
+        if amounts is not None and not _confirmed(amounts):
+            # one tap must not approve a group's loans: show their number and total first
+            try:
+                decisions.check_approval(current_user, match, amounts)
+            except DomainError as error:
+                show_errors(form, error)
+            else:
+                confirm = _confirmation(amounts)
+        elif amounts is not None:
             try:
                 created = decisions.approve(current_user, match, amounts)
             except DomainError as error:
@@ -170,8 +179,21 @@ def approve(match_id: int):
         product=product,
         plan=plan,
         form=form,
+        confirm=confirm,
         remaining=decisions.remaining_budget(product.id),
     )
+
+
+def _confirmation(amounts: dict[int, int | None]) -> dict:
+    """The loans about to be approved: their number and total (what the lender confirms)."""
+    chosen = [amount for amount in amounts.values() if amount is not None]
+    return {"count": len(chosen), "total_minor": sum(chosen)}
+
+
+def _confirmed(amounts: dict[int, int | None]) -> bool:
+    """True when the lender confirmed exactly these loans (same number, same total)."""
+    expected = _confirmation(amounts)
+    return request.form.get("confirmed") == f"{expected['count']}:{expected['total_minor']}"
 
 
 @bp.route("/credito/prestamos", endpoint="loans")

@@ -68,6 +68,7 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     check_phone_page(page, "group", problems)
     page.get_by_role("link", name="Aprobar y registrar préstamos").click()
     page.get_by_role("button", name="Aprobar y registrar préstamos").click()
+    page.get_by_role("button", name=re.compile(r"^Confirmar y aprobar \d+ préstamos?$")).click()
     expect(page.get_by_text(re.compile(r"Grupo aprobado: 5 préstamos registrados"))).to_be_visible()
 
     # The producer reads her hoja resumen, accepts, and orders compost paid with her loan.

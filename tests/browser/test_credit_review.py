@@ -4,6 +4,8 @@ disbursement and a repayment. Without JavaScript the list works and the map stay
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -40,6 +42,7 @@ def test_a_lender_reviews_approves_and_follows_a_loan(
     first.fill("5.000")
     check_phone_page(page, "aprobar", problems)
     page.get_by_role("button", name="Aprobar y registrar préstamos").click()
+    page.get_by_role("button", name=re.compile(r"^Confirmar y aprobar \d+ préstamos?$")).click()
     expect(page.get_by_text("Grupo aprobado: 3 préstamos registrados.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Préstamos")
     check_phone_page(page, "préstamos", problems)

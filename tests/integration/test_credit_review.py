@@ -380,9 +380,18 @@ def test_approving_through_the_form(app, lender, make_match):
     assert response.status_code == 200
     assert "entre el mínimo y el máximo" in response.get_data(as_text=True)
     assert _loans() == []
+    amounts = {f"amount_{first}": "5.000,50", f"amount_{second}": ""}
+    response = client.post(f"/credito/grupos/{match.id}/aprobar", data=amounts)
+    html = response.get_data(as_text=True)  # one tap approves nothing: confirm first
+    assert response.status_code == 200 and _loans() == []
+    assert "Va a aprobar 1 préstamo por un total de S/\u00a05,000.50." in html
+    assert 'name="confirmed" value="1:500050"' in html
+    changed = {**amounts, f"amount_{first}": "6.000", "confirmed": "1:500050"}
+    response = client.post(f"/credito/grupos/{match.id}/aprobar", data=changed)
+    assert "por un total de S/\u00a06,000.00" in response.get_data(as_text=True)  # asked again
+    assert _loans() == []
     response = client.post(
-        f"/credito/grupos/{match.id}/aprobar",
-        data={f"amount_{first}": "5.000,50", f"amount_{second}": ""},
+        f"/credito/grupos/{match.id}/aprobar", data={**amounts, "confirmed": "1:500050"}
     )
     assert response.status_code == 302 and response.location.endswith("/credito/prestamos")
     assert [(loan.producer_id, loan.amount_minor) for loan in _loans()] == [(first, 500_050)]
