@@ -54,23 +54,23 @@ def _answer(loan: Loan, **values) -> None:
 
 def accept(actor: User, loan: Loan) -> Loan:
     """She accepts the schedule and cost: the loan may now be disbursed and spent."""
-    producer = _check(actor, loan)
-    in_person = actor.id != producer.user_id
-    schedule = loan_terms.loan_schedule(loan, producer)
-    _answer(loan, accepted_at=utcnow(), accepted_by_id=actor.id, accepted_in_person=in_person)
-    _record(actor, loan, "credit.loan_accepted", schedule, in_person)
-    db.session.commit()
-    db.session.refresh(loan)
-    return loan
+    return _respond(actor, loan, "credit.loan_accepted", accepted=True)
 
 
 def decline(actor: User, loan: Loan) -> Loan:
     """She does not take the loan: it closes as declined, and the lender is told."""
+    return _respond(actor, loan, "credit.loan_declined", accepted=False)
+
+
+def _respond(actor: User, loan: Loan, action: str, accepted: bool) -> Loan:
     producer = _check(actor, loan)
     in_person = actor.id != producer.user_id
     schedule = loan_terms.loan_schedule(loan, producer)
-    _answer(loan, status=LoanStatus.DECLINED, closed_at=utcnow())
-    _record(actor, loan, "credit.loan_declined", schedule, in_person)
+    if accepted:
+        _answer(loan, accepted_at=utcnow(), accepted_by_id=actor.id, accepted_in_person=in_person)
+    else:
+        _answer(loan, status=LoanStatus.DECLINED, closed_at=utcnow())
+    _record(actor, loan, action, schedule, in_person)
     db.session.commit()
     db.session.refresh(loan)
     return loan

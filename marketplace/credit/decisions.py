@@ -211,9 +211,9 @@ def _check_members_and_budget(
         raise InvalidInput({"amounts": _l("La suma pasa el presupuesto que le queda al producto.")})
 
 
-def check_approval(actor: User, match: Match, amounts: dict[int, int | None]) -> None:
-    """Everything `approve` would refuse, without writing: run before asking the lender to
-    confirm the loans (approve checks again, under the product's lock)."""
+def _check_terms(actor: User, match: Match, amounts: dict[int, int | None]) -> CreditProduct:
+    """The checks that need no lock: the group still open, the product active, each amount
+    within its limits. The group's product."""
     _check_open(actor, match)
     product = match.credit_product
     if not product.active:
@@ -221,6 +221,13 @@ def check_approval(actor: User, match: Match, amounts: dict[int, int | None]) ->
     problems = _amount_problems(product, amounts)
     if problems:
         raise InvalidInput(problems)
+    return product
+
+
+def check_approval(actor: User, match: Match, amounts: dict[int, int | None]) -> None:
+    """Everything `approve` would refuse, without writing: run before asking the lender to
+    confirm the loans (approve checks again, under the product's lock)."""
+    product = _check_terms(actor, match, amounts)
     _check_members_and_budget(match, product, amounts)
 
 
@@ -230,13 +237,7 @@ def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[L
     Only consenting members without a loan in course may get one; each amount within the
     product's limits and their sum within the product's remaining budget.
     """
-    _check_open(actor, match)
-    product = match.credit_product
-    if not product.active:
-        raise DomainError(_l("El producto de este grupo ya no está activo; actívelo para aprobar."))
-    problems = _amount_problems(product, amounts)
-    if problems:
-        raise InvalidInput(problems)
+    product = _check_terms(actor, match, amounts)
     # Claim first: the checks below then see what the request that won before us wrote.
     _claim(actor, match, MatchStatus.APPROVED)
     _lock_product(product.id)

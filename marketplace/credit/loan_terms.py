@@ -52,7 +52,6 @@ COST_NAMES = {
     "CAT": _l("CAT (costo anual total, sin IVA)"),
     "EA": _l("Tasa efectiva anual (E.A.)"),
 }
-COST_CODES = {"PE": "TCEA", "MX": "CAT", "CO": "EA"}
 RATE_NAMES = {
     "PE": _l("TEA (tasa de interés al año)"),
     "MX": _l("Tasa de interés anual"),
@@ -62,7 +61,7 @@ RATE_NAMES = {
 
 def cost_name(country: str) -> str:
     """What a loan's yearly cost is called in ``country`` (TCEA, CAT, E.A.)."""
-    return str(COST_NAMES[COST_CODES.get(country, "TCEA")])
+    return str(COST_NAMES[schedules.COST_CODES.get(country, "TCEA")])
 
 
 def rate_name(country: str) -> str:
@@ -183,3 +182,9 @@ def schedule_csv(schedule: schedules.Schedule, currency: str) -> str:
             + [currency]
         )
     return out.getvalue()
+
+
+def loan_schedule_file(loan: Loan, producer: Producer) -> tuple[str, str]:
+    """A loan's schedule as a CSV file to download: (body, filename)."""
+    body = schedule_csv(loan_schedule(loan, producer), loan.currency)
+    return body, f"cronograma-prestamo-{loan.id}.csv"

@@ -117,6 +117,4 @@ def producer_loan_schedule_csv(producer_id: int, loan_id: int):
     """Her loan's schedule as a spreadsheet (or to print)."""
     producer = load_or_404(Producer, producer_id, can_view)
     loan = load_or_404(Loan, loan_id, producer_id=producer.id)
-    schedule = loan_terms.loan_schedule(loan, producer)
-    filename = f"cronograma-prestamo-{loan.id}.csv"
-    return csv_download(loan_terms.schedule_csv(schedule, loan.currency), filename)
+    return csv_download(*loan_terms.loan_schedule_file(loan, producer))

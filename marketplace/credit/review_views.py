@@ -235,9 +235,7 @@ def loan(loan_id: int):
 def loan_schedule_csv(loan_id: int):
     _org_or_403()
     loan = load_or_404(Loan, loan_id, can_manage_loan)
-    schedule = loan_terms.loan_schedule(loan, loans.producer_of(loan))
-    filename = f"cronograma-prestamo-{loan.id}.csv"
-    return csv_download(loan_terms.schedule_csv(schedule, loan.currency), filename)
+    return csv_download(*loan_terms.loan_schedule_file(loan, loans.producer_of(loan)))
 
 
 def _loan_action(loan_id: int, action, done: str):

@@ -265,6 +265,10 @@ class Cost:
     includes_insurance: bool
 
 
+# What the cost is called where the borrower lives; Peru's name elsewhere.
+COST_CODES = {"PE": "TCEA", "MX": "CAT", "CO": "EA"}
+
+
 def country_cost(schedule: Schedule, country: str) -> Cost:
     """The cost a producer is shown, computed from the schedule's flows, never typed in.
 
@@ -275,10 +279,9 @@ def country_cost(schedule: Schedule, country: str) -> Cost:
     - Colombia, effective annual rate (E.A.): interest and fees, which count as interest
       under the usury rules; a real insurance premium does not.
     """
-    if country == "CO":
-        return Cost("EA", annual_cost(schedule, insurance=False), includes_insurance=False)
-    code = "CAT" if country == "MX" else "TCEA"
-    return Cost(code, annual_cost(schedule), includes_insurance=True)
+    code = COST_CODES.get(country, "TCEA")
+    insurance = code != "EA"
+    return Cost(code, annual_cost(schedule, insurance=insurance), includes_insurance=insurance)
 
 
 def rate_bp(rate: float) -> int:

@@ -124,15 +124,20 @@ def _rate_problems(data: ProductData) -> dict[str, str]:
     return problems
 
 
-def _cost_problems(product: CreditProduct) -> dict[str, str]:
-    """The terms must make a schedule whose cost is believable (computed, never typed)."""
+def _priced(values: dict) -> dict:
+    """The product's values with its cost computed from its own schedule (never typed);
+    InvalidInput when the terms make no schedule or an unbelievable cost."""
     try:
-        cost_bp = loan_terms.product_cost_bp(product)
+        cost_bp = loan_terms.product_cost_bp(CreditProduct(**values))
     except ScheduleError:
-        return {"repayment": _l("Con este plazo y esta gracia no queda cuándo pagar.")}
+        raise InvalidInput(
+            {"repayment": _l("Con este plazo y esta gracia no queda cuándo pagar.")}
+        ) from None
     if cost_bp > MAX_RATE_BP:
-        return {"annual_rate": _l("Con seguro y comisiones, el costo anual pasa del 200 %.")}
-    return {}
+        raise InvalidInput(
+            {"annual_rate": _l("Con seguro y comisiones, el costo anual pasa del 200 %.")}
+        )
+    return {**values, "total_cost_bp": cost_bp}
 
 
 def _term_problems(data: ProductData) -> dict[str, str]:
@@ -197,29 +202,21 @@ def _values(data: ProductData) -> dict:
     }
 
 
-def _check(actor: User, data: ProductData) -> Organization:
+def _check(actor: User, data: ProductData) -> tuple[Organization, dict]:
+    """The lender's organization and the product's values, cost included; InvalidInput
+    with every problem of the terms."""
     org = _lender_org(actor)
     data.country = org.country
     problems = product_problems(data)
-    if not problems:
-        problems = _cost_problems(CreditProduct(**_values(data)))
     if problems:
         raise InvalidInput(problems)
-    return org
-
-
-def _priced(product: CreditProduct) -> CreditProduct:
-    """The product with its cost computed from its own schedule."""
-    product.total_cost_bp = loan_terms.product_cost_bp(product)
-    return product
+    return org, _priced(_values(data))
 
 
 def create_product(actor: User, data: ProductData) -> CreditProduct:
     """Save a lender's new product; it is offered at once only if the organization is verified."""
-    org = _check(actor, data)
-    product = _priced(
-        CreditProduct(organization_id=org.id, active=org.can_publish, **_values(data))
-    )
+    org, values = _check(actor, data)
+    product = CreditProduct(organization_id=org.id, active=org.can_publish, **values)
     db.session.add(product)
     db.session.flush()
     audit.record(actor, "credit_product.created", product, name=product.name, active=product.active)
@@ -231,12 +228,10 @@ def update_product(actor: User, product: CreditProduct, data: ProductData) -> Cr
     """Change a product's terms (its active state is left as it is)."""
     if product.organization_id != actor.organization_id:
         raise DomainError(_l("Este producto es de otra organización."))
-    _check(actor, data)
-    values = _values(data)
+    _org, values = _check(actor, data)
     changed = sorted(k for k, v in values.items() if getattr(product, k) != v)
     for key, value in values.items():
         setattr(product, key, value)
-    _priced(product)
     audit.record(actor, "credit_product.updated", product, fields=changed)
     db.session.commit()
     return product
