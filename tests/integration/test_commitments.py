@@ -134,9 +134,10 @@ def test_only_members_of_buyer_organizations_publish(make_user):
         ({"min_fermentation_pct": -1.0}, "min_fermentation_pct"),
         ({"product": "   "}, "product"),
         ({"value_chain": "soya"}, "value_chain"),
-        ({"delivery_end": local_today() - timedelta(days=400)}, "delivery_end"),
-        ({"delivery_start": local_today() + timedelta(days=91)}, "delivery_start"),
-        ({"cutoff_date": local_today() + timedelta(days=400)}, "cutoff_date"),
+        # dates as days from today, read when the test runs (collection may be yesterday)
+        ({"delivery_end": timedelta(days=-400)}, "delivery_end"),
+        ({"delivery_start": timedelta(days=91)}, "delivery_start"),
+        ({"cutoff_date": timedelta(days=400)}, "cutoff_date"),
         ({"cutoff_date": None}, "cutoff_date"),
         ({"regions": []}, "regions"),
         ({"regions": ["Cauca"]}, "regions"),
@@ -144,6 +145,11 @@ def test_only_members_of_buyer_organizations_publish(make_user):
     ],
 )
 def test_bad_terms_are_refused_by_field(db, buyer, overrides, field):
+    today = TODAY()
+    overrides = {
+        name: today + value if isinstance(value, timedelta) else value
+        for name, value in overrides.items()
+    }
     with pytest.raises(InvalidInput) as caught:
         services.create_commitment(buyer, terms(**overrides))
     assert field in caught.value.errors

@@ -14,6 +14,9 @@ from marketplace.models.base import DEFAULT_TIMEZONE, local_date, local_today
 ROOT = Path(__file__).resolve().parents[2]
 # The server's date: UTC on the hosts, so wrong for Lima between 19:00 and midnight.
 SERVER_DATE = re.compile(r"\bdate\.today\(\)|\bnow\(\)\.date\(\)|utcnow\(\)\.date\(\)")
+# A parameter tuple computing today: evaluated when pytest collects, which may be before
+# midnight while the test runs after it.
+COLLECTED_TODAY = re.compile(r"^\s*\(\{.*local_today\(\)")
 
 
 def _today_in(zone: str):
@@ -52,3 +55,13 @@ def test_a_moment_falls_on_the_local_date() -> None:
     # 02:30 UTC on 6 December is still the evening of the 5th in Lima.
     moment = datetime(2026, 12, 6, 2, 30, tzinfo=ZoneInfo("UTC"))
     assert local_date(moment).isoformat() == "2026-12-05"
+
+
+def test_no_test_parameter_computes_today():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if COLLECTED_TODAY.search(line)
+    ]
+    assert offenders == []
