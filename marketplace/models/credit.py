@@ -56,6 +56,10 @@ class CreditProduct(db.Model):
     # desgravamen: parts per million of the balance a month (700 = 0.07 %)
     insurance_monthly_ppm: Mapped[int] = mapped_column(default=0)
     fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # charged with each payment
+    # interés moratorio: a yearly effective rate on overdue capital, on top of the interest
+    late_rate_bp: Mapped[int] = mapped_column(default=0)
+    # loan amounts are proposed in multiples of this (1000 = S/ 10.00); 0: to the minor unit
+    amount_step_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     requires_offtake: Mapped[bool] = mapped_column(default=False)
     budget_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     min_readiness: Mapped[float] = mapped_column(default=0.0)  # 0..1
@@ -118,6 +122,9 @@ class Loan(db.Model):
     repayments: Mapped[list[Repayment]] = relationship(
         back_populates="loan", order_by="Repayment.paid_on"
     )
+    instalments: Mapped[list[LoanInstalment]] = relationship(
+        back_populates="loan", order_by="LoanInstalment.number"
+    )
 
     @property
     def available_minor(self) -> int:
@@ -160,3 +167,42 @@ class Repayment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Repayment {self.id} loan={self.loan_id} {self.outcome}>"
+
+
+class LoanInstalment(db.Model):
+    """One line of a disbursed loan's schedule, fixed at disbursement (the product's terms
+    may change later; her schedule does not), and where it stands: the ledger
+    (credit/ledger.py) rewrites the `due_*`, `paid_minor` and `paid_on` columns from the
+    schedule and every repayment each time one is recorded."""
+
+    __tablename__ = "loan_instalment"
+    __table_args__ = (Index("ix_loan_instalment_due", "loan_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loan.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    month: Mapped[int]  # months after disbursement
+    due_on: Mapped[date]
+    # as scheduled at disbursement
+    capital_minor: Mapped[int] = mapped_column(BigInteger)
+    interest_minor: Mapped[int] = mapped_column(BigInteger)
+    insurance_minor: Mapped[int] = mapped_column(BigInteger)
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    # as it stands: a prepayment lowers what later instalments owe; paying late adds a charge
+    due_minor: Mapped[int] = mapped_column(BigInteger)  # capital, interest, insurance, fee
+    late_charge_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_on: Mapped[date | None]  # the day it was paid in full
+
+    loan: Mapped[Loan] = relationship(back_populates="instalments")
+
+    @property
+    def scheduled_minor(self) -> int:
+        return self.capital_minor + self.interest_minor + self.insurance_minor + self.fee_minor
+
+    @property
+    def unpaid_minor(self) -> int:
+        return max(self.due_minor + self.late_charge_minor - self.paid_minor, 0)
+
+    def __repr__(self) -> str:
+        return f"<LoanInstalment loan={self.loan_id} #{self.number} {self.due_on}>"
