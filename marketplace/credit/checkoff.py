@@ -2,8 +2,10 @@
 
 Traceability records the delivery and calls :func:`apply_checkoff`; the lender's loan page
 asks :func:`checkoffs_by_repayment` which repayments came from deliveries. The loan row is
-"touched" by a conditional UPDATE (still disbursed) before what is owed is summed, so
-concurrent deliveries by one producer queue and each sees the others' repayments.
+"touched" by a conditional UPDATE (still disbursed) before its ledger is read, so
+concurrent deliveries by one producer queue and each sees the others' repayments. The
+deduction goes on until interest and charges are paid too (credit/ledger.py): whatever
+closes the loan on the delivery's day.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from marketplace import audit
-from marketplace.credit.loans import owed_minor
+from marketplace.credit.loans import add_repayment, outcome_of, payoff_minor
 from marketplace.extensions import db
 from marketplace.links import path_for
-from marketplace.models import Loan, LoanStatus, Repayment, RepaymentOutcome, User
+from marketplace.models import Loan, LoanStatus, User
 from marketplace.models.traceability import Delivery
 from marketplace.notifications.messages import money_param
 from marketplace.notifications.services import notify_organization
@@ -35,14 +37,15 @@ def checkoff_amount(value_minor: int, owed_minor: int, share_bp: int) -> int:
     return max(0, min(value_minor * share_bp // CHECKOFF_STEPS, owed_minor))
 
 
-def _loan_to_repay(producer_id: int, currency: str) -> tuple[Loan, int] | None:
-    """The producer's oldest disbursed loan in `currency` with money owed, row-locked."""
+def _loan_to_repay(delivery: Delivery) -> tuple[Loan, int] | None:
+    """The producer's oldest disbursed loan in the delivery's currency with money owed on
+    the delivery's day (interest and charges included), row-locked; and what closes it."""
     candidates = db.session.scalars(
         select(Loan)
         .where(
-            Loan.producer_id == producer_id,
+            Loan.producer_id == delivery.producer_id,
             Loan.status == LoanStatus.DISBURSED,
-            Loan.currency == currency,
+            Loan.currency == delivery.currency,
         )
         .order_by(Loan.disbursed_at, Loan.id)
     )
@@ -54,7 +57,7 @@ def _loan_to_repay(producer_id: int, currency: str) -> tuple[Loan, int] | None:
             .execution_options(synchronize_session=False)
         )
         if locked.rowcount == 1:
-            owed = owed_minor(loan)
+            owed = payoff_minor(loan, delivery.delivered_on)
             if owed > 0:
                 return loan, owed
     return None
@@ -62,7 +65,7 @@ def _loan_to_repay(producer_id: int, currency: str) -> tuple[Loan, int] | None:
 
 def apply_checkoff(actor: User, delivery: Delivery) -> None:
     """Record the check-off repayment for a new delivery, if the producer owes anything."""
-    found = _loan_to_repay(delivery.producer_id, delivery.currency)
+    found = _loan_to_repay(delivery)
     share = checkoff_share_bp()
     if found is None or share == 0:
         return
@@ -70,15 +73,8 @@ def apply_checkoff(actor: User, delivery: Delivery) -> None:
     amount = checkoff_amount(delivery.value_minor, owed, share)
     if amount == 0:
         return
-    repayment = Repayment(
-        loan_id=loan.id,
-        amount_minor=amount,
-        paid_on=delivery.delivered_on,
-        outcome=RepaymentOutcome.ON_TIME,
-        recorded_by_id=actor.id,
-    )
-    db.session.add(repayment)
-    db.session.flush()
+    outcome = outcome_of(loan, delivery.delivered_on)
+    repayment = add_repayment(actor, loan, amount, delivery.delivered_on, outcome)
     delivery.loan_id, delivery.repayment_id, delivery.deduction_minor = (
         loan.id,
         repayment.id,
@@ -92,6 +88,7 @@ def apply_checkoff(actor: User, delivery: Delivery) -> None:
         delivery=delivery.code,
         amount_minor=amount,
         owed_before_minor=owed,
+        outcome=outcome,
         currency=loan.currency,
     )
     notify_organization(

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField
 from marketplace.i18n import typed_number
-from marketplace.models import GraceInterest, RepaymentOutcome, ValueChain
+from marketplace.models import GraceInterest, ValueChain
 from marketplace.numbers import NumberError
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -194,8 +194,11 @@ class RepaymentForm(FlaskForm):
     )
     paid_on = DateField(_l("Fecha del pago"), [InputRequired(REQUIRED)])
     outcome = RadioField(
-        _l("Resultado"),
-        choices=RepaymentOutcome.choices(),
-        default="on_time",
+        _l("Qué registra"),
+        choices=[
+            ("payment", _l("Un pago (la fecha dice si llegó a tiempo)")),
+            ("default", _l("Un impago: el préstamo se cierra en mora")),
+        ],
+        default="payment",
         validators=[InputRequired(REQUIRED)],
     )

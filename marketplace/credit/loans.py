@@ -12,16 +12,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from marketplace import audit
+from marketplace.credit import balances
+from marketplace.credit.ledger import Ledger
 from marketplace.credit.permissions import can_manage_loan
 from marketplace.credit.review import HIDDEN_NAME, consenting
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import money
 from marketplace.models import Loan, LoanStatus, Producer, Repayment, RepaymentOutcome, User
 from marketplace.models.base import local_date, local_today, utcnow
 
 PAGE_SIZE = 25
 NOT_DISBURSED = _l("Solo se registran pagos de un préstamo desembolsado y no cerrado.")
 CHANGED = _l("El préstamo cambió mientras tanto; vuelva a cargar la página.")
+PAYMENT, DEFAULT = "payment", "default"
+KINDS = (PAYMENT, DEFAULT)
 NOT_ACCEPTED = _l(
     "El productor todavía no aceptó el cronograma y el costo: no se puede desembolsar."
 )
@@ -70,9 +75,11 @@ def repaid_minor(loan: Loan) -> int:
     return int(total)  # PostgreSQL sums bigints as numeric
 
 
-def owed_minor(loan: Loan) -> int:
-    """What is still owed on a loan: its amount minus every repayment so far."""
-    return max(loan.amount_minor - repaid_minor(loan), 0)
+def payoff_minor(loan: Loan, on: date | None = None) -> int:
+    """What closes a disbursed loan on ``on`` (today): everything due with its late
+    charges, the next instalment's interest, insurance and fee, and the capital left."""
+    standing = balances.ledger_of(loan, on)
+    return standing.payoff_minor if standing is not None else 0
 
 
 def _check_owner(actor: User, loan: Loan) -> None:
@@ -107,6 +114,8 @@ def disburse(actor: User, loan: Loan) -> Loan:
         Loan.accepted_at.is_not(None),
         disbursed_at=utcnow(),
     )
+    db.session.refresh(loan)
+    balances.fix_schedule(loan)
     audit.record(
         actor,
         "credit.loan_disbursed",
@@ -118,67 +127,64 @@ def disburse(actor: User, loan: Loan) -> Loan:
     return loan
 
 
-def mark_repaid(actor: User, loan: Loan) -> Loan:
-    """Close a disbursed loan as fully repaid."""
-    _check_owner(actor, loan)
-    if loan.status != LoanStatus.DISBURSED:
-        raise DomainError(_l("Solo se da por pagado un préstamo desembolsado."))
+def _close_if_paid(actor: User, loan: Loan, standing: Ledger | None) -> None:
+    """A loan whose ledger shows nothing left to pay closes as repaid."""
+    if standing is None or not standing.fully_paid:
+        return
     _move(loan, LoanStatus.DISBURSED, LoanStatus.REPAID, closed_at=utcnow())
     audit.record(
         actor,
         "credit.loan_repaid",
         loan,
-        repaid_minor=repaid_minor(loan),
+        repaid_minor=standing.paid_minor,
         currency=loan.currency,
     )
-    db.session.commit()
-    return loan
 
 
 def _repayment_problems(
-    loan: Loan, amount_minor: int | None, paid_on: date | None, outcome: str
+    loan: Loan, amount_minor: int | None, paid_on: date | None, kind: str
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
-    if outcome not in {o.value for o in RepaymentOutcome}:
-        problems["outcome"] = _l("Elija cómo se pagó.")
+    if kind not in KINDS:
+        problems["outcome"] = _l("Elija si es un pago o un impago.")
     if amount_minor is None:
         problems["amount"] = _l("Este dato es obligatorio.")
     elif amount_minor < 0:
         problems["amount"] = _l("El monto no puede ser negativo.")
-    elif amount_minor == 0 and outcome != RepaymentOutcome.DEFAULT:
+    elif amount_minor == 0 and kind != DEFAULT:
         problems["amount"] = _l("Escriba un monto mayor que 0 (0 solo para un impago).")
-    elif amount_minor > loan.amount_minor * 2:
-        problems["amount"] = _l("El monto es mucho mayor que el préstamo; revise los ceros.")
     if paid_on is None:
         problems["paid_on"] = _l("Este dato es obligatorio.")
     elif paid_on > local_today():
         problems["paid_on"] = _l("La fecha no puede ser futura.")
     elif loan.disbursed_at is not None and paid_on < local_date(loan.disbursed_at):
         problems["paid_on"] = _l("La fecha es anterior al desembolso.")
+    if not problems and amount_minor > (payoff := payoff_minor(loan, paid_on)):
+        problems["amount"] = _l(
+            "El monto pasa lo que cierra el préstamo ese día (%(payoff)s); revise los ceros.",
+            payoff=money(payoff, loan.currency),
+        )
     return problems
 
 
 def record_repayment(
-    actor: User, loan: Loan, amount_minor: int | None, paid_on: date | None, outcome: str
+    actor: User, loan: Loan, amount_minor: int | None, paid_on: date | None, kind: str
 ) -> Repayment:
-    """Record a repayment of a disbursed loan; a default closes the loan as defaulted."""
+    """Record a repayment of a disbursed loan (``kind`` PAYMENT) or that she will not pay
+    (DEFAULT, which closes the loan as defaulted). The ledger says whether a payment came
+    late, applies it oldest instalment first, and closes the loan once nothing is owed."""
     _check_owner(actor, loan)
     if loan.status != LoanStatus.DISBURSED:
         raise DomainError(NOT_DISBURSED)
-    problems = _repayment_problems(loan, amount_minor, paid_on, outcome)
+    problems = _repayment_problems(loan, amount_minor, paid_on, kind)
     if problems:
         raise InvalidInput(problems)
-    if outcome == RepaymentOutcome.DEFAULT:
+    if kind == DEFAULT:
         _move(loan, LoanStatus.DISBURSED, LoanStatus.DEFAULTED, closed_at=utcnow())
-    repayment = Repayment(
-        loan_id=loan.id,
-        amount_minor=amount_minor,
-        paid_on=paid_on,
-        outcome=outcome,
-        recorded_by_id=actor.id,
-    )
-    db.session.add(repayment)
-    db.session.flush()
+        outcome = RepaymentOutcome.DEFAULT
+    else:
+        outcome = outcome_of(loan, paid_on)
+    repayment = add_repayment(actor, loan, amount_minor, paid_on, outcome, kind == PAYMENT)
     audit.record(
         actor,
         "credit.repayment_recorded",
@@ -190,4 +196,31 @@ def record_repayment(
         outcome=outcome,
     )
     db.session.commit()
+    return repayment
+
+
+def outcome_of(loan: Loan, paid_on: date) -> str:
+    """On time, or late when an instalment due before ``paid_on`` is still unpaid."""
+    standing = balances.ledger_of(loan, paid_on, extra=(paid_on, 0))
+    late = standing is not None and standing.late_repayments[-1]
+    return RepaymentOutcome.LATE if late else RepaymentOutcome.ON_TIME
+
+
+def add_repayment(
+    actor: User, loan: Loan, amount_minor: int, paid_on: date, outcome: str, close: bool = True
+) -> Repayment:
+    """Store a repayment and bring the ledger up to date; with ``close``, a loan with
+    nothing left to pay closes as repaid."""
+    repayment = Repayment(
+        loan_id=loan.id,
+        amount_minor=amount_minor,
+        paid_on=paid_on,
+        outcome=outcome,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(repayment)
+    db.session.flush()
+    standing = balances.refresh(loan)
+    if close:
+        _close_if_paid(actor, loan, standing)
     return repayment

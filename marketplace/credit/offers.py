@@ -17,7 +17,8 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import gazetteer
 from marketplace.catalog.search import CatalogFilters, search_listings
-from marketplace.credit import loan_terms, runs
+from marketplace.credit import balances, loan_terms, runs
+from marketplace.credit.ledger import Ledger
 from marketplace.credit.schedules import Cost, Payment, Schedule, rate_bp
 from marketplace.extensions import db
 from marketplace.i18n import number
@@ -192,6 +193,10 @@ class CreditPage:
         """A loan's schedule: the one an approved loan asks her to accept, or the one she
         is repaying."""
         return loan_terms.loan_schedule(loan, self.producer)
+
+    def standing(self, loan: Loan) -> Ledger | None:
+        """Where a disbursed loan stands today: what she owes, instalment by instalment."""
+        return balances.ledger_of(loan)
 
     @property
     def level(self) -> str:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import charts
-from marketplace.credit import decisions, loan_terms, loans, review
+from marketplace.credit import balances, decisions, loan_terms, loans, review
 from marketplace.credit.blueprint import bp
 from marketplace.credit.checkoff import checkoffs_by_repayment
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
@@ -216,7 +216,7 @@ def _loan_page(loan, form=None):
         "credit/loan.html",
         loan=loan,
         borrower=loans.borrower_names([loan])[loan.producer_id],
-        repaid=loans.repaid_minor(loan),
+        standing=balances.ledger_of(loan),
         checkoffs=checkoffs_by_repayment(loan),
         schedule=loan_terms.loan_schedule(loan, loans.producer_of(loan)),
         form=form or RepaymentForm(formdata=None),
@@ -254,12 +254,6 @@ def _loan_action(loan_id: int, action, done: str):
 @role_required(Role.LENDER)
 def disburse(loan_id: int):
     return _loan_action(loan_id, loans.disburse, _("Desembolso registrado."))
-
-
-@bp.route("/credito/prestamos/<int:loan_id>/pagado", methods=["POST"])
-@role_required(Role.LENDER)
-def mark_repaid(loan_id: int):
-    return _loan_action(loan_id, loans.mark_repaid, _("Préstamo cerrado como pagado."))
 
 
 @bp.route("/credito/prestamos/<int:loan_id>/pagos", methods=["POST"])

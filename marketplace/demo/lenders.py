@@ -31,6 +31,11 @@ DEMO_LENDER = "selvaalta"  # OrgSpec key of caja@minka.demo's organization
 MIN_HA = 2.0  # the matching's default minimum productive area
 
 
+# every demo product's interés moratorio, and the step its loans are proposed in (major units)
+LATE_RATE_BP = 1200
+AMOUNT_STEP = {"PEN": 10, "MXN": 100, "COP": 10_000}
+
+
 @dataclass(frozen=True)
 class ProductSpec:
     """A demo credit product; `landscapes` are Landscape keys whose districts it covers."""
@@ -195,6 +200,8 @@ def product_row(
         "insurance_monthly_ppm": int(round(spec.insurance * 10_000)),
         "grace_interest": GraceInterest.CAPITALISED.value,
         "fee_minor": 0,
+        "late_rate_bp": LATE_RATE_BP,
+        "amount_step_minor": minor(AMOUNT_STEP[currency], currency),
         "requires_offtake": spec.offtake,
         "budget_minor": budget_minor(spec, producers),
         "min_readiness": spec.min_readiness,

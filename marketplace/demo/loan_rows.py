@@ -146,7 +146,8 @@ def draw(
     # defaulted loans: instalments before `stop` paid, the one at `stop` not paid
     stop = np.where(kind == DEFAULT, (rng.random(m) * n_inst).astype(np.int64), n_inst)
     missed = (kind[loan] == DEFAULT) & (j == stop[loan])
-    keep = (j <= stop[loan]) & ~((kind[loan] == OPEN) & (due <= 0))
+    # loans still being repaid follow their real schedules (demo.loan_ledgers)
+    keep = (j <= stop[loan]) & (kind[loan] != OPEN)
     shift = np.where(missed, 30.0, np.where(late, rng.uniform(15, 60, len(loan)), 0.0))
     paid = due - shift + np.where(late | missed, 0.0, rng.uniform(0, 5, len(loan)))
     outcome = np.where(missed, "default", np.where(late, "late", "on_time"))

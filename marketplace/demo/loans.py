@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from marketplace.credit.frames import producer_frame
-from marketplace.demo import bulk, lenders, loan_rows
+from marketplace.demo import bulk, lenders, loan_ledgers, loan_rows
 from marketplace.demo.commitments import DEMO_PRODUCER_EMAIL
 from marketplace.demo.landscapes import ORGANIZATIONS
 from marketplace.extensions import db
@@ -44,6 +44,8 @@ from marketplace.models import (
 )
 
 DAY = timedelta(days=1)
+# of the loans still open: offers waiting for the producer's answer, offers she declined
+ANSWER_SHARES = (0.08, 0.05)
 
 
 def build(rng: np.random.Generator, anchor: datetime, say: Callable[[str], None]) -> dict[str, int]:
@@ -81,6 +83,8 @@ def build(rng: np.random.Generator, anchor: datetime, say: Callable[[str], None]
                 **repayments,
             },
         )
+    counts |= loan_ledgers.answer_some(rng, ANSWER_SHARES[0], ANSWER_SHARES[1])
+    counts |= loan_ledgers.follow_schedules(rng, anchor.date())
     say(
         f"  credit: {', '.join(f'{k} {v:,}' for k, v in counts.items())} "
         f"in {perf_counter() - started:.1f} s"

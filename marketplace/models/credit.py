@@ -116,6 +116,9 @@ class Loan(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     accepted_in_person: Mapped[bool] = mapped_column(default=False)
+    # the capital still owed, kept by the ledger at every repayment (None before
+    # disbursement): the portfolio and the product's budget add it up
+    balance_minor: Mapped[int | None] = mapped_column(BigInteger)
 
     credit_product: Mapped[CreditProduct] = relationship()
     lender: Mapped[Organization] = relationship()

@@ -36,28 +36,30 @@ def test_disburse_repay_and_close(app, approved):
     user, loan = approved
     today = local_today()
     with pytest.raises(DomainError, match="desembolsado"):
-        loans.record_repayment(user, loan, 100_000, today, "on_time")
-    with pytest.raises(DomainError, match="desembolsado"):
-        loans.mark_repaid(user, loan)
+        loans.record_repayment(user, loan, 100_000, today, "payment")
     loans.disburse(user, loan)
     assert loan.status == "disbursed" and loan.disbursed_at is not None
+    assert [i.number for i in loan.instalments] and loan.balance_minor == 500_000
     with pytest.raises(DomainError, match="aprobado"):
         loans.disburse(user, loan)
-    loans.record_repayment(user, loan, 300_000, today, "on_time")
-    loans.record_repayment(user, loan, 260_000, today, "late")
-    assert loans.repaid_minor(loan) == 560_000
-    loans.mark_repaid(user, loan)
+    loans.record_repayment(user, loan, 300_000, today, "payment")
+    payoff = loans.payoff_minor(loan, today)
+    assert 0 < payoff < 500_000 and loan.status == "disbursed"
+    with pytest.raises(InvalidInput) as refused:
+        loans.record_repayment(user, loan, payoff + 1, today, "payment")
+    assert "cierra el préstamo" in str(refused.value.errors["amount"])
+    loans.record_repayment(user, loan, payoff, today, "payment")
     db.session.expire_all()
-    assert loan.status == "repaid" and loan.closed_at is not None
-    assert [r.outcome for r in loan.repayments] == ["on_time", "late"]
+    assert loan.status == "repaid" and loan.closed_at is not None and loan.balance_minor == 0
+    assert [r.outcome for r in loan.repayments] == ["on_time", "on_time"]
     assert _actions()[-4:] == [
         "credit.loan_disbursed",
         "credit.repayment_recorded",
-        "credit.repayment_recorded",
         "credit.loan_repaid",
+        "credit.repayment_recorded",
     ]
     with pytest.raises(DomainError):
-        loans.record_repayment(user, loan, 1_000, today, "on_time")
+        loans.record_repayment(user, loan, 1_000, today, "payment")
 
 
 def test_a_default_closes_the_loan_as_defaulted(app, approved):
@@ -72,12 +74,12 @@ def test_a_default_closes_the_loan_as_defaulted(app, approved):
 @pytest.mark.parametrize(
     ("amount", "days", "outcome", "field"),
     [
-        (-1, 0, "on_time", "amount"),
-        (0, 0, "late", "amount"),
-        (None, 0, "on_time", "amount"),
-        (10_000_000, 0, "on_time", "amount"),
-        (100, 1, "on_time", "paid_on"),
-        (100, -400, "on_time", "paid_on"),
+        (-1, 0, "payment", "amount"),
+        (0, 0, "payment", "amount"),
+        (None, 0, "payment", "amount"),
+        (10_000_000, 0, "payment", "amount"),
+        (100, 1, "payment", "paid_on"),
+        (100, -400, "payment", "paid_on"),
         (100, 0, "forgiven", "outcome"),
     ],
 )
@@ -116,22 +118,23 @@ def test_the_loan_pages(app, approved):
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
     response = client.post(
         f"/credito/prestamos/{loan.id}/pagos",
-        data={"amount": "-5", "paid_on": tomorrow, "outcome": "on_time"},
+        data={"amount": "-5", "paid_on": tomorrow, "outcome": "payment"},
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "mayor que 0" in html
     response = client.post(
         f"/credito/prestamos/{loan.id}/pagos",
-        data={"amount": "1.250,50", "paid_on": tomorrow, "outcome": "on_time"},
+        data={"amount": "1.250,50", "paid_on": tomorrow, "outcome": "payment"},
     )
     assert "no puede ser futura" in response.get_data(as_text=True)
     today = local_today().isoformat()
     response = client.post(
         f"/credito/prestamos/{loan.id}/pagos",
-        data={"amount": "1.250,50", "paid_on": today, "outcome": "late"},
+        data={"amount": "1.250,50", "paid_on": today, "outcome": "payment"},
     )
     assert response.status_code == 302
     assert db.session.scalars(select(Repayment.amount_minor)).all() == [125_050]
-    assert client.post(f"/credito/prestamos/{loan.id}/pagado").status_code == 302
+    page = client.get(f"/credito/prestamos/{loan.id}").get_data(as_text=True)
+    assert "Lo que debe hoy" in page and "Por vencer" in page
     db.session.expire_all()
-    assert db.session.get(Loan, loan.id).status == "repaid"
+    assert db.session.get(Loan, loan.id).status == "disbursed"

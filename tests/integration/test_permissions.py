@@ -190,7 +190,6 @@ CREDIT_POSTS = [
     ("/credito/grupos/{match}/aprobar", {}),
     ("/credito/prestamos/{loan}/desembolso", {}),
     ("/credito/prestamos/{loan}/pagos", {"amount": "1", "outcome": "on_time"}),
-    ("/credito/prestamos/{loan}/pagado", {}),
 ]
 
 
