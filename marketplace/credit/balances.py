@@ -16,7 +16,7 @@ from sqlalchemy import select
 from marketplace.credit import ledger, loan_terms
 from marketplace.extensions import db
 from marketplace.models import Loan, LoanInstalment, LoanStatus, Producer, Repayment
-from marketplace.models.base import local_today
+from marketplace.models.base import local_date, local_today
 
 BP = 10_000
 KEPT = (LoanStatus.DISBURSED, LoanStatus.REPAID, LoanStatus.DEFAULTED)
@@ -76,7 +76,13 @@ def ledger_of(
     payments = repayments_of(loan)
     if extra is not None:
         payments = sorted([*payments, extra], key=lambda payment: payment[0])
-    return ledger.run(ledger.planned(rows), payments, today or local_today(), late_rate(loan))
+    return ledger.run(
+        ledger.planned(rows),
+        payments,
+        today or local_today(),
+        late_rate(loan),
+        local_date(loan.disbursed_at),
+    )
 
 
 def refresh(loan: Loan) -> ledger.Ledger | None:

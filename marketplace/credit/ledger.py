@@ -15,6 +15,10 @@ Rules (the README's "What she owes" says the same to producers and lenders):
   stays), and every later instalment's interest and insurance fall in proportion to the
   capital left at the start of its period — a prepayment saves interest from the period
   after the next due date on.
+- Paying the loan off (the payoff) costs the capital left and the interest and insurance
+  earned *to the day* in the current period (days elapsed over the period's days), with no
+  fee for the instalments that will not come: interest already paid ahead for days not
+  yet run counts towards the capital. A repayment that reaches the payoff closes the loan.
 - An instalment is late from the day after its due date; a repayment is "late" when it
   finds an instalment past its due date unpaid.
 """
@@ -67,6 +71,7 @@ class Line:
     paid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PARTS, 0))
     paid_on: date | None = None
     late_from: date | None = None  # the interés moratorio is counted up to here
+    starts_on: date | None = None  # the start of its period (None: unknown, no accrual)
 
     @property
     def number(self) -> int:
@@ -95,6 +100,14 @@ class Line:
 
     def unpaid(self, part: str) -> int:
         return self.owed[part] - self.paid[part]
+
+    def earned(self, part: str, on: date) -> int:
+        """The interest or insurance of this instalment's period earned by ``on``."""
+        if self.starts_on is None or self.due_on <= self.starts_on:
+            return self.owed[part]
+        period = (self.due_on - self.starts_on).days
+        elapsed = min(max((on - self.starts_on).days, 0), period)
+        return _round(self.owed[part] * elapsed / period)
 
     def days_late(self, today: date) -> int:
         """Days past the due date it was paid, or is still unpaid, as of ``today``."""
@@ -149,18 +162,10 @@ class Ledger:
 
     @property
     def payoff_minor(self) -> int:
-        """What closes the loan today: everything due, the next instalment's interest,
-        insurance and fee, and the capital left."""
+        """What closes the loan today: everything due, the capital left and the interest
+        and insurance earned to the day."""
         due = sum(line.unpaid_minor for line in self.lines if line.due_on <= self.today)
-        upcoming = [line for line in self.lines if line.due_on > self.today]
-        following = upcoming[0] if upcoming else None
-        charges = (
-            sum(following.unpaid(part) for part in PARTS if part != "capital")
-            if following is not None
-            else 0
-        )
-        capital = sum(line.unpaid("capital") for line in upcoming)
-        return due + charges + capital
+        return due + _closing_minor(_future(self.lines, self.today), self.today)
 
     @property
     def days_past_due(self) -> int:
@@ -185,8 +190,8 @@ def _round(value: float) -> int:
     return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _lines(planned: Iterable[Planned]) -> list[Line]:
-    return [
+def _lines(planned: Iterable[Planned], opened_on: date | None) -> list[Line]:
+    lines = [
         Line(
             planned=p,
             owed={
@@ -200,6 +205,10 @@ def _lines(planned: Iterable[Planned]) -> list[Line]:
         )
         for p in sorted(planned, key=lambda p: p.number)
     ]
+    starts = [opened_on, *(line.due_on for line in lines)]
+    for line, start in zip(lines, starts, strict=False):
+        line.starts_on = start
+    return lines
 
 
 def _accrue_late(lines: list[Line], on: date, late_rate: float) -> None:
@@ -235,11 +244,46 @@ def _start_balances(lines: list[Line], key) -> list[int]:
     return balances[::-1]
 
 
+def _future(lines: list[Line], on: date) -> list[Line]:
+    """The instalments falling due after ``on``: the first is the current period's."""
+    return [line for line in lines if line.due_on > on]
+
+
+CHARGES = ("interest", "insurance")  # earned day by day
+
+
+def _closing_minor(future: list[Line], on: date) -> int:
+    """What pays off ``future`` instalments on ``on`` (see the module's rules)."""
+    if not future:
+        return 0
+    capital = sum(line.unpaid("capital") for line in future)
+    following = future[0]
+    charges = sum(following.earned(part, on) - following.paid[part] for part in CHARGES)
+    return max(capital + charges, 0)
+
+
+def _close(future: list[Line], on: date, amount: int) -> int:
+    """Pay ``future`` off with ``amount`` (at least the closing amount); what is left."""
+    following = future[0]
+    for part in CHARGES:
+        earned = following.earned(part, on)
+        amount += max(following.paid[part] - earned, 0)  # paid ahead: counts for capital
+        following.owed[part] = earned
+        following.paid[part] = min(following.paid[part], earned)
+    for line in future:
+        for part in ("fee", *(CHARGES if line is not following else ())):
+            line.owed[part] = line.paid[part]
+        amount = _pay(line, amount, on)
+    return amount
+
+
 def _prepay(lines: list[Line], on: date, amount: int) -> int:
     """Apply ``amount`` beyond what is due (see the module's rules); what is left of it."""
-    future = [line for line in lines if line.due_on > on and line.unpaid_minor > 0]
-    if not future or amount == 0:
+    future = _future(lines, on)
+    if amount == 0 or not any(line.unpaid_minor for line in future):
         return amount
+    if amount >= _closing_minor(future, on):
+        return _close(future, on, amount)
     following, later = future[0], future[1:]
     amount = _pay(following, amount, on)
     for line in reversed(later):
@@ -268,10 +312,12 @@ def run(
     repayments: Iterable[tuple[date, int]],
     today: date,
     late_rate: float = 0.0,
+    opened_on: date | None = None,
 ) -> Ledger:
-    """The ledger of a schedule after ``repayments`` (day, amount) in the order given
-    (sort them by day), with late charges counted up to ``today``."""
-    lines = _lines(planned)
+    """The ledger of a schedule disbursed on ``opened_on`` after ``repayments`` (day,
+    amount) in the order given (sort them by day), with late charges counted up to
+    ``today``."""
+    lines = _lines(planned, opened_on)
     late_flags, unapplied = [], 0
     for paid_on, amount in repayments:
         _accrue_late(lines, paid_on, late_rate)

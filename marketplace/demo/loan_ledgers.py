@@ -42,7 +42,11 @@ def _main_chains(producer_ids: list[int]) -> dict[int, str]:
 
 
 def _repayments(
-    rng: np.random.Generator, planned: list[ledger.Planned], late_rate: float, today: date
+    rng: np.random.Generator,
+    planned: list[ledger.Planned],
+    late_rate: float,
+    opened_on: date,
+    today: date,
 ) -> list[tuple[date, int]]:
     """Repayments up to ``today`` of one borrower, drawn by behaviour."""
     behaviour = rng.choice(3, p=BEHAVIOUR_SHARES)
@@ -55,7 +59,7 @@ def _repayments(
         on = line.due_on + timedelta(days=delay)
         if on > today:
             break
-        standing = ledger.run(planned, paid, on, late_rate)
+        standing = ledger.run(planned, paid, on, late_rate, opened_on)
         owed = sum(
             other.unpaid_minor for other in standing.lines if other.due_on <= max(on, line.due_on)
         )
@@ -82,26 +86,14 @@ def follow_schedules(rng: np.random.Generator, anchor_day: date) -> dict[str, in
     balance: dict[int, int] = {}
     closed: dict[int, date] = {}
     for loan in loans:
+        opened_on = local_date(loan.disbursed_at)
         schedule = loan_terms.schedule_for(
-            loan.credit_product,
-            loan.amount_minor,
-            chains.get(loan.producer_id),
-            local_date(loan.disbursed_at),
+            loan.credit_product, loan.amount_minor, chains.get(loan.producer_id), opened_on
         )
-        planned = [
-            ledger.Planned(
-                p.number,
-                p.due_on,
-                p.capital_minor,
-                p.interest_minor,
-                p.insurance_minor,
-                p.fee_minor,
-            )
-            for p in schedule.payments
-        ]
-        late_rate = (loan.credit_product.late_rate_bp or 0) / balances.BP
-        paid = _repayments(rng, planned, late_rate, today)
-        standing = ledger.run(planned, paid, today, late_rate)
+        planned = ledger.planned(schedule.payments)
+        late_rate = balances.late_rate(loan)
+        paid = _repayments(rng, planned, late_rate, opened_on, today)
+        standing = ledger.run(planned, paid, today, late_rate, opened_on)
         for payment, line in zip(schedule.payments, standing.lines, strict=True):
             for key, value in (
                 ("loan_id", loan.id),

@@ -31,6 +31,8 @@ def new_loan(
         "status": status,
         "accepted_at": utcnow(),
     }
+    if status in {"disbursed", "repaid", "defaulted"}:
+        values["disbursed_at"] = utcnow()
     values.update(overrides)
     loan = Loan(**values)
     db.session.add(loan)

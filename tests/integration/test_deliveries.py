@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.credit.loans import payoff_minor
 from marketplace.errors import DomainError
-from marketplace.models import AuditLog, Notification, Repayment
-from marketplace.models.base import local_today
+from marketplace.models import AuditLog, LoanStatus, Notification, Repayment
+from marketplace.models.base import local_today, utcnow
 from marketplace.models.traceability import Delivery
 from marketplace.traceability import deliveries
 from tests.integration.deliveries import centre, deliver, pledge, producer_with_pledge
@@ -147,11 +148,18 @@ def test_a_share_that_does_not_divide_rounds_down(
     assert delivery.deduction_minor == 769
 
 
-def test_the_checkoff_never_takes_more_than_is_owed(
+def test_the_checkoff_never_takes_more_than_what_closes_the_loan(
     db, world, make_producer, make_farm, make_credit_product
 ):
+    """It goes on past the capital until the interest is paid, then stops; the loan
+    closes itself as repaid."""
     producer, _, row = producer_with_pledge(make_producer, make_farm, world, kg=3_000)
-    loan = new_loan(producer, make_credit_product(), amount_minor=300_000)
+    loan = new_loan(
+        producer,
+        make_credit_product(),
+        amount_minor=300_000,
+        disbursed_at=utcnow() - timedelta(days=10),
+    )
     db.session.add(
         Repayment(
             loan_id=loan.id,
@@ -162,21 +170,24 @@ def test_the_checkoff_never_takes_more_than_is_owed(
         )
     )
     db.session.commit()
+    owed = payoff_minor(loan, local_today() - timedelta(days=1))
+    assert 50_000 < owed < 57_000  # the capital left and the next month's interest
 
-    first = deliver(world, row, 100)  # 95,000 x 30 % = 28,500 of 50,000 owed
-    second = deliver(world, row, 100)  # 28,500 more would pass the 21,500 left
+    first = deliver(world, row, 100)  # 95,000 x 30 % = 28,500
+    second = deliver(world, row, 100)  # 28,500 more would pass what is left
     third = deliver(world, row, 100)  # nothing owed any more
 
     assert (first.deduction_minor, second.deduction_minor, third.deduction_minor) == (
         28_500,
-        21_500,
+        owed - 28_500,
         0,
     )
     assert third.repayment_id is None
     paid = db.session.scalar(
         select(func.sum(Repayment.amount_minor)).where(Repayment.loan_id == loan.id)
     )
-    assert paid == loan.amount_minor
+    assert paid == 250_000 + owed
+    assert loan.status == LoanStatus.REPAID and loan.balance_minor == 0
 
 
 @pytest.mark.parametrize(

@@ -320,10 +320,15 @@ def test_past_and_open_loans_are_consistent(runner):
             farm.country for farm in _db.session.get(Producer, loan.producer_id).farms
         }
         assert product.coverage_country in farm_countries
-        assert loan.approved_at < loan.disbursed_at
         outcomes = [r.outcome for r in loan.repayments]
+        if loan.status in {"approved", "declined"}:
+            assert loan.disbursed_at is None and not outcomes
+            assert (loan.status == "declined") == (loan.closed_at is not None)
+            continue
+        assert loan.approved_at < loan.disbursed_at
         if loan.status == "disbursed":
-            assert loan.closed_at is None and set(outcomes) <= {"on_time"}
+            assert loan.closed_at is None and set(outcomes) <= {"on_time", "late"}
+            assert loan.balance_minor > 0 and loan.instalments
         else:
             assert loan.closed_at is not None and outcomes
             assert all(loan.disbursed_at.date() <= r.paid_on for r in loan.repayments)

@@ -71,14 +71,20 @@ def test_interest_is_owed_after_the_capital():
 
 
 def test_a_prepayment_shortens_the_term_and_saves_interest():
-    # January's 11.10 plus 21.70: February's instalment (10.70), then 11.00 of capital from
-    # the last instalment back: all of March's 10.00, and its interest and fee with it.
-    ledger = run(three_months(), [(JAN, 1110 + 2170)], today=JAN)
+    # January's 11.10, February's instalment (10.70), then 5.00 of capital from the last
+    # instalment back: March keeps 5.00 of capital and half its interest.
+    ledger = run(three_months(), [(JAN, 1110 + 1070 + 500)], today=JAN)
     first, second, third = ledger.lines
     assert second.unpaid_minor == 0 and second.paid_on == JAN
-    assert third.unpaid_minor == 0 and third.due_minor == 1000  # its interest and fee gone
-    assert ledger.fully_paid and ledger.unapplied_minor == 100
-    assert ledger.paid_minor == 3180  # 32.10 without prepaying
+    assert third.owed == {"late": 0, "fee": 10, "insurance": 0, "interest": 10, "capital": 1000}
+    assert third.unpaid_minor == 520 and ledger.capital_outstanding_minor == 500
+
+
+def test_paying_off_on_a_due_date_costs_no_interest_of_the_next_period():
+    ledger = run(three_months(), [(JAN, 1110 + 2000)], today=JAN)
+    assert ledger.fully_paid and ledger.unapplied_minor == 0
+    assert ledger.paid_minor == 3110  # 32.10 when kept to the schedule
+    assert [line.due_minor for line in ledger.lines] == [1110, 1000, 1000]  # no fee either
 
 
 def test_paying_the_next_instalment_early_is_not_a_prepayment():
@@ -94,20 +100,42 @@ def test_a_partial_prepayment_lowers_the_later_interest_in_proportion():
     # March's period starts with 5.00 of capital left: 1 % of it; April's with none
     assert owed == [40, 30, 5, 0]
     assert ledger.lines[3].unpaid_minor == 0
-    # closing it today: the capital left (the period it falls in is paid)
-    assert ledger.capital_outstanding_minor == 500 and ledger.payoff_minor == 500
+    # closing it today: the capital left, less February's 0.30 of interest paid ahead for
+    # a period that has not started
+    assert ledger.capital_outstanding_minor == 500 and ledger.payoff_minor == 470
 
 
-def test_what_closes_the_loan_before_the_first_due_date():
-    ledger = run(four_months(), [], today=date(2027, 1, 15))
-    assert ledger.payoff_minor == 4000 + 40
+def test_the_payoff_counts_the_interest_to_the_day():
+    # disbursed on 31 December: on 15 January, 15 of January's 31 days have run,
+    # 40 * 15 / 31 = 19.35 of interest is earned
+    ledger = run(four_months(), [], today=date(2027, 1, 15), opened_on=date(2026, 12, 31))
+    assert ledger.payoff_minor == 4000 + 19
     assert ledger.due_to_date_minor == 0 and ledger.days_past_due == 0
+    unknown_start = run(four_months(), [], today=date(2027, 1, 15))
+    assert unknown_start.payoff_minor == 4000 + 40  # the whole period's, when not known
+
+
+def test_interest_paid_ahead_counts_towards_the_payoff():
+    # January's instalment paid in full on the 10th (40 of interest), paid off on the 15th:
+    # 19 of it was earned, the other 21 repays capital
+    opened = date(2026, 12, 31)
+    early = [(date(2027, 1, 10), 1040)]
+    ledger = run(four_months(), early, today=date(2027, 1, 15), opened_on=opened)
+    assert ledger.payoff_minor == 3000 - 21
+    closed = run(
+        four_months(),
+        [*early, (date(2027, 1, 15), 2979)],
+        today=date(2027, 1, 15),
+        opened_on=opened,
+    )
+    assert closed.fully_paid and closed.unapplied_minor == 0
+    assert closed.paid_minor == 4000 + 19
 
 
 def test_repayments_beyond_everything_are_left_unapplied():
     ledger = run(three_months(), [(JAN, 5000)], today=JAN)
     assert ledger.fully_paid
-    assert ledger.unapplied_minor == 5000 - (1110 + 1070 + 1000)
+    assert ledger.unapplied_minor == 5000 - (1110 + 2000)
 
 
 @pytest.mark.parametrize(
