@@ -24,6 +24,7 @@ from marketplace.models import (
     Delivery,
     Listing,
     Loan,
+    LoanInstalment,
     Match,
     Order,
     PlatformSetting,
@@ -49,9 +50,13 @@ MONEY_COLUMNS: tuple[MoneyColumns, ...] = (
                          "refunded_minor")),
     MoneyColumns(PurchaseCommitment, ("price_minor_per_kg", "premium_minor_per_kg")),
     MoneyColumns(
-        CreditProduct, ("min_amount_minor", "max_amount_minor", "budget_minor", "fee_minor")
+        CreditProduct, ("min_amount_minor", "max_amount_minor", "budget_minor", "fee_minor",
+                        "amount_step_minor")
     ),
-    MoneyColumns(Loan, ("amount_minor", "used_minor")),
+    MoneyColumns(Loan, ("amount_minor", "used_minor", "balance_minor")),
+    MoneyColumns(LoanInstalment, ("capital_minor", "interest_minor", "insurance_minor",
+                                  "fee_minor", "due_minor", "late_charge_minor", "paid_minor"),
+                 ("loan_id", Loan)),
     MoneyColumns(Repayment, ("amount_minor",), ("loan_id", Loan)),
     MoneyColumns(Assessment, ("requested_minor",)),
     MoneyColumns(Cluster, ("requested_minor",)),
