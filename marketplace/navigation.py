@@ -44,6 +44,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
     Role.LENDER: (
         NavItem("credit.groups", _l("Grupos propuestos")),
         NavItem("credit.loans", _l("Préstamos")),
+        NavItem("credit.portfolio", _l("Cartera")),
         NavItem("credit.products", _l("Productos de crédito")),
         *_ORG_ITEMS,
     ),

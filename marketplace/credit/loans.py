@@ -32,16 +32,28 @@ NOT_ACCEPTED = _l(
 )
 
 
-def loans_page(org_id: int, status: str = "", page: int = 1):
-    """One page of the lender's loans, newest first, optionally of one status."""
-    query = (
-        select(Loan)
-        .where(Loan.lender_id == org_id)
-        .order_by(Loan.approved_at.desc(), Loan.id.desc())
-    )
+def _lender_loans(org_id: int, status: str = ""):
+    query = select(Loan).where(Loan.lender_id == org_id)
     if status in {s.value for s in LoanStatus}:
         query = query.where(Loan.status == status)
+    return query
+
+
+def loans_page(org_id: int, status: str = "", page: int = 1):
+    """One page of the lender's loans, newest first, optionally of one status."""
+    query = _lender_loans(org_id, status).order_by(Loan.approved_at.desc(), Loan.id.desc())
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def loan_totals(org_id: int, status: str = "") -> list[tuple[str, int, int]]:
+    """(currency, loans, amount lent) of the lender's loans, optionally of one status."""
+    listed = _lender_loans(org_id, status).subquery()
+    rows = db.session.execute(
+        select(listed.c.currency, func.count(), func.sum(listed.c.amount_minor))
+        .group_by(listed.c.currency)
+        .order_by(listed.c.currency)
+    )
+    return [(currency, count, int(total or 0)) for currency, count, total in rows]
 
 
 def borrower_names(page_loans: list[Loan]) -> dict[int, str]:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import charts
-from marketplace.credit import balances, decisions, loan_terms, loans, review
+from marketplace.credit import balances, decisions, loan_terms, loans, portfolio, review
 from marketplace.credit.blueprint import bp
 from marketplace.credit.checkoff import checkoffs_by_repayment
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
@@ -205,9 +205,22 @@ def loans_list():
     return render_template(
         "credit/loans.html",
         page=page,
+        portfolio=portfolio.portfolio_of(org.id, detail=False),
+        totals=loans.loan_totals(org.id, status),
         names=loans.borrower_names(page.items),
         status=status,
         statuses=[s.value for s in LoanStatus],
+    )
+
+
+@bp.route("/credito/cartera", endpoint="portfolio")
+@role_required(Role.LENDER)
+def portfolio_page():
+    org = _org_or_403()
+    return render_template(
+        "credit/portfolio.html",
+        portfolio=portfolio.portfolio_of(org.id),
+        breakdowns=portfolio.BREAKDOWNS,
     )
 
 

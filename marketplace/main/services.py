@@ -15,6 +15,7 @@ from marketplace.commitments.services import (
 )
 from marketplace.credit import runs
 from marketplace.credit.offers import summary_line as credit_summary
+from marketplace.credit.portfolio import portfolio_of
 from marketplace.extensions import db
 from marketplace.models import (
     Farm,
@@ -129,6 +130,8 @@ def _organization_dashboard(user: User) -> dict:
         board["orders"] = supplier_order_summary(org.id)
     if user.role == Role.BUYER:
         board["buying"] = buyer_summary(org.id)
+    if user.role == Role.LENDER:
+        board["portfolio"] = portfolio_of(org.id, detail=False)
     return board
 
 

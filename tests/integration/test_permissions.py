@@ -182,6 +182,7 @@ CREDIT_PAGES = [
     ("/credito/grupos/{match}/csv", OWN_LENDER),
     ("/credito/grupos/{match}/aprobar", OWN_LENDER),
     ("/credito/prestamos", LENDER_AREA),
+    ("/credito/cartera", LENDER_AREA),
     ("/credito/prestamos/{loan}", OWN_LENDER),
 ]
 CREDIT_POSTS = [
