@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from marketplace import audit
-from marketplace.credit import loan_terms
+from marketplace.credit import budgets, loan_terms
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting
 from marketplace.credit.schedules import rate_bp
@@ -179,16 +179,16 @@ def _amount_problems(product: CreditProduct, amounts: dict[int, int | None]) -> 
 
 
 def remaining_budget(product_id: int) -> int:
-    """The product's budget minus every loan approved under it."""
-    budget, lent = db.session.execute(
-        select(
-            CreditProduct.budget_minor,
-            select(func.coalesce(func.sum(Loan.amount_minor), 0))
-            .where(Loan.credit_product_id == product_id)
-            .scalar_subquery(),
-        ).where(CreditProduct.id == product_id)
-    ).one()
-    return budget - int(lent)  # PostgreSQL sums bigints as numeric
+    """What the product can still approve (credit/budgets.py: a cap on what is out)."""
+    return budgets.remaining_minor(product_id)
+
+
+def budget_shortfall(match: Match) -> tuple[int, int] | None:
+    """(left, asked) when the product's remaining budget cannot cover the amounts an
+    approval would propose; None when it can."""
+    asked = sum(c.default_minor for c in approval(match).candidates)
+    left = remaining_budget(match.credit_product_id)
+    return (left, asked) if asked > left else None
 
 
 def _lock_product(product_id: int) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select
 
+from marketplace.credit import budgets
 from marketplace.credit.services import BP_PER_UNIT
 from marketplace.extensions import db
 from marketplace.models import (
@@ -98,7 +99,9 @@ def products_for(country: str) -> list:
         )
         .order_by(CreditProduct.id)
     )
-    return [to_matching(product) for product in rows]
+    products = list(rows)
+    left = budgets.for_matching(products)
+    return [to_matching(product, left[product.id]) for product in products if left[product.id] > 0]
 
 
 def outcome_frame(country: str) -> pd.DataFrame:
@@ -123,8 +126,8 @@ def outcome_frame(country: str) -> pd.DataFrame:
     return frame
 
 
-def to_matching(product: CreditProduct) -> matching_types.CreditProduct:
-    """A product row as the allocation sees it."""
+def to_matching(product: CreditProduct, budget_minor: int) -> matching_types.CreditProduct:
+    """A product row as the allocation sees it, with the budget it may allocate."""
     return matching_types.CreditProduct(
         product_id=product.id,
         lender_id=product.organization_id,
@@ -133,7 +136,7 @@ def to_matching(product: CreditProduct) -> matching_types.CreditProduct:
         districts=tuple(product.coverage_districts),
         min_amount_minor=product.min_amount_minor,
         max_amount_minor=product.max_amount_minor,
-        budget_minor=product.budget_minor,
+        budget_minor=budget_minor,
         min_readiness=float(product.min_readiness),
         requires_offtake=product.requires_offtake,
         annual_rate=product.annual_rate_bp / BP_PER_UNIT,
