@@ -51,13 +51,13 @@ def _row(match: Match, m: Member) -> list[str]:
         number(m.productive_ha, 2, fixed=True) if m.shown else number(m.productive_ha, 0),
         number(m.expected_kg, 0),
         number(m.pledged_kg, 0),
-        number(m.readiness.share * 100, 0),
+        number(m.readiness * 100, 0),
         plain_amount(m.requested_minor, currency) if m.shown else "",
         currency if m.shown else "",
         "; ".join(m.factors),
         _proposed(m, currency) if m.shown else "",
         m.reason if m.shown else "",
-        m.readiness.sentence,
+        m.explained.sentence,
     ]
 
 

@@ -190,7 +190,8 @@ class Member:
 
     shown: bool
     productive_ha: float
-    readiness: Readiness
+    readiness: float
+    explained: Readiness
     producer_id: int | None = None
     name: str | None = None
     national_id: str | None = None
@@ -205,7 +206,7 @@ class Member:
     @property
     def factors(self) -> list[str]:
         """The readiness factors shown for her, raising ones first."""
-        return [*self.readiness.raised, *self.readiness.lowered]
+        return [*self.explained.raised, *self.explained.lowered]
 
     @property
     def requested_minor(self) -> int | None:
@@ -224,7 +225,8 @@ def _shown(a: Assessment, producer: Producer, farm: Farm | None, context: dict) 
     return Member(
         shown=True,
         productive_ha=a.productive_ha,
-        readiness=readiness_words.explain(a.readiness, a.explanation or [], context["model"]),
+        readiness=a.readiness,
+        explained=readiness_words.explain(a.readiness, a.explanation or [], context["model"]),
         producer_id=producer.id,
         name=producer.full_name,
         national_id=producer.national_id,
@@ -242,7 +244,8 @@ def _hidden(a: Assessment) -> Member:
     return Member(
         shown=False,
         productive_ha=float(round(a.productive_ha)),
-        readiness=readiness_words.explain(a.readiness, [], None),
+        readiness=a.readiness,
+        explained=readiness_words.explain(a.readiness, [], None),
     )
 
 
@@ -270,7 +273,7 @@ def members(match: Match) -> list[Member]:
     shown = [_shown(a, p, farm, context) for a, p, farm in rows if p.id in allowed]
     hidden = sorted(
         (_hidden(a) for a, producer, _ in rows if producer.id not in allowed),
-        key=lambda m: (-m.readiness.share, m.productive_ha),
+        key=lambda m: (-m.readiness, m.productive_ha),
     )
     return shown + hidden
 
