@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.models import Loan, LoanInstalment, LoanStatus
+from marketplace.models import Loan, LoanInstalment, LoanStatus, Repayment, RepaymentOutcome
 from marketplace.models.base import local_today
 
 # a loan she actually had: approved ones she declined never reached her
@@ -37,8 +37,10 @@ class History:
     """Her loans on Minka and how she paid them."""
 
     loans: list[PastLoan] = field(default_factory=list)
-    on_time: int = 0  # instalments paid in full by their due date
-    late: int = 0  # paid after their due date, or past due and unpaid today
+    # instalments paid in full by their due date (for loans closed before schedules were
+    # kept: repayments recorded on time)
+    on_time: int = 0
+    late: int = 0  # paid after the due date, or past due and unpaid today (or a default)
     outstanding: dict[str, int] = field(default_factory=dict)  # capital owed, by currency
 
     @property
@@ -84,6 +86,24 @@ def _instalment_counts(producer_ids: list[int], today: date) -> dict[int, tuple[
     return {pid: (int(good or 0), int(bad or 0)) for pid, good, bad in rows}
 
 
+def _repayment_counts(producer_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(on time, late or unpaid) repayments per producer, for loans closed before schedules
+    were stored: their repayments were recorded with how they came."""
+    scheduled = select(LoanInstalment.loan_id)
+    late = Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
+    rows = db.session.execute(
+        select(
+            Loan.producer_id,
+            func.sum(case((Repayment.outcome == RepaymentOutcome.ON_TIME, 1), else_=0)),
+            func.sum(case((late, 1), else_=0)),
+        )
+        .join(Loan, Loan.id == Repayment.loan_id)
+        .where(Loan.producer_id.in_(producer_ids), Loan.id.not_in(scheduled))
+        .group_by(Loan.producer_id)
+    ).all()
+    return {pid: (int(good or 0), int(bad or 0)) for pid, good, bad in rows}
+
+
 def histories(producer_ids: list[int], today: date | None = None) -> dict[int, History]:
     """Each producer's history (an empty one when she never borrowed on Minka)."""
     ids = list(producer_ids)
@@ -92,6 +112,7 @@ def histories(producer_ids: list[int], today: date | None = None) -> dict[int, H
     today = today or local_today()
     loans = _loans(ids)
     counts = _instalment_counts(ids, today)
+    legacy = _repayment_counts(ids)
     result = {}
     for pid in ids:
         history = History()
@@ -102,6 +123,8 @@ def histories(producer_ids: list[int], today: date | None = None) -> dict[int, H
             if loan.status == LoanStatus.DISBURSED and loan.balance_minor:
                 owed = history.outstanding.get(loan.currency, 0)
                 history.outstanding[loan.currency] = owed + loan.balance_minor
-        history.on_time, history.late = counts.get(pid, (0, 0))
+        on_time, late = counts.get(pid, (0, 0))
+        old_on_time, old_late = legacy.get(pid, (0, 0))
+        history.on_time, history.late = on_time + old_on_time, late + old_late
         result[pid] = history
     return result

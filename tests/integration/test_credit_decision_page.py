@@ -16,7 +16,7 @@ from marketplace.credit import decisions, history, proposals, review
 from marketplace.credit.proposals import Limits, propose
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.models import AuditLog, Loan, LoanInstalment, Producer
+from marketplace.models import AuditLog, Loan, LoanInstalment, Producer, Repayment
 from marketplace.models.base import local_today
 from marketplace.producers.services import set_consent
 from tests.conftest import signed_in_client
@@ -214,6 +214,20 @@ def test_history_counts_instalments_on_time_and_late(app, lender, make_match):
     assert "Cuotas pagadas a tiempo: 2 · con atraso: 2" in html
     assert "Debe hoy en Minka: S/\u00a02,500.00" in html
     assert "Sin préstamos anteriores en Minka." in html
+
+
+def test_loans_closed_before_schedules_count_their_recorded_repayments(app, lender, make_match):
+    user, product = lender
+    match = make_match(n=1, product=product)
+    (borrower,) = _producers(match)
+    old = _past_loan(borrower, product)
+    for outcome in ("on_time", "on_time", "late", "default"):
+        db.session.add(
+            Repayment(loan_id=old.id, amount_minor=100_000, paid_on=local_today(), outcome=outcome)
+        )
+    db.session.commit()
+    found = history.histories([borrower.id])[borrower.id]
+    assert (found.count, found.on_time, found.late) == (1, 2, 2)
 
 
 def test_id_phone_and_history_show_under_live_consent_only(app, lender, make_match):
