@@ -59,6 +59,13 @@ def show_errors(form, error: DomainError, aliases: dict[str, str] | None = None)
             target.errors = [*target.errors, message]
 
 
+def spreadsheet_safe(value):
+    """Keep spreadsheets from running a typed name as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def csv_download(body: str, filename: str) -> Response:
     """A CSV file to save, never cached (it may hold personal data); the BOM lets
     spreadsheets read UTF-8."""

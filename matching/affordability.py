@@ -38,6 +38,12 @@ def annuity_factor(annual_rate: float, term_months: int) -> float:
     return r / (1.0 - (1.0 + r) ** -term_months)
 
 
+def max_principal(income, share: float, annual_rate: float, term_months: int):
+    """The largest principal whose repayments in any 12 months stay within `share` of the
+    expected annual `income` (scalars or arrays, minor units): the instalment cap."""
+    return share * income / (annuity_factor(annual_rate, term_months) * min(term_months, 12))
+
+
 def expected_income(producers: pd.DataFrame, params: MatchParams) -> pd.Series:
     """Expected annual crop income in minor units (NaN when unknown)."""
     price = producers["value_chain"].map(params.price_per_kg).astype(float)
@@ -59,9 +65,7 @@ def requested_amounts(
     cost = producers["value_chain"].map(params.input_cost_per_ha).astype(float)
     need = (ha * cost).to_numpy()
     income = expected_income(producers, params).to_numpy(dtype=float)
-    factor = annuity_factor(annual_rate, term_months)
-    payments_per_year = min(term_months, 12)
-    cap = params.max_instalment_share * income / (factor * payments_per_year)
+    cap = max_principal(income, params.max_instalment_share, annual_rate, term_months)
     amount = np.fmin(need, cap)
     ok = np.isfinite(amount) & np.isfinite(income) & (income > 0) & (amount > 0)
     out = np.zeros(len(producers), dtype=np.int64)

@@ -7,18 +7,20 @@ requests deciding at once only one changes anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from marketplace import audit
-from marketplace.credit import budgets, loan_terms
+from marketplace.credit import budgets, loan_terms, proposals
 from marketplace.credit.permissions import can_decide
+from marketplace.credit.proposals import Proposal
 from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting
 from marketplace.credit.schedules import rate_bp
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import money
 from marketplace.links import path_for
 from marketplace.models import (
     Assessment,
@@ -104,58 +106,85 @@ def request_info(actor: User, match: Match, message: str | None) -> Match:
 
 @dataclass
 class Candidate:
-    """A consenting member who may get a loan, with the amount proposed."""
+    """A consenting member who may get a loan, with the proposal for her."""
 
     producer_id: int
     name: str
-    requested_minor: int
-    default_minor: int
+    proposal: Proposal
+
+    @property
+    def requested_minor(self) -> int:
+        return self.proposal.requested_minor
+
+    @property
+    def default_minor(self) -> int | None:
+        return self.proposal.amount_minor
 
 
 @dataclass
 class Approval:
-    """Who can get a loan in a group, and who cannot (counts only)."""
+    """Who can get a loan in a group, and who cannot (counts, and what was proposed for
+    them): the proposals' total less what cannot be lent now is the approvable total."""
 
     candidates: list[Candidate]
     without_consent: int
     with_active_loan: int
+    below_minimum: int = 0
+    proposals: dict[int, Proposal] = field(default_factory=dict)
+    withheld_minor: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_minor(self) -> int:
+        """What approving every candidate at her proposal would lend."""
+        return sum(c.default_minor for c in self.candidates)
+
+    @property
+    def totals(self) -> proposals.Totals:
+        """Every member's proposal added up (consent or not)."""
+        return proposals.totals(self.proposals.values())
+
+
+def _busy(producer_ids: list[int]) -> set[int]:
+    """Which of these producers have a loan in course."""
+    return set(
+        db.session.scalars(
+            select(Loan.producer_id).where(
+                Loan.producer_id.in_(producer_ids), Loan.status.in_(ACTIVE_LOAN)
+            )
+        )
+    )
 
 
 def approval(match: Match) -> Approval:
-    """The members an approval would lend to: a live consent and no loan in course; the
-    default amount is what they asked for, brought within the product's limits."""
-    product = match.credit_product
+    """The members an approval would lend to: a live consent, no loan in course and a
+    proposal under the product (credit.proposals), which is the default amount."""
     rows = db.session.execute(
-        select(Assessment.producer_id, Assessment.requested_minor, Producer)
+        select(Assessment.producer_id, Producer)
         .join(Producer, Producer.id == Assessment.producer_id)
         .where(Assessment.cluster_id == match.cluster_id)
         .order_by(Producer.last_name, Producer.first_name, Producer.id)
     ).all()
-    allowed = consenting([r.producer_id for r in rows])
-    busy = set(
-        db.session.scalars(
-            select(Loan.producer_id).where(
-                Loan.producer_id.in_([r.producer_id for r in rows]),
-                Loan.status.in_(ACTIVE_LOAN),
-            )
-        )
-    )
-    candidates = [
-        Candidate(
-            producer_id=r.producer_id,
-            name=r.Producer.full_name,
-            requested_minor=r.requested_minor,
-            default_minor=min(
-                max(r.requested_minor, product.min_amount_minor), product.max_amount_minor
-            ),
-        )
-        for r in rows
-        if r.producer_id in allowed and r.producer_id not in busy
-    ]
+    ids = [r.producer_id for r in rows]
+    allowed, busy = consenting(ids), _busy(ids)
+    proposed = proposals.for_match(match)
+    open_to = [r for r in rows if r.producer_id in allowed and r.producer_id not in busy]
+    withheld = {
+        "without_consent": sum(proposed[i].amount_minor or 0 for i in ids if i not in allowed),
+        "with_active_loan": sum(
+            proposed[i].amount_minor or 0 for i in ids if i in allowed and i in busy
+        ),
+    }
     return Approval(
-        candidates=candidates,
-        without_consent=sum(r.producer_id not in allowed for r in rows),
-        with_active_loan=sum(r.producer_id in allowed and r.producer_id in busy for r in rows),
+        candidates=[
+            Candidate(r.producer_id, r.Producer.full_name, proposed[r.producer_id])
+            for r in open_to
+            if proposed[r.producer_id].proposable
+        ],
+        without_consent=sum(i not in allowed for i in ids),
+        with_active_loan=sum(i in allowed and i in busy for i in ids),
+        below_minimum=sum(not proposed[r.producer_id].proposable for r in open_to),
+        proposals=proposed,
+        withheld_minor=withheld,
     )
 
 
@@ -164,15 +193,31 @@ def amount_field(producer_id: int) -> str:
     return f"amount_{producer_id}"
 
 
-def _amount_problems(product: CreditProduct, amounts: dict[int, int | None]) -> dict[str, str]:
+def _amount_problem(product: CreditProduct, amount: int, proposal: Proposal | None):
+    """Why this amount cannot be lent to her (None: it can)."""
+    if not product.min_amount_minor <= amount <= product.max_amount_minor:
+        return _l("El monto debe estar entre el mínimo y el máximo del producto.")
+    step = product.amount_step_minor or 0
+    if step and amount % step:
+        return _l("Use un múltiplo de %(step)s.", step=money(step, product.currency))
+    limit = proposal.affordable_minor if proposal is not None else None
+    if limit is not None and amount > limit:
+        return _l(
+            "Pasa su capacidad de pago: como máximo %(limit)s.",
+            limit=money(proposals.round_down(limit, step), product.currency),
+        )
+    return None
+
+
+def _amount_problems(match: Match, amounts: dict[int, int | None]) -> dict[str, str]:
+    product = match.credit_product
+    proposed = proposals.for_match(match)
     problems = {}
     for producer_id, amount in amounts.items():
-        if amount is not None and not (
-            product.min_amount_minor <= amount <= product.max_amount_minor
-        ):
-            problems[amount_field(producer_id)] = _l(
-                "El monto debe estar entre el mínimo y el máximo del producto."
-            )
+        if amount is not None:
+            problem = _amount_problem(product, amount, proposed.get(producer_id))
+            if problem is not None:
+                problems[amount_field(producer_id)] = problem
     if not problems and not any(a is not None for a in amounts.values()):
         problems["amounts"] = _l("Indique el monto de al menos un productor o productora.")
     return problems
@@ -186,7 +231,7 @@ def remaining_budget(product_id: int) -> int:
 def budget_shortfall(match: Match) -> tuple[int, int] | None:
     """(left, asked) when the product's remaining budget cannot cover the amounts an
     approval would propose; None when it can."""
-    asked = sum(c.default_minor for c in approval(match).candidates)
+    asked = approval(match).total_minor
     left = remaining_budget(match.credit_product_id)
     return (left, asked) if asked > left else None
 
@@ -198,11 +243,38 @@ def _lock_product(product_id: int) -> None:
     )
 
 
+def exclusion_field(producer_id: int) -> str:
+    """The approval form's field for the reason a member is left out."""
+    return f"exclude_reason_{producer_id}"
+
+
+def _exclusion_reasons(
+    amounts: dict[int, int | None], excluded: dict[int, str | None]
+) -> dict[int, str]:
+    """Each excluded member's reason, checked: required, short, and no amount beside it."""
+    reasons, problems = {}, {}
+    for producer_id, reason in excluded.items():
+        text = (reason or "").strip()
+        if not text:
+            problems[exclusion_field(producer_id)] = _l("Diga por qué excluye a este miembro.")
+        elif len(text) > MAX_TEXT:
+            problems[exclusion_field(producer_id)] = _l("Use como máximo 1000 caracteres.")
+        if amounts.get(producer_id) is not None:
+            problems[amount_field(producer_id)] = _l("Un miembro excluido no recibe un préstamo.")
+        reasons[producer_id] = text
+    if problems:
+        raise InvalidInput(problems)
+    return reasons
+
+
 def _check_members_and_budget(
-    match: Match, product: CreditProduct, amounts: dict[int, int | None]
+    match: Match,
+    product: CreditProduct,
+    amounts: dict[int, int | None],
+    excluded: dict[int, str] | None = None,
 ) -> None:
     allowed = {c.producer_id for c in approval(match).candidates}
-    if set(amounts) - allowed:
+    if (set(amounts) | set(excluded or {})) - allowed:
         raise DomainError(
             _l("Algunos miembros ya no pueden recibir un préstamo; revise el formulario.")
         )
@@ -211,38 +283,53 @@ def _check_members_and_budget(
         raise InvalidInput({"amounts": _l("La suma pasa el presupuesto que le queda al producto.")})
 
 
-def _check_terms(actor: User, match: Match, amounts: dict[int, int | None]) -> CreditProduct:
+def _check_terms(
+    actor: User, match: Match, amounts: dict[int, int | None], excluded: dict[int, str | None]
+) -> tuple[CreditProduct, dict[int, str]]:
     """The checks that need no lock: the group still open, the product active, each amount
-    within its limits. The group's product."""
+    within its limits, each exclusion with its reason. The product and the reasons."""
     _check_open(actor, match)
+    reasons = _exclusion_reasons(amounts, excluded)
     product = match.credit_product
     if not product.active:
         raise DomainError(_l("El producto de este grupo ya no está activo; actívelo para aprobar."))
-    problems = _amount_problems(product, amounts)
+    problems = _amount_problems(match, amounts)
     if problems:
         raise InvalidInput(problems)
-    return product
+    return product, reasons
 
 
-def check_approval(actor: User, match: Match, amounts: dict[int, int | None]) -> None:
+def check_approval(
+    actor: User,
+    match: Match,
+    amounts: dict[int, int | None],
+    excluded: dict[int, str | None] | None = None,
+) -> None:
     """Everything `approve` would refuse, without writing: run before asking the lender to
     confirm the loans (approve checks again, under the product's lock)."""
-    product = _check_terms(actor, match, amounts)
-    _check_members_and_budget(match, product, amounts)
+    product, reasons = _check_terms(actor, match, amounts, excluded or {})
+    _check_members_and_budget(match, product, amounts, reasons)
 
 
-def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[Loan]:
-    """Approve a group: one loan per member given an amount (None: no loan for that member).
+def approve(
+    actor: User,
+    match: Match,
+    amounts: dict[int, int | None],
+    excluded: dict[int, str | None] | None = None,
+) -> list[Loan]:
+    """Approve a group: one loan per member given an amount (None: no loan for that member);
+    `excluded` members (with the reason, required) get none, and each exclusion is audited.
 
     Only consenting members without a loan in course may get one; each amount within the
-    product's limits and their sum within the product's remaining budget.
+    product's limits and her capacity to pay, and their sum within the product's remaining
+    budget.
     """
-    product = _check_terms(actor, match, amounts)
+    product, reasons = _check_terms(actor, match, amounts, excluded or {})
     # Claim first: the checks below then see what the request that won before us wrote.
     _claim(actor, match, MatchStatus.APPROVED)
     _lock_product(product.id)
     try:
-        _check_members_and_budget(match, product, amounts)
+        _check_members_and_budget(match, product, amounts, reasons)
     except DomainError:
         db.session.rollback()
         raise
@@ -274,10 +361,25 @@ def approve(actor: User, match: Match, amounts: dict[int, int | None]) -> list[L
         loans=[loan.id for loan in loans],
         total_minor=total,
         currency=product.currency,
+        excluded=sorted(reasons),
     )
+    _record_exclusions(actor, match, reasons)
     _notify_members(match, "credit.loan_approved", only=[loan.producer_id for loan in loans])
     db.session.commit()
     return loans
+
+
+def _record_exclusions(actor: User, match: Match, reasons: dict[int, str]) -> None:
+    for producer_id, reason in sorted(reasons.items()):
+        producer = db.session.get(Producer, producer_id)
+        audit.record(
+            actor,
+            "credit.member_excluded",
+            producer,
+            match=match.id,
+            group=match.cluster.code,
+            reason=reason,
+        )
 
 
 def _notify_members(match: Match, kind: str, only: list[int] | None = None) -> None:

@@ -166,21 +166,29 @@ class InfoForm(FlaskForm):
 
 
 def approval_form(candidates, defaults: dict[int, str]) -> FlaskForm:
-    """A form with one amount per member who may get a loan (left empty: no loan)."""
+    """A form with, per member who may get a loan, her amount, and a box to exclude her
+    with the reason."""
 
     class ApprovalForm(FlaskForm):
         pass
 
     for candidate in candidates:
+        pid = candidate.producer_id
         setattr(
             ApprovalForm,
-            f"amount_{candidate.producer_id}",
+            f"amount_{pid}",
             StringField(
                 candidate.name,
                 [Length(max=24)],
-                default=defaults.get(candidate.producer_id, ""),
+                default=defaults.get(pid, ""),
                 render_kw={"inputmode": "decimal"},
             ),
+        )
+        setattr(ApprovalForm, f"exclude_{pid}", BooleanField(_l("Excluir de este préstamo")))
+        setattr(
+            ApprovalForm,
+            f"exclude_reason_{pid}",
+            StringField(_l("Motivo de la exclusión"), [Length(max=1000)]),
         )
     return ApprovalForm()
 

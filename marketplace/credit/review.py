@@ -1,5 +1,6 @@
 """A lender's review of the credit groups matched to its products: the list with its map and
-charts, a group's members under their consent, the CSV export (decisions: credit.decisions).
+charts, a group's members under their consent (decisions: credit.decisions; the CSV:
+credit.group_export).
 
 A producer's personal details (name, district, exact figures, explanation) reach a lender only
 under a live consent to share with lenders, checked when the page is shown, not at the run.
@@ -7,27 +8,28 @@ under a live consent to share with lenders, checked when the page is shown, not 
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace import audit, gazetteer
+from marketplace.credit import proposals, readiness_words
 from marketplace.credit.archetypes import archetype_label
+from marketplace.credit.history import History, histories
 from marketplace.credit.permissions import can_decide
+from marketplace.credit.proposals import Proposal
+from marketplace.credit.readiness_words import Readiness
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
-from marketplace.i18n import number, plain_amount
-from marketplace.labels import label
 from marketplace.models import (
     Assessment,
     Cluster,
     ConsentScope,
     Farm,
     Match,
+    MatchingRun,
     MatchStatus,
     Producer,
     User,
@@ -41,7 +43,6 @@ LISTED_STATUSES = (MatchStatus.PROPOSED, *DECIDED)
 PAGE_SIZE = 20
 MAP_LIMIT = 500  # markers on the map; more would weigh on a phone
 HISTOGRAM_BINS = 10
-TOP_FACTORS = 3
 HIDDEN_NAME = _l("Productor/a sin consentimiento")
 ALREADY_DECIDED = _l("Este grupo ya fue decidido; vuelva a cargar la página.")
 
@@ -190,13 +191,26 @@ class Member:
     shown: bool
     productive_ha: float
     readiness: float
+    explained: Readiness
     producer_id: int | None = None
     name: str | None = None
+    national_id: str | None = None
+    phone: str | None = None
     district: str | None = None
     expected_kg: float | None = None
     pledged_kg: float | None = None
-    requested_minor: int | None = None
-    factors: list[str] = field(default_factory=list)
+    proposal: Proposal | None = None
+    reason: str = ""
+    history: History | None = None
+
+    @property
+    def factors(self) -> list[str]:
+        """The readiness factors shown for her, raising ones first."""
+        return [*self.explained.raised, *self.explained.lowered]
+
+    @property
+    def requested_minor(self) -> int | None:
+        return self.proposal.requested_minor if self.proposal is not None else None
 
 
 def _district(farm: Farm | None) -> str:
@@ -206,13 +220,39 @@ def _district(farm: Farm | None) -> str:
     return district.label if district is not None else farm.district_code
 
 
-def _factors(explanation: list) -> list[str]:
-    return [label("readiness_factor", f"{code}{sign}") for code, sign in explanation[:TOP_FACTORS]]
+def _shown(a: Assessment, producer: Producer, farm: Farm | None, context: dict) -> Member:
+    proposal = context["proposals"][producer.id]
+    return Member(
+        shown=True,
+        productive_ha=a.productive_ha,
+        readiness=a.readiness,
+        explained=readiness_words.explain(a.readiness, a.explanation or [], context["model"]),
+        producer_id=producer.id,
+        name=producer.full_name,
+        national_id=producer.national_id,
+        phone=producer.phone,
+        district=_district(farm),
+        expected_kg=a.expected_kg,
+        pledged_kg=a.pledged_kg,
+        proposal=proposal,
+        reason=proposals.reason_text(proposal, context["product"], context["share"]),
+        history=context["histories"][producer.id],
+    )
+
+
+def _hidden(a: Assessment) -> Member:
+    return Member(
+        shown=False,
+        productive_ha=float(round(a.productive_ha)),
+        readiness=a.readiness,
+        explained=readiness_words.explain(a.readiness, [], None),
+    )
 
 
 def members(match: Match) -> list[Member]:
-    """The group's members: consenting ones in full, the others with aggregates only (last,
-    in no order that could tell them apart)."""
+    """The group's members: consenting ones in full (identity, phone, Minka history, the
+    proposal and its reason), the others with aggregates only (last, in no order that could
+    tell them apart)."""
     rows = db.session.execute(
         select(Assessment, Producer, Farm)
         .join(Producer, Producer.id == Assessment.producer_id)
@@ -221,28 +261,18 @@ def members(match: Match) -> list[Member]:
         .order_by(Producer.last_name, Producer.first_name, Producer.id)
     ).all()
     allowed = consenting([a.producer_id for a, _, _ in rows])
-    shown = [
-        Member(
-            shown=True,
-            productive_ha=a.productive_ha,
-            readiness=a.readiness,
-            producer_id=producer.id,
-            name=producer.full_name,
-            district=_district(farm),
-            expected_kg=a.expected_kg,
-            pledged_kg=a.pledged_kg,
-            requested_minor=a.requested_minor,
-            factors=_factors(a.explanation or []),
-        )
-        for a, producer, farm in rows
-        if producer.id in allowed
-    ]
-    hidden = sorted(
-        (
-            Member(shown=False, productive_ha=float(round(a.productive_ha)), readiness=a.readiness)
-            for a, producer, _ in rows
-            if producer.id not in allowed
+    context = {
+        "proposals": proposals.for_match(match),
+        "product": match.credit_product,
+        "share": proposals.instalment_share(match.run_id),
+        "model": readiness_words.model_kind(
+            db.session.get(MatchingRun, match.run_id), match.cluster.country
         ),
+        "histories": histories(sorted(allowed)),
+    }
+    shown = [_shown(a, p, farm, context) for a, p, farm in rows if p.id in allowed]
+    hidden = sorted(
+        (_hidden(a) for a, producer, _ in rows if producer.id not in allowed),
         key=lambda m: (-m.readiness, m.productive_ha),
     )
     return shown + hidden
@@ -255,49 +285,3 @@ def record_views(actor: User, match: Match, shown: list[Member], action: str) ->
             producer = db.session.get(Producer, member.producer_id)
             audit.record(actor, action, producer, match=match.id, group=match.cluster.code)
     db.session.commit()
-
-
-# --- CSV ----------------------------------------------------------------------------------
-
-
-def csv_filename(match: Match) -> str:
-    """A file name people can file: grupo-PE-3-corrida-12.csv."""
-    return f"grupo-{match.cluster.code}-corrida-{match.run_id}.csv"
-
-
-def group_csv(match: Match, rows: list[Member]) -> str:
-    """The group's members as CSV (personal columns empty for members without consent),
-    figures written for the viewer as on the page; the currency in a column of its own."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            str(_l("Grupo")),
-            str(_l("Nombre")),
-            str(_l("Distrito")),
-            str(_l("Hectáreas productivas")),
-            str(_l("Volumen esperado (kg)")),
-            str(_l("Volumen comprometido (kg)")),
-            str(_l("Preparación (%)")),
-            str(_l("Monto solicitado")),
-            str(_l("Moneda")),
-            str(_l("Factores principales")),
-        ]
-    )
-    currency = match.cluster.currency
-    for m in rows:
-        writer.writerow(
-            [
-                match.cluster.code,
-                m.name if m.shown else str(HIDDEN_NAME),
-                m.district or "",
-                number(m.productive_ha, 2, fixed=True) if m.shown else number(m.productive_ha, 0),
-                number(m.expected_kg, 0),
-                number(m.pledged_kg, 0),
-                number(m.readiness * 100, 0),
-                plain_amount(m.requested_minor, currency) if m.shown else "",
-                currency if m.shown else "",
-                "; ".join(m.factors),
-            ]
-        )
-    return out.getvalue()

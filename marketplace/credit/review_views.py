@@ -3,12 +3,24 @@ wrappers around credit.review and credit.loans."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace import charts
-from marketplace.credit import balances, decisions, loan_terms, loans, portfolio, review
+from marketplace.credit import (
+    balances,
+    decisions,
+    group_export,
+    loan_terms,
+    loans,
+    portfolio,
+    proposals,
+    review,
+)
 from marketplace.credit.blueprint import bp
 from marketplace.credit.checkoff import checkoffs_by_repayment
 from marketplace.credit.forms import DeclineForm, InfoForm, RepaymentForm, approval_form
@@ -20,6 +32,8 @@ from marketplace.models import Loan, LoanStatus, Match, Role, ValueChain
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import load_or_404, role_required
 from marketplace.web import csv_download, show_errors
+
+NO_AMOUNT = _l("Escriba un monto o excluya a este miembro, con el motivo.")
 
 
 def _org_or_403():
@@ -57,13 +71,20 @@ def groups():
 def _group_page(match: Match, decline_form=None, info_form=None):
     members = review.members(match)
     review.record_views(current_user, match, members, "credit.member_viewed")
+    plan = decisions.approval(match)
+    share = proposals.instalment_share(match.run_id)
     return render_template(
         "credit/group.html",
         match=match,
         cluster=match.cluster,
         members=members,
         hidden=sum(not m.shown for m in members),
-        alternatives=review.alternatives(match),
+        plan=plan,
+        steps=proposals.steps_text(plan.totals, match.credit_product, share),
+        alternatives=[
+            (alt, proposals.totals(proposals.for_match(alt).values()).proposed_minor)
+            for alt in review.alternatives(match)
+        ],
         decline_form=decline_form or DeclineForm(formdata=None),
         info_form=info_form or InfoForm(formdata=None),
         is_open=match.status in review.OPEN,
@@ -85,7 +106,7 @@ def group_csv(match_id: int):
     match = load_or_404(Match, match_id, can_review)
     members = review.members(match)
     review.record_views(current_user, match, members, "credit.member_exported")
-    return csv_download(review.group_csv(match, members), review.csv_filename(match))
+    return csv_download(group_export.group_csv(match, members), group_export.csv_filename(match))
 
 
 @bp.route("/credito/grupos/<int:match_id>/rechazar", methods=["POST"])
@@ -122,18 +143,26 @@ def request_info(match_id: int):
     return _group_page(match, info_form=form)
 
 
-def _amounts(form, candidates, currency: str) -> dict[int, int | None] | None:
-    """Each member's amount in minor units (None: no loan); None if one is unreadable."""
-    amounts, readable = {}, True
+def _choices(form, candidates, currency: str):
+    """Each member's amount in minor units (None: no loan) and the excluded ones with their
+    reason; None when an amount is unreadable or missing without an exclusion."""
+    amounts, excluded, readable = {}, {}, True
     for candidate in candidates:
-        field = form[decisions.amount_field(candidate.producer_id)]
+        pid = candidate.producer_id
+        if form[f"exclude_{pid}"].data:
+            amounts[pid], excluded[pid] = None, form[decisions.exclusion_field(pid)].data
+            continue
+        field = form[decisions.amount_field(pid)]
         text = (field.data or "").strip()
         try:
-            amounts[candidate.producer_id] = parse_money(text, currency) if text else None
+            amounts[pid] = parse_money(text, currency) if text else None
         except AmountError as error:
             field.errors = [*field.errors, str(error.message)]
             readable = False
-    return amounts if readable else None
+        if not text:
+            field.errors = [*field.errors, str(NO_AMOUNT)]
+            readable = False
+    return (amounts, excluded) if readable else None
 
 
 @bp.route("/credito/grupos/<int:match_id>/aprobar", methods=["GET", "POST"])
@@ -152,18 +181,18 @@ def approve(match_id: int):
     form = approval_form(plan.candidates, defaults)
     confirm = None
     if form.is_submitted():
-        amounts = _amounts(form, plan.candidates, product.currency) if form.validate() else None
-        if amounts is not None and not _confirmed(amounts):
+        chosen = _choices(form, plan.candidates, product.currency) if form.validate() else None
+        if chosen is not None and not _confirmed(*chosen):
             # one tap must not approve a group's loans: show their number and total first
             try:
-                decisions.check_approval(current_user, match, amounts)
+                decisions.check_approval(current_user, match, *chosen)
             except DomainError as error:
                 show_errors(form, error)
             else:
-                confirm = _confirmation(amounts)
-        elif amounts is not None:
+                confirm = _confirmation(*chosen)
+        elif chosen is not None:
             try:
-                created = decisions.approve(current_user, match, amounts)
+                created = decisions.approve(current_user, match, *chosen)
             except DomainError as error:
                 show_errors(form, error)
             else:
@@ -174,27 +203,37 @@ def approve(match_id: int):
                 )
                 flash(approved, "success")
                 return redirect(url_for("credit.loans"))
+    members = {m.producer_id: m for m in review.members(match) if m.shown}
+    review.record_views(current_user, match, members.values(), "credit.member_viewed")
     return render_template(
         "credit/approve.html",
         match=match,
         product=product,
         plan=plan,
+        members=members,
         form=form,
         confirm=confirm,
         remaining=decisions.remaining_budget(product.id),
     )
 
 
-def _confirmation(amounts: dict[int, int | None]) -> dict:
-    """The loans about to be approved: their number and total (what the lender confirms)."""
-    chosen = [amount for amount in amounts.values() if amount is not None]
-    return {"count": len(chosen), "total_minor": sum(chosen)}
+def _confirmation(amounts: dict[int, int | None], excluded: dict[int, str]) -> dict:
+    """The loans about to be approved: their number and total (what the lender confirms),
+    and a token of exactly who gets what, so changing an amount or an exclusion asks again."""
+    chosen = {pid: amount for pid, amount in amounts.items() if amount is not None}
+    digest = hashlib.sha256(repr(sorted(chosen.items())).encode()).hexdigest()[:12]
+    total = sum(chosen.values())
+    return {
+        "count": len(chosen),
+        "total_minor": total,
+        "excluded": len(excluded),
+        "token": f"{len(chosen)}:{total}:{digest}",
+    }
 
 
-def _confirmed(amounts: dict[int, int | None]) -> bool:
-    """True when the lender confirmed exactly these loans (same number, same total)."""
-    expected = _confirmation(amounts)
-    return request.form.get("confirmed") == f"{expected['count']}:{expected['total_minor']}"
+def _confirmed(amounts: dict[int, int | None], excluded: dict[int, str]) -> bool:
+    """True when the lender confirmed exactly these loans."""
+    return request.form.get("confirmed") == _confirmation(amounts, excluded)["token"]
 
 
 @bp.route("/credito/prestamos", endpoint="loans")

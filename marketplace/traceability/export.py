@@ -24,6 +24,7 @@ from marketplace.extensions import db
 from marketplace.models import Farm, Producer, PurchaseCommitment
 from marketplace.models.traceability import Delivery
 from marketplace.producers.services import with_live_consent
+from marketplace.web import spreadsheet_safe
 
 POLYGON_MIN_HA = 4.0
 DECIMALS = 6
@@ -170,12 +171,5 @@ def to_csv(collection: dict) -> str:
         if geometry["type"] == "Point":
             row["Longitude"], row["Latitude"] = geometry["coordinates"]
         row["GeoJSON"] = json.dumps(geometry, separators=(",", ":"))
-        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()
-
-
-def _safe_cell(value):
-    """Keep spreadsheets from running a typed name as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

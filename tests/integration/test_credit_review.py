@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -233,12 +234,15 @@ def test_approving_records_a_loan_per_consenting_member(app, lender, make_match)
         decisions.approve(user, match, amounts)
 
 
-def test_defaults_are_clipped_to_the_product_limits(app, lender, make_match):
+def test_defaults_are_the_proposals_within_the_product_limits(app, lender, make_match):
     user, product = lender
     match = make_match(n=2, product=product, requested_minor=950_000)
-    assert {c.default_minor for c in decisions.approval(match).candidates} == {800_000}
+    # S/ 9,500 is clipped to the S/ 8,000 maximum, then to her capacity to pay: 30 % of
+    # S/ 28,000 a year over 12 instalments at TEA 28 % (factor 0.0950159) is S/ 7,367.18
+    assert {c.default_minor for c in decisions.approval(match).candidates} == {736_718}
     small = make_match(n=2, product=product, requested_minor=50_000)
-    assert {c.default_minor for c in decisions.approval(small).candidates} == {200_000}
+    plan = decisions.approval(small)  # below the minimum: no proposal, not raised to it
+    assert plan.candidates == [] and plan.below_minimum == 2
 
 
 def test_amounts_outside_the_limits_change_nothing(app, lender, make_match):
@@ -380,18 +384,29 @@ def test_approving_through_the_form(app, lender, make_match):
     assert response.status_code == 200
     assert "entre el mínimo y el máximo" in response.get_data(as_text=True)
     assert _loans() == []
-    amounts = {f"amount_{first}": "5.000,50", f"amount_{second}": ""}
+    response = client.post(
+        f"/credito/grupos/{match.id}/aprobar",
+        data={f"amount_{first}": "5.000,50", f"amount_{second}": ""},
+    )
+    assert "Escriba un monto o excluya a este miembro" in response.get_data(as_text=True)
+    amounts = {
+        f"amount_{first}": "5.000,50",
+        f"amount_{second}": "",
+        f"exclude_{second}": "y",
+        f"exclude_reason_{second}": "Ya tiene crédito en otra caja",
+    }
     response = client.post(f"/credito/grupos/{match.id}/aprobar", data=amounts)
     html = response.get_data(as_text=True)  # one tap approves nothing: confirm first
     assert response.status_code == 200 and _loans() == []
     assert "Va a aprobar 1 préstamo por un total de S/\u00a05,000.50." in html
-    assert 'name="confirmed" value="1:500050"' in html
-    changed = {**amounts, f"amount_{first}": "6.000", "confirmed": "1:500050"}
+    token = re.search(r'name="confirmed" value="([^"]+)"', html).group(1)
+    assert token.startswith("1:500050:")
+    changed = {**amounts, f"amount_{first}": "6.000", "confirmed": token}
     response = client.post(f"/credito/grupos/{match.id}/aprobar", data=changed)
     assert "por un total de S/\u00a06,000.00" in response.get_data(as_text=True)  # asked again
     assert _loans() == []
     response = client.post(
-        f"/credito/grupos/{match.id}/aprobar", data={**amounts, "confirmed": "1:500050"}
+        f"/credito/grupos/{match.id}/aprobar", data={**amounts, "confirmed": token}
     )
     assert response.status_code == 302 and response.location.endswith("/credito/prestamos")
     assert [(loan.producer_id, loan.amount_minor) for loan in _loans()] == [(first, 500_050)]
