@@ -3,9 +3,9 @@ rules: what offers, loan pages and the product list show, from one computation
 (credit/schedules.py does the arithmetic).
 
 Harvest repayment pays in the months harvest money comes in, by country and value chain
-(HARVEST_PAYMENT_MONTHS: rough regional calendars, the month a season's sales are done). A
-harvest product pays at every such month after the grace and within the term; when none
-falls there, it pays everything at the end of the term.
+(the admin's harvest calendar, credit/harvests.py). A harvest product pays at every such
+month after the grace and within the term; when none falls there, it pays everything at the
+end of the term.
 """
 
 from __future__ import annotations
@@ -16,35 +16,13 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.credit import schedules
+from marketplace.credit import harvests, schedules
 from marketplace.i18n import plain_amount
 from marketplace.models import CreditProduct, GraceInterest, Loan, Producer, RepaymentSchedule
 from marketplace.models.base import local_date, local_today
 
 PPM = 1_000_000
 BP = 10_000
-
-# (country, value chain) -> calendar months a harvest-paid loan is repaid in
-HARVEST_PAYMENT_MONTHS: dict[tuple[str, str], tuple[int, ...]] = {
-    ("PE", "cacao"): (7, 12),  # main harvest Mar-Jul, second Oct-Dec (San Martín, Junín)
-    ("PE", "cafe"): (8,),  # Apr-Aug
-    ("PE", "miel"): (11,),
-    ("PE", "ganaderia"): (6, 12),
-    ("PE", "madera"): (9,),
-    ("PE", "ecoturismo"): (8,),
-    ("MX", "cacao"): (3, 6),  # Tabasco and Chiapas: Oct-Mar, then Apr-Jun
-    ("MX", "cafe"): (3,),  # Nov-Mar
-    ("MX", "miel"): (5,),  # Yucatán peninsula: Mar-May
-    ("MX", "ganaderia"): (6, 12),
-    ("MX", "madera"): (4,),
-    ("MX", "ecoturismo"): (4, 8),
-    ("CO", "cacao"): (6, 12),
-    ("CO", "cafe"): (6, 12),  # mitaca Apr-Jun, main harvest Oct-Dec
-    ("CO", "miel"): (6, 12),
-    ("CO", "ganaderia"): (6, 12),
-    ("CO", "madera"): (9,),
-    ("CO", "ecoturismo"): (1, 7),
-}
 
 # What the cost is called where the producer lives (credit/schedules.country_cost).
 COST_NAMES = {
@@ -69,17 +47,12 @@ def rate_name(country: str) -> str:
     return str(RATE_NAMES.get(country, RATE_NAMES["PE"]))
 
 
-def harvest_months(country: str, value_chain: str) -> tuple[int, ...]:
-    """The calendar months harvest money comes in (mid-year and year-end when unknown)."""
-    return HARVEST_PAYMENT_MONTHS.get((country, value_chain), (6, 12))
-
-
 def _mode_and_offsets(
     product: CreditProduct, value_chain: str, start: date
 ) -> tuple[schedules.Mode, tuple[int, ...]]:
     if product.repayment != RepaymentSchedule.HARVEST:
         return schedules.Mode.MONTHLY, ()
-    months = set(harvest_months(product.coverage_country, value_chain))
+    months = set(harvests.months_for(product.coverage_country, value_chain))
     offsets = tuple(
         offset
         for offset in range((product.grace_months or 0) + 1, product.term_months + 1)

@@ -189,3 +189,15 @@ def test_stored_archetype_names_become_codes_and_back(empty_app: Flask) -> None:
     archetypes, run = stored()
     assert archetypes == names
     assert list(run.metrics["match_rate_by_archetype"]) == names
+
+
+def test_the_seeded_harvest_calendar_is_the_default_one(empty_app: Flask) -> None:
+    # the migration keeps its own copy of the calendar: both must say the same
+    from marketplace.credit.harvests import DEFAULT_CALENDAR
+
+    upgrade()
+    table = db.metadata.tables["harvest_calendar"]
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(table.c.country, table.c.value_chain, table.c.months))
+        seeded = {(r.country, r.value_chain): tuple(r.months) for r in rows}
+    assert seeded == DEFAULT_CALENDAR
