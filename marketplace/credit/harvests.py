@@ -10,9 +10,13 @@ a disbursed loan keeps the schedule fixed at its disbursement.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from babel import dates
 from flask import g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -112,6 +116,31 @@ def parse_months(values: list[str]) -> tuple[int, ...]:
     return tuple(sorted(months))
 
 
+def read_form(
+    form: Mapping[str, Any],
+) -> tuple[dict[tuple[str, str], tuple[int, ...] | None], dict[str, tuple[int, ...]]]:
+    """The months sent for every line (None where one is not a month), and what to show
+    again when the form is refused (the readable months of each line)."""
+    chosen: dict[tuple[str, str], tuple[int, ...] | None] = {}
+    shown: dict[str, tuple[int, ...]] = {}
+    for entry in entries():
+        values = form.getlist(entry.field)
+        try:
+            chosen[(entry.country, entry.value_chain)] = parse_months(values)
+        except ValueError:
+            chosen[(entry.country, entry.value_chain)] = None
+        shown[entry.field] = tuple(int(v) for v in values if v.isdigit() and 1 <= int(v) <= 12)
+    return chosen, shown
+
+
+def month_names() -> list[tuple[int, str, str]]:
+    """(number, short name, full name) of the twelve months in the viewer's language."""
+    locale = get_locale() or "es"
+    short = dates.get_month_names("abbreviated", locale=locale)
+    full = dates.get_month_names("wide", locale=locale)
+    return [(month, short[month], full[month]) for month in range(1, 13)]
+
+
 def calendar_problems(chosen: dict[str, tuple[int, ...] | None]) -> dict[str, str]:
     """By form field: lines without a month, or with something that is not one (None)."""
     problems: dict[str, str] = {}
@@ -148,8 +177,8 @@ def save_calendar(actor: User, chosen: dict[tuple[str, str], tuple[int, ...] | N
             row,
             country=key[0],
             value_chain=key[1],
-            before=list(known[key].months),
-            after=list(months),
+            months_before=list(known[key].months),
+            months_after=list(months),
         )
         changed += 1
     db.session.commit()

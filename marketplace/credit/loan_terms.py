@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.credit import harvests, schedules
+from marketplace.credit import harvests, ledger, schedules
 from marketplace.i18n import plain_amount
 from marketplace.models import CreditProduct, GraceInterest, Loan, Producer, RepaymentSchedule
 from marketplace.models.base import local_date, local_today
 
 PPM = 1_000_000
 BP = 10_000
+EXAMPLE_DAYS_LATE = 30
 
 # What the cost is called where the producer lives (credit/schedules.country_cost).
 COST_NAMES = {
@@ -120,6 +122,26 @@ def product_cost_bp(product: CreditProduct) -> int:
     """The product's stated cost: that of a loan of its maximum amount disbursed today."""
     schedule = schedule_for(product, product.max_amount_minor)
     return schedules.rate_bp(cost_of(product, schedule).rate)
+
+
+@dataclass(frozen=True)
+class LateExample:
+    """What paying one instalment late costs, as the hoja resumen tells it."""
+
+    days: int
+    instalment_minor: int
+    charge_minor: int
+
+
+def late_example(product: CreditProduct, schedule: schedules.Schedule) -> LateExample | None:
+    """The interés moratorio of paying the first instalment with capital a month late (None
+    when the product charges none)."""
+    rate = (product.late_rate_bp or 0) / BP
+    payment = next((p for p in schedule.payments if p.capital_minor > 0), None)
+    if rate <= 0 or payment is None:
+        return None
+    charge = ledger.late_charge(payment.capital_minor, rate, EXAMPLE_DAYS_LATE)
+    return LateExample(EXAMPLE_DAYS_LATE, payment.amount_minor, charge)
 
 
 def schedule_csv(schedule: schedules.Schedule, currency: str) -> str:

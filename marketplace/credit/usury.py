@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.errors import InvalidInput
@@ -128,10 +129,26 @@ def set_ceiling(actor: User, bp: int | None, valid_from: date | None, note: str)
         actor,
         "credit.usury_ceiling_changed",
         audit.PLATFORM_SETTINGS,
-        before=before.bp if before else None,
-        after=bp,
+        **({"percent_before": before.bp / 100} if before else {}),
+        percent_after=bp / 100,
         valid_from=valid_from.isoformat(),
         note=note,
     )
     db.session.commit()
     return ceiling
+
+
+def products_above(ceiling: Ceiling | None) -> list[CreditProduct]:
+    """Colombian products whose stated cost passes the ceiling, for the admin to follow up."""
+    if ceiling is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(CreditProduct)
+            .where(
+                CreditProduct.coverage_country == COUNTRY,
+                CreditProduct.total_cost_bp > ceiling.bp,
+            )
+            .order_by(CreditProduct.total_cost_bp.desc(), CreditProduct.id)
+        )
+    )

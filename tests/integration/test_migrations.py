@@ -22,6 +22,7 @@ from sqlalchemy import inspect, make_url, select
 
 from marketplace import create_app
 from marketplace.config import ROOT
+from marketplace.credit.harvests import DEFAULT_CALENDAR
 from marketplace.extensions import db
 from tests.conftest import app_config
 
@@ -193,8 +194,6 @@ def test_stored_archetype_names_become_codes_and_back(empty_app: Flask) -> None:
 
 def test_the_seeded_harvest_calendar_is_the_default_one(empty_app: Flask) -> None:
     # the migration keeps its own copy of the calendar: both must say the same
-    from marketplace.credit.harvests import DEFAULT_CALENDAR
-
     upgrade()
     table = db.metadata.tables["harvest_calendar"]
     with db.engine.connect() as conn:
