@@ -128,7 +128,7 @@ class ProductForm(FlaskForm):
         [Optional(), Length(max=24)],
         description=_l(
             "Los préstamos se proponen en múltiplos de este monto, por ejemplo S/ 10, "
-            "MX$ 100 o COP 10.000. Déjelo vacío para no redondear."
+            "MX$ 100 o COP 10.000. Déjelo vacío o en 0 para no redondear."
         ),
         render_kw={"inputmode": "decimal"},
     )

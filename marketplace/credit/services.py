@@ -104,7 +104,7 @@ def _amount_problems(data: ProductData) -> dict[str, str]:
         problems["min_amount"] = _l("El mínimo no puede ser mayor que el máximo.")
     step = data.amount_step_minor
     if step is None or step < 0:
-        problems["amount_step"] = _l("Escriba un monto mayor que 0, o déjelo vacío.")
+        problems["amount_step"] = _l("Escriba un monto de 0 o más.")
     elif data.min_amount_minor and step > data.min_amount_minor:
         problems["amount_step"] = _l("El redondeo no puede pasar del monto mínimo.")
     if data.budget_minor is None:
