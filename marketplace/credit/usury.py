@@ -106,6 +106,12 @@ def ceiling_problems(bp: int | None, valid_from: date | None, note: str) -> dict
     return problems
 
 
+def stored_value(ceiling: Ceiling) -> str:
+    """The ceiling as the platform setting's text (JSON; the note keeps its accents)."""
+    value = {"bp": ceiling.bp, "valid_from": ceiling.valid_from.isoformat(), "note": ceiling.note}
+    return json.dumps(value, ensure_ascii=False)
+
+
 def set_ceiling(actor: User, bp: int | None, valid_from: date | None, note: str) -> Ceiling:
     """An admin stores the ceiling in force; audit-logged with the figure it replaces."""
     note = (note or "").strip()
@@ -114,9 +120,7 @@ def set_ceiling(actor: User, bp: int | None, valid_from: date | None, note: str)
         raise InvalidInput(problems)
     before = current()
     ceiling = Ceiling(bp, valid_from, note)
-    value = json.dumps(
-        {"bp": bp, "valid_from": valid_from.isoformat(), "note": note}, ensure_ascii=False
-    )
+    value = stored_value(ceiling)
     setting = db.session.get(PlatformSetting, KEY)
     if setting is None:
         setting = PlatformSetting(key=KEY, value=value, updated_by_id=actor.id)
