@@ -63,7 +63,7 @@ class UsuryCeilingForm(FlaskForm):
     """Colombia's usury ceiling as the Superintendencia Financiera certifies it."""
 
     rate = PercentField(
-        _l("Tasa de usura (% efectivo anual)"),
+        _l("Tasa de usura (efectiva anual, %)"),
         [Optional()],
         description=_l("1,5 veces el interés bancario corriente certificado; por ejemplo 27,4"),
         render_kw={"inputmode": "decimal"},
