@@ -262,7 +262,7 @@ def test_the_hoja_resumen_says_what_paying_late_costs(
 ):
     loan, producer, borrower = _approved_loan(make_user, make_credit_product, make_match, 1200)
     page = signed_in_client(app, borrower).get("/mi-credito").text
-    assert "se cobra 12.00 % al año sobre el capital vencido, por cada día de atraso" in page
+    assert "se cobra 12 % al año sobre el capital vencido, por cada día de atraso" in page
     first = loan_terms.loan_schedule(loan, producer).payments[0]
     charge = ledger.late_charge(first.capital_minor, 0.12, 30)
     assert charge > 0
