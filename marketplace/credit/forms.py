@@ -127,8 +127,8 @@ class ProductForm(FlaskForm):
         _l("Redondear montos a"),
         [Optional(), Length(max=24)],
         description=_l(
-            "Los préstamos se proponen en múltiplos de este monto, por ejemplo S/ 10, "
-            "MX$ 100 o COP 10.000. Déjelo vacío o en 0 para no redondear."
+            "Los préstamos se proponen en múltiplos de este monto, en la moneda del producto. "
+            "Déjelo vacío o en 0 para no redondear."
         ),
         render_kw={"inputmode": "decimal"},
     )
