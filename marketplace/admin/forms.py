@@ -1,11 +1,14 @@
-"""Filter forms of the admin lists, read from the query string (no CSRF: they only read)."""
+"""Filter forms of the admin lists, read from the query string (no CSRF: they only read),
+and the credit settings' forms."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SearchField, SelectField
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from marketplace.credit.forms import PercentField
 from marketplace.labels import choices
 from marketplace.models import OrgKind, OrgStatus, Role
 
@@ -54,3 +57,24 @@ class AuditFilterForm(Form):
     actor = SearchField(
         _l("Quién"), [Optional(), Length(max=100)], description=_l("Nombre o correo.")
     )
+
+
+class UsuryCeilingForm(FlaskForm):
+    """Colombia's usury ceiling as the Superintendencia Financiera certifies it."""
+
+    rate = PercentField(
+        _l("Tasa de usura (efectiva anual, %)"),
+        [Optional()],
+        description=_l("1,5 veces el interés bancario corriente certificado; por ejemplo 27,4"),
+        render_kw={"inputmode": "decimal"},
+    )
+    valid_from = DateField(_l("Rige desde"), [Optional()])
+    note = StringField(
+        _l("Nota"),
+        [Optional(), Length(max=100)],
+        description=_l("Por ejemplo, el número de la resolución de la Superintendencia."),
+    )
+
+
+class HarvestCalendarForm(FlaskForm):
+    """Only the CSRF token: the months are one checkbox group per line (credit/harvests.py)."""

@@ -64,6 +64,8 @@ ACTION_LABELS = {
     "credit_product.updated": _l("Modificó un producto de crédito"),
     "credit_product.activated": _l("Activó un producto de crédito"),
     "credit_product.deactivated": _l("Desactivó un producto de crédito"),
+    "credit.usury_ceiling_changed": _l("Cambió la tasa de usura de Colombia"),
+    "harvest_calendar.updated": _l("Cambió el calendario de cosechas"),
     "matching_run.started": _l("Inició una corrida de emparejamiento de crédito"),
     "matching_run.succeeded": _l("Terminó una corrida de emparejamiento de crédito"),
     "matching_run.failed": _l("Falló una corrida de emparejamiento de crédito"),
@@ -80,6 +82,8 @@ ENTITY_LABELS = {
     "pledge": _l("Compromiso de venta"),
     "credit_product": _l("Producto de crédito"),
     "matching_run": _l("Corrida de emparejamiento"),
+    "harvest_calendar": _l("Calendario de cosechas"),
+    "platform_setting": _l("Ajustes de la plataforma"),
 }
 
 DETAIL_LABELS = {
@@ -115,6 +119,13 @@ DETAIL_LABELS = {
     "owed_before_minor": _l("Saldo adeudado antes"),
     "repaid_minor": _l("Total pagado"),
     "total_minor": _l("Total"),
+    "value_chain": _l("Cadena de valor"),
+    "percent_before": _l("Antes (%)"),
+    "percent_after": _l("Después (%)"),
+    "months_before": _l("Meses antes"),
+    "months_after": _l("Meses después"),
+    "valid_from": _l("Rige desde"),
+    "note": _l("Nota"),
 }
 #: Detail keys holding a record's id ("producer": 1234): written as stored, never grouped.
 RECORD_KEYS = frozenset(

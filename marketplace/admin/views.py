@@ -10,13 +10,21 @@ from flask_login import current_user
 
 from marketplace.admin import services
 from marketplace.admin.blueprint import bp
-from marketplace.admin.forms import AuditFilterForm, OrganizationFilterForm, UserFilterForm
-from marketplace.credit import run_report, runs
-from marketplace.errors import DomainError
+from marketplace.admin.forms import (
+    AuditFilterForm,
+    HarvestCalendarForm,
+    OrganizationFilterForm,
+    UserFilterForm,
+    UsuryCeilingForm,
+)
+from marketplace.credit import harvests, run_report, runs, usury
+from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import ngettext
 from marketplace.models import MatchingRun, Organization, Role, User
+from marketplace.models.base import local_today
 from marketplace.permissions import load_or_404, role_required
-from marketplace.web import safe_next
+from marketplace.web import safe_next, show_errors
 
 admin_only = role_required(Role.ADMIN)
 
@@ -198,3 +206,78 @@ def matching_progress(run_id: int):
     response = jsonify(run_report.progress_of(run))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# -- Credit settings: Colombia's usury ceiling and the harvest calendar ---------------------
+
+
+def _credit_settings(usury_form=None, calendar_form=None, chosen=None, calendar_errors=None):
+    """The credit settings page, with the forms as submitted when one was refused."""
+    ceiling = usury.current()
+    if usury_form is None:
+        usury_form = UsuryCeilingForm(formdata=None)
+        if ceiling is not None:
+            usury_form.rate.data = ceiling.bp
+            usury_form.valid_from.data = ceiling.valid_from
+            usury_form.note.data = ceiling.note
+    entries = harvests.entries()
+    return render_template(
+        "admin/credit_settings.html",
+        ceiling=ceiling,
+        stale=ceiling is not None and ceiling.is_stale(local_today()),
+        products_above=usury.products_above(ceiling),
+        usury_form=usury_form,
+        calendar_form=calendar_form or HarvestCalendarForm(formdata=None),
+        entries=entries,
+        chosen=chosen or {entry.field: entry.months for entry in entries},
+        calendar_errors=calendar_errors or {},
+        month_names=harvests.month_names(),
+    )
+
+
+@bp.route("/credito/ajustes")
+@admin_only
+def credit_settings():
+    return _credit_settings()
+
+
+@bp.route("/credito/ajustes/usura", methods=["POST"])
+@admin_only
+def usury_ceiling():
+    form = UsuryCeilingForm()
+    typed = (form.rate.data, form.valid_from.data, form.note.data or "")
+    if not form.validate_on_submit():
+        # the service's problems too, on the fields the form itself did not refuse
+        problems = {k: v for k, v in usury.ceiling_problems(*typed).items() if not form[k].errors}
+        if problems:
+            show_errors(form, InvalidInput(problems))
+        return _credit_settings(usury_form=form)
+    try:
+        usury.set_ceiling(current_user, *typed)
+    except DomainError as error:
+        show_errors(form, error)
+        return _credit_settings(usury_form=form)
+    flash(_("Tasa de usura guardada."), "success")
+    return redirect(url_for(".credit_settings"))
+
+
+@bp.route("/credito/ajustes/cosechas", methods=["POST"])
+@admin_only
+def harvest_calendar():
+    form = HarvestCalendarForm()
+    chosen, typed = harvests.read_form(request.form)
+    if form.validate_on_submit():
+        try:
+            changed = harvests.save_calendar(current_user, chosen)
+        except DomainError as error:
+            return _credit_settings(calendar_form=form, chosen=typed, calendar_errors=error.errors)
+        flash(
+            ngettext(
+                "Calendario guardado: cambió %(num)s línea.",
+                "Calendario guardado: cambiaron %(num)s líneas.",
+                changed,
+            ),
+            "success",
+        )
+        return redirect(url_for(".credit_settings"))
+    return _credit_settings(calendar_form=form, chosen=typed)

@@ -9,5 +9,6 @@ bp = Blueprint("credit", __name__)
 bp.add_app_template_global(archetype_label, "archetype_label")
 bp.add_app_template_global(loan_terms.cost_name, "cost_name")
 bp.add_app_template_global(loan_terms.rate_name, "rate_name")
+bp.add_app_template_global(loan_terms.late_example, "late_example")
 
 from marketplace.credit import producer_views, review_views, views  # noqa: E402,F401

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from marketplace import audit
-from marketplace.credit import budgets, loan_terms, proposals
+from marketplace.credit import budgets, loan_terms, proposals, usury
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.proposals import Proposal
 from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting
@@ -293,10 +293,23 @@ def _check_terms(
     product = match.credit_product
     if not product.active:
         raise DomainError(_l("El producto de este grupo ya no está activo; actívelo para aprobar."))
-    problems = _amount_problems(match, amounts)
+    problems = _amount_problems(match, amounts) or _usury_problems(product, amounts)
     if problems:
         raise InvalidInput(problems)
     return product, reasons
+
+
+def _usury_problems(product: CreditProduct, amounts: dict[int, int | None]) -> dict[str, str]:
+    """Loans whose own cost passes Colombia's usury ceiling in force (credit/usury.py)."""
+    ceiling = usury.current() if usury.applies(product.coverage_country) else None
+    if ceiling is None:
+        return {}
+    problems = {}
+    for producer_id, amount in amounts.items():
+        cost_bp = loan_cost_bp(product, amount) if amount is not None else 0
+        if usury.above(cost_bp, ceiling):
+            problems[amount_field(producer_id)] = usury.refusal(cost_bp, ceiling)
+    return problems
 
 
 def check_approval(

@@ -89,6 +89,14 @@ class ProductForm(FlaskForm):
         description=_l("Un monto fijo que se cobra con cada pago. Déjelo vacío si no hay."),
         render_kw={"inputmode": "decimal"},
     )
+    late_rate = _percent(
+        _l("Interés moratorio (% al año)"),
+        _l(
+            "Efectivo anual, sobre el capital vencido, por cada día de atraso. "
+            "Déjelo vacío o en 0 si no cobra."
+        ),
+        required=False,
+    )
     term_months = IntegerText(
         _l("Plazo (meses)"),
         [InputRequired(REQUIRED), NumberRange(min=1, max=120, message=_l("De 1 a 120 meses."))],
@@ -114,6 +122,15 @@ class ProductForm(FlaskForm):
     )
     requires_offtake = BooleanField(
         _l("Exige un compromiso de compra (venta asegurada) del productor")
+    )
+    amount_step = StringField(
+        _l("Redondear montos a"),
+        [Optional(), Length(max=24)],
+        description=_l(
+            "Los préstamos se proponen en múltiplos de este monto, en la moneda del producto. "
+            "Déjelo vacío o en 0 para no redondear."
+        ),
+        render_kw={"inputmode": "decimal"},
     )
     budget = _money(_l("Presupuesto disponible"), _l("Total que puede prestar con este producto."))
     min_readiness = _percent(

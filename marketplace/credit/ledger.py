@@ -211,6 +211,13 @@ def _lines(planned: Iterable[Planned], opened_on: date | None) -> list[Line]:
     return lines
 
 
+def late_charge(capital_minor: int, late_rate: float, days: int) -> int:
+    """The interés moratorio on ``capital_minor`` overdue for ``days`` days."""
+    if late_rate <= 0 or days <= 0:
+        return 0
+    return _round(capital_minor * ((1 + late_rate) ** (days / DAYS_IN_YEAR) - 1))
+
+
 def _accrue_late(lines: list[Line], on: date, late_rate: float) -> None:
     """Add the interés moratorio of every overdue instalment up to ``on``."""
     if late_rate <= 0:
@@ -219,8 +226,7 @@ def _accrue_late(lines: list[Line], on: date, late_rate: float) -> None:
         start = line.late_from or line.due_on
         capital = line.unpaid("capital")
         if line.due_on < on and capital > 0 and start < on:
-            days = (on - start).days
-            line.owed["late"] += _round(capital * ((1 + late_rate) ** (days / DAYS_IN_YEAR) - 1))
+            line.owed["late"] += late_charge(capital, late_rate, (on - start).days)
             line.late_from = on
 
 

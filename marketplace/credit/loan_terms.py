@@ -3,48 +3,28 @@ rules: what offers, loan pages and the product list show, from one computation
 (credit/schedules.py does the arithmetic).
 
 Harvest repayment pays in the months harvest money comes in, by country and value chain
-(HARVEST_PAYMENT_MONTHS: rough regional calendars, the month a season's sales are done). A
-harvest product pays at every such month after the grace and within the term; when none
-falls there, it pays everything at the end of the term.
+(the admin's harvest calendar, credit/harvests.py). A harvest product pays at every such
+month after the grace and within the term; when none falls there, it pays everything at the
+end of the term.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.credit import schedules
+from marketplace.credit import harvests, ledger, schedules
 from marketplace.i18n import plain_amount
 from marketplace.models import CreditProduct, GraceInterest, Loan, Producer, RepaymentSchedule
 from marketplace.models.base import local_date, local_today
 
 PPM = 1_000_000
 BP = 10_000
-
-# (country, value chain) -> calendar months a harvest-paid loan is repaid in
-HARVEST_PAYMENT_MONTHS: dict[tuple[str, str], tuple[int, ...]] = {
-    ("PE", "cacao"): (7, 12),  # main harvest Mar-Jul, second Oct-Dec (San Martín, Junín)
-    ("PE", "cafe"): (8,),  # Apr-Aug
-    ("PE", "miel"): (11,),
-    ("PE", "ganaderia"): (6, 12),
-    ("PE", "madera"): (9,),
-    ("PE", "ecoturismo"): (8,),
-    ("MX", "cacao"): (3, 6),  # Tabasco and Chiapas: Oct-Mar, then Apr-Jun
-    ("MX", "cafe"): (3,),  # Nov-Mar
-    ("MX", "miel"): (5,),  # Yucatán peninsula: Mar-May
-    ("MX", "ganaderia"): (6, 12),
-    ("MX", "madera"): (4,),
-    ("MX", "ecoturismo"): (4, 8),
-    ("CO", "cacao"): (6, 12),
-    ("CO", "cafe"): (6, 12),  # mitaca Apr-Jun, main harvest Oct-Dec
-    ("CO", "miel"): (6, 12),
-    ("CO", "ganaderia"): (6, 12),
-    ("CO", "madera"): (9,),
-    ("CO", "ecoturismo"): (1, 7),
-}
+EXAMPLE_DAYS_LATE = 30
 
 # What the cost is called where the producer lives (credit/schedules.country_cost).
 COST_NAMES = {
@@ -69,17 +49,12 @@ def rate_name(country: str) -> str:
     return str(RATE_NAMES.get(country, RATE_NAMES["PE"]))
 
 
-def harvest_months(country: str, value_chain: str) -> tuple[int, ...]:
-    """The calendar months harvest money comes in (mid-year and year-end when unknown)."""
-    return HARVEST_PAYMENT_MONTHS.get((country, value_chain), (6, 12))
-
-
 def _mode_and_offsets(
     product: CreditProduct, value_chain: str, start: date
 ) -> tuple[schedules.Mode, tuple[int, ...]]:
     if product.repayment != RepaymentSchedule.HARVEST:
         return schedules.Mode.MONTHLY, ()
-    months = set(harvest_months(product.coverage_country, value_chain))
+    months = set(harvests.months_for(product.coverage_country, value_chain))
     offsets = tuple(
         offset
         for offset in range((product.grace_months or 0) + 1, product.term_months + 1)
@@ -147,6 +122,26 @@ def product_cost_bp(product: CreditProduct) -> int:
     """The product's stated cost: that of a loan of its maximum amount disbursed today."""
     schedule = schedule_for(product, product.max_amount_minor)
     return schedules.rate_bp(cost_of(product, schedule).rate)
+
+
+@dataclass(frozen=True)
+class LateExample:
+    """What paying one instalment late costs, as the hoja resumen tells it."""
+
+    days: int
+    instalment_minor: int
+    charge_minor: int
+
+
+def late_example(product: CreditProduct, schedule: schedules.Schedule) -> LateExample | None:
+    """The interés moratorio of paying the first instalment with capital a month late (None
+    when the product charges none)."""
+    rate = (product.late_rate_bp or 0) / BP
+    payment = next((p for p in schedule.payments if p.capital_minor > 0), None)
+    if rate <= 0 or payment is None:
+        return None
+    charge = ledger.late_charge(payment.capital_minor, rate, EXAMPLE_DAYS_LATE)
+    return LateExample(EXAMPLE_DAYS_LATE, payment.amount_minor, charge)
 
 
 def schedule_csv(schedule: schedules.Schedule, currency: str) -> str:

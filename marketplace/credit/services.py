@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import audit, currencies, gazetteer
-from marketplace.credit import loan_terms
+from marketplace.credit import loan_terms, usury
 from marketplace.credit.permissions import is_lender_member
 from marketplace.credit.schedules import ScheduleError
 from marketplace.errors import DomainError, InvalidInput
@@ -34,6 +34,7 @@ NOT_OFFERED = _l(
 )
 PAGE_SIZE = 20
 MAX_INSURANCE_PPM = 10_000  # 1 % of the balance a month
+MAX_LATE_RATE_BP = 20_000  # 200 % a year; Peru's SBS caps it lower, the lender states its own
 
 
 @dataclass
@@ -56,6 +57,8 @@ class ProductData:
     repayment: str = RepaymentSchedule.HARVEST
     insurance_monthly_ppm: int = 0  # desgravamen, parts per million of the balance a month
     fee_minor: int | None = 0  # with each payment; None when typed unreadably
+    late_rate_bp: int | None = 0  # interés moratorio, effective yearly; None when unreadable
+    amount_step_minor: int | None = 0  # loan amounts in multiples of it; 0: no rounding
     requires_offtake: bool = False
     budget_minor: int | None = None
     min_readiness_bp: int = 0  # 0..10 000 (0..100 %)
@@ -99,6 +102,11 @@ def _amount_problems(data: ProductData) -> dict[str, str]:
             problems[name] = _l("El monto por productor es demasiado alto; revise los ceros.")
     if not problems and data.min_amount_minor > data.max_amount_minor:
         problems["min_amount"] = _l("El mínimo no puede ser mayor que el máximo.")
+    step = data.amount_step_minor
+    if step is None or step < 0:
+        problems["amount_step"] = _l("Escriba un monto de 0 o más.")
+    elif data.min_amount_minor and step > data.min_amount_minor:
+        problems["amount_step"] = _l("El redondeo no puede pasar del monto mínimo.")
     if data.budget_minor is None:
         problems["budget"] = _l("Este dato es obligatorio.")
     elif not 0 <= data.budget_minor <= MAX_BUDGET_MINOR:
@@ -119,6 +127,9 @@ def _rate_problems(data: ProductData) -> dict[str, str]:
         problems["fee"] = _l("Escriba un monto de 0 o más.")
     elif data.min_amount_minor and data.fee_minor * 4 > data.min_amount_minor:
         problems["fee"] = _l("La comisión es muy alta para el monto mínimo; revise los ceros.")
+    late = data.late_rate_bp
+    if late is None or not 0 <= late <= MAX_LATE_RATE_BP:
+        problems["late_rate"] = _l("El interés moratorio va de 0 % a 200 % al año.")
     if data.grace_interest not in GraceInterest.codes():
         problems["grace_interest"] = _l("Elija qué pasa con los intereses de la gracia.")
     return problems
@@ -137,6 +148,9 @@ def _priced(values: dict) -> dict:
         raise InvalidInput(
             {"annual_rate": _l("Con seguro y comisiones, el costo anual pasa del 200 %.")}
         )
+    usury_problem = usury.problem(values["coverage_country"], cost_bp)
+    if usury_problem:
+        raise InvalidInput({"annual_rate": usury_problem})
     return {**values, "total_cost_bp": cost_bp}
 
 
@@ -196,6 +210,8 @@ def _values(data: ProductData) -> dict:
         "repayment": data.repayment,
         "insurance_monthly_ppm": data.insurance_monthly_ppm,
         "fee_minor": data.fee_minor,
+        "late_rate_bp": data.late_rate_bp,
+        "amount_step_minor": data.amount_step_minor,
         "requires_offtake": data.requires_offtake,
         "budget_minor": data.budget_minor,
         "min_readiness": data.min_readiness_bp / BP_PER_UNIT,

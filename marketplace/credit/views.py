@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import currencies, gazetteer
-from marketplace.credit import services
+from marketplace.credit import services, usury
 from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import ProductForm
 from marketplace.credit.permissions import can_manage, is_lender_member
@@ -21,6 +21,7 @@ from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
 
 MONEY_FIELDS = ("min_amount", "max_amount", "budget")
+OPTIONAL_MONEY = ("fee", "amount_step")  # empty: none
 
 
 @bp.app_template_filter("rate")
@@ -44,6 +45,9 @@ def _fill_from(form: ProductForm, product: CreditProduct) -> None:
     form.annual_rate.data = product.annual_rate_bp
     form.insurance.data = Decimal(product.insurance_monthly_ppm) / 10_000
     form.fee.data = amount_text(product.fee_minor, product.currency) if product.fee_minor else ""
+    form.late_rate.data = product.late_rate_bp
+    step = product.amount_step_minor
+    form.amount_step.data = amount_text(step, product.currency) if step else ""
     form.min_readiness.data = round(product.min_readiness * services.BP_PER_UNIT)
     country = product.coverage_country
     codes = set(product.coverage_districts)
@@ -103,6 +107,8 @@ def _data(form: ProductForm, country: str) -> services.ProductData:
         repayment=form.repayment.data or "",
         insurance_monthly_ppm=round((form.insurance.data or 0) * 10_000),
         fee_minor=_minor(form, "fee", currency) if form.fee.data else 0,
+        late_rate_bp=form.late_rate.data or 0,
+        amount_step_minor=_minor(form, "amount_step", currency) if form.amount_step.data else 0,
         requires_offtake=bool(form.requires_offtake.data),
         budget_minor=_minor(form, "budget", currency),
         min_readiness_bp=form.min_readiness.data or 0,
@@ -113,7 +119,7 @@ def _save(form: ProductForm, org, product: CreditProduct | None):
     """Validate form and rules together (every problem at once); the saved product or None."""
     valid = form.validate()
     data = _data(form, org.country)
-    if not valid or any(getattr(form, name).errors for name in (*MONEY_FIELDS, "fee")):
+    if not valid or any(getattr(form, name).errors for name in (*MONEY_FIELDS, *OPTIONAL_MONEY)):
         problems = {
             name: message
             for name, message in services.product_problems(data).items()
@@ -143,7 +149,10 @@ def _edit(product: CreditProduct | None):
             else:
                 flash(_("Producto de crédito guardado."), "success")
             return redirect(url_for("credit.products"))
-    return render_template("credit/product_form.html", form=form, product=product, org=org)
+    ceiling = usury.current() if usury.applies(org.country) else None
+    return render_template(
+        "credit/product_form.html", form=form, product=product, org=org, ceiling=ceiling
+    )
 
 
 @bp.route("/credito/productos")
@@ -151,7 +160,11 @@ def _edit(product: CreditProduct | None):
 def products():
     org = _lender_or_403()
     page = services.organization_products(org.id, request.args.get("page", 1, type=int))
-    return render_template("credit/products.html", page=page, org=org)
+    ceiling = usury.current() if usury.applies(org.country) else None
+    above = {product.id for product in page.items if usury.product_above(product, ceiling)}
+    return render_template(
+        "credit/products.html", page=page, org=org, ceiling=ceiling, above_usury=above
+    )
 
 
 @bp.route("/credito/productos/nuevo", methods=["GET", "POST"])

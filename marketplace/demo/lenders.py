@@ -16,13 +16,13 @@ matched to a product after every run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from marketplace import currencies
-from marketplace.credit import loan_terms
+from marketplace.credit import loan_terms, usury
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.demo.landscapes import LANDSCAPES
 from marketplace.models import CreditProduct, GraceInterest
@@ -30,6 +30,13 @@ from marketplace.models import CreditProduct, GraceInterest
 DEMO_LENDER = "selvaalta"  # OrgSpec key of caja@minka.demo's organization
 MIN_HA = 2.0  # the matching's default minimum productive area
 
+
+# Colombia's usury ceiling in the demo world: an illustrative figure of the size of 2026's
+# (about 1.5 x an interés bancario corriente near 18 %), not the Superintendencia's certified
+# one. The demo's Colombian products cost less than it.
+DEMO_USURY_CEILING = usury.Ceiling(
+    2740, date(2026, 10, 1), "Ilustrativa (demo): no es la cifra certificada"
+)
 
 # every demo product's interés moratorio, and the step its loans are proposed in (major units)
 LATE_RATE_BP = 1200
@@ -129,7 +136,7 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ),
     ProductSpec(
         "micropacifico", "Microcrédito Cacao del Pacífico", ("cacao",),
-        ("tumaco-cacao", "bajo-putumayo"), (2_000_000, 8_000_000), 38.0, 0.07, 12, 1,
+        ("tumaco-cacao", "bajo-putumayo"), (2_000_000, 8_000_000), 26.5, 0.07, 12, 1,
         "monthly", False, 0.25,
     ),
     ProductSpec(
@@ -138,7 +145,7 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ),
     ProductSpec(
         "fundamazonia", "Crédito Productivo Amazonía", ("cacao",), ("guaviare", "bajo-putumayo"),
-        (2_000_000, 10_000_000), 34.0, 0.07, 18, 3, "monthly", False, 0.175, 0.1,
+        (2_000_000, 10_000_000), 25.0, 0.07, 18, 3, "monthly", False, 0.175, 0.1,
     ),
 )  # fmt: skip
 

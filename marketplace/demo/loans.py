@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
+from marketplace.credit import usury
 from marketplace.credit.frames import producer_frame
 from marketplace.demo import bulk, lenders, loan_ledgers, loan_rows
 from marketplace.demo.commitments import DEMO_PRODUCER_EMAIL
@@ -37,6 +38,7 @@ from marketplace.models import (
     LoanStatus,
     Organization,
     OrgKind,
+    PlatformSetting,
     Producer,
     Repayment,
     RepaymentOutcome,
@@ -55,6 +57,8 @@ def build(rng: np.random.Generator, anchor: datetime, say: Callable[[str], None]
     if not orgs:
         return {}
     frames = {c: producer_frame(c) for c in sorted({o[1] for o in orgs.values()})}
+    ceiling = lenders.DEMO_USURY_CEILING
+    db.session.add(PlatformSetting(key=usury.KEY, value=usury.stored_value(ceiling)))
     counts, products = _write_products(rng, anchor, orgs, frames)
     demo = db.session.scalar(
         select(Producer.id).join(User, User.id == Producer.user_id)

@@ -30,6 +30,7 @@ from marketplace.models.consent import Consent, ConsentScope
 from marketplace.models.credit import (
     CreditProduct,
     GraceInterest,
+    HarvestCalendar,
     Loan,
     LoanInstalment,
     LoanStatus,
@@ -128,6 +129,7 @@ __all__ = [
     "Consent",
     "CreditProduct",
     "GraceInterest",
+    "HarvestCalendar",
     "ConsentScope",
     "Farm",
     "Gender",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -209,3 +209,21 @@ class LoanInstalment(db.Model):
 
     def __repr__(self) -> str:
         return f"<LoanInstalment loan={self.loan_id} #{self.number} {self.due_on}>"
+
+
+class HarvestCalendar(db.Model):
+    """The calendar months a harvest-paid loan is repaid in, for one country's value chain:
+    the month a season's sales are done. An admin keeps it (credit/harvests.py)."""
+
+    __tablename__ = "harvest_calendar"
+    __table_args__ = (UniqueConstraint("country", "value_chain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    value_chain: Mapped[str] = mapped_column(String(20))
+    months: Mapped[list[int]] = mapped_column(JSON, default=list)  # 1..12, ascending
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    def __repr__(self) -> str:
+        return f"<HarvestCalendar {self.country} {self.value_chain} {self.months}>"

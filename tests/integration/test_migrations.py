@@ -22,6 +22,7 @@ from sqlalchemy import inspect, make_url, select
 
 from marketplace import create_app
 from marketplace.config import ROOT
+from marketplace.credit.harvests import DEFAULT_CALENDAR
 from marketplace.extensions import db
 from tests.conftest import app_config
 
@@ -189,3 +190,13 @@ def test_stored_archetype_names_become_codes_and_back(empty_app: Flask) -> None:
     archetypes, run = stored()
     assert archetypes == names
     assert list(run.metrics["match_rate_by_archetype"]) == names
+
+
+def test_the_seeded_harvest_calendar_is_the_default_one(empty_app: Flask) -> None:
+    # the migration keeps its own copy of the calendar: both must say the same
+    upgrade()
+    table = db.metadata.tables["harvest_calendar"]
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(table.c.country, table.c.value_chain, table.c.months))
+        seeded = {(r.country, r.value_chain): tuple(r.months) for r in rows}
+    assert seeded == DEFAULT_CALENDAR

@@ -76,6 +76,7 @@ PAGES = [
     ("/admin/auditoria", ADMIN_ONLY),
     ("/admin/emparejamiento", ADMIN_ONLY),
     ("/admin/pagos", ADMIN_ONLY),
+    ("/admin/credito/ajustes", ADMIN_ONLY),
     ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),
     ("/admin/matching/runs/{run}/progress", ADMIN_ONLY),
     ("/fincas/{farm}/parcela", PLOT_PAGE),
@@ -151,6 +152,26 @@ def test_outsiders_cannot_change_a_producers_records(app, db, world, role):
     assert db.session.get(Farm, world["farm"]) is not None
     assert db.session.get(Producer, world["producer"]).first_name != "X"
     assert db.session.scalar(select(func.count(Consent.id))) == 0
+
+
+# the admin's ceiling is saved (302); a calendar without months is refused on the page (200)
+CREDIT_SETTINGS_POSTS = [
+    ("/admin/credito/ajustes/usura", ADMIN_ONLY | {"admin": 302}),
+    ("/admin/credito/ajustes/cosechas", ADMIN_ONLY),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_admins_change_credit_settings(app, db, world, role):
+    from marketplace.models import HarvestCalendar, PlatformSetting
+
+    client = _client_as(app, world, role)
+    for url, expected in CREDIT_SETTINGS_POSTS:
+        response = client.post(url, data={"rate": "20", "valid_from": "2026-01-01"})
+        assert response.status_code == expected[role], f"{role} POST {url}"
+    assert db.session.scalars(select(HarvestCalendar)).all() == []
+    if role != "admin":
+        assert db.session.get(PlatformSetting, "co_usury_ceiling") is None
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])

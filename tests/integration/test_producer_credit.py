@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from marketplace.credit import loan_terms, offers, schedules
+from marketplace.credit import harvests, loan_terms, offers, schedules
 from marketplace.credit.archetypes import ARCHETYPES, archetype_label
 from marketplace.extensions import db
 from marketplace.labels import factor_label
@@ -124,7 +124,7 @@ def test_a_harvest_product_pays_in_the_harvest_months(make_credit_product):
     product = make_credit_product(repayment="harvest", grace_months=2)
     _amount, schedule = offers.offer_terms(product, 500_000, "cacao")
     months = {p.due_on.month for p in schedule.payments}
-    assert months <= set(loan_terms.harvest_months("PE", "cacao"))
+    assert months <= set(harvests.months_for("PE", "cacao"))
     assert 1 <= len(schedule.payments) <= 2
     assert schedule.total("capital_minor") == 500_000
 
