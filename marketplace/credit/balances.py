@@ -3,8 +3,9 @@ over the loan's instalments and repayments, and written back so that lists, the 
 and the product's budget can add balances up in SQL.
 
 The schedule is fixed when the money goes out (`fix_schedule`): the product's terms may
-change later, her instalments do not. A loan disbursed before schedules were kept gets its
-schedule from its product the first time it is read.
+change later, her instalments do not. A loan in course disbursed before schedules were kept
+gets its schedule from its product the first time it is read; one closed before then has
+none (its repayments are all there is).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def ledger_of(
     """Where a disbursed (or closed) loan stands on ``today``; None before disbursement.
     ``extra``: a repayment not yet recorded, to see what it would do."""
     if loan.status not in KEPT or loan.disbursed_at is None:
+        return None
+    if loan.status != LoanStatus.DISBURSED and not loan.instalments:
         return None
     rows = fix_schedule(loan)
     payments = repayments_of(loan)

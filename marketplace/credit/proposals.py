@@ -161,7 +161,7 @@ def instalment_share(run_id: int) -> float:
 
 def for_cluster(cluster: Cluster, product: CreditProduct) -> dict[int, Proposal]:
     """Every member's proposal under `product`, by producer id."""
-    eco = COUNTRY_ECONOMICS.get(cluster.country)
+    eco = COUNTRY_ECONOMICS.get(product.coverage_country)  # prices in the loan's currency
     price = eco.price_per_kg_minor.get(cluster.value_chain) if eco is not None else None
     share = instalment_share(cluster.run_id)
     limits = limits_of(product)

@@ -78,6 +78,7 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     main = page.get_by_role("main")
     expect(main).to_contain_text("Cacao Verde")
     expect(main).to_contain_text("Hoja resumen: lea antes de aceptar")
+    expect(main).to_contain_text("Si paga tarde")
     check_phone_page(page, "mi crédito", problems)
     page.get_by_role("button", name="Acepto el préstamo").click()
     expect(main).to_contain_text("Préstamo aceptado.")
@@ -92,4 +93,19 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     expect(main).to_contain_text("Pagado con crédito de Caja Tarapoto")
     nav(page).get_by_role("link", name="Mi crédito").click()
     expect(main).to_contain_text(re.compile(r"Usado en insumos\s*S/\s90\.00"))
+
+    # The caja disburses her loan and sees it in its portfolio.
+    page = new_context().new_page()
+    log_in(page, lender)
+    nav(page).get_by_role("link", name="Préstamos").click()
+    page.get_by_role("link", name=re.compile(re.escape(producers[0].full_name))).first.click()
+    page.get_by_role("button", name="Registrar el desembolso").click()
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Capital que falta pagar")
+    check_phone_page(page, "loan", problems)
+    nav(page).get_by_role("link", name="Cartera").click()
+    expect(main).to_contain_text("Saldo de capital por cobrar")
+    expect(main).to_contain_text("Cartera en riesgo más de 30 días (PAR30)")
+    expect(main).to_contain_text("Cacao Verde")
+    check_phone_page(page, "cartera", problems)
     assert not problems, problems

@@ -191,14 +191,13 @@ def test_a_product_above_a_lowered_ceiling_is_flagged_and_not_approved(
     page = signed_in_client(app, co_lender).get("/credito/productos").text
     assert "Pasa la tasa de usura" in page
     assert product.name in signed_in_client(app, admin).get("/admin/credito/ajustes").text
-    match = make_match(n=1, product=product)
-    producer_id = match.cluster.members[0].producer_id
-    error = pytest.raises(
-        InvalidInput, decisions.approve, co_lender, match, {producer_id: 500_000_000}
-    ).value
-    assert "tasa de usura" in str(error.errors[decisions.amount_field(producer_id)])
+    match = make_match(n=1, product=product, requested_minor=800_000_000)
+    (candidate,) = decisions.approval(match).candidates
+    amounts = {candidate.producer_id: candidate.default_minor}
+    error = pytest.raises(InvalidInput, decisions.approve, co_lender, match, amounts).value
+    assert "tasa de usura" in str(error.errors[decisions.amount_field(candidate.producer_id)])
     usury.set_ceiling(admin, 3000, _first_of_month(), "Res. 3")
-    assert len(decisions.approve(co_lender, match, {producer_id: 500_000_000})) == 1
+    assert len(decisions.approve(co_lender, match, amounts)) == 1
 
 
 # --- the product's late rate and amount step ------------------------------------------------
