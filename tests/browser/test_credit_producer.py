@@ -52,6 +52,13 @@ def test_producer_sees_her_offer_and_orders_an_input_on_credit(
     expect(schedule.get_by_role("row").nth(1)).to_contain_text("S/")  # the first payment
     expect(schedule.get_by_role("row").last).to_contain_text("Total")
     check_phone_page(page, "mi crédito (offer)", problems)
+    # printed on A4, the page is its content: no menu, the schedule whole, not scrolling
+    page.set_viewport_size({"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    expect(nav(page)).to_be_hidden()
+    assert schedule.evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 360, "height": 740})
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "mi-credito-offer.png"), full_page=True)
 
