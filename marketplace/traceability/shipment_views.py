@@ -12,7 +12,7 @@ from marketplace.commitments.permissions import is_buyer_member
 from marketplace.errors import DomainError
 from marketplace.models import Role, Shipment, ShipmentStatus
 from marketplace.permissions import load_or_404, role_required
-from marketplace.traceability import export, shipment_files, shipments
+from marketplace.traceability import export, shipment_files, shipment_rules, shipments
 from marketplace.traceability.blueprint import bp
 from marketplace.traceability.permissions import can_manage_shipment
 from marketplace.traceability.shipment_forms import (
@@ -93,6 +93,7 @@ def _shipment_page(shipment: Shipment, failed=None, status=200):
         statements={s.part: s for s in shipment.statements},
         statement_forms=_statement_forms(files, failed or {}),
         hs_label=hs_label,
+        limits=shipment_rules,
     ), status
 
 
