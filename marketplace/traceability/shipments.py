@@ -314,6 +314,8 @@ def record_statement(
     except IntegrityError:
         _refuse(_l("Ese número de referencia ya está registrado."), "reference_number")
     if result.rowcount != 1:
+        if part not in {s.part for s in shipment.statements}:
+            _refuse(_l("Este embarque no tiene esa parte."))
         _refuse(_l("Esta parte ya tiene sus números de DDS; no se cambian."))
     audit.record(
         actor, "shipment.dds_recorded", shipment, part=part, reference=reference,

@@ -307,6 +307,8 @@ def test_dds_numbers_are_checked_recorded_once_and_audit_logged(world, make_prod
         shipments.record_statement(world.buyer, shipment, 1, "25NL-123", "K7R8LA9")
     assert set(refused.value.errors) == {"reference_number", "verification_number"}
 
+    with pytest.raises(DomainError, match="no tiene esa parte"):
+        shipments.record_statement(world.buyer, shipment, 3, REFERENCE, VERIFICATION)
     shipments.record_statement(world.buyer, shipment, 1, " 25nlsn6lx69730 ", "k7r8la90")
     with pytest.raises(DomainError, match="no se cambian"):
         shipments.record_statement(world.buyer, shipment, 1, "25NLWPAZWQ8865", "GLE9SMMM")
@@ -430,3 +432,15 @@ def test_files_download_per_part_and_dds_numbers_show_downstream(
     staff_page = signed_in_client(app, world.staff).get(f"/acopio/lotes/{lot.id}")
     text = staff_page.get_data(as_text=True)
     assert shipment.code in text and REFERENCE in text and VERIFICATION not in text
+
+
+def test_no_route_deletes_a_shipment_or_its_dds_numbers(app):
+    """DDS numbers are kept at least five years: the only removal is a lot from a draft."""
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/compras/embarques")]
+    assert rules
+    removals = [r.rule for r in rules if {"DELETE", "PUT", "PATCH"} & set(r.methods)]
+    removals += [r.rule for r in rules if any(w in r.rule for w in ("eliminar", "borrar"))]
+    assert removals == []
+    assert [r.rule for r in rules if "quitar" in r.rule] == [
+        "/compras/embarques/<int:shipment_id>/lotes/<int:lot_id>/quitar"
+    ]
