@@ -40,7 +40,11 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("orders.received", _l("Pedidos recibidos")),
         *_ORG_ITEMS,
     ),
-    Role.BUYER: (NavItem("commitments.mine", _l("Mis compromisos")), *_ORG_ITEMS),
+    Role.BUYER: (
+        NavItem("commitments.mine", _l("Mis compromisos")),
+        NavItem("traceability.shipments_list", _l("Embarques")),
+        *_ORG_ITEMS,
+    ),
     Role.LENDER: (
         NavItem("credit.groups", _l("Grupos propuestos")),
         NavItem("credit.loans", _l("Préstamos")),

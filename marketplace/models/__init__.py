@@ -68,6 +68,12 @@ from marketplace.models.producers import (
     Producer,
     ValueChain,
 )
+from marketplace.models.shipments import (
+    Shipment,
+    ShipmentLot,
+    ShipmentStatement,
+    ShipmentStatus,
+)
 from marketplace.models.traceability import (
     Delivery,
     FieldEvidence,
@@ -141,4 +147,8 @@ __all__ = [
     "Role",
     "User",
     "ValueChain",
+    "Shipment",
+    "ShipmentLot",
+    "ShipmentStatement",
+    "ShipmentStatus",
 ]

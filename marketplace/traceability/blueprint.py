@@ -8,4 +8,5 @@ from marketplace.traceability import (  # noqa: E402,F401
     delivery_views,
     impact_views,
     plot_views,
+    shipment_views,
 )

@@ -19,7 +19,7 @@ from marketplace.models.base import local_today
 from marketplace.models.traceability import Lot, LotStatus
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
-from marketplace.traceability import deliveries, export, lots, tracing
+from marketplace.traceability import deliveries, export, lots, shipments, tracing
 from marketplace.traceability.blueprint import bp
 from marketplace.traceability.delivery_forms import DeliveryForm, LotForm, WeightForm
 from marketplace.traceability.permissions import (
@@ -142,6 +142,7 @@ def _lot_page(lot, weight_form=None, status=200):
         addable=lots.addable_deliveries(lot) if lot.status == LotStatus.OPEN else [],
         weight_form=weight_form,
         free=lots.is_deforestation_free(d.risk_status for d in lot.deliveries),
+        shipped=shipments.shipments_of_lots([lot.id]),
     ), status
 
 
@@ -219,6 +220,8 @@ def _trace_page(commitment, lot=None):
         lot=lot,
         trace=found,
         features=tracing.map_features(found.farms),
+        shipped=shipments.shipments_of_lots(s.lot.id for s in found.lots),
+        lot_codes={s.lot.id: s.lot.code for s in found.lots},
     )
 
 

@@ -28,7 +28,7 @@ from marketplace.web import spreadsheet_safe
 
 POLYGON_MIN_HA = 4.0
 DECIMALS = 6
-HS_CODES = {"cacao": "1801", "cafe": "0901"}  # cocoa beans; coffee
+HS_CODES = {"cacao": "180100", "cafe": "090111"}  # see shipment_rules.HS_CODES
 CSV_COLUMNS = [
     "ProductionPlace",
     "ProducerName",

@@ -14,6 +14,7 @@ from marketplace.models import (
     Pledge,
     PurchaseCommitment,
     Role,
+    Shipment,
     User,
 )
 from marketplace.models.commitments import PledgeStatus
@@ -90,3 +91,14 @@ def can_trace(user: User, commitment: PurchaseCommitment) -> bool:
 def can_trace_lot(user: User, lot: Lot) -> bool:
     """Whoever may trace the commitment the lot was built for."""
     return can_trace(user, db.session.get(PurchaseCommitment, lot.commitment_id))
+
+
+# --- shipments -------------------------------------------------------------------------------
+
+
+def can_manage_shipment(user: User, shipment: Shipment) -> bool:
+    """Members of the buyer organization that owns the shipment, and nobody else."""
+    return (
+        commitment_permissions.is_buyer_member(user)
+        and shipment.organization_id == user.organization_id
+    )

@@ -110,7 +110,7 @@ def test_the_properties_carry_country_hs_code_quantity_and_period(exported):
     world, collection, named, farms, _ = exported
     big = next(f for f in collection["features"] if f["properties"]["Area"] == 6.2)
     props = big["properties"]
-    assert props["ProducerCountry"] == "PE" and props["HSCode"] == "1801"
+    assert props["ProducerCountry"] == "PE" and props["HSCode"] == "180100"
     assert props["Quantity"] == 500
     assert props["ProductionStartDate"] < props["ProductionEndDate"]
     assert props["RiskStatus"] == "free" and len(props["Deliveries"]) == 2
@@ -127,7 +127,7 @@ def test_the_csv_has_the_same_rows(exported):
     world, collection, named, farms, _ = exported
     rows = list(csv.DictReader(io.StringIO(export.to_csv(collection))))
     assert len(rows) == 3
-    assert {r["HSCode"] for r in rows} == {"1801"}
+    assert {r["HSCode"] for r in rows} == {"180100"}
     point = next(r for r in rows if r["Area"] == "3.0")
     assert (point["Latitude"], point["Longitude"], point["ExportReady"]) == ("-7.2", "-76.7", "yes")
     polygon = next(r for r in rows if r["GeometryType"] == "Polygon")
@@ -139,7 +139,7 @@ def test_a_coffee_commitment_gets_its_heading_and_honey_is_refused(
     db, make_org, make_user, make_center, make_commitment
 ):
     coffee = centre(make_org, make_user, make_center, make_commitment, value_chain="cafe")
-    assert export.hs_code(coffee.commitment) == "0901"
+    assert export.hs_code(coffee.commitment) == "090111"
     honey = centre(make_org, make_user, make_center, make_commitment, value_chain="miel")
     with pytest.raises(DomainError):
         export.feature_collection(honey.commitment, [])

@@ -462,3 +462,62 @@ def test_outsiders_cannot_record_deliveries_or_touch_lots(app, db, trace_world, 
     db.session.expire_all()
     assert db.session.scalars(db.select(Delivery)).all() == []
     assert [lot.status for lot in db.session.scalars(db.select(Lot))] == ["open"]
+
+
+# --- shipments: the buyer organization's own -----------------------------------------------
+
+SHIPMENT_PAGES = [
+    ("/compras/embarques", COMMITMENT_BUYER),
+    ("/compras/embarques/nuevo", COMMITMENT_BUYER),
+    ("/compras/embarques/{shipment}", COMMITMENT_BUYER),
+    ("/compras/embarques/{shipment}/pendientes.csv", COMMITMENT_BUYER),
+]
+SHIPMENT_POSTS = [
+    "/compras/embarques/{shipment}/lotes",
+    "/compras/embarques/{shipment}/lotes/{lot}/quitar",
+    "/compras/embarques/{shipment}/listo",
+    "/compras/embarques/{shipment}/borrador",
+    "/compras/embarques/{shipment}/partes/1/dds",
+]
+
+
+@pytest.fixture
+def shipment_world(db, trace_world):
+    """`trace_world` plus a draft shipment of the buyer's organization."""
+    from marketplace.models import User
+    from marketplace.traceability import shipments
+
+    buyer = db.session.get(User, trace_world["users"]["buyer"].id)
+    data = shipments.ShipmentData(
+        value_chain="cacao",
+        hs_code="180100",
+        description="Cacao en grano",
+        importer_name="Importador BV",
+        importer_country="NL",
+        importer_eori="NL812345678",
+        exporter_name="Exportador SAC",
+        exporter_country="PE",
+    )
+    return trace_world | {"shipment": shipments.create_shipment(buyer, data).id}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_shipment_page_for_every_role(app, shipment_world, role):
+    client = _client_as(app, shipment_world, role)
+    for template, expected in SHIPMENT_PAGES:
+        url = template.format(**shipment_world)
+        status = client.get(url).status_code
+        assert status == expected[role], f"{role} GET {url}: {status} != {expected[role]}"
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "buyer"])
+def test_only_the_owning_buyer_changes_a_shipment(app, db, shipment_world, role):
+    from marketplace.models import AuditLog
+
+    client = _client_as(app, shipment_world, role)
+    for template in SHIPMENT_POSTS:
+        url = template.format(**shipment_world)
+        status = client.post(url, data={"lot_ids": str(shipment_world["lot"])}).status_code
+        assert status == COMMITMENT_BUYER[role], f"{role} POST {url}: {status}"
+    actions = db.session.scalars(select(AuditLog.action)).all()
+    assert actions == ["shipment.created"]

@@ -29,6 +29,7 @@ BADGED = {
     "PaymentStatus",
     "PledgeStatus",
     "RiskStatus",
+    "ShipmentStatus",
     "RunStatus",
 }
 # enums of the models that people never read: no label needed
