@@ -75,7 +75,9 @@ from marketplace.models.traceability import (
     ForestLayer,
     LayerKind,
     Lot,
+    LotReview,
     LotStatus,
+    ProductState,
     RiskStatus,
 )
 
@@ -86,7 +88,9 @@ __all__ = [
     "ForestLayer",
     "LayerKind",
     "Lot",
+    "LotReview",
     "LotStatus",
+    "ProductState",
     "RiskStatus",
     "Assessment",
     "Cluster",
