@@ -28,7 +28,8 @@ from marketplace.models import (
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery, Lot
 from marketplace.traceability import deliveries as rules
-from marketplace.traceability.lots import worst_status
+from marketplace.traceability import custody
+from marketplace.traceability.lots import unknown_origin, worst_status
 
 BUYER_EMAIL = "comprador@minka.demo"
 COMMITMENTS = 3
@@ -73,12 +74,18 @@ def _deliver(rng, commitment, center, recorder, today) -> list[Delivery]:
     made = []
     for pledge in pledges:
         farm = db.session.get(Farm, pledge.farm_id)
+        delivered_on = today - timedelta(days=int(rng.integers(5, 40)))
+        # picked over a few weeks, then about a week fermenting and one or two drying
+        harvest_end = delivered_on - timedelta(days=int(rng.integers(8, 21)))
+        harvest_start = harvest_end - timedelta(days=int(rng.integers(14, 60)))
         data = rules.DeliveryData(
             pledge_id=pledge.id,
             kg=max(1, int(pledge.kg * rng.uniform(0.3, 0.7))),
-            delivered_on=today - timedelta(days=int(rng.integers(5, 40))),
+            delivered_on=delivered_on,
             humidity_pct=round(float(rng.uniform(6.5, 8.0)), 1),
             fermentation_pct=round(float(rng.uniform(70, 90)), 0),
+            harvest_start=harvest_start,
+            harvest_end=harvest_end,
         )
         delivery = rules.new_delivery(pledge, commitment, farm, center, data, recorder)
         apply_checkoff(recorder, delivery)
@@ -97,6 +104,10 @@ def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
         if recorder is None:
             continue
         made = _deliver(rng, commitment, center, recorder, today)
+        counts["delivery"] += len(made)
+        if commitment.deforestation_free:
+            # the rule the centre's staff meet too: no delivery of unknown origin in such a lot
+            made = [d for d in made if not unknown_origin(d)]
         if not made:
             continue
         lot = Lot(
@@ -106,6 +117,7 @@ def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
             weight_kg=int(sum(d.kg for d in made) * 0.97),  # a little moisture lost
             status="open",
             risk_status=worst_status(d.risk_status for d in made),
+            output_state=custody.default_state(commitment.value_chain),
             created_by_id=recorder.id,
         )
         db.session.add(lot)
@@ -113,7 +125,6 @@ def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
         lot.code = f"LOT-{center.country}-{lot.id:06d}"
         for delivery in made:
             delivery.lot_id = lot.id
-        counts["delivery"] += len(made)
         counts["lot"] += 1
     say(f"  deliveries: {counts['delivery']} in {counts['lot']} lots")
     return counts
