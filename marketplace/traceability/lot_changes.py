@@ -79,7 +79,12 @@ def split_lot(actor: User, lot: Lot, delivery_ids: list[int]) -> Lot:
         _refuse(_l("Deje al menos una entrega en el lote original."), "delivery_ids")
     table = custody.factors()
     total = _converted(inside, lot.output_state, table)
-    share = shared_weight(lot.weight_kg, _converted(moving, lot.output_state, table), total)
+    moved_in = _converted(moving, lot.output_state, table)
+    share = shared_weight(lot.weight_kg, moved_in, total)
+    if share * custody.SCALE > moved_in or (lot.weight_kg - share) * custody.SCALE > (
+        total - moved_in
+    ):
+        _refuse(_l("El peso de salida no se puede repartir sin romper el balance de masa."))
     before = lot.weight_kg
     new = Lot(
         code=f"tmp-{uuid.uuid4().hex[:24]}",
