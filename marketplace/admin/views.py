@@ -311,9 +311,7 @@ def save_conversions():
     form = ConversionFactorsForm()
     if not form.validate_on_submit():
         return _conversions_page(form), 422
-    values = {
-        step.key: int(round(form[step.key].data * custody.SCALE)) for step in custody.STEPS
-    }
+    values = {step.key: int(round(form[step.key].data * custody.SCALE)) for step in custody.STEPS}
     try:
         custody.set_factors(current_user, values)
     except DomainError as error:

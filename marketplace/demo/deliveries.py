@@ -27,8 +27,8 @@ from marketplace.models import (
 )
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery, Lot
-from marketplace.traceability import deliveries as rules
 from marketplace.traceability import custody
+from marketplace.traceability import deliveries as rules
 from marketplace.traceability.lots import unknown_origin, worst_status
 
 BUYER_EMAIL = "comprador@minka.demo"

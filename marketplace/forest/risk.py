@@ -314,9 +314,7 @@ def _store(farms: list[dict], results: list[Assessment]) -> None:
     ]
     if audits:
         db.session.execute(insert(AuditLog), audits)
-        reviews.flag_farms(
-            (a["entity_id"], a["detail"]["after"], utcnow()) for a in audits
-        )
+        reviews.flag_farms((a["entity_id"], a["detail"]["after"], utcnow()) for a in audits)
 
 
 def status_counts() -> dict[str, int]:

@@ -131,8 +131,11 @@ def set_factors(actor: User, values: dict[str, int | None]) -> dict[str, int]:
     setting.value = json.dumps(chosen)
     setting.updated_by_id = actor.id
     audit.record(
-        actor, "custody.conversion_factors_changed", audit.PLATFORM_SETTINGS,
-        before=before, after=chosen,
+        actor,
+        "custody.conversion_factors_changed",
+        audit.PLATFORM_SETTINGS,
+        before=before,
+        after=chosen,
     )
     db.session.commit()
     return chosen

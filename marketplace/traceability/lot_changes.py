@@ -198,10 +198,12 @@ def merge_lots(actor: User, target: Lot, other_id: int | None) -> Lot:
     db.session.expire(target, ["deliveries", "reviews"])
     _refresh_risk(target)
     moved = sorted(d.id for d in incoming)
-    audit.record(actor, "lot.merged", target, merged=other.id, deliveries=moved,
-                 weight_kg=target.weight_kg)
-    audit.record(actor, "lot.merged_into", other, lot=target.id, deliveries=moved,
-                 weight_kg=weights[1])
+    audit.record(
+        actor, "lot.merged", target, merged=other.id, deliveries=moved, weight_kg=target.weight_kg
+    )
+    audit.record(
+        actor, "lot.merged_into", other, lot=target.id, deliveries=moved, weight_kg=weights[1]
+    )
     db.session.commit()
     return target
 

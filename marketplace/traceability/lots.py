@@ -97,9 +97,9 @@ def lot_kg(lot_id: int) -> int:
 def capacity_kg(lot: Lot) -> int:
     """The most the lot may weigh: its deliveries converted to its output state, whole kg."""
     total = db.session.scalar(
-        select(
-            func.coalesce(func.sum(custody.converted_kg_expression(lot.output_state)), 0)
-        ).where(Delivery.lot_id == lot.id)
+        select(func.coalesce(func.sum(custody.converted_kg_expression(lot.output_state)), 0)).where(
+            Delivery.lot_id == lot.id
+        )
     )
     return int(total) // custody.SCALE
 

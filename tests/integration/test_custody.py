@@ -154,9 +154,7 @@ def test_a_reassessment_after_delivery_flags_the_open_lot_and_keeps_the_snapshot
     kept = db.session.get(Delivery, delivery.id)
     assert (kept.risk_status, kept.risk_assessed_at, kept.risk_layers) == snapshot
     reviews = db.session.scalars(select(LotReview)).all()
-    assert [(r.lot_id, r.farm_id, r.risk_status) for r in reviews] == [
-        (lot.id, farm.id, "at_risk")
-    ]
+    assert [(r.lot_id, r.farm_id, r.risk_status) for r in reviews] == [(lot.id, farm.id, "at_risk")]
     kinds = sorted(n.kind for n in db.session.scalars(select(Notification)))
     assert kinds == ["lot.review_at_risk", "lot.review_at_risk"]  # buyer and centre
     assert db.session.get(Lot, lot.id).risk_status == "free"  # the lot reads the snapshot
@@ -216,8 +214,11 @@ def test_an_admin_factor_changes_the_balance(world, make_producer, make_farm, ma
     admin = make_user("admin")
     custody.set_factors(
         admin,
-        {"cacao_baba__cacao_seco": 400, "cafe_cereza__cafe_pergamino": 200,
-         "cafe_pergamino__cafe_verde": 800},
+        {
+            "cacao_baba__cacao_seco": 400,
+            "cafe_cereza__cafe_pergamino": 200,
+            "cafe_pergamino__cafe_verde": 800,
+        },
     )
     wet = delivered(world, make_producer, make_farm, 1_000, product_state="cacao_baba")
     lot = lots.create_lot(world.staff, world.center, world.commitment.id)
@@ -295,7 +296,9 @@ def test_a_split_shares_the_weight_in_proportion_and_keeps_the_origins(
     assert [d.id for d in old.deliveries] == [a.id] and [d.id for d in new.deliveries] == [b.id]
     assert new.split_from_id == old.id and new.status == "open"
     assert old.weight_kg <= lots.capacity_kg(old) and new.weight_kg <= lots.capacity_kg(new)
-    actions = set(db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("lot.split%"))))
+    actions = set(
+        db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("lot.split%")))
+    )
     assert actions == {"lot.split", "lot.split_from"}
 
 
@@ -322,8 +325,9 @@ def test_a_merge_carries_deliveries_weight_and_flags(world, make_producer, make_
     lots.set_weight(world.staff, first, 590)
     lots.set_weight(world.staff, second, 390)
     db.session.add(
-        LotReview(lot_id=second.id, farm_id=b.farm_id, risk_status="at_risk",
-                  assessed_at=b.created_at)
+        LotReview(
+            lot_id=second.id, farm_id=b.farm_id, risk_status="at_risk", assessed_at=b.created_at
+        )
     )
     db.session.commit()
 
