@@ -269,6 +269,10 @@ def set_weight(actor: User, lot: Lot, weight_kg: int | None) -> Lot:
     _check_open(lot)
     if weight_kg is None or weight_kg <= 0:
         _refuse(_l("Escriba el peso como un número entero mayor que 0."), "weight_kg")
+    # lock first, then check in a statement of its own: on PostgreSQL a waiting UPDATE
+    # rechecks only its own row, and its subquery would still count deliveries that a
+    # concurrent split or removal has moved out
+    _lock_open(lot)
     result = db.session.execute(
         update(Lot)
         .where(
