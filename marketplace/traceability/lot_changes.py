@@ -26,7 +26,7 @@ from marketplace.extensions import db
 from marketplace.models import CollectionCenter, User
 from marketplace.models.traceability import Delivery, Lot, LotReview, LotStatus
 from marketplace.traceability import custody
-from marketplace.traceability.lots import check_can_mix, worst_status
+from marketplace.traceability.lots import check_can_mix, drop_stale_reviews, worst_status
 
 SPLITTABLE = (LotStatus.OPEN.value, LotStatus.CLOSED.value)
 
@@ -116,6 +116,7 @@ def split_lot(actor: User, lot: Lot, delivery_ids: list[int]) -> Lot:
     if moved != len(wanted) or kept != 1:
         _refuse(_l("El lote cambió mientras tanto; vuelva a cargar la página."))
     _copy_reviews(lot, new, {d.farm_id for d in moving})
+    drop_stale_reviews(lot)
     db.session.refresh(lot)
     db.session.expire(lot, ["deliveries"])
     _refresh_risk(lot)

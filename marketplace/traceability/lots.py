@@ -15,14 +15,21 @@ import uuid
 from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, User
-from marketplace.models.traceability import Delivery, Lot, LotStatus, ProductState, RiskStatus
+from marketplace.models.traceability import (
+    Delivery,
+    Lot,
+    LotReview,
+    LotStatus,
+    ProductState,
+    RiskStatus,
+)
 from marketplace.traceability import custody
 from marketplace.traceability.deliveries import serves
 
@@ -131,6 +138,18 @@ def addable_deliveries(lot: Lot, limit: int = 200) -> list[Delivery]:
 def _refresh_risk(lot: Lot) -> None:
     statuses = db.session.scalars(select(Delivery.risk_status).where(Delivery.lot_id == lot.id))
     lot.risk_status = worst_status(statuses)
+
+
+def drop_stale_reviews(lot: Lot) -> None:
+    """Remove the lot's review flags on plots that no longer deliver into it (taking the
+    flagged delivery out is how a centre answers a flag)."""
+    present = select(Delivery.farm_id).where(Delivery.lot_id == lot.id)
+    db.session.execute(
+        delete(LotReview)
+        .where(LotReview.lot_id == lot.id, LotReview.farm_id.not_in(present))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(lot, ["reviews"])
 
 
 def _check_open(lot: Lot) -> None:
@@ -260,6 +279,7 @@ def remove_delivery(actor: User, lot: Lot, delivery_id: int) -> None:
         )
     db.session.expire(lot, ["deliveries"])
     _refresh_risk(lot)
+    drop_stale_reviews(lot)
     audit.record(actor, "lot.delivery_removed", lot, delivery=delivery_id, risk=lot.risk_status)
     db.session.commit()
 

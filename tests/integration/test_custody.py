@@ -166,6 +166,10 @@ def test_a_reassessment_after_delivery_flags_the_open_lot_and_keeps_the_snapshot
     layers.import_layer(write_layer(tmp_path, (WEST_HALF, {"loss_year": 2024}), name="c.json"))
     assert len(db.session.scalars(select(LotReview)).all()) == 1
 
+    # taking the flagged delivery out of the lot answers the flag
+    lots.remove_delivery(world.staff, db.session.get(Lot, lot.id), delivery.id)
+    assert db.session.scalars(select(LotReview)).all() == []
+
 
 def test_the_flag_shows_on_the_lot_and_trace_pages(client_as, tmp_path, world, assessed_plot):
     farm, row, _ = assessed_plot
