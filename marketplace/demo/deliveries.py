@@ -9,7 +9,7 @@ called); the arithmetic is the services' own (deliveries.delivery_value, checkof
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -88,6 +88,10 @@ def _deliver(rng, commitment, center, recorder, today) -> list[Delivery]:
             harvest_end=harvest_end,
         )
         delivery = rules.new_delivery(pledge, commitment, farm, center, data, recorder)
+        if delivery.risk_assessed_at is not None:
+            # the demo assesses its farms today but dates deliveries weeks back: show the
+            # plot as assessed on the delivery day, as a real centre's snapshot would be
+            delivery.risk_assessed_at = datetime.combine(delivered_on, time(8), tzinfo=UTC)
         apply_checkoff(recorder, delivery)
         made.append(delivery)
     return made

@@ -6,7 +6,7 @@ Factors are kept in thousandths (380 = 0.380) so the mass balance is integer ari
 one SQL UPDATE. Defaults (README, "Cadena de custodia"): fresh to dry cacao 0.38 (the usual
 35-40 % of fermented, dried beans from cacao en baba); coffee cherry to dry parchment 0.20
 and parchment to green 0.80 (the International Coffee Organization's standard factor). An
-admin changes them on the traceability settings page (a platform setting, audit-logged).
+admin changes them at /admin/trazabilidad/conversiones (a platform setting, audit-logged).
 """
 
 from __future__ import annotations
@@ -104,12 +104,6 @@ def converted_kg_expression(target: str | None, table: dict[str, int] | None = N
     codes = [s.value for states in CHAIN_STATES.values() for s in states]
     whens = [(Delivery.product_state == code, factor(code, target, table)) for code in codes]
     return Delivery.kg * case(*whens, else_=SCALE)
-
-
-def converted_kg(deliveries, target: str | None) -> float:
-    """The kg of these deliveries converted to `target` (for display)."""
-    table = factors()
-    return sum(d.kg * factor(d.product_state, target, table) for d in deliveries) / SCALE
 
 
 def set_factors(actor: User, values: dict[str, int | None]) -> dict[str, int]:
