@@ -58,6 +58,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("admin.audit_log", _l("Auditoría")),
         NavItem("admin.matching", _l("Emparejamiento de crédito")),
         NavItem("admin.credit_settings", _l("Ajustes de crédito")),
+        NavItem("admin.conversions", _l("Factores de conversión")),
         NavItem("payments.settings", _l("Pagos con tarjeta")),
         NavItem("centers.manage", _l("Centros de acopio")),
         NavItem("traceability.impact_admin", _l("Impacto")),

@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, SearchField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.credit.forms import PercentField
+from marketplace.fields import DecimalText
 from marketplace.labels import choices
 from marketplace.models import OrgKind, OrgStatus, Role
 
@@ -78,3 +79,19 @@ class UsuryCeilingForm(FlaskForm):
 
 class HarvestCalendarForm(FlaskForm):
     """Only the CSRF token: the months are one checkbox group per line (credit/harvests.py)."""
+
+
+FACTOR = _l("Un factor entre 0,001 y 1 (kilos que salen por kilo que entra).")
+
+
+def _factor(label) -> DecimalText:
+    return DecimalText(label, [InputRequired(FACTOR)], places=3, unreadable=FACTOR)
+
+
+class ConversionFactorsForm(FlaskForm):
+    """The chain-of-custody conversion factors (traceability/custody.py); each field is
+    named after its step's key."""
+
+    cacao_baba__cacao_seco = _factor(_l("Cacao en baba → cacao seco"))
+    cafe_cereza__cafe_pergamino = _factor(_l("Café cereza → café pergamino seco"))
+    cafe_pergamino__cafe_verde = _factor(_l("Café pergamino seco → café verde"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from marketplace.admin import services
 from marketplace.admin.blueprint import bp
 from marketplace.admin.forms import (
     AuditFilterForm,
+    ConversionFactorsForm,
     HarvestCalendarForm,
     OrganizationFilterForm,
     UserFilterForm,
@@ -24,6 +26,7 @@ from marketplace.i18n import ngettext
 from marketplace.models import MatchingRun, Organization, Role, User
 from marketplace.models.base import local_today
 from marketplace.permissions import load_or_404, role_required
+from marketplace.traceability import custody
 from marketplace.web import safe_next, show_errors
 
 admin_only = role_required(Role.ADMIN)
@@ -281,3 +284,38 @@ def harvest_calendar():
         )
         return redirect(url_for(".credit_settings"))
     return _credit_settings(calendar_form=form, chosen=typed)
+
+
+# -- Traceability settings: the chain of custody's conversion factors -----------------------
+
+
+def _conversions_page(form=None):
+    if form is None:
+        form = ConversionFactorsForm(formdata=None)
+        for key, thousandths in custody.factors().items():
+            form[key].data = Decimal(thousandths) / custody.SCALE
+    return render_template(
+        "admin/conversions.html", form=form, defaults=custody.DEFAULT_FACTORS, steps=custody.STEPS
+    )
+
+
+@bp.route("/trazabilidad/conversiones")
+@admin_only
+def conversions():
+    return _conversions_page()
+
+
+@bp.route("/trazabilidad/conversiones", methods=["POST"])
+@admin_only
+def save_conversions():
+    form = ConversionFactorsForm()
+    if not form.validate_on_submit():
+        return _conversions_page(form), 422
+    values = {step.key: int(round(form[step.key].data * custody.SCALE)) for step in custody.STEPS}
+    try:
+        custody.set_factors(current_user, values)
+    except DomainError as error:
+        show_errors(form, error)
+        return _conversions_page(form), 422
+    flash(_("Factores de conversión guardados."), "success")
+    return redirect(url_for(".conversions"))

@@ -9,7 +9,7 @@ called); the arithmetic is the services' own (deliveries.delivery_value, checkof
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -27,8 +27,9 @@ from marketplace.models import (
 )
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery, Lot
+from marketplace.traceability import custody
 from marketplace.traceability import deliveries as rules
-from marketplace.traceability.lots import worst_status
+from marketplace.traceability.lots import unknown_origin, worst_status
 
 BUYER_EMAIL = "comprador@minka.demo"
 COMMITMENTS = 3
@@ -73,14 +74,24 @@ def _deliver(rng, commitment, center, recorder, today) -> list[Delivery]:
     made = []
     for pledge in pledges:
         farm = db.session.get(Farm, pledge.farm_id)
+        delivered_on = today - timedelta(days=int(rng.integers(5, 40)))
+        # picked over a few weeks, then about a week fermenting and one or two drying
+        harvest_end = delivered_on - timedelta(days=int(rng.integers(8, 21)))
+        harvest_start = harvest_end - timedelta(days=int(rng.integers(14, 60)))
         data = rules.DeliveryData(
             pledge_id=pledge.id,
             kg=max(1, int(pledge.kg * rng.uniform(0.3, 0.7))),
-            delivered_on=today - timedelta(days=int(rng.integers(5, 40))),
+            delivered_on=delivered_on,
             humidity_pct=round(float(rng.uniform(6.5, 8.0)), 1),
             fermentation_pct=round(float(rng.uniform(70, 90)), 0),
+            harvest_start=harvest_start,
+            harvest_end=harvest_end,
         )
         delivery = rules.new_delivery(pledge, commitment, farm, center, data, recorder)
+        if delivery.risk_assessed_at is not None:
+            # the demo assesses its farms today but dates deliveries weeks back: show the
+            # plot as assessed on the delivery day, as a real centre's snapshot would be
+            delivery.risk_assessed_at = datetime.combine(delivered_on, time(8), tzinfo=UTC)
         apply_checkoff(recorder, delivery)
         made.append(delivery)
     return made
@@ -97,6 +108,10 @@ def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
         if recorder is None:
             continue
         made = _deliver(rng, commitment, center, recorder, today)
+        counts["delivery"] += len(made)
+        if commitment.deforestation_free:
+            # the rule the centre's staff meet too: no delivery of unknown origin in such a lot
+            made = [d for d in made if not unknown_origin(d)]
         if not made:
             continue
         lot = Lot(
@@ -106,6 +121,7 @@ def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
             weight_kg=int(sum(d.kg for d in made) * 0.97),  # a little moisture lost
             status="open",
             risk_status=worst_status(d.risk_status for d in made),
+            output_state=custody.default_state(commitment.value_chain),
             created_by_id=recorder.id,
         )
         db.session.add(lot)
@@ -113,7 +129,6 @@ def build(seed: int, say: Callable[[str], None]) -> dict[str, int]:
         lot.code = f"LOT-{center.country}-{lot.id:06d}"
         for delivery in made:
             delivery.lot_id = lot.id
-        counts["delivery"] += len(made)
         counts["lot"] += 1
     say(f"  deliveries: {counts['delivery']} in {counts['lot']} lots")
     return counts

@@ -31,6 +31,7 @@ from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.forest import reviews
 from marketplace.forest.geometry import geodesic_area_ha
 from marketplace.models import AuditLog
 from marketplace.models.base import utcnow
@@ -141,6 +142,35 @@ def layer_extents() -> list[tuple[float, float, float, float]]:
     return [tuple(row) for row in rows]
 
 
+def layers_reaching(farm: Farm) -> list[dict]:
+    """The active layers that reach the farm's plot now, as a delivery's snapshot keeps them:
+    [{"id", "name", "imported_at"}] (a layer is never edited, so id and import time name
+    its version)."""
+    plot = plot_of(farm.lat, farm.lon, farm.polygon_geojson, farm.total_ha)
+    if plot is None:
+        return []
+    rows = db.session.execute(
+        select(
+            ForestLayer.id,
+            ForestLayer.name,
+            ForestLayer.imported_at,
+            func.min(ForestArea.min_lon),
+            func.min(ForestArea.min_lat),
+            func.max(ForestArea.max_lon),
+            func.max(ForestArea.max_lat),
+        )
+        .join(ForestArea, ForestArea.layer_id == ForestLayer.id)
+        .where(ForestLayer.active.is_(True))
+        .group_by(ForestLayer.id, ForestLayer.name, ForestLayer.imported_at)
+        .order_by(ForestLayer.id)
+    )
+    return [
+        {"id": row[0], "name": row[1], "imported_at": row[2].isoformat()}
+        for row in rows
+        if _covered(plot, [tuple(row[3:])])
+    ]
+
+
 def _covered(plot: BaseGeometry, extents: list[tuple[float, float, float, float]]) -> bool:
     x0, y0, x1, y1 = plot.bounds
     return any(e[0] <= x1 and e[1] <= y1 and x0 <= e[2] and y0 <= e[3] for e in extents)
@@ -203,6 +233,7 @@ def assess(farm: Farm) -> Assessment:
         setattr(farm, name, value)
     if before != farm.risk_status:
         audit.record(None, "farm.risk_assessed", farm, before=before, after=farm.risk_status)
+        reviews.flag_after_reassessment(farm)
     return result
 
 
@@ -283,6 +314,7 @@ def _store(farms: list[dict], results: list[Assessment]) -> None:
     ]
     if audits:
         db.session.execute(insert(AuditLog), audits)
+        reviews.flag_farms((a["entity_id"], a["detail"]["after"], utcnow()) for a in audits)
 
 
 def status_counts() -> dict[str, int]:

@@ -81,7 +81,9 @@ from marketplace.models.traceability import (
     ForestLayer,
     LayerKind,
     Lot,
+    LotReview,
     LotStatus,
+    ProductState,
     RiskStatus,
 )
 
@@ -92,7 +94,9 @@ __all__ = [
     "ForestLayer",
     "LayerKind",
     "Lot",
+    "LotReview",
     "LotStatus",
+    "ProductState",
     "RiskStatus",
     "Assessment",
     "Cluster",

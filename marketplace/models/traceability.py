@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -39,10 +39,23 @@ class LayerKind(StrEnum):
 
 
 class LotStatus(Vocabulary):
-    """An open lot takes deliveries; a closed one has left the centre."""
+    """An open lot takes deliveries; a closed one has left the centre; a merged one lives on
+    inside another lot (its deliveries and weight moved there)."""
 
     OPEN = "open", _l("abierto")
     CLOSED = "closed", _l("cerrado")
+    MERGED = "merged", _l("fusionado")
+
+
+class ProductState(Vocabulary):
+    """What a delivery or a lot's output is, in processing order within its value chain
+    (cacao en baba is fresh/wet cacao out of the pod; pergamino is parchment coffee)."""
+
+    CACAO_FRESH = "cacao_baba", _l("Cacao en baba (fresco)")
+    CACAO_DRY = "cacao_seco", _l("Cacao seco (grano fermentado y seco)")
+    COFFEE_CHERRY = "cafe_cereza", _l("Café cereza")
+    COFFEE_PARCHMENT = "cafe_pergamino", _l("Café pergamino seco")
+    COFFEE_GREEN = "cafe_verde", _l("Café verde (oro)")
 
 
 class ForestLayer(db.Model):
@@ -107,10 +120,37 @@ class Lot(db.Model):
     weight_kg: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(10), default=LotStatus.OPEN)
     risk_status: Mapped[str] = mapped_column(String(20), default=RiskStatus.UNASSESSED)
+    # what the output weight is (ProductState); inputs are converted to it (mass balance)
+    output_state: Mapped[str | None] = mapped_column(String(20))
+    # lineage: the lot this one was split from, the lot this one was merged into
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="lot")
+    reviews: Mapped[list[LotReview]] = relationship(
+        back_populates="lot", order_by="LotReview.id", cascade="all, delete-orphan"
+    )
+
+
+class LotReview(db.Model):
+    """A flag on a lot: a plot that delivered into it was reassessed worse after the
+    delivery. The delivery's own snapshot never changes; this row says "revisar"."""
+
+    __tablename__ = "lot_review"
+    __table_args__ = (
+        UniqueConstraint("lot_id", "farm_id", "risk_status", name="uq_lot_review_farm_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    farm_id: Mapped[int] = mapped_column(ForeignKey("farm.id"))
+    risk_status: Mapped[str] = mapped_column(String(20))  # the plot's new status
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it changed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lot: Mapped[Lot] = relationship(back_populates="reviews")
 
 
 class Delivery(db.Model):
@@ -141,8 +181,16 @@ class Delivery(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     loan_id: Mapped[int | None] = mapped_column(ForeignKey("loan.id"))
     repayment_id: Mapped[int | None] = mapped_column(ForeignKey("repayment.id"))
-    # the plot's risk when delivered (lots inherit the worst)
+    # when it was harvested (None on rows from before: the delivery date stands in)
+    harvest_start: Mapped[date | None]
+    harvest_end: Mapped[date | None]
+    product_state: Mapped[str | None] = mapped_column(String(20))  # ProductState
+    # the plot's risk when delivered, frozen: lots, exports and pages read this snapshot,
+    # never the farm's status today (lots inherit the worst)
     risk_status: Mapped[str] = mapped_column(String(20), default=RiskStatus.UNASSESSED)
+    risk_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the forest layers that reached the plot then: [{"id", "name", "imported_at"}]
+    risk_layers: Mapped[list | None] = mapped_column(JSON)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -151,3 +199,13 @@ class Delivery(db.Model):
     @property
     def paid_to_producer_minor(self) -> int:
         return self.value_minor - self.deduction_minor
+
+    @property
+    def harvest_from(self) -> date:
+        """The harvest period's first day (the delivery date on rows from before it)."""
+        return self.harvest_start or self.delivered_on
+
+    @property
+    def harvest_to(self) -> date:
+        """The harvest period's last day (the delivery date on rows from before it)."""
+        return self.harvest_end or self.delivered_on

@@ -44,6 +44,14 @@ MESSAGES = {
     "delivery.checkoff_producer": _l(
         "Entrega %(code)s registrada: %(kg)s kg; descontado para su préstamo: %(deducted)s."
     ),
+    "lot.review_at_risk": _l(
+        "Revisar el lote %(lot)s: la parcela %(farm)s pasó a riesgo el %(date)s, después de "
+        "la entrega."
+    ),
+    "lot.review_needs_verification": _l(
+        "Revisar el lote %(lot)s: la parcela %(farm)s pasó a requerir verificación el "
+        "%(date)s, después de la entrega."
+    ),
     "delivery.checkoff": _l(
         "Pago de %(amount)s al préstamo #%(loan)s descontado de la entrega %(code)s."
     ),

@@ -27,6 +27,7 @@ from marketplace import audit
 from marketplace.credit.checkoff import apply_checkoff
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.forest import risk
 from marketplace.i18n import number
 from marketplace.links import path_for
 from marketplace.models import (
@@ -36,6 +37,7 @@ from marketplace.models import (
     PledgeStatus,
     PriceType,
     Producer,
+    ProductState,
     PurchaseCommitment,
     User,
 )
@@ -43,9 +45,14 @@ from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.notifications.messages import money_param
 from marketplace.notifications.services import notify_user
+from marketplace.traceability import custody
 
 MAX_KG = 1_000_000
 OLDEST_DAYS = 180  # a delivery noted on paper may be typed in later, but not a season later
+# the harvest period: by default the 90 days up to the delivery (a campaign's picking,
+# fermenting and drying); never after the delivery, never more than ~18 months before it
+HARVEST_DEFAULT_DAYS = 90
+HARVEST_OLDEST_DAYS = 548
 
 
 @dataclass
@@ -58,6 +65,34 @@ class DeliveryData:
     humidity_pct: float | None = None
     fermentation_pct: float | None = None
     quality_note: str = ""
+    harvest_start: date | None = None  # None: the default window before the delivery
+    harvest_end: date | None = None
+    product_state: str | None = None  # None: the value chain's usual state
+
+
+def default_harvest(delivered_on: date) -> tuple[date, date]:
+    """The harvest window assumed when staff do not type one: the 90 days up to delivery."""
+    return delivered_on - timedelta(days=HARVEST_DEFAULT_DAYS), delivered_on
+
+
+def _harvest_problems(data: DeliveryData) -> dict[str, str]:
+    start, end = data.harvest_start, data.harvest_end
+    if data.delivered_on is None:
+        return {}
+    problems: dict[str, str] = {}
+    earliest = data.delivered_on - timedelta(days=HARVEST_OLDEST_DAYS)
+    for name, day in (("harvest_start", start), ("harvest_end", end)):
+        if day is None:
+            continue
+        if day > data.delivered_on:
+            problems[name] = _l("La cosecha no puede ser posterior a la fecha de entrega.")
+        elif day < earliest:
+            problems[name] = _l(
+                "La cosecha no puede ser de más de 18 meses antes de la entrega; revise el año."
+            )
+    if start and end and start > end and not problems:
+        problems["harvest_end"] = _l("El fin de la cosecha no puede ser antes de su inicio.")
+    return problems
 
 
 def _refuse(message, field: str | None = None) -> NoReturn:
@@ -133,6 +168,9 @@ def _problems(data: DeliveryData, today: date) -> dict[str, str]:
             problems[name] = _l("Un porcentaje entre 0 y 100.")
     if len(data.quality_note or "") > 500:
         problems["quality_note"] = _l("Como máximo 500 caracteres.")
+    if data.product_state and data.product_state not in ProductState.codes():
+        problems["product_state"] = _l("Elija el estado del producto de la lista.")
+    problems.update(_harvest_problems(data))
     return problems
 
 
@@ -164,8 +202,10 @@ def new_delivery(
     data: DeliveryData,
     recorder: User,
 ) -> Delivery:
-    """Add a delivery with its value, the farm's risk now and its code (ENT-PE-000123);
-    no checks and no check-off (record_delivery does both; the demo world uses this too)."""
+    """Add a delivery with its value, its harvest period, the farm's risk now frozen as its
+    snapshot (status, layers, assessment date) and its code (ENT-PE-000123); no checks and
+    no check-off (record_delivery does both; the demo world uses this too)."""
+    default_start, default_end = default_harvest(data.delivered_on)
     delivery = Delivery(
         code=f"tmp-{uuid.uuid4().hex[:24]}",
         pledge_id=pledge.id,
@@ -181,7 +221,12 @@ def new_delivery(
         value_minor=delivery_value(commitment, data.kg),
         deduction_minor=0,
         currency=commitment.currency,
+        harvest_start=data.harvest_start or min(default_start, data.harvest_end or default_end),
+        harvest_end=data.harvest_end or default_end,
+        product_state=data.product_state or custody.default_state(commitment.value_chain),
         risk_status=farm.risk_status,
+        risk_assessed_at=farm.risk_assessed_at,
+        risk_layers=risk.layers_reaching(farm),
         recorded_by_id=recorder.id,
     )
     db.session.add(delivery)
@@ -202,6 +247,9 @@ def record_delivery(
     commitment = db.session.get(PurchaseCommitment, pledge.commitment_id)
     if not serves(center, commitment):
         _refuse(_l("Ese compromiso no se entrega en este centro de acopio."), "pledge_id")
+    states = custody.states_of(commitment.value_chain)
+    if data.product_state and data.product_state not in states:
+        _refuse(_l("Ese estado del producto no corresponde a este compromiso."), "product_state")
     already = delivered_kg(pledge.id)  # after the lock: concurrent deliveries are counted
     if already + data.kg > pledge.kg:
         _refuse(
@@ -226,6 +274,9 @@ def record_delivery(
         value_minor=delivery.value_minor,
         deduction_minor=delivery.deduction_minor,
         risk_status=delivery.risk_status,
+        risk_layers=[layer["id"] for layer in delivery.risk_layers or []],
+        harvest=[delivery.harvest_start.isoformat(), delivery.harvest_end.isoformat()],
+        product_state=delivery.product_state,
     )
     _notify_producer(pledge.producer_id, delivery)
     db.session.commit()

@@ -16,12 +16,12 @@ from marketplace.fields import as_float
 from marketplace.i18n import number
 from marketplace.models import CollectionCenter, PurchaseCommitment, Role
 from marketplace.models.base import local_today
-from marketplace.models.traceability import Lot, LotStatus
+from marketplace.models.traceability import Lot, LotStatus, RiskStatus
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
-from marketplace.traceability import deliveries, export, lots, shipments, tracing
+from marketplace.traceability import deliveries, export, lot_changes, lots, shipments, tracing
 from marketplace.traceability.blueprint import bp
-from marketplace.traceability.delivery_forms import DeliveryForm, LotForm, WeightForm
+from marketplace.traceability.delivery_forms import DeliveryForm, LotForm, MergeForm, WeightForm
 from marketplace.traceability.permissions import (
     can_manage_deliveries,
     can_manage_lot,
@@ -93,6 +93,9 @@ def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
         humidity_pct=as_float(form.humidity_pct.data),
         fermentation_pct=as_float(form.fermentation_pct.data),
         quality_note=form.quality_note.data or "",
+        harvest_start=form.harvest_start.data,
+        harvest_end=form.harvest_end.data,
+        product_state=form.product_state.data or None,
     )
 
 
@@ -121,7 +124,12 @@ def create_lot(center_id: int):
     form.commitment_id.choices = _commitment_choices(center)
     if form.validate_on_submit():
         try:
-            lot = lots.create_lot(current_user, center, _int(form.commitment_id.data))
+            lot = lots.create_lot(
+                current_user,
+                center,
+                _int(form.commitment_id.data),
+                form.output_state.data or None,
+            )
         except DomainError as error:
             show_errors(form, error)
         else:
@@ -133,14 +141,24 @@ def create_lot(center_id: int):
 def _lot_page(lot, weight_form=None, status=200):
     weight_form = weight_form or WeightForm(formdata=None, weight_kg=lot.weight_kg or None)
     commitment = db.session.get(PurchaseCommitment, lot.commitment_id)
+    is_open = lot.status == LotStatus.OPEN
+    merge_form = MergeForm(formdata=None)
+    mergeable = lot_changes.mergeable_lots(lot) if is_open else []
+    merge_form.other_lot_id.choices = [("", _("— Elija —"))] + [
+        (str(other.id), other.code) for other in mergeable
+    ]
     return render_template(
         "traceability/lot.html",
         lot=lot,
         commitment=commitment,
         center=db.session.get(CollectionCenter, lot.collection_center_id),
         entered_kg=lots.lot_kg(lot.id),
-        addable=lots.addable_deliveries(lot) if lot.status == LotStatus.OPEN else [],
+        capacity_kg=lots.capacity_kg(lot),
+        addable=lots.addable_deliveries(lot) if is_open else [],
         weight_form=weight_form,
+        merge_form=merge_form,
+        mergeable=mergeable,
+        reviews=tracing.reviews_of([lot]),
         free=lots.is_deforestation_free(d.risk_status for d in lot.deliveries),
         shipped=shipments.shipments_of_lots([lot.id]),
     ), status
@@ -192,6 +210,28 @@ def lot_weight(lot_id: int):
     return _lot_page(lot, weight_form=form, status=422)
 
 
+@bp.route("/acopio/lotes/<int:lot_id>/dividir", methods=["POST"])
+@role_required(*STAFF)
+def split_lot(lot_id: int):
+    lot = load_or_404(Lot, lot_id, can_manage_lot)
+    ids = [i for i in (_int(v) for v in request.form.getlist("delivery_ids")) if i]
+    try:
+        new = lot_changes.split_lot(current_user, lot, ids)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("traceability.lot", lot_id=lot.id))
+    flash(_("Lote dividido: las entregas marcadas pasaron a %(code)s.", code=new.code), "success")
+    return redirect(url_for("traceability.lot", lot_id=new.id))
+
+
+@bp.route("/acopio/lotes/<int:lot_id>/fusionar", methods=["POST"])
+@role_required(*STAFF)
+def merge_lot(lot_id: int):
+    lot = load_or_404(Lot, lot_id, can_manage_lot)
+    other = _int(request.form.get("other_lot_id"))
+    return _lot_action(lot, lambda: lot_changes.merge_lots(current_user, lot, other))
+
+
 @bp.route("/acopio/lotes/<int:lot_id>/cerrar", methods=["POST"])
 @role_required(*STAFF)
 def close_lot(lot_id: int):
@@ -219,7 +259,8 @@ def _trace_page(commitment, lot=None):
         commitment=commitment,
         lot=lot,
         trace=found,
-        features=tracing.map_features(found.farms),
+        features=tracing.map_features(found.farms, found.farm_status),
+        legend=list(RiskStatus),
         shipped=shipments.shipments_of_lots(s.lot.id for s in found.lots),
         lot_codes={s.lot.id: s.lot.code for s in found.lots},
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import audit
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.forest import reviews
 from marketplace.models import Farm, FieldEvidence, User
 from marketplace.models.base import local_today, utcnow
 from marketplace.models.traceability import RiskStatus
@@ -126,6 +127,7 @@ def verify_farm(actor: User, farm: Farm) -> Farm:
         db.session.rollback()
         raise DomainError(str(_l("Esta finca no está pendiente de verificación.")))
     audit.record(actor, "farm.risk_verified", farm, evidence=count)
-    db.session.commit()
     db.session.refresh(farm)
+    reviews.flag_after_reassessment(farm)  # an improvement flags nothing; kept for the rule
+    db.session.commit()
     return farm

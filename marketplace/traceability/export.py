@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forest.risk import worst
 from marketplace.models import Farm, Producer, PurchaseCommitment
 from marketplace.models.traceability import Delivery
 from marketplace.producers.services import with_live_consent
@@ -53,9 +54,10 @@ class Plot:
 
     farm: Farm
     kg: int
-    first: date
+    first: date  # harvest period of its deliveries (delivery dates on rows from before)
     last: date
     codes: list[str]
+    risk: str  # worst of its deliveries' risk snapshots, never the farm's status today
 
 
 def hs_code(commitment: PurchaseCommitment) -> str:
@@ -67,7 +69,7 @@ def hs_code(commitment: PurchaseCommitment) -> str:
 
 
 def plots_of(deliveries: list[Delivery]) -> list[Plot]:
-    """Group deliveries by farm: kg, first and last date, delivery codes."""
+    """Group deliveries by farm: kg, harvest period, delivery codes, risk at delivery."""
     by_farm: dict[int, list[Delivery]] = {}
     for delivery in deliveries:
         by_farm.setdefault(delivery.farm_id, []).append(delivery)
@@ -76,9 +78,10 @@ def plots_of(deliveries: list[Delivery]) -> list[Plot]:
         Plot(
             farm=farms[farm_id],
             kg=sum(d.kg for d in rows),
-            first=min(d.delivered_on for d in rows),
-            last=max(d.delivered_on for d in rows),
+            first=min(d.harvest_from for d in rows),
+            last=max(d.harvest_to for d in rows),
             codes=sorted(d.code for d in rows),
+            risk=worst(d.risk_status for d in rows),
         )
         for farm_id, rows in sorted(by_farm.items())
     ]
@@ -143,7 +146,7 @@ def features(commitment: PurchaseCommitment, deliveries: list[Delivery]) -> list
             "ProductionStartDate": plot.first.isoformat(),
             "ProductionEndDate": plot.last.isoformat(),
             "Area": round(plot_area_ha(plot.farm), 4),
-            "RiskStatus": plot.farm.risk_status,
+            "RiskStatus": plot.risk,
             "ExportReady": ready,
             "Deliveries": plot.codes,
         }

@@ -208,14 +208,15 @@ def net_mass_kg(shipment: Shipment) -> int:
 
 
 def harvest_period(shipment: Shipment) -> tuple[date, date] | None:
-    """The first and last day of the harvest in the shipment; None without deliveries.
-
-    For now the deliveries' dates: when deliveries carry their harvest dates, read those."""
+    """The first and last day of the harvest in the shipment (the deliveries' harvest
+    periods; a delivery recorded before harvests were kept counts by its date); None
+    without deliveries."""
     lot_ids = select(ShipmentLot.lot_id).where(ShipmentLot.shipment_id == shipment.id)
     first, last = db.session.execute(
-        select(func.min(Delivery.delivered_on), func.max(Delivery.delivered_on)).where(
-            Delivery.lot_id.in_(lot_ids)
-        )
+        select(
+            func.min(func.coalesce(Delivery.harvest_start, Delivery.delivered_on)),
+            func.max(func.coalesce(Delivery.harvest_end, Delivery.delivered_on)),
+        ).where(Delivery.lot_id.in_(lot_ids))
     ).one()
     return (first, last) if first is not None else None
 

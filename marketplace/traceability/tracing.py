@@ -1,17 +1,21 @@
-"""The buyer's traceability view: commitment -> lots -> deliveries -> plots and their status."""
+"""The buyer's traceability view: commitment -> lots -> deliveries -> plots and their status.
+
+Statuses shown are the deliveries' snapshots (the plot's risk when the product arrived);
+the plot's status today appears beside them, and review flags say where it got worse."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import CollectionCenter, Farm, PurchaseCommitment
-from marketplace.models.traceability import Delivery, Lot
+from marketplace.models.traceability import Delivery, Lot, LotReview, RiskStatus
 from marketplace.producers.services import with_live_consent
 from marketplace.traceability.export import plot_geometry, polygon_rings
-from marketplace.traceability.lots import FREE_STATUSES, is_deforestation_free
+from marketplace.traceability.lots import FREE_STATUSES, is_deforestation_free, worst_status
 
 MAX_DELIVERIES = 2_000  # a commitment's page; the export has them all
 
@@ -39,6 +43,8 @@ class Trace:
     centers: dict[int, str]
     delivered_kg: int
     free_kg: int
+    reviews: list[LotReview] = field(default_factory=list)
+    farm_status: dict[int, str] = field(default_factory=dict)  # worst snapshot per farm
 
     @property
     def free_share(self) -> float | None:
@@ -79,6 +85,9 @@ def trace(commitment: PurchaseCommitment, lot: Lot | None = None) -> Trace:
             select(CollectionCenter).where(CollectionCenter.id.in_(center_ids))
         )
     }
+    by_farm: dict[int, list[str]] = {}
+    for delivery in deliveries:
+        by_farm.setdefault(delivery.farm_id, []).append(delivery.risk_status)
     return Trace(
         deliveries=deliveries,
         lots=list(summaries.values()),
@@ -87,13 +96,43 @@ def trace(commitment: PurchaseCommitment, lot: Lot | None = None) -> Trace:
         centers=centers,
         delivered_kg=sum(d.kg for d in deliveries),
         free_kg=sum(d.kg for d in deliveries if d.risk_status in FREE_STATUSES),
+        reviews=reviews_of([s.lot for s in summaries.values()]),
+        farm_status={fid: worst_status(statuses) for fid, statuses in by_farm.items()},
     )
 
 
-def map_features(farms: dict[int, Farm]) -> dict:
-    """The plots as GeoJSON for the map (no names: the page's table carries those)."""
+@dataclass(frozen=True)
+class Review:
+    """A lot's review flag as pages show it."""
+
+    lot: Lot
+    farm: Farm
+    status: str
+    assessed_at: datetime
+
+
+def reviews_of(lots: list[Lot]) -> list[Review]:
+    """The review flags on these lots, oldest first, with their lot and plot."""
+    if not lots:
+        return []
+    by_id = {lot.id: lot for lot in lots}
+    rows = db.session.execute(
+        select(LotReview, Farm)
+        .join(Farm, Farm.id == LotReview.farm_id)
+        .where(LotReview.lot_id.in_(by_id))
+        .order_by(LotReview.assessed_at, LotReview.id)
+    ).all()
+    return [Review(by_id[r.lot_id], farm, r.risk_status, r.assessed_at) for r, farm in rows]
+
+
+def map_features(farms: dict[int, Farm], statuses: dict[int, str] | None = None) -> dict:
+    """The plots as GeoJSON for the map, each with its status at delivery (the worst of its
+    deliveries' snapshots; today's when none is given) and its label for the popup (no
+    producer names: the page's list carries those, under consent)."""
+    statuses = statuses or {}
     rows = []
     for farm in farms.values():
+        status = RiskStatus(statuses.get(farm.id, farm.risk_status))
         geometry, _ready = plot_geometry(farm)
         if geometry["type"] != "Polygon" and farm.polygon_geojson:
             # the map shows any drawn outline, also of plots the export gives as points
@@ -104,7 +143,12 @@ def map_features(farms: dict[int, Farm]) -> dict:
             {
                 "type": "Feature",
                 "geometry": geometry,
-                "properties": {"id": farm.id, "status": farm.risk_status, "name": farm.name},
+                "properties": {
+                    "id": farm.id,
+                    "status": status.value,
+                    "label": status.label,
+                    "name": farm.name,
+                },
             }
         )
     return {"type": "FeatureCollection", "features": rows}

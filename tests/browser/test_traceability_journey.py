@@ -10,12 +10,14 @@ import json
 from playwright.sync_api import expect
 
 from marketplace.extensions import db
+from marketplace.forest import layers
 from marketplace.models import Consent, Pledge
 from marketplace.models.base import local_today
 from tests.browser.conftest import log_in
 from tests.browser.test_orders import check_phone_page
 from tests.browser.test_plots import draw_square_and_save
 from tests.integration.loans import new_loan
+from tests.integration.test_forest_risk import extent_only, write_layer
 
 
 def test_from_the_plot_to_the_buyers_lot_and_the_loan_deduction(
@@ -47,6 +49,8 @@ def test_from_the_plot_to_the_buyers_lot_and_the_loan_deduction(
     db.session.add(Consent(producer_id=rosa.id, scope="buyers", granted=True))
     db.session.commit()
     new_loan(rosa, make_credit_product(), 500_000)  # S/ 5,000 disbursed, nothing repaid yet
+    # a forest layer reaches the plot (old loss only): once drawn, its origin is known and free
+    layers.import_layer(write_layer(tmp_path, *extent_only()))
     problems: list[str] = []
 
     # The technician draws the plot and records what she saw there.

@@ -77,6 +77,7 @@ PAGES = [
     ("/admin/emparejamiento", ADMIN_ONLY),
     ("/admin/pagos", ADMIN_ONLY),
     ("/admin/credito/ajustes", ADMIN_ONLY),
+    ("/admin/trazabilidad/conversiones", ADMIN_ONLY),
     ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),
     ("/admin/matching/runs/{run}/progress", ADMIN_ONLY),
     ("/fincas/{farm}/parcela", PLOT_PAGE),
@@ -172,6 +173,22 @@ def test_only_admins_change_credit_settings(app, db, world, role):
     assert db.session.scalars(select(HarvestCalendar)).all() == []
     if role != "admin":
         assert db.session.get(PlatformSetting, "co_usury_ceiling") is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_admins_change_the_conversion_factors(app, db, world, role):
+    from marketplace.models import PlatformSetting
+
+    client = _client_as(app, world, role)
+    data = {
+        "cacao_baba__cacao_seco": "0,4",
+        "cafe_cereza__cafe_pergamino": "0,2",
+        "cafe_pergamino__cafe_verde": "0,8",
+    }
+    response = client.post("/admin/trazabilidad/conversiones", data=data)
+    assert response.status_code == (ADMIN_ONLY | {"admin": 302})[role]
+    stored = db.session.get(PlatformSetting, "conversion_factors")
+    assert (stored is not None) == (role == "admin")
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
@@ -405,6 +422,8 @@ TRACE_POSTS = [
     ("/acopio/centros/{center}/lotes", {"commitment_id": "{commitment}"}),
     ("/acopio/lotes/{lot}/peso", {"weight_kg": "1"}),
     ("/acopio/lotes/{lot}/cerrar", {}),
+    ("/acopio/lotes/{lot}/dividir", {"delivery_ids": "1"}),
+    ("/acopio/lotes/{lot}/fusionar", {"other_lot_id": "{lot}"}),
 ]
 
 

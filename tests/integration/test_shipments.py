@@ -14,7 +14,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Shipment, ShipmentLot, ShipmentStatement
 from marketplace.models.base import local_today
-from marketplace.traceability import lots, shipment_files, shipment_rules, shipments
+from marketplace.traceability import lot_changes, lots, shipment_files, shipment_rules, shipments
 from marketplace.traceability.export import HS_CODES
 from marketplace.traceability.shipment_parts import PlotTooLarge, size_of, split
 from tests.conftest import signed_in_client
@@ -225,11 +225,12 @@ def test_net_mass_is_the_lots_output_and_the_harvest_spans_their_deliveries(
     assert shipments.harvest_period(shipment) is None
     shipments.add_lots(world.buyer, shipment, [first.id, second.id])
     assert shipments.net_mass_kg(shipment) == 1_240  # output, not the 1,300 kg delivered
-    today = local_today()
+    delivered = [d for lot in (first, second) for d in lot.deliveries]
     assert shipments.harvest_period(shipment) == (
-        today - timedelta(days=20),
-        today - timedelta(days=3),
+        min(d.harvest_from for d in delivered),
+        max(d.harvest_to for d in delivered),
     )
+    assert shipments.harvest_period(shipment)[1] == local_today() - timedelta(days=3)
     shipments.remove_lot(world.buyer, shipment, first.id)
     assert shipments.net_mass_kg(shipment) == 290
 
@@ -244,6 +245,15 @@ def test_a_lot_is_in_one_shipment_only(world, make_producer, make_farm):
         shipments.add_lots(world.buyer, other, [lot.id])
     rows = db.session.scalars(select(ShipmentLot)).all()
     assert [(r.lot_id, r.shipment_id) for r in rows] == [(lot.id, one.id)]
+
+
+def test_a_lot_in_a_shipment_cannot_be_split(world, make_producer, make_farm):
+    lot = closed_lot(world, make_producer, make_farm, kgs=(600, 400))
+    shipment = shipments.create_shipment(world.buyer, data())
+    shipments.add_lots(world.buyer, shipment, [lot.id])
+    with pytest.raises(DomainError, match="ya está en un embarque"):
+        lot_changes.split_lot(world.staff, lot, [lot.deliveries[0].id])
+    assert len(lot.deliveries) == 2
 
 
 def test_only_closed_lots_of_the_same_value_chain_and_organization_join(
