@@ -50,7 +50,9 @@ def _square(lat: float, lon: float, ha: float, rng: random.Random) -> dict:
 def _add_plots(commitment: PurchaseCommitment, plots: int, seed: int) -> None:
     rng = random.Random(seed)
     center_id = db.session.scalar(select(CollectionCenter.id).order_by(CollectionCenter.id))
-    first = (db.session.scalar(select(func.max(Producer.id))) or 0) + 1
+    first = 1 + max(
+        db.session.scalar(select(func.max(model.id))) or 0 for model in (Producer, Farm, Pledge)
+    )
     producers, farms, pledges, deliveries = [], [], [], []
     today = local_today()
     for i in range(plots):

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from marketplace import audit
@@ -22,6 +21,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import geometry, risk
 from marketplace.forest.geometry import GeometryError
+from marketplace.i18n import number
 from marketplace.models import Farm, User
 from marketplace.models.traceability import RiskStatus
 
@@ -102,8 +102,7 @@ PENDING_MESSAGES = {
 
 def pending_message_of(ready: Readiness) -> str:
     """Why a plot is pending and who must do what, in the reader's language."""
-    area = format_decimal(round(ready.area_ha, 1), format="#,##0.0")
-    return str(PENDING_MESSAGES[ready.pending]) % {"area": area}
+    return str(PENDING_MESSAGES[ready.pending]) % {"area": number(ready.area_ha, 1)}
 
 
 def plot_id(farm: Farm) -> str:

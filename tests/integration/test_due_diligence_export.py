@@ -179,7 +179,7 @@ def test_the_pending_list_says_why_and_who_must_act(app, exported):
     missing = by_reason["needs_outline"]
     assert missing["ProductionPlace"] == f"PE-FARM-{farms['missing'].id:06d} Parcela El Manantial"
     assert missing["WhatToDo"] == (
-        "La parcela mide 6,2 ha y no tiene contorno: el técnico de la cooperativa debe "
+        "La parcela mide 6.2 ha y no tiene contorno: el técnico de la cooperativa debe "
         "dibujarlo o subirlo."
     )
     assert "huecos" in by_reason["outline_holes"]["WhatToDo"]
