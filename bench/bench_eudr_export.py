@@ -120,10 +120,11 @@ def main() -> int:
             .order_by(PurchaseCommitment.id)
         )
         _add_plots(commitment, args.plots, args.seed)
-        db.session.expire_all()
+        commitment_id = commitment.id
+        db.session.remove()
 
     with app.test_request_context():
-        commitment = db.session.get(PurchaseCommitment, commitment.id)
+        commitment = db.session.get(PurchaseCommitment, commitment_id)
         tracemalloc.start()
         started = time.perf_counter()
         rows = _timed("deliveries", lambda: tracing.commitment_deliveries(commitment))
