@@ -49,28 +49,30 @@ ISO_COUNTRIES = frozenset(
     VI VN VU WF WS YE YT ZA ZM ZW""".split()  # noqa: SIM905 - a table reads better so
 )
 
-CODES = (
-    "not_collection",
-    "not_feature",
-    "line_geometry",
-    "unknown_geometry",
-    "bad_position",
-    "out_of_range",
-    "hole",
-    "too_few_positions",
-    "unclosed_ring",
-    "duplicate_vertex",
-    "self_intersection",
-    "point_over_4_ha",
-    "missing_area",
-    "bad_area",
-    "property_case",
-    "unknown_property",
-    "bad_country",
-    "too_large",
-    "too_many_producers_per_commodity",
-    "too_many_producers_per_statement",
-)
+#: Each code and the rule it names (English, for logs and other modules; the app translates).
+RULES = {
+    "not_collection": "the file must be a GeoJSON FeatureCollection",
+    "not_feature": "each member of features must be a Feature",
+    "line_geometry": "lines are not accepted (Point, MultiPoint, Polygon, MultiPolygon only)",
+    "unknown_geometry": "geometry type not accepted",
+    "bad_position": "a position must be [longitude, latitude] numbers",
+    "out_of_range": "coordinates outside WGS84 longitude/latitude ranges",
+    "hole": "polygons may not have holes (inner rings)",
+    "too_few_positions": "a ring needs at least 4 positions",
+    "unclosed_ring": "a ring's last position must repeat its first",
+    "duplicate_vertex": "consecutive vertices coincide once truncated to 6 decimals",
+    "self_intersection": "a polygon may not intersect itself",
+    "point_over_4_ha": "a Point may not have an Area over 4 ha (except cattle)",
+    "missing_area": "a Point without Area is read as 4 ha",
+    "bad_area": "Area must be a non-negative number of hectares",
+    "property_case": "property names are case-sensitive",
+    "unknown_property": "only ProducerName, ProducerCountry, ProductionPlace, Area are read",
+    "bad_country": "ProducerCountry must be an ISO 3166 alpha-2 code",
+    "too_large": "at most 25 MB of geolocation per statement",
+    "too_many_producers_per_commodity": "at most 1,000 producers per commodity",
+    "too_many_producers_per_statement": "at most 10,000 producers per statement",
+}
+CODES = tuple(RULES)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ class Problem:
     index: int | None = None
     place: str | None = None
     detail: str = ""
+
+    @property
+    def message(self) -> str:
+        """The rule broken, in plain English, with the fact that broke it."""
+        return RULES[self.code] + (f" ({self.detail})" if self.detail else "")
 
     def __str__(self) -> str:
         where = "" if self.index is None else f"feature {self.index} ({self.place or '-'}): "

@@ -142,3 +142,9 @@ def test_truncation_not_rounding_decides_duplicates():
         [-76.73, -7.18],
     ]
     assert "duplicate_vertex" not in eu.codes(eu.problems(collection(feature(polygon(ring)))))
+
+
+def test_every_code_has_its_rule_in_words():
+    assert set(eu.CODES) == set(eu.RULES)
+    (found,) = eu.problems(collection(point(6.2)))
+    assert found.message == "a Point may not have an Area over 4 ha (except cattle) (6.2)"
