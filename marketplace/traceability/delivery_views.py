@@ -217,7 +217,7 @@ def _trace_page(commitment, lot=None):
         lot=lot,
         trace=found,
         features=tracing.map_features(found.farms),
-        pending=export.pending_plots(commitment, lot),
+        review=export.review(commitment, tracing.commitment_deliveries(commitment, lot)),
         pending_message=export.pending_message,
     )
 

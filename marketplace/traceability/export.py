@@ -140,12 +140,29 @@ def due_diligence(commitment: PurchaseCommitment, deliveries: list[Delivery]) ->
     return DueDiligence(collection, ready, [p for p in plots if not p.ready.ready], code)
 
 
-def pending_plots(commitment: PurchaseCommitment, lot=None) -> list[Plot]:
-    """The plots of a commitment (or one lot) that cannot enter the file yet."""
-    query = select(Delivery).where(Delivery.commitment_id == commitment.id)
-    if lot is not None:
-        query = query.where(Delivery.lot_id == lot.id)
-    return [p for p in plots_of(list(db.session.scalars(query))) if not p.ready.ready]
+@dataclass
+class Review:
+    """What the buyer's page says about the file: the pending plots, and whether the file
+    holds more than one due diligence statement may carry."""
+
+    pending: list[Plot]
+    over_limits: bool
+
+
+def review(commitment: PurchaseCommitment, deliveries: list[Delivery]) -> Review | None:
+    """The page's summary of the export; None for a product that has no export."""
+    if commitment.value_chain not in HS_CODES:
+        return None
+    found = due_diligence(commitment, deliveries)
+    return Review(found.pending, over_statement_limits(found))
+
+
+def over_statement_limits(found: DueDiligence) -> bool:
+    """Whether the file holds more than one due diligence statement may carry (25 MB, 1,000
+    producers of one commodity): the buyer must split it across shipments."""
+    size = len(found.text.encode())
+    producers = {found.hs_code: eudr_geojson.producer_count(found.collection)}
+    return bool(eudr_geojson.limit_problems(size, producers))
 
 
 def feature_collection(commitment: PurchaseCommitment, deliveries: list[Delivery]) -> dict:

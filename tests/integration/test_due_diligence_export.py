@@ -289,3 +289,12 @@ def test_a_plot_over_4_ha_without_outline_is_pending_until_drawn(app, db, field)
     staff.post(f"/fincas/{farm.id}/parcela", data={"outline": json.dumps(outline)})
     (item,) = json.loads(buyer.get(url).get_data(as_text=True))["features"]
     assert item["geometry"]["type"] == "Polygon" and "Area" not in item["properties"]
+
+
+def test_the_page_warns_when_the_file_exceeds_one_statement(app, exported, monkeypatch):
+    world, found, named, farms, by_farm = exported
+    client = signed_in_client(app, world.buyer)
+    url = f"/compras/compromisos/{world.commitment.id}/trazabilidad"
+    assert "supera lo que admite una sola declaración" not in client.get(url).get_data(True)
+    monkeypatch.setattr(eudr_geojson, "MAX_PRODUCERS_PER_COMMODITY", 4)  # the file has 5
+    assert "supera lo que admite una sola declaración" in client.get(url).get_data(True)
