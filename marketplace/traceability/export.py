@@ -161,7 +161,7 @@ def over_statement_limits(found: DueDiligence) -> bool:
     """Whether the file holds more than one due diligence statement may carry (25 MB, 1,000
     producers of one commodity): the buyer must split it across shipments."""
     size = len(found.text.encode())
-    producers = {found.hs_code: eudr_geojson.producer_count(found.collection)}
+    producers = {found.hs_code: len({p.farm.producer_id for p in found.plots})}
     return bool(eudr_geojson.limit_problems(size, producers))
 
 
