@@ -40,7 +40,7 @@ NOT_WALKED_PREFIXES = ("api.",)
 #: in international form (+51942517380), digits inside a code (4D3505DB, lr-376-8d179125),
 #: the digits after a decimal mark (coordinates: -7.161944), and national ids (passed in by
 #: value: a Colombian cédula has no shape of its own).
-CODE = re.compile(r"\b(?:LOT|ENT)-[A-Z]{2}-\d{6}\b|#\d+|\+\d{8,15}\b")
+CODE = re.compile(r"\b(?:LOT|ENT)-[A-Z]{2}-\d{6}\b|\b[A-Z]{2}-FARM-\d{6}\b|#\d+|\+\d{8,15}\b")
 FRACTION = re.compile(r"(?<=\d[.,])\d+")
 LONG_RUN = re.compile(r"(?<!\w)\d{5,}(?!\w)")  # a run glued to letters is a code
 #: Four digits are a year from 1900 to 2100, else a number written without its separator
