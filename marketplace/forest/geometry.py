@@ -30,6 +30,8 @@ __all__ = [
     "GeometryError",
     "MAX_UPLOAD_BYTES",
     "check_plot",
+    "cleaned",
+    "stored_outline",
     "geodesic_area_ha",
     "parse_geojson",
     "parse_kml",
@@ -195,6 +197,59 @@ def rounded(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     return shape({"type": data["type"], "coordinates": walk(data["coordinates"])})
 
 
+def _clean_ring(coords) -> list[tuple[float, float]]:
+    """A ring rounded to six decimals without consecutive repeats (near-duplicates collapse
+    there), closed; refused when fewer than 4 positions remain."""
+    ring: list[tuple[float, float]] = []
+    for x, y, *_ in coords:
+        position = (round(float(x), DECIMALS), round(float(y), DECIMALS))
+        if not ring or position != ring[-1]:
+            ring.append(position)
+    if ring and ring[0] != ring[-1]:
+        ring.append(ring[0])
+    if len(ring) < 4:
+        raise GeometryError("too_few_points")
+    return ring
+
+
+def cleaned(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    """The outline as the EU system takes it: no holes (refused: "holes"), six decimals,
+    no repeated vertex, and still valid after rounding (else "invalid")."""
+    parts = list(geometry.geoms) if isinstance(geometry, MultiPolygon) else [geometry]
+    if any(len(part.interiors) for part in parts):
+        raise GeometryError("holes")
+    polygons = [Polygon(_clean_ring(part.exterior.coords)) for part in parts if not part.is_empty]
+    if not polygons:
+        raise GeometryError("empty")
+    result = polygons[0] if isinstance(geometry, Polygon) else MultiPolygon(polygons)
+    if not result.is_valid:
+        raise GeometryError("invalid", explain_validity(result))
+    return result
+
+
+def _closed_rings(geojson: Any) -> Any:
+    """Stored outlines from before the upload checks may leave rings open: close them."""
+    if not isinstance(geojson, dict) or not isinstance(geojson.get("coordinates"), list):
+        return geojson
+    polygons = geojson["coordinates"]
+    if geojson.get("type") == "Polygon":
+        polygons = [polygons]
+    closed = [
+        [r + [r[0]] if isinstance(r, list) and r and r[0] != r[-1] else r for r in rings]
+        if isinstance(rings, list)
+        else rings
+        for rings in polygons
+    ]
+    return geojson | {"coordinates": closed[0] if geojson.get("type") == "Polygon" else closed}
+
+
+def stored_outline(geojson: dict) -> Polygon | MultiPolygon:
+    """A stored outline (a geometry or a Feature of one) cleaned as at upload, or raises."""
+    if isinstance(geojson, dict) and geojson.get("type") == "Feature":
+        geojson = geojson.get("geometry")
+    return cleaned(_from_geojson_geometry(_closed_rings(geojson)))
+
+
 def _vertex_count(geometry: Polygon | MultiPolygon) -> int:
     parts = geometry.geoms if isinstance(geometry, MultiPolygon) else [geometry]
     return sum(len(p.exterior.coords) + sum(len(r.coords) for r in p.interiors) for p in parts)
@@ -206,13 +261,11 @@ def check_plot(
     """Round, then validate an outline for a farm; returns the rounded geometry or raises."""
     if _vertex_count(geometry) > MAX_VERTICES:
         raise GeometryError("too_many_points")
-    geometry = rounded(geometry)
+    geometry = cleaned(geometry)
     min_lon, min_lat, max_lon, max_lat = geometry.bounds
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
         raise GeometryError("out_of_range")
-    if not geometry.is_empty and not geometry.is_valid:
-        raise GeometryError("invalid", explain_validity(geometry))
-    if geometry.is_empty or geometry.area == 0:
+    if geometry.area == 0:
         raise GeometryError("empty")
     c_min_lat, c_min_lon, c_max_lat, c_max_lon = gazetteer.country_bounds(country)
     inside_box = c_min_lat <= min_lat and max_lat <= c_max_lat

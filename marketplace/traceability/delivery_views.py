@@ -4,8 +4,6 @@ the buyer traces a commitment to its plots and downloads the due-diligence expor
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,7 +26,7 @@ from marketplace.traceability.permissions import (
     can_trace,
     can_trace_lot,
 )
-from marketplace.web import show_errors
+from marketplace.web import csv_download, show_errors
 
 STAFF = (Role.TECHNICIAN, Role.ADMIN)
 
@@ -263,6 +261,8 @@ def _trace_page(commitment, lot=None):
         legend=list(RiskStatus),
         shipped=shipments.shipments_of_lots(s.lot.id for s in found.lots),
         lot_codes={s.lot.id: s.lot.code for s in found.lots},
+        review=export.review(commitment, tracing.commitment_deliveries(commitment, lot)),
+        pending_message=export.pending_message,
     )
 
 
@@ -279,22 +279,28 @@ def lot_trace(lot_id: int):
     return _trace_page(db.session.get(PurchaseCommitment, lot.commitment_id), lot)
 
 
+def _geojson_download(body: str, filename: str) -> Response:
+    response = Response(body, mimetype="application/geo+json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # may hold producers' names
+    return response
+
+
 def _export(commitment, lot, fmt: str) -> Response:
     rows = tracing.commitment_deliveries(commitment, lot)
     name = lot.code if lot is not None else f"compromiso-{commitment.id}"
     try:
-        collection = export.feature_collection(commitment, rows)
+        found = export.due_diligence(commitment, rows)
+        if fmt == "pendientes":
+            return csv_download(export.pending_csv(found), f"{name}-pendientes.csv")
+        if fmt == "csv":
+            return csv_download(export.to_csv(found), f"{name}.csv")
+        return _geojson_download(export.checked_text(found), f"{name}.geojson")
     except DomainError as error:
         flash(error.message, "error")
+        if lot is not None:
+            return redirect(url_for("traceability.lot_trace", lot_id=lot.id))
         return redirect(url_for("traceability.commitment_trace", commitment_id=commitment.id))
-    if fmt == "csv":
-        body, mimetype = export.to_csv(collection), "text/csv; charset=utf-8"
-    else:
-        body = json.dumps(collection, ensure_ascii=False)
-        mimetype = "application/geo+json"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
 
 
 @bp.route("/compras/compromisos/<int:commitment_id>/diligencia.<any(geojson, csv):fmt>")
@@ -308,3 +314,16 @@ def commitment_export(commitment_id: int, fmt: str):
 def lot_export(lot_id: int, fmt: str):
     lot = load_or_404(Lot, lot_id, can_trace_lot)
     return _export(db.session.get(PurchaseCommitment, lot.commitment_id), lot, fmt)
+
+
+@bp.route("/compras/compromisos/<int:commitment_id>/diligencia-pendientes.csv")
+@role_required(Role.BUYER)
+def commitment_pending(commitment_id: int):
+    return _export(load_or_404(PurchaseCommitment, commitment_id, can_trace), None, "pendientes")
+
+
+@bp.route("/compras/lotes/<int:lot_id>/diligencia-pendientes.csv")
+@role_required(Role.BUYER)
+def lot_pending(lot_id: int):
+    lot = load_or_404(Lot, lot_id, can_trace_lot)
+    return _export(db.session.get(PurchaseCommitment, lot.commitment_id), lot, "pendientes")

@@ -1,11 +1,13 @@
 """Due-diligence export of a lot or a commitment: one feature per plot (farm) that delivered.
 
-Shape: a GeoJSON FeatureCollection (RFC 7946, WGS84 lon/lat, at most 6 decimals) as the EU
-information system (EUDR) takes it, and a CSV of the same rows. A plot above 4 ha gets its
-polygon; others a point. A plot above 4 ha WITHOUT a polygon is still exported, as a point,
-with "ExportReady": false - refusing the whole lot would hide which plots need work; the
-buyer sees them flagged and must complete them before filing. Producers' names appear only
-under their live consent to share with buyers.
+Valid by construction: only plots that are ready (traceability.plots.readiness) enter the
+GeoJSON, which carries only the properties the EU information system reads (ProducerName,
+ProducerCountry, ProductionPlace, Area for points) with every coordinate at exactly six
+decimals; the rest (HS code, kilos, dates, risk, deliveries) goes to the CSV. Plots that are
+not ready are listed apart as "pendientes" with what must be done. The finished text is checked
+again by eudr_geojson before it is served; a problem there is a bug and the download is
+refused rather than an invalid file served. Producers' names appear only under their live
+consent to share with buyers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,10 +28,12 @@ from marketplace.forest.risk import worst
 from marketplace.models import Farm, Producer, PurchaseCommitment
 from marketplace.models.traceability import Delivery
 from marketplace.producers.services import with_live_consent
+from marketplace.traceability import eudr_geojson
+from marketplace.traceability.plots import Readiness, pending_message_of, plot_id, readiness
 from marketplace.web import spreadsheet_safe
 
-POLYGON_MIN_HA = 4.0
-DECIMALS = 6
+log = logging.getLogger(__name__)
+
 HS_CODES = {"cacao": "180100", "cafe": "090111"}  # see shipment_rules.HS_CODES
 CSV_COLUMNS = [
     "ProductionPlace",
@@ -40,17 +45,18 @@ CSV_COLUMNS = [
     "ProductionEndDate",
     "Area",
     "RiskStatus",
-    "ExportReady",
     "GeometryType",
     "Latitude",
     "Longitude",
+    "Deliveries",
     "GeoJSON",
 ]
+PENDING_COLUMNS = ["ProductionPlace", "Farm", "ProducerName", "Area", "Reason", "WhatToDo"]
 
 
 @dataclass
 class Plot:
-    """One farm's share of a lot or commitment."""
+    """One farm's share of a lot or commitment, with its readiness."""
 
     farm: Farm
     kg: int
@@ -58,6 +64,26 @@ class Plot:
     last: date
     codes: list[str]
     risk: str  # worst of its deliveries' risk snapshots, never the farm's status today
+    ready: Readiness | None = None
+    producer_name: str | None = None  # only under live consent
+
+    @property
+    def place(self) -> str:
+        return plot_id(self.farm)
+
+
+@dataclass
+class DueDiligence:
+    """What a download offers: the valid file's features and plots, and the pending plots."""
+
+    collection: dict
+    plots: list[Plot]
+    pending: list[Plot]
+    hs_code: str
+
+    @property
+    def text(self) -> str:
+        return eudr_geojson.dumps(self.collection)
 
 
 def hs_code(commitment: PurchaseCommitment) -> str:
@@ -69,11 +95,13 @@ def hs_code(commitment: PurchaseCommitment) -> str:
 
 
 def plots_of(deliveries: list[Delivery]) -> list[Plot]:
-    """Group deliveries by farm: kg, harvest period, delivery codes, risk at delivery."""
+    """Group deliveries by farm: kg, harvest period, delivery codes, risk at delivery,
+    readiness, name."""
     by_farm: dict[int, list[Delivery]] = {}
     for delivery in deliveries:
         by_farm.setdefault(delivery.farm_id, []).append(delivery)
     farms = {f.id: f for f in db.session.scalars(select(Farm).where(Farm.id.in_(by_farm)))}
+    names = _names({f.producer_id for f in farms.values()})
     return [
         Plot(
             farm=farms[farm_id],
@@ -82,97 +110,140 @@ def plots_of(deliveries: list[Delivery]) -> list[Plot]:
             last=max(d.harvest_to for d in rows),
             codes=sorted(d.code for d in rows),
             risk=worst(d.risk_status for d in rows),
+            ready=readiness(farms[farm_id]),
+            producer_name=names.get(farms[farm_id].producer_id),
         )
         for farm_id, rows in sorted(by_farm.items())
     ]
 
 
-def _round(position) -> list[float]:
-    return [round(float(position[0]), DECIMALS), round(float(position[1]), DECIMALS)]
+def _names(producer_ids: set[int]) -> dict[int, str]:
+    named = with_live_consent(producer_ids, "buyers")
+    if not named:
+        return {}
+    query = select(Producer).where(Producer.id.in_(named))
+    return {p.id: p.full_name for p in db.session.scalars(query)}
 
 
-def polygon_rings(geojson: dict | None) -> list | None:
-    """The outer and inner rings of a stored Polygon (or Feature of one), else None."""
-    if not geojson:
-        return None
-    if geojson.get("type") == "Feature":
-        geojson = geojson.get("geometry") or {}
-    if geojson.get("type") != "Polygon" or not geojson.get("coordinates"):
-        return None
-    rings = []
-    for ring in geojson["coordinates"]:
-        points = [_round(p) for p in ring]
-        if points and points[0] != points[-1]:
-            points.append(points[0])  # RFC 7946: a ring's last position repeats its first
-        if len(points) < 4:
-            return None
-        rings.append(points)
-    return rings
+def feature(plot: Plot) -> dict:
+    """The plot's GeoJSON feature: only what the EU system reads (Area for points)."""
+    properties: dict = {"ProductionPlace": plot.place, "ProducerCountry": plot.farm.country}
+    if plot.producer_name:
+        properties["ProducerName"] = plot.producer_name
+    if plot.ready.geometry["type"] == "Point":
+        properties["Area"] = round(plot.ready.area_ha, 4)
+    return {"type": "Feature", "geometry": plot.ready.geometry, "properties": properties}
 
 
-def plot_area_ha(farm: Farm) -> float:
-    """The plot's area: measured from its polygon when there is one, else declared."""
-    return farm.polygon_area_ha if farm.polygon_area_ha is not None else farm.total_ha
-
-
-def plot_geometry(farm: Farm) -> tuple[dict, bool]:
-    """The plot's export geometry by the 4 ha rule, and whether it is export-ready."""
-    needs_polygon = plot_area_ha(farm) > POLYGON_MIN_HA
-    rings = polygon_rings(farm.polygon_geojson) if needs_polygon else None
-    if rings is not None:
-        return {"type": "Polygon", "coordinates": rings}, True
-    point = {"type": "Point", "coordinates": _round((farm.lon, farm.lat))}
-    return point, not needs_polygon
-
-
-def features(commitment: PurchaseCommitment, deliveries: list[Delivery]) -> list[dict]:
-    """The export's GeoJSON features, one per plot."""
+def due_diligence(commitment: PurchaseCommitment, deliveries: list[Delivery]) -> DueDiligence:
+    """The valid features of the ready plots behind these deliveries, and the pending ones."""
     code = hs_code(commitment)
     plots = plots_of(deliveries)
-    producer_ids = {p.farm.producer_id for p in plots}
-    named = with_live_consent(producer_ids, "buyers")
-    producers = {
-        p.id: p for p in db.session.scalars(select(Producer).where(Producer.id.in_(named)))
-    }
-    rows = []
-    for plot in plots:
-        geometry, ready = plot_geometry(plot.farm)
-        producer = producers.get(plot.farm.producer_id)
-        properties = {
-            "ProductionPlace": plot.farm.name,
-            "ProducerCountry": plot.farm.country,
-            "HSCode": code,
-            "Quantity": plot.kg,
-            "ProductionStartDate": plot.first.isoformat(),
-            "ProductionEndDate": plot.last.isoformat(),
-            "Area": round(plot_area_ha(plot.farm), 4),
-            "RiskStatus": plot.risk,
-            "ExportReady": ready,
-            "Deliveries": plot.codes,
-        }
-        if producer is not None:
-            properties["ProducerName"] = producer.full_name
-        rows.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return rows
+    ready = [p for p in plots if p.ready.ready]
+    collection = {"type": "FeatureCollection", "features": [feature(p) for p in ready]}
+    return DueDiligence(collection, ready, [p for p in plots if not p.ready.ready], code)
+
+
+@dataclass
+class Review:
+    """What the buyer's page says about the file: the pending plots, and whether the file
+    holds more than one due diligence statement may carry."""
+
+    pending: list[Plot]
+    over_limits: bool
+
+
+def review(commitment: PurchaseCommitment, deliveries: list[Delivery]) -> Review | None:
+    """The page's summary of the export; None for a product that has no export."""
+    if commitment.value_chain not in HS_CODES:
+        return None
+    found = due_diligence(commitment, deliveries)
+    return Review(found.pending, over_statement_limits(found))
+
+
+def over_statement_limits(found: DueDiligence) -> bool:
+    """Whether the file holds more than one due diligence statement may carry (25 MB, 1,000
+    producers of one commodity): the buyer must split it across shipments."""
+    size = len(found.text.encode())
+    producers = {found.hs_code: len({p.farm.producer_id for p in found.plots})}
+    return bool(eudr_geojson.limit_problems(size, producers))
 
 
 def feature_collection(commitment: PurchaseCommitment, deliveries: list[Delivery]) -> dict:
-    """The GeoJSON FeatureCollection of the plots behind these deliveries."""
-    return {"type": "FeatureCollection", "features": features(commitment, deliveries)}
+    """The GeoJSON FeatureCollection of the ready plots behind these deliveries."""
+    return due_diligence(commitment, deliveries).collection
 
 
-def to_csv(collection: dict) -> str:
-    """The same rows as CSV: a point's lat/lon in columns, a polygon as GeoJSON text."""
+def checked_text(found: DueDiligence) -> str:
+    """The GeoJSON text, checked against the EU's rules; refuses rather than serve a bad file."""
+    text = found.text
+    problems = eudr_geojson.problems(json.loads(text))
+    if problems:
+        log.error("due-diligence export failed its own check: %s", "; ".join(map(str, problems)))
+        raise DomainError(
+            _l(
+                "El archivo no cumple las reglas del sistema de la UE y no se descargó (un "
+                "error de Minka, ya registrado). Primer problema: %(problem)s.",
+                problem=str(problems[0]),
+            )
+        )
+    return text
+
+
+def _position_text(value: float) -> str:
+    return f"{value:.{eudr_geojson.DECIMALS}f}"
+
+
+def to_csv(found: DueDiligence) -> str:
+    """The ready plots with the data the file leaves out: HS code, kilos, dates, risk."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for feature in collection["features"]:
-        props, geometry = feature["properties"], feature["geometry"]
-        row = {k: props.get(k, "") for k in CSV_COLUMNS}
-        row["ExportReady"] = "yes" if props["ExportReady"] else "no"
-        row["GeometryType"] = geometry["type"]
-        if geometry["type"] == "Point":
-            row["Longitude"], row["Latitude"] = geometry["coordinates"]
-        row["GeoJSON"] = json.dumps(geometry, separators=(",", ":"))
+    features = found.collection["features"]
+    for plot, item in zip(found.plots, features, strict=True):
+        geometry = item["geometry"]
+        row = {
+            "ProductionPlace": plot.place,
+            "ProducerName": plot.producer_name or "",
+            "ProducerCountry": plot.farm.country,
+            "HSCode": found.hs_code,
+            "Quantity": plot.kg,
+            "ProductionStartDate": plot.first.isoformat(),
+            "ProductionEndDate": plot.last.isoformat(),
+            "Area": round(plot.ready.area_ha, 4),
+            "RiskStatus": plot.risk,
+            "GeometryType": geometry["type"],
+            "Latitude": "",
+            "Longitude": "",
+            "Deliveries": " ".join(plot.codes),
+            "GeoJSON": eudr_geojson.dumps_geometry(geometry),
+        }
+        row = {k: spreadsheet_safe(v) for k, v in row.items()}
+        if geometry["type"] == "Point":  # numbers written here: no formula to guard against
+            lon, lat = geometry["coordinates"]
+            row["Latitude"], row["Longitude"] = _position_text(lat), _position_text(lon)
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def pending_message(plot: Plot) -> str:
+    """Why the plot is not in the file and who must do what, in the reader's language."""
+    return pending_message_of(plot.ready)
+
+
+def pending_csv(found: DueDiligence) -> str:
+    """The pending plots: which, why, and who must do what."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=PENDING_COLUMNS)
+    writer.writeheader()
+    for plot in found.pending:
+        row = {
+            "ProductionPlace": plot.place,
+            "Farm": plot.farm.name,
+            "ProducerName": plot.producer_name or "",
+            "Area": round(plot.ready.area_ha, 4),
+            "Reason": plot.ready.pending.value,
+            "WhatToDo": pending_message(plot),
+        }
         writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()

@@ -57,6 +57,7 @@ def _too_large(error: RequestEntityTooLarge):
 
 
 def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
+    ready = plots.readiness(farm)
     return render_template(
         "traceability/plot.html",
         farm=farm,
@@ -67,7 +68,9 @@ def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
         can_edit=can_edit_plot(current_user, farm),
         can_record=can_record_evidence(current_user, farm),
         can_verify=can_verify_plot(current_user, farm),
-        export_ready=plots.export_ready(farm),
+        export_ready=ready.ready,
+        export_reason=None if ready.ready else plots.pending_message_of(ready),
+        plot_id=plots.plot_id(farm),
         area_differs=plots.area_differs(farm),
         draw_texts=_draw_texts(),
     )

@@ -1,11 +1,18 @@
 """A farm's outline ("parcela"): saving a drawn or uploaded polygon, and whether the farm is
-ready for a due-diligence export (EUDR: over 4 ha needs a polygon). Who may see or draw it:
-traceability.permissions."""
+ready for a due-diligence export. Who may see or draw it: traceability.permissions.
+
+Readiness is one decision shared by the plot page, the producer's page, the buyer's map and
+the export: a captured outline is exported as captured (Polygon or MultiPolygon, any size)
+once it passes the EU's rules at six decimals; without one, a plot of at most 4 ha goes as a
+Point with its Area and a bigger one is pending. Holes are refused at upload (not split: the
+technician knows which part is not the farm); near-duplicate vertices are dropped.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +21,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import geometry, risk
 from marketplace.forest.geometry import GeometryError
+from marketplace.i18n import number
 from marketplace.models import Farm, User
 from marketplace.models.traceability import RiskStatus
 
@@ -27,6 +35,10 @@ MESSAGES = {
     "not_polygon": _l("Se espera un polígono (Polygon o MultiPolygon)."),
     "one_feature": _l("La colección debe tener exactamente un polígono."),
     "too_few_points": _l("Cada borde necesita al menos tres puntos distintos."),
+    "holes": _l(
+        "El contorno tiene huecos (un borde dentro de otro). El sistema de la Unión Europea no "
+        "los acepta: dibuje solo el borde exterior, o cada parte de la finca por separado."
+    ),
     "bad_coordinates": _l("Hay coordenadas que no son números (longitud, latitud)."),
     "not_closed": _l("El borde no está cerrado: el último punto debe repetir el primero."),
     "too_many_points": _l("El contorno tiene demasiados puntos (máximo 20 000)."),
@@ -51,9 +63,72 @@ def geometry_message(error: GeometryError) -> str:
     return str(MESSAGES.get(error.code, MESSAGES["invalid"])) % {"detail": detail}
 
 
+class Pending(StrEnum):
+    """Why a plot cannot enter a geolocation file yet."""
+
+    NEEDS_OUTLINE = "needs_outline"
+    OUTLINE_HOLES = "outline_holes"
+    OUTLINE_INVALID = "outline_invalid"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """A plot's export geometry (six decimals) and area, or why it is pending."""
+
+    geometry: dict | None
+    area_ha: float
+    pending: Pending | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.pending is None
+
+
+PENDING_MESSAGES = {
+    Pending.NEEDS_OUTLINE: _l(
+        "La parcela mide %(area)s ha y no tiene contorno: el técnico de la cooperativa debe "
+        "dibujarlo o subirlo."
+    ),
+    Pending.OUTLINE_HOLES: _l(
+        "El contorno guardado tiene huecos, que el sistema de la UE no acepta: el técnico de "
+        "la cooperativa debe volver a dibujarlo sin huecos."
+    ),
+    Pending.OUTLINE_INVALID: _l(
+        "El contorno guardado no es válido con 6 decimales (se cruza consigo mismo o le "
+        "faltan puntos): el técnico de la cooperativa debe volver a dibujarlo."
+    ),
+}
+
+
+def pending_message_of(ready: Readiness) -> str:
+    """Why a plot is pending and who must do what, in the reader's language."""
+    return str(PENDING_MESSAGES[ready.pending]) % {"area": number(ready.area_ha, 1)}
+
+
+def plot_id(farm: Farm) -> str:
+    """The plot's ProductionPlace: a stable id unique across Minka, then the farm's name."""
+    return f"{farm.country}-FARM-{farm.id:06d} {farm.name}"
+
+
+def readiness(farm: Farm) -> Readiness:
+    """The plot as the EU file would carry it: its captured outline, else a point up to 4 ha."""
+    if farm.polygon_geojson:
+        area = farm.polygon_area_ha if farm.polygon_area_ha is not None else farm.total_ha
+        try:
+            shape = geometry.stored_outline(farm.polygon_geojson)
+        except GeometryError as error:
+            reason = Pending.OUTLINE_HOLES if error.code == "holes" else Pending.OUTLINE_INVALID
+            return Readiness(None, area, reason)
+        return Readiness(geometry.to_geojson(shape), area)
+    if farm.total_ha > POLYGON_REQUIRED_ABOVE_HA:
+        return Readiness(None, farm.total_ha, Pending.NEEDS_OUTLINE)
+    point = {"type": "Point", "coordinates": [round(farm.lon, 6), round(farm.lat, 6)]}
+    return Readiness(point, farm.total_ha)
+
+
 def export_ready(farm: Farm) -> bool:
-    """EUDR: a plot over 4 ha needs a polygon; smaller ones are fine with their point."""
-    return farm.total_ha <= POLYGON_REQUIRED_ABOVE_HA or farm.polygon_geojson is not None
+    """Whether the plot enters a due-diligence file today (see readiness)."""
+    return readiness(farm).ready
 
 
 def area_differs(farm: Farm) -> bool:

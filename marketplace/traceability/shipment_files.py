@@ -1,10 +1,9 @@
 """A shipment's geolocation files: the due-diligence export of its lots' deliveries, the plots
 still pending, and the parts each filed as its own DDS.
 
-The features come from `export.features` (one per plot), with the shipment's 6-digit HS code.
-A plot that is not export-ready stays out of the files and goes to the pending list
-(`pending`): today the export flags such plots with `"ExportReady": false`; when the export
-gives its own pending list, `_ready_and_pending` is the one function to switch.
+The plots come from `export.due_diligence` (valid by construction: only ready plots enter
+the file; the others are its pending list), with the shipment's 6-digit HS code; the parts
+split the ready plots within one statement's limits (`shipment_parts.split`).
 """
 
 from __future__ import annotations
@@ -21,17 +20,10 @@ from marketplace.extensions import db
 from marketplace.models import PurchaseCommitment, Shipment, ShipmentLot, ShipmentStatus
 from marketplace.models.traceability import Delivery, Lot
 from marketplace.traceability import export, shipment_rules
-from marketplace.traceability.shipment_parts import PlotTooLarge, size_of, split
+from marketplace.traceability.shipment_parts import PlotTooLarge, collection, size_of, split
 from marketplace.web import spreadsheet_safe
 
 PENDING_COLUMNS = ["ProductionPlace", "ProducerName", "Area", "Reason", "Action"]
-POLYGON_MISSING = "polygon_missing"
-PENDING_REASONS = {
-    POLYGON_MISSING: (
-        _l("La parcela mide más de 4 ha y no tiene polígono."),
-        _l("El técnico de la cooperativa o la productora dibuja o sube el polígono."),
-    ),
-}
 
 
 @dataclass
@@ -39,10 +31,17 @@ class Part:
     """One part of the shipment's geolocation: one DDS."""
 
     number: int
+    plots: list[export.Plot]
     features: list[dict]
-    producers: int
-    size_bytes: int
+    hs_code: str
+    producers: int = 0
+    size_bytes: int = 0
     farm_ids: list[int] = field(default_factory=list)
+
+    @property
+    def due_diligence(self) -> export.DueDiligence:
+        """The part as the export's download (checked text, CSV)."""
+        return export.DueDiligence(collection(self.features), self.plots, [], self.hs_code)
 
 
 @dataclass
@@ -50,7 +49,7 @@ class Files:
     """What the shipment's page offers to download."""
 
     parts: list[Part]
-    pending: list[dict]  # features of the plots that are not ready
+    pending: list[export.Plot]  # plots that are not ready, with why
 
     @property
     def plots(self) -> int:
@@ -79,44 +78,26 @@ def _a_commitment(shipment: Shipment) -> PurchaseCommitment | None:
     return db.session.scalar(query)
 
 
-def _ready_and_pending(features: list[dict]) -> tuple[list[dict], list[dict]]:
-    ready = [f for f in features if f["properties"].get("ExportReady", True)]
-    pending = [f for f in features if not f["properties"].get("ExportReady", True)]
-    return ready, pending
-
-
-def _features(shipment: Shipment, deliveries: list[Delivery]) -> list[dict]:
-    """The export's features of these deliveries' plots, with the shipment's HS code."""
+def _found(shipment: Shipment, deliveries: list[Delivery]) -> export.DueDiligence | None:
     commitment = _a_commitment(shipment)
     if commitment is None or not deliveries:
-        return []
-    features = export.features(commitment, deliveries)
-    for feature in features:
-        feature["properties"]["HSCode"] = shipment.hs_code
-    return features
+        return None
+    found = export.due_diligence(commitment, deliveries)
+    found.hs_code = shipment.hs_code
+    return found
 
 
-class _Keys:
-    """Which farm and producer a feature is about, read from its delivery codes."""
-
-    def __init__(self, deliveries: list[Delivery]) -> None:
-        self.farm = {d.code: d.farm_id for d in deliveries}
-        self.producer = {d.code: d.producer_id for d in deliveries}
-
-    def farm_of(self, feature: dict) -> int:
-        return self.farm[feature["properties"]["Deliveries"][0]]
-
-    def producer_of(self, feature: dict) -> int:
-        return self.producer[feature["properties"]["Deliveries"][0]]
-
-
-def _part(number: int, features: list[dict], keys: _Keys) -> Part:
+def _part(number: int, pairs: list[tuple[export.Plot, dict]], hs_code: str) -> Part:
+    plots = [plot for plot, _feature in pairs]
+    features = [feature for _plot, feature in pairs]
     return Part(
         number=number,
+        plots=plots,
         features=features,
-        producers=len({keys.producer_of(f) for f in features}),
+        hs_code=hs_code,
+        producers=len({plot.farm.producer_id for plot in plots}),
         size_bytes=size_of(features),
-        farm_ids=[keys.farm_of(f) for f in features],
+        farm_ids=[plot.farm.id for plot in plots],
     )
 
 
@@ -126,19 +107,25 @@ def files(
     max_bytes: int = shipment_rules.MAX_BYTES,
 ) -> Files:
     """The shipment's parts and pending plots: as fixed when it became ready, else split now."""
-    deliveries = shipment_deliveries(shipment)
-    keys = _Keys(deliveries)
-    ready, pending = _ready_and_pending(_features(shipment, deliveries))
+    found = _found(shipment, shipment_deliveries(shipment))
+    if found is None:
+        return Files(parts=[], pending=[])
+    pairs = list(zip(found.plots, found.collection["features"], strict=True))
     if shipment.status != ShipmentStatus.DRAFT and shipment.statements:
-        by_farm = {keys.farm_of(f): f for f in ready}
+        by_farm = {plot.farm.id: (plot, feature) for plot, feature in pairs}
         parts = [
-            _part(s.part, [by_farm[i] for i in s.farm_ids if i in by_farm], keys)
+            _part(s.part, [by_farm[i] for i in s.farm_ids if i in by_farm], shipment.hs_code)
             for s in shipment.statements
         ]
-        return Files(parts=parts, pending=pending)
+        return Files(parts=parts, pending=found.pending)
+    producer_of = {id(feature): plot.farm.producer_id for plot, feature in pairs}
+    plot_of = {id(feature): plot for plot, feature in pairs}
     try:
         groups = split(
-            ready, max_producers=max_producers, max_bytes=max_bytes, producer_of=keys.producer_of
+            [feature for _plot, feature in pairs],
+            max_producers=max_producers,
+            max_bytes=max_bytes,
+            producer_of=lambda feature: producer_of[id(feature)],
         )
     except PlotTooLarge as error:
         raise DomainError(
@@ -147,29 +134,28 @@ def files(
                 place=str(error),
             )
         ) from error
-    parts = [_part(n, group, keys) for n, group in enumerate(groups, start=1)]
-    return Files(parts=parts, pending=pending)
+    parts = [
+        _part(n, [(plot_of[id(f)], f) for f in group], shipment.hs_code)
+        for n, group in enumerate(groups, start=1)
+    ]
+    return Files(parts=parts, pending=found.pending)
 
 
-def pending_rows(pending: list[dict]) -> list[dict]:
+def pending_rows(pending: list[export.Plot]) -> list[dict]:
     """The pending plots as rows: which plot, whose, why, and who must do what."""
-    rows = []
-    for feature in pending:
-        props = feature["properties"]
-        reason, action = PENDING_REASONS[POLYGON_MISSING]
-        rows.append(
-            {
-                "ProductionPlace": props.get("ProductionPlace", ""),
-                "ProducerName": props.get("ProducerName", ""),
-                "Area": props.get("Area", ""),
-                "Reason": str(reason),
-                "Action": str(action),
-            }
-        )
-    return rows
+    return [
+        {
+            "ProductionPlace": plot.place,
+            "ProducerName": plot.producer_name or "",
+            "Area": round(plot.ready.area_ha, 4),
+            "Reason": plot.ready.pending.value,
+            "Action": export.pending_message(plot),
+        }
+        for plot in pending
+    ]
 
 
-def pending_csv(pending: list[dict]) -> str:
+def pending_csv(pending: list[export.Plot]) -> str:
     """The pending list as CSV."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=PENDING_COLUMNS)

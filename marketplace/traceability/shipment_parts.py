@@ -8,11 +8,12 @@ same plots give the same parts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Hashable
 
+from marketplace.traceability import eudr_geojson
+
 _EMPTY = {"type": "FeatureCollection", "features": []}
-_SEPARATOR = len(b", ")  # json.dumps puts ", " between features
+_SEPARATOR = len(b",\n")  # eudr_geojson.dumps puts ",\n" between features
 
 
 class PlotTooLarge(ValueError):
@@ -21,7 +22,7 @@ class PlotTooLarge(ValueError):
 
 def dumps(collection: dict) -> str:
     """The file's text exactly as downloaded (and as the parts are measured)."""
-    return json.dumps(collection, ensure_ascii=False)
+    return eudr_geojson.dumps(collection)
 
 
 def collection(features: list[dict]) -> dict:
@@ -75,7 +76,7 @@ def split(
         groups.setdefault(producer_of(feature), []).append(feature)
     parts = [_Part()]
     for producer, group in groups.items():
-        sizes = [len(dumps(f).encode()) for f in group]
+        sizes = [len(eudr_geojson.feature_text(f).encode()) for f in group]
         if not parts[-1].takes(producer, sizes, max_producers, max_bytes):
             parts.append(_Part())
         if parts[-1].takes(producer, sizes, max_producers, max_bytes):

@@ -21,7 +21,6 @@ from marketplace.traceability.shipment_forms import (
     eu_country_choices,
     hs_label,
 )
-from marketplace.traceability.shipment_parts import collection, dumps
 from marketplace.web import csv_download, show_errors
 
 
@@ -183,9 +182,14 @@ def shipment_file(shipment_id: int, part: int, fmt: str):
     if found is None or not found.features:
         return redirect(url_for("traceability.shipment", shipment_id=shipment.id))
     name = f"{shipment.code}-parte-{part}-de-{len(files.parts)}"
+    try:
+        text = export.checked_text(found.due_diligence)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("traceability.shipment", shipment_id=shipment.id))
     if fmt == "csv":
-        return csv_download(export.to_csv(collection(found.features)), f"{name}.csv")
-    response = Response(dumps(collection(found.features)), mimetype="application/geo+json")
+        return csv_download(export.to_csv(found.due_diligence), f"{name}.csv")
+    response = Response(text, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -14,8 +14,8 @@ from marketplace.extensions import db
 from marketplace.models import CollectionCenter, Farm, PurchaseCommitment
 from marketplace.models.traceability import Delivery, Lot, LotReview, RiskStatus
 from marketplace.producers.services import with_live_consent
-from marketplace.traceability.export import plot_geometry, polygon_rings
 from marketplace.traceability.lots import FREE_STATUSES, is_deforestation_free, worst_status
+from marketplace.traceability.plots import readiness
 
 MAX_DELIVERIES = 2_000  # a commitment's page; the export has them all
 
@@ -133,12 +133,10 @@ def map_features(farms: dict[int, Farm], statuses: dict[int, str] | None = None)
     rows = []
     for farm in farms.values():
         status = RiskStatus(statuses.get(farm.id, farm.risk_status))
-        geometry, _ready = plot_geometry(farm)
-        if geometry["type"] != "Polygon" and farm.polygon_geojson:
-            # the map shows any drawn outline, also of plots the export gives as points
-            rings = polygon_rings(farm.polygon_geojson)
-            if rings:
-                geometry = {"type": "Polygon", "coordinates": rings}
+        # the export's geometry when the plot is ready, else whatever was captured
+        geometry = readiness(farm).geometry or farm.polygon_geojson
+        if not geometry:
+            geometry = {"type": "Point", "coordinates": [farm.lon, farm.lat]}
         rows.append(
             {
                 "type": "Feature",

@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.forest import layers
 from marketplace.models import Consent, Pledge
 from marketplace.models.base import local_today
+from marketplace.traceability import eudr_geojson
 from tests.browser.conftest import log_in
 from tests.browser.test_orders import check_phone_page
 from tests.browser.test_plots import draw_square_and_save
@@ -91,6 +92,7 @@ def test_from_the_plot_to_the_buyers_lot_and_the_loan_deduction(
     page.get_by_role("link", name="LOT-", exact=False).first.click()
     expect(page.locator("#trace-map .leaflet-interactive").first).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Rosa")
+    expect(page.locator("#pendientes")).to_contain_text("Todas las parcelas están en el archivo")
     check_phone_page(page, "buyer's lot", problems)
     with page.expect_download() as download:
         page.get_by_role("link", name="Descargar GeoJSON de diligencia debida").click()
@@ -99,6 +101,7 @@ def test_from_the_plot_to_the_buyers_lot_and_the_loan_deduction(
     assert exported["type"] == "FeatureCollection"
     (plot,) = exported["features"]
     assert plot["geometry"]["type"] == "Polygon"  # 6 ha: a polygon, not a point
+    assert eudr_geojson.problems(exported) == []
 
     # Rosa sees what her delivery paid and what went to her loan: 30 % of S/ 4,750.
     page = new_context().new_page()

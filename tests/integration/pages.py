@@ -36,13 +36,14 @@ NOT_WALKED = {
 NOT_WALKED_PREFIXES = ("api.",)
 
 #: What may be written as a long run of digits (the allow-list): lot, delivery and shipment
-#: codes (LOT-PE-000012, ENT-PE-000123, EMB-PE-000001), HS codes (180100), record numbers
+#: codes (LOT-PE-000012, ENT-PE-000123, EMB-PE-000001), plot ids (PE-FARM-000123), HS codes
+#: (180100), record numbers
 #: after "#" (Pedido #12345), phone numbers in international form (+51942517380), digits
 #: inside a code (4D3505DB, lr-376-8d179125), the digits after a decimal mark (coordinates:
 #: -7.161944), and national ids (passed in by value: a Colombian cédula has no shape of its
 #: own).
 CODE = re.compile(
-    r"\b(?:LOT|ENT|EMB)-[A-Z]{2}-\d{6}\b|#\d+|\+\d{8,15}\b"
+    r"\b(?:LOT|ENT|EMB)-[A-Z]{2}-\d{6}\b|\b[A-Z]{2}-FARM-\d{6}\b|#\d+|\+\d{8,15}\b"
     r"|\b(?:180100|0901[12][12])\b"  # HS codes of cacao and coffee (shipment_rules.HS_CODES)
 )
 FRACTION = re.compile(r"(?<=\d[.,])\d+")

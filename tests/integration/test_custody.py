@@ -111,13 +111,12 @@ def test_the_export_dates_are_the_harvest_and_old_rows_fall_back_to_delivery(
         harvest_start=day - timedelta(days=40),
         harvest_end=day - timedelta(days=10),
     )
-    props = export.features(world.commitment, [row])[0]["properties"]
-    assert props["ProductionStartDate"] == (day - timedelta(days=40)).isoformat()
-    assert props["ProductionEndDate"] == (day - timedelta(days=10)).isoformat()
+    (plot,) = export.plots_of([row])
+    assert (plot.first, plot.last) == (day - timedelta(days=40), day - timedelta(days=10))
 
     row.harvest_start = row.harvest_end = None  # a row from before harvests were recorded
-    props = export.features(world.commitment, [row])[0]["properties"]
-    assert props["ProductionStartDate"] == props["ProductionEndDate"] == day.isoformat()
+    (plot,) = export.plots_of([row])
+    assert plot.first == plot.last == day
 
 
 # --- the risk snapshot and the review flags -----------------------------------------------
@@ -159,8 +158,8 @@ def test_a_reassessment_after_delivery_flags_the_open_lot_and_keeps_the_snapshot
     assert kinds == ["lot.review_at_risk", "lot.review_at_risk"]  # buyer and centre
     assert db.session.get(Lot, lot.id).risk_status == "free"  # the lot reads the snapshot
     # the export reads the snapshot too, not the farm's status today
-    props = export.features(world.commitment, [kept])[0]["properties"]
-    assert props["RiskStatus"] == "free"
+    (plot,) = export.plots_of([kept])
+    assert plot.risk == "free"
 
     # assessing again does not flag twice
     layers.import_layer(write_layer(tmp_path, (WEST_HALF, {"loss_year": 2024}), name="c.json"))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.models import Consent
+from marketplace.models import Consent, Farm
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.traceability import lots
@@ -120,9 +120,19 @@ def test_the_buyer_traces_lots_to_plots_and_downloads_the_export(
 
     geojson = buyer.get(f"/compras/lotes/{lot.id}/diligencia.geojson")
     assert geojson.status_code == 200 and geojson.mimetype == "application/geo+json"
-    assert geojson.get_json()["features"][0]["properties"]["Quantity"] == 300
+    # the 6 ha farms have no outline: not in the file, in the pending list with what to do
+    assert geojson.get_json()["features"] == []
     table = buyer.get(f"/compras/compromisos/{world.commitment.id}/diligencia.csv")
-    assert table.mimetype == "text/csv" and table.get_data(as_text=True).count("\n") == 3
+    assert table.mimetype == "text/csv" and table.get_data(as_text=True).count("\n") == 1
+    pending = buyer.get(f"/compras/lotes/{lot.id}/diligencia-pendientes.csv").get_data(as_text=True)
+    assert pending.count("\n") == 2 and producer.full_name in pending and "needs_outline" in pending
+    farm = db.session.get(Farm, pledge.farm_id)
+    farm.total_ha = 3.0  # a small plot goes as a point with its area
+    db.session.commit()
+    (point,) = buyer.get(f"/compras/lotes/{lot.id}/diligencia.geojson").get_json()["features"]
+    assert point["properties"]["Area"] == 3.0 and point["geometry"]["type"] == "Point"
+    table = buyer.get(f"/compras/lotes/{lot.id}/diligencia.csv").get_data(as_text=True)
+    assert ",300," in table  # the quantity is in the CSV, not in the file
 
 
 def test_another_buyer_and_another_cooperative_get_404(app, world, make_user):

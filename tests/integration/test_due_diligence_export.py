@@ -1,18 +1,27 @@
-"""The due-diligence export: GeoJSON per RFC 7946 by the 4 ha rule, CSV, names under consent."""
+"""The due-diligence export: valid by construction, geometry as captured, pendientes apart,
+names under consent; from the upload through the plot page to the download."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from decimal import Decimal
+import re
 
 import pytest
 
 from marketplace.errors import DomainError
-from marketplace.models import Consent
-from marketplace.traceability import export
+from marketplace.models import Consent, Farm
+from marketplace.traceability import eudr_geojson, export
+from tests.conftest import signed_in_client
 from tests.integration.deliveries import centre, deliver, producer_with_pledge
+
+LAT, LON = -7.18, -76.73  # Juanjuí, the conftest farm's district
+
+
+def ring(lon: float, lat: float, side: float) -> list:
+    return [[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]]
+
 
 # 6 ha around Juanjuí, with more than 6 decimals and an open ring (the export must fix both)
 BIG_POLYGON = {
@@ -26,113 +35,154 @@ BIG_POLYGON = {
         ]
     ],
 }
+SMALL_POLYGON = {"type": "Polygon", "coordinates": [ring(LON, LAT, 0.001)]}  # about 1.2 ha
+MULTI = {
+    "type": "MultiPolygon",
+    "coordinates": [[ring(LON, LAT, 0.002)], [ring(LON + 0.004, LAT, 0.002)]],
+}
+WITH_HOLE = {
+    "type": "Polygon",
+    "coordinates": [ring(LON, LAT, 0.003), ring(LON + 0.001, LAT + 0.001, 0.0005)[::-1]],
+}
+# a vertex 3e-7 degrees from the next: the same point at six decimals
+NEAR_DUPLICATE = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [LON, LAT],
+            [LON + 0.003, LAT],
+            [LON + 0.0030003, LAT],
+            [LON + 0.003, LAT + 0.003],
+            [LON, LAT + 0.003],
+            [LON, LAT],
+        ]
+    ],
+}
+NUMBER = re.compile(r"-?\d+\.\d+|-?\d+")
 
 
-def check_position(position):
-    assert len(position) == 2
-    lon, lat = position
-    assert -180 <= lon <= 180 and -90 <= lat <= 90
-    assert -82 < lon < -66 and -19 < lat < 13  # lon/lat order: Peru, not lat/lon
-    for value in position:
-        assert isinstance(value, float | int)
-        assert -Decimal(str(value)).as_tuple().exponent <= 6
-
-
-def check_rfc7946(collection):
-    """The structure RFC 7946 requires of what we export."""
-    assert collection["type"] == "FeatureCollection"
-    assert "crs" not in collection  # WGS84 is implied; a crs member is not allowed
-    for feature in collection["features"]:
-        assert feature["type"] == "Feature"
-        assert isinstance(feature["properties"], dict)
-        geometry = feature["geometry"]
-        if geometry["type"] == "Point":
-            check_position(geometry["coordinates"])
-        else:
-            assert geometry["type"] == "Polygon"
-            for ring in geometry["coordinates"]:
-                assert len(ring) >= 4 and ring[0] == ring[-1]  # closed linear ring
-                for position in ring:
-                    check_position(position)
-    json.dumps(collection)  # serialisable as it is
+def coordinates_text(text: str) -> list[str]:
+    """Every number written inside a "coordinates" member of the GeoJSON text."""
+    found = []
+    for match in re.finditer(r'"coordinates":(\[[\[\]\d.,\-\s]*\])', text):
+        found += NUMBER.findall(match[1])
+    return found
 
 
 @pytest.fixture
 def exported(db, make_org, make_user, make_center, make_commitment, make_producer, make_farm):
     world = centre(make_org, make_user, make_center, make_commitment)
     rows = []
-    named, big, big_pledge = producer_with_pledge(
-        make_producer,
-        make_farm,
-        world,
-        total_ha=6.0,
-        polygon_geojson=BIG_POLYGON,
-        polygon_area_ha=6.2,
-        risk_status="free",
-        lat=-7.1831234567,
-        lon=-76.7262345678,
+
+    def plot(kg=100, **farm):
+        producer, made, pledge = producer_with_pledge(make_producer, make_farm, world, **farm)
+        rows.append(deliver(world, pledge, kg))
+        pledges[made.id] = pledge
+        return producer, made
+
+    pledges = {}
+    named, big = plot(
+        kg=300, total_ha=6.0, polygon_geojson=BIG_POLYGON, polygon_area_ha=6.2, risk_status="free"
     )
     db.session.add(Consent(producer_id=named.id, scope="buyers", granted=True))
     db.session.commit()
-    for days, kg in ((20, 300), (5, 200)):
-        rows.append(deliver(world, big_pledge, kg, days_ago=days))
-    _, small, small_pledge = producer_with_pledge(
-        make_producer, make_farm, world, total_ha=3.0, lat=-7.2, lon=-76.7, risk_status="verified"
-    )
-    rows.append(deliver(world, small_pledge, 150))
-    _, missing, missing_pledge = producer_with_pledge(
-        make_producer, make_farm, world, total_ha=8.0, lat=-7.3, lon=-76.6
-    )
-    rows.append(deliver(world, missing_pledge, 100))
-    collection = export.feature_collection(world.commitment, rows)
-    by_farm = {f["properties"]["ProductionPlace"]: f for f in collection["features"]}
-    return world, collection, named, {"big": big, "small": small, "missing": missing}, by_farm
+    rows.append(deliver(world, pledges[big.id], 200, days_ago=20))
+    farms = {"big": big}
+    _, farms["point"] = plot(total_ha=3.0, lat=-7.2, lon=-76.7, risk_status="verified")
+    _, farms["small_polygon"] = plot(total_ha=1.5, polygon_geojson=SMALL_POLYGON)
+    _, farms["multi"] = plot(total_ha=10.0, polygon_geojson=MULTI, polygon_area_ha=9.8)
+    _, farms["near_duplicate"] = plot(total_ha=11.0, polygon_geojson=NEAR_DUPLICATE)
+    _, farms["missing"] = plot(total_ha=6.2, lat=-7.3, lon=-76.6, name="Parcela El Manantial")
+    _, farms["hole"] = plot(total_ha=11.0, polygon_geojson=WITH_HOLE, name="Parcela El Manantial")
+    found = export.due_diligence(world.commitment, rows)
+    by_farm = {p.farm.id: f for p, f in zip(found.plots, found.collection["features"], strict=True)}
+    return world, found, named, farms, by_farm
 
 
-def test_the_export_is_valid_geojson_by_the_four_hectare_rule(exported):
-    world, collection, named, farms, _ = exported
-    check_rfc7946(collection)
-    features = {f["properties"]["Area"]: f for f in collection["features"]}
-    big, small, missing = features[6.2], features[3.0], features[8.0]
-
-    assert big["geometry"]["type"] == "Polygon"
-    ring = big["geometry"]["coordinates"][0]
-    assert ring[0] == [-76.731235, -7.180123] and len(ring) == 5
-    assert big["properties"]["ExportReady"] is True
-    assert small["geometry"] == {"type": "Point", "coordinates": [-76.7, -7.2]}
-    assert small["properties"]["ExportReady"] is True
-    # above 4 ha without a polygon: still there, as a point, flagged
-    assert missing["geometry"]["type"] == "Point"
-    assert missing["properties"]["ExportReady"] is False
+def test_the_file_holds_only_valid_features_of_ready_plots(exported):
+    world, found, named, farms, by_farm = exported
+    assert eudr_geojson.problems(json.loads(found.text)) == []
+    assert set(by_farm) == {farms[k].id for k in ("big", "point", "small_polygon", "multi")} | {
+        farms["near_duplicate"].id
+    }
+    assert {p.farm.id for p in found.pending} == {farms["missing"].id, farms["hole"].id}
 
 
-def test_the_properties_carry_country_hs_code_quantity_and_period(exported):
-    world, collection, named, farms, _ = exported
-    big = next(f for f in collection["features"] if f["properties"]["Area"] == 6.2)
-    props = big["properties"]
-    assert props["ProducerCountry"] == "PE" and props["HSCode"] == "180100"
-    assert props["Quantity"] == 500
-    assert props["ProductionStartDate"] < props["ProductionEndDate"]
-    assert props["RiskStatus"] == "free" and len(props["Deliveries"]) == 2
+def test_polygons_are_exported_as_captured_at_any_size(exported):
+    world, found, named, farms, by_farm = exported
+    big = by_farm[farms["big"].id]["geometry"]
+    assert big["type"] == "Polygon"
+    assert big["coordinates"][0][0] == [-76.731235, -7.180123] and len(big["coordinates"][0]) == 5
+    assert by_farm[farms["small_polygon"].id]["geometry"]["type"] == "Polygon"  # 1.5 ha
+    multi = by_farm[farms["multi"].id]["geometry"]
+    assert multi["type"] == "MultiPolygon" and len(multi["coordinates"]) == 2
+    point = by_farm[farms["point"].id]
+    assert point["geometry"] == {"type": "Point", "coordinates": [-76.7, -7.2]}
+    assert point["properties"]["Area"] == 3.0
+
+
+def test_near_duplicate_vertices_are_dropped_from_a_stored_outline(exported):
+    world, found, named, farms, by_farm = exported
+    (outer,) = by_farm[farms["near_duplicate"].id]["geometry"]["coordinates"]
+    assert len(outer) == 5
+    assert all(a != b for a, b in zip(outer, outer[1:], strict=False))
+
+
+def test_only_the_properties_the_eu_system_reads(exported):
+    world, found, named, farms, by_farm = exported
+    for item in found.collection["features"]:
+        assert set(item["properties"]) <= set(eudr_geojson.PROPERTIES)
+        assert ("Area" in item["properties"]) == (item["geometry"]["type"] == "Point")
+    big = by_farm[farms["big"].id]["properties"]
+    assert big["ProductionPlace"] == f"PE-FARM-{farms['big'].id:06d} La Esperanza"
+    assert big["ProducerCountry"] == "PE" and big["ProducerName"] == named.full_name
+
+
+def test_two_farms_with_the_same_name_have_different_places(exported):
+    world, found, named, farms, by_farm = exported
+    places = [p.place for p in found.pending]
+    assert len(set(places)) == 2 and all(p.endswith("Parcela El Manantial") for p in places)
 
 
 def test_names_only_under_a_live_consent_to_share_with_buyers(exported):
-    world, collection, named, farms, _ = exported
-    names = [f["properties"].get("ProducerName") for f in collection["features"]]
-    assert names.count(named.full_name) == 1
-    assert names.count(None) == 2  # the others never consented: no name at all
+    world, found, named, farms, by_farm = exported
+    names = [f["properties"].get("ProducerName") for f in found.collection["features"]]
+    assert names.count(named.full_name) == 1 and names.count(None) == len(names) - 1
 
 
-def test_the_csv_has_the_same_rows(exported):
-    world, collection, named, farms, _ = exported
-    rows = list(csv.DictReader(io.StringIO(export.to_csv(collection))))
-    assert len(rows) == 3
-    assert {r["HSCode"] for r in rows} == {"180100"}
-    point = next(r for r in rows if r["Area"] == "3.0")
-    assert (point["Latitude"], point["Longitude"], point["ExportReady"]) == ("-7.2", "-76.7", "yes")
-    polygon = next(r for r in rows if r["GeometryType"] == "Polygon")
-    assert json.loads(polygon["GeoJSON"])["type"] == "Polygon" and polygon["Latitude"] == ""
-    assert sorted(r["ProducerName"] for r in rows) == ["", "", named.full_name]
+def test_every_coordinate_is_written_with_exactly_six_decimals(exported):
+    world, found, named, farms, by_farm = exported
+    numbers = coordinates_text(found.text)
+    assert len(numbers) > 40
+    assert all(re.fullmatch(r"-?\d+\.\d{6}", n) for n in numbers), numbers
+    assert "-76.700000,-7.200000" in found.text
+
+
+def test_the_csv_carries_the_extra_data_of_the_ready_plots(exported):
+    world, found, named, farms, by_farm = exported
+    rows = list(csv.DictReader(io.StringIO(export.to_csv(found))))
+    assert len(rows) == 5 and {r["HSCode"] for r in rows} == {"180100"}
+    assert "ExportReady" not in rows[0]
+    big = next(r for r in rows if r["ProducerName"] == named.full_name)
+    assert big["Quantity"] == "500" and big["RiskStatus"] == "free"
+    assert big["ProductionStartDate"] < big["ProductionEndDate"]
+    point = next(r for r in rows if r["GeometryType"] == "Point")
+    assert (point["Latitude"], point["Longitude"]) == ("-7.200000", "-76.700000")
+    assert json.loads(big["GeoJSON"])["type"] == "Polygon" and big["Latitude"] == ""
+
+
+def test_the_pending_list_says_why_and_who_must_act(app, exported):
+    world, found, named, farms, by_farm = exported
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        rows = list(csv.DictReader(io.StringIO(export.pending_csv(found))))
+    by_reason = {r["Reason"]: r for r in rows}
+    missing = by_reason["needs_outline"]
+    assert missing["ProductionPlace"] == f"PE-FARM-{farms['missing'].id:06d} Parcela El Manantial"
+    assert missing["WhatToDo"] == (
+        "La parcela mide 6.2 ha y no tiene contorno: el técnico de la cooperativa debe "
+        "dibujarlo o subirlo."
+    )
+    assert "huecos" in by_reason["outline_holes"]["WhatToDo"]
 
 
 def test_a_coffee_commitment_gets_its_heading_and_honey_is_refused(
@@ -143,3 +193,108 @@ def test_a_coffee_commitment_gets_its_heading_and_honey_is_refused(
     honey = centre(make_org, make_user, make_center, make_commitment, value_chain="miel")
     with pytest.raises(DomainError):
         export.feature_collection(honey.commitment, [])
+
+
+# --- through the pages ---------------------------------------------------------------------
+
+
+def test_the_buyer_downloads_a_valid_file_and_the_pending_list(app, exported):
+    world, found, named, farms, by_farm = exported
+    client = signed_in_client(app, world.buyer)
+    base = f"/compras/compromisos/{world.commitment.id}"
+    response = client.get(f"{base}/diligencia.geojson")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    text = response.get_data(as_text=True)
+    assert eudr_geojson.problems(json.loads(text)) == []
+    assert all(re.fullmatch(r"-?\d+\.\d{6}", n) for n in coordinates_text(text))
+    pending = client.get(f"{base}/diligencia-pendientes.csv")
+    assert pending.status_code == 200 and "needs_outline" in pending.get_data(as_text=True)
+    page = client.get(f"{base}/trazabilidad").get_data(as_text=True)
+    assert "Pendientes" in page and "no tiene contorno" in page
+
+
+def test_a_file_that_fails_its_own_check_is_refused_not_served(app, exported, monkeypatch):
+    world, found, named, farms, by_farm = exported
+
+    def broken(plot):
+        made = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": []}}
+        return made | {"properties": {"ProductionPlace": plot.place}}
+
+    monkeypatch.setattr(export, "feature", broken)
+    client = signed_in_client(app, world.buyer)
+    url = f"/compras/compromisos/{world.commitment.id}/diligencia.geojson"
+    response = client.get(url)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "no cumple las reglas del sistema de la UE" in page
+
+
+@pytest.fixture
+def field(db, make_org, make_user, make_center, make_commitment, make_producer, make_farm):
+    world = centre(make_org, make_user, make_center, make_commitment)
+    producer, farm, pledge = producer_with_pledge(make_producer, make_farm, world, total_ha=10.0)
+    producer.cooperative_id = world.coop.id
+    db.session.commit()
+    return world, farm, pledge
+
+
+def test_a_multipolygon_end_to_end(app, db, field):
+    world, farm, pledge = field
+    client = signed_in_client(app, world.staff)
+    url = f"/fincas/{farm.id}/parcela"
+    assert "no tiene contorno" in client.get(url).get_data(as_text=True)  # 10 ha, no outline
+    assert client.post(url, data={"outline": json.dumps(MULTI)}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Lista para exportar" in page and f"PE-FARM-{farm.id:06d}" in page
+    deliver(world, pledge, 50)
+    buyer = signed_in_client(app, world.buyer)
+    text = buyer.get(f"/compras/compromisos/{world.commitment.id}/diligencia.geojson").get_data(
+        as_text=True
+    )
+    (item,) = json.loads(text)["features"]
+    assert item["geometry"]["type"] == "MultiPolygon"
+
+
+def test_an_outline_with_a_hole_is_refused_at_upload_in_plain_spanish(app, db, field):
+    world, farm, pledge = field
+    client = signed_in_client(app, world.staff)
+    data = {"upload": (io.BytesIO(json.dumps(WITH_HOLE).encode()), "finca.geojson")}
+    response = client.post(
+        f"/fincas/{farm.id}/parcela", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 200
+    assert "El contorno tiene huecos" in response.get_data(as_text=True)
+    assert db.session.get(Farm, farm.id).polygon_geojson is None
+
+
+def test_duplicate_vertices_are_removed_at_upload(app, db, field):
+    world, farm, pledge = field
+    client = signed_in_client(app, world.staff)
+    response = client.post(
+        f"/fincas/{farm.id}/parcela", data={"outline": json.dumps(NEAR_DUPLICATE)}
+    )
+    assert response.status_code == 302
+    (outer,) = db.session.get(Farm, farm.id).polygon_geojson["coordinates"]
+    assert len(outer) == 5 and all(a != b for a, b in zip(outer, outer[1:], strict=False))
+
+
+def test_a_plot_over_4_ha_without_outline_is_pending_until_drawn(app, db, field):
+    world, farm, pledge = field
+    deliver(world, pledge, 50)
+    buyer = signed_in_client(app, world.buyer)
+    url = f"/compras/compromisos/{world.commitment.id}/diligencia.geojson"
+    assert json.loads(buyer.get(url).get_data(as_text=True))["features"] == []
+    staff = signed_in_client(app, world.staff)
+    outline = {"type": "Polygon", "coordinates": [ring(LON, LAT, 0.0028)]}
+    staff.post(f"/fincas/{farm.id}/parcela", data={"outline": json.dumps(outline)})
+    (item,) = json.loads(buyer.get(url).get_data(as_text=True))["features"]
+    assert item["geometry"]["type"] == "Polygon" and "Area" not in item["properties"]
+
+
+def test_the_page_warns_when_the_file_exceeds_one_statement(app, exported, monkeypatch):
+    world, found, named, farms, by_farm = exported
+    client = signed_in_client(app, world.buyer)
+    url = f"/compras/compromisos/{world.commitment.id}/trazabilidad"
+    assert "supera lo que admite una sola declaración" not in client.get(url).get_data(True)
+    monkeypatch.setattr(eudr_geojson, "MAX_PRODUCERS_PER_COMMODITY", 4)  # the file has 5
+    assert "supera lo que admite una sola declaración" in client.get(url).get_data(True)

@@ -416,6 +416,8 @@ TRACE_PAGES = [
     ("/compras/lotes/{lot}", COMMITMENT_BUYER),
     ("/compras/lotes/{lot}/diligencia.geojson", COMMITMENT_BUYER),
     ("/compras/compromisos/{commitment}/diligencia.csv", COMMITMENT_BUYER),
+    ("/compras/compromisos/{commitment}/diligencia-pendientes.csv", COMMITMENT_BUYER),
+    ("/compras/lotes/{lot}/diligencia-pendientes.csv", COMMITMENT_BUYER),
 ]
 TRACE_POSTS = [
     ("/acopio/centros/{center}/entregas", {"pledge_id": "{pledge}", "kg": "10"}),

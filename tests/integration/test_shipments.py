@@ -282,10 +282,10 @@ def test_a_plot_that_is_not_ready_is_pending_and_stays_out_of_the_file(
     shipments.add_lots(world.buyer, shipment, [ready.id, unready.id])
     found = shipment_files.files(shipment)
     (part,) = found.parts
-    assert len(part.features) == 1 and part.features[0]["properties"]["HSCode"] == "180100"
-    assert [f["properties"]["ProductionPlace"] for f in found.pending] == ["Parcela Grande"]
+    assert len(part.features) == 1 and part.due_diligence.hs_code == "180100"
+    assert [plot.farm.name for plot in found.pending] == ["Parcela Grande"]
     (row,) = shipment_files.pending_rows(found.pending)
-    assert "4 ha" in row["Reason"] and "polígono" in row["Action"]
+    assert row["Reason"] == "needs_outline" and "contorno" in row["Action"]
     with pytest.raises(DomainError, match="1 parcelas pendientes"):
         shipments.mark_ready(world.buyer, shipment)
     assert db.session.get(Shipment, shipment.id).status == "draft"

@@ -189,3 +189,38 @@ def test_uploads_over_the_limit_or_of_unknown_type_are_refused():
     with pytest.raises(GeometryError) as caught:
         geometry.parse_upload("finca.shp", b"\x00")
     assert caught.value.code == "unknown_format"
+
+
+def test_a_hole_is_refused():
+    outer, inner = square(LON, LAT, 0.003), square(LON + 0.001, LAT + 0.001, 0.0005)[::-1]
+    with pytest.raises(GeometryError) as caught:
+        geometry.check_plot(Polygon(outer, [inner]), *JUANJUI)
+    assert caught.value.code == "holes"
+    with_hole = MultiPolygon([Polygon(outer, [inner]), Polygon(square(LON + 0.01, LAT, 0.001))])
+    with pytest.raises(GeometryError):
+        geometry.check_plot(with_hole, *JUANJUI)
+
+
+def test_vertices_that_coincide_at_six_decimals_are_dropped():
+    ring = square(LON, LAT, 0.003)
+    ring.insert(2, [LON + 0.0030003, LAT + 0.0000002])  # 3e-7 from the previous vertex
+    shape = geometry.check_plot(Polygon(ring), *JUANJUI)
+    coords = list(shape.exterior.coords)
+    assert len(coords) == 5 and all(a != b for a, b in zip(coords, coords[1:], strict=False))
+
+
+def test_a_ring_that_collapses_at_six_decimals_is_refused():
+    tiny = square(LON, LAT, 0.0000002)
+    with pytest.raises(GeometryError) as caught:
+        geometry.check_plot(Polygon(tiny), *JUANJUI)
+    assert caught.value.code == "too_few_points"
+
+
+def test_a_stored_open_ring_is_closed_and_cleaned():
+    ring = square(LON, LAT, 0.002)[:-1]
+    shape = geometry.stored_outline({"type": "Polygon", "coordinates": [ring]})
+    assert list(shape.exterior.coords)[0] == list(shape.exterior.coords)[-1]
+    with pytest.raises(GeometryError):
+        geometry.stored_outline(
+            {"type": "Polygon", "coordinates": [ring, square(LON + 0.0005, LAT + 0.0005, 0.0003)]}
+        )
