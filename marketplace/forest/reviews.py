@@ -6,14 +6,13 @@ it. When a later assessment moves the plot to *at risk* or *needs verification* 
 what a delivery recorded - every OPEN lot holding such a delivery gets a LotReview row
 ("revisar: la parcela X pasó a riesgo el <fecha>, después de la entrega"), shown on the lot
 and trace pages, and the buyer's organization and the centre's cooperative are notified.
-Closed lots have left the centre: what the buyer does about them is shipments' business.
+Closed lots have left the centre and are not flagged, except those in a shipment: the
+shipment's page shows its lots' reviews, so the buyer sees the change before (or after)
+filing its due diligence statement.
 
 `flag_after_reassessment(farm)` is the one entry point; `risk.assess` (an outline saved or
 removed, a farm's point moved) and `risk.assess_all` (a forest layer imported or removed,
 `flask forest assess`) call it for every farm whose status changed, so callers need not.
-Shipments (built separately) hook in at the end of `flag_farms`: it returns the new
-LotReview rows, each with its lot, so a shipment carrying one of those lots can be flagged
-the same way.
 
 This module sits in the forest layer (below traceability and notifications), so it writes
 Notification rows itself.
@@ -24,11 +23,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from marketplace.extensions import db
 from marketplace.links import path_for
-from marketplace.models import CollectionCenter, Farm, Notification, PurchaseCommitment
+from marketplace.models import (
+    CollectionCenter,
+    Farm,
+    Notification,
+    PurchaseCommitment,
+    ShipmentLot,
+)
 from marketplace.models.base import utcnow
 from marketplace.models.traceability import Delivery, Lot, LotReview, LotStatus, RiskStatus
 
@@ -47,8 +52,8 @@ def _worse(new: str, snapshot: str) -> bool:
 
 
 def flag_after_reassessment(farm: Farm) -> list[LotReview]:
-    """Flag the open lots holding deliveries of `farm` recorded when it looked better than it
-    does now (the caller commits). Returns the new reviews."""
+    """Flag the open lots (and lots in a shipment) holding deliveries of `farm` recorded when
+    it looked better than it does now (the caller commits). Returns the new reviews."""
     return flag_farms([(farm.id, farm.risk_status, farm.risk_assessed_at or utcnow())])
 
 
@@ -60,7 +65,10 @@ def flag_farms(changes: Iterable[tuple[int, str, datetime]]) -> list[LotReview]:
     rows = db.session.execute(
         select(Delivery.farm_id, Delivery.risk_status, Lot)
         .join(Lot, Lot.id == Delivery.lot_id)
-        .where(Delivery.farm_id.in_(latest), Lot.status == LotStatus.OPEN)
+        .where(
+            Delivery.farm_id.in_(latest),
+            or_(Lot.status == LotStatus.OPEN, Lot.id.in_(select(ShipmentLot.lot_id))),
+        )
     ).all()
     wanted: dict[tuple[int, int, str], Lot] = {}
     for farm_id, snapshot, lot in rows:

@@ -12,7 +12,7 @@ from marketplace.commitments.permissions import is_buyer_member
 from marketplace.errors import DomainError
 from marketplace.models import Role, Shipment, ShipmentStatus
 from marketplace.permissions import load_or_404, role_required
-from marketplace.traceability import export, shipment_files, shipment_rules, shipments
+from marketplace.traceability import export, shipment_files, shipment_rules, shipments, tracing
 from marketplace.traceability.blueprint import bp
 from marketplace.traceability.permissions import can_manage_shipment
 from marketplace.traceability.shipment_forms import (
@@ -82,6 +82,7 @@ def _shipment_page(shipment: Shipment, failed=None, status=200):
         "traceability/shipment.html",
         shipment=shipment,
         lots=shipments.shipment_lots(shipment),
+        reviews=tracing.reviews_of(shipments.shipment_lots(shipment)),
         addable=(
             shipments.addable_lots(shipment) if shipment.status == ShipmentStatus.DRAFT else []
         ),

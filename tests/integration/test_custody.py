@@ -15,10 +15,11 @@ from marketplace.forest import layers
 from marketplace.models import AuditLog, Farm, Notification
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery, Lot, LotReview
-from marketplace.traceability import custody, export, lot_changes, lots
+from marketplace.traceability import custody, export, lot_changes, lots, shipments
 from tests.conftest import signed_in_client
 from tests.integration.deliveries import centre, deliver, producer_with_pledge
 from tests.integration.test_forest_risk import PLOT, WEST_HALF, extent_only, write_layer
+from tests.integration.test_shipments import data as shipment_data
 
 
 @pytest.fixture
@@ -168,6 +169,29 @@ def test_a_reassessment_after_delivery_flags_the_open_lot_and_keeps_the_snapshot
     # taking the flagged delivery out of the lot answers the flag
     lots.remove_delivery(world.staff, db.session.get(Lot, lot.id), delivery.id)
     assert db.session.scalars(select(LotReview)).all() == []
+
+
+def test_a_shipped_lot_is_flagged_on_its_shipment_and_a_closed_one_alone_is_not(
+    client_as, tmp_path, world, assessed_plot
+):
+    farm, row, _ = assessed_plot
+    shipped_lot, kept_lot = (
+        lots.create_lot(world.staff, world.center, world.commitment.id) for _ in range(2)
+    )
+    for lot in (shipped_lot, kept_lot):
+        delivery = deliver(world, row, 300)
+        lots.add_deliveries(world.staff, lot, [delivery.id])
+        lots.set_weight(world.staff, lot, 300)
+        lots.close_lot(world.staff, lot)
+    shipment = shipments.create_shipment(world.buyer, shipment_data())
+    shipments.add_lots(world.buyer, shipment, [shipped_lot.id])
+
+    layers.import_layer(write_layer(tmp_path, (WEST_HALF, {"loss_year": 2023}), name="b.json"))
+
+    reviews = db.session.scalars(select(LotReview)).all()
+    assert [(r.lot_id, r.risk_status) for r in reviews] == [(shipped_lot.id, "at_risk")]
+    page = client_as(world.buyer).get(f"/compras/embarques/{shipment.id}").text
+    assert "Revisar" in page and f"{shipped_lot.code}: la parcela {farm.name} pasó a riesgo" in page
 
 
 def test_the_flag_shows_on_the_lot_and_trace_pages(client_as, tmp_path, world, assessed_plot):
