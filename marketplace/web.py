@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -59,11 +61,24 @@ def show_errors(form, error: DomainError, aliases: dict[str, str] | None = None)
             target.errors = [*target.errors, message]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet run a cell
+
+
 def spreadsheet_safe(value):
-    """Keep spreadsheets from running a typed name as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Keep spreadsheets from running a typed name as a formula (OWASP's CSV injection
+    advice: a leading quote on text that starts like a formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_text(rows: Iterable[Iterable]) -> str:
+    """Rows (the header first) as CSV text, every cell kept from running as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return out.getvalue()
 
 
 def csv_download(body: str, filename: str) -> Response:
@@ -108,6 +123,10 @@ def _handle_unexpected(error: Exception):
 
 
 def _security_headers(response, form_origins: Iterable[str]):
+    if request.endpoint != "static" and current_user.is_authenticated:
+        # a signed-in page holds someone's data: not kept by the browser or a proxy (phones
+        # are shared; the back button after signing out must not show it)
+        response.headers.setdefault("Cache-Control", "private, no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -4,15 +4,12 @@ consent, every cell kept from running as a spreadsheet formula."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask_babel import lazy_gettext as _l
 
 from marketplace.credit.review import HIDDEN_NAME, Member
 from marketplace.i18n import number, plain_amount
 from marketplace.models import Match
-from marketplace.web import spreadsheet_safe
+from marketplace.web import csv_text
 
 HEADER = (
     _l("Grupo"),
@@ -64,9 +61,4 @@ def _row(match: Match, m: Member) -> list[str]:
 def group_csv(match: Match, rows: list[Member]) -> str:
     """The group's members as CSV, figures written for the viewer as on the page; the
     currency in a column of its own."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(title) for title in HEADER])
-    for member in rows:
-        writer.writerow([spreadsheet_safe(cell) for cell in _row(match, member)])
-    return out.getvalue()
+    return csv_text([[str(title) for title in HEADER], *(_row(match, m) for m in rows)])

@@ -10,8 +10,6 @@ end of the term.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +19,7 @@ from marketplace.credit import harvests, ledger, schedules
 from marketplace.i18n import plain_amount
 from marketplace.models import CreditProduct, GraceInterest, Loan, Producer, RepaymentSchedule
 from marketplace.models.base import local_date, local_today
+from marketplace.web import csv_text
 
 PPM = 1_000_000
 BP = 10_000
@@ -147,36 +146,37 @@ def late_example(product: CreditProduct, schedule: schedules.Schedule) -> LateEx
 def schedule_csv(schedule: schedules.Schedule, currency: str) -> str:
     """The schedule as CSV for a spreadsheet: ISO dates, amounts written for the viewer as
     on the page, the currency in a column of its own."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            str(_l("N.º")),
-            str(_l("Fecha")),
-            str(_l("Cuota")),
-            str(_l("Capital")),
-            str(_l("Interés")),
-            str(_l("Seguro")),
-            str(_l("Comisión")),
-            str(_l("Saldo")),
-            str(_l("Moneda")),
+    header = [
+        str(name)
+        for name in (
+            _l("N.º"),
+            _l("Fecha"),
+            _l("Cuota"),
+            _l("Capital"),
+            _l("Interés"),
+            _l("Seguro"),
+            _l("Comisión"),
+            _l("Saldo"),
+            _l("Moneda"),
+        )
+    ]
+    rows = [
+        [payment.number, payment.due_on.isoformat()]
+        + [
+            plain_amount(amount, currency)
+            for amount in (
+                payment.amount_minor,
+                payment.capital_minor,
+                payment.interest_minor,
+                payment.insurance_minor,
+                payment.fee_minor,
+                payment.balance_minor,
+            )
         ]
-    )
-    for payment in schedule.payments:
-        amounts = (
-            payment.amount_minor,
-            payment.capital_minor,
-            payment.interest_minor,
-            payment.insurance_minor,
-            payment.fee_minor,
-            payment.balance_minor,
-        )
-        writer.writerow(
-            [payment.number, payment.due_on.isoformat()]
-            + [plain_amount(amount, currency) for amount in amounts]
-            + [currency]
-        )
-    return out.getvalue()
+        + [currency]
+        for payment in schedule.payments
+    ]
+    return csv_text([header, *rows])
 
 
 def loan_schedule_file(loan: Loan, producer: Producer) -> tuple[str, str]:

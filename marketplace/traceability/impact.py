@@ -8,8 +8,6 @@ no names) through a short per-process cache (MINKA_IMPACT_CACHE_SECONDS; 0 turns
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +37,7 @@ from marketplace.models import (
     RepaymentOutcome,
 )
 from marketplace.models.traceability import Delivery, RiskStatus
+from marketplace.web import csv_text
 
 FREE = (RiskStatus.FREE.value, RiskStatus.VERIFIED.value)
 TA_DONE = (OrderStatus.CONFIRMED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
@@ -284,13 +283,14 @@ def csv_rows(figures: Impact) -> list[list[str]]:
 
 def to_csv(figures: Impact, filters: ImpactFilters) -> str:
     """The figures as CSV text, the filters in the first rows."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["indicator", "breakdown", "value", "unit"])
-    writer.writerow(["filter_country", filters.country or "all", "", ""])
-    writer.writerow(["filter_value_chain", filters.value_chain or "all", "", ""])
-    writer.writerows(csv_rows(figures))
-    return out.getvalue()
+    return csv_text(
+        [
+            ["indicator", "breakdown", "value", "unit"],
+            ["filter_country", filters.country or "all", "", ""],
+            ["filter_value_chain", filters.value_chain or "all", "", ""],
+            *csv_rows(figures),
+        ]
+    )
 
 
 def labelled(rows: list[tuple[str, int]], words: Callable[[str], str]) -> list[tuple[str, int]]:
