@@ -8,6 +8,7 @@ under a live consent to share with lenders, checked when the page is shown, not 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -278,10 +279,10 @@ def members(match: Match) -> list[Member]:
     return shown + hidden
 
 
-def record_views(actor: User, match: Match, shown: list[Member], action: str) -> None:
-    """Audit that `actor` saw these consenting members' details (one row per producer)."""
-    for member in shown:
-        if member.shown:
-            producer = db.session.get(Producer, member.producer_id)
-            audit.record(actor, action, producer, match=match.id, group=match.cluster.code)
+def record_views(actor: User, match: Match, shown: Iterable[Member], action: str) -> None:
+    """Audit that `actor` saw these consenting members' details: one row for the group,
+    listing the producers whose details were shown."""
+    seen = [member.producer_id for member in shown if member.shown]
+    if seen:
+        audit.record(actor, action, match, group=match.cluster.code, producers=seen)
     db.session.commit()

@@ -70,7 +70,7 @@ def groups():
 
 def _group_page(match: Match, decline_form=None, info_form=None):
     members = review.members(match)
-    review.record_views(current_user, match, members, "credit.member_viewed")
+    review.record_views(current_user, match, members, "credit.members_viewed")
     plan = decisions.approval(match)
     share = proposals.instalment_share(match.run_id)
     return render_template(
@@ -105,7 +105,7 @@ def group_csv(match_id: int):
     _org_or_403()
     match = load_or_404(Match, match_id, can_review)
     members = review.members(match)
-    review.record_views(current_user, match, members, "credit.member_exported")
+    review.record_views(current_user, match, members, "credit.members_exported")
     return csv_download(group_export.group_csv(match, members), group_export.csv_filename(match))
 
 
@@ -204,7 +204,7 @@ def approve(match_id: int):
                 flash(approved, "success")
                 return redirect(url_for("credit.loans"))
     members = {m.producer_id: m for m in review.members(match) if m.shown}
-    review.record_views(current_user, match, members.values(), "credit.member_viewed")
+    review.record_views(current_user, match, members.values(), "credit.members_viewed")
     return render_template(
         "credit/approve.html",
         match=match,

@@ -256,9 +256,9 @@ def test_viewing_members_on_the_approve_page_is_audited(app, lender, make_match)
     user, product = lender
     match = make_match(n=3, product=product, consent=[True, True, False])
     _page(app, user, f"/credito/grupos/{match.id}/aprobar")
-    viewed = _audit("credit.member_viewed")
-    assert len(viewed) == 2 and {a.detail["match"] for a in viewed} == {match.id}
-    assert {a.entity_id for a in viewed} == {a.producer_id for a in match.cluster.members[:2]}
+    (viewed,) = _audit("credit.members_viewed")
+    assert viewed.entity_id == match.id
+    assert set(viewed.detail["producers"]) == {a.producer_id for a in match.cluster.members[:2]}
 
 
 # --- readiness in words --------------------------------------------------------------------

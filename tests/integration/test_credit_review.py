@@ -151,16 +151,18 @@ def test_the_group_page_hides_a_revoked_member_and_audits_the_others(app, lender
     html = client.get(f"/credito/grupos/{match.id}").get_data(as_text=True)
     assert all(p.full_name in html for p in producers)
     assert "sin consentimiento" not in html
-    assert len(_audit("credit.member_viewed")) == 3
+    (first_view,) = _audit("credit.members_viewed")  # one row for the group's view
+    assert first_view.entity_type == "match" and first_view.entity_id == match.id
+    assert sorted(first_view.detail["producers"]) == sorted(p.id for p in producers)
 
     set_consent(user, producers[0], "lenders", False)
     html = client.get(f"/credito/grupos/{match.id}").get_data(as_text=True)
     assert producers[0].full_name not in html
     assert producers[1].full_name in html
     assert "Productor/a sin consentimiento" in html and "1 miembro no dio su consentimiento" in html
-    viewed = _audit("credit.member_viewed")
-    assert len(viewed) == 5 and producers[0].id not in {a.entity_id for a in viewed[3:]}
-    assert viewed[-1].actor_id == user.id and viewed[-1].detail["match"] == match.id
+    viewed = _audit("credit.members_viewed")
+    assert len(viewed) == 2 and producers[0].id not in viewed[-1].detail["producers"]
+    assert len(viewed[-1].detail["producers"]) == 2 and viewed[-1].actor_id == user.id
 
 
 def test_alternatives_are_listed(app, lender, make_match, make_credit_product):
@@ -203,7 +205,8 @@ def test_csv_export_is_consent_gated(app, lender, make_match):
     hidden = rows[-1]
     assert hidden[2] == "" and hidden[3] == "4" and hidden[7] == "" and hidden[9] == ""
     assert rows[1][7] == "7,200.00" and rows[1][8] == "PEN"
-    assert len(_audit("credit.member_exported")) == 2
+    (exported,) = _audit("credit.members_exported")
+    assert len(exported.detail["producers"]) == 2
 
 
 # --- decisions -----------------------------------------------------------------------------
