@@ -138,7 +138,14 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise DomainError(_l("La contraseña actual no es correcta."), "current_password")
     user.set_password(new)
+    user.end_sessions()
     audit.record(user, "user.password_changed", user)
+    db.session.commit()
+
+
+def sign_out(user: User) -> None:
+    """End every session and remember-me cookie of the user, on every device."""
+    user.end_sessions()
     db.session.commit()
 
 

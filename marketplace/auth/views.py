@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from marketplace.auth import services
 from marketplace.auth.blueprint import bp
@@ -65,6 +66,7 @@ def signup():
 @bp.route("/salir", methods=["POST"])
 @login_required
 def logout():
+    services.sign_out(current_user)
     logout_user()
     flash(_("Cerró su sesión."), "info")
     return redirect(url_for("main.index"))
@@ -80,6 +82,11 @@ def change_password():
         except DomainError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
+            # The change ended every session; this device carries on with a new one.
+            remembered = (
+                current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+            )
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Su contraseña fue cambiada."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
