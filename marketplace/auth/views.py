@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
@@ -19,8 +22,40 @@ def _login_limit() -> str:
     return current_app.config["MINKA_LOGIN_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["MINKA_LOGIN_ACCOUNT_LIMIT"]
+
+
+def _password_check_limit() -> str:
+    return current_app.config["MINKA_PASSWORD_CHECK_LIMIT"]
+
+
+def _account_named() -> str:
+    key = services.account_key(request.form.get("identifier", ""))
+    return "account:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _refused(response) -> bool:
+    """Only failed tries count: a refused form is shown again (200); a success redirects."""
+    return response.status_code == 200
+
+
+# Failed sign-ins are limited per address (many accounts tried from one place) and per account
+# (one account tried from anywhere); the account's budget is the smaller, so one person's
+# mistakes end on her own account before they reach the address a whole carrier shares.
 @bp.route("/ingresar", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_refused)
+@limiter.limit(
+    _account_limit,
+    methods=["POST"],
+    key_func=_account_named,
+    deduct_when=_refused,
+    scope="login-account",
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -74,6 +109,13 @@ def logout():
 
 @bp.route("/cuenta/clave", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    _password_check_limit,
+    methods=["POST"],
+    key_func=_signed_in_user,
+    deduct_when=_refused,
+    scope="password-check",
+)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
