@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from marketplace.models.base import DEFAULT_TIMEZONE
@@ -50,11 +51,24 @@ def load(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
+        # Cookies go over HTTPS only, except in development and tests served over http.
+        "SESSION_COOKIE_SECURE": env not in ("development", "testing"),
+        "REMEMBER_COOKIE_SECURE": env not in ("development", "testing"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Also how long any sign-in holds, whatever the browser keeps (web.load_user).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "RATELIMIT_STORAGE_URI": os.environ.get("MINKA_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("MINKA_RATELIMIT_ENABLED", "1") == "1",
-        "MINKA_LOGIN_LIMIT": os.environ.get("MINKA_LOGIN_LIMIT", "10 per minute;50 per hour"),
+        # Failed sign-ins per address, per account (from anywhere), and wrong current passwords
+        # per signed-in user; an account's budget is smaller than an address's (auth.views).
+        "MINKA_LOGIN_LIMIT": os.environ.get("MINKA_LOGIN_LIMIT", "30 per minute;200 per hour"),
+        "MINKA_LOGIN_ACCOUNT_LIMIT": os.environ.get(
+            "MINKA_LOGIN_ACCOUNT_LIMIT", "5 per minute;20 per hour"
+        ),
+        "MINKA_PASSWORD_CHECK_LIMIT": os.environ.get(
+            "MINKA_PASSWORD_CHECK_LIMIT", "5 per minute;20 per hour"
+        ),
         "MINKA_API_LIMIT": os.environ.get("MINKA_API_LIMIT", "120 per minute"),
         "MINKA_PAGE_SIZE": 25,
         # Catalogue searches are remembered this long per process (0: off); see catalog.cache.

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -17,6 +27,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, login_manager
 from marketplace.models import User
 from marketplace.navigation import navigation_for
+from marketplace.permissions import MAX_ID
 
 ERROR_MESSAGES = {
     400: _l("La solicitud no es válida."),
@@ -33,9 +44,22 @@ CSRF_MESSAGE = _l(
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Load the signed-in user for Flask-Login."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(identity: str) -> User | None:
+    """The signed-in user of a session or remember-me cookie, if it still holds.
+
+    The identity is what User.get_id gave at sign-in; it no longer holds once the user's
+    session version moved on (sign-out, password change, deactivation) or once it is older
+    than REMEMBER_COOKIE_DURATION, whatever the browser kept.
+    """
+    parts = identity.split(":")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    user_id, version, issued = (int(part) for part in parts)
+    max_age = current_app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
+    if time.time() - issued > max_age or user_id > MAX_ID:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.session_version == version else None
 
 
 def safe_next(default: str) -> str:

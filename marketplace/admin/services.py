@@ -428,6 +428,8 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
         )
         raise DomainError(message)
     user.active = active
+    if not active:
+        user.end_sessions()
     audit.record(actor, "user.reactivated" if active else "user.deactivated", user)
     db.session.commit()
     return user

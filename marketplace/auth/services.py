@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace import audit
+from marketplace.auth import passwords
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import ROLE_ORG_KINDS, Organization, Role, User
@@ -85,11 +88,18 @@ def _organization_for(data: SignupData) -> Organization | None:
     )
 
 
+def _check_new_password(password: str, identifiers: list[str | None], field: str) -> None:
+    problem = passwords.problem(password, identifiers)
+    if problem is not None:
+        raise DomainError(problem, field)
+
+
 def sign_up(data: SignupData) -> User:
     """Create an account (and its organization when it founds one) in one transaction."""
     if data.role not in SELF_SERVICE_ROLES:
         raise DomainError(_l("Elija un rol de la lista."), "role")
     kind, value = parse_identifier(data.identifier, data.country)
+    _check_new_password(data.password, [data.name, data.identifier, value], "password")
     _ensure_free(kind, value)
     organization = _organization_for(data)
     user = User(
@@ -111,6 +121,16 @@ def sign_up(data: SignupData) -> User:
     return user
 
 
+def account_key(identifier: str) -> str:
+    """One name for an account however its identifier is typed, for the sign-in limit: the
+    lower-case e-mail, or a phone's last nine digits (with or without the country code)."""
+    text = (identifier or "").strip().lower()
+    if "@" in text:
+        return text
+    digits = "".join(c for c in text if c.isdigit())
+    return digits[-9:] if len(digits) >= 9 else text
+
+
 def find_user(identifier: str) -> User | None:
     """The account an identifier typed at sign-in names, if exactly one matches."""
     text = (identifier or "").strip()
@@ -123,10 +143,21 @@ def find_user(identifier: str) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
+@cache
+def dummy_hash() -> str:
+    """A hash made like real ones, checked when no account matches so that the answer takes as
+    long for an unknown account as for a known one."""
+    return generate_password_hash("minka-no-account")
+
+
 def authenticate(identifier: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for every failure)."""
+    """The active user with these credentials, or None (same answer, same time, for every
+    failure)."""
     user = find_user(identifier)
-    if user is None or not user.check_password(password) or not user.active:
+    if user is None:
+        check_password_hash(dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     user.last_login_at = utcnow()
     db.session.commit()
@@ -137,8 +168,16 @@ def change_password(user: User, current: str, new: str) -> None:
     """Replace the password after checking the current one."""
     if not user.check_password(current):
         raise DomainError(_l("La contraseña actual no es correcta."), "current_password")
+    _check_new_password(new, [user.name, user.email, user.phone], "password")
     user.set_password(new)
+    user.end_sessions()
     audit.record(user, "user.password_changed", user)
+    db.session.commit()
+
+
+def sign_out(user: User) -> None:
+    """End every session and remember-me cookie of the user, on every device."""
+    user.end_sessions()
     db.session.commit()
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+import hashlib
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from marketplace.auth import services
 from marketplace.auth.blueprint import bp
@@ -18,8 +22,40 @@ def _login_limit() -> str:
     return current_app.config["MINKA_LOGIN_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["MINKA_LOGIN_ACCOUNT_LIMIT"]
+
+
+def _password_check_limit() -> str:
+    return current_app.config["MINKA_PASSWORD_CHECK_LIMIT"]
+
+
+def _account_named() -> str:
+    key = services.account_key(request.form.get("identifier", ""))
+    return "account:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _refused(response) -> bool:
+    """Only failed tries count: a refused form is shown again (200); a success redirects."""
+    return response.status_code == 200
+
+
+# Failed sign-ins are limited per address (many accounts tried from one place) and per account
+# (one account tried from anywhere); the account's budget is the smaller, so one person's
+# mistakes end on her own account before they reach the address a whole carrier shares.
 @bp.route("/ingresar", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_refused)
+@limiter.limit(
+    _account_limit,
+    methods=["POST"],
+    key_func=_account_named,
+    deduct_when=_refused,
+    scope="login-account",
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -65,6 +101,7 @@ def signup():
 @bp.route("/salir", methods=["POST"])
 @login_required
 def logout():
+    services.sign_out(current_user)
     logout_user()
     flash(_("Cerró su sesión."), "info")
     return redirect(url_for("main.index"))
@@ -72,6 +109,13 @@ def logout():
 
 @bp.route("/cuenta/clave", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    _password_check_limit,
+    methods=["POST"],
+    key_func=_signed_in_user,
+    deduct_when=_refused,
+    scope="password-check",
+)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -80,6 +124,11 @@ def change_password():
         except DomainError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
+            # The change ended every session; this device carries on with a new one.
+            remembered = (
+                current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+            )
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Su contraseña fue cambiada."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -119,12 +120,24 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Moves on sign-out, password change and deactivation: every session and remember-me
+    # cookie issued before then stops working (see get_id and web.load_user).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """The identity Flask-Login keeps in the session and the remember-me cookie at sign-in:
+        "<id>:<session version>:<issued at, Unix seconds>"."""
+        return f"{self.id}:{self.session_version}:{int(time.time())}"
+
+    def end_sessions(self) -> None:
+        """Make every session and remember-me cookie issued until now stop working."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password, never the password."""

@@ -180,7 +180,8 @@ def sign_in(app, identifier: str) -> tuple[int, str | None]:
     client = app.test_client()
     response = client.post("/ingresar", data={"identifier": identifier, "password": DEMO_PASSWORD})
     with client.session_transaction() as session:
-        return response.status_code, session.get("_user_id")
+        identity = session.get("_user_id")  # "<id>:<session version>:<issued at>"
+        return response.status_code, identity.split(":")[0] if identity else None
 
 
 def test_demo_accounts_can_sign_in(app, runner):
