@@ -41,8 +41,10 @@ FIELD = re.compile(r"<(?:input|textarea|select)\b[^>]*\bname=\"([^\"]+)\"", re.S
 
 
 @pytest.fixture
-def world(db, make_user, make_org, make_producer, make_farm):
-    """One user per role; the producer has a farm in the technician's cooperative."""
+def world(db, make_user, make_org, make_producer, make_farm, make_listing, make_commitment,
+          make_center):  # fmt: skip
+    """One user per role; the producer has a farm in the technician's cooperative; the
+    supplier lists an input and the buyer posts a commitment, so their pages have forms."""
     coop = make_org("cooperative")
     users = {
         "producer": make_user("producer"),
@@ -54,11 +56,15 @@ def world(db, make_user, make_org, make_producer, make_farm):
     }
     producer = make_producer(user_id=users["producer"].id, cooperative_id=coop.id)
     farm = make_farm(producer)
+    make_center(coop)
+    make_listing(org=users["supplier"].organization)
+    make_commitment(org=users["buyer"].organization)
     return {"users": users, "producer": producer, "farm": farm}
 
 
 def _pages(app: Flask, world: dict, role: str) -> list[str]:
-    """Every GET page without URL parameters, and the producer's own record pages."""
+    """Every GET page without URL parameters, and the producer's own record pages (the walk
+    then follows their links)."""
     urls = sorted(
         rule.rule
         for rule in app.url_map.iter_rules()
@@ -103,15 +109,40 @@ def _answer(client: FlaskClient, method: str, url: str, data: dict) -> int:
         return 500 if not isinstance(error, AssertionError) else 599
 
 
+def _linked(app: Flask, page: str, seen: dict[str, int]) -> list[str]:
+    """The local pages a page links to, at most two per endpoint over the walk."""
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for href in re.findall(r'\bhref="(/[^"#]*)"', page):
+        url = unescape(href)
+        try:
+            endpoint, _ = adapter.match(urlsplit(url).path, method="GET")
+        except Exception:  # noqa: BLE001 -- not a page of the app (or not a GET)
+            continue
+        if endpoint in NOT_WALKED or seen.get(endpoint, 0) >= 2:
+            continue
+        seen[endpoint] = seen.get(endpoint, 0) + 1
+        found.append(url)
+    return found
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_no_form_or_list_page_answers_500_to_hostile_input(app, world, role):
     client = signed_in_client(app, world["users"].get(role))
     failures = []
-    for url in _pages(app, world, role):
+    queue = _pages(app, world, role)
+    seen_endpoints: dict[str, int] = {}
+    visited: set[str] = set()
+    while queue:
+        url = queue.pop(0)
+        if url in visited:
+            continue
+        visited.add(url)
         response = client.get(url)
         if response.status_code >= 500:
             failures.append(("GET", url, "-", response.status_code))
         page = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        queue += _linked(app, page, seen_endpoints)  # the pages one click away too
         forms = _forms(url, page)
         for name, value in HOSTILE.items():
             status = _answer(client, "GET", url, {"q": value, "page": value})
