@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
@@ -38,6 +39,12 @@ ERROR_MESSAGES = {
     429: _l("Demasiados intentos. Espere un momento y vuelva a intentarlo."),
     500: _l("Algo falló de nuestro lado. Vuelva a intentarlo en un momento."),
 }
+CONTROL_MESSAGE = _l("El texto tiene caracteres no permitidos.")
+#: The last page number a list page reads; further pages are empty, never an overflow.
+MAX_PAGE = 100_000
+# NUL and the other control characters (C0, DEL, C1); tab, newline and carriage return
+# stay, for multi-line text. PostgreSQL refuses NUL in text; none belongs in a name.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CSRF_MESSAGE = _l(
     "El formulario caducó o no vino de Minka. Vuelva a cargar la página e inténtelo de nuevo."
 )
@@ -60,6 +67,35 @@ def load_user(identity: str) -> User | None:
         return None
     user = db.session.get(User, user_id)
     return user if user is not None and user.session_version == version else None
+
+
+def page_number() -> int:
+    """The ?page= of a list page: a whole number from 1 to MAX_PAGE (1 when absent or not a
+    number, MAX_PAGE when larger)."""
+    raw = request.args.get("page", "")
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    if len(raw) > len(str(MAX_PAGE)):  # never int() of a 400-digit string
+        return MAX_PAGE
+    return min(max(int(raw), 1), MAX_PAGE)
+
+
+def has_control_characters(value: str) -> bool:
+    """True when `value` holds NUL or another control character other than tab/newline."""
+    return bool(_CONTROL.search(value))
+
+
+def _refuse_control_characters():
+    """Refuse, before any view reads them, query and form values with control characters."""
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sources.append(request.form)  # never the uploaded files
+    texts = (
+        text for source in sources for key, values in source.lists() for text in (key, *values)
+    )
+    if any(has_control_characters(text) for text in texts):
+        return _error_response(400, CONTROL_MESSAGE)
+    return None
 
 
 def safe_next(default: str) -> str:
@@ -184,5 +220,6 @@ def init_app(app: Flask, form_origins: Callable[[], Iterable[str]] = tuple) -> N
     app.register_error_handler(HTTPException, handle_http)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)
+    app.before_request(_refuse_control_characters)
     app.after_request(lambda response: _security_headers(response, form_origins()))
     app.context_processor(_template_context)

@@ -27,7 +27,7 @@ from marketplace.models import MatchingRun, Organization, Role, User
 from marketplace.models.base import local_today
 from marketplace.permissions import load_or_404, role_required
 from marketplace.traceability import custody
-from marketplace.web import safe_next, show_errors
+from marketplace.web import page_number, safe_next, show_errors
 
 admin_only = role_required(Role.ADMIN)
 
@@ -42,7 +42,7 @@ def _admin_helpers() -> dict:
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int)
+    return page_number()
 
 
 def _act(action: Callable[[], object], success: str, default: str):

@@ -30,7 +30,7 @@ from marketplace.labels import label
 from marketplace.models import DeliveryMode, Listing, ListingStatus, Organization, Role, ValueChain
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import load_or_404, role_required
-from marketplace.web import show_errors
+from marketplace.web import page_number, show_errors
 
 # --- producers (and anyone) browse ----------------------------------------------------------
 
@@ -123,7 +123,7 @@ def browse():
     args.pop("page", None)
     if "place" not in args:
         args["place"] = _default_place(user, place)
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     return render_template("catalog/browse.html", content=_results(args, page, place))
 
 
@@ -257,7 +257,7 @@ def _edit(org: Organization, listing: Listing | None):
 @role_required(Role.SUPPLIER)
 def mine():
     org = _org_or_403()
-    page = services.org_listings(org.id, request.args.get("page", 1, type=int))
+    page = services.org_listings(org.id, page_number())
     summary = services.supplier_summary(org.id)
     return render_template("catalog/mine.html", org=org, page=page, summary=summary)
 
@@ -284,7 +284,7 @@ def _change(listing_id: int, action, done: str):
         flash(error.message, "error")
     else:
         flash(done % {"title": listing.title}, "success")
-    return redirect(url_for("catalog.mine", page=request.args.get("page", type=int)))
+    return redirect(url_for("catalog.mine", page=page_number()))
 
 
 @bp.post("/mis-productos/<int:listing_id>/publicar")

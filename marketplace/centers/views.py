@@ -16,7 +16,7 @@ from marketplace.labels import choices
 from marketplace.models import CollectionCenter, Role
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
-from marketplace.web import show_errors
+from marketplace.web import page_number, show_errors
 
 MANAGERS = (Role.TECHNICIAN, Role.ADMIN)
 
@@ -35,9 +35,7 @@ def near():
 def manage():
     search = request.args.get("q", "")
     country = request.args.get("pais", "")
-    page = services.managed_page(
-        current_user, search, country, request.args.get("page", 1, type=int)
-    )
+    page = services.managed_page(current_user, search, country, page_number())
     return render_template(
         "centers/manage.html",
         page=page,

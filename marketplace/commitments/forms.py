@@ -127,6 +127,8 @@ class CommitmentForm(FlaskForm):
             if required:
                 field.errors.append(REQUIRED)
             return None
+        if self.currency.data not in currencies.CODES:
+            return None  # the currency's own field says what is wrong
         try:
             amount = parse_money(text, self.currency.data)
         except AmountError as error:

@@ -6,7 +6,7 @@ Technicians of a producer's cooperative reach the same pages under the producer'
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +22,7 @@ from marketplace.models.base import local_today
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.permissions import can_view
 from marketplace.producers.services import producer_of
-from marketplace.web import safe_next, show_errors
+from marketplace.web import page_number, safe_next, show_errors
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
@@ -49,7 +49,7 @@ def _offer_url(producer: Producer, own: bool, commitment_id: int) -> str:
 
 def _browse(producer: Producer, own: bool):
     today = local_today()
-    page = offers.matching_page(producer, request.args.get("page", 1, type=int), today)
+    page = offers.matching_page(producer, page_number(), today)
     return render_template(
         "commitments/browse.html",
         producer=producer,
@@ -120,7 +120,7 @@ def my_pledges():
     producer = _own_producer()
     if producer is None:
         return redirect(url_for("producers.my_profile"))
-    page = offers.producer_pledges(producer.id, request.args.get("page", 1, type=int))
+    page = offers.producer_pledges(producer.id, page_number())
     return render_template(
         "commitments/my_pledges.html",
         producer=producer,

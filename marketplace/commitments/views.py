@@ -23,7 +23,7 @@ from marketplace.fields import as_float
 from marketplace.models import CollectionCenter, CommitmentStatus, PurchaseCommitment, Role
 from marketplace.money import amount_text
 from marketplace.permissions import load_or_404, role_required
-from marketplace.web import show_errors
+from marketplace.web import page_number, show_errors
 
 PRESET_DATES = {code for code, _label in CUTOFF_PRESETS if code != "other"}
 
@@ -132,9 +132,7 @@ def _edit(commitment: PurchaseCommitment | None):
 def mine():
     if not is_buyer_member(current_user):
         return render_template("commitments/mine.html", page=None, org=None)
-    page = queries.buyer_commitments(
-        current_user.organization_id, request.args.get("page", 1, type=int)
-    )
+    page = queries.buyer_commitments(current_user.organization_id, page_number())
     return render_template(
         "commitments/mine.html", page=page, org=current_user.organization, fill=queries.fill_pct
     )
@@ -152,9 +150,7 @@ def new():
 @role_required(Role.BUYER)
 def buyer_detail(commitment_id: int):
     commitment = load_or_404(PurchaseCommitment, commitment_id, can_manage)
-    pagination, farms = queries.pledges_by_farm(
-        commitment.id, request.args.get("page", 1, type=int)
-    )
+    pagination, farms = queries.pledges_by_farm(commitment.id, page_number())
     return render_template(
         "commitments/buyer_detail.html",
         commitment=commitment,

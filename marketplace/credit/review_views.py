@@ -31,7 +31,7 @@ from marketplace.i18n import ngettext
 from marketplace.models import Loan, LoanStatus, Match, Role, ValueChain
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import load_or_404, role_required
-from marketplace.web import csv_download, show_errors
+from marketplace.web import csv_download, page_number, show_errors
 
 NO_AMOUNT = _l("Escriba un monto o excluya a este miembro, con el motivo.")
 
@@ -59,7 +59,7 @@ def groups():
     if org is not None:
         mix, height = charts.horizontal(review.archetype_mix(org.id, filters))
         context |= {
-            "page": review.groups_page(org.id, filters, request.args.get("page", 1, type=int)),
+            "page": review.groups_page(org.id, filters, page_number()),
             "points": review.map_points(org.id, filters),
             "mix": mix,
             "mix_height": height,
@@ -241,7 +241,7 @@ def _confirmed(amounts: dict[int, int | None], excluded: dict[int, str]) -> bool
 def loans_list():
     org = _org_or_403()
     status = request.args.get("estado", "")
-    page = loans.loans_page(org.id, status, request.args.get("page", 1, type=int))
+    page = loans.loans_page(org.id, status, page_number())
     return render_template(
         "credit/loans.html",
         page=page,

@@ -18,7 +18,7 @@ from marketplace.i18n import number
 from marketplace.models import CreditProduct, Role
 from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.permissions import load_or_404, role_required
-from marketplace.web import show_errors
+from marketplace.web import page_number, show_errors
 
 MONEY_FIELDS = ("min_amount", "max_amount", "budget")
 OPTIONAL_MONEY = ("fee", "amount_step")  # empty: none
@@ -159,7 +159,7 @@ def _edit(product: CreditProduct | None):
 @role_required(Role.LENDER)
 def products():
     org = _lender_or_403()
-    page = services.organization_products(org.id, request.args.get("page", 1, type=int))
+    page = services.organization_products(org.id, page_number())
     ceiling = usury.current() if usury.applies(org.country) else None
     above = {product.id for product in page.items if usury.product_above(product, ceiling)}
     return render_template(

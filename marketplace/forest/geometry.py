@@ -73,9 +73,13 @@ def _ring(coordinates: Any) -> list[tuple[float, float]]:
             raise GeometryError("bad_coordinates")
         if not isinstance(lon, int | float) or not isinstance(lat, int | float):
             raise GeometryError("bad_coordinates")
+        try:  # a 400-digit integer does not fit a float
+            lon, lat = float(lon), float(lat)
+        except OverflowError:
+            raise GeometryError("bad_coordinates") from None
         if not (math.isfinite(lon) and math.isfinite(lat)):
             raise GeometryError("bad_coordinates")
-        points.append((float(lon), float(lat)))
+        points.append((lon, lat))
     if points[0] != points[-1]:
         raise GeometryError("not_closed")
     return points

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.notifications import services
 from marketplace.notifications.blueprint import bp
 from marketplace.notifications.messages import render
+from marketplace.web import page_number
 
 
 @bp.route("/avisos")
 @login_required
 def index():
-    page = services.page_for(current_user, request.args.get("page", 1, type=int))
+    page = services.page_for(current_user, page_number())
     return render_template("notifications/index.html", page=page, render_message=render)
 
 

@@ -22,7 +22,7 @@ from marketplace.payments import checkout as card_payments
 from marketplace.payments.forms import ButtonForm
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
-from marketplace.web import show_errors
+from marketplace.web import page_number, show_errors
 
 SUPPLIER_TARGETS = {
     states.CONFIRMED: "confirm",
@@ -153,7 +153,7 @@ def mine():
     producer = _own_producer()
     if producer is None:
         return redirect(url_for("producers.my_profile"))
-    page = queries.producer_orders(producer, request.args.get("page", 1, type=int))
+    page = queries.producer_orders(producer, page_number())
     return render_template("orders/mine.html", page=page)
 
 
@@ -206,9 +206,7 @@ def received():
     chosen = request.args.get("estado", queries.DEFAULT_FILTER)
     if chosen not in queries.SUPPLIER_FILTERS:
         chosen = queries.DEFAULT_FILTER
-    page = queries.supplier_orders(
-        _supplier_org_id(), chosen, request.args.get("page", 1, type=int)
-    )
+    page = queries.supplier_orders(_supplier_org_id(), chosen, page_number())
     return render_template(
         "orders/received.html", page=page, chosen=chosen, filters=queries.SUPPLIER_FILTERS
     )

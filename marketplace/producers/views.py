@@ -14,7 +14,7 @@ from marketplace.producers import services
 from marketplace.producers.blueprint import bp
 from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
 from marketplace.producers.permissions import can_edit, can_view
-from marketplace.web import show_errors
+from marketplace.web import page_number, show_errors
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
@@ -93,9 +93,7 @@ def my_consents():
 @role_required(Role.TECHNICIAN)
 def cooperative_list():
     search = request.args.get("q", "")
-    page = services.cooperative_producers(
-        current_user.organization_id, search, request.args.get("page", 1, type=int)
-    )
+    page = services.cooperative_producers(current_user.organization_id, search, page_number())
     return render_template("producers/list.html", page=page, search=search)
 
 

@@ -26,7 +26,7 @@ from marketplace.traceability.permissions import (
     can_trace,
     can_trace_lot,
 )
-from marketplace.web import csv_download, show_errors
+from marketplace.web import csv_download, page_number, show_errors
 
 STAFF = (Role.TECHNICIAN, Role.ADMIN)
 
@@ -243,7 +243,7 @@ def my_deliveries():
     producer = producer_of(current_user)
     if producer is None:
         return redirect(url_for("producers.my_farms"))
-    page = deliveries.producer_deliveries(producer, request.args.get("page", 1, type=int))
+    page = deliveries.producer_deliveries(producer, page_number())
     return render_template("traceability/my_deliveries.html", page=page)
 
 

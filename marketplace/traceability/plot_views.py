@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.errors import DomainError
+from marketplace.extensions import db
 from marketplace.i18n import number
 from marketplace.models import Farm, FieldEvidence, Role
 from marketplace.permissions import load_or_404, role_required
@@ -46,7 +47,11 @@ def _too_large(error: RequestEntityTooLarge):
     farm_id = (request.view_args or {}).get("farm_id")
     if request.endpoint not in UPLOAD_LIMITS or farm_id is None:
         return handle_http(error)
-    farm = load_or_404(Farm, farm_id, can_view_plot)
+    # An error handler must not raise: a visitor who may not see the farm (or is signed
+    # out) gets the plain error page, as a missing farm would.
+    farm = db.session.get(Farm, farm_id) if current_user.is_authenticated else None
+    if farm is None or not can_view_plot(current_user, farm):
+        return handle_http(error)
     if request.endpoint == "traceability.plot":
         message = _("El archivo es demasiado grande: el máximo es 2 MB. No se guardó nada.")
     else:
