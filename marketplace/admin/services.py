@@ -198,10 +198,22 @@ DETAIL_LABELS = {
     "months_after": _l("Meses después"),
     "valid_from": _l("Rige desde"),
     "note": _l("Nota"),
+    "group": _l("Grupo"),
+    "producers": _l("Productores"),
 }
 #: Detail keys holding a record's id ("producer": 1234): written as stored, never grouped.
 RECORD_KEYS = frozenset(
-    {"producer", "match", "commitment", "center", "pledge", "listing", "repayment", "loan"}
+    {
+        "producer",
+        "producers",
+        "match",
+        "commitment",
+        "center",
+        "pledge",
+        "listing",
+        "repayment",
+        "loan",
+    }
 )
 #: Detail keys holding an amount in minor units of the detail's "currency".
 MONEY_KEYS = frozenset({"amount", "total", "refunded", "fee"})
@@ -232,6 +244,8 @@ def _detail_value(key: str, value: Any, currency: str | None) -> str:
             return money(value, currency)
         return number(value, 2)
     if isinstance(value, list | tuple):
+        if key in RECORD_KEYS:
+            return ", ".join(f"#{v}" for v in value)  # record ids, as the page writes them
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):  # {"field": [old, new]} as organization.updated stores it
         return "; ".join(
