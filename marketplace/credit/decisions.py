@@ -228,10 +228,10 @@ def remaining_budget(product_id: int) -> int:
     return budgets.remaining_minor(product_id)
 
 
-def budget_shortfall(match: Match) -> tuple[int, int] | None:
-    """(left, asked) when the product's remaining budget cannot cover the amounts an
-    approval would propose; None when it can."""
-    asked = approval(match).total_minor
+def budget_shortfall(plan: Approval, match: Match) -> tuple[int, int] | None:
+    """(left, asked) when the product's remaining budget cannot cover the amounts the
+    approval `plan` of `match` proposes; None when it can."""
+    asked = plan.total_minor
     left = remaining_budget(match.credit_product_id)
     return (left, asked) if asked > left else None
 

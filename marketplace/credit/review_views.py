@@ -88,7 +88,9 @@ def _group_page(match: Match, decline_form=None, info_form=None):
         decline_form=decline_form or DeclineForm(formdata=None),
         info_form=info_form or InfoForm(formdata=None),
         is_open=match.status in review.OPEN,
-        shortfall=decisions.budget_shortfall(match) if match.status in review.OPEN else None,
+        shortfall=(
+            decisions.budget_shortfall(plan, match) if match.status in review.OPEN else None
+        ),
     )
 
 
