@@ -44,8 +44,9 @@ class RequestChannel(Vocabulary):
 class ObjectionUse(Vocabulary):
     """The uses of her data a producer can object to, each with a real effect in the code."""
 
-    CREDIT_SCORING = "credit_scoring", _l(
-        "Evaluación para crédito: grupos de crédito y puntaje de preparación"
+    CREDIT_SCORING = (
+        "credit_scoring",
+        _l("Evaluación para crédito: grupos de crédito y puntaje de preparación"),
     )
     SHARE_LENDERS = "share_lenders", _l("Mostrar mis datos a entidades de crédito")
     SHARE_BUYERS = "share_buyers", _l("Mostrar mi nombre y mi finca a los compradores")
