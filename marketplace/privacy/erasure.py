@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, select, update
 
 from marketplace import audit
@@ -182,9 +183,9 @@ def carry_out(actor: User, request: DataRequest, instance_path: Path) -> dict:
     """Erase the producer of a deletion request; returns the receipt (the stored one when it
     was already carried out)."""
     if request.kind != RequestKind.DELETION:
-        raise DomainError("not a deletion request")
+        raise DomainError(_l("Esta solicitud no es de supresión."))
     if request.status == RequestStatus.REJECTED:
-        raise DomainError("rejected")
+        raise DomainError(_l("Esta solicitud ya fue rechazada."))
     if not _claim(actor, request):
         db.session.rollback()
         db.session.refresh(request)
