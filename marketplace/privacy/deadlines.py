@@ -55,11 +55,13 @@ def due_on(country: str, kind: str, filed_on: date) -> date:
 
 
 def business_days_left(due: date, today: date) -> int:
-    """Business days from `today` to `due`: 0 on the last day, negative once overdue."""
+    """Business days from `today` to `due`: 0 on the last day, negative once it has passed
+    (at least -1, even on the weekend right after it)."""
     if due >= today:
-        return sum(
-            1 for n in range(1, (due - today).days + 1) if (today + timedelta(days=n)).weekday() < 5
-        )
-    return -sum(
-        1 for n in range(0, (today - due).days) if (due + timedelta(days=n + 1)).weekday() < 5
-    )
+        return _business_days_between(today, due)
+    return -max(_business_days_between(due, today), 1)
+
+
+def _business_days_between(start: date, end: date) -> int:
+    """Business days after `start` up to and including `end`."""
+    return sum(1 for n in range(1, (end - start).days + 1) if (start + timedelta(n)).weekday() < 5)

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from marketplace.admin.services import action_label
 from marketplace.errors import DomainError
+from marketplace.labels import factor_label
 from marketplace.models import ObjectionUse, Producer, RequestKind, Role
 from marketplace.permissions import load_or_404, role_required
 from marketplace.privacy import export, services
@@ -26,7 +27,7 @@ FILERS = (Role.PRODUCER, Role.TECHNICIAN)
 
 @bp.app_context_processor
 def _privacy_helpers() -> dict:
-    return {"receipt_lines": receipt_lines}
+    return {"receipt_lines": receipt_lines, "factor_label": factor_label}
 
 
 def _in_person_missing(form: InPersonForm, producer: Producer) -> bool:

@@ -55,8 +55,13 @@ def _edit_profile(producer: Producer | None, template_args: dict):
             if producer is None:
                 return redirect(url_for("producers.new_farm", producer_id=saved.id))
             return redirect(url_for("producers.detail", producer_id=saved.id))
+    requests = services.open_data_requests(producer) if producer is not None else []
     return render_template(
-        "producers/profile_form.html", form=form, producer=producer, **template_args
+        "producers/profile_form.html",
+        form=form,
+        producer=producer,
+        data_requests=requests,
+        **template_args,
     )
 
 
