@@ -26,7 +26,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import local_date, local_today, utcnow
 from marketplace.privacy import deadlines
-from marketplace.privacy.permissions import is_self
+from marketplace.privacy.permissions import can_file, is_self
 from marketplace.producers.objections import SCOPE_OBJECTIONS
 
 MAX_DETAIL = 2000
@@ -71,9 +71,14 @@ def _done(request: DataRequest, actor: User, note: str = "") -> None:
     request.resolution_note = note
 
 
-def record_access(actor: User, producer: Producer, form: str) -> DataRequest:
+def record_access(actor: User, producer: Producer, form: str) -> DataRequest | None:
     """Record that a copy of her data was handed out (answered at once); one record a day per
-    person and form, however often the page is reloaded."""
+    person and form, however often the page is reloaded. An admin's look is audit-logged
+    only: it is no request of hers."""
+    if not can_file(actor, producer):
+        audit.record(actor, "privacy.data_exported", producer, producer=producer.id, kind=form)
+        db.session.commit()
+        return None
     today = local_today()
     recent = db.session.scalars(
         select(DataRequest).where(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db as _db
-from marketplace.models import DataRequest, Objection, Producer, User
+from marketplace.models import AuditLog, DataRequest, Objection, Producer, User
 from marketplace.models.base import local_today
 from marketplace.privacy import services
 from tests.conftest import signed_in_client
@@ -221,3 +221,11 @@ def test_the_admin_rejects_with_a_reason_or_is_told_to_write_one(app, world):
     assert request.status == "rejected" and request.resolution_note == "El nombre ya es correcto"
     rights = _as(app, world, "owner").get(f"/productores/{producer.id}/derechos")
     assert "El nombre ya es correcto" in rights.get_data(as_text=True)
+
+
+def test_an_admin_looking_at_her_data_is_audit_logged_but_files_nothing_for_her(app, world):
+    _as(app, world, "admin").get(f"/productores/{world['producer'].id}/datos")
+    assert _db.session.scalars(select(DataRequest)).all() == []
+    entry = _db.session.scalar(select(AuditLog).where(AuditLog.action == "privacy.data_exported"))
+    assert entry.actor_id == world["users"]["admin"].id
+    assert entry.detail["producer"] == world["producer"].id
