@@ -11,7 +11,7 @@ from sqlalchemy import select
 from marketplace.extensions import db as _db
 from marketplace.models import AuditLog, DataRequest, Objection, Producer, User
 from marketplace.models.base import local_today
-from marketplace.privacy import services
+from marketplace.privacy import erasure, services
 from tests.conftest import signed_in_client
 
 ROLES = [
@@ -229,3 +229,35 @@ def test_an_admin_looking_at_her_data_is_audit_logged_but_files_nothing_for_her(
     entry = _db.session.scalar(select(AuditLog).where(AuditLog.action == "privacy.data_exported"))
     assert entry.actor_id == world["users"]["admin"].id
     assert entry.detail["producer"] == world["producer"].id
+
+
+def test_granting_a_consent_she_objected_to_is_refused_in_spanish_not_500(app, world):
+    owner, producer = world["users"]["owner"], world["producer"]
+    services.set_objection(owner, producer, "share_lenders", True)
+    client = _as(app, world, "owner")
+    page = client.post(
+        f"/productores/{producer.id}/consentimientos",
+        data={"scope": "lenders", "granted": "y"},
+        follow_redirects=True,
+    )
+    assert page.status_code == 200
+    assert "retire primero la oposición" in page.get_data(as_text=True)
+    credit = client.post(
+        f"/productores/{producer.id}/credito/permiso", data={"granted": "y"}, follow_redirects=True
+    )
+    assert credit.status_code == 200
+    assert "retire primero la oposición" in credit.get_data(as_text=True)
+
+
+def test_an_erased_producer_is_no_longer_edited_by_her_technician(app, world, tmp_path):
+    producer = world["producer"]
+    request = services.file_request(world["users"]["owner"], producer, "deletion", "")
+    erasure.carry_out(world["users"]["admin"], request, tmp_path)
+    client = _as(app, world, "technician")
+    assert client.get(f"/productores/{producer.id}/editar").status_code == 404
+    assert client.get(f"/productores/{producer.id}/derechos/correccion").status_code == 200
+    response = client.post(
+        f"/productores/{producer.id}/derechos/correccion",
+        data={"detail": "otra cosa", "in_person": "y"},
+    )
+    assert "ya fueron suprimidos" in response.get_data(as_text=True)
