@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +14,7 @@ from marketplace.admin.services import action_label
 from marketplace.errors import DomainError
 from marketplace.labels import factor_label
 from marketplace.models import ObjectionUse, Producer, RequestKind, Role
+from marketplace.models.base import local_date
 from marketplace.permissions import load_or_404, role_required
 from marketplace.privacy import export, services
 from marketplace.privacy.blueprint import bp
@@ -25,9 +28,18 @@ from marketplace.web import show_errors
 FILERS = (Role.PRODUCER, Role.TECHNICIAN)
 
 
+def _day(value: str | None) -> str:
+    """An exported date or moment (ISO 8601) as a date in words, where Minka's users live."""
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value)
+    day = local_date(moment) if "T" in value else moment.date()
+    return format_date(day, "medium")
+
+
 @bp.app_context_processor
 def _privacy_helpers() -> dict:
-    return {"receipt_lines": receipt_lines, "factor_label": factor_label}
+    return {"receipt_lines": receipt_lines, "factor_label": factor_label, "exported_day": _day}
 
 
 def _in_person_missing(form: InPersonForm, producer: Producer) -> bool:
