@@ -50,13 +50,14 @@ def rosa(db, make_user, make_producer, make_farm):
 
 
 def _personal_columns():
-    """(table, column) of every column that points to a producer, a user or a farm."""
+    """(table, column) of every column that points to a producer, a user or a farm, by
+    foreign key or by name (a producer_id or user_id someone forgot to declare as a key)."""
     return {
         (table.name, column.name)
         for table in _db.metadata.tables.values()
         for column in table.columns
-        for key in column.foreign_keys
-        if key.column.table.name in export.PERSONAL_TARGETS
+        if column.name in ("producer_id", "user_id", "farm_id")
+        or any(key.column.table.name in export.PERSONAL_TARGETS for key in column.foreign_keys)
     }
 
 
