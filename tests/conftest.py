@@ -647,13 +647,15 @@ def stripe(app: Flask, stripe_server):
 
 @pytest.fixture
 def card_shop(stripe, make_user, make_org, make_producer, make_farm, make_listing, make_center):
-    """A supplier whose connected account takes cards, a listing of 20 sacks at S/ 45.00, a
-    centre, and a producer with a farm; `stripe` is the fake Stripe."""
+    """A Mexican supplier (card payments reach Mexico) whose connected account takes cards,
+    a listing of 20 sacks at MX$45.00, a centre, and a producer with a farm; `stripe` is the
+    fake Stripe."""
     from types import SimpleNamespace
 
     from marketplace.models import PaymentAccount
 
-    supplier = make_user("supplier", name="Milagros Proveedora")
+    org = make_org("supplier", country="MX")
+    supplier = make_user("supplier", name="Milagros Proveedora", organization=org, country="MX")
     account = PaymentAccount(
         organization_id=supplier.organization_id,
         stripe_account_id=f"acct_test{_unique():08d}",
@@ -663,7 +665,7 @@ def card_shop(stripe, make_user, make_org, make_producer, make_farm, make_listin
     )
     _db.session.add(account)
     _db.session.commit()
-    listing = make_listing(supplier.organization, price_minor=4500, stock=20)
+    listing = make_listing(supplier.organization, price_minor=4500, currency="MXN", stock=20)
     center = make_center(make_org("cooperative"))
     user = make_user("producer", name="Rosa Quispe")
     producer = make_producer(user_id=user.id)
