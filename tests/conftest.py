@@ -617,6 +617,7 @@ STRIPE_SETTINGS = (
     "MINKA_STRIPE_API_BASE",
     "MINKA_STRIPE_TIMEOUT",
     "MINKA_STRIPE_RETRIES",
+    "MINKA_STRIPE_PLATFORM_COUNTRY",
 )
 
 
@@ -635,7 +636,9 @@ def stripe_config(fake) -> dict:
 
 @pytest.fixture
 def stripe(app: Flask, stripe_server):
-    """The test app with card payments on, talking to an emptied fake Stripe."""
+    """The test app with card payments on, talking to an emptied fake Stripe. A test fails
+    when Minka sent a request Stripe would refuse (a test sending one on purpose empties
+    `stripe.refusals` once it has checked them)."""
     stripe_server.reset()
     previous = {key: app.config.get(key) for key in STRIPE_SETTINGS}
     app.config.update(stripe_config(stripe_server))
@@ -643,6 +646,7 @@ def stripe(app: Flask, stripe_server):
         yield stripe_server
     finally:
         app.config.update(previous)
+    assert stripe_server.refusals == [], "requests Stripe would refuse"
 
 
 @pytest.fixture

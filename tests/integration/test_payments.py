@@ -198,7 +198,8 @@ def test_unsigned_forged_or_stale_webhooks_are_rejected(db, client, card_shop, s
 def test_a_webhook_for_an_unknown_order_is_recorded_and_audited(db, client, card_shop):
     session = card_shop.stripe._new_session({
         "mode": "payment", "success_url": LINKS.success_url,
-        "line_items": [{"quantity": "1", "price_data": {"currency": "mxn", "unit_amount": "1000", "product_data": {"name": "Otro"}}}],
+        "line_items": [{"quantity": "1", "price_data": {
+            "currency": "mxn", "unit_amount": "1000", "product_data": {"name": "Otro"}}}],
         "metadata": {"order_id": "999999"},
     })  # fmt: skip
     card_shop.stripe.complete(session["id"])
@@ -277,7 +278,8 @@ def test_a_second_payment_of_a_paid_order_is_refunded(db, client, card_shop):
     pay(client, card_shop.stripe, session_id)
     extra = card_shop.stripe._new_session({
         "mode": "payment", "success_url": LINKS.success_url,
-        "line_items": [{"quantity": "1", "price_data": {"currency": "mxn", "unit_amount": "9000", "product_data": {"name": "Otro"}}}],
+        "line_items": [{"quantity": "1", "price_data": {
+            "currency": "mxn", "unit_amount": "9000", "product_data": {"name": "Otro"}}}],
         "metadata": {"order_id": str(order.id)},
         "payment_intent_data": {"metadata": {"order_id": str(order.id)}},
     })  # fmt: skip
