@@ -208,6 +208,8 @@ class FakeStripe:
     failures: list = field(default_factory=list)
     calls: list = field(default_factory=list)
     refusals: list = field(default_factory=list)
+    #: The next Checkout Session is created without its `url` (a malformed answer).
+    omit_next_url: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -218,6 +220,7 @@ class FakeStripe:
             self.failures.clear()
             self.calls.clear()
             self.refusals.clear()
+            self.omit_next_url = False
 
     def fail_next(self, prefix: str, status: int = 500, hang_s: float = 0.0) -> None:
         """The next call whose path starts with `prefix` answers `status` (after `hang_s`)."""
@@ -396,9 +399,10 @@ class FakeStripe:
             "payment_intent_data": data.get("payment_intent_data") or {},
             "success_url": data.get("success_url"),
             "cancel_url": data.get("cancel_url"),
-            "url": f"{self.url}/pay/{session_id}",
+            "url": None if self.omit_next_url else f"{self.url}/pay/{session_id}",
             "expires_at": int(time.time()) + 86_400,
         }
+        self.omit_next_url = False
         self.sessions[session_id] = session
         return session
 
