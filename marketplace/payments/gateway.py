@@ -62,12 +62,12 @@ BUSY = _l("El servicio de pagos tuvo un problema pasajero. Intente de nuevo más
 REFUSAL_REASONS = {
     "amount_too_small": _l("el monto es menor que el mínimo que Stripe cobra en esta moneda."),
     "amount_too_large": _l("el monto es mayor que el máximo que Stripe cobra de una vez."),
-    "country_unsupported": _l("Stripe no opera en el país de la cuenta."),
-    "currency_not_supported": _l("Stripe no cobra en esta moneda para esta cuenta."),
+    "country_unsupported": _l("no opera en el país de la cuenta."),
+    "currency_not_supported": _l("no cobra en esta moneda para esta cuenta."),
     "card_declined": _l("el banco rechazó la tarjeta."),
     "expired_card": _l("la tarjeta está vencida."),
     "charge_already_refunded": _l("este pago ya fue devuelto."),
-    "resource_missing": _l("Stripe no encuentra la cuenta o el pago."),
+    "resource_missing": _l("no encuentra la cuenta o el pago."),
 }
 IDEMPOTENCY_REFUSAL = _l("la operación ya se pidió antes con otros datos.")
 PERMISSION_REFUSAL = _l("la cuenta de Minka no tiene permiso para esta operación.")

@@ -28,7 +28,7 @@ PERMANENT = [
     pytest.param(
         stripe.InvalidRequestError("country", "country", code="country_unsupported",
                                    http_status=400),
-        "Stripe no opera en el país", id="country"),
+        "no opera en el país", id="country"),
     pytest.param(
         stripe.InvalidRequestError("currency", "currency", code="currency_not_supported",
                                    http_status=400),
