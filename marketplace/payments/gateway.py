@@ -79,7 +79,7 @@ class GatewayError(DomainError):
     `transient` tells whether the same call may succeed later."""
 
     def __init__(
-        self, message, code: str | None = None, field: str | None = None, transient=False
+        self, message, code: str | None = None, field: str | None = None, transient: bool = False
     ) -> None:
         super().__init__(message, field)
         self.code = code
