@@ -92,6 +92,12 @@ def load(overrides: dict | None = None) -> dict:
         "MINKA_STRIPE_API_BASE": os.environ.get("MINKA_STRIPE_API_BASE") or None,
         "MINKA_STRIPE_TIMEOUT": float(os.environ.get("MINKA_STRIPE_TIMEOUT", "10")),
         "MINKA_STRIPE_RETRIES": int(os.environ.get("MINKA_STRIPE_RETRIES", "1")),
+        # The country of Minka's own Stripe account: charges for suppliers elsewhere are
+        # made on their behalf (Stripe's rule for cross-region destination charges).
+        "MINKA_STRIPE_PLATFORM_COUNTRY": os.environ.get("MINKA_STRIPE_PLATFORM_COUNTRY", "MX"),
+        # How many proxies in front of Minka set X-Forwarded-For/-Proto/-Host (0: none,
+        # the headers are ignored, since anyone could send them).
+        "MINKA_TRUSTED_PROXIES": int(os.environ.get("MINKA_TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     # A server's connections may drop between requests; a SQLite file's never do, and the
