@@ -14,6 +14,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import event
 
+from marketplace.api import params
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
 from marketplace.models import Consent, Pledge
@@ -569,3 +570,75 @@ def test_responses_match_the_documented_schemas(client, spec, new_listing, new_c
         assert errors == [], (url, errors)
     body = client.post(f"{API}/listings").json
     assert list(_validator(spec, "Error").iter_errors(body)) == []
+
+
+# -- the document and the API agree (issue 14) -------------------------------------------------
+
+
+def _money_schema_of(spec: dict, currency: str) -> dict:
+    (branch,) = [
+        b
+        for b in spec["components"]["schemas"]["Money"]["oneOf"]
+        if b["properties"]["currency"] == {"const": currency}
+    ]
+    return branch["properties"]["amount"]
+
+
+@pytest.mark.parametrize(("currency", "minor", "text"), [("COP", 150_000_000, "1500000.00")])
+def test_cop_amounts_match_the_documents_pattern_for_cop(
+    client, spec, new_listing, currency, minor, text
+):
+    listing = new_listing(currency=currency, price_minor=minor, country="CO", regions=[])
+    amount = client.get(f"{API}/listings/{listing.id}").json["price"]["amount"]
+    pattern = _money_schema_of(spec, currency)["pattern"]
+    assert amount == text and re.fullmatch(pattern, amount)
+    # two decimals, as ISO 4217 gives the peso: neither whole pesos nor three decimals
+    assert not re.fullmatch(pattern, "1500000") and not re.fullmatch(pattern, "1500000.000")
+
+
+@pytest.mark.parametrize("path", ["/listings/{listing}", "/commitments/{commitment}"])
+def test_detail_endpoints_refuse_an_unknown_parameter(client, new_listing, new_commitment, path):
+    url = API + path.format(listing=new_listing().id, commitment=new_commitment().id)
+    response = client.get(f"{url}?expand=supplier")
+    assert response.status_code == 400 and response.json["field"] == "expand"
+    assert "Parámetro desconocido" in response.json["error"]
+
+
+@pytest.mark.parametrize("path", ["/listings/{listing}", "/commitments/{commitment}"])
+def test_detail_endpoints_refuse_a_repeated_parameter(client, new_listing, new_commitment, path):
+    url = API + path.format(listing=new_listing().id, commitment=new_commitment().id)
+    response = client.get(f"{url}?lang=es&lang=en")
+    assert response.status_code == 400 and response.json["field"] == "lang"
+    assert "una sola vez" in response.json["error"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/listings", "/listings/{listing}", "/commitments", "/openapi.json"]
+)
+@pytest.mark.parametrize("lang", ["fr", "", "ES", "es-PE"])
+def test_a_language_other_than_es_or_en_is_400(client, new_listing, path, lang):
+    response = client.get(API + path.format(listing=new_listing().id), query_string={"lang": lang})
+    assert response.status_code == 400 and response.mimetype == "application/json"
+    assert response.json["field"] == "lang" and "es, en" in response.json["error"]
+
+
+def test_the_document_lists_the_languages_and_every_parameter_each_endpoint_takes(spec):
+    for path, item in spec["paths"].items():
+        names = {p["name"]: p for p in item["get"]["parameters"] if p["in"] == "query"}
+        endpoint = {
+            f"{API}/listings": "listings",
+            f"{API}/listings/{{listing_id}}": "listing",
+            f"{API}/commitments": "commitments",
+            f"{API}/commitments/{{commitment_id}}": "commitment",
+            f"{API}/openapi.json": "openapi_document",
+        }[path]
+        assert set(names) == {*params.ENDPOINT_PARAMS[endpoint], "lang"}, path
+        assert names["lang"]["schema"]["enum"] == ["es", "en"]
+        assert "400" in item["get"]["responses"] and "405" in item["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "query", ["kind=", "in_stock=TRUE", "kind=%20input", "price_min=12.", "price_min=.5"]
+)
+def test_values_are_read_exactly_as_the_document_writes_them(client, query):
+    assert client.get(f"{API}/listings?{query}").status_code == 400
