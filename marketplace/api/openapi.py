@@ -232,7 +232,10 @@ PLACE_PARAMS = [
     _param("region", "Region served, as in the gazetteer; within country if given.", REGION),
 ]
 LANG = _param(
-    "lang", "Language of error messages (else Accept-Language, else es).", _enum(LANGUAGES)
+    "lang",
+    "Language of error messages (a signed-in user's saved one wins; without lang: the "
+    "session's, then Accept-Language, then es).",
+    _enum(LANGUAGES),
 )
 BOOLEAN = _enum((*params.TRUE, *params.FALSE))
 AMOUNT = {"type": "string", "pattern": params.AMOUNT_PATTERN}
