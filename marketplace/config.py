@@ -9,6 +9,9 @@ from pathlib import Path
 
 from marketplace.models.base import DEFAULT_TIMEZONE
 
+#: The interface languages, Spanish first (the default).
+LANGUAGES = ("es", "en")
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
 
@@ -47,7 +50,7 @@ def load(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("MINKA_TIMEZONE", DEFAULT_TIMEZONE),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
-        "LANGUAGES": ("es", "en"),
+        "LANGUAGES": LANGUAGES,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
