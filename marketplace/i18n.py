@@ -12,6 +12,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from marketplace import currencies
@@ -85,6 +86,12 @@ def _money(amount_minor: int, code: str, locale: str) -> str:
     space = "\u00a0" if currency.spaced or not known else ""
     sign = "-" if amount_minor < 0 else ""
     return f"{sign}{symbol}{space}{_amount(abs(amount_minor), code, locale)}"
+
+
+def money_markup(amount_minor: int | None, currency: str, locale=None) -> Markup:
+    """An amount on a page: one word that never breaks across lines (CSS `.amount`)."""
+    text = money(amount_minor, currency, locale)
+    return Markup('<span class="amount">%s</span>') % text if text else Markup("")
 
 
 def plain_amount(amount_minor: int, code: str, locale=None) -> str:
@@ -191,7 +198,7 @@ def init_app(app: Flask) -> None:
     templates; cache WTForms' translations and make the templates' gettext cheaper."""
     flask_wtf.i18n._get_translations = _wtforms_translations
     _install_template_gettext(app)
-    app.add_template_filter(money, "money")
+    app.add_template_filter(money_markup, "money")
     app.add_template_filter(number, "number")
     app.add_template_filter(percent, "percent")
     app.jinja_env.globals.update(

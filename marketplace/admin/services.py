@@ -211,7 +211,8 @@ DETAIL_LABELS = {
     "producers": _l("Productores"),
     "use": _l("Uso de los datos"),
 }
-#: Detail keys holding a record's id ("producer": 1234): written as stored, never grouped.
+#: Detail keys holding a record's id ("producer": 1234): written as the pages write record
+#: numbers ("#1234"), never grouped.
 RECORD_KEYS = frozenset(
     {
         "producer",
@@ -249,7 +250,9 @@ def entity_label(entity_type: str) -> str:
 def _detail_value(key: str, value: Any, currency: str | None) -> str:
     if isinstance(value, bool):
         return str(_l("Sí") if value else _l("No"))
-    if isinstance(value, int | float) and key not in RECORD_KEYS:
+    if key in RECORD_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return f"#{value}"
+    if isinstance(value, int | float):
         if currency and (key.endswith("_minor") or key in MONEY_KEYS):
             return money(value, currency)
         return number(value, 2)

@@ -238,7 +238,7 @@ def test_action_labels():
     ]
 
 
-def test_audit_details_show_amounts_in_their_currency_and_record_ids_as_stored(app):
+def test_audit_details_show_amounts_in_their_currency_and_record_ids_as_numbers(app):
     detail = {
         "repayment": 12345,
         "delivery": "ENT-PE-001234",
@@ -250,7 +250,7 @@ def test_audit_details_show_amounts_in_their_currency_and_record_ids_as_stored(a
     with app.test_request_context(), force_locale("es_PE"):
         shown = services.detail_items(detail)
     assert shown == [
-        ("repayment", "12345"),
+        ("repayment", "#12345"),
         ("delivery", "ENT-PE-001234"),
         ("Monto", "S/\u00a02,182.53"),
         ("Saldo adeudado antes", "S/\u00a07,300.00"),

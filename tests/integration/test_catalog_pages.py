@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from marketplace.models import AuditLog, Listing
 from tests.conftest import signed_in_client
+from tests.integration.pages import html_of
 
 FORM = {
     "kind": "input",
@@ -28,7 +29,7 @@ FORM = {
 
 
 def text_of(response) -> str:
-    return response.get_data(as_text=True)
+    return html_of(response)
 
 
 # --- suppliers ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from marketplace.models import Match, MatchStatus, RunStatus
 from marketplace.models.base import utcnow
 from tests.conftest import run_matching, signed_in_client
 from tests.integration.loans import new_loan
+from tests.integration.pages import html_of
 
 
 @pytest.fixture
@@ -105,6 +106,6 @@ def test_the_group_page_says_why_a_group_cannot_be_approved(app, lender, make_ma
         as_text=True
     )
     new_loan(make_producer(), product, amount_minor=500_000, status="approved")
-    page = client.get(f"/credito/grupos/{match.id}").get_data(as_text=True).replace("\xa0", " ")
+    page = html_of(client.get(f"/credito/grupos/{match.id}")).replace("\xa0", " ")
     assert "Al producto le quedan S/ 25,000.00 de su presupuesto" in page
     assert "este grupo pide S/ 28,800.00" in page

@@ -20,6 +20,7 @@ from marketplace.models import AuditLog, Loan, LoanInstalment, Producer, Repayme
 from marketplace.models.base import local_today
 from marketplace.producers.services import set_consent
 from tests.conftest import signed_in_client
+from tests.integration.pages import html_of
 
 # make_match's member: 2,800 kg expected at S/ 10 a kg, S/ 28,000 a year; at TEA 28 % over
 # 12 months (instalment factor 0.0950159) 30 % of it carries S/ 7,367.18 of principal
@@ -39,7 +40,7 @@ def _audit(action: str) -> list[AuditLog]:
 def _page(app, user, path: str) -> str:
     response = signed_in_client(app, user).get(path)
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return html_of(response)
 
 
 def _producers(match) -> list[Producer]:
@@ -296,10 +297,10 @@ def test_excluding_a_member_lowers_the_confirmed_count_and_total(app, lender, ma
         f"exclude_reason_{left_out}": "",
     }
     url = f"/credito/grupos/{match.id}/aprobar"
-    html = client.post(url, data=form).get_data(as_text=True)
+    html = html_of(client.post(url, data=form))
     assert "Diga por qué excluye a este miembro." in html and "Va a aprobar" not in html
     form[f"exclude_reason_{left_out}"] = "Deuda vencida con otra caja"
-    html = client.post(url, data=form).get_data(as_text=True)
+    html = html_of(client.post(url, data=form))
     assert "Va a aprobar 2 préstamos por un total de S/\u00a014,400.00." in html
     assert "1 miembro queda excluido y no recibe préstamo." in html
     token = re.search(r'name="confirmed" value="([^"]+)"', html).group(1)
@@ -338,7 +339,7 @@ def test_changing_an_exclusion_asks_for_confirmation_again(app, lender, make_mat
         f"exclude_{second}": "y",
         f"exclude_reason_{second}": "No vive en la zona",
     }
-    html = client.post(url, data={**keep_first, "confirmed": token}).get_data(as_text=True)
+    html = html_of(client.post(url, data={**keep_first, "confirmed": token}))
     assert "Va a aprobar 1 préstamo" in html  # same count and total, other member: asked again
     assert db.session.scalars(select(Loan)).all() == []
 

@@ -22,6 +22,7 @@ from marketplace.models import (
 )
 from marketplace.producers.services import set_consent
 from tests.conftest import run_matching, signed_in_client
+from tests.integration.pages import html_of
 
 NO_FILTERS = review.GroupFilters()
 
@@ -399,14 +400,14 @@ def test_approving_through_the_form(app, lender, make_match):
         f"exclude_reason_{second}": "Ya tiene crédito en otra caja",
     }
     response = client.post(f"/credito/grupos/{match.id}/aprobar", data=amounts)
-    html = response.get_data(as_text=True)  # one tap approves nothing: confirm first
+    html = html_of(response)  # one tap approves nothing: confirm first
     assert response.status_code == 200 and _loans() == []
     assert "Va a aprobar 1 préstamo por un total de S/\u00a05,000.50." in html
     token = re.search(r'name="confirmed" value="([^"]+)"', html).group(1)
     assert token.startswith("1:500050:")
     changed = {**amounts, f"amount_{first}": "6.000", "confirmed": token}
     response = client.post(f"/credito/grupos/{match.id}/aprobar", data=changed)
-    assert "por un total de S/\u00a06,000.00" in response.get_data(as_text=True)  # asked again
+    assert "por un total de S/\u00a06,000.00" in html_of(response)  # asked again
     assert _loans() == []
     response = client.post(
         f"/credito/grupos/{match.id}/aprobar", data={**amounts, "confirmed": token}

@@ -15,6 +15,7 @@ from marketplace.extensions import db
 from marketplace.models import AuditLog, CreditProduct, HarvestCalendar, PlatformSetting, Producer
 from marketplace.models.base import local_today
 from tests.conftest import signed_in_client
+from tests.integration.pages import html_of
 from tests.integration.test_credit_products import form_data
 
 CALENDAR_URL = "/admin/credito/ajustes/cosechas"
@@ -261,7 +262,7 @@ def test_the_hoja_resumen_says_what_paying_late_costs(
     app, make_user, make_credit_product, make_match
 ):
     loan, producer, borrower = _approved_loan(make_user, make_credit_product, make_match, 1200)
-    page = signed_in_client(app, borrower).get("/mi-credito").text
+    page = html_of(signed_in_client(app, borrower).get("/mi-credito"))
     assert "se cobra 12 % al año sobre el capital vencido, por cada día de atraso" in page
     first = loan_terms.loan_schedule(loan, producer).payments[0]
     charge = ledger.late_charge(first.capital_minor, 0.12, 30)

@@ -13,6 +13,7 @@ from marketplace.credit.archetypes import archetype_label
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Match, MatchingRun, RunStatus
 from tests.conftest import run_matching
+from tests.integration.pages import html_of
 from tests.integration.test_admin import count_queries
 
 
@@ -119,7 +120,7 @@ def test_the_history_shows_each_runs_figures(app, as_admin, make_group, make_cre
     make_credit_product()
     run = run_matching()
     used = db.session.scalar(db.select(Match.amount_minor).where(Match.rank == 0))
-    page = as_admin.get("/admin/emparejamiento").get_data(as_text=True).replace("\xa0", " ")
+    page = html_of(as_admin.get("/admin/emparejamiento")).replace("\xa0", " ")
     facts = {
         "Productores evaluados": 8,
         "Productores elegibles": 6,

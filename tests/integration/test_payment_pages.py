@@ -9,10 +9,11 @@ from marketplace.models import PaymentAccount
 from tests import stripe_fake
 from tests.conftest import signed_in_client
 from tests.integration.cards import fresh, pay, pending_order, place_card_order
+from tests.integration.pages import html_of
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html_of(response))
 
 
 def test_the_order_form_offers_card_only_when_the_supplier_takes_cards(app, db, card_shop):
