@@ -68,7 +68,7 @@ def test_ruc_check_digit_maps_ten_to_zero_and_eleven_to_one(first_ten, digit):
 def test_nit_check_digit_keeps_remainders_zero_and_one():
     weights = (3, 7, 13, 17, 19, 23, 29, 37, 41)
     for number in (f"9001234{n:02d}" for n in range(100)):
-        remainder = sum(int(d) * w for d, w in zip(reversed(number), weights)) % 11
+        remainder = sum(int(d) * w for d, w in zip(reversed(number), weights, strict=True)) % 11
         expected = remainder if remainder < 2 else 11 - remainder
         assert tax_ids.nit_check_digit(number) == expected
 
