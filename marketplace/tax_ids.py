@@ -137,6 +137,16 @@ def parse(country: str, raw: str) -> str:
     return parser(text)
 
 
+def with_check_digit(country: str, body: str) -> str:
+    """A tax id completed with its check digit: `body` is a RUC's first 10 digits, a NIT's
+    number, or an RFC without its last character (for demo data and tests)."""
+    if country == "PE":
+        return body + str(ruc_check_digit(body))
+    if country == "CO":
+        return f"{body}-{nit_check_digit(body)}"
+    return body + rfc_check_digit(body)
+
+
 def is_valid(country: str, value: str | None) -> bool:
     """True when `value` is a well-formed tax id of `country` with the right check digit."""
     try:

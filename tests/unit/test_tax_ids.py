@@ -88,3 +88,10 @@ def test_a_february_29_counts_only_in_leap_years(app):
     assert tax_ids.is_valid("MX", leap)
     with pytest.raises(DomainError):
         tax_ids.parse("MX", "ABC010229XY" + tax_ids.rfc_check_digit("ABC010229XY"))
+
+
+@pytest.mark.parametrize(
+    ("country", "body"), [("PE", "2060000001"), ("CO", "900000001"), ("MX", "CMJ150301A1")]
+)
+def test_with_check_digit_makes_valid_ids(country, body):
+    assert tax_ids.is_valid(country, tax_ids.with_check_digit(country, body))
