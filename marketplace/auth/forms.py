@@ -61,6 +61,14 @@ class SignupForm(FlaskForm):
         choices=[("", _l("— Elija —")), *OrgKind.choices()],
         validators=[Optional()],
     )
+    organization_tax_id = StringField(
+        _l("Número tributario de su organización (RUC, NIT o RFC)"),
+        [Optional(), Length(max=40)],
+        description=_l(
+            "Minka lo revisa antes de verificar su organización. Después le pediremos un "
+            "documento que la acredite."
+        ),
+    )
     password = PasswordField(_l("Contraseña"), _password_rules())
     confirm = PasswordField(
         _l("Repita la contraseña"),

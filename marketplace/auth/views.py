@@ -85,6 +85,7 @@ def signup():
             join_code=form.join_code.data or "",
             organization_name=form.organization_name.data or "",
             organization_kind=form.organization_kind.data or "",
+            organization_tax_id=form.organization_tax_id.data or "",
             locale=session.get("lang"),
         )
         try:

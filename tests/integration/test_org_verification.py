@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from marketplace.admin import org_review
 from marketplace.errors import DomainError
-from marketplace.models import AuditLog, Notification, OrgStatus
+from marketplace.models import AuditLog, Notification, Organization, OrgStatus
 from marketplace.organizations import lookalikes, services
 from tests.conftest import signed_in_client
 
@@ -298,3 +298,26 @@ def test_the_technician_reads_why_it_was_rejected(app, db, admin, make_user, mak
     assert "El documento no se puede leer" in client.get("/avisos").get_data(as_text=True)
     page = client.get("/organizacion").get_data(as_text=True)
     assert "Rechazada" in page and "El documento no se puede leer" in page
+
+
+def test_founding_an_organization_at_sign_up_asks_its_tax_id(app, db):
+    form = {
+        "name": "Julio Ramos",
+        "identifier": "julio@juanjui.example",
+        "country": "PE",
+        "role": "technician",
+        "organization_name": NAME,
+        "organization_kind": "cooperative",
+        "password": "Cacao fino de Juanjuí 2026",
+        "confirm": "Cacao fino de Juanjuí 2026",
+    }
+    client = app.test_client()
+    refused = client.post("/registro", data=form | {"organization_tax_id": "20100070971"})
+    assert refused.status_code == 200
+    assert "El dígito verificador del RUC no corresponde." in refused.get_data(as_text=True)
+    assert (
+        client.post("/registro", data=form | {"organization_tax_id": "20100070970"}).status_code
+        == 302
+    )
+    (org,) = db.session.scalars(select(Organization)).all()
+    assert org.tax_id == "20100070970" and org.status == OrgStatus.PENDING
