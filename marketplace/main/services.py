@@ -111,7 +111,11 @@ def _technician_dashboard(user: User) -> dict:
 
 def _admin_dashboard(user: User) -> dict:
     pending = db.session.scalar(
-        select(func.count(Organization.id)).where(Organization.verified_at.is_(None))
+        select(func.count(Organization.id)).where(
+            Organization.verified_at.is_(None),
+            Organization.rejected_at.is_(None),
+            Organization.suspended_at.is_(None),
+        )
     )
     users = db.session.scalar(select(func.count(User.id)))
     return {

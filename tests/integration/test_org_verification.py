@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from marketplace.admin import org_review
 from marketplace.errors import DomainError
+from marketplace.main.services import dashboard_for
 from marketplace.models import AuditLog, Notification, Organization, OrgStatus
 from marketplace.organizations import lookalikes, services
 from tests.conftest import signed_in_client
@@ -321,3 +322,31 @@ def test_founding_an_organization_at_sign_up_asks_its_tax_id(app, db):
     )
     (org,) = db.session.scalars(select(Organization)).all()
     assert org.tax_id == "20100070970" and org.status == OrgStatus.PENDING
+
+
+def test_the_admin_board_counts_what_waits_for_review(app, db, admin, make_org):
+    waiting = make_org("cooperative", verified=False)
+    make_org("cooperative", verified=False, rejected_at=waiting.created_at, rejection_reason="x")
+    board = dashboard_for(admin)
+    assert board["pending_organizations"] == 1
+
+
+def test_a_document_over_5_mb_is_refused_in_spanish(app, db, make_user, instance):
+    tech = make_user("technician")
+    client = signed_in_client(app, tech)
+    org = tech.organization
+    response = client.post(
+        "/organizacion",
+        data={
+            "name": org.name,
+            "country": "PE",
+            "tax_id": org.tax_id,
+            "document": (io.BytesIO(b"%PDF-" + b"0" * (6 << 20)), "grande.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "El documento es demasiado grande: el máximo es 5 MB." in response.get_data(as_text=True)
+    db.session.refresh(org)
+    assert org.verified
