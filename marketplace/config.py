@@ -69,6 +69,10 @@ def load(overrides: dict | None = None) -> dict:
         "MINKA_PASSWORD_CHECK_LIMIT": os.environ.get(
             "MINKA_PASSWORD_CHECK_LIMIT", "5 per minute;20 per hour"
         ),
+        # Sign-ups refused because the e-mail or phone has an account, per address.
+        "MINKA_SIGNUP_TAKEN_LIMIT": os.environ.get(
+            "MINKA_SIGNUP_TAKEN_LIMIT", "5 per hour;20 per day"
+        ),
         "MINKA_API_LIMIT": os.environ.get("MINKA_API_LIMIT", "120 per minute"),
         # Refused producer forms per technician: a refusal may say a national id is registered.
         "MINKA_NATIONAL_ID_LIMIT": os.environ.get(

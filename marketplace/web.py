@@ -141,6 +141,12 @@ def csv_text(rows: Iterable[Iterable]) -> str:
     return out.getvalue()
 
 
+def csv_records(columns: list[str], records: Iterable[dict]) -> str:
+    """Records as CSV text under a header of `columns`, every cell kept from running as a
+    formula (numbers are never touched: pass coordinates as numbers, not text)."""
+    return csv_text([columns, *([record[column] for column in columns] for record in records)])
+
+
 def csv_download(body: str, filename: str) -> Response:
     """A CSV file to save, never cached (it may hold personal data); the BOM lets
     spreadsheets read UTF-8."""

@@ -123,6 +123,13 @@ def make_app(db_url: str, _schema_app: Flask) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
+def racing_app(make_app) -> Flask:
+    """An app on the test database whose pool has a connection for every racing thread
+    (tests/integration/races.py)."""
+    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 5})
+
+
+@pytest.fixture
 def db(app: Flask):
     return _db
 

@@ -49,15 +49,20 @@ def parse_identifier(raw: str, country: str | None) -> tuple[str, str]:
     return "phone", phone
 
 
+class IdentifierTaken(DomainError):
+    """Sign-up with an e-mail or phone that already has an account (the person must be told to
+    sign in; the view limits how often one address may hear it)."""
+
+
 def _ensure_free(kind: str, value: str) -> None:
     column = User.email if kind == "email" else User.phone
     if db.session.scalar(select(User.id).where(column == value)) is not None:
         message = (
-            _l("Ya existe una cuenta con este correo.")
+            _l("Este correo ya tiene una cuenta: ingrese con su contraseña.")
             if kind == "email"
-            else _l("Ya existe una cuenta con este número de celular.")
+            else _l("Este celular ya tiene una cuenta: ingrese con su contraseña.")
         )
-        raise DomainError(message, "identifier")
+        raise IdentifierTaken(message, "identifier")
 
 
 def _organization_for(data: SignupData) -> Organization | None:

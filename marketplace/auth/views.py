@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -33,6 +33,14 @@ def _password_check_limit() -> str:
 def _account_named() -> str:
     key = services.account_key(request.form.get("identifier", ""))
     return "account:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _signup_taken_limit() -> str:
+    return current_app.config["MINKA_SIGNUP_TAKEN_LIMIT"]
+
+
+def _identifier_was_taken(_response) -> bool:
+    return g.get("identifier_taken", False)
 
 
 def _signed_in_user() -> str:
@@ -69,8 +77,16 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+# Sign-up must say that an e-mail or phone already has an account (the person signs in
+# instead), so asking it is limited per address: an address hears it a few times an hour.
 @bp.route("/registro", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(
+    _signup_taken_limit,
+    methods=["POST"],
+    deduct_when=_identifier_was_taken,
+    scope="signup-taken",
+)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -90,6 +106,9 @@ def signup():
         )
         try:
             user = services.sign_up(data)
+        except services.IdentifierTaken as error:
+            g.identifier_taken = True
+            form.identifier.errors.append(error.message)
         except DomainError as error:
             getattr(form, error.field or "identifier").errors.append(error.message)
         else:

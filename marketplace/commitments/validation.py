@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 MAX_VOLUME_KG = 10_000_000
 MAX_PRICE_MINOR = 1_000_000_000
 EARLIEST_CUTOFF = date(1990, 1, 1)
+# A purchase commitment covers a harvest or two: a window ending later, or longer, is a typo.
+LONGEST_WINDOW = timedelta(days=3 * 366)
 MAX_PRODUCT = 120
 MAX_REFERENCE = 200
 MAX_NOTES = 2000
@@ -88,8 +90,12 @@ def _dates(data: CommitmentData, today: date, problems: dict) -> None:
             )
     if data.delivery_end <= today:
         problems["delivery_end"] = _l("La entrega debe terminar después de hoy.")
+    elif data.delivery_end > today + LONGEST_WINDOW:
+        problems["delivery_end"] = _l("La entrega debe terminar dentro de los próximos 3 años.")
     elif data.delivery_start > data.delivery_end:
         problems["delivery_start"] = _l("El inicio de la entrega debe ser antes de su fin.")
+    elif data.delivery_end - data.delivery_start > LONGEST_WINDOW:
+        problems["delivery_start"] = _l("La entrega puede durar como máximo 3 años.")
 
 
 def _place(data: CommitmentData, problems: dict) -> None:

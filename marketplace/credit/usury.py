@@ -30,6 +30,8 @@ MAX_BP = 10_000  # 100 %
 MAX_NOTE = 100
 # the Superintendencia certifies a new figure every month: one older than this is stale
 STALE_AFTER = timedelta(days=35)
+# a ceiling certified more than a year ago has long been replaced: an older date is a typo
+OLDEST_VALID_FROM = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,10 @@ def ceiling_problems(bp: int | None, valid_from: date | None, note: str) -> dict
         problems["rate"] = _l("La tasa de usura va del 5 al 100 % (efectiva anual).")
     if valid_from is None:
         problems["valid_from"] = _l("Este dato es obligatorio.")
-    elif valid_from > local_today():
+    elif not local_today() - OLDEST_VALID_FROM <= valid_from <= local_today():
         problems["valid_from"] = _l(
-            "Escriba la fecha desde la que rige, hoy o antes: Minka aplica la tasa al guardarla."
+            "Escriba la fecha desde la que rige, de hace un año a hoy: Minka aplica la tasa al "
+            "guardarla."
         )
     if len(note) > MAX_NOTE:
         problems["note"] = _l("Use como máximo 100 caracteres.")

@@ -43,6 +43,8 @@ __all__ = [
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 DECIMALS = 6  # EUDR: WGS84 with six decimals (about 0.1 m)
 MAX_VERTICES = 20_000
+# the names a GeoJSON `crs` member gives WGS84 longitude/latitude (OGC CRS84, EPSG 4326)
+WGS84_CRS_NAMES = ("CRS84", ":4326")
 
 _GEOD = Geod(ellps="WGS84")
 _FORBIDDEN_XML = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -106,6 +108,24 @@ def _from_geojson_geometry(geometry: Any) -> Polygon | MultiPolygon:
     raise GeometryError("not_polygon", str(kind))
 
 
+def names_other_crs(data: dict) -> bool:
+    """Whether a GeoJSON object names a CRS other than WGS84 longitude/latitude.
+
+    RFC 7946 dropped the 2008 format's `crs` member (coordinates are always WGS84), but files
+    exported in UTM still carry it: metres read as degrees would put a farm anywhere."""
+    if "crs" not in data:
+        return False
+    crs = data["crs"]
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
+    return not (isinstance(name, str) and name.endswith(WGS84_CRS_NAMES))
+
+
+def _refuse_other_crs(data: dict) -> None:
+    if names_other_crs(data):
+        raise GeometryError("other_crs")
+
+
 def parse_geojson(text: str | bytes) -> Polygon | MultiPolygon:
     """A Polygon or MultiPolygon from GeoJSON: a geometry, a Feature, or a one-feature
     FeatureCollection."""
@@ -115,13 +135,17 @@ def parse_geojson(text: str | bytes) -> Polygon | MultiPolygon:
         raise GeometryError("not_geojson") from None
     if not isinstance(data, dict):
         raise GeometryError("not_geojson")
+    _refuse_other_crs(data)
     if data.get("type") == "FeatureCollection":
         features = data.get("features")
         if not isinstance(features, list) or len(features) != 1:
             raise GeometryError("one_feature", str(len(features or [])))
         data = features[0]
     if isinstance(data, dict) and data.get("type") == "Feature":
+        _refuse_other_crs(data)
         data = data.get("geometry")
+    if isinstance(data, dict):
+        _refuse_other_crs(data)
     return _from_geojson_geometry(data)
 
 

@@ -24,6 +24,7 @@ from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import risk
+from marketplace.forest.geometry import names_other_crs
 from marketplace.models.accounts import User
 from marketplace.models.traceability import ForestArea, ForestLayer, LayerKind
 
@@ -137,8 +138,7 @@ def read_vector(path: Path) -> Iterator[Area]:
         raise DomainError(_("El archivo no es un GeoJSON válido."), "path") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise DomainError(_("El GeoJSON debe ser una FeatureCollection."), "path")
-    crs_name = str(((data.get("crs") or {}).get("properties") or {}).get("name", ""))
-    if crs_name and not crs_name.endswith(("CRS84", "4326")):
+    if names_other_crs(data):
         raise _wrong_crs()
     for number, feature in enumerate(data.get("features") or [], start=1):
         yield _vector_area(number, feature)

@@ -19,6 +19,7 @@ from marketplace.models.base import local_today, utcnow
 from marketplace.models.traceability import RiskStatus
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+EARLIEST_VISIT = date(2000, 1, 1)  # before phones took photos in the field: a typo
 EVIDENCE_DIR = Path("uploads") / "evidence"  # under the instance folder, never under static/
 
 
@@ -44,6 +45,8 @@ def _problems(note: str, observed_on: date | None, photo: bytes, today: date) ->
         problems["observed_on"] = str(_l("Indique la fecha de la visita."))
     elif observed_on > today:
         problems["observed_on"] = str(_l("La fecha no puede ser futura."))
+    elif observed_on < EARLIEST_VISIT:
+        problems["observed_on"] = str(_l("Revise la fecha: es anterior al año 2000."))
     if photo and len(photo) > MAX_PHOTO_BYTES:
         problems["photo"] = str(_l("La foto pesa más de 5 MB."))
     elif photo and photo_suffix(photo) is None:

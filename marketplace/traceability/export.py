@@ -12,12 +12,11 @@ consent to share with buyers.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -30,7 +29,7 @@ from marketplace.models.traceability import Delivery
 from marketplace.producers.services import with_live_consent
 from marketplace.traceability import eudr_geojson
 from marketplace.traceability.plots import Readiness, pending_message_of, plot_id, readiness
-from marketplace.web import spreadsheet_safe
+from marketplace.web import csv_records
 
 log = logging.getLogger(__name__)
 
@@ -190,40 +189,40 @@ def checked_text(found: DueDiligence) -> str:
     return text
 
 
-def _position_text(value: float) -> str:
-    return f"{value:.{eudr_geojson.DECIMALS}f}"
+def _position(value: float) -> Decimal:
+    """A coordinate with the file's decimals, as a number (written as is, never quoted)."""
+    return Decimal(f"{value:.{eudr_geojson.DECIMALS}f}")
 
 
 def to_csv(found: DueDiligence) -> str:
     """The ready plots with the data the file leaves out: HS code, kilos, dates, risk."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
     features = found.collection["features"]
-    for plot, item in zip(found.plots, features, strict=True):
-        geometry = item["geometry"]
-        row = {
-            "ProductionPlace": plot.place,
-            "ProducerName": plot.producer_name or "",
-            "ProducerCountry": plot.farm.country,
-            "HSCode": found.hs_code,
-            "Quantity": plot.kg,
-            "ProductionStartDate": plot.first.isoformat(),
-            "ProductionEndDate": plot.last.isoformat(),
-            "Area": round(plot.ready.area_ha, 4),
-            "RiskStatus": plot.risk,
-            "GeometryType": geometry["type"],
-            "Latitude": "",
-            "Longitude": "",
-            "Deliveries": " ".join(plot.codes),
-            "GeoJSON": eudr_geojson.dumps_geometry(geometry),
-        }
-        row = {k: spreadsheet_safe(v) for k, v in row.items()}
-        if geometry["type"] == "Point":  # numbers written here: no formula to guard against
-            lon, lat = geometry["coordinates"]
-            row["Latitude"], row["Longitude"] = _position_text(lat), _position_text(lon)
-        writer.writerow(row)
-    return out.getvalue()
+    pairs = zip(found.plots, features, strict=True)
+    return csv_records(CSV_COLUMNS, (_csv_row(found, plot, item) for plot, item in pairs))
+
+
+def _csv_row(found: DueDiligence, plot: Plot, item: dict) -> dict:
+    geometry = item["geometry"]
+    row = {
+        "ProductionPlace": plot.place,
+        "ProducerName": plot.producer_name or "",
+        "ProducerCountry": plot.farm.country,
+        "HSCode": found.hs_code,
+        "Quantity": plot.kg,
+        "ProductionStartDate": plot.first.isoformat(),
+        "ProductionEndDate": plot.last.isoformat(),
+        "Area": round(plot.ready.area_ha, 4),
+        "RiskStatus": plot.risk,
+        "GeometryType": geometry["type"],
+        "Latitude": "",
+        "Longitude": "",
+        "Deliveries": " ".join(plot.codes),
+        "GeoJSON": eudr_geojson.dumps_geometry(geometry),
+    }
+    if geometry["type"] == "Point":
+        lon, lat = geometry["coordinates"]
+        row["Latitude"], row["Longitude"] = _position(lat), _position(lon)
+    return row
 
 
 def pending_message(plot: Plot) -> str:
@@ -233,11 +232,8 @@ def pending_message(plot: Plot) -> str:
 
 def pending_csv(found: DueDiligence) -> str:
     """The pending plots: which, why, and who must do what."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=PENDING_COLUMNS)
-    writer.writeheader()
-    for plot in found.pending:
-        row = {
+    rows = (
+        {
             "ProductionPlace": plot.place,
             "Farm": plot.farm.name,
             "ProducerName": plot.producer_name or "",
@@ -245,5 +241,6 @@ def pending_csv(found: DueDiligence) -> str:
             "Reason": plot.ready.pending.value,
             "WhatToDo": pending_message(plot),
         }
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-    return out.getvalue()
+        for plot in found.pending
+    )
+    return csv_records(PENDING_COLUMNS, rows)

@@ -44,6 +44,10 @@ MESSAGES = {
     "too_many_points": _l("El contorno tiene demasiados puntos (máximo 20 000)."),
     "too_large": _l("El archivo pesa más de 2 MB."),
     "unknown_format": _l("Suba un archivo .geojson, .json o .kml."),
+    "other_crs": _l(
+        "El archivo está en otro sistema de coordenadas: expórtelo en WGS84 (EPSG:4326), con "
+        "longitud y latitud en grados."
+    ),
     "out_of_range": _l("Las coordenadas están fuera del rango WGS84 (longitud, latitud)."),
     "empty": _l("El contorno no encierra ninguna superficie."),
     "invalid": _l("El contorno se cruza consigo mismo o no es válido (cerca de %(detail)s)."),

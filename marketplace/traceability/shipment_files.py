@@ -8,8 +8,6 @@ split the ready plots within one statement's limits (`shipment_parts.split`).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -21,7 +19,7 @@ from marketplace.models import PurchaseCommitment, Shipment, ShipmentLot, Shipme
 from marketplace.models.traceability import Delivery, Lot
 from marketplace.traceability import export, shipment_rules
 from marketplace.traceability.shipment_parts import PlotTooLarge, collection, size_of, split
-from marketplace.web import spreadsheet_safe
+from marketplace.web import csv_records
 
 PENDING_COLUMNS = ["ProductionPlace", "ProducerName", "Area", "Reason", "Action"]
 
@@ -157,9 +155,4 @@ def pending_rows(pending: list[export.Plot]) -> list[dict]:
 
 def pending_csv(pending: list[export.Plot]) -> str:
     """The pending list as CSV."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=PENDING_COLUMNS)
-    writer.writeheader()
-    for row in pending_rows(pending):
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-    return out.getvalue()
+    return csv_records(PENDING_COLUMNS, pending_rows(pending))

@@ -45,6 +45,7 @@ def limited(make_app):
         MINKA_LOGIN_ACCOUNT_LIMIT="3 per minute",
         MINKA_LOGIN_LIMIT="6 per minute",
         MINKA_PASSWORD_CHECK_LIMIT="2 per minute",
+        MINKA_SIGNUP_TAKEN_LIMIT="2 per hour",
     )
     return app.test_client()
 
@@ -81,6 +82,29 @@ def test_the_current_password_cannot_be_guessed_without_limit(limited, make_user
     }
     statuses = [limited.post("/cuenta/clave", data=data).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def _sign_up(client, identifier, address="10.0.0.1"):
+    data = {
+        "name": "Rosa Quispe",
+        "identifier": identifier,
+        "country": "PE",
+        "role": "producer",
+        "password": "Cacao-de-altura-7",
+        "confirm": "Cacao-de-altura-7",
+    }
+    response = client.post("/registro", data=data, environ_base={"REMOTE_ADDR": address})
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_asking_sign_up_whether_accounts_exist_is_limited_per_address(limited, make_user):
+    # Other refusals (a phone that cannot be one) do not count.
+    assert [_sign_up(limited, "12")[0] for _ in range(3)] == [200, 200, 200]
+    taken = [make_user() for _ in range(3)]
+    answers = [_sign_up(limited, user.email) for user in taken]
+    assert [status for status, _ in answers] == [200, 200, 429]
+    assert "ya tiene una cuenta: ingrese con su contraseña" in answers[0][1]
+    assert _sign_up(limited, "nueva@example.org", address="10.0.0.5")[0] == 302
 
 
 @pytest.mark.parametrize(

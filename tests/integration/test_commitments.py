@@ -138,6 +138,9 @@ def test_only_members_of_buyer_organizations_publish(make_user):
         ({"delivery_end": timedelta(days=-400)}, "delivery_end"),
         ({"delivery_start": timedelta(days=91)}, "delivery_start"),
         ({"cutoff_date": timedelta(days=400)}, "cutoff_date"),
+        # far dates: a window ending in year 9999, or opened decades before its end
+        ({"delivery_end": date(9999, 12, 31)}, "delivery_end"),
+        ({"delivery_start": date(1, 1, 1)}, "delivery_start"),
         ({"cutoff_date": None}, "cutoff_date"),
         ({"regions": []}, "regions"),
         ({"regions": ["Cauca"]}, "regions"),

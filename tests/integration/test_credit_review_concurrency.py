@@ -8,21 +8,15 @@ more threads; SQLite, which serialises writers, checks the same logic with fewer
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from marketplace.credit import decisions
 from marketplace.extensions import db as _db
 from marketplace.models import Loan, Match, MatchingRun, User
-from tests.integration.test_order_concurrency import ON_POSTGRES, race
+from tests.integration.races import ON_POSTGRES, race
 
 THREADS = 8 if ON_POSTGRES else 4
 ROUNDS = 3
-
-
-@pytest.fixture
-def racing_app(make_app):
-    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 2, "max_overflow": 0})
 
 
 def approving(user_id: int, match_id: int):

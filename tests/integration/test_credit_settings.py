@@ -139,6 +139,7 @@ def test_the_admin_sets_the_ceiling_and_it_is_audited(app, admin):
         ("250", 0, "La tasa de usura va del 5 al 100 %"),
         ("", 0, "Este dato es obligatorio."),
         ("27,4", 3, "Escriba la fecha desde la que rige"),
+        ("27,4", -400, "Escriba la fecha desde la que rige"),
     ],
 )
 def test_a_bad_ceiling_is_refused_and_the_form_keeps_the_note(

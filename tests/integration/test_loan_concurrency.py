@@ -16,15 +16,10 @@ from marketplace.extensions import db as _db
 from marketplace.models import Listing, Loan, Order, Producer, User
 from marketplace.orders import services
 from tests.integration.loans import new_loan
-from tests.integration.test_order_concurrency import THREADS, race
+from tests.integration.races import THREADS, race
 
 PRICE = 2500
 AFFORDABLE = 3  # the loan pays for this many orders of one unit
-
-
-@pytest.fixture
-def racing_app(make_app):
-    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 2, "max_overflow": 0})
 
 
 @pytest.fixture

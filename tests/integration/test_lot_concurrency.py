@@ -7,57 +7,27 @@ once. Skipped on SQLite (writers serialised).
 
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.errors import DomainError
 from marketplace.extensions import db as _db
 from marketplace.models import User
 from marketplace.models.traceability import Delivery, Lot
 from marketplace.traceability import lot_changes, lots
 from tests.integration.deliveries import centre, deliver, producer_with_pledge
+from tests.integration.races import outcomes, postgres_only, race
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("MINKA_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="concurrency is proven on PostgreSQL (MINKA_TEST_DATABASE_URL)",
-)
+pytestmark = postgres_only
 
 
-def race(app, staff_id: int, actions) -> list[object]:
-    """Run every action(staff) at once, each in its own app context."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
+def as_staff(staff_id: int, action):
+    """A job that loads the staff member, then (after the barrier) runs action(staff)."""
 
-    def attempt(k: int, action):
-        with app.app_context():
-            try:
-                staff = _db.session.get(User, staff_id)
-                _db.session.commit()
-                barrier.wait(timeout=30)
-                action(staff)
-                results[k] = "ok"
-            except DomainError as error:
-                results[k] = error
-            except Exception as error:  # anything else fails the test below
-                results[k] = repr(error)
-            finally:
-                _db.session.remove()
+    def prepare():
+        staff = _db.session.get(User, staff_id)
+        return lambda: action(staff)
 
-    threads = [threading.Thread(target=attempt, args=(k, a)) for k, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
-@pytest.fixture
-def racing_app(make_app):
-    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 5})
+    return prepare
 
 
 @pytest.fixture
@@ -82,9 +52,9 @@ def test_merging_two_lots_each_way_at_once_merges_once(db, racing_app, two_lots)
             staff, _db.session.get(Lot, target_id), other_id
         )
 
-    results = race(racing_app, world.staff.id, [merge(a, b), merge(b, a)] * 3)
-    assert results.count("ok") == 1, results
-    assert all(r == "ok" or isinstance(r, DomainError) for r in results), results
+    jobs = [as_staff(world.staff.id, merge(a, b)), as_staff(world.staff.id, merge(b, a))] * 3
+    won, _ = outcomes(race(racing_app, jobs))
+    assert len(won) == 1
     db.session.expire_all()
     open_lots = db.session.scalars(select(Lot).where(Lot.status == "open")).all()
     assert len(open_lots) == 1 and open_lots[0].weight_kg == 980
@@ -105,8 +75,7 @@ def test_a_split_racing_a_weight_change_keeps_the_balance(db, racing_app, two_lo
     def weigh(staff):
         lots.set_weight(staff, _db.session.get(Lot, a), 1_000)
 
-    results = race(racing_app, world.staff.id, [split, weigh])
-    assert all(r == "ok" or isinstance(r, DomainError) for r in results), results
+    outcomes(race(racing_app, [as_staff(world.staff.id, split), as_staff(world.staff.id, weigh)]))
     db.session.expire_all()
     rows = db.session.scalars(select(Lot).where(Lot.status == "open")).all()
     total = sum(lot.weight_kg for lot in rows)

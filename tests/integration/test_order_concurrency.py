@@ -8,59 +8,17 @@ SQLite, which serialises writers, a smaller race checks the same logic.
 
 from __future__ import annotations
 
-import os
 import secrets
-import threading
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.errors import DomainError
 from marketplace.extensions import db as _db
 from marketplace.models import Listing, Order, Producer, User
 from marketplace.orders import services
+from tests.integration.races import ON_POSTGRES, ROUNDS, THREADS, race
 
-ON_POSTGRES = os.environ.get("MINKA_TEST_DATABASE_URL", "").startswith("postgresql")
-THREADS = 20 if ON_POSTGRES else 8
 STOCK = 5 if ON_POSTGRES else 3
-ROUNDS = 5
-TIMEOUT_S = 60
-
-
-def race(app, jobs: list[Callable[[], object]]) -> list[tuple[str, object]]:
-    """Run each job in its own thread and app context, all released by one barrier; return
-    ("ok", result) or ("refused", message) or ("error", repr) per job, in job order."""
-    barrier = threading.Barrier(len(jobs), timeout=TIMEOUT_S)
-    results: list[tuple[str, object] | None] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], object]) -> None:
-        with app.app_context():
-            try:
-                prepared = job()  # loads its rows before the start signal
-                barrier.wait()
-                results[i] = ("ok", prepared())
-            except DomainError as error:
-                results[i] = ("refused", str(error.message))
-            except Exception as error:  # reported by the assertions below
-                results[i] = ("error", repr(error))
-            finally:
-                _db.session.rollback()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT_S)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert all(result is not None for result in results)
-    return results  # type: ignore[return-value]
-
-
-@pytest.fixture
-def racing_app(make_app):
-    """A second app on the test database with a pool big enough for every thread."""
-    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 2, "max_overflow": 0})
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from marketplace.models import AuditLog, Notification, Order, User
 from marketplace.orders import services
 from tests.conftest import stripe_config
 from tests.integration.cards import completed_event, deliver, fresh, pay, pending_order
-from tests.integration.test_order_concurrency import ROUNDS, THREADS, race
+from tests.integration.races import ROUNDS, THREADS, race
 
 
 @pytest.fixture

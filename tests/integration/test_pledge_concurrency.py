@@ -7,57 +7,25 @@ SQLite, where writers are serialised by the database lock anyway.
 
 from __future__ import annotations
 
-import os
-import threading
-
-import pytest
 from sqlalchemy import func, select
 
 from marketplace.commitments import services
-from marketplace.errors import DomainError
 from marketplace.extensions import db as _db
 from marketplace.models import Pledge, Producer, PurchaseCommitment, User
+from tests.integration.races import outcomes, postgres_only, race
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("MINKA_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="concurrency is proven on PostgreSQL (MINKA_TEST_DATABASE_URL)",
-)
+pytestmark = postgres_only
 
 
-def race(app, attempts: list[tuple[int, int, int, int, int]]) -> list[object]:
-    """Run pledge_volume(user, producer, commitment, farm, kg) for every attempt at once."""
-    barrier = threading.Barrier(len(attempts))
-    results: list[object] = [None] * len(attempts)
+def pledging(user_id: int, producer_id: int, commitment_id: int, farm_id: int, kg: int):
+    """A job that loads the producer, then (after the barrier) pledges `kg` from a farm."""
 
-    def attempt(k: int, user_id: int, producer_id: int, commitment_id: int, farm_id: int, kg: int):
-        with app.app_context():
-            try:
-                user = _db.session.get(User, user_id)
-                producer = _db.session.get(Producer, producer_id)
-                _db.session.commit()  # end the read transaction before the race
-                barrier.wait(timeout=30)
-                services.pledge_volume(user, producer, commitment_id, farm_id, kg)
-                results[k] = "ok"
-            except DomainError as error:
-                results[k] = error
-            except Exception as error:  # anything else fails the test below
-                results[k] = repr(error)
-            finally:
-                _db.session.remove()
+    def prepare():
+        user = _db.session.get(User, user_id)
+        producer = _db.session.get(Producer, producer_id)
+        return lambda: services.pledge_volume(user, producer, commitment_id, farm_id, kg)
 
-    threads = [threading.Thread(target=attempt, args=(k, *args)) for k, args in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a pledge never finished"
-    return results
-
-
-@pytest.fixture
-def racing_app(make_app):
-    """A second app on the test database whose pool has a connection for every thread."""
-    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 5})
+    return prepare
 
 
 def totals(db, commitment_id: int) -> tuple[int, int]:
@@ -82,15 +50,11 @@ def test_twenty_producers_race_for_the_last_thousand_kg(
         farm = make_farm(producer)
         attempts.append((user.id, producer.id, commitment.id, farm.id, 100))
 
-    results = race(racing_app, attempts)
+    won, refused = outcomes(race(racing_app, [pledging(*a) for a in attempts]))
 
-    assert results.count("ok") == 10, results
-    refusals = [r for r in results if r != "ok"]
-    assert len(refusals) == 10
-    for refusal in refusals:
-        assert isinstance(refusal, DomainError), refusal
-        message = str(refusal.message)
-        assert refusal.field == "kg" and ("volumen" in message or "quedan" in message), message
+    assert (len(won), len(refused)) == (10, 10)
+    for message in refused:
+        assert "volumen" in message or "quedan" in message, message
     pledged, active = totals(db, commitment.id)
     assert pledged == active == 1_000
     assert db.session.get(PurchaseCommitment, commitment.id).status == "fulfilled"
@@ -107,12 +71,9 @@ def test_one_producer_firing_five_pledges_at_once_keeps_their_maximum(
     farms = [make_farm(producer, name=f"Parcela {k}") for k in range(5)]
     attempts = [(user.id, producer.id, commitment.id, farm.id, 1_000) for farm in farms]
 
-    results = race(racing_app, attempts)
+    won, refused = outcomes(race(racing_app, [pledging(*a) for a in attempts]))
 
-    assert results.count("ok") == 3, results
-    for refusal in (r for r in results if r != "ok"):
-        assert isinstance(refusal, DomainError), refusal
-        assert "máximo" in str(refusal.message)
+    assert len(won) == 3 and all("máximo" in message for message in refused), refused
     pledged, active = totals(db, commitment.id)
     assert pledged == active == 3_000
 
@@ -127,12 +88,9 @@ def test_pledges_that_do_not_divide_the_volume_stop_short_of_it(
         producer = make_producer(user_id=user.id)
         attempts.append((user.id, producer.id, commitment.id, make_farm(producer).id, 150))
 
-    results = race(racing_app, attempts)
+    won, refused = outcomes(race(racing_app, [pledging(*a) for a in attempts]))
 
-    assert results.count("ok") == 6, results
-    for refusal in (r for r in results if r != "ok"):
-        assert isinstance(refusal, DomainError), refusal
-        assert "Solo quedan 100 kg" in str(refusal.message)
+    assert len(won) == 6 and all("Solo quedan 100 kg" in message for message in refused)
     pledged, active = totals(db, commitment.id)
     assert pledged == active == 900
     assert db.session.get(PurchaseCommitment, commitment.id).status == "open"

@@ -154,6 +154,7 @@ def test_evidence_is_stored_under_the_instance_folder_with_a_random_name(db, fie
     ("kwargs", "field_name"),
     [
         ({"observed_on": date(2026, 3, 3)}, "observed_on"),
+        ({"observed_on": date(1, 1, 1)}, "observed_on"),
         ({"observed_on": None}, "observed_on"),
         ({"photo": b"GIF89a" + b"\x00" * 10}, "photo"),
         ({"photo": JPEG + b"\x00" * evidence.MAX_PHOTO_BYTES}, "photo"),

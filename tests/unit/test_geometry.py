@@ -113,6 +113,41 @@ def test_broken_geojson_is_refused_with_a_reason(text, code):
     assert caught.value.code == code
 
 
+UTM_18S = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32718"}}
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda g: g | {"crs": UTM_18S},
+        lambda g: {"type": "Feature", "properties": {}, "geometry": g, "crs": UTM_18S},
+        lambda g: {
+            "type": "FeatureCollection",
+            "crs": UTM_18S,
+            "features": [{"type": "Feature", "properties": {}, "geometry": g}],
+        },
+        lambda g: g | {"crs": "EPSG:32718"},
+        lambda g: g | {"crs": {"type": "name", "properties": {"name": ["x"]}}},
+    ],
+    ids=["geometry", "feature", "collection", "text", "unreadable"],
+)
+def test_geojson_naming_another_crs_is_refused(wrap):
+    # metres in UTM zone 18S read as degrees would put the farm anywhere
+    g = {"type": "Polygon", "coordinates": [square(350_000, 9_200_000, 100)]}
+    with pytest.raises(GeometryError) as caught:
+        geometry.parse_geojson(json.dumps(wrap(g)))
+    assert caught.value.code == "other_crs"
+
+
+@pytest.mark.parametrize(
+    "name", ["urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326"]
+)
+def test_geojson_naming_wgs84_is_read(name):
+    g = {"type": "Polygon", "coordinates": [square(LON, LAT, 0.002)]}
+    g["crs"] = {"type": "name", "properties": {"name": name}}
+    assert geometry.parse_geojson(json.dumps(g)).equals(Polygon(square(LON, LAT, 0.002)))
+
+
 def test_a_self_intersecting_bowtie_is_refused():
     bowtie = [[LON, LAT], [LON + 0.002, LAT + 0.002], [LON + 0.002, LAT], [LON, LAT + 0.002]]
     bowtie.append(bowtie[0])
