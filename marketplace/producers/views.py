@@ -54,7 +54,7 @@ def _unverified_page():
     org = services.unverified_cooperative(current_user)
     if org is None:
         return None
-    return render_template("producers/unverified.html", org=org), 403
+    return render_template("producers/unverified.html", org=org)
 
 
 def _profile_form(producer: Producer | None) -> ProfileForm:
