@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import config as settings
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -17,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=cfg["MINKA_INSTANCE_PATH"],
     )
     app.config.update(cfg)
+    _trust_proxies(app)
 
     from marketplace import i18n, web
     from marketplace.payments import gateway as payment_gateway
@@ -35,6 +37,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind MINKA_TRUSTED_PROXIES proxies, read the client's address, scheme and host from
+    their X-Forwarded-* headers (external URLs come out https, rate limits count the real
+    client); with none, those headers are ignored."""
+    hops = int(app.config.get("MINKA_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _register_blueprints(app: Flask) -> None:

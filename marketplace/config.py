@@ -9,6 +9,9 @@ from pathlib import Path
 
 from marketplace.models.base import DEFAULT_TIMEZONE
 
+#: The interface languages, Spanish first (the default).
+LANGUAGES = ("es", "en")
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
 
@@ -47,7 +50,7 @@ def load(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("MINKA_TIMEZONE", DEFAULT_TIMEZONE),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
-        "LANGUAGES": ("es", "en"),
+        "LANGUAGES": LANGUAGES,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -96,6 +99,12 @@ def load(overrides: dict | None = None) -> dict:
         "MINKA_STRIPE_API_BASE": os.environ.get("MINKA_STRIPE_API_BASE") or None,
         "MINKA_STRIPE_TIMEOUT": float(os.environ.get("MINKA_STRIPE_TIMEOUT", "10")),
         "MINKA_STRIPE_RETRIES": int(os.environ.get("MINKA_STRIPE_RETRIES", "1")),
+        # The country of Minka's own Stripe account: charges for suppliers elsewhere are
+        # made on their behalf (Stripe's rule for cross-region destination charges).
+        "MINKA_STRIPE_PLATFORM_COUNTRY": os.environ.get("MINKA_STRIPE_PLATFORM_COUNTRY", "MX"),
+        # How many proxies in front of Minka set X-Forwarded-For/-Proto/-Host (0: none,
+        # the headers are ignored, since anyone could send them).
+        "MINKA_TRUSTED_PROXIES": int(os.environ.get("MINKA_TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     # A server's connections may drop between requests; a SQLite file's never do, and the

@@ -44,7 +44,8 @@ CONTROL_MESSAGE = _l("El texto tiene caracteres no permitidos.")
 MAX_PAGE = 100_000
 # NUL and the other control characters (C0, DEL, C1); tab, newline and carriage return
 # stay, for multi-line text. PostgreSQL refuses NUL in text; none belongs in a name.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # as a regex class's content
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 CSRF_MESSAGE = _l(
     "El formulario caducó o no vino de Minka. Vuelva a cargar la página e inténtelo de nuevo."
 )

@@ -635,6 +635,7 @@ STRIPE_SETTINGS = (
     "MINKA_STRIPE_API_BASE",
     "MINKA_STRIPE_TIMEOUT",
     "MINKA_STRIPE_RETRIES",
+    "MINKA_STRIPE_PLATFORM_COUNTRY",
 )
 
 
@@ -653,7 +654,9 @@ def stripe_config(fake) -> dict:
 
 @pytest.fixture
 def stripe(app: Flask, stripe_server):
-    """The test app with card payments on, talking to an emptied fake Stripe."""
+    """The test app with card payments on, talking to an emptied fake Stripe. A test fails
+    when Minka sent a request Stripe would refuse (a test sending one on purpose empties
+    `stripe.refusals` once it has checked them)."""
     stripe_server.reset()
     previous = {key: app.config.get(key) for key in STRIPE_SETTINGS}
     app.config.update(stripe_config(stripe_server))
@@ -661,17 +664,20 @@ def stripe(app: Flask, stripe_server):
         yield stripe_server
     finally:
         app.config.update(previous)
+    assert stripe_server.refusals == [], "requests Stripe would refuse"
 
 
 @pytest.fixture
 def card_shop(stripe, make_user, make_org, make_producer, make_farm, make_listing, make_center):
-    """A supplier whose connected account takes cards, a listing of 20 sacks at S/ 45.00, a
-    centre, and a producer with a farm; `stripe` is the fake Stripe."""
+    """A Mexican supplier (card payments reach Mexico) whose connected account takes cards,
+    a listing of 20 sacks at MX$45.00, a centre, and a producer with a farm; `stripe` is the
+    fake Stripe."""
     from types import SimpleNamespace
 
     from marketplace.models import PaymentAccount
 
-    supplier = make_user("supplier", name="Milagros Proveedora")
+    org = make_org("supplier", country="MX")
+    supplier = make_user("supplier", name="Milagros Proveedora", organization=org, country="MX")
     account = PaymentAccount(
         organization_id=supplier.organization_id,
         stripe_account_id=f"acct_test{_unique():08d}",
@@ -681,7 +687,7 @@ def card_shop(stripe, make_user, make_org, make_producer, make_farm, make_listin
     )
     _db.session.add(account)
     _db.session.commit()
-    listing = make_listing(supplier.organization, price_minor=4500, stock=20)
+    listing = make_listing(supplier.organization, price_minor=4500, currency="MXN", stock=20)
     center = make_center(make_org("cooperative"))
     user = make_user("producer", name="Rosa Quispe")
     producer = make_producer(user_id=user.id)

@@ -5,8 +5,14 @@ to the internet.
 payment intents, charges and refunds. It lacks Checkout Sessions and Connect, so this small
 werkzeug server in front of it answers those in the shapes Stripe documents (create,
 retrieve, expire a session; create and retrieve an account; create an account link) and
-forwards every other /v1 call to localstripe. It also serves the "hosted" payment page a
-producer is sent to, honours Idempotency-Key, and can be told to fail or hang the next call.
+forwards the payment intent, charge and refund calls to localstripe. It also serves the
+"hosted" payment page a producer is sent to, honours Idempotency-Key (refusing a key reused
+with other parameters, as Stripe does), and can be told to fail or hang the next call.
+
+Every request is first checked against Stripe's own parameter definitions (stripe_params:
+unknown names, enum values, required fields, integers) and refused in Stripe's error shape,
+so the official library raises what it would raise against Stripe. Each refusal is kept in
+`refusals`; the `stripe` fixture fails a test that leaves one unexpected.
 """
 
 from __future__ import annotations
@@ -27,8 +33,12 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
+from stripe import params as stripe_params_v1
+from stripe.params import checkout as stripe_params_checkout
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.stripe_params import refusal
 
 WEBHOOK_SECRET = "whsec_test_" + "minka" * 6
 SECRET_KEY = "sk_test_minka_0123456789"
@@ -151,6 +161,31 @@ def event(kind: str, obj: dict, event_id: str | None = None) -> dict:
     }
 
 
+# --- what each endpoint takes -----------------------------------------------------------------
+
+#: (method, path pattern) -> the library's parameter class for that endpoint: the endpoints
+#: Minka calls, and nothing else.
+ENDPOINTS = (
+    ("POST", r"/v1/accounts", stripe_params_v1.AccountCreateParams),
+    ("GET", r"/v1/accounts/[^/]+", stripe_params_v1.AccountRetrieveParams),
+    ("POST", r"/v1/account_links", stripe_params_v1.AccountLinkCreateParams),
+    ("POST", r"/v1/checkout/sessions", stripe_params_checkout.SessionCreateParams),
+    ("GET", r"/v1/checkout/sessions/[^/]+", stripe_params_checkout.SessionRetrieveParams),
+    ("POST", r"/v1/checkout/sessions/[^/]+/expire", stripe_params_checkout.SessionExpireParams),
+    ("GET", r"/v1/payment_intents/[^/]+", stripe_params_v1.PaymentIntentRetrieveParams),
+    ("GET", r"/v1/charges/[^/]+", stripe_params_v1.ChargeRetrieveParams),
+    ("POST", r"/v1/refunds", stripe_params_v1.RefundCreateParams),
+)
+
+
+def endpoint_params(method: str, path: str) -> type | None:
+    """The parameter class of the endpoint at `path` (None: not an endpoint Minka calls)."""
+    for verb, pattern, params in ENDPOINTS:
+        if verb == method and re.fullmatch(pattern, path):
+            return params
+    return None
+
+
 # --- the fake ------------------------------------------------------------------------------
 
 
@@ -172,6 +207,9 @@ class FakeStripe:
     idempotent: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
     calls: list = field(default_factory=list)
+    refusals: list = field(default_factory=list)
+    #: The next Checkout Session is created without its `url` (a malformed answer).
+    omit_next_url: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -181,6 +219,8 @@ class FakeStripe:
             self.idempotent.clear()
             self.failures.clear()
             self.calls.clear()
+            self.refusals.clear()
+            self.omit_next_url = False
 
     def fail_next(self, prefix: str, status: int = 500, hang_s: float = 0.0) -> None:
         """The next call whose path starts with `prefix` answers `status` (after `hang_s`)."""
@@ -255,17 +295,44 @@ class FakeStripe:
             return _error(failure.status, "api_error", "Injected failure")
         if path.startswith("/pay/"):
             return self._page(request, path.removeprefix("/pay/"))
+        invalid = self._validate(request.method, path, data)
+        if invalid is not None:
+            return invalid
         key = request.headers.get("Idempotency-Key")
         if request.method == "POST" and key and (request.method, path, key) in self.idempotent:
-            status, body = self.idempotent[(request.method, path, key)]
+            sent, status, body = self.idempotent[(request.method, path, key)]
+            if sent != data:
+                return _error(400, "idempotency_error",
+                              "Keys for idempotent requests can only be used with the same "
+                              "parameters they were first used with.",
+                              code="idempotency_key_in_use")  # fmt: skip
             return Response(body, status, content_type="application/json")
         response = self._route(request.method, path, data, request)
         if request.method == "POST" and key and response.status_code < 500:
             self.idempotent[(request.method, path, key)] = (
+                data,
                 response.status_code,
                 response.get_data(),
             )
         return response
+
+    def _validate(self, method: str, path: str, data: dict) -> Response | None:
+        """Stripe's 400 for parameters it does not take (404 for an endpoint Minka does not
+        call); a refusal is also kept in `refusals`."""
+        params = endpoint_params(method, path)
+        if params is None:
+            found = {"code": None, "param": "", "message": f"Unrecognized request URL ({path})"}
+            status = 404
+        else:
+            problem = refusal(data, params)
+            if problem is None:
+                return None
+            found = {"code": problem.code, "param": problem.param, "message": problem.message}
+            status = 400
+        with self.lock:
+            self.refusals.append({"method": method, "path": path, **found})
+        detail = {k: v for k, v in found.items() if k != "message" and v}
+        return _error(status, "invalid_request_error", found["message"], **detail)
 
     def _route(self, method: str, path: str, data: dict, request: Request) -> Response:
         match = re.fullmatch(r"/v1/checkout/sessions(?:/([^/]+))?(/expire)?", path)
@@ -302,9 +369,9 @@ class FakeStripe:
         return _json(session)
 
     def _new_session(self, data: dict) -> dict | Response:
-        refusal = _session_refusal(data)
-        if refusal is not None:
-            return refusal
+        unknown = _unknown_currency(data)
+        if unknown is not None:
+            return unknown
         items = data["line_items"]
         total = sum(int(i["price_data"]["unit_amount"]) * int(i["quantity"]) for i in items)
         currency = items[0]["price_data"]["currency"]
@@ -332,9 +399,10 @@ class FakeStripe:
             "payment_intent_data": data.get("payment_intent_data") or {},
             "success_url": data.get("success_url"),
             "cancel_url": data.get("cancel_url"),
-            "url": f"{self.url}/pay/{session_id}",
+            "url": None if self.omit_next_url else f"{self.url}/pay/{session_id}",
             "expires_at": int(time.time()) + 86_400,
         }
+        self.omit_next_url = False
         self.sessions[session_id] = session
         return session
 
@@ -344,7 +412,8 @@ class FakeStripe:
             self.accounts[account_id] = {
                 "id": account_id,
                 "object": "account",
-                "type": data.get("type"),
+                "type": data.get("type") or _type_of(data.get("controller") or {}),
+                "controller": data.get("controller") or {},
                 "country": data.get("country"),
                 "metadata": data.get("metadata") or {},
                 "charges_enabled": False,
@@ -390,6 +459,12 @@ class FakeStripe:
         return Response(html, 200, content_type="text/html; charset=utf-8")
 
 
+def _type_of(controller: dict) -> str:
+    """The account type Stripe reports for an account created with controller settings."""
+    dashboard = (controller.get("stripe_dashboard") or {}).get("type")
+    return {"express": "express", "full": "standard"}.get(dashboard, "custom")
+
+
 def _json(body: dict, status: int = 200) -> Response:
     return Response(json.dumps(body), status, content_type="application/json")
 
@@ -398,22 +473,13 @@ def _error(status: int, kind: str, message: str, **detail: str) -> Response:
     return _json({"error": {"type": kind, "message": message, **detail}}, status)
 
 
-def _session_refusal(data: dict) -> Response | None:
-    """Stripe's answer to a Checkout Session it would not create (None when it would)."""
-    for name in ("mode", "success_url", "line_items"):
-        if not data.get(name):
-            return _error(400, "invalid_request_error", f"Missing required param: {name}.",
-                          code="parameter_missing", param=name)  # fmt: skip
-    for item in data["line_items"]:
-        price = item.get("price_data") or {}
-        currency = price.get("currency")
+def _unknown_currency(data: dict) -> Response | None:
+    """Stripe's answer to a currency it does not charge in (None when it does)."""
+    for n, item in enumerate(data["line_items"]):
+        currency = item["price_data"]["currency"]
         if currency not in SMALLEST_CHARGE:
             return _error(400, "invalid_request_error", f"Invalid currency: {currency}.",
-                          code="parameter_invalid_string", param="currency")  # fmt: skip
-        amount = str(price.get("unit_amount", ""))
-        if not amount.isdigit():
-            return _error(400, "invalid_request_error", "Invalid integer: " + amount,
-                          code="parameter_invalid_integer", param="unit_amount")  # fmt: skip
+                          param=f"line_items[{n}][price_data][currency]")  # fmt: skip
     return None
 
 

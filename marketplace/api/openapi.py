@@ -11,8 +11,11 @@ from marketplace import currencies, gazetteer
 from marketplace.api import params
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS
+from marketplace.config import LANGUAGES
 from marketplace.labels import UNITS
 from marketplace.models import CommitmentStatus, DeliveryMode, PriceType, ValueChain
+from marketplace.money import MAX_PRICE_MAJOR
+from marketplace.web import CONTROL_CHARACTERS
 
 REF = "#/components/schemas/"
 ERROR_REF = "#/components/responses/"
@@ -51,8 +54,44 @@ def _enum(values) -> dict:
 
 PLACE = _object({"country": _enum(gazetteer.COUNTRIES), "region": {"type": "string"}})
 ORGANIZATION = _object({"id": {"type": "integer"}, "name": {"type": "string"}})
-DECIMAL = {"type": "string", "pattern": r"^\d+\.\d+$", "description": "Major units, e.g. 12.50"}
-CURRENCY = _enum(currencies.CODES)
+MINOR = {"type": "integer", "minimum": 0}
+REGION = _enum(sorted({name for code in gazetteer.COUNTRIES for name in gazetteer.regions(code)}))
+
+
+def _decimal(currency: currencies.Currency) -> dict:
+    """An amount of `currency` in major units as the API writes it: as many decimals as the
+    currency has minor units, always ("1500000.00" COP, "12.50" PEN)."""
+    digits = currency.minor_units
+    decimals = rf"\.[0-9]{{{digits}}}" if digits else ""
+    return {
+        "type": "string",
+        "pattern": rf"^[0-9]+{decimals}$",
+        "description": f"Major units with {digits} decimals",
+    }
+
+
+def _by_currency(properties) -> dict:
+    """One object schema per currency (`properties(currency)` gives its properties, the
+    `currency` among them): amounts are written with that currency's decimals."""
+    return {"oneOf": [_object(properties(c)) for c in currencies.CURRENCIES.values()]}
+
+
+def _money(currency: currencies.Currency) -> dict:
+    code = {"const": currency.code}
+    return {"amount_minor": MINOR, "currency": code, "amount": _decimal(currency)}
+
+
+def _price_per_kg(currency: currencies.Currency) -> dict:
+    amount = {**_decimal(currency), "type": ["string", "null"]}
+    return {
+        "type": _enum(PriceType),
+        "currency": {"const": currency.code},
+        "amount_minor": _nullable("integer", minimum=0, description="per kg, when type is fixed"),
+        "amount": {**amount, "description": "amount_minor in major units"},
+        "premium_minor": _nullable("integer", minimum=0, description="per kg, when premium"),
+        "premium": {**amount, "description": "premium_minor in major units"},
+        "reference": {"type": "string", "description": "reference price the premium is over"},
+    }
 
 
 def _schemas() -> dict:
@@ -76,17 +115,6 @@ def _schemas() -> dict:
             "created_at": {"type": "string", "format": "date-time"},
         }
     )
-    price_per_kg = _object(
-        {
-            "type": _enum(PriceType),
-            "currency": CURRENCY,
-            "amount_minor": _nullable("integer", description="per kg, when type is fixed"),
-            "amount": _nullable("string", description="amount_minor in major units"),
-            "premium_minor": _nullable("integer", description="per kg, when type is premium"),
-            "premium": _nullable("string", description="premium_minor in major units"),
-            "reference": {"type": "string", "description": "reference price the premium is over"},
-        }
-    )
     commitment = _object(
         {
             "id": {"type": "integer"},
@@ -99,7 +127,7 @@ def _schemas() -> dict:
             "fill": {"type": "number", "minimum": 0, "maximum": 1},
             "min_kg_per_producer": {"type": "integer"},
             "max_kg_per_producer": {"type": "integer"},
-            "price_per_kg": price_per_kg,
+            "price_per_kg": _by_currency(_price_per_kg),
             "quality": _object(
                 {
                     "max_humidity_pct": _nullable("number"),
@@ -135,9 +163,7 @@ def _schemas() -> dict:
         }
     )
     return {
-        "Money": _object(
-            {"amount_minor": {"type": "integer"}, "currency": CURRENCY, "amount": DECIMAL}
-        ),
+        "Money": _by_currency(_money),
         "Place": PLACE,
         "Organization": ORGANIZATION,
         "Listing": listing,
@@ -167,9 +193,16 @@ def _page(item: str, counted: bool) -> dict:
     return _object(properties, optional=("total",))
 
 
+ERRORS = {
+    400: ("BadRequest", "An unknown, repeated or invalid parameter (field names it)"),
+    404: ("NotFound", "No such published listing or commitment"),
+    405: ("MethodNotAllowed", "Only GET (and HEAD) are allowed"),
+    429: ("TooManyRequests", "Rate limit exceeded; retry later"),
+}
+
+
 def _errors(*statuses: int) -> dict:
-    names = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 429: "TooManyRequests"}
-    return {str(status): {"$ref": ERROR_REF + names[status]} for status in statuses}
+    return {str(status): {"$ref": ERROR_REF + ERRORS[status][0]} for status in statuses}
 
 
 def _ok(schema: str, description: str) -> dict:
@@ -179,7 +212,7 @@ def _ok(schema: str, description: str) -> dict:
 PAGING = [
     _param(
         "page",
-        "Page number; page x per_page may not exceed 10000.",
+        f"Page number; page x per_page may not exceed {params.MAX_RESULTS}.",
         {"type": "integer", "minimum": 1, "maximum": params.MAX_RESULTS},
     ),
     _param(
@@ -196,35 +229,50 @@ PAGING = [
 PLACE_PARAMS = [
     _param("value_chain", "Value chain.", _enum(ValueChain.codes())),
     _param("country", "ISO country code.", _enum(gazetteer.COUNTRIES)),
-    _param(
-        "region", "Region served (name as in the gazetteer, e.g. San Martín).", {"type": "string"}
-    ),
+    _param("region", "Region served, as in the gazetteer; within country if given.", REGION),
 ]
-LANG = _param("lang", "Language of error messages (also Accept-Language).", _enum(("es", "en")))
-BOOLEAN = _enum(("true", "false", "1", "0"))
-AMOUNT = {"type": "string", "pattern": r"^\d+(\.\d+)?$"}
+LANG = _param(
+    "lang",
+    "Language of error messages (a signed-in user's saved one wins; without lang: the "
+    "session's, then Accept-Language, then es).",
+    _enum(LANGUAGES),
+)
+BOOLEAN = _enum((*params.TRUE, *params.FALSE))
+AMOUNT = {"type": "string", "pattern": params.AMOUNT_PATTERN}
 
 
 def _listing_params() -> list[dict]:
+    ceilings = ", ".join(f"{code} {amount}" for code, amount in MAX_PRICE_MAJOR.items())
     return [
         _param(
             "q",
             "Words to find in title, description or category (accents ignored).",
-            {"type": "string", "maxLength": params.MAX_QUERY_LENGTH},
+            {
+                "type": "string",
+                "maxLength": params.MAX_QUERY_LENGTH,
+                "pattern": f"^[^{CONTROL_CHARACTERS}]*$",
+            },
         ),
         _param("kind", "input or service.", _enum(taxonomy.KINDS)),
         _param("category", "Category of the taxonomy.", _enum(taxonomy.CATEGORIES)),
         *PLACE_PARAMS,
-        _param("price_min", "Lowest price, major units (12.50).", AMOUNT),
-        _param("price_max", "Highest price, major units.", AMOUNT),
+        _param(
+            "price_min",
+            "Lowest price in major units (12.50), at most the country's currency's highest "
+            f"price ({ceilings}; without country, the highest of them); not above price_max.",
+            AMOUNT,
+        ),
+        _param("price_max", "Highest price in major units, bounded as price_min.", AMOUNT),
         _param("in_stock", "true: only inputs in stock, and services.", BOOLEAN),
         _param("sort", "Order; nearest needs lat and lon.", {**_enum(SORTS), "default": "newest"}),
         _param(
-            "lat", "Latitude for sort=nearest.", {"type": "number", "minimum": -90, "maximum": 90}
+            "lat",
+            "Latitude, with lon: for sort=nearest.",
+            {"type": "number", "minimum": -90, "maximum": 90},
         ),
         _param(
             "lon",
-            "Longitude for sort=nearest.",
+            "Longitude, with lat: for sort=nearest.",
             {"type": "number", "minimum": -180, "maximum": 180},
         ),
         *PAGING,
@@ -232,9 +280,39 @@ def _listing_params() -> list[dict]:
     ]
 
 
+def _id(name: str, description: str) -> dict:
+    return _param(name, description, {"type": "integer", "minimum": 1}, "path")
+
+
+def _get(operation_id: str, summary: str, parameters: list, ok: dict, *errors: int) -> dict:
+    """A GET operation; every one answers 400 (unknown, repeated or invalid parameters, a
+    `lang` other than es or en), 405 (another method) and 429 (the rate limit)."""
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {"200": ok, **_errors(400, *errors, 405, 429)},
+        }
+    }
+
+
 def document() -> dict:
     """The whole OpenAPI 3.1 document as a dict (jsonify-able)."""
-    bad, missing = "Invalid parameter", "Not found"
+    commitment_params = [
+        *PLACE_PARAMS,
+        _param(
+            "deforestation_free",
+            "Only those requiring (or not) deforestation-free produce.",
+            BOOLEAN,
+        ),
+        *PAGING,
+        LANG,
+    ]
+    openapi_ok = {
+        "description": "OpenAPI 3.1 document",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -243,81 +321,42 @@ def document() -> dict:
             "description": (
                 "Read-only, public: the catalogue of inputs and technical-assistance services "
                 "and buyers' purchase commitments. Money is integer minor units plus an ISO "
-                "currency. Unknown or repeated parameters are refused with 400. Rate limit: "
-                "120 requests per minute per address."
+                "currency, and the same amount in major units as text with the currency's "
+                "decimals (2 for PEN, MXN, COP and USD: 1500000.00 COP). Each operation takes "
+                "the parameters listed for it and lang: an unknown parameter, one given twice, "
+                "an empty or invalid value or a lang other than es or en is refused with 400. "
+                "Rate limit: 120 requests per minute per address."
             ),
         },
         "servers": [{"url": "/"}],
         "paths": {
-            "/api/v1/listings": {
-                "get": {
-                    "operationId": "listListings",
-                    "summary": "Search published listings",
-                    "parameters": _listing_params(),
-                    "responses": {
-                        "200": _ok("ListingPage", "A page of listings"),
-                        **_errors(400, 405, 429),
-                    },
-                }
-            },
-            "/api/v1/listings/{listing_id}": {
-                "get": {
-                    "operationId": "getListing",
-                    "summary": "One published listing",
-                    "parameters": [
-                        _param("listing_id", "Listing id.", {"type": "integer"}, "path"),
-                        LANG,
-                    ],
-                    "responses": {"200": _ok("Listing", "The listing"), **_errors(404, 405, 429)},
-                }
-            },
-            "/api/v1/commitments": {
-                "get": {
-                    "operationId": "listCommitments",
-                    "summary": "Open purchase commitments, newest first",
-                    "parameters": [
-                        *PLACE_PARAMS,
-                        _param(
-                            "deforestation_free",
-                            "Only those requiring (or not) deforestation-free produce.",
-                            BOOLEAN,
-                        ),
-                        *PAGING,
-                        LANG,
-                    ],
-                    "responses": {
-                        "200": _ok("CommitmentPage", "A page of commitments"),
-                        **_errors(400, 405, 429),
-                    },
-                }
-            },
-            "/api/v1/commitments/{commitment_id}": {
-                "get": {
-                    "operationId": "getCommitment",
-                    "summary": "One purchase commitment (any status)",
-                    "parameters": [
-                        _param("commitment_id", "Commitment id.", {"type": "integer"}, "path"),
-                        LANG,
-                    ],
-                    "responses": {
-                        "200": _ok("Commitment", "The commitment"),
-                        **_errors(404, 405, 429),
-                    },
-                }
-            },
-            "/api/v1/openapi.json": {
-                "get": {
-                    "operationId": "getOpenAPI",
-                    "summary": "This document",
-                    "parameters": [LANG],
-                    "responses": {
-                        "200": {
-                            "description": "OpenAPI 3.1 document",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    },
-                }
-            },
+            "/api/v1/listings": _get(
+                "listListings",
+                "Search published listings",
+                _listing_params(),
+                _ok("ListingPage", "A page of listings"),
+            ),
+            "/api/v1/listings/{listing_id}": _get(
+                "getListing",
+                "One published listing",
+                [_id("listing_id", "Listing id."), LANG],
+                _ok("Listing", "The listing"),
+                404,
+            ),
+            "/api/v1/commitments": _get(
+                "listCommitments",
+                "Open purchase commitments, newest first",
+                commitment_params,
+                _ok("CommitmentPage", "A page of commitments"),
+            ),
+            "/api/v1/commitments/{commitment_id}": _get(
+                "getCommitment",
+                "One purchase commitment (any status)",
+                [_id("commitment_id", "Commitment id."), LANG],
+                _ok("Commitment", "The commitment"),
+                404,
+            ),
+            "/api/v1/openapi.json": _get("getOpenAPI", "This document", [LANG], openapi_ok),
         },
         "components": {
             "schemas": _schemas(),
@@ -326,12 +365,7 @@ def document() -> dict:
                     "description": text,
                     "content": {"application/json": {"schema": _ref("Error")}},
                 }
-                for name, text in (
-                    ("BadRequest", bad),
-                    ("NotFound", missing),
-                    ("MethodNotAllowed", "Only GET (and HEAD) are allowed"),
-                    ("TooManyRequests", "Rate limit exceeded; retry later"),
-                )
+                for name, text in ERRORS.values()
             },
         },
     }

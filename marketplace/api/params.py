@@ -7,7 +7,8 @@ with a 400 JSON body. The filters built here are the catalogue's and the commitm
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -16,6 +17,7 @@ from marketplace import currencies, gazetteer
 from marketplace.catalog import taxonomy
 from marketplace.catalog.search import SORTS, CatalogFilters
 from marketplace.commitments.queries import CommitmentFilters
+from marketplace.config import LANGUAGES
 from marketplace.errors import DomainError
 from marketplace.models import ValueChain
 from marketplace.money import MAX_PRICE_MAJOR
@@ -27,37 +29,65 @@ MAX_PER_PAGE = 100
 MAX_RESULTS = 10_000
 MAX_QUERY_LENGTH = 200
 TRUE, FALSE = ("true", "1"), ("false", "0")
-ALWAYS_ALLOWED = ("lang",)  # the interface language (marketplace.i18n)
+# An amount in major units: digits, then a point and at most the currencies' decimals; no
+# more whole digits than the highest price any currency accepts (OpenAPI's pattern too).
+AMOUNT_PATTERN = (
+    rf"^[0-9]{{1,{len(str(max(MAX_PRICE_MAJOR.values())))}}}"
+    rf"(\.[0-9]{{1,{max(c.minor_units for c in currencies.CURRENCIES.values())}}})?$"
+)
 PAGING = ("page", "per_page")
 LISTING_PARAMS = (
     *("q", "kind", "category", "value_chain", "country", "region"),
     *("price_min", "price_max", "in_stock", "sort", "lat", "lon", *PAGING),
 )
 COMMITMENT_PARAMS = ("value_chain", "country", "region", "deforestation_free", *PAGING)
+#: The query parameters of each endpoint besides `lang` (the language of the answer, one of
+#: LANGUAGES, on every endpoint); any other parameter is refused.
+ENDPOINT_PARAMS: dict[str, tuple[str, ...]] = {
+    "listings": LISTING_PARAMS,
+    "listing": (),
+    "commitments": COMMITMENT_PARAMS,
+    "commitment": (),
+    "openapi_document": (),
+}
 
 
 class BadParameter(DomainError):
     """A query parameter the API refuses; `field` names it."""
 
 
-class Query:
-    """One request's query string, read parameter by parameter."""
+def _choice_message(name: str, options) -> str:
+    return _(
+        "Valor no válido para %(name)s. Valores posibles: %(values)s.",
+        name=name,
+        values=", ".join(options),
+    )
 
-    def __init__(self, args: MultiDict, allowed: tuple[str, ...]) -> None:
-        for name in args:
-            if name not in allowed and name not in ALWAYS_ALLOWED:
-                raise BadParameter(_("Parámetro desconocido: %(name)s.", name=name), name)
-            if len(args.getlist(name)) > 1:
-                raise BadParameter(
-                    _("Indique %(name)s una sola vez.", name=name),
-                    name,
-                )
+
+def check_query_string(endpoint: str, args: MultiDict) -> None:
+    """Refuse (BadParameter) a parameter `endpoint` does not take, a parameter given twice
+    and a `lang` that is not one of LANGUAGES: the one check every endpoint passes."""
+    allowed = (*ENDPOINT_PARAMS[endpoint], "lang")
+    for name in args:
+        if name not in allowed:
+            raise BadParameter(_("Parámetro desconocido: %(name)s.", name=name), name)
+        if len(args.getlist(name)) > 1:
+            raise BadParameter(_("Indique %(name)s una sola vez.", name=name), name)
+    if args.get("lang", LANGUAGES[0]) not in LANGUAGES:
+        raise BadParameter(_choice_message("lang", LANGUAGES), "lang")
+
+
+class Query:
+    """One request's query string, read parameter by parameter (check_query_string has
+    already refused unknown and repeated parameters)."""
+
+    def __init__(self, args: MultiDict) -> None:
         self.args = args
 
     def raw(self, name: str) -> str | None:
-        """The parameter's text, stripped; None when absent or empty."""
-        value = self.args.get(name, "").strip()
-        return value or None
+        """The parameter's text exactly as sent ("" is a value, refused where it is not
+        valid); None when absent."""
+        return self.args.get(name)
 
     def text(self, name: str, max_length: int = MAX_QUERY_LENGTH) -> str:
         """Free text of at most `max_length` characters ("" when absent)."""
@@ -72,14 +102,7 @@ class Query:
         """One of `options`, or None when absent."""
         value = self.raw(name)
         if value is not None and value not in options:
-            raise BadParameter(
-                _(
-                    "Valor no válido para %(name)s. Valores posibles: %(values)s.",
-                    name=name,
-                    values=", ".join(options),
-                ),
-                name,
-            )
+            raise BadParameter(_choice_message(name, options), name)
         return value
 
     def integer(self, name: str, low: int, high: int, default: int) -> int:
@@ -105,9 +128,9 @@ class Query:
         value = self.raw(name)
         if value is None:
             return None
-        if value.lower() not in (*TRUE, *FALSE):
+        if value not in (*TRUE, *FALSE):
             raise BadParameter(_("%(name)s debe ser true o false.", name=name), name)
-        return value.lower() in TRUE
+        return value in TRUE
 
     def coordinate(self, name: str, limit: float) -> float | None:
         """Decimal degrees between -limit and limit, or None when absent."""
@@ -140,11 +163,7 @@ class Query:
             return None
         digits = currencies.minor_units(currency or "USD")
         ceiling = MAX_PRICE_MAJOR[currency] if currency else max(MAX_PRICE_MAJOR.values())
-        try:
-            plain = value.isascii() and value.replace(".", "", 1).isdigit() and len(value) <= 20
-            amount = Decimal(value) if plain else None
-        except InvalidOperation:
-            amount = None
+        amount = Decimal(value) if re.fullmatch(AMOUNT_PATTERN, value) else None
         if amount is None or amount > ceiling or -amount.as_tuple().exponent > digits:
             raise BadParameter(
                 _(
@@ -180,7 +199,7 @@ class Query:
 
 def listing_query(args: MultiDict) -> tuple[CatalogFilters, int, int]:
     """The catalogue filters, page and page size of GET /api/v1/listings."""
-    query = Query(args, LISTING_PARAMS)
+    query = Query(args)
     country, region = query.place()
     currency = currencies.of_country(country) if country else None
     price_min = query.minor_units("price_min", currency)
@@ -211,7 +230,7 @@ def listing_query(args: MultiDict) -> tuple[CatalogFilters, int, int]:
 
 def commitment_query(args: MultiDict) -> tuple[CommitmentFilters, int, int]:
     """The filters, page and page size of GET /api/v1/commitments (open commitments)."""
-    query = Query(args, COMMITMENT_PARAMS)
+    query = Query(args)
     country, region = query.place()
     filters = CommitmentFilters(
         value_chain=query.choice("value_chain", ValueChain.codes()),

@@ -33,6 +33,12 @@ def _bad_request(error: DomainError):
     return error_response(400, error.message, error.field)
 
 
+@bp.before_request
+def _check_query_string():
+    if request.endpoint is not None:
+        params.check_query_string(request.endpoint.removeprefix("api."), request.args)
+
+
 def ensure_loaded(model, items: list, relations: tuple[str, ...]) -> None:
     """Load the `relations` still unloaded on any of `items`, one query for all of them.
 
@@ -108,5 +114,4 @@ def commitment(commitment_id: int):
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 description of this API."""
-    params.Query(request.args, ())
     return jsonify(openapi.document())

@@ -1,4 +1,5 @@
-"""Suppliers' Stripe Express connected accounts: onboarding and the status Minka keeps."""
+"""Suppliers' Stripe connected accounts (Express dashboard): onboarding and the status Minka
+keeps. Only suppliers in a country where Stripe takes card payments get one (countries.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Organization, PaymentAccount, User
 from marketplace.models.base import utcnow
-from marketplace.payments import gateway
+from marketplace.payments import countries, gateway
 from marketplace.payments.permissions import can_manage_account
 
 
@@ -20,9 +21,21 @@ def account_of(org_id: int) -> PaymentAccount | None:
     return db.session.scalar(select(PaymentAccount).where(PaymentAccount.organization_id == org_id))
 
 
+#: Why a supplier outside Stripe's countries cannot take cards, and what it can offer instead.
+CARDS_UNAVAILABLE = _l(
+    "Los pagos con tarjeta todavía no están disponibles en su país: Stripe, el servicio que "
+    "Minka usa para cobrar con tarjeta, no opera allí. Sus clientes pueden pagarle en efectivo "
+    "al recibir el pedido o con un crédito aprobado en Minka."
+)
+
+
 def takes_cards(org_id: int) -> bool:
-    """True when card payment is configured and the organization's account can be charged."""
+    """True when card payment is configured, the organization is in a card country and its
+    account can be charged."""
     if not gateway.configured():
+        return False
+    org = db.session.get(Organization, org_id)
+    if org is None or not countries.takes_cards(org.country):
         return False
     account = account_of(org_id)
     return account is not None and account.charges_enabled
@@ -33,6 +46,8 @@ def _check_may_onboard(actor: User, org: Organization) -> None:
         raise DomainError(_l("Los pagos con tarjeta no están configurados en Minka."))
     if not can_manage_account(actor, org):
         raise DomainError(_l("Solo los proveedores pueden recibir pagos con tarjeta."))
+    if not countries.takes_cards(org.country):
+        raise DomainError(CARDS_UNAVAILABLE)
     if not org.can_publish:
         raise DomainError(
             _l("Su organización debe estar verificada para recibir pagos con tarjeta.")
@@ -46,7 +61,7 @@ def onboarding_link(actor: User, org: Organization, refresh_url: str, return_url
     if account is None:
         account = _create_account(actor, org)
     link = gateway.create_account_link(account.stripe_account_id, refresh_url, return_url)
-    return link["url"]
+    return gateway.hosted_page(link.get("url"))
 
 
 def _create_account(actor: User, org: Organization) -> PaymentAccount:

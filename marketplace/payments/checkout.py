@@ -21,7 +21,7 @@ from marketplace.links import path_for
 from marketplace.models import Order, OrderStatus, PaymentMethod, PaymentStatus, User
 from marketplace.models.base import utcnow
 from marketplace.notifications.services import notify_organization, notify_user
-from marketplace.payments import accounts, fees, gateway
+from marketplace.payments import accounts, countries, fees, gateway
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _open_session_url(order: Order) -> str | None:
         return None
     session = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
     if session.get("status") == "open" and session.get("url"):
-        return session["url"]
+        return gateway.hosted_page(session["url"])
     if session.get("status") == "complete":
         raise DomainError(
             _l("Su pago ya se hizo: estamos esperando la confirmación de la tarjeta."),
@@ -87,10 +87,21 @@ def _open_session_url(order: Order) -> str | None:
     return None
 
 
-def session_params(order: Order, fee_minor: int, account_id: str, links: Links) -> dict:
-    """What Stripe gets: a destination charge of the order's snapshot to the supplier."""
+def session_params(
+    order: Order, fee_minor: int, account_id: str, links: Links, on_behalf_of: bool = False
+) -> dict:
+    """What Stripe gets: a destination charge of the order's snapshot to the supplier, made
+    on the supplier's behalf when `on_behalf_of` (an account in another country than the
+    platform's)."""
     currency = order.currency.lower()
     metadata = {"order_id": str(order.id)}
+    intent = {
+        "application_fee_amount": gateway.to_stripe_amount(fee_minor, order.currency),
+        "transfer_data": {"destination": account_id},
+        "metadata": metadata,
+    }
+    if on_behalf_of:
+        intent["on_behalf_of"] = account_id
     return {
         "mode": "payment",
         "line_items": [
@@ -103,11 +114,7 @@ def session_params(order: Order, fee_minor: int, account_id: str, links: Links) 
                 },
             }
         ],
-        "payment_intent_data": {
-            "application_fee_amount": gateway.to_stripe_amount(fee_minor, order.currency),
-            "transfer_data": {"destination": account_id},
-            "metadata": metadata,
-        },
+        "payment_intent_data": intent,
         "metadata": metadata,
         "client_reference_id": str(order.id),
         "success_url": links.success_url,
@@ -125,8 +132,14 @@ def start_checkout(actor: User, order: Order, links: Links) -> str:
         return url
     account = accounts.account_of(order.supplier_id)
     fee = fees.fee_for(order.total_minor, order.currency)
-    params = session_params(order, fee, account.stripe_account_id, links)
+    abroad = countries.needs_on_behalf_of(gateway.platform_country(), order.supplier.country)
+    params = session_params(order, fee, account.stripe_account_id, links, on_behalf_of=abroad)
     session = gateway.create_checkout_session(params, checkout_key(order))
+    try:
+        url = gateway.hosted_page(session.get("url"))
+    except gateway.GatewayError:
+        _expire_quietly(session["id"])
+        raise
     result = db.session.execute(
         update(Order)
         .where(
@@ -158,7 +171,7 @@ def start_checkout(actor: User, order: Order, links: Links) -> str:
         currency=order.currency,
     )
     db.session.commit()
-    return session["url"]
+    return url
 
 
 def _expire_quietly(session_id: str) -> None:

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace import currencies
 from marketplace.errors import DomainError
 from marketplace.i18n import money
+from marketplace.payments import countries
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +53,37 @@ THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 #: "special cases"); COP is Minka's rule: Colombian prices carry no centavos, which are not
 #: in circulation, so a card is never asked for a fraction of a peso.
 WHOLE_UNITS = frozenset({"ISK", "COP"})
-#: The smallest card charge Stripe takes, in the currency's minor units. USD and MXN are
-#: Stripe's published minimums (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts:
-#: US$0.50, MX$10.00). PEN and COP are not settlement currencies: Stripe's minimum is the
-#: settlement currency's (US$0.50) after conversion, so Minka asks for a rounded-up
-#: equivalent that stays above it when the exchange rate moves (S/ 2.00, $ 2.500).
-MINIMUM_CHARGE_MINOR = {"USD": 50, "MXN": 1_000, "PEN": 200, "COP": 250_000}
 #: How old a webhook signature may be, in seconds (Stripe's own default).
 SIGNATURE_TOLERANCE_S = 300
 
 UNREACHABLE = _l("El servicio de pagos no respondió. Intente de nuevo en unos minutos.")
-REFUSED = _l("El servicio de pagos no aceptó la operación. Intente de nuevo más tarde.")
+BUSY = _l("El servicio de pagos tuvo un problema pasajero. Intente de nuevo más tarde.")
+#: Why Stripe refuses for good, by Stripe's error code, in plain words.
+REFUSAL_REASONS = {
+    "amount_too_small": _l("el monto es menor que el mínimo que Stripe cobra en esta moneda."),
+    "amount_too_large": _l("el monto es mayor que el máximo que Stripe cobra de una vez."),
+    "country_unsupported": _l("no opera en el país de la cuenta."),
+    "currency_not_supported": _l("no cobra en esta moneda para esta cuenta."),
+    "card_declined": _l("el banco rechazó la tarjeta."),
+    "expired_card": _l("la tarjeta está vencida."),
+    "charge_already_refunded": _l("este pago ya fue devuelto."),
+    "resource_missing": _l("no encuentra la cuenta o el pago."),
+}
+IDEMPOTENCY_REFUSAL = _l("la operación ya se pidió antes con otros datos.")
+PERMISSION_REFUSAL = _l("la cuenta de Minka no tiene permiso para esta operación.")
+SETUP_REFUSAL = _l("la clave de Stripe configurada en Minka no es válida.")
 
 
 class GatewayError(DomainError):
-    """Stripe could not be reached or refused the call; `code` is Stripe's error code."""
+    """Stripe could not be reached or refused the call; `code` is Stripe's error code and
+    `transient` tells whether the same call may succeed later."""
 
-    def __init__(self, message, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self, message, code: str | None = None, field: str | None = None, transient: bool = False
+    ) -> None:
         super().__init__(message, field)
         self.code = code
+        self.transient = transient
 
 
 class InvalidWebhook(Exception):
@@ -91,6 +104,24 @@ def redirect_origins() -> tuple[str, ...]:
         parts = urlsplit(base)
         return (f"{parts.scheme}://{parts.netloc}",)
     return HOSTED_ORIGINS
+
+
+def hosted_page(url) -> str:
+    """`url` when it is a page of Stripe's to send the user to (https on Stripe's hosts, or
+    the test server's); a GatewayError otherwise, so no one is redirected to "None"."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or f"{parts.scheme}://{parts.netloc}" not in redirect_origins():
+        log.warning("stripe returned no usable page address: %r", url)
+        raise GatewayError(
+            _l("Stripe no devolvió una página de pago válida. Avise al equipo de Minka."),
+            "no_url",
+        )
+    return url
+
+
+def platform_country() -> str:
+    """The country of Minka's own Stripe account (MINKA_STRIPE_PLATFORM_COUNTRY)."""
+    return str(current_app.config.get("MINKA_STRIPE_PLATFORM_COUNTRY") or "MX").upper()
 
 
 def configured() -> bool:
@@ -125,12 +156,39 @@ def _call(what: str, function, *args, **kwargs) -> dict:
     """Run one API call; Stripe's failures become GatewayError."""
     try:
         return function(*args, **kwargs).to_dict()
-    except stripe.APIConnectionError as error:
-        log.warning("stripe %s: no answer (%s)", what, error)
-        raise GatewayError(UNREACHABLE, "connection") from error
     except stripe.StripeError as error:
-        log.warning("stripe %s refused: %s", what, error)
-        raise GatewayError(REFUSED, getattr(error, "code", None) or "stripe") from error
+        failure = classify(error)
+        log.warning("stripe %s failed (%s): %s", what, failure.code, error)
+        raise failure from error
+
+
+def classify(error: stripe.StripeError) -> GatewayError:
+    """Stripe's error as Minka tells it: transient failures (no answer, too many requests,
+    Stripe's own 5xx) say to try again later; every other refusal is final and says why."""
+    code = getattr(error, "code", None)
+    if isinstance(error, stripe.APIConnectionError):
+        return GatewayError(UNREACHABLE, code or "connection", transient=True)
+    status = getattr(error, "http_status", None)
+    if isinstance(error, stripe.RateLimitError) or (
+        type(error) is stripe.APIError and (status is None or status >= 500)
+    ):
+        return GatewayError(BUSY, code or "stripe_unavailable", transient=True)
+    return GatewayError(
+        _l("Stripe no acepta este pago: %(reason)s", reason=_refusal_reason(error, code)),
+        code or type(error).__name__,
+    )
+
+
+def _refusal_reason(error: stripe.StripeError, code: str | None):
+    if code in REFUSAL_REASONS:
+        return REFUSAL_REASONS[code]
+    if isinstance(error, stripe.IdempotencyError) or code == "idempotency_key_in_use":
+        return IDEMPOTENCY_REFUSAL
+    if isinstance(error, stripe.PermissionError):
+        return PERMISSION_REFUSAL
+    if isinstance(error, stripe.AuthenticationError):
+        return SETUP_REFUSAL
+    return _l("la solicitud no cumple sus reglas (código: %(code)s).", code=code or "?")
 
 
 # --- amounts --------------------------------------------------------------------------------
@@ -183,7 +241,7 @@ def chargeable(minor: int, currency: str) -> bool:
 
 def minimum_charge(currency: str) -> int:
     """The smallest card payment in `currency`, in Minka's minor units."""
-    return MINIMUM_CHARGE_MINOR[currency.upper()]
+    return countries.minimum_charge(currency)
 
 
 def card_amount_problem(minor: int, currency: str) -> str | None:
@@ -204,9 +262,16 @@ def card_amount_problem(minor: int, currency: str) -> str | None:
 
 
 def create_account(country: str, organization_id: int, idempotency_key: str) -> dict:
-    """A new Express connected account for a supplier organization."""
+    """A new connected account for a supplier organization, described by its controller (the
+    API's replacement for `type=express`): Minka pays Stripe's fees and answers for losses,
+    the supplier gets the Express dashboard, and Stripe collects what it requires."""
     params = {
-        "type": "express",
+        "controller": {
+            "fees": {"payer": "application"},
+            "losses": {"payments": "application"},
+            "stripe_dashboard": {"type": "express"},
+            "requirement_collection": "stripe",
+        },
         "country": country,
         "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
         "metadata": {"organization_id": str(organization_id)},

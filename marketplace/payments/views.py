@@ -12,7 +12,7 @@ from marketplace.extensions import csrf
 from marketplace.i18n import number
 from marketplace.models import Order, Role
 from marketplace.organizations.permissions import MEMBER_ROLES
-from marketplace.payments import accounts, checkout, fees, gateway, webhooks
+from marketplace.payments import accounts, checkout, countries, fees, gateway, webhooks
 from marketplace.payments.blueprint import bp
 from marketplace.payments.forms import ButtonForm, FeeForm
 from marketplace.payments.permissions import SELLER_KINDS, can_pay
@@ -93,6 +93,8 @@ def _card_block(org) -> dict | None:
         return None
     return {
         "configured": gateway.configured(),
+        "available": countries.takes_cards(org.country),
+        "unavailable": accounts.CARDS_UNAVAILABLE,
         "account": accounts.account_of(org.id),
         "fee_percent": number(fees.fee_bp() / 100, 2),
         "form": ButtonForm(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -14,131 +14,13 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import event
 
-from marketplace.catalog.services import search_text
+from marketplace.api import params
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
-from marketplace.models import (
-    CollectionCenter,
-    CommitmentRegion,
-    Consent,
-    Listing,
-    ListingRegion,
-    ListingValueChain,
-    Pledge,
-    PurchaseCommitment,
-)
+from marketplace.models import Consent, Pledge
 from marketplace.models.base import local_today, utcnow
 
 API = "/api/v1"
-
-
-# -- factories ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def supplier(make_org):
-    return make_org("supplier", name="Agroinsumos del Huallaga")
-
-
-@pytest.fixture
-def new_listing(supplier):
-    """A published listing of `supplier` (or of `org=`), serving San Martín for cacao."""
-    created = iter(range(1, 10_000))
-
-    def make(title: str = "Fertilizante Orgánico", **overrides) -> Listing:
-        regions = overrides.pop("regions", [("PE", "San Martín")])
-        chains = overrides.pop("value_chains", ["cacao"])
-        org = overrides.pop("org", supplier)
-        values = {
-            "kind": "input",
-            "category": "fertilizantes",
-            "description": "Guano de isla, saco de 50 kg",
-            "price_minor": 8_500,
-            "currency": "PEN",
-            "unit": "saco_50kg",
-            "stock": 40,
-            "delivery_mode": "pickup",
-            "lead_time_days": 3,
-            "country": "PE",
-            "lat": -7.18,
-            "lon": -76.73,
-            "status": "published",
-            "created_at": utcnow() - timedelta(hours=10_000 - next(created)),
-        }
-        values.update(overrides)
-        listing = Listing(organization_id=org.id, title=title, **values)
-        listing.search_text = search_text(title, listing.description, listing.category)
-        listing.regions = [ListingRegion(country=c, region=r) for c, r in regions]
-        listing.value_chains = [ListingValueChain(value_chain=v) for v in chains]
-        _db.session.add(listing)
-        _db.session.commit()
-        return listing
-
-    return make
-
-
-@pytest.fixture
-def buyer(make_user):
-    return make_user("buyer", name="Lucía Compradora", email="lucia.staff@chocolates.example")
-
-
-@pytest.fixture
-def centre(make_org):
-    coop = make_org("cooperative", name="Cooperativa Oro Verde")
-    centre = CollectionCenter(
-        organization_id=coop.id,
-        name="Centro de acopio Juanjuí",
-        operator_name="Teodoro Operador Privado",
-        country="PE",
-        region="San Martín",
-        district_code="220601",
-        lat=-7.18,
-        lon=-76.73,
-        opening_hours="L-S 7:00-15:00",
-    )
-    _db.session.add(centre)
-    _db.session.commit()
-    return centre
-
-
-@pytest.fixture
-def new_commitment(buyer, centre):
-    """An open fixed-price commitment of `buyer`'s organization for cacao from San Martín."""
-
-    def make(**overrides) -> PurchaseCommitment:
-        regions = overrides.pop("regions", [("PE", "San Martín")])
-        today = local_today()
-        values = {
-            "organization_id": buyer.organization_id,
-            "created_by_id": buyer.id,
-            "product": "Cacao en grano seco",
-            "value_chain": "cacao",
-            "country": "PE",
-            "volume_kg": 10_000,
-            "pledged_kg": 2_500,
-            "min_kg_per_producer": 100,
-            "max_kg_per_producer": 2_000,
-            "price_type": "fixed",
-            "price_minor_per_kg": 1_250,
-            "currency": "PEN",
-            "max_humidity_pct": 7.5,
-            "min_fermentation_pct": 70.0,
-            "quality_notes": "Sin moho",
-            "deforestation_free": True,
-            "cutoff_date": date(2020, 12, 31),
-            "delivery_start": today + timedelta(days=30),
-            "delivery_end": today + timedelta(days=90),
-            "collection_center_id": centre.id,
-            "status": "open",
-        }
-        values.update(overrides)
-        commitment = PurchaseCommitment(**values)
-        commitment.regions = [CommitmentRegion(country=c, region=r) for c, r in regions]
-        _db.session.add(commitment)
-        _db.session.commit()
-        return commitment
-
-    return make
 
 
 def ids(response) -> list[int]:
@@ -688,3 +570,75 @@ def test_responses_match_the_documented_schemas(client, spec, new_listing, new_c
         assert errors == [], (url, errors)
     body = client.post(f"{API}/listings").json
     assert list(_validator(spec, "Error").iter_errors(body)) == []
+
+
+# -- the document and the API agree (issue 14) -------------------------------------------------
+
+
+def _money_schema_of(spec: dict, currency: str) -> dict:
+    (branch,) = [
+        b
+        for b in spec["components"]["schemas"]["Money"]["oneOf"]
+        if b["properties"]["currency"] == {"const": currency}
+    ]
+    return branch["properties"]["amount"]
+
+
+@pytest.mark.parametrize(("currency", "minor", "text"), [("COP", 150_000_000, "1500000.00")])
+def test_cop_amounts_match_the_documents_pattern_for_cop(
+    client, spec, new_listing, currency, minor, text
+):
+    listing = new_listing(currency=currency, price_minor=minor, country="CO", regions=[])
+    amount = client.get(f"{API}/listings/{listing.id}").json["price"]["amount"]
+    pattern = _money_schema_of(spec, currency)["pattern"]
+    assert amount == text and re.fullmatch(pattern, amount)
+    # two decimals, as ISO 4217 gives the peso: neither whole pesos nor three decimals
+    assert not re.fullmatch(pattern, "1500000") and not re.fullmatch(pattern, "1500000.000")
+
+
+@pytest.mark.parametrize("path", ["/listings/{listing}", "/commitments/{commitment}"])
+def test_detail_endpoints_refuse_an_unknown_parameter(client, new_listing, new_commitment, path):
+    url = API + path.format(listing=new_listing().id, commitment=new_commitment().id)
+    response = client.get(f"{url}?expand=supplier")
+    assert response.status_code == 400 and response.json["field"] == "expand"
+    assert "Parámetro desconocido" in response.json["error"]
+
+
+@pytest.mark.parametrize("path", ["/listings/{listing}", "/commitments/{commitment}"])
+def test_detail_endpoints_refuse_a_repeated_parameter(client, new_listing, new_commitment, path):
+    url = API + path.format(listing=new_listing().id, commitment=new_commitment().id)
+    response = client.get(f"{url}?lang=es&lang=en")
+    assert response.status_code == 400 and response.json["field"] == "lang"
+    assert "una sola vez" in response.json["error"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/listings", "/listings/{listing}", "/commitments", "/openapi.json"]
+)
+@pytest.mark.parametrize("lang", ["fr", "", "ES", "es-PE"])
+def test_a_language_other_than_es_or_en_is_400(client, new_listing, path, lang):
+    response = client.get(API + path.format(listing=new_listing().id), query_string={"lang": lang})
+    assert response.status_code == 400 and response.mimetype == "application/json"
+    assert response.json["field"] == "lang" and "es, en" in response.json["error"]
+
+
+def test_the_document_lists_the_languages_and_every_parameter_each_endpoint_takes(spec):
+    for path, item in spec["paths"].items():
+        names = {p["name"]: p for p in item["get"]["parameters"] if p["in"] == "query"}
+        endpoint = {
+            f"{API}/listings": "listings",
+            f"{API}/listings/{{listing_id}}": "listing",
+            f"{API}/commitments": "commitments",
+            f"{API}/commitments/{{commitment_id}}": "commitment",
+            f"{API}/openapi.json": "openapi_document",
+        }[path]
+        assert set(names) == {*params.ENDPOINT_PARAMS[endpoint], "lang"}, path
+        assert names["lang"]["schema"]["enum"] == ["es", "en"]
+        assert "400" in item["get"]["responses"] and "405" in item["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "query", ["kind=", "in_stock=TRUE", "kind=%20input", "price_min=12.", "price_min=.5"]
+)
+def test_values_are_read_exactly_as_the_document_writes_them(client, query):
+    assert client.get(f"{API}/listings?{query}").status_code == 400

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 
 from marketplace.errors import DomainError
 from marketplace.money import parse_money
-from marketplace.payments import checkout, gateway
+from marketplace.payments import checkout, countries, gateway
 from tests.integration.cards import LINKS, fresh, pay, place_card_order
 
 
@@ -66,7 +66,7 @@ def test_an_order_below_stripes_minimum_is_refused_with_a_clear_message(
 
 
 def test_the_minimum_is_checked_before_stripe_is_asked(db, card_shop):
-    order = place_card_order(card_shop, 1)  # S/ 45.00: fine
+    order = place_card_order(card_shop, 1)  # MX$45.00: fine
     order.total_minor = 150
     with pytest.raises(DomainError):
         checkout.start_checkout(card_shop.user, order, LINKS)
@@ -83,7 +83,7 @@ def test_stripe_itself_refuses_a_total_below_its_minimum(db, card_shop):
 
 
 def test_minka_never_asks_for_less_than_stripes_minimum():
-    for code, minimum in gateway.MINIMUM_CHARGE_MINOR.items():
+    for code, minimum in countries.MINIMUM_CHARGE_MINOR.items():
         assert gateway.chargeable(minimum, code)
         assert gateway.to_stripe_amount(minimum, code) >= {
             "USD": 50, "MXN": 1_000, "PEN": 185, "COP": 200_000

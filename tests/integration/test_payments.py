@@ -82,7 +82,8 @@ def test_a_card_order_is_placed_unpaid_and_checkout_is_a_destination_charge(db, 
     assert intent["application_fee_amount"] == "450"
     assert intent["metadata"] == {"order_id": str(order.id)} == sent["metadata"]
     price = sent["line_items"][0]["price_data"]
-    assert (price["currency"], price["unit_amount"]) == ("pen", "9000")
+    assert (price["currency"], price["unit_amount"]) == ("mxn", "9000")
+    assert "on_behalf_of" not in intent  # a Mexican account under a Mexican platform
     assert (sent["success_url"], sent["cancel_url"]) == (LINKS.success_url, LINKS.cancel_url)
     assert audits(db, "payment.checkout_started") == 1
 
@@ -106,8 +107,8 @@ def test_the_same_key_gives_the_same_session_at_stripe(db, card_shop):
 @pytest.mark.parametrize(
     ("failure", "message"),
     [
-        ({"status": 500}, "no aceptó la operación"),
-        ({"status": 402}, "no aceptó la operación"),
+        ({"status": 500}, "Intente de nuevo más tarde"),
+        ({"status": 402}, "Stripe no acepta este pago"),
         ({"hang_s": 2.5}, "no respondió"),  # longer than the 1 s timeout of the tests
     ],
 )
@@ -197,7 +198,8 @@ def test_unsigned_forged_or_stale_webhooks_are_rejected(db, client, card_shop, s
 def test_a_webhook_for_an_unknown_order_is_recorded_and_audited(db, client, card_shop):
     session = card_shop.stripe._new_session({
         "mode": "payment", "success_url": LINKS.success_url,
-        "line_items": [{"quantity": "1", "price_data": {"currency": "pen", "unit_amount": "900"}}],
+        "line_items": [{"quantity": "1", "price_data": {
+            "currency": "mxn", "unit_amount": "1000", "product_data": {"name": "Otro"}}}],
         "metadata": {"order_id": "999999"},
     })  # fmt: skip
     card_shop.stripe.complete(session["id"])
@@ -276,7 +278,8 @@ def test_a_second_payment_of_a_paid_order_is_refunded(db, client, card_shop):
     pay(client, card_shop.stripe, session_id)
     extra = card_shop.stripe._new_session({
         "mode": "payment", "success_url": LINKS.success_url,
-        "line_items": [{"quantity": "1", "price_data": {"currency": "pen", "unit_amount": "9000"}}],
+        "line_items": [{"quantity": "1", "price_data": {
+            "currency": "mxn", "unit_amount": "9000", "product_data": {"name": "Otro"}}}],
         "metadata": {"order_id": str(order.id)},
         "payment_intent_data": {"metadata": {"order_id": str(order.id)}},
     })  # fmt: skip
@@ -359,7 +362,7 @@ def test_a_refund_larger_than_the_payment_is_refused(db, client, card_shop, amou
 def test_a_refund_stripe_refuses_undoes_the_cancellation(db, client, card_shop):
     order = paid_order(client, card_shop)
     card_shop.stripe.fail_next("/v1/refunds", 500)
-    with pytest.raises(gateway.GatewayError, match="no aceptó"):
+    with pytest.raises(gateway.GatewayError, match="Intente de nuevo más tarde"):
         services.cancel(card_shop.supplier, order, "Motivo")
     order = fresh(order)
     assert (order.status, order.payment_status, order.refunded_minor) == ("placed", "paid", 0)
@@ -390,16 +393,23 @@ def test_a_late_payment_of_a_cancelled_order_is_refunded(db, client, card_shop):
 
 
 def test_onboarding_creates_one_account_and_account_updated_enables_it(
-    db, client, stripe, make_user
+    db, client, stripe, make_user, make_org
 ):
-    supplier = make_user("supplier")
+    supplier = make_user("supplier", organization=make_org("supplier", country="MX"))
     org = supplier.organization
     first = accounts.onboarding_link(supplier, org, "http://m/org", "http://m/back")
     second = accounts.onboarding_link(supplier, org, "http://m/org", "http://m/back")
     assert first.startswith(stripe.url + "/onboard/") and second == first
     [account] = db.session.scalars(select(PaymentAccount)).all()
     assert len(stripe.accounts) == 1 and not account.charges_enabled
-    assert stripe.calls_to("POST", "/v1/accounts")[0]["data"]["type"] == "express"
+    sent = stripe.calls_to("POST", "/v1/accounts")[0]["data"]
+    assert "type" not in sent and sent["country"] == "MX"
+    assert sent["controller"] == {
+        "fees": {"payer": "application"},
+        "losses": {"payments": "application"},
+        "stripe_dashboard": {"type": "express"},
+        "requirement_collection": "stripe",
+    }
 
     remote = stripe.enable_account(account.stripe_account_id)
     response = deliver(client, stripe_fake.event("account.updated", remote))
