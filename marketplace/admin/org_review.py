@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit, tax_ids
 from marketplace.catalog import cache as catalog_cache
@@ -87,7 +88,16 @@ def verify_organization(actor: User, org: Organization) -> Organization:
     twin in its country; it may then publish (a cooperative: reach its producers)."""
     _check_verifiable(org)
     org.verified_at = utcnow()
+    org.verified_name_key = lookalikes.unique_key(org.name)[:160]
+    org.verified_tax_id = org.tax_id
     org.rejected_at = org.rejection_reason = None
+    try:
+        db.session.flush()
+    except IntegrityError:  # a twin was verified at the same moment (the unique keys)
+        db.session.rollback()
+        raise DomainError(
+            _l("Otra organización con el mismo nombre o número tributario acaba de ser verificada.")
+        ) from None
     audit.record(actor, "organization.verified", org, name=org.name, tax_id=org.tax_id)
     notify_organization(org.id, "organization.verified", path_for("organizations.mine"))
     db.session.commit()

@@ -14,6 +14,7 @@ import numpy as np
 from marketplace import tax_ids
 from marketplace.demo import people
 from marketplace.demo.landscapes import COOP_CERTIFICATIONS, LANDSCAPES, ORGANIZATIONS
+from marketplace.organizations import lookalikes
 
 DEMO_PASSWORD = "minka-demo-2026"
 DEMO_DOMAIN = "minka.demo"
@@ -209,12 +210,15 @@ def plan(
         if status == "suspended":
             suspended = anchor - timedelta(days=float(rng.uniform(20, 40)))
             result.verifications.append((i, suspended, "organization.suspended"))
+        tax_id = _tax_id(country, i, created)
         result.orgs.append(
             {
                 "name": name,
                 "kind": kind,
                 "country": country,
-                "tax_id": _tax_id(country, i, created),
+                "tax_id": tax_id,
+                "verified_name_key": lookalikes.unique_key(name) if verified else None,
+                "verified_tax_id": tax_id if verified else None,
                 "join_code": codes[i],
                 "verified_at": verified,
                 "suspended_at": suspended,

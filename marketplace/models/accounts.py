@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -66,6 +66,12 @@ class Organization(db.Model):
     """A supplier, TA provider, buyer, lender or cooperative; verified by an admin."""
 
     __tablename__ = "organization"
+    # No two verified organizations of a country share a name or a tax id, even when two
+    # admins verify look-alikes at the same moment: the keys are set only on verification.
+    __table_args__ = (
+        UniqueConstraint("country", "verified_name_key", name="uq_organization_verified_name"),
+        UniqueConstraint("country", "verified_tax_id", name="uq_organization_verified_tax_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
@@ -76,6 +82,8 @@ class Organization(db.Model):
     # normalised) and one document, a path under the instance folder.
     tax_id: Mapped[str | None] = mapped_column(String(20), index=True)
     document_path: Mapped[str | None] = mapped_column(String(200))
+    verified_name_key: Mapped[str | None] = mapped_column(String(160))
+    verified_tax_id: Mapped[str | None] = mapped_column(String(20))
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -35,9 +35,15 @@ def name_key(name: str) -> str:
     return " ".join(word for word in words if word not in _NOISE and len(word) > 1)
 
 
+def unique_key(name: str) -> str:
+    """What must differ between two verified organizations of a country: the normalised
+    words in alphabetical order."""
+    return " ".join(sorted(name_key(name).split()))
+
+
 def same_name(a: str, b: str) -> bool:
     """Equal once normalised, whatever the order of the words."""
-    return sorted(name_key(a).split()) == sorted(name_key(b).split())
+    return unique_key(a) == unique_key(b)
 
 
 def similar_names(a: str, b: str) -> bool:

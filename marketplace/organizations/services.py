@@ -112,7 +112,7 @@ def update_organization(
     for field, (_old, new) in changes.items():
         setattr(org, field, new)
     if reset:
-        org.verified_at = None
+        org.verified_at = org.verified_name_key = org.verified_tax_id = None
     if resubmitted:
         org.rejected_at = org.rejection_reason = None
     old_document = org.document_path

@@ -26,12 +26,24 @@ def upgrade():
             sa.Column("rejected_at", marketplace.types.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("rejection_reason", sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column("verified_name_key", sa.String(length=160), nullable=True))
+        batch_op.add_column(sa.Column("verified_tax_id", sa.String(length=20), nullable=True))
         batch_op.create_index(batch_op.f("ix_organization_tax_id"), ["tax_id"], unique=False)
+        batch_op.create_unique_constraint(
+            "uq_organization_verified_name", ["country", "verified_name_key"]
+        )
+        batch_op.create_unique_constraint(
+            "uq_organization_verified_tax_id", ["country", "verified_tax_id"]
+        )
 
 
 def downgrade():
     with op.batch_alter_table("organization", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_organization_verified_tax_id", type_="unique")
+        batch_op.drop_constraint("uq_organization_verified_name", type_="unique")
         batch_op.drop_index(batch_op.f("ix_organization_tax_id"))
+        batch_op.drop_column("verified_tax_id")
+        batch_op.drop_column("verified_name_key")
         batch_op.drop_column("rejection_reason")
         batch_op.drop_column("rejected_at")
         batch_op.drop_column("document_path")

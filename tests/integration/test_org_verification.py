@@ -156,6 +156,33 @@ def test_a_verified_name_or_tax_id_is_unique_per_country(db, admin, make_org, tw
     assert not copy.verified
 
 
+def test_the_database_keeps_verified_twins_apart_when_two_admins_race(
+    db, admin, make_org, monkeypatch
+):
+    first = make_org("cooperative", verified=False, name=NAME)
+    second = make_org("cooperative", verified=False, name=NAME + " S.A.C.")
+    org_review.verify_organization(admin, first)
+    assert first.verified_name_key == "agroindustrial cacao fino juanjui"
+    # the second admin read "no verified twin" before the first one committed
+    monkeypatch.setattr(lookalikes, "verified_twin", lambda org: None)
+    with pytest.raises(DomainError) as refused:
+        org_review.verify_organization(admin, second)
+    assert "acaba de ser verificada" in str(refused.value.message)
+    db.session.refresh(second)
+    assert not second.verified and len(audit_rows(db, "organization.verified")) == 1
+
+
+def test_a_renamed_organization_frees_its_verified_name(db, admin, make_org, make_user):
+    old = make_org("cooperative", verified=False, name=NAME)
+    org_review.verify_organization(admin, old)
+    tech = make_user("technician", organization=old)
+    services.update_organization(tech, old, "Cooperativa Cacao del Huallaga", "PE")
+    assert old.verified_name_key is None and old.verified_tax_id is None
+    heir = make_org("cooperative", verified=False, name=NAME)
+    org_review.verify_organization(admin, heir)
+    assert heir.can_publish
+
+
 def test_verifying_tells_the_organization(db, admin, make_org):
     org = make_org("cooperative", verified=False)
     org_review.verify_organization(admin, org)
