@@ -377,3 +377,24 @@ def test_a_document_over_5_mb_is_refused_in_spanish(app, db, make_user, instance
     assert "El documento es demasiado grande: el máximo es 5 MB." in response.get_data(as_text=True)
     db.session.refresh(org)
     assert org.verified
+
+
+def test_the_history_reads_the_review_in_spanish(app, db, admin, make_user, instance):
+    tech = make_user("technician")
+    org = tech.organization
+    org.verified_at = None
+    org_review.reject_organization(admin, org, "Documento ilegible")
+    services.update_organization(tech, org, org.name, "PE", document=PDF, instance_path=instance)
+    org_review.verify_organization(admin, org)
+    page = (
+        signed_in_client(app, admin).get(f"/admin/organizaciones/{org.id}").get_data(as_text=True)
+    )
+    for text in (
+        "Rechazó la verificación de una organización",
+        "Documento ilegible",
+        "Envió un documento nuevo",
+        "Volvió a revisión tras un rechazo",
+        "Verificó una organización",
+        "Número tributario",
+    ):
+        assert text in page, text
