@@ -25,6 +25,7 @@ from marketplace.extensions import db
 from marketplace.i18n import ngettext
 from marketplace.models import MatchingRun, Organization, Role, User
 from marketplace.models.base import local_today
+from marketplace.organizations import lookalikes
 from marketplace.permissions import load_or_404, role_required
 from marketplace.traceability import custody
 from marketplace.web import page_number, safe_next, show_errors
@@ -97,8 +98,13 @@ def organizations():
         country=filters.country.data or "",
         page=_page(),
     )
-    counts = services.member_counts(page.items)
-    return render_template("admin/organizations.html", filters=filters, page=page, counts=counts)
+    return render_template(
+        "admin/organizations.html",
+        filters=filters,
+        page=page,
+        counts=services.member_counts(page.items),
+        flagged=lookalikes.flagged(page.items),
+    )
 
 
 @bp.route("/organizaciones/<int:org_id>")

@@ -46,12 +46,23 @@ def same_name(a: str, b: str) -> bool:
     return unique_key(a) == unique_key(b)
 
 
-def similar_names(a: str, b: str) -> bool:
-    """The same name, or one a letter or two away (difflib ratio >= 0.9)."""
-    key_a, key_b = name_key(a), name_key(b)
+def _similar_keys(key_a: str, key_b: str) -> bool:
     if not key_a or not key_b:
         return False
-    return same_name(a, b) or SequenceMatcher(None, key_a, key_b).ratio() >= SIMILAR_RATIO
+    if sorted(key_a.split()) == sorted(key_b.split()):
+        return True
+    matcher = SequenceMatcher(None, key_a, key_b)
+    # the quick ratios are upper bounds of ratio(): most pairs stop there
+    return (
+        matcher.real_quick_ratio() >= SIMILAR_RATIO
+        and matcher.quick_ratio() >= SIMILAR_RATIO
+        and matcher.ratio() >= SIMILAR_RATIO
+    )
+
+
+def similar_names(a: str, b: str) -> bool:
+    """The same name, or one a letter or two away (difflib ratio >= 0.9)."""
+    return _similar_keys(name_key(a), name_key(b))
 
 
 # --- the database side -----------------------------------------------------------------------
@@ -78,6 +89,28 @@ def lookalikes(org: Organization) -> list[Lookalike]:
         if similar or same_tax:
             found.append(Lookalike(other, similar, same_tax))
     return sorted(found, key=lambda item: (not item.org.verified, item.org.id))
+
+
+def flagged(orgs: list[Organization]) -> set[int]:
+    """Which of `orgs` (a page of the admin's list) have a look-alike, in one query."""
+    countries = {org.country for org in orgs}
+    if not countries:
+        return set()
+    query = select(Organization.id, Organization.country, Organization.name, Organization.tax_id)
+    others = [
+        (row.id, row.country, name_key(row.name), row.tax_id)
+        for row in db.session.execute(query.where(Organization.country.in_(countries)))
+    ]
+    found = set()
+    for org in orgs:
+        key = name_key(org.name)
+        for other_id, country, other_key, tax_id in others:
+            if other_id == org.id or country != org.country:
+                continue
+            if (org.tax_id and tax_id == org.tax_id) or _similar_keys(key, other_key):
+                found.add(org.id)
+                break
+    return found
 
 
 def verified_twin(org: Organization) -> Organization | None:

@@ -398,3 +398,15 @@ def test_the_history_reads_the_review_in_spanish(app, db, admin, make_user, inst
         "Número tributario",
     ):
         assert text in page, text
+
+
+def test_the_admins_list_flags_lookalikes_and_sends_to_the_review(app, db, admin, make_org):
+    make_org("cooperative", name=NAME)
+    copy = make_org("cooperative", verified=False, name=NAME.upper() + " S.A.C.")
+    alone = make_org("cooperative", verified=False, name="Asociación de Apicultores de Oxapampa")
+    assert lookalikes.flagged([copy, alone]) == {copy.id}
+    page = signed_in_client(app, admin).get("/admin/organizaciones?status=pending")
+    text = page.get_data(as_text=True)
+    assert text.count("Parecida a otra organización") == 1
+    assert "Revisar para verificar" in text
+    assert f'action="/admin/organizaciones/{copy.id}/verificar"' not in text
