@@ -99,6 +99,8 @@ def update_organization(
         raise DomainError(_l("Elija un país de la lista."), "country")
     values = {"name": name, "country": country, "tax_id": _tax_id(country, tax_id, org.tax_id)}
     suffix = document_suffix(document) if document else None
+    if document and instance_path is None:
+        raise ValueError("storing a document needs the instance folder")
     changes = {
         field: [getattr(org, field), value]
         for field, value in values.items()
