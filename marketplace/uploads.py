@@ -8,6 +8,10 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
+from marketplace.errors import DomainError
+
 JPEG, PNG, PDF = ".jpg", ".png", ".pdf"
 _SIGNATURES = {b"\xff\xd8\xff": JPEG, b"\x89PNG\r\n\x1a\n": PNG, b"%PDF-": PDF}
 
@@ -45,3 +49,21 @@ def remove(instance_path: Path, relative: str | Path | None) -> None:
     """Delete a stored file (missing is fine)."""
     if relative:
         (instance_path / relative).unlink(missing_ok=True)
+
+
+# --- an organization's document for its verification (sign-up and "Mi organización") -------
+
+DOCUMENT_DIR = Path("uploads") / "organizations"
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_KINDS = (PDF, JPEG, PNG)
+
+
+def document_suffix(document: bytes, field: str = "document") -> str:
+    """The document's kind from its first bytes; DomainError (on `field`) if it is not a
+    PDF, JPEG or PNG of at most 5 MB."""
+    if len(document) > MAX_DOCUMENT_BYTES:
+        raise DomainError(_l("El documento pesa más de 5 MB."), field)
+    suffix = suffix_of(document, DOCUMENT_KINDS)
+    if suffix is None:
+        raise DomainError(_l("El documento debe ser un PDF o una foto JPEG o PNG."), field)
+    return suffix

@@ -18,9 +18,8 @@ from marketplace.models import Organization, User
 from marketplace.organizations.permissions import can_edit
 
 MAX_NAME = 160
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-DOCUMENT_DIR = Path("uploads") / "organizations"  # under the instance folder
-DOCUMENT_KINDS = (uploads.PDF, uploads.JPEG, uploads.PNG)
+MAX_DOCUMENT_BYTES = uploads.MAX_DOCUMENT_BYTES
+DOCUMENT_DIR = uploads.DOCUMENT_DIR  # under the instance folder
 
 # What an admin verified: changing one sends the organization back to review.
 IDENTITY_FIELDS = ("name", "country", "tax_id", "document")
@@ -58,17 +57,6 @@ def clean_name(name: str) -> str:
     return name
 
 
-def document_suffix(document: bytes) -> str:
-    """The document's kind from its first bytes; DomainError (field "document") if it is not
-    a PDF, JPEG or PNG of at most 5 MB."""
-    if len(document) > MAX_DOCUMENT_BYTES:
-        raise DomainError(_l("El documento pesa más de 5 MB."), "document")
-    suffix = uploads.suffix_of(document, DOCUMENT_KINDS)
-    if suffix is None:
-        raise DomainError(_l("El documento debe ser un PDF o una foto JPEG o PNG."), "document")
-    return suffix
-
-
 def _tax_id(country: str, typed: str | None, stored: str | None) -> str | None:
     """The typed tax id checked for the country; when none was typed, the stored one, which
     must still be the country's (a change of country needs the new country's tax id)."""
@@ -98,7 +86,7 @@ def update_organization(
     if country not in COUNTRIES:
         raise DomainError(_l("Elija un país de la lista."), "country")
     values = {"name": name, "country": country, "tax_id": _tax_id(country, tax_id, org.tax_id)}
-    suffix = document_suffix(document) if document else None
+    suffix = uploads.document_suffix(document) if document else None
     if document and instance_path is None:
         raise ValueError("storing a document needs the instance folder")
     changes = {

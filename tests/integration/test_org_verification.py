@@ -328,6 +328,54 @@ def test_the_technician_reads_why_it_was_rejected(app, db, admin, make_user, mak
     assert "Rechazada" in page and "El documento no se puede leer" in page
 
 
+SIGNUP = {
+    "name": "Julio Ramos",
+    "identifier": "julio@juanjui.example",
+    "country": "PE",
+    "role": "technician",
+    "organization_name": NAME,
+    "organization_kind": "cooperative",
+    "organization_tax_id": "20100070970",
+    "password": "Cacao fino de Juanjuí 2026",
+    "confirm": "Cacao fino de Juanjuí 2026",
+}
+
+
+def test_the_founder_may_send_the_document_at_sign_up(app, db, instance):
+    client = app.test_client()
+    page = client.get("/registro").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'name="organization_document"' in page
+    refused = client.post(
+        "/registro",
+        data=SIGNUP | {"organization_document": (io.BytesIO(b"GIF89a..."), "logo.gif")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 200
+    assert "El documento debe ser un PDF o una foto JPEG o PNG." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Organization)) is None
+    done = client.post(
+        "/registro",
+        data=SIGNUP | {"organization_document": (io.BytesIO(PDF), "ficha-ruc.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    org = db.session.scalar(select(Organization))
+    assert (instance / org.document_path).read_bytes() == PDF
+    assert org.status == OrgStatus.PENDING and org_review.tax_id_problem(org) is None
+
+
+def test_a_document_over_5_mb_at_sign_up_is_refused_in_spanish(app, db, instance):
+    response = app.test_client().post(
+        "/registro",
+        data=SIGNUP | {"organization_document": (io.BytesIO(b"%PDF-" + b"0" * (6 << 20)), "x.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "El documento es demasiado grande" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Organization)) is None
+
+
 def test_founding_an_organization_at_sign_up_asks_its_tax_id(app, db):
     form = {
         "name": "Julio Ramos",
