@@ -62,12 +62,14 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.orders.blueprint import bp as orders_bp
     from marketplace.organizations.blueprint import bp as organizations_bp
     from marketplace.payments.blueprint import bp as payments_bp
+    from marketplace.privacy.blueprint import bp as privacy_bp
     from marketplace.producers.blueprint import bp as producers_bp
     from marketplace.traceability.blueprint import bp as traceability_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(producers_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)

@@ -39,6 +39,13 @@ ACTION_LABELS = {
     "farm.deleted": _l("Eliminó una finca"),
     "consent.granted": _l("Dio su consentimiento"),
     "consent.revoked": _l("Retiró su consentimiento"),
+    "privacy.data_exported": _l("Entregó una copia de los datos de un productor"),
+    "privacy.request_filed": _l("Presentó una solicitud sobre datos personales"),
+    "privacy.objection_made": _l("Se opuso a un uso de sus datos"),
+    "privacy.objection_withdrawn": _l("Retiró su oposición a un uso de sus datos"),
+    "privacy.request_done": _l("Atendió una solicitud sobre datos personales"),
+    "privacy.request_rejected": _l("Rechazó una solicitud sobre datos personales"),
+    "privacy.deletion_carried_out": _l("Suprimió los datos de un productor"),
     "listing.created": _l("Creó un producto o servicio del catálogo"),
     "listing.updated": _l("Modificó un producto o servicio del catálogo"),
     "listing.published": _l("Publicó un producto o servicio en el catálogo"),
@@ -154,6 +161,8 @@ ENTITY_LABELS = {
     "shipment_lot": _l("Lote de un embarque"),
     "shipment_statement": _l("Declaración de diligencia debida (DDS)"),
     "stripe_event": _l("Evento de Stripe"),
+    "data_request": _l("Solicitud sobre datos personales"),
+    "objection": _l("Oposición a un uso de los datos"),
 }
 
 DETAIL_LABELS = {
@@ -201,6 +210,7 @@ DETAIL_LABELS = {
     "note": _l("Nota"),
     "group": _l("Grupo"),
     "producers": _l("Productores"),
+    "use": _l("Uso de los datos"),
 }
 #: Detail keys holding a record's id ("producer": 1234): written as stored, never grouped.
 RECORD_KEYS = frozenset(

@@ -18,6 +18,7 @@ from marketplace.models import (
     Farm,
     Loan,
     LoanStatus,
+    ObjectionUse,
     Organization,
     Pledge,
     PledgeStatus,
@@ -25,12 +26,14 @@ from marketplace.models import (
     Repayment,
     RepaymentOutcome,
 )
+from marketplace.producers.objections import objectors
 from matching import types as matching_types
 
 
 def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame:
     """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS; only
-    `producer_id`'s when given."""
+    `producer_id`'s when given. Producers who object to credit scoring, and erased ones, are
+    left out: the matching never sees them."""
     consent = select(Consent.producer_id).where(
         Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
     )
@@ -70,6 +73,8 @@ def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame
         .join(Producer, Producer.id == Farm.producer_id)
         .outerjoin(pledged, pledged.c.farm_id == Farm.id)
         .where(Farm.country == country)
+        .where(Producer.erased_at.is_(None))
+        .where(Producer.id.not_in(objectors(ObjectionUse.CREDIT_SCORING)))
         .order_by(Farm.producer_id, Farm.productive_ha.desc(), Farm.id)
     )
     if producer_id is not None:

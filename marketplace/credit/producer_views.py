@@ -78,7 +78,11 @@ def consent(producer_id: int):
     if on_behalf and form.granted.data and not form.in_person.data:
         form.in_person.errors = [_("Confirme que la persona dio su consentimiento.")]
         return _render(producer, form)
-    set_consent(current_user, producer, ConsentScope.LENDERS.value, bool(form.granted.data))
+    try:
+        set_consent(current_user, producer, ConsentScope.LENDERS.value, bool(form.granted.data))
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(_page_url(producer))
     if form.granted.data:
         flash(_("Listo: las entidades de crédito podrán ver sus datos."), "success")
     else:

@@ -21,6 +21,7 @@ from werkzeug.security import generate_password_hash
 
 from marketplace.demo import (
     bulk,
+    data_requests,
     deliveries,
     forest,
     loans,
@@ -90,6 +91,7 @@ def build_world(
         counts |= loans.build(np.random.default_rng([seed, 2]), ANCHOR, say)
         counts |= plots.build(say)
         counts |= deliveries.build(seed, say)
+        counts |= data_requests.build(ANCHOR, say)
         db.session.commit()
     except Exception:
         db.session.rollback()

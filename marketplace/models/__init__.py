@@ -60,6 +60,14 @@ from marketplace.models.payments import (
     PlatformSetting,
     StripeEvent,
 )
+from marketplace.models.privacy import (
+    DataRequest,
+    Objection,
+    ObjectionUse,
+    RequestChannel,
+    RequestKind,
+    RequestStatus,
+)
 from marketplace.models.producers import (
     Certification,
     Clearing,
@@ -88,6 +96,12 @@ from marketplace.models.traceability import (
 )
 
 __all__ = [
+    "DataRequest",
+    "Objection",
+    "ObjectionUse",
+    "RequestChannel",
+    "RequestKind",
+    "RequestStatus",
     "Delivery",
     "FieldEvidence",
     "ForestArea",

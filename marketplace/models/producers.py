@@ -71,6 +71,9 @@ class Producer(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2))
     national_id: Mapped[str] = mapped_column(String(18))
+    # set when a deletion request was carried out: the row stays (loans, deliveries and orders
+    # point to it) with its personal fields replaced, and no feature uses it again
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -15,5 +15,6 @@ def can_view(user: User, producer: Producer) -> bool:
 
 
 def can_edit(user: User, producer: Producer) -> bool:
-    """Same people as can_view: nobody else edits a producer's records."""
-    return can_view(user, producer)
+    """Same people as can_view: nobody else edits a producer's records; and nobody edits an
+    erased producer's (the anonymised row only keeps what the law makes Minka keep)."""
+    return producer.erased_at is None and can_view(user, producer)

@@ -17,10 +17,12 @@ from marketplace.i18n import number
 from marketplace.models import (
     Consent,
     ConsentScope,
+    DataRequest,
     Farm,
     Organization,
     OrgKind,
     Producer,
+    RequestStatus,
     Role,
     User,
 )
@@ -28,6 +30,7 @@ from marketplace.models.base import utcnow
 from marketplace.permissions import serving_cooperative_id
 from marketplace.phones import normalize_phone
 from marketplace.producers import national_id
+from marketplace.producers.objections import SCOPE_OBJECTIONS, objectors, objects_to
 
 MAX_HECTARES = 10_000
 
@@ -77,6 +80,17 @@ class FarmData:
 def producer_of(user: User) -> Producer | None:
     """The producer record of a producer's own account."""
     return db.session.scalar(select(Producer).where(Producer.user_id == user.id))
+
+
+def open_data_requests(producer: Producer) -> list[DataRequest]:
+    """The producer's data-protection requests still awaiting an answer, oldest first."""
+    return list(
+        db.session.scalars(
+            select(DataRequest)
+            .where(DataRequest.producer_id == producer.id, DataRequest.status == RequestStatus.OPEN)
+            .order_by(DataRequest.created_at, DataRequest.id)
+        )
+    )
 
 
 def _joinable():
@@ -237,6 +251,7 @@ def with_live_consent(producer_ids, scope: str) -> set[int]:
                 Consent.producer_id.in_(ids),
                 Consent.scope == scope,
                 Consent.granted.is_(True),
+                Consent.producer_id.not_in(objectors(SCOPE_OBJECTIONS[scope])),
             )
         )
     )
@@ -246,6 +261,11 @@ def set_consent(actor: User, producer: Producer, scope: str, granted: bool) -> C
     """Grant or revoke one scope; time-stamped and audit-logged."""
     if scope not in set(ConsentScope):
         raise DomainError(_l("Ese tipo de consentimiento no existe."), "scope")
+    if granted and objects_to(producer.id, SCOPE_OBJECTIONS[scope]):
+        raise DomainError(
+            _l("Se opuso a este uso de sus datos: retire primero la oposición en «Sus derechos»."),
+            "scope",
+        )
     consent = db.session.scalar(
         select(Consent).where(Consent.producer_id == producer.id, Consent.scope == scope)
     )
@@ -272,7 +292,7 @@ def cooperative_producers(cooperative_id: int, search: str = "", page: int = 1, 
     """A page of a cooperative's producers with their farms, optionally filtered by name or id."""
     query = (
         select(Producer)
-        .where(Producer.cooperative_id == cooperative_id)
+        .where(Producer.cooperative_id == cooperative_id, Producer.erased_at.is_(None))
         .options(selectinload(Producer.farms))
         .order_by(Producer.last_name, Producer.first_name, Producer.id)
     )

@@ -95,8 +95,13 @@ def _edit_profile(producer: Producer | None, template_args: dict):
             if producer is None:
                 return redirect(url_for("producers.new_farm", producer_id=saved.id))
             return redirect(url_for("producers.detail", producer_id=saved.id))
+    requests = services.open_data_requests(producer) if producer is not None else []
     return render_template(
-        "producers/profile_form.html", form=form, producer=producer, **template_args
+        "producers/profile_form.html",
+        form=form,
+        producer=producer,
+        data_requests=requests,
+        **template_args,
     )
 
 
@@ -245,8 +250,12 @@ def consents(producer_id: int):
         if on_behalf and form.granted.data and not form.in_person.data:
             form.in_person.errors = [_("Confirme que la persona dio su consentimiento.")]
         else:
-            services.set_consent(current_user, producer, form.scope.data, form.granted.data)
-            flash(_("Preferencia guardada."), "success")
+            try:
+                services.set_consent(current_user, producer, form.scope.data, form.granted.data)
+            except DomainError as error:
+                flash(str(error.message), "error")
+            else:
+                flash(_("Preferencia guardada."), "success")
             return redirect(url_for("producers.consents", producer_id=producer.id))
     return render_template(
         "producers/consents.html",

@@ -1,7 +1,7 @@
 """organization verification: tax id, document, rejection
 
 Revision ID: 5d0c7a91e2b4
-Revises: af4b28ac3dc0
+Revises: be563f570d58
 Create Date: 2026-12-06 23:10:00
 
 Organizations submit a tax id and a document; admins verify or reject them with a reason.
@@ -13,7 +13,7 @@ from alembic import op
 import marketplace.types
 
 revision = "5d0c7a91e2b4"
-down_revision = "af4b28ac3dc0"
+down_revision = "be563f570d58"
 branch_labels = None
 depends_on = None
 

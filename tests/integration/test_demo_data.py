@@ -433,3 +433,23 @@ def test_demo_organizations_have_valid_tax_ids_and_verified_ones_no_twin(runner)
     assert all(lookalikes.verified_twin(org) is None for org in orgs if org.verified)
     coop = _db.session.scalar(select(User).where(User.email == "tecnico@minka.demo")).organization
     assert coop.can_publish  # the demo technician reaches the demo cooperative's producers
+
+
+def test_the_demo_world_has_data_requests_in_several_states(runner):
+    from marketplace.models import DataRequest, Objection
+    from marketplace.privacy import services as privacy
+    from marketplace.producers.services import with_live_consent
+
+    build(runner)
+    mine = demo_producer()
+    open_kinds = {row.request.kind for row in privacy.open_requests()}
+    assert open_kinds == {"rectification", "deletion"}
+    assert any(r.producer_id == mine.id for r in (row.request for row in privacy.open_requests()))
+    deletion = _db.session.scalar(select(DataRequest).where(DataRequest.kind == "deletion"))
+    assert deletion.channel == "in_person"
+    assert deletion.producer.cooperative_id == deletion.filed_by.organization_id
+    objection = _db.session.scalar(select(Objection))
+    assert objection.active and objection.use == "share_buyers"
+    assert with_live_consent([objection.producer_id], "buyers") == set()
+    answered = _db.session.scalar(select(DataRequest).where(DataRequest.status == "done"))
+    assert answered is not None

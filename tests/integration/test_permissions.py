@@ -81,6 +81,11 @@ PAGES = [
     ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),
     ("/admin/matching/runs/{run}/progress", ADMIN_ONLY),
     ("/fincas/{farm}/parcela", PLOT_PAGE),
+    ("/productores/{producer}/datos", OWN_RECORD | {"admin": 200}),
+    ("/productores/{producer}/datos.json", OWN_RECORD | {"admin": 200}),
+    ("/productores/{producer}/derechos", OWN_RECORD),
+    ("/productores/{producer}/derechos/supresion", OWN_RECORD),
+    ("/admin/solicitudes-de-datos", ADMIN_ONLY),
 ]
 
 # State-changing posts: outsiders must change nothing.

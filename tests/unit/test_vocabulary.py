@@ -28,6 +28,7 @@ BADGED = {
     "OrgStatus",
     "PaymentStatus",
     "PledgeStatus",
+    "RequestStatus",
     "RiskStatus",
     "ShipmentStatus",
     "RunStatus",
