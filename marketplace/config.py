@@ -77,6 +77,10 @@ def load(overrides: dict | None = None) -> dict:
             "MINKA_SIGNUP_TAKEN_LIMIT", "5 per hour;20 per day"
         ),
         "MINKA_API_LIMIT": os.environ.get("MINKA_API_LIMIT", "120 per minute"),
+        # Refused producer forms per technician: a refusal may say a national id is registered.
+        "MINKA_NATIONAL_ID_LIMIT": os.environ.get(
+            "MINKA_NATIONAL_ID_LIMIT", "10 per minute;60 per hour"
+        ),
         "MINKA_PAGE_SIZE": 25,
         # Catalogue searches are remembered this long per process (0: off); see catalog.cache.
         "MINKA_CATALOG_CACHE_SECONDS": int(os.environ.get("MINKA_CATALOG_CACHE_SECONDS", "30")),

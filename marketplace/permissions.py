@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.interfaces import ORMOption
 
 from marketplace.extensions import db
-from marketplace.models import User
+from marketplace.models import OrgKind, Role, User
 
 Record = TypeVar("Record")
 
@@ -34,6 +34,21 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def serving_cooperative_id(user: User) -> int | None:
+    """The cooperative a technician acts for, only while it is verified and not suspended.
+
+    The one rule through which membership gives a technician reach over producers (their
+    profiles, national ids, consents, farms, lists, registration) and collection centres:
+    every such check asks here, so a look-alike or suspended cooperative reaches nobody.
+    """
+    if user.role != Role.TECHNICIAN:
+        return None
+    org = user.organization
+    if org is None or org.kind != OrgKind.COOPERATIVE or not org.can_publish:
+        return None
+    return org.id
 
 
 def load_or_404(

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete
 from werkzeug.security import generate_password_hash
 
-from marketplace import create_app
+from marketplace import create_app, tax_ids
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
 from marketplace.models import (
@@ -148,14 +148,25 @@ def _unique() -> int:
     return next(_counter)
 
 
+def example_tax_id(country: str, n: int) -> str:
+    """A valid tax id of `country` that no other test organization has."""
+    if country == "MX":
+        return tax_ids.with_check_digit("MX", f"TST{n % 100:02d}0101{n // 100 % 100:02d}")
+    return tax_ids.with_check_digit(country, f"9{n:08d}" if country == "CO" else f"20{n:08d}")
+
+
 @pytest.fixture
 def make_org(app: Flask) -> Callable[..., Organization]:
     def make(kind: str = "cooperative", verified: bool = True, **overrides) -> Organization:
         n = _unique()
+        country = overrides.pop("country", "PE")
         org = Organization(
             name=overrides.pop("name", f"Organización {n}"),
             kind=kind,
-            country=overrides.pop("country", "PE"),
+            country=country,
+            tax_id=overrides.pop("tax_id", example_tax_id(country, n)),
+            # submitted for verification (the file itself is only there when a test writes it)
+            document_path=overrides.pop("document_path", f"uploads/organizations/test{n}.pdf"),
             verified_at=utcnow() if verified else None,
             **overrides,
         )

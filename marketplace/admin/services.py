@@ -1,5 +1,5 @@
-"""Administration: listing accounts, organizations and the audit log; verifying and
-suspending organizations; deactivating accounts. Every action is audit-logged."""
+"""Administration: listing accounts, organizations and the audit log; deactivating accounts
+(organizations' review and decisions: admin.org_review). Every action is audit-logged."""
 
 from __future__ import annotations
 
@@ -13,16 +13,13 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import audit
 from marketplace.admin.permissions import can_deactivate
-from marketplace.catalog import cache as catalog_cache
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import money, number
 from marketplace.labels import COUNTRIES
 from marketplace.models import AuditLog, Organization, OrgKind, OrgStatus, Role, User
-from marketplace.models.base import utcnow
 
 PER_PAGE = 25
-MAX_REASON = 500
 
 ACTION_LABELS = {
     "user.signed_up": _l("Creó su cuenta"),
@@ -32,6 +29,7 @@ ACTION_LABELS = {
     "organization.created": _l("Creó una organización"),
     "organization.updated": _l("Cambió los datos de una organización"),
     "organization.verified": _l("Verificó una organización"),
+    "organization.rejected": _l("Rechazó la verificación de una organización"),
     "organization.suspended": _l("Suspendió una organización"),
     "organization.reinstated": _l("Levantó la suspensión de una organización"),
     "producer.created": _l("Registró a un productor"),
@@ -178,6 +176,9 @@ DETAIL_LABELS = {
     "changes": _l("Cambios"),
     "producer": _l("Productor"),
     "verification_reset": _l("Volvió a pendiente de verificación"),
+    "tax_id": _l("Número tributario"),
+    "document": _l("Envió un documento nuevo"),
+    "resubmitted": _l("Volvió a revisión tras un rechazo"),
     "on_behalf": _l("En nombre de otra persona"),
     "product": _l("Producto"),
     "commitment": _l("Compromiso de compra"),
@@ -326,7 +327,17 @@ def _organization_filters(query: Select, search: str, kind: str, status: str, co
             Organization.verified_at.is_not(None), Organization.suspended_at.is_(None)
         )
     elif status == OrgStatus.PENDING:
-        query = query.where(Organization.verified_at.is_(None), Organization.suspended_at.is_(None))
+        query = query.where(
+            Organization.verified_at.is_(None),
+            Organization.suspended_at.is_(None),
+            Organization.rejected_at.is_(None),
+        )
+    elif status == OrgStatus.REJECTED:
+        query = query.where(
+            Organization.verified_at.is_(None),
+            Organization.suspended_at.is_(None),
+            Organization.rejected_at.is_not(None),
+        )
     return query
 
 
@@ -399,50 +410,6 @@ def audit_page(
 
 
 # -- Actions ---------------------------------------------------------------------------------
-
-
-def verify_organization(actor: User, org: Organization) -> Organization:
-    """Mark an organization as verified so it may publish; refused if verified or suspended."""
-    if org.verified:
-        raise DomainError(_l("Esta organización ya está verificada."))
-    if org.suspended:
-        raise DomainError(
-            _l("Esta organización está suspendida. Levante la suspensión antes de verificarla.")
-        )
-    org.verified_at = utcnow()
-    audit.record(actor, "organization.verified", org, name=org.name)
-    db.session.commit()
-    catalog_cache.changed()  # who may publish changed: the catalogue shows it
-    return org
-
-
-def suspend_organization(actor: User, org: Organization, reason: str) -> Organization:
-    """Suspend an organization (it can no longer publish), recording why."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Escriba el motivo de la suspensión."), "reason")
-    if len(reason) > MAX_REASON:
-        raise DomainError(
-            _l("El motivo no puede pasar de %(max)d caracteres.", max=MAX_REASON), "reason"
-        )
-    if org.suspended:
-        raise DomainError(_l("Esta organización ya está suspendida."))
-    org.suspended_at = utcnow()
-    audit.record(actor, "organization.suspended", org, reason=reason)
-    db.session.commit()
-    catalog_cache.changed()  # who may publish changed: the catalogue shows it
-    return org
-
-
-def reinstate_organization(actor: User, org: Organization) -> Organization:
-    """Lift a suspension; the organization keeps the verification it had."""
-    if not org.suspended:
-        raise DomainError(_l("Esta organización no está suspendida."))
-    org.suspended_at = None
-    audit.record(actor, "organization.reinstated", org)
-    db.session.commit()
-    catalog_cache.changed()  # who may publish changed: the catalogue shows it
-    return org
 
 
 def set_user_active(actor: User, user: User, active: bool) -> User:

@@ -9,7 +9,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.admin import services
+from marketplace.admin import org_review, services
 from marketplace.admin.blueprint import bp
 from marketplace.admin.forms import (
     AuditFilterForm,
@@ -25,6 +25,7 @@ from marketplace.extensions import db
 from marketplace.i18n import ngettext
 from marketplace.models import MatchingRun, Organization, Role, User
 from marketplace.models.base import local_today
+from marketplace.organizations import lookalikes
 from marketplace.permissions import load_or_404, role_required
 from marketplace.traceability import custody
 from marketplace.web import page_number, safe_next, show_errors
@@ -97,8 +98,13 @@ def organizations():
         country=filters.country.data or "",
         page=_page(),
     )
-    counts = services.member_counts(page.items)
-    return render_template("admin/organizations.html", filters=filters, page=page, counts=counts)
+    return render_template(
+        "admin/organizations.html",
+        filters=filters,
+        page=page,
+        counts=services.member_counts(page.items),
+        flagged=lookalikes.flagged(page.items),
+    )
 
 
 @bp.route("/organizaciones/<int:org_id>")
@@ -108,6 +114,7 @@ def organization(org_id: int):
     return render_template(
         "admin/organization.html",
         org=org,
+        review=org_review.review(org),
         members=services.organization_members(org),
         history=services.organization_history(org),
     )
@@ -118,8 +125,19 @@ def organization(org_id: int):
 def verify_organization(org_id: int):
     org = load_or_404(Organization, org_id)
     return _act(
-        lambda: services.verify_organization(current_user, org),
+        lambda: org_review.verify_organization(current_user, org),
         _("%(name)s quedó verificada: ya puede publicar.", name=org.name),
+        url_for(".organization", org_id=org.id),
+    )
+
+
+@bp.route("/organizaciones/<int:org_id>/rechazar", methods=["POST"])
+@admin_only
+def reject_organization(org_id: int):
+    org = load_or_404(Organization, org_id)
+    return _act(
+        lambda: org_review.reject_organization(current_user, org, request.form.get("reason", "")),
+        _("Se rechazó la verificación de %(name)s; se le avisó el motivo.", name=org.name),
         url_for(".organization", org_id=org.id),
     )
 
@@ -129,7 +147,7 @@ def verify_organization(org_id: int):
 def suspend_organization(org_id: int):
     org = load_or_404(Organization, org_id)
     return _act(
-        lambda: services.suspend_organization(current_user, org, request.form.get("reason", "")),
+        lambda: org_review.suspend_organization(current_user, org, request.form.get("reason", "")),
         _("%(name)s quedó suspendida: no puede publicar.", name=org.name),
         url_for(".organization", org_id=org.id),
     )
@@ -140,7 +158,7 @@ def suspend_organization(org_id: int):
 def reinstate_organization(org_id: int):
     org = load_or_404(Organization, org_id)
     return _act(
-        lambda: services.reinstate_organization(current_user, org),
+        lambda: org_review.reinstate_organization(current_user, org),
         _("Se levantó la suspensión de %(name)s.", name=org.name),
         url_for(".organization", org_id=org.id),
     )

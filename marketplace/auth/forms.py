@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -60,6 +61,19 @@ class SignupForm(FlaskForm):
         _l("Tipo de organización"),
         choices=[("", _l("— Elija —")), *OrgKind.choices()],
         validators=[Optional()],
+    )
+    organization_tax_id = StringField(
+        _l("Número tributario de su organización (RUC, NIT o RFC)"),
+        [Optional(), Length(max=40)],
+        description=_l("Minka lo revisa, con un documento, antes de verificar su organización."),
+    )
+    organization_document = FileField(
+        _l("Documento de su organización (opcional)"),
+        description=_l(
+            "Ficha RUC, RUT, constancia de situación fiscal o acta de constitución: un PDF o "
+            "una foto JPEG o PNG de hasta 5 MB. También puede enviarlo después."
+        ),
+        render_kw={"accept": "application/pdf,image/jpeg,image/png"},
     )
     password = PasswordField(_l("Contraseña"), _password_rules())
     confirm = PasswordField(

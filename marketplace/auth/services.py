@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace import audit
+from marketplace import audit, tax_ids, uploads
 from marketplace.auth import passwords
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -32,6 +33,9 @@ class SignupData:
     join_code: str = ""
     organization_name: str = ""
     organization_kind: str = ""
+    organization_tax_id: str = ""
+    organization_document: bytes = b""  # optional here; "Mi organización" asks for it later
+    instance_path: Path | None = None  # where the document is stored
     locale: str | None = None
 
 
@@ -89,8 +93,20 @@ def _organization_for(data: SignupData) -> Organization | None:
             _l("Elija un tipo de organización que corresponda a su rol."), "organization_kind"
         )
     return Organization(
-        name=data.organization_name.strip(), kind=data.organization_kind, country=data.country
+        name=data.organization_name.strip(),
+        kind=data.organization_kind,
+        country=data.country,
+        tax_id=_founding_tax_id(data),
     )
+
+
+def _founding_tax_id(data: SignupData) -> str:
+    """The new organization's tax id, checked for the sign-up's country: verification starts
+    with it (and the document, here or later from "Mi organización")."""
+    try:
+        return tax_ids.parse(data.country, data.organization_tax_id)
+    except DomainError as error:
+        raise DomainError(error.message, "organization_tax_id") from None
 
 
 def _check_new_password(password: str, identifiers: list[str | None], field: str) -> None:
@@ -107,6 +123,9 @@ def sign_up(data: SignupData) -> User:
     _check_new_password(data.password, [data.name, data.identifier, value], "password")
     _ensure_free(kind, value)
     organization = _organization_for(data)
+    founds_organization = organization is not None and organization.id is None
+    document = data.organization_document if founds_organization else b""
+    suffix = uploads.document_suffix(document, "organization_document") if document else None
     user = User(
         name=data.name.strip(),
         role=data.role,
@@ -116,13 +135,26 @@ def sign_up(data: SignupData) -> User:
         **{kind: value},
     )
     user.set_password(data.password)
-    founds_organization = organization is not None and organization.id is None
+    if document:
+        stored = uploads.store(data.instance_path, uploads.DOCUMENT_DIR, document, suffix)
+        organization.document_path = str(stored)
     db.session.add(user)
     db.session.flush()
     audit.record(user, "user.signed_up", user, role=user.role)
     if founds_organization:
-        audit.record(user, "organization.created", organization, kind=organization.kind)
-    db.session.commit()
+        audit.record(
+            user,
+            "organization.created",
+            organization,
+            kind=organization.kind,
+            document=bool(document),
+        )
+    try:
+        db.session.commit()
+    except Exception:
+        if document:
+            uploads.remove(data.instance_path, organization.document_path)
+        raise
     return user
 
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace import uploads
 from marketplace.auth import services
 from marketplace.auth.blueprint import bp
 from marketplace.auth.forms import ChangePasswordForm, LoginForm, SignupForm
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
-from marketplace.web import safe_next
+from marketplace.web import handle_http, safe_next
 
 
 def _login_limit() -> str:
@@ -77,6 +80,27 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _uploaded(form: SignupForm) -> bytes:
+    upload = form.organization_document.data
+    return upload.read() if upload else b""
+
+
+@bp.url_value_preprocessor
+def _limit_uploads(endpoint: str | None, values: dict | None) -> None:
+    # URL preprocessors run before the CSRF check reads the body, so the limit holds there too.
+    if endpoint == "auth.signup":
+        request.max_content_length = uploads.MAX_DOCUMENT_BYTES + 64 * 1024
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge):
+    """An oversized document sends the person back to the sign-up form with a message."""
+    if request.endpoint != "auth.signup":
+        return handle_http(error)
+    flash(_("El documento es demasiado grande: el máximo es 5 MB. No se guardó nada."), "error")
+    return redirect(url_for(".signup"))
+
+
 # Sign-up must say that an e-mail or phone already has an account (the person signs in
 # instead), so asking it is limited per address: an address hears it a few times an hour.
 @bp.route("/registro", methods=["GET", "POST"])
@@ -101,6 +125,9 @@ def signup():
             join_code=form.join_code.data or "",
             organization_name=form.organization_name.data or "",
             organization_kind=form.organization_kind.data or "",
+            organization_tax_id=form.organization_tax_id.data or "",
+            organization_document=_uploaded(form),
+            instance_path=Path(current_app.instance_path),
             locale=session.get("lang"),
         )
         try:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from marketplace.models import CollectionCenter, Role, User
+from marketplace.permissions import serving_cooperative_id
 
 
 def can_manage(user: User, center: CollectionCenter) -> bool:
-    """Admins manage every centre; a technician only their own cooperative's."""
+    """Admins manage every centre; a technician only their own (verified) cooperative's."""
     if user.role == Role.ADMIN:
         return True
-    if user.role == Role.TECHNICIAN:
-        return user.organization_id is not None and center.organization_id == user.organization_id
-    return False
+    coop_id = serving_cooperative_id(user)
+    return coop_id is not None and center.organization_id == coop_id

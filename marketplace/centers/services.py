@@ -15,6 +15,7 @@ from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.gazetteer.fields import place_problems
 from marketplace.models import CollectionCenter, Organization, OrgKind, Producer, Role, User
+from marketplace.permissions import serving_cooperative_id
 
 PER_PAGE = 25
 NEAR_LIMIT = 10
@@ -135,7 +136,7 @@ def managed_page(actor: User, search: str = "", country: str = "", page: int = 1
     """The centres `actor` manages (admins: all), by country, region and name."""
     query = select(CollectionCenter).options(joinedload(CollectionCenter.organization))
     if actor.role != Role.ADMIN:
-        query = query.where(CollectionCenter.organization_id == actor.organization_id)
+        query = query.where(CollectionCenter.organization_id == serving_cooperative_id(actor))
     if country in gazetteer.COUNTRIES:
         query = query.where(CollectionCenter.country == country)
     text = (search or "").strip()

@@ -219,11 +219,11 @@ def _audit_rows(
     admin = int(user_ids[org_plan.demo_users[ADMIN_EMAIL]])
     rows: list[tuple] = []  # (at, actor, action, entity_type, entity_id, detail)
     for org, at, action in org_plan.verifications:
-        # The same details as marketplace.admin.services records.
+        # The same details as marketplace.admin.org_review records.
         if action == "organization.suspended":
             detail = {"reason": SUSPENSION_REASON}
         else:
-            detail = {"name": org_plan.orgs[org]["name"]}
+            detail = {"name": org_plan.orgs[org]["name"], "tax_id": org_plan.orgs[org]["tax_id"]}
         rows.append((at, admin, action, "organization", int(org_ids[org]), detail))
     owner_user = np.asarray([-1 if u is None else u for u in producer_user], dtype=np.int64)
     on_behalf = (

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from marketplace import tax_ids
 from marketplace.demo import people
 from marketplace.demo.landscapes import COOP_CERTIFICATIONS, LANDSCAPES, ORGANIZATIONS
+from marketplace.organizations import lookalikes
 
 DEMO_PASSWORD = "minka-demo-2026"
 DEMO_DOMAIN = "minka.demo"
@@ -117,6 +119,23 @@ def _join_codes(rng: np.random.Generator, n: int, taken: set[str]) -> list[str]:
     return [f"{v:08X}" for v in people.unique_ints(rng, 0x10000000, 2**32, n, taken_ints)]
 
 
+_RFC_HOMOCLAVE = "ABCDEFGHJKLMNPRSTUVWXYZ123456789"
+
+
+def _tax_id(country: str, i: int, created: datetime) -> str:
+    """A tax id of the right form with a valid check digit, different for every organization:
+    a company's RUC (prefix 20), a NIT of the 900 series, a persona moral's RFC whose date is
+    the organization's founding."""
+    if country == "PE":
+        return tax_ids.with_check_digit("PE", f"20{48_100_000 + 7_919 * i:08d}")
+    if country == "CO":
+        return tax_ids.with_check_digit("CO", f"{901_200_000 + 7_919 * i}")
+    letters = "".join(chr(ord("A") + (i // 26**k) % 26) for k in (2, 1, 0))
+    n = len(_RFC_HOMOCLAVE)
+    homoclave = _RFC_HOMOCLAVE[i % n] + _RFC_HOMOCLAVE[(i // n) % n]
+    return tax_ids.with_check_digit("MX", f"M{letters[1:]}{created:%y%m%d}{homoclave}")
+
+
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789ABCDEFabcdef" for c in text)
 
@@ -191,11 +210,15 @@ def plan(
         if status == "suspended":
             suspended = anchor - timedelta(days=float(rng.uniform(20, 40)))
             result.verifications.append((i, suspended, "organization.suspended"))
+        tax_id = _tax_id(country, i, created)
         result.orgs.append(
             {
                 "name": name,
                 "kind": kind,
                 "country": country,
+                "tax_id": tax_id,
+                "verified_name_key": lookalikes.unique_key(name) if verified else None,
+                "verified_tax_id": tax_id if verified else None,
                 "join_code": codes[i],
                 "verified_at": verified,
                 "suspended_at": suspended,

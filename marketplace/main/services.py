@@ -30,6 +30,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import utcnow
 from marketplace.orders.services import producer_order_summary, supplier_order_summary
+from marketplace.permissions import serving_cooperative_id
 from marketplace.producers.services import consent_states, producer_of
 
 RECENT_DAYS = 30
@@ -89,7 +90,9 @@ def _members_activity(cooperative_id: int, since) -> dict:
 
 
 def _technician_dashboard(user: User) -> dict:
-    coop = user.organization_id
+    coop = serving_cooperative_id(user)
+    if coop is None:  # pending, rejected or suspended: no producer's data, only why
+        return {"kind": Role.TECHNICIAN, "unverified": user.organization}
     producers = db.session.scalar(
         select(func.count(Producer.id)).where(Producer.cooperative_id == coop)
     )
@@ -108,7 +111,11 @@ def _technician_dashboard(user: User) -> dict:
 
 def _admin_dashboard(user: User) -> dict:
     pending = db.session.scalar(
-        select(func.count(Organization.id)).where(Organization.verified_at.is_(None))
+        select(func.count(Organization.id)).where(
+            Organization.verified_at.is_(None),
+            Organization.rejected_at.is_(None),
+            Organization.suspended_at.is_(None),
+        )
     )
     users = db.session.scalar(select(func.count(User.id)))
     return {

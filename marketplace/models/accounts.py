@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,6 +44,7 @@ class OrgStatus(Vocabulary):
 
     PENDING = "pending", _l("Pendiente de verificación"), Tone.WARN
     VERIFIED = "verified", _l("Verificada"), Tone.OK
+    REJECTED = "rejected", _l("Rechazada"), Tone.BAD
     SUSPENDED = "suspended", _l("Suspendida"), Tone.BAD
 
 
@@ -65,12 +66,26 @@ class Organization(db.Model):
     """A supplier, TA provider, buyer, lender or cooperative; verified by an admin."""
 
     __tablename__ = "organization"
+    # No two verified organizations of a country share a name or a tax id, even when two
+    # admins verify look-alikes at the same moment: the keys are set only on verification.
+    __table_args__ = (
+        UniqueConstraint("country", "verified_name_key", name="uq_organization_verified_name"),
+        UniqueConstraint("country", "verified_tax_id", name="uq_organization_verified_tax_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(20), index=True)
     country: Mapped[str] = mapped_column(String(2))
     join_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_join_code)
+    # What the organization submits for verification: its tax id (RUC, NIT or RFC, stored
+    # normalised) and one document, a path under the instance folder.
+    tax_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    document_path: Mapped[str | None] = mapped_column(String(200))
+    verified_name_key: Mapped[str | None] = mapped_column(String(160))
+    verified_tax_id: Mapped[str | None] = mapped_column(String(20))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rejection_reason: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -88,15 +103,23 @@ class Organization(db.Model):
         return self.suspended_at is not None
 
     @property
+    def rejected(self) -> bool:
+        """True while an admin's rejection stands (until the organization resubmits)."""
+        return self.rejected_at is not None and not self.verified
+
+    @property
     def status(self) -> OrgStatus:
-        """Suspended, verified or pending (a suspension wins over the verification)."""
+        """Suspended, verified, rejected or pending (a suspension wins over the rest)."""
         if self.suspended:
             return OrgStatus.SUSPENDED
-        return OrgStatus.VERIFIED if self.verified else OrgStatus.PENDING
+        if self.verified:
+            return OrgStatus.VERIFIED
+        return OrgStatus.REJECTED if self.rejected else OrgStatus.PENDING
 
     @property
     def can_publish(self) -> bool:
-        """Only verified, active organizations may publish listings or commitments."""
+        """Only verified, active organizations may publish, and only their technicians reach
+        producers' data (marketplace.permissions.serving_cooperative_id)."""
         return self.verified and not self.suspended
 
     def __repr__(self) -> str:

@@ -10,6 +10,14 @@ from flask_babel import lazy_gettext as _l
 from marketplace.i18n import money, number
 
 MESSAGES = {
+    "organization.verified": _l(
+        "Minka verificó su organización: ya puede publicar y, si es una cooperativa, sus "
+        "técnicos pueden registrar productores."
+    ),
+    "organization.rejected": _l(
+        "Minka no pudo verificar su organización: %(reason)s. Corrija los datos en «Mi "
+        "organización» para que la revisemos de nuevo."
+    ),
     "order.placed": _l("Nuevo pedido #%(order)s: %(quantity)s × %(title)s."),
     "order.confirmed": _l("Su pedido #%(order)s de %(title)s fue confirmado."),
     "order.delivered": _l("Su pedido #%(order)s de %(title)s fue entregado."),

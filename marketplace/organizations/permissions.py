@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.models import ROLE_ORG_KINDS, Organization, User
+from marketplace.models import ROLE_ORG_KINDS, Organization, Role, User
 
 MEMBER_ROLES = tuple(str(role) for role in ROLE_ORG_KINDS)
 
@@ -15,3 +15,8 @@ def can_view(user: User, org: Organization) -> bool:
 def can_edit(user: User, org: Organization) -> bool:
     """Every active member may correct the organization's name and country."""
     return user.active and can_view(user, org)
+
+
+def can_view_document(user: User, org: Organization) -> bool:
+    """The document it submitted for verification: its members and Minka's admins."""
+    return user.role == Role.ADMIN or can_view(user, org)

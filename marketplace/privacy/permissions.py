@@ -4,6 +4,7 @@ technician of her verified cooperative, with her, in person; admins see and answ
 from __future__ import annotations
 
 from marketplace.models import Producer, Role, User
+from marketplace.permissions import serving_cooperative_id
 
 
 def is_self(user: User, producer: Producer) -> bool:
@@ -17,13 +18,8 @@ def is_self(user: User, producer: Producer) -> bool:
 
 def is_her_technician(user: User, producer: Producer) -> bool:
     """A technician of the producer's cooperative, while that cooperative is verified."""
-    organization = user.organization
-    return (
-        user.role == Role.TECHNICIAN
-        and organization is not None
-        and producer.cooperative_id == organization.id
-        and organization.can_publish
-    )
+    coop_id = serving_cooperative_id(user)
+    return coop_id is not None and producer.cooperative_id == coop_id
 
 
 def can_file(user: User, producer: Producer) -> bool:

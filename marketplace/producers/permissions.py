@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from marketplace.models import Producer, Role, User
+from marketplace.permissions import serving_cooperative_id
 
 
 def can_view(user: User, producer: Producer) -> bool:
-    """The producer themself, or a technician of the producer's cooperative."""
+    """The producer themself, or a technician of the producer's (verified) cooperative."""
     if user.role == Role.PRODUCER:
         return producer.user_id is not None and producer.user_id == user.id
-    if user.role == Role.TECHNICIAN:
-        return user.organization_id is not None and producer.cooperative_id == user.organization_id
-    return False
+    coop_id = serving_cooperative_id(user)
+    return coop_id is not None and producer.cooperative_id == coop_id
 
 
 def can_edit(user: User, producer: Producer) -> bool:

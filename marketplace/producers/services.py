@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit
@@ -27,11 +27,18 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
+from marketplace.permissions import serving_cooperative_id
 from marketplace.phones import normalize_phone
 from marketplace.producers import national_id
 from marketplace.producers.objections import SCOPE_OBJECTIONS, objectors, objects_to
 
 MAX_HECTARES = 10_000
+
+UNVERIFIED_COOPERATIVE = _l(
+    "Su cooperativa aún no está verificada por Minka (o está suspendida): mientras tanto no "
+    "puede registrar productores ni ver sus datos. Envíe el número tributario y el documento "
+    "de la cooperativa desde «Mi organización»."
+)
 
 
 @dataclass
@@ -86,14 +93,44 @@ def open_data_requests(producer: Producer) -> list[DataRequest]:
     )
 
 
-def cooperatives(country: str | None = None) -> list[Organization]:
-    """Cooperatives a producer may join, by name."""
-    query = select(Organization).where(
-        Organization.kind == OrgKind.COOPERATIVE, Organization.suspended_at.is_(None)
+def _joinable():
+    """Cooperatives an admin verified and did not suspend: the only ones offered to producers."""
+    return (
+        Organization.kind == OrgKind.COOPERATIVE,
+        Organization.verified_at.is_not(None),
+        Organization.suspended_at.is_(None),
     )
+
+
+def cooperatives(country: str | None = None, current_id: int | None = None) -> list[Organization]:
+    """Cooperatives a producer may join, by name; plus `current_id`, the one she belongs to,
+    so that editing her profile does not silently drop it."""
+    offered = and_(*_joinable())
     if country:
-        query = query.where(Organization.country == country)
-    return list(db.session.scalars(query.order_by(Organization.name)))
+        offered = and_(offered, Organization.country == country)
+    if current_id is not None:
+        offered = or_(offered, Organization.id == current_id)
+    query = select(Organization).where(offered)
+    return list(db.session.scalars(query.order_by(Organization.name, Organization.id)))
+
+
+def _check_cooperative(cooperative_id: int | None, producer: Producer | None) -> None:
+    """A producer joins only a verified, active cooperative (she may keep the one she has)."""
+    if cooperative_id is None:
+        return
+    if producer is not None and producer.cooperative_id == cooperative_id:
+        return
+    joinable = select(Organization.id).where(Organization.id == cooperative_id, *_joinable())
+    if db.session.scalar(joinable) is None:
+        raise DomainError(_l("Elija una cooperativa de la lista."), "cooperative_id")
+
+
+def unverified_cooperative(user: User) -> Organization | None:
+    """A technician's cooperative while it may not reach producers (pending, rejected or
+    suspended), to tell them why; None when it may, or for anyone else."""
+    if user.role != Role.TECHNICIAN or serving_cooperative_id(user) is not None:
+        return None
+    return user.organization
 
 
 def _clean_profile(data: ProfileData, producer: Producer | None) -> dict:
@@ -121,18 +158,20 @@ def _clean_profile(data: ProfileData, producer: Producer | None) -> dict:
             raise DomainError(_l("Escriba un número de celular válido."), "phone")
     else:
         values["phone"] = None
-    if data.cooperative_id is not None:
-        coop = db.session.get(Organization, data.cooperative_id)
-        if coop is None or coop.kind != OrgKind.COOPERATIVE:
-            raise DomainError(_l("Elija una cooperativa de la lista."), "cooperative_id")
     return values
 
 
 def save_profile(actor: User, data: ProfileData, producer: Producer | None = None) -> Producer:
-    """Create or update a producer's profile; a technician's producers join their cooperative."""
-    values = _clean_profile(data, producer)
+    """Create or update a producer's profile; a technician's producers join their cooperative,
+    which must be verified and active."""
     if actor.role == Role.TECHNICIAN:
-        values["cooperative_id"] = actor.organization_id
+        coop_id = serving_cooperative_id(actor)
+        if coop_id is None:
+            raise DomainError(UNVERIFIED_COOPERATIVE)
+        data = replace(data, cooperative_id=coop_id)
+    else:
+        _check_cooperative(data.cooperative_id, producer)
+    values = _clean_profile(data, producer)
     created = producer is None
     if created:
         producer = Producer(registered_by_id=actor.id)

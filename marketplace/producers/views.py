@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.errors import DomainError
+from marketplace.extensions import limiter
 from marketplace.fields import as_float
 from marketplace.models import Farm, Producer, Role
-from marketplace.permissions import load_or_404, role_required
+from marketplace.permissions import load_or_404, role_required, serving_cooperative_id
 from marketplace.producers import services
 from marketplace.producers.blueprint import bp
 from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
@@ -19,13 +20,52 @@ from marketplace.web import page_number, show_errors
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
 
 
+def _national_id_limit() -> str:
+    return current_app.config["MINKA_NATIONAL_ID_LIMIT"]
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else ""
+
+
+def _not_a_technician() -> bool:
+    return not current_user.is_authenticated or current_user.role != Role.TECHNICIAN
+
+
+def _refused(response) -> bool:
+    """A refused form is shown again (200): it may have said the national id is taken."""
+    return response.status_code == 200
+
+
+# Whether a national id is registered shows in a refusal, so refusals are counted per
+# technician: nobody tests a list of ids through the form.
+limit_probes = limiter.limit(
+    _national_id_limit,
+    methods=["POST"],
+    key_func=_signed_in_user,
+    deduct_when=_refused,
+    scope="national-id",
+    exempt_when=_not_a_technician,
+)
+
+
+def _unverified_page():
+    """What a technician of a cooperative that may not reach producers sees instead."""
+    org = services.unverified_cooperative(current_user)
+    if org is None:
+        return None
+    return render_template("producers/unverified.html", org=org)
+
+
 def _profile_form(producer: Producer | None) -> ProfileForm:
     form = ProfileForm(obj=producer)
     if producer is None and not form.is_submitted():
         form.country.data = current_user.country or "PE"
     if producer is not None and not form.is_submitted():
         form.cooperative_id.data = str(producer.cooperative_id or "")
-    form.set_cooperatives(services.cooperatives())
+    form.set_cooperatives(
+        services.cooperatives(current_id=producer.cooperative_id if producer else None)
+    )
     return form
 
 
@@ -97,15 +137,20 @@ def my_consents():
 @bp.route("/productores")
 @role_required(Role.TECHNICIAN)
 def cooperative_list():
+    refused = _unverified_page()
+    if refused:
+        return refused
     search = request.args.get("q", "")
-    page = services.cooperative_producers(current_user.organization_id, search, page_number())
+    coop_id = serving_cooperative_id(current_user)
+    page = services.cooperative_producers(coop_id, search, page_number())
     return render_template("producers/list.html", page=page, search=search)
 
 
 @bp.route("/productores/nuevo", methods=["GET", "POST"])
+@limit_probes
 @role_required(Role.TECHNICIAN)
 def register():
-    return _edit_profile(None, {"own": False})
+    return _unverified_page() or _edit_profile(None, {"own": False})
 
 
 @bp.route("/productores/<int:producer_id>")
@@ -118,6 +163,7 @@ def detail(producer_id: int):
 
 
 @bp.route("/productores/<int:producer_id>/editar", methods=["GET", "POST"])
+@limit_probes
 @role_required(*FIELD_ROLES)
 def edit(producer_id: int):
     producer = load_or_404(Producer, producer_id, can_edit)

@@ -3,7 +3,6 @@ farm that needed it (risk needs_verification -> verified) by an admin or a buyer
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from marketplace import audit
+from marketplace import audit, uploads
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.forest import reviews
@@ -22,15 +21,11 @@ from marketplace.models.traceability import RiskStatus
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 EARLIEST_VISIT = date(2000, 1, 1)  # before phones took photos in the field: a typo
 EVIDENCE_DIR = Path("uploads") / "evidence"  # under the instance folder, never under static/
-_SIGNATURES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
 
 
 def photo_suffix(data: bytes) -> str | None:
     """ ".jpg" or ".png" from the file's first bytes (not its name); None for anything else."""
-    for signature, suffix in _SIGNATURES.items():
-        if data.startswith(signature):
-            return suffix
-    return None
+    return uploads.suffix_of(data, (uploads.JPEG, uploads.PNG))
 
 
 def evidence_of(farm: Farm) -> list[FieldEvidence]:
@@ -78,10 +73,7 @@ def record_evidence(
         raise InvalidInput(problems)
     relative = None
     if photo:
-        relative = EVIDENCE_DIR / f"{secrets.token_hex(16)}{photo_suffix(photo)}"
-        target = instance_path / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(photo)
+        relative = uploads.store(instance_path, EVIDENCE_DIR, photo, photo_suffix(photo))
     item = FieldEvidence(
         farm_id=farm.id,
         photo_path=str(relative) if relative else None,
@@ -95,21 +87,14 @@ def record_evidence(
     try:
         db.session.commit()
     except Exception:
-        if relative:
-            (instance_path / relative).unlink(missing_ok=True)
+        uploads.remove(instance_path, relative)
         raise
     return item
 
 
 def photo_file(item: FieldEvidence, instance_path: Path) -> Path | None:
     """The stored photo's path, if it exists and lies under the evidence folder."""
-    if not item.photo_path:
-        return None
-    folder = (instance_path / EVIDENCE_DIR).resolve()
-    path = (instance_path / item.photo_path).resolve()
-    if folder not in path.parents or not path.is_file():
-        return None
-    return path
+    return uploads.stored_file(instance_path, EVIDENCE_DIR, item.photo_path)
 
 
 def verify_farm(actor: User, farm: Farm) -> Farm:

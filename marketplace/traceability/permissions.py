@@ -19,6 +19,7 @@ from marketplace.models import (
 )
 from marketplace.models.commitments import PledgeStatus
 from marketplace.models.traceability import Lot
+from marketplace.permissions import serving_cooperative_id
 from marketplace.producers import permissions as producer_permissions
 
 # --- a farm's plot ---------------------------------------------------------------------------
@@ -57,12 +58,9 @@ def can_edit_plot(user: User, farm: Farm) -> bool:
 
 
 def can_record_evidence(user: User, farm: Farm) -> bool:
-    """A technician of the producer's cooperative."""
-    return (
-        user.role == Role.TECHNICIAN
-        and user.organization_id is not None
-        and farm.producer.cooperative_id == user.organization_id
-    )
+    """A technician of the producer's (verified) cooperative."""
+    coop_id = serving_cooperative_id(user)
+    return coop_id is not None and farm.producer.cooperative_id == coop_id
 
 
 def can_verify_plot(user: User, farm: Farm) -> bool:

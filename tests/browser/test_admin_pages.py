@@ -60,8 +60,11 @@ def test_admin_pages_fit_a_phone_and_keep_amounts_whole(
     _world(make_user, make_org, make_producer, make_credit_product)
     log_in(page, make_user("admin", name="Equipo Minka (administración)"))
     org_page = f"/admin/organizaciones/{make_org('cooperative', name=LONG_ORG).id}"
+    # a pending look-alike with the same tax id: the review lists the verified original
+    lookalike = make_org("cooperative", verified=False, name=LONG_ORG.upper(), tax_id="20100070970")
+    make_org("cooperative", name=LONG_ORG + " S.A.C.", country="PE", tax_id="20100070970")
     problems = {}
-    for url in [*ADMIN_PAGES, org_page]:
+    for url in [*ADMIN_PAGES, org_page, f"/admin/organizaciones/{lookalike.id}"]:
         page.goto(url)
         page.wait_for_load_state()
         if wide := overflow(page):
@@ -69,3 +72,17 @@ def test_admin_pages_fit_a_phone_and_keep_amounts_whole(
         if broken := page.evaluate(BROKEN_NUMBERS):
             problems[url] = f"amounts broken across lines: {broken}"
     assert not problems, "\n".join(f"{url}: {problem}" for url, problem in problems.items())
+
+
+def test_a_pending_cooperatives_pages_fit_a_phone(app, page: Page, make_user, make_org) -> None:
+    coop = make_org("cooperative", verified=False, name=LONG_ORG, tax_id=None, document_path=None)
+    log_in(page, make_user("technician", organization=coop, email=LONG_EMAIL))
+    problems = {}
+    for url in ("/", "/organizacion", "/productores", "/productores/nuevo"):
+        page.goto(url)
+        page.wait_for_load_state()
+        if wide := overflow(page):
+            problems[url] = f"too wide: {wide}"
+    assert not problems, "\n".join(f"{url}: {problem}" for url, problem in problems.items())
+    page.goto("/productores")
+    assert "Su cooperativa aún no está verificada" in page.content()

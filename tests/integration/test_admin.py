@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import event, select
 
 from marketplace import audit
-from marketplace.admin import services
+from marketplace.admin import org_review, services
 from marketplace.errors import DomainError
 from marketplace.models import AuditLog, MatchingRun, Organization, Role, User
 from marketplace.models.base import utcnow
@@ -27,6 +27,7 @@ ADMIN_URLS = [
     ("GET", "/admin/organizaciones?status=pending&kind=buyer&country=PE"),
     ("GET", "/admin/organizaciones/{org}"),
     ("POST", "/admin/organizaciones/{org}/verificar"),
+    ("POST", "/admin/organizaciones/{org}/rechazar"),
     ("POST", "/admin/organizaciones/{org}/suspender"),
     ("POST", "/admin/organizaciones/{org}/reincorporar"),
     ("GET", "/admin/auditoria"),
@@ -74,24 +75,24 @@ def as_admin(admin, login):
 def test_verify_organization_sets_verified_and_audits(db, admin, make_org):
     org = make_org("buyer", verified=False)
 
-    services.verify_organization(admin, org)
+    org_review.verify_organization(admin, org)
 
     assert org.verified and org.can_publish
     (row,) = audit_rows(db, "organization.verified")
     assert (row.actor_id, row.entity_type, row.entity_id) == (admin.id, "organization", org.id)
-    assert row.detail == {"name": org.name}
+    assert row.detail == {"name": org.name, "tax_id": org.tax_id}
 
 
 def test_verifying_twice_is_refused(admin, make_org):
     org = make_org("buyer", verified=True)
     with pytest.raises(DomainError):
-        services.verify_organization(admin, org)
+        org_review.verify_organization(admin, org)
 
 
 def test_verifying_a_suspended_organization_is_refused(admin, make_org):
     org = make_org("buyer", verified=False, suspended_at=utcnow())
     with pytest.raises(DomainError):
-        services.verify_organization(admin, org)
+        org_review.verify_organization(admin, org)
     assert not org.verified
 
 
@@ -99,7 +100,7 @@ def test_verifying_a_suspended_organization_is_refused(admin, make_org):
 def test_suspending_needs_a_reason(db, admin, make_org, reason):
     org = make_org("supplier")
     with pytest.raises(DomainError) as caught:
-        services.suspend_organization(admin, org, reason)
+        org_review.suspend_organization(admin, org, reason)
     assert caught.value.field == "reason"
     assert not org.suspended
     assert audit_rows(db, "organization.suspended") == []
@@ -108,26 +109,26 @@ def test_suspending_needs_a_reason(db, admin, make_org, reason):
 def test_suspend_then_reinstate(db, admin, make_org):
     org = make_org("supplier", verified=True)
 
-    services.suspend_organization(admin, org, "  Documentos falsos  ")
+    org_review.suspend_organization(admin, org, "  Documentos falsos  ")
     assert org.suspended and not org.can_publish
     (row,) = audit_rows(db, "organization.suspended")
     assert row.detail == {"reason": "Documentos falsos"}
 
     with pytest.raises(DomainError):
-        services.suspend_organization(admin, org, "otra vez")
+        org_review.suspend_organization(admin, org, "otra vez")
 
-    services.reinstate_organization(admin, org)
+    org_review.reinstate_organization(admin, org)
     assert not org.suspended and org.can_publish  # keeps its verification
     assert len(audit_rows(db, "organization.reinstated")) == 1
 
     with pytest.raises(DomainError):
-        services.reinstate_organization(admin, org)
+        org_review.reinstate_organization(admin, org)
 
 
 def test_too_long_reason_is_refused(admin, make_org):
     org = make_org("supplier")
     with pytest.raises(DomainError):
-        services.suspend_organization(admin, org, "x" * (services.MAX_REASON + 1))
+        org_review.suspend_organization(admin, org, "x" * (org_review.MAX_REASON + 1))
 
 
 def test_deactivate_and_reactivate_user(db, admin, make_user):
@@ -204,7 +205,7 @@ def test_member_counts_in_one_grouped_query(db, make_org, make_user):
 def test_audit_page_filters_by_prefix_and_actor(db, admin, make_user, make_org):
     other = make_user("buyer", name="Beto Comprador")
     org = make_org("buyer", verified=False)
-    services.verify_organization(admin, org)
+    org_review.verify_organization(admin, org)
     services.set_user_active(admin, other, False)
     audit.record(other, "consent.granted", other)
     db.session.commit()
@@ -385,7 +386,7 @@ def test_admin_cannot_deactivate_themself_through_the_page(db, as_admin, admin):
 
 def test_audit_log_page(db, as_admin, admin, make_org):
     org = make_org("buyer", verified=False)
-    services.verify_organization(admin, org)
+    org_review.verify_organization(admin, org)
     audit.record(admin, "widget.frobbed", org, colour="verde")
     db.session.commit()
 

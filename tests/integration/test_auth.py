@@ -48,9 +48,11 @@ def test_supplier_founds_an_unverified_organization(db):
             role="supplier",
             organization_name="Agroveterinaria El Sol",
             organization_kind="supplier",
+            organization_tax_id="20100070970",
         )
     )
     assert user.organization.name == "Agroveterinaria El Sol"
+    assert user.organization.tax_id == "20100070970"
     assert not user.organization.verified
     assert not user.organization.can_publish
     actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
@@ -75,6 +77,19 @@ def test_colleague_joins_with_the_code(db, make_org):
         (
             {"role": "lender", "organization_name": "Caja", "organization_kind": "buyer"},
             "organization_kind",
+        ),
+        (
+            {"role": "technician", "organization_name": "Coop", "organization_kind": "cooperative"},
+            "organization_tax_id",
+        ),
+        (
+            {
+                "role": "technician",
+                "organization_name": "Coop",
+                "organization_kind": "cooperative",
+                "organization_tax_id": "20100070971",
+            },
+            "organization_tax_id",
         ),
         ({"identifier": "hola"}, "identifier"),
     ],

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
-from marketplace import currencies, gazetteer
+from marketplace import currencies, gazetteer, tax_ids
 from marketplace.credit import runs
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.credit.frames import outcome_frame
@@ -34,6 +34,7 @@ from marketplace.models import (
     Repayment,
     User,
 )
+from marketplace.organizations import lookalikes
 from marketplace.producers import national_id
 from matching.types import MatchParams
 
@@ -421,6 +422,17 @@ def test_app_start_loads_no_scikit_learn(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_demo_organizations_have_valid_tax_ids_and_verified_ones_no_twin(runner):
+    build(runner)
+    orgs = _db.session.scalars(select(Organization)).all()
+    assert orgs
+    assert all(tax_ids.is_valid(org.country, org.tax_id) for org in orgs)
+    assert len({(org.country, org.tax_id) for org in orgs}) == len(orgs)
+    assert all(lookalikes.verified_twin(org) is None for org in orgs if org.verified)
+    coop = _db.session.scalar(select(User).where(User.email == "tecnico@minka.demo")).organization
+    assert coop.can_publish  # the demo technician reaches the demo cooperative's producers
 
 
 def test_the_demo_world_has_data_requests_in_several_states(runner):

@@ -42,22 +42,25 @@ def test_renaming_a_verified_organization_sends_it_back_to_review(db, make_user)
     assert row.actor_id == user.id and row.entity_id == org.id
     assert row.detail == {
         "changes": {"name": [old_name, "Cacao del Valle"]},
+        "document": False,
         "verification_reset": True,
+        "resubmitted": False,
     }
 
 
 def test_editing_a_pending_organization_keeps_it_pending(db, make_org, make_user):
     org = make_org("supplier", verified=False)
     user = make_user("supplier", organization=org)
-    change = services.update_organization(user, org, org.name, "MX")
-    assert change == services.OrganizationChange(("country",), False)
+    change = services.update_organization(user, org, org.name, "MX", tax_id="CFE370814QI0")
+    assert change == services.OrganizationChange(("country", "tax_id"), False)
     assert org.country == "MX" and not org.verified
     assert len(updates(db)) == 1
 
 
 def test_changing_the_country_of_a_verified_organization_also_resets_it(make_user):
     user = make_user("lender")
-    change = services.update_organization(user, user.organization, user.organization.name, "CO")
+    org = user.organization
+    change = services.update_organization(user, org, org.name, "CO", tax_id="800197268-4")
     assert change.verification_reset
     assert not user.organization.verified
 
@@ -158,7 +161,9 @@ def test_renaming_through_the_page(db, make_user, login):
     client = login(user)
 
     response = client.post(
-        "/organizacion", data={"name": "Cooperativa Nueva", "country": "PE"}, follow_redirects=True
+        "/organizacion",
+        data={"name": "Cooperativa Nueva", "country": "PE", "tax_id": user.organization.tax_id},
+        follow_redirects=True,
     )
 
     assert response.status_code == 200
@@ -173,7 +178,10 @@ def test_renaming_through_the_page(db, make_user, login):
 
 def test_renamed_organization_shows_up_as_pending_for_admins(make_user, login, app):
     user = make_user("buyer")
-    login(user).post("/organizacion", data={"name": "Nombre Cambiado", "country": "PE"})
+    login(user).post(
+        "/organizacion",
+        data={"name": "Nombre Cambiado", "country": "PE", "tax_id": user.organization.tax_id},
+    )
     admin_client = app.test_client()
     admin = make_user("admin")
     admin_client.post("/ingresar", data={"identifier": admin.email, "password": PASSWORD})
@@ -196,7 +204,9 @@ def test_saving_without_changes_says_so(db, make_user, login):
     user = make_user("buyer")
     org = user.organization
     response = login(user).post(
-        "/organizacion", data={"name": org.name, "country": org.country}, follow_redirects=True
+        "/organizacion",
+        data={"name": org.name, "country": org.country, "tax_id": org.tax_id},
+        follow_redirects=True,
     )
     assert "No hubo cambios que guardar." in response.get_data(as_text=True)
     assert updates(db) == []
