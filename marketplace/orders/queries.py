@@ -38,6 +38,13 @@ STEP_LABELS = {
     "payment.refund_recorded": _l("Devolución registrada"),
     "payment.late_refunded": _l("Pago tardío devuelto (el pedido ya estaba cancelado)"),
     "payment.amount_mismatch": _l("Pago en revisión: el monto no coincide"),
+    "payment.voucher_issued": _l("Ficha OXXO emitida"),
+    "payment.oxxo_failed": _l("La ficha OXXO venció sin pagarse"),
+    "transfer.recorded": _l("Transferencia registrada por el productor"),
+    "transfer.confirmed": _l("Transferencia confirmada por el proveedor"),
+    "transfer.disputed": _l("El proveedor dice que la transferencia no llegó"),
+    "transfer.canceled": _l("Transferencia anulada"),
+    "transfer.resolved": _l("Disputa de pago resuelta por Minka"),
 }
 
 

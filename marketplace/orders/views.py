@@ -17,8 +17,8 @@ from marketplace.orders import permissions, queries, services, states
 from marketplace.orders.blueprint import bp
 from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm, parse_payment
 from marketplace.orders.states import Side
-from marketplace.payments import accounts as payment_accounts
 from marketplace.payments import checkout as card_payments
+from marketplace.payments import methods as payment_methods
 from marketplace.payments.forms import ButtonForm
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
@@ -65,7 +65,7 @@ def _loan_choice(loan) -> tuple[int, str]:
 def _order_form(producer, listing: Listing) -> tuple[OrderForm, str, list, list]:
     form = OrderForm()
     form.set_methods(
-        payment_accounts.takes_cards(listing.organization_id),
+        payment_methods.offered(listing.organization_id),
         [_loan_choice(loan) for loan in spendable_loans(producer, listing.currency)],
     )
     point = services.delivery_point_for(listing)
@@ -219,7 +219,9 @@ def _received_detail(order: Order, cancel_form: CancelForm):
         steps=queries.timeline(order),
         targets=states.allowed_targets(order.status, Side.SUPPLIER),
         cancel_form=cancel_form,
-        payout=card_payments.payout(order) if order.payment_method == "card" else None,
+        payout=card_payments.payout(order)
+        if order.payment_method in card_payments.STRIPE_METHODS
+        else None,
     )
 
 

@@ -35,7 +35,7 @@ def pending_order(shop, quantity: int = 2) -> tuple[Order, str]:
     order = place_card_order(shop, quantity)
     checkout.start_checkout(shop.user, order, LINKS)
     _db.session.refresh(order)
-    return order, order.stripe_checkout_session_id
+    return order, order.last_payment.stripe_checkout_session_id
 
 
 def deliver(client, event: dict, secret: str = stripe_fake.WEBHOOK_SECRET, **sign_args):
