@@ -89,6 +89,8 @@ def _reusable(order: Order) -> tuple[OrderPayment | None, str | None]:
     session = gateway.retrieve_checkout_session(payment.stripe_checkout_session_id)
     if session.get("status") == "open" and session.get("url"):
         return payment, gateway.hosted_page(session["url"])
+    if session.get("status") == "complete" and payment.state == states.FAILED:
+        return None, None  # an OXXO voucher that expired unpaid: a new attempt
     if session.get("status") == "complete":
         if payment.voucher_url:
             raise DomainError(
@@ -145,7 +147,7 @@ def session_params(
         "cancel_url": links.cancel_url,
     }
     if order.payment_method == PaymentMethod.OXXO:
-        params["payment_method_types"] = ["oxxo"]
+        params["allowed_payment_method_types"] = ["oxxo"]
         params["payment_method_options"] = {"oxxo": {"expires_after_days": OXXO_DAYS}}
     return params
 

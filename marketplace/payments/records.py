@@ -84,7 +84,7 @@ def open_attempt(actor: User | None, order: Order, method: str, **values) -> Ord
         order_id=order.id,
         provider=provider.value,
         method=method,
-        state=states.CREATED,
+        state=values.pop("state", states.CREATED),
         amount_minor=values.pop("amount_minor", order.total_minor),
         currency=order.currency,
         created_by_id=actor.id if actor is not None else None,

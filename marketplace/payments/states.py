@@ -70,6 +70,18 @@ def move_payment(payment_id: int, target: str, only_from: tuple[str, ...] | None
     return result.rowcount == 1
 
 
+def annotate_payment(payment_id: int, while_in: tuple[str, ...], **values) -> bool:
+    """Write `values` on a payment without moving it, while it is in one of `while_in`;
+    True when it was."""
+    result = db.session.execute(
+        update(OrderPayment)
+        .where(OrderPayment.id == payment_id, OrderPayment.state.in_(while_in))
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def move_refund(refund_id: int, target: str, **values) -> bool:
     """Move a refund to `target` from an allowed state; True when this call made the move."""
     result = db.session.execute(

@@ -170,10 +170,10 @@ def _voucher_issued(order: Order, payment: OrderPayment, session: dict) -> str:
     intent = gateway.retrieve_payment_intent(_id(session.get("payment_intent")))
     details = (intent.get("next_action") or {}).get("oxxo_display_details") or {}
     expires = details.get("expires_after")
-    moved = states.move_payment(
+    # The attempt stays pending (the cash is not paid yet); only its voucher is written.
+    moved = states.annotate_payment(
         payment.id,
-        states.PENDING,
-        only_from=(states.CREATED, states.PENDING),
+        (states.PENDING,),
         stripe_payment_intent_id=intent["id"],
         reference=str(details.get("number") or "")[:60] or None,
         voucher_url=(details.get("hosted_voucher_url") or "")[:500] or None,

@@ -1,0 +1,133 @@
+"""Cash at OXXO stores (Mexico) through Stripe Checkout: the producer gets a voucher with its
+reference and expiry, the order is paid only when Stripe says the voucher was paid
+(async_payment_succeeded), and a voucher that expires unpaid or a session closed before
+any voucher leaves the order payable again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.errors import DomainError
+from marketplace.models import Notification, OrderRefund
+from marketplace.orders import services
+from marketplace.payments import checkout, methods
+from tests import stripe_fake
+from tests.conftest import signed_in_client
+from tests.integration.cards import LINKS, deliver, fresh, pending_order, place_card_order
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def event(fake, kind: str, session_id: str) -> dict:
+    return stripe_fake.event(kind, dict(fake.sessions[session_id]))
+
+
+def send(client, fake, kind: str, session_id: str) -> str:
+    response = deliver(client, event(fake, f"checkout.session.{kind}", session_id))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["result"]
+
+
+def kinds(db) -> list[str]:
+    db.session.expire_all()
+    return [n.kind for n in db.session.scalars(select(Notification).order_by(Notification.id))]
+
+
+def with_voucher(client, shop):
+    order, session_id = pending_order(shop, 2, "oxxo")
+    shop.stripe.issue_voucher(session_id)
+    assert send(client, shop.stripe, "completed", session_id) == "voucher_issued"
+    return fresh(order), session_id
+
+
+def test_a_mexican_supplier_with_stripe_offers_oxxo(db, card_shop):
+    assert methods.offered(card_shop.supplier.organization_id) == ("cash", "credit", "card", "oxxo")
+
+
+def test_the_session_asks_for_an_oxxo_voucher(db, card_shop):
+    order, session_id = pending_order(card_shop, 2, "oxxo")
+    sent = card_shop.stripe.calls_to("POST", "/v1/checkout/sessions")[0]["data"]
+    assert sent["allowed_payment_method_types"] == ["oxxo"]
+    assert sent["payment_method_options"] == {"oxxo": {"expires_after_days": "3"}}
+    assert fresh(order).payment_status == "pending"
+
+
+def test_the_producer_gets_the_vouchers_reference_and_expiry(app, db, client, card_shop):
+    order, _ = with_voucher(client, card_shop)
+    payment = order.last_payment
+    intent = card_shop.stripe.intents[payment.stripe_payment_intent_id]
+    details = intent["next_action"]["oxxo_display_details"]
+    assert payment.reference == details["number"] and len(payment.reference) == 18
+    assert payment.voucher_url == details["hosted_voucher_url"]
+    assert int(payment.expires_at.timestamp()) == details["expires_after"]
+    assert (payment.state, order.payment_status) == ("pending", "pending")
+    assert "payment.voucher" in kinds(db)
+    page = text(signed_in_client(app, card_shop.user).get(f"/pedidos/{order.id}"))
+    assert "Ficha OXXO" in page and payment.reference in page
+    with pytest.raises(DomainError) as refused:
+        checkout.start_checkout(card_shop.user, order, LINKS)  # no second voucher
+    assert "ficha de pago OXXO" in str(refused.value.message)
+
+
+def test_the_order_is_paid_when_the_voucher_is_paid(db, client, card_shop):
+    order, session_id = with_voucher(client, card_shop)
+    card_shop.stripe.pay_voucher(session_id)
+    assert send(client, card_shop.stripe, "async_payment_succeeded", session_id) == "paid"
+    order = fresh(order)
+    assert (order.payment_status, order.paid_minor) == ("paid", order.total_minor)
+    assert order.last_payment.confirmed_at is not None
+    assert kinds(db).count("payment.oxxo_paid") == 2  # the producer and the supplier
+    # a replay of the success, or a late completed event, changes nothing
+    assert send(client, card_shop.stripe, "async_payment_succeeded", session_id) == "already_paid"
+
+
+def test_an_async_success_before_the_voucher_is_paid_is_not_believed(db, client, card_shop):
+    order, session_id = with_voucher(client, card_shop)
+    assert send(client, card_shop.stripe, "async_payment_succeeded", session_id) == "not_paid"
+    assert fresh(order).payment_status == "pending"
+
+
+def test_a_voucher_that_expires_unpaid_fails_and_a_new_one_can_be_had(db, client, card_shop):
+    order, session_id = with_voucher(client, card_shop)
+    card_shop.stripe.let_voucher_expire(session_id)
+    assert send(client, card_shop.stripe, "async_payment_failed", session_id) == "failed"
+    order = fresh(order)
+    assert (order.payment_status, order.last_payment.state) == ("failed", "failed")
+    assert "payment.oxxo_failed" in kinds(db)
+    assert checkout.can_pay(order)
+    url = checkout.start_checkout(card_shop.user, order, LINKS)
+    order = fresh(order)
+    assert [p.state for p in order.payments] == ["failed", "pending"]
+    assert url == card_shop.stripe.sessions[order.last_payment.stripe_checkout_session_id]["url"]
+
+
+def test_a_session_closed_before_any_voucher_expires(db, client, card_shop):
+    order, session_id = pending_order(card_shop, 2, "oxxo")
+    card_shop.stripe.expire(session_id)
+    assert send(client, card_shop.stripe, "expired", session_id) == "unpaid"
+    order = fresh(order)
+    assert (order.payment_status, order.last_payment.state) == ("unpaid", "expired")
+    assert "payment.oxxo_expired" in kinds(db)
+
+
+def test_cancelling_a_paid_oxxo_order_records_a_refund_the_supplier_makes(db, client, card_shop):
+    order, session_id = with_voucher(client, card_shop)
+    card_shop.stripe.pay_voucher(session_id)
+    send(client, card_shop.stripe, "async_payment_succeeded", session_id)
+    services.cancel(card_shop.supplier, fresh(order), "Sin stock")
+    [refund] = db.session.scalars(select(OrderRefund)).all()
+    assert (refund.state, refund.amount_minor, refund.reason) == ("created", 9000, "cancelled")
+    assert card_shop.stripe.calls_to("POST", "/v1/refunds") == []  # Stripe cannot refund OXXO
+
+
+def test_oxxo_is_only_for_pesos(db, card_shop):
+    card_shop.listing.currency = "PEN"
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        place_card_order(card_shop, 1, "oxxo")
+    assert refused.value.field == "payment_method"
