@@ -121,6 +121,7 @@ ACTION_LABELS = {
     "transfer.disputed": _l("Dijo que una transferencia no llegó"),
     "transfer.canceled": _l("Anuló una transferencia registrada"),
     "transfer.resolved": _l("Resolvió una disputa de pago"),
+    "transfer.refund_made": _l("Registró que devolvió un pago"),
     "money.rescaled": _l("Corrigió los decimales de una moneda"),
     "matching_run.started": _l("Inició una corrida de emparejamiento de crédito"),
     "matching_run.succeeded": _l("Terminó una corrida de emparejamiento de crédito"),

@@ -45,6 +45,7 @@ STEP_LABELS = {
     "transfer.disputed": _l("El proveedor dice que la transferencia no llegó"),
     "transfer.canceled": _l("Transferencia anulada"),
     "transfer.resolved": _l("Disputa de pago resuelta por Minka"),
+    "transfer.refund_made": _l("El proveedor devolvió el pago"),
 }
 
 

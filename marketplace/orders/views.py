@@ -11,15 +11,30 @@ from flask_login import current_user
 from marketplace.credit.spending import spendable_loans
 from marketplace.errors import DomainError
 from marketplace.i18n import money, number
-from marketplace.models import DeliveryPoint, Listing, Order, OrderStatus, PaymentStatus, Role
-from marketplace.money import AmountError, parse_money
+from marketplace.models import (
+    DeliveryPoint,
+    Listing,
+    Order,
+    OrderStatus,
+    PaymentChannel,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+)
+from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.orders import permissions, queries, services, states
 from marketplace.orders.blueprint import bp
 from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm, parse_payment
 from marketplace.orders.states import Side
 from marketplace.payments import checkout as card_payments
 from marketplace.payments import methods as payment_methods
-from marketplace.payments.forms import ButtonForm
+from marketplace.payments import transfers
+from marketplace.payments.forms import (
+    ButtonForm,
+    ConfirmTransferForm,
+    DisputeForm,
+    RecordTransferForm,
+)
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
 from marketplace.web import page_number, show_errors
@@ -166,6 +181,11 @@ def detail(order_id: int):
         flash(_("Gracias. Estamos confirmando su pago; en unos momentos aparecerá aquí."), "info")
     elif back == "cancelado" and order.payment_status != PaymentStatus.PAID:
         flash(_("No se hizo el pago. Puede pagar cuando quiera desde esta página."), "info")
+    return producer_detail(order)
+
+
+def producer_detail(order: Order, transfer_form: RecordTransferForm | None = None):
+    """The producer's order page (with the transfer form as submitted, when it had errors)."""
     return render_template(
         "orders/detail.html",
         order=order,
@@ -174,7 +194,30 @@ def detail(order_id: int):
         form=ProducerCancelForm(),
         can_pay=card_payments.can_pay(order),
         pay_form=ButtonForm(),
+        transfer=transfer_block(order, transfer_form),
     )
+
+
+def transfer_block(order: Order, form: RecordTransferForm | None = None) -> dict | None:
+    """What the producer needs to pay by transfer: the supplier's details, what is still
+    due, and the form to record a payment."""
+    if order.payment_method != PaymentMethod.TRANSFER:
+        return None
+    details = payment_methods.transfer_details(order.supplier_id)
+    form = form or RecordTransferForm(formdata=None)
+    form.channel.choices = [(d.channel, PaymentChannel(d.channel).lazy_label) for d in details]
+    if form.channel.data is None and details:
+        form.channel.data = details[0].channel
+    due = transfers.due_minor(order)
+    if not form.amount.data and due:
+        form.amount.data = amount_text(due, order.currency)
+    return {
+        "details": details,
+        "due": due,
+        "form": form,
+        "can_record": bool(details) and due > 0 and order.status in transfers.PAYABLE_ORDER,
+        "button": ButtonForm(),
+    }
 
 
 @bp.route("/pedidos/<int:order_id>/cancelar", methods=["POST"])
@@ -212,7 +255,7 @@ def received():
     )
 
 
-def _received_detail(order: Order, cancel_form: CancelForm):
+def _received_detail(order: Order, cancel_form: CancelForm, **forms):
     return render_template(
         "orders/received_detail.html",
         order=order,
@@ -222,6 +265,10 @@ def _received_detail(order: Order, cancel_form: CancelForm):
         payout=card_payments.payout(order)
         if order.payment_method in card_payments.STRIPE_METHODS
         else None,
+        confirm_form=forms.get("confirm_form") or ConfirmTransferForm(formdata=None),
+        dispute_form=forms.get("dispute_form") or DisputeForm(formdata=None),
+        answering=forms.get("answering"),
+        button=ButtonForm(),
     )
 
 

@@ -250,8 +250,9 @@ def settle_cancelled(actor: User, order_id: int, amount_minor: int | None = None
     """The payment side of a cancellation, inside the cancelling transaction (after its
     status UPDATE won, so it holds the order's row): a paid order is refunded (all of it, or
     `amount_minor`); an open Checkout Session is expired (a payment that still arrives is
-    refunded by the webhook); a transfer not yet confirmed is canceled. A refund Stripe
-    refuses raises, so the whole cancellation rolls back."""
+    refunded by the webhook). A transfer the supplier has not answered yet stays pending: if
+    it arrived, confirming it records what the supplier owes back. A refund Stripe refuses
+    raises, so the whole cancellation rolls back."""
     order = records.lock_order(order_id)
     if order is None or order.payment_method not in (*STRIPE_METHODS, PaymentMethod.TRANSFER):
         return
@@ -262,9 +263,7 @@ def settle_cancelled(actor: User, order_id: int, amount_minor: int | None = None
             records.refund(actor, payment, amount, "cancelled")
             tell_refund(order)
     for open_ in [p for p in order.payments if p.state in (*states.OPEN, states.FAILED)]:
-        if open_.method == PaymentMethod.TRANSFER and open_.state != states.DISPUTED:
-            states.move_payment(open_.id, states.CANCELED)
-        elif open_.stripe_checkout_session_id and open_.state != states.DISPUTED:
+        if open_.stripe_checkout_session_id:
             _expire_quietly(open_.stripe_checkout_session_id)
 
 
