@@ -26,6 +26,7 @@ from marketplace.demo import (
     loans,
     market,
     organizations,
+    payments,
     plots,
     population,
 )
@@ -90,6 +91,7 @@ def build_world(
         counts |= loans.build(np.random.default_rng([seed, 2]), ANCHOR, say)
         counts |= plots.build(say)
         counts |= deliveries.build(seed, say)
+        counts |= payments.build(np.random.default_rng([seed, 3]), ANCHOR, say)
         db.session.commit()
     except Exception:
         db.session.rollback()
