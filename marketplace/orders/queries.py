@@ -32,7 +32,7 @@ STEP_LABELS = {
     "order.delivered": _l("Entregado"),
     "order.completed": _l("Completado"),
     "order.cancelled": _l("Cancelado"),
-    "payment.checkout_started": _l("Pago con tarjeta iniciado"),
+    "payment.checkout_started": _l("Pago en línea iniciado"),
     "payment.paid": _l("Pago con tarjeta recibido"),
     "payment.refunded": _l("Pago con tarjeta devuelto"),
     "payment.refund_recorded": _l("Devolución registrada"),

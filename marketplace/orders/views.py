@@ -135,8 +135,14 @@ def new(listing_id: int):
                     expected_unit_price_minor=request.form.get("unit_price", type=int),
                     **args,
                 )
-                if order.payment_method == "card":
+                if order.payment_method == PaymentMethod.CARD:
                     flash(_("Pedido enviado. Ahora páguelo con su tarjeta."), "success")
+                elif order.payment_method == PaymentMethod.OXXO:
+                    flash(_("Pedido enviado. Ahora pida su ficha para pagar en OXXO."), "success")
+                elif order.payment_method == PaymentMethod.TRANSFER:
+                    flash(
+                        _("Pedido enviado. Pague al proveedor y registre aquí su pago."), "success"
+                    )
                 else:
                     flash(
                         _("Pedido enviado. El proveedor le avisará cuando lo confirme."), "success"

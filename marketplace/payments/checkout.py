@@ -268,11 +268,14 @@ def settle_cancelled(actor: User, order_id: int, amount_minor: int | None = None
 
 
 def can_pay(order: Order) -> bool:
-    """True when the producer may (still, or again) pay this order on Stripe now."""
+    """True when the producer may (still, or again) pay this order on Stripe now: not while
+    an OXXO voucher waits for its cash."""
+    waiting = records.open_payment(order)
     return (
         order.payment_method in STRIPE_METHODS
         and order.status in OPEN_ORDER
         and order.payment_status in PAYABLE
+        and not (waiting is not None and waiting.state == states.PENDING and waiting.reference)
         and accounts.takes_cards(order.supplier_id)
     )
 

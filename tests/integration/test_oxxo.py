@@ -67,6 +67,7 @@ def test_the_producer_gets_the_vouchers_reference_and_expiry(app, db, client, ca
     assert int(payment.expires_at.timestamp()) == details["expires_after"]
     assert (payment.state, order.payment_status) == ("pending", "pending")
     assert "payment.voucher" in kinds(db)
+    assert not checkout.can_pay(order)  # no button for a second voucher
     page = text(signed_in_client(app, card_shop.user).get(f"/pedidos/{order.id}"))
     assert "Ficha OXXO" in page and payment.reference in page
     with pytest.raises(DomainError) as refused:
