@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from marketplace.errors import DomainError
-from marketplace.models import Notification, OrderRefund
+from marketplace.extensions import db as _db
+from marketplace.models import Notification, Order, OrderRefund
 from marketplace.orders import services
-from marketplace.payments import checkout, methods
+from marketplace.payments import checkout, methods, states
 from tests import stripe_fake
 from tests.conftest import signed_in_client
 from tests.integration.cards import LINKS, deliver, fresh, pending_order, place_card_order
@@ -132,3 +135,76 @@ def test_oxxo_is_only_for_pesos(db, card_shop):
     with pytest.raises(DomainError) as refused:
         place_card_order(card_shop, 1, "oxxo")
     assert refused.value.field == "payment_method"
+
+
+# --- any sequence of what Stripe and people do keeps every row inside its state table ------
+
+EVENTS = ("start", "voucher", "pay", "voucher_expires", "session_expires", "cancel", "again")
+
+
+def _rows(order_id: int) -> tuple[dict, dict]:
+    _db.session.expire_all()
+    order = _db.session.get(Order, order_id)
+    return ({p.id: p.state for p in order.payments}, {r.id: r.state for r in order.refunds})
+
+
+def _happen(client, shop, order_id: int, what: str, sent: list) -> None:
+    """One thing Stripe or a person does, only when Stripe's side allows it."""
+    fake = shop.stripe
+    order = _db.session.get(Order, order_id)
+    last = order.last_payment
+    session = fake.sessions.get(last.stripe_checkout_session_id) if last else None
+    intent = fake.intents.get(session["payment_intent"]) if session else None
+    waiting = intent is not None and intent["status"] == "requires_action"
+    kind = None
+    if what == "start":
+        checkout.start_checkout(shop.user, order, LINKS)
+    elif what == "voucher" and session and session["status"] == "open":
+        fake.issue_voucher(session["id"])
+        kind = "completed"
+    elif what == "pay" and waiting:
+        fake.pay_voucher(session["id"])
+        kind = "async_payment_succeeded"
+    elif what == "voucher_expires" and waiting:
+        fake.let_voucher_expire(session["id"])
+        kind = "async_payment_failed"
+    elif what == "session_expires" and session and session["status"] == "open":
+        fake.expire(session["id"])
+        kind = "expired"
+    elif what == "cancel":
+        services.cancel(shop.supplier, order, "Sin stock")
+    elif what == "again" and sent:
+        deliver(client, stripe_fake.event(*sent[-1]))  # the same news, delivered twice
+    if kind is not None:
+        sent.append((f"checkout.session.{kind}", dict(fake.sessions[session["id"]])))
+        deliver(client, stripe_fake.event(*sent[-1]))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(events=st.lists(st.sampled_from(EVENTS), max_size=8))
+def test_no_sequence_of_events_leaves_the_state_tables(db, client, card_shop, events):
+    card_shop.listing.stock = 1_000_000
+    db.session.commit()
+    order = place_card_order(card_shop, 1, "oxxo")
+    sent: list = []
+    for what in events:
+        payments_before, refunds_before = _rows(order.id)
+        try:
+            _happen(client, card_shop, order.id, what, sent)
+        except DomainError:
+            db.session.rollback()
+        payments_after, refunds_after = _rows(order.id)
+        for row_id, state in payments_after.items():
+            old = payments_before.get(row_id)
+            assert (
+                (old is None and state in ("created", "pending"))
+                or old == state
+                or (states.can_move(states.PAYMENT_MOVES, old, state))
+            ), (what, old, state)
+        for row_id, state in refunds_after.items():
+            old = refunds_before.get(row_id)
+            assert (old is None and state == "created") or old == state, (what, old, state)
+        current = fresh(order)
+        assert 0 <= current.refunded_minor <= current.paid_minor <= current.total_minor
+        assert sum(p.state == "confirmed" for p in current.payments) <= 1

@@ -9,6 +9,8 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from marketplace.errors import DomainError
@@ -23,7 +25,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.orders import services
-from marketplace.payments import methods, transfers
+from marketplace.payments import methods, states, transfers
 from tests.conftest import signed_in_client
 from tests.integration.races import race
 
@@ -274,3 +276,72 @@ def test_a_confirmation_racing_a_cancellation_refunds_exactly_once(db, racing_ap
             select(OrderRefund).where(OrderRefund.order_id == order.id)
         ).all()
         assert [(r.amount_minor, r.state) for r in refunds] == [(4500, "created")], results
+
+
+# --- any sequence of what people do keeps every row inside its state table ------------------
+
+ACTIONS = ("record", "record_part", "withdraw", "confirm", "confirm_less", "dispute",
+           "resolve_paid", "resolve_unpaid", "cancel", "refund_made")  # fmt: skip
+
+
+def _rows(order_id: int) -> tuple[dict, dict]:
+    _db.session.expire_all()
+    order = _db.session.get(Order, order_id)
+    return ({p.id: p.state for p in order.payments}, {r.id: r.state for r in order.refunds})
+
+
+def _latest(order_id: int, state: str) -> OrderPayment | None:
+    order = _db.session.get(Order, order_id)
+    return next((p for p in reversed(order.payments) if p.state == state), None)
+
+
+def _act(shop, order_id: int, action: str) -> None:
+    order = _db.session.get(Order, order_id)
+    pending, disputed = _latest(order_id, "pending"), _latest(order_id, "disputed")
+    due = transfers.due_minor(order)
+    if action in ("record", "record_part"):
+        amount = due if action == "record" else max(due // 2, 1)
+        transfers.record(shop.user, order, "yape", "42", amount)
+    elif action == "withdraw" and pending is not None:
+        transfers.withdraw(shop.user, pending)
+    elif action in ("confirm", "confirm_less") and pending is not None:
+        less = max(pending.amount_minor // 3, 1) if action == "confirm_less" else None
+        transfers.confirm(shop.supplier, pending, less)
+    elif action == "dispute" and pending is not None:
+        transfers.dispute(shop.supplier, pending, "No llegó")
+    elif action.startswith("resolve") and disputed is not None:
+        transfers.resolve(shop.admin, disputed, paid=action == "resolve_paid")
+    elif action == "cancel":
+        services.cancel(shop.supplier, order, "Sin stock")
+    elif action == "refund_made" and order.refunds:
+        transfers.refund_made(shop.supplier, order.refunds[-1])
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(actions=st.lists(st.sampled_from(ACTIONS), max_size=10))
+def test_no_sequence_of_actions_leaves_the_state_tables(db, shop, actions):
+    order = place(shop, 2)
+    for action in actions:
+        payments_before, refunds_before = _rows(order.id)
+        try:
+            _act(shop, order.id, action)
+        except DomainError:
+            _db.session.rollback()
+        payments_after, refunds_after = _rows(order.id)
+        for row_id, state in payments_after.items():
+            old = payments_before.get(row_id)
+            assert (
+                (old is None and state in ("created", "pending"))
+                or old == state
+                or (states.can_move(states.PAYMENT_MOVES, old, state))
+            ), (action, old, state)
+        for row_id, state in refunds_after.items():
+            old = refunds_before.get(row_id)
+            assert (
+                (old is None and state in ("created", "done"))
+                or old == state
+                or (states.can_move(states.REFUND_MOVES, old, state))
+            ), (action, old, state)
+        current = fresh(order)
+        assert 0 <= current.refunded_minor <= current.paid_minor <= current.total_minor
