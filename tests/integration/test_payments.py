@@ -14,6 +14,7 @@ from marketplace.models import AuditLog, Listing, Notification, Order, PaymentAc
 from marketplace.orders import services
 from marketplace.payments import accounts, checkout, fees, gateway, records
 from tests import stripe_fake
+from tests.conftest import signed_in_client
 from tests.integration.cards import (
     LINKS,
     completed_event,
@@ -356,6 +357,18 @@ def test_a_partial_refund(db, client, card_shop):
     assert (order.payment_status, order.refunded_minor) == ("partially_refunded", 3000)
     intent = gateway.retrieve_payment_intent(order.last_payment.stripe_payment_intent_id)
     assert gateway.retrieve_charge(intent["latest_charge"]["id"])["amount_refunded"] == 3000
+    [refund] = order.refunds
+    assert (refund.state, refund.amount_minor, refund.reason) == ("done", 3000, "cancelled")
+    assert refund.payment_id == order.last_payment.id and refund.stripe_refund_id.startswith("re_")
+
+
+def test_the_order_page_lists_each_attempt_and_refund(app, db, client, card_shop):
+    order = paid_order(client, card_shop)
+    services.cancel(card_shop.supplier, order, "Solo entregamos una parte", refund_minor=3000)
+    page = signed_in_client(app, card_shop.user).get(f"/pedidos/{order.id}")
+    history = page.get_data(as_text=True).split('id="payment-history"')[1].split("</details>")[0]
+    assert "Tarjeta (pago en línea)" in history and "Confirmado" in history
+    assert "Devolución" in history and "Pedido cancelado" in history and "Devuelta" in history
 
 
 @pytest.mark.parametrize("amount", [0, 9001])
