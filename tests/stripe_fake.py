@@ -173,6 +173,7 @@ ENDPOINTS = (
     ("GET", r"/v1/checkout/sessions/[^/]+", stripe_params_checkout.SessionRetrieveParams),
     ("POST", r"/v1/checkout/sessions/[^/]+/expire", stripe_params_checkout.SessionExpireParams),
     ("GET", r"/v1/payment_intents/[^/]+", stripe_params_v1.PaymentIntentRetrieveParams),
+    ("POST", r"/v1/payment_intents/[^/]+/cancel", stripe_params_v1.PaymentIntentCancelParams),
     ("GET", r"/v1/charges/[^/]+", stripe_params_v1.ChargeRetrieveParams),
     ("POST", r"/v1/refunds", stripe_params_v1.RefundCreateParams),
 )
@@ -310,6 +311,19 @@ class FakeStripe:
         intent.update(status="requires_payment_method", next_action=None)
         return intent
 
+    def _cancel_intent(self, intent: dict) -> Response:
+        """Stripe cancels an intent only while it still waits for the money."""
+        cancellable = ("requires_payment_method", "requires_action", "requires_confirmation")
+        if intent["status"] not in cancellable:
+            message = (
+                "You cannot cancel this PaymentIntent because it has a status of "
+                f"{intent['status']}."
+            )
+            return _error(400, "invalid_request_error", message,
+                          code="payment_intent_unexpected_state")  # fmt: skip
+        intent.update(status="canceled", next_action=None)
+        return _json(intent)
+
     def expire(self, session_id: str) -> dict:
         session = self.sessions[session_id]
         if session["status"] == "open":
@@ -406,6 +420,9 @@ class FakeStripe:
         match = re.fullmatch(r"/v1/payment_intents/([^/]+)", path)
         if match and match.group(1) in self.intents:
             return _json(self.intents[match.group(1)])
+        match = re.fullmatch(r"/v1/payment_intents/([^/]+)/cancel", path)
+        if match and match.group(1) in self.intents:
+            return self._cancel_intent(self.intents[match.group(1)])
         if path == "/v1/refunds" and data.get("payment_intent") in self.intents:
             return _error(400, "invalid_request_error",
                           "OXXO payments cannot be refunded through the API.",

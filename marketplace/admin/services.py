@@ -115,6 +115,7 @@ ACTION_LABELS = {
     "payment.fee_changed": _l("Cambió la comisión de los pagos con tarjeta"),
     "payment.voucher_issued": _l("Se emitió una ficha de pago OXXO"),
     "payment.oxxo_failed": _l("Una ficha OXXO venció sin pagarse"),
+    "payment.voucher_voided": _l("Anuló una ficha OXXO sin pagar de un pedido cancelado"),
     "transfer.details_saved": _l("Guardó sus datos para recibir transferencias"),
     "transfer.recorded": _l("Registró una transferencia o pago por billetera"),
     "transfer.confirmed": _l("Confirmó que recibió una transferencia"),

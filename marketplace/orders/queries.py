@@ -40,6 +40,7 @@ STEP_LABELS = {
     "payment.amount_mismatch": _l("Pago en revisión: el monto no coincide"),
     "payment.voucher_issued": _l("Ficha OXXO emitida"),
     "payment.oxxo_failed": _l("La ficha OXXO venció sin pagarse"),
+    "payment.voucher_voided": _l("Ficha OXXO anulada al cancelar el pedido"),
     "transfer.recorded": _l("Transferencia registrada por el productor"),
     "transfer.confirmed": _l("Transferencia confirmada por el proveedor"),
     "transfer.disputed": _l("El proveedor dice que la transferencia no llegó"),

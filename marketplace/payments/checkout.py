@@ -263,8 +263,23 @@ def settle_cancelled(actor: User, order_id: int, amount_minor: int | None = None
             records.refund(actor, payment, amount, "cancelled")
             tell_refund(order)
     for open_ in [p for p in order.payments if p.state in (*states.OPEN, states.FAILED)]:
-        if open_.stripe_checkout_session_id:
+        if open_.method == PaymentMethod.OXXO and open_.reference and open_.state == states.PENDING:
+            _void_voucher(actor, order, open_)
+        elif open_.stripe_checkout_session_id:
             _expire_quietly(open_.stripe_checkout_session_id)
+
+
+def _void_voucher(actor: User, order: Order, payment: OrderPayment) -> None:
+    """A voucher not yet paid: cancel its PaymentIntent so the cash cannot be paid for a
+    cancelled order. Paid meanwhile (Stripe refuses), it stays pending: its success refunds
+    it as a late payment."""
+    try:
+        gateway.cancel_payment_intent(payment.stripe_payment_intent_id)
+    except gateway.GatewayError as error:
+        log.info("oxxo intent %s not cancelled: %s", payment.stripe_payment_intent_id, error.code)
+        return
+    if states.move_payment(payment.id, states.CANCELED, only_from=(states.PENDING,)):
+        audit.record(actor, "payment.voucher_voided", order, payment=payment.id)
 
 
 def can_pay(order: Order) -> bool:

@@ -129,6 +129,28 @@ def test_cancelling_a_paid_oxxo_order_records_a_refund_the_supplier_makes(db, cl
     assert card_shop.stripe.calls_to("POST", "/v1/refunds") == []  # Stripe cannot refund OXXO
 
 
+def test_cancelling_an_order_voids_its_unpaid_voucher(db, client, card_shop):
+    order, session_id = with_voucher(client, card_shop)
+    services.cancel(card_shop.supplier, order, "Sin stock")
+    order = fresh(order)
+    assert (order.status, order.last_payment.state) == ("cancelled", "canceled")
+    assert card_shop.stripe.intents[order.last_payment.stripe_payment_intent_id]["status"] == (
+        "canceled"
+    )
+
+
+def test_a_voucher_paid_before_the_cancellation_is_refunded_once(db, client, card_shop):
+    order, session_id = with_voucher(client, card_shop)
+    card_shop.stripe.pay_voucher(session_id)  # paid at the store; Stripe has not told Minka
+    services.cancel(card_shop.supplier, order, "Sin stock")  # Stripe refuses to cancel it
+    assert fresh(order).last_payment.state == "pending"
+    assert send(client, card_shop.stripe, "async_payment_succeeded", session_id) == (
+        "refunded_late"
+    )
+    [refund] = db.session.scalars(select(OrderRefund)).all()
+    assert (refund.state, refund.reason) == ("created", "late_payment")
+
+
 def test_oxxo_is_only_for_pesos(db, card_shop):
     card_shop.listing.currency = "PEN"
     db.session.commit()
