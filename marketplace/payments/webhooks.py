@@ -1,8 +1,8 @@
 """Stripe's webhook events: each is a trigger only. The authoritative object is read again
 from the API, the event id is recorded (unique) so a replay is a no-op, and an attempt's row
-moves only from an allowed prior state (payments.states), by conditional UPDATE. So out-of-order,
-duplicated or concurrent deliveries never double-confirm, double-refund or bring back a
-cancelled order.
+moves only from an allowed prior state (payments.states), by conditional UPDATE, while the
+order's row is held (records.lock_order). So out-of-order, duplicated or concurrent
+deliveries never double-confirm, double-refund or bring back a cancelled order.
 
 A completion that arrives for an order cancelled meanwhile is refunded at once (the money
 must not stay with a cancelled order); so is a second payment of an already paid order.

@@ -43,4 +43,4 @@ def test_the_methods_table_offers_cash_and_credit_everywhere_and_cards_only_in_m
     assert countries.METHODS["CO"].channels == ("nequi", "daviplata", "pse", "bank")
     assert countries.methods_of("pe") == countries.METHODS["PE"]
     assert countries.methods_of("US") == countries.ANYWHERE
-    assert countries.CARD_COUNTRIES == frozenset({"MX"})
+    assert {"MX"} == countries.CARD_COUNTRIES
