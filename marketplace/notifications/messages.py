@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from marketplace.i18n import money, number
+from marketplace.models import PaymentChannel
 
 MESSAGES = {
     "order.placed": _l("Nuevo pedido #%(order)s: %(quantity)s × %(title)s."),
@@ -98,7 +99,9 @@ RECORD_PARAMS = frozenset({"order", "loan"})
 
 def _shown(key: str, value):
     """A param as the reader sees it: amounts with their currency, numbers grouped in the
-    reader's locale (5,620 kg; 5.620 kg in Colombia)."""
+    reader's locale (5,620 kg; 5.620 kg in Colombia), a payment channel by its label."""
+    if key == "channel" and value in PaymentChannel.codes():
+        return PaymentChannel(value).label
     if isinstance(value, dict) and set(value) == {"minor", "currency"}:
         return money(value["minor"], value["currency"])
     if isinstance(value, int | float) and not isinstance(value, bool) and key not in RECORD_PARAMS:

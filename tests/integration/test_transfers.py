@@ -345,3 +345,17 @@ def test_no_sequence_of_actions_leaves_the_state_tables(db, shop, actions):
             ), (action, old, state)
         current = fresh(order)
         assert 0 <= current.refunded_minor <= current.paid_minor <= current.total_minor
+
+
+def test_the_suppliers_notice_names_the_channel_and_the_amount(app, db, shop):
+    from marketplace.notifications.messages import render
+
+    order = place(shop)
+    transfers.save_details(shop.supplier, shop.org, "bank", "Milagros", "0021930012", "BCP")
+    transfers.record(shop.user, order, "bank", "77", 9000)
+    db.session.expire_all()
+    note = db.session.scalars(select(Notification).where(
+        Notification.kind == "transfer.recorded")).one()  # fmt: skip
+    with app.test_request_context():
+        text_ = render(note.kind, note.params)
+    assert "por Transferencia bancaria" in text_ and "S/\xa090.00" in text_ and "77" in text_
