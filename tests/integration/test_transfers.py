@@ -154,13 +154,17 @@ def test_the_supplier_confirms_and_only_then_the_order_is_paid(app, db, shop):
     assert audited(db, "transfer.confirmed") == 1
 
 
-def test_less_than_the_total_is_confirmed_as_it_arrived_and_the_rest_is_paid_later(db, shop):
+def test_less_than_the_total_is_confirmed_as_it_arrived_and_the_rest_is_paid_later(
+    app, db, shop
+):
     order = place(shop)
     payment = transfers.record(shop.user, order, "yape", "111", 9000)
     transfers.confirm(shop.supplier, payment, 6000)
     order = fresh(order)
     assert (order.payment_status, order.paid_minor, transfers.due_minor(order)) == (
         "partially_paid", 6000, 3000)  # fmt: skip
+    page = text(signed_in_client(app, shop.user).get(f"/pedidos/{order.id}"))
+    assert "Pagado en parte" in page and "Falta pagar: S/ 30.00" in page
     rest = transfers.record(shop.user, order, "yape", "222", 3000)
     transfers.confirm(shop.supplier, rest)
     assert (fresh(order).payment_status, fresh(order).paid_minor) == ("paid", 9000)
