@@ -154,9 +154,7 @@ def test_the_supplier_confirms_and_only_then_the_order_is_paid(app, db, shop):
     assert audited(db, "transfer.confirmed") == 1
 
 
-def test_less_than_the_total_is_confirmed_as_it_arrived_and_the_rest_is_paid_later(
-    app, db, shop
-):
+def test_less_than_the_total_is_confirmed_as_it_arrived_and_the_rest_is_paid_later(app, db, shop):
     order = place(shop)
     payment = transfers.record(shop.user, order, "yape", "111", 9000)
     transfers.confirm(shop.supplier, payment, 6000)
