@@ -27,6 +27,8 @@ from marketplace.models import (
     LoanInstalment,
     Match,
     Order,
+    OrderPayment,
+    OrderRefund,
     PlatformSetting,
     PurchaseCommitment,
     Repayment,
@@ -46,8 +48,9 @@ class MoneyColumns:
 #: Every stored amount in Minka (a test checks no money column is missing).
 MONEY_COLUMNS: tuple[MoneyColumns, ...] = (
     MoneyColumns(Listing, ("price_minor",)),
-    MoneyColumns(Order, ("unit_price_minor", "total_minor", "paid_minor", "fee_minor",
-                         "refunded_minor")),
+    MoneyColumns(Order, ("unit_price_minor", "total_minor")),
+    MoneyColumns(OrderPayment, ("amount_minor", "received_minor", "fee_minor")),
+    MoneyColumns(OrderRefund, ("amount_minor",)),
     MoneyColumns(PurchaseCommitment, ("price_minor_per_kg", "premium_minor_per_kg")),
     MoneyColumns(
         CreditProduct, ("min_amount_minor", "max_amount_minor", "budget_minor", "fee_minor",

@@ -173,6 +173,7 @@ ENDPOINTS = (
     ("GET", r"/v1/checkout/sessions/[^/]+", stripe_params_checkout.SessionRetrieveParams),
     ("POST", r"/v1/checkout/sessions/[^/]+/expire", stripe_params_checkout.SessionExpireParams),
     ("GET", r"/v1/payment_intents/[^/]+", stripe_params_v1.PaymentIntentRetrieveParams),
+    ("POST", r"/v1/payment_intents/[^/]+/cancel", stripe_params_v1.PaymentIntentCancelParams),
     ("GET", r"/v1/charges/[^/]+", stripe_params_v1.ChargeRetrieveParams),
     ("POST", r"/v1/refunds", stripe_params_v1.RefundCreateParams),
 )
@@ -203,6 +204,8 @@ class FakeStripe:
     localstripe: str
     url: str = ""
     sessions: dict = field(default_factory=dict)
+    #: OXXO PaymentIntents (localstripe has no OXXO): answered here.
+    intents: dict = field(default_factory=dict)
     accounts: dict = field(default_factory=dict)
     idempotent: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
@@ -215,6 +218,7 @@ class FakeStripe:
     def reset(self) -> None:
         with self.lock:
             self.sessions.clear()
+            self.intents.clear()
             self.accounts.clear()
             self.idempotent.clear()
             self.failures.clear()
@@ -261,6 +265,65 @@ class FakeStripe:
         session.update(status="complete", payment_status="paid", payment_intent=intent["id"])
         return intent
 
+    # -- OXXO: the customer asks for a voucher, pays it at a store, or lets it expire ---------
+
+    def issue_voucher(self, session_id: str) -> dict:
+        """The customer chose OXXO on the Checkout page: the session completes unpaid and
+        its PaymentIntent waits for the cash, showing the voucher."""
+        session = self.sessions[session_id]
+        assert session["payment_method_types"] == ["oxxo"], "not an OXXO session"
+        days = int(session["payment_method_options"].get("oxxo", {}).get("expires_after_days", 3))
+        intent_id = "pi_oxxo_" + secrets.token_hex(10)
+        self.intents[intent_id] = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": session["amount_total"],
+            "currency": session["currency"],
+            "status": "requires_action",
+            "payment_method_types": ["oxxo"],
+            "metadata": (session.get("payment_intent_data") or {}).get("metadata") or {},
+            "latest_charge": None,
+            "last_payment_error": None,
+            "next_action": {
+                "type": "oxxo_display_details",
+                "oxxo_display_details": {
+                    "expires_after": int(time.time()) + days * 86_400,
+                    "hosted_voucher_url": f"{self.url}/voucher/{intent_id}",
+                    "number": "".join(secrets.choice("0123456789") for _ in range(18)),
+                },
+            },
+        }
+        session.update(status="complete", payment_status="unpaid", payment_intent=intent_id)
+        return self.intents[intent_id]
+
+    def pay_voucher(self, session_id: str) -> dict:
+        """The customer paid the voucher in cash at an OXXO store."""
+        session = self.sessions[session_id]
+        intent = self.intents[session["payment_intent"]]
+        intent.update(status="succeeded", next_action=None)
+        session["payment_status"] = "paid"
+        return intent
+
+    def let_voucher_expire(self, session_id: str) -> dict:
+        """Nobody paid the voucher before it expired: the intent needs a new payment method."""
+        session = self.sessions[session_id]
+        intent = self.intents[session["payment_intent"]]
+        intent.update(status="requires_payment_method", next_action=None)
+        return intent
+
+    def _cancel_intent(self, intent: dict) -> Response:
+        """Stripe cancels an intent only while it still waits for the money."""
+        cancellable = ("requires_payment_method", "requires_action", "requires_confirmation")
+        if intent["status"] not in cancellable:
+            message = (
+                "You cannot cancel this PaymentIntent because it has a status of "
+                f"{intent['status']}."
+            )
+            return _error(400, "invalid_request_error", message,
+                          code="payment_intent_unexpected_state")  # fmt: skip
+        intent.update(status="canceled", next_action=None)
+        return _json(intent)
+
     def expire(self, session_id: str) -> dict:
         session = self.sessions[session_id]
         if session["status"] == "open":
@@ -295,6 +358,9 @@ class FakeStripe:
             return _error(failure.status, "api_error", "Injected failure")
         if path.startswith("/pay/"):
             return self._page(request, path.removeprefix("/pay/"))
+        if path.startswith("/voucher/"):
+            return Response("<!doctype html><title>Ficha OXXO</title><h1>Ficha OXXO</h1>", 200,
+                            content_type="text/html; charset=utf-8")  # fmt: skip
         invalid = self._validate(request.method, path, data)
         if invalid is not None:
             return invalid
@@ -351,6 +417,16 @@ class FakeStripe:
                 "expires_at": int(time.time()) + 300,
                 "url": f"{self.url}/onboard/{account['id']}",
             })  # fmt: skip
+        match = re.fullmatch(r"/v1/payment_intents/([^/]+)", path)
+        if match and match.group(1) in self.intents:
+            return _json(self.intents[match.group(1)])
+        match = re.fullmatch(r"/v1/payment_intents/([^/]+)/cancel", path)
+        if match and match.group(1) in self.intents:
+            return self._cancel_intent(self.intents[match.group(1)])
+        if path == "/v1/refunds" and data.get("payment_intent") in self.intents:
+            return _error(400, "invalid_request_error",
+                          "OXXO payments cannot be refunded through the API.",
+                          code="charge_not_refundable", param="payment_intent")  # fmt: skip
         if path.startswith("/v1/"):
             return self._forward(method, path, data, request)
         return _error(404, "invalid_request_error", "Unrecognized request URL")
@@ -384,6 +460,15 @@ class FakeStripe:
                 code="amount_too_small",
                 param="line_items",
             )
+        types = data.get("allowed_payment_method_types") or ["card"]
+        if "oxxo" in types and currency != "mxn":
+            return _error(
+                400,
+                "invalid_request_error",
+                f"The currency provided ({currency}) is invalid for one or more payment "
+                "method types: oxxo.",
+                param="allowed_payment_method_types",
+            )
         session_id = "cs_test_" + secrets.token_hex(12)
         session = {
             "id": session_id,
@@ -397,6 +482,8 @@ class FakeStripe:
             "client_reference_id": data.get("client_reference_id"),
             "payment_intent": None,
             "payment_intent_data": data.get("payment_intent_data") or {},
+            "payment_method_types": types,
+            "payment_method_options": data.get("payment_method_options") or {},
             "success_url": data.get("success_url"),
             "cancel_url": data.get("cancel_url"),
             "url": None if self.omit_next_url else f"{self.url}/pay/{session_id}",
@@ -445,15 +532,20 @@ class FakeStripe:
         session = self.sessions.get(session_id)
         if session is None:
             return Response("not found", 404)
+        oxxo = session.get("payment_method_types") == ["oxxo"]
         if request.method == "POST":
-            self.complete(session_id)
+            if oxxo:
+                self.issue_voucher(session_id)
+            else:
+                self.complete(session_id)
             return Response("", 303, headers={"Location": session["success_url"]})
         amount = session["amount_total"] / 100
+        button = "Generar ficha OXXO" if oxxo else "Pagar"
         html = (
             "<!doctype html><html lang='es'><meta name='viewport' content='width=device-width'>"
             "<link rel='icon' href='data:,'>"
             f"<title>Pago de prueba</title><h1>Pago de prueba</h1><p>Total: {amount:.2f} "
-            f"{session['currency'].upper()}</p><form method='post'><button>Pagar</button></form>"
+            f"{session['currency'].upper()}</p><form method='post'><button>{button}</button></form>"
             f"<p><a href='{session['cancel_url']}'>Volver sin pagar</a></p></html>"
         )
         return Response(html, 200, content_type="text/html; charset=utf-8")

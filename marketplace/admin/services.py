@@ -118,6 +118,16 @@ ACTION_LABELS = {
     "payment.refunded": _l("Devolvió un pago con tarjeta"),
     "payment.refund_recorded": _l("Se registró una devolución de un pago con tarjeta"),
     "payment.fee_changed": _l("Cambió la comisión de los pagos con tarjeta"),
+    "payment.voucher_issued": _l("Se emitió una ficha de pago OXXO"),
+    "payment.oxxo_failed": _l("Una ficha OXXO venció sin pagarse"),
+    "payment.voucher_voided": _l("Anuló una ficha OXXO sin pagar de un pedido cancelado"),
+    "transfer.details_saved": _l("Guardó sus datos para recibir transferencias"),
+    "transfer.recorded": _l("Registró una transferencia o pago por billetera"),
+    "transfer.confirmed": _l("Confirmó que recibió una transferencia"),
+    "transfer.disputed": _l("Dijo que una transferencia no llegó"),
+    "transfer.canceled": _l("Anuló una transferencia registrada"),
+    "transfer.resolved": _l("Resolvió una disputa de pago"),
+    "transfer.refund_made": _l("Registró que devolvió un pago"),
     "money.rescaled": _l("Corrigió los decimales de una moneda"),
     "matching_run.started": _l("Inició una corrida de emparejamiento de crédito"),
     "matching_run.succeeded": _l("Terminó una corrida de emparejamiento de crédito"),
@@ -125,6 +135,9 @@ ACTION_LABELS = {
 }
 
 ENTITY_LABELS = {
+    "order_payment": _l("Pago de pedido"),
+    "order_refund": _l("Devolución de pedido"),
+    "transfer_details": _l("Datos para transferencias"),
     "user": _l("Cuenta"),
     "organization": _l("Organización"),
     "producer": _l("Productor"),

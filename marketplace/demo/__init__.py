@@ -27,6 +27,7 @@ from marketplace.demo import (
     loans,
     market,
     organizations,
+    payments,
     plots,
     population,
 )
@@ -92,6 +93,7 @@ def build_world(
         counts |= plots.build(say)
         counts |= deliveries.build(seed, say)
         counts |= data_requests.build(ANCHOR, say)
+        counts |= payments.build(np.random.default_rng([seed, 3]), ANCHOR, say)
         db.session.commit()
     except Exception:
         db.session.rollback()

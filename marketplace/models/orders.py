@@ -13,6 +13,7 @@ from marketplace.models.accounts import Organization, User
 from marketplace.models.base import utcnow
 from marketplace.models.catalog import CollectionCenter, Listing
 from marketplace.models.credit import Loan
+from marketplace.models.payments import OrderPayment, OrderRefund, PaymentSummary, summary
 from marketplace.models.producers import Farm, Producer
 from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
@@ -29,10 +30,13 @@ class OrderStatus(Vocabulary):
 
 
 class PaymentMethod(Vocabulary):
-    """How an order is paid: cash, card (Stripe Checkout) or an approved loan."""
+    """How an order is paid: cash, card or OXXO (Stripe Checkout), a transfer or wallet the
+    supplier confirms, or an approved loan (payments.countries says where each is offered)."""
 
     CASH = "cash", _l("Pago en efectivo al recibir o en el centro de acopio")
     CARD = "card", _l("Tarjeta (pago en línea)")
+    OXXO = "oxxo", _l("Efectivo en tiendas OXXO")
+    TRANSFER = "transfer", _l("Transferencia o billetera (Yape, Plin, Nequi, Daviplata, banco)")
     CREDIT = "credit", _l("Crédito")
 
 
@@ -74,18 +78,6 @@ class Order(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    # Card payments (payment_method card); amounts in the order's minor units.
-    payment_status: Mapped[str | None] = mapped_column(String(20))
-    payment_attempt: Mapped[int] = mapped_column(default=0, server_default="0")
-    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    fee_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    payment_error: Mapped[str | None] = mapped_column(String(300))
-    # why a payment needs a person's look (e.g. "amount_mismatch"); see payments.webhooks
-    payment_issue: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -96,6 +88,32 @@ class Order(db.Model):
     collection_center: Mapped[CollectionCenter | None] = relationship()
     farm: Mapped[Farm | None] = relationship()
     loan: Mapped[Loan | None] = relationship()
+    payments: Mapped[list[OrderPayment]] = relationship(
+        back_populates="order", order_by="OrderPayment.id", viewonly=True
+    )
+    refunds: Mapped[list[OrderRefund]] = relationship(order_by="OrderRefund.id", viewonly=True)
+
+    @property
+    def payment(self) -> PaymentSummary:
+        """The payment as one figure, summed up from the payment and refund rows."""
+        return summary(self)
+
+    @property
+    def payment_status(self) -> str | None:
+        return summary(self).status
+
+    @property
+    def paid_minor(self) -> int:
+        return summary(self).paid_minor
+
+    @property
+    def refunded_minor(self) -> int:
+        return summary(self).refunded_minor
+
+    @property
+    def last_payment(self) -> OrderPayment | None:
+        """The latest attempt, if any."""
+        return self.payments[-1] if self.payments else None
 
     def __repr__(self) -> str:
         return f"<Order {self.id} {self.status} {self.quantity}x{self.listing_id}>"

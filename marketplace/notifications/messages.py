@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from marketplace.i18n import money, number
+from marketplace.models import PaymentChannel
 
 MESSAGES = {
     "organization.verified": _l(
@@ -33,7 +34,36 @@ MESSAGES = {
         "La tarjeta no pagó el pedido #%(order)s: %(reason)s. Puede intentar de nuevo desde "
         "el pedido."
     ),
-    "payment.refunded": _l("Se devolvió a la tarjeta el pago del pedido #%(order)s de %(title)s."),
+    "payment.refunded": _l("Se devolvió el pago del pedido #%(order)s de %(title)s."),
+    "payment.voucher": _l(
+        "Su ficha OXXO del pedido #%(order)s está lista: referencia %(number)s. Pague en "
+        "efectivo en cualquier tienda OXXO antes de que venza."
+    ),
+    "payment.oxxo_paid": _l("Pago en OXXO recibido para el pedido #%(order)s de %(title)s."),
+    "payment.oxxo_failed": _l(
+        "La ficha OXXO del pedido #%(order)s venció sin pagarse. Puede pedir una nueva desde "
+        "el pedido."
+    ),
+    "payment.oxxo_expired": _l(
+        "El pago en OXXO del pedido #%(order)s no se inició a tiempo. Puede intentarlo de "
+        "nuevo desde el pedido."
+    ),
+    "transfer.recorded": _l(
+        "El productor dice que pagó %(amount)s por %(channel)s para el pedido #%(order)s "
+        "(operación %(reference)s). Revise si llegó y confírmelo."
+    ),
+    "transfer.confirmed": _l(
+        "El proveedor confirmó que recibió %(amount)s del pedido #%(order)s de %(title)s."
+    ),
+    "transfer.disputed": _l(
+        "El proveedor dice que no recibió la transferencia del pedido #%(order)s: "
+        "%(reason)s. Minka revisará el caso."
+    ),
+    "transfer.resolved_paid": _l("Minka resolvió el pago del pedido #%(order)s: está pagado."),
+    "transfer.resolved_unpaid": _l(
+        "Minka resolvió el pago del pedido #%(order)s: la transferencia no llegó. Puede "
+        "pagar de nuevo."
+    ),
     "pledge.created": _l("Nuevo compromiso de %(kg)s kg para «%(product)s»."),
     "pledge.withdrawn": _l("Se retiraron %(kg)s kg del compromiso «%(product)s»."),
     "commitment.closed": _l(
@@ -77,7 +107,9 @@ RECORD_PARAMS = frozenset({"order", "loan"})
 
 def _shown(key: str, value):
     """A param as the reader sees it: amounts with their currency, numbers grouped in the
-    reader's locale (5,620 kg; 5.620 kg in Colombia)."""
+    reader's locale (5,620 kg; 5.620 kg in Colombia), a payment channel by its label."""
+    if key == "channel" and value in PaymentChannel.codes():
+        return PaymentChannel(value).label
     if isinstance(value, dict) and set(value) == {"minor", "currency"}:
         return money(value["minor"], value["currency"])
     if isinstance(value, int | float) and not isinstance(value, bool) and key not in RECORD_PARAMS:

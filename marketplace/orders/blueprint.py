@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("orders", __name__)
 
-from marketplace.orders import views  # noqa: E402,F401
+from marketplace.orders import payment_views, views  # noqa: E402,F401

@@ -66,12 +66,15 @@ class OrderForm(FlaskForm):
     )
     idempotency_key = HiddenField()
 
-    def set_methods(self, card: bool, loans: list[tuple[int, str]]) -> None:
-        """Offer cash, card when the supplier takes cards, and each of these loans: (loan
-        id, label) pairs."""
+    def set_methods(self, methods: tuple[str, ...], loans: list[tuple[int, str]]) -> None:
+        """Offer cash, the supplier's other methods (card, OXXO, transfer: see
+        payments.methods.offered), and each of these loans: (loan id, label) pairs."""
         choices = [(CASH, PaymentMethod.CASH.lazy_label)]
-        if card:
-            choices.append((CARD, PaymentMethod.CARD.lazy_label))
+        choices += [
+            (m, PaymentMethod(m).lazy_label)
+            for m in methods
+            if m not in (PaymentMethod.CASH, PaymentMethod.CREDIT)
+        ]
         self.payment_method.choices = choices + [
             (loan_choice(loan_id), text) for loan_id, text in loans
         ]

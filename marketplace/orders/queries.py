@@ -32,12 +32,21 @@ STEP_LABELS = {
     "order.delivered": _l("Entregado"),
     "order.completed": _l("Completado"),
     "order.cancelled": _l("Cancelado"),
-    "payment.checkout_started": _l("Pago con tarjeta iniciado"),
+    "payment.checkout_started": _l("Pago en línea iniciado"),
     "payment.paid": _l("Pago con tarjeta recibido"),
     "payment.refunded": _l("Pago con tarjeta devuelto"),
     "payment.refund_recorded": _l("Devolución registrada"),
     "payment.late_refunded": _l("Pago tardío devuelto (el pedido ya estaba cancelado)"),
     "payment.amount_mismatch": _l("Pago en revisión: el monto no coincide"),
+    "payment.voucher_issued": _l("Ficha OXXO emitida"),
+    "payment.oxxo_failed": _l("La ficha OXXO venció sin pagarse"),
+    "payment.voucher_voided": _l("Ficha OXXO anulada al cancelar el pedido"),
+    "transfer.recorded": _l("Transferencia registrada por el productor"),
+    "transfer.confirmed": _l("Transferencia confirmada por el proveedor"),
+    "transfer.disputed": _l("El proveedor dice que la transferencia no llegó"),
+    "transfer.canceled": _l("Transferencia anulada"),
+    "transfer.resolved": _l("Disputa de pago resuelta por Minka"),
+    "transfer.refund_made": _l("El proveedor devolvió el pago"),
 }
 
 

@@ -34,7 +34,6 @@ from marketplace.models import (
     Loan,
     Order,
     PaymentMethod,
-    PaymentStatus,
     Producer,
     User,
 )
@@ -44,9 +43,9 @@ from marketplace.orders import permissions, states
 from marketplace.orders.queries import producer_order_summary as producer_order_summary
 from marketplace.orders.queries import supplier_order_summary as supplier_order_summary
 from marketplace.orders.states import Side
-from marketplace.payments import accounts as payment_accounts
 from marketplace.payments import checkout as card_payments
 from marketplace.payments import gateway as payment_gateway
+from marketplace.payments import methods as payment_methods
 from marketplace.producers import permissions as producer_permissions
 
 MAX_SERVICE_QUANTITY = 1_000
@@ -55,8 +54,15 @@ MAX_INPUT_QUANTITY = 100_000
 MAX_TOTAL_MINOR = 10**12
 MAX_NOTE = 500
 MAX_REASON = 500
-#: The payment methods; card needs the supplier's Stripe account, credit needs a loan.
-PAYMENT_METHODS = (PaymentMethod.CASH.value, PaymentMethod.CARD.value, PaymentMethod.CREDIT.value)
+#: The payment methods; card and OXXO need the supplier's Stripe account (and its country),
+#: a transfer needs the supplier's declared transfer details, credit needs a loan.
+PAYMENT_METHODS = PaymentMethod.codes()
+_NOT_OFFERED = {
+    PaymentMethod.CARD.value: _l(
+        "Este proveedor no recibe pagos con tarjeta: elija otra forma de pago."
+    ),
+    None: _l("Este proveedor no recibe pagos de esa forma: elija otra forma de pago."),
+}
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -231,12 +237,12 @@ def _clean_payment(
     card only when the supplier can take cards and Stripe takes the amount."""
     if method not in PAYMENT_METHODS:
         raise DomainError(_l("Elija una forma de pago de la lista."), "payment_method")
-    if method == PaymentMethod.CARD:
-        if not payment_accounts.takes_cards(listing.organization_id):
-            raise DomainError(
-                _l("Este proveedor no recibe pagos con tarjeta: elija otra forma de pago."),
-                "payment_method",
-            )
+    if method not in payment_methods.offered(listing.organization_id):
+        message = _NOT_OFFERED.get(method, _NOT_OFFERED[None])
+        raise DomainError(message, "payment_method")
+    if method == PaymentMethod.OXXO and listing.currency != "MXN":
+        raise DomainError(_l("En OXXO solo se paga en pesos mexicanos."), "payment_method")
+    if method in (PaymentMethod.CARD, PaymentMethod.OXXO):
         problem = payment_gateway.card_amount_problem(total_minor, listing.currency)
         if problem is not None:
             raise DomainError(problem, "payment_method")
@@ -355,7 +361,6 @@ def _new_order(actor: User, producer: Producer, q: Quote, key: str) -> Order:
         unit=listing.unit,
         status=states.PLACED,
         payment_method=q.payment_method,
-        payment_status=PaymentStatus.UNPAID.value if q.payment_method == "card" else None,
         loan_id=q.loan.id if q.loan else None,
         delivery_point=q.delivery_point,
         collection_center_id=q.center.id if q.center else None,

@@ -11,15 +11,30 @@ from flask_login import current_user
 from marketplace.credit.spending import spendable_loans
 from marketplace.errors import DomainError
 from marketplace.i18n import money, number
-from marketplace.models import DeliveryPoint, Listing, Order, OrderStatus, PaymentStatus, Role
-from marketplace.money import AmountError, parse_money
+from marketplace.models import (
+    DeliveryPoint,
+    Listing,
+    Order,
+    OrderStatus,
+    PaymentChannel,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+)
+from marketplace.money import AmountError, amount_text, parse_money
 from marketplace.orders import permissions, queries, services, states
 from marketplace.orders.blueprint import bp
 from marketplace.orders.forms import CancelForm, OrderForm, ProducerCancelForm, parse_payment
 from marketplace.orders.states import Side
-from marketplace.payments import accounts as payment_accounts
 from marketplace.payments import checkout as card_payments
-from marketplace.payments.forms import ButtonForm
+from marketplace.payments import methods as payment_methods
+from marketplace.payments import transfers
+from marketplace.payments.forms import (
+    ButtonForm,
+    ConfirmTransferForm,
+    DisputeForm,
+    RecordTransferForm,
+)
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
 from marketplace.web import page_number, show_errors
@@ -65,7 +80,7 @@ def _loan_choice(loan) -> tuple[int, str]:
 def _order_form(producer, listing: Listing) -> tuple[OrderForm, str, list, list]:
     form = OrderForm()
     form.set_methods(
-        payment_accounts.takes_cards(listing.organization_id),
+        payment_methods.offered(listing.organization_id),
         [_loan_choice(loan) for loan in spendable_loans(producer, listing.currency)],
     )
     point = services.delivery_point_for(listing)
@@ -120,8 +135,14 @@ def new(listing_id: int):
                     expected_unit_price_minor=request.form.get("unit_price", type=int),
                     **args,
                 )
-                if order.payment_method == "card":
+                if order.payment_method == PaymentMethod.CARD:
                     flash(_("Pedido enviado. Ahora páguelo con su tarjeta."), "success")
+                elif order.payment_method == PaymentMethod.OXXO:
+                    flash(_("Pedido enviado. Ahora pida su ficha para pagar en OXXO."), "success")
+                elif order.payment_method == PaymentMethod.TRANSFER:
+                    flash(
+                        _("Pedido enviado. Pague al proveedor y registre aquí su pago."), "success"
+                    )
                 else:
                     flash(
                         _("Pedido enviado. El proveedor le avisará cuando lo confirme."), "success"
@@ -166,6 +187,11 @@ def detail(order_id: int):
         flash(_("Gracias. Estamos confirmando su pago; en unos momentos aparecerá aquí."), "info")
     elif back == "cancelado" and order.payment_status != PaymentStatus.PAID:
         flash(_("No se hizo el pago. Puede pagar cuando quiera desde esta página."), "info")
+    return producer_detail(order)
+
+
+def producer_detail(order: Order, transfer_form: RecordTransferForm | None = None):
+    """The producer's order page (with the transfer form as submitted, when it had errors)."""
     return render_template(
         "orders/detail.html",
         order=order,
@@ -174,7 +200,30 @@ def detail(order_id: int):
         form=ProducerCancelForm(),
         can_pay=card_payments.can_pay(order),
         pay_form=ButtonForm(),
+        transfer=transfer_block(order, transfer_form),
     )
+
+
+def transfer_block(order: Order, form: RecordTransferForm | None = None) -> dict | None:
+    """What the producer needs to pay by transfer: the supplier's details, what is still
+    due, and the form to record a payment."""
+    if order.payment_method != PaymentMethod.TRANSFER:
+        return None
+    details = payment_methods.transfer_details(order.supplier_id)
+    form = form or RecordTransferForm(formdata=None)
+    form.channel.choices = [(d.channel, PaymentChannel(d.channel).lazy_label) for d in details]
+    if form.channel.data is None and details:
+        form.channel.data = details[0].channel
+    due = transfers.due_minor(order)
+    if not form.amount.data and due:
+        form.amount.data = amount_text(due, order.currency)
+    return {
+        "details": details,
+        "due": due,
+        "form": form,
+        "can_record": bool(details) and due > 0 and order.status in transfers.PAYABLE_ORDER,
+        "button": ButtonForm(),
+    }
 
 
 @bp.route("/pedidos/<int:order_id>/cancelar", methods=["POST"])
@@ -212,14 +261,20 @@ def received():
     )
 
 
-def _received_detail(order: Order, cancel_form: CancelForm):
+def _received_detail(order: Order, cancel_form: CancelForm, **forms):
     return render_template(
         "orders/received_detail.html",
         order=order,
         steps=queries.timeline(order),
         targets=states.allowed_targets(order.status, Side.SUPPLIER),
         cancel_form=cancel_form,
-        payout=card_payments.payout(order) if order.payment_method == "card" else None,
+        payout=card_payments.payout(order)
+        if order.payment_method in card_payments.STRIPE_METHODS
+        else None,
+        confirm_form=forms.get("confirm_form") or ConfirmTransferForm(formdata=None),
+        dispute_form=forms.get("dispute_form") or DisputeForm(formdata=None),
+        answering=forms.get("answering"),
+        button=ButtonForm(),
     )
 
 

@@ -325,6 +325,17 @@ def retrieve_payment_intent(payment_intent_id: str) -> dict:
     return _call("payment intent", _client().v1.payment_intents.retrieve, payment_intent_id)
 
 
+def cancel_payment_intent(payment_intent_id: str) -> dict:
+    """Cancel a PaymentIntent still waiting for its money (an OXXO voucher not yet paid), so
+    the voucher can no longer be paid."""
+    return _call(
+        "cancel payment intent",
+        _client().v1.payment_intents.cancel,
+        payment_intent_id,
+        {"cancellation_reason": "abandoned"},
+    )
+
+
 def retrieve_charge(charge_id: str) -> dict:
     """The Charge as Stripe has it now (amount_refunded, payment_intent)."""
     return _call("charge", _client().v1.charges.retrieve, charge_id)

@@ -1,5 +1,6 @@
-"""Card payment pages: pay an order, supplier onboarding, the admin's settings, and the
-Stripe webhook (no session, no CSRF: its signature is the proof)."""
+"""Payment pages: pay an order on Stripe, supplier onboarding and transfer details, the
+admin's settings and disputes, the methods by country, and the Stripe webhook (no session,
+no CSRF: its signature is the proof)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from flask_login import current_user
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf
 from marketplace.i18n import number
-from marketplace.models import Order, Role
+from marketplace.models import Order, OrderPayment, PaymentChannel, Role
 from marketplace.organizations.permissions import MEMBER_ROLES
-from marketplace.payments import accounts, checkout, countries, fees, gateway, webhooks
+from marketplace.payments import (
+    accounts,
+    checkout,
+    countries,
+    fees,
+    gateway,
+    methods,
+    transfers,
+    webhooks,
+)
 from marketplace.payments.blueprint import bp
-from marketplace.payments.forms import ButtonForm, FeeForm
-from marketplace.payments.permissions import SELLER_KINDS, can_pay
+from marketplace.payments.forms import ButtonForm, FeeForm, TransferDetailsForm
+from marketplace.payments.permissions import SELLER_KINDS, can_manage_account, can_pay
 from marketplace.permissions import load_or_404, role_required
 from marketplace.web import show_errors
 
@@ -98,6 +108,7 @@ def _card_block(org) -> dict | None:
         "account": accounts.account_of(org.id),
         "fee_percent": number(fees.fee_bp() / 100, 2),
         "form": ButtonForm(),
+        "transfer_channels": countries.methods_of(org.country).channels,
     }
 
 
@@ -120,6 +131,8 @@ def settings():
         form=form,
         configured=gateway.configured(),
         webhook_configured=bool(current_app.config.get("MINKA_STRIPE_WEBHOOK_SECRET")),
+        table=countries.METHODS,
+        disputes=len(transfers.open_disputes()),
     )
 
 
@@ -135,3 +148,79 @@ def webhook():
     except gateway.GatewayError:
         return jsonify(error="stripe unavailable, retry"), 503
     return jsonify(received=True, result=result)
+
+
+# --- transfers: the supplier's details, the admin's disputes, the methods by country ------
+
+
+def _own_selling_org():
+    org = current_user.organization
+    if org is None or not can_manage_account(current_user, org):
+        abort(403)
+    return org
+
+
+@bp.route("/organizacion/transferencias", methods=["GET", "POST"])
+@role_required(Role.SUPPLIER)
+def transfer_details():
+    org = _own_selling_org()
+    channels = countries.methods_of(org.country).channels
+    form = TransferDetailsForm()
+    form.channel.choices = [(c, PaymentChannel(c).lazy_label) for c in channels]
+    if channels and form.validate_on_submit():
+        try:
+            transfers.save_details(
+                current_user, org, form.channel.data, form.holder.data, form.account.data,
+                form.bank.data or "",
+            )  # fmt: skip
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Datos guardados: los productores los verán al pagar."), "success")
+            return redirect(url_for(".transfer_details"))
+    status = 400 if form.errors else 200
+    return render_template(
+        "payments/transfer_details.html",
+        form=form,
+        channels=channels,
+        details=methods.transfer_details(org.id),
+        button=ButtonForm(),
+    ), status
+
+
+@bp.route("/organizacion/transferencias/<channel>/quitar", methods=["POST"])
+@role_required(Role.SUPPLIER)
+def remove_transfer_details(channel: str):
+    org = _own_selling_org()
+    if ButtonForm().validate_on_submit():
+        transfers.remove_details(current_user, org, channel)
+        flash(_("Medio quitado."), "success")
+    return redirect(url_for(".transfer_details"))
+
+
+@bp.route("/admin/pagos/disputas")
+@role_required(Role.ADMIN)
+def disputes():
+    return render_template(
+        "payments/disputes.html", disputes=transfers.open_disputes(), button=ButtonForm()
+    )
+
+
+@bp.route("/admin/pagos/disputas/<int:payment_id>", methods=["POST"])
+@role_required(Role.ADMIN)
+def resolve_dispute(payment_id: int):
+    payment = load_or_404(OrderPayment, payment_id)
+    paid = request.form.get("paid")
+    if ButtonForm().validate_on_submit() and paid in ("1", "0"):
+        try:
+            transfers.resolve(current_user, payment, paid == "1")
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Disputa resuelta. Avisamos al productor y al proveedor."), "success")
+    return redirect(url_for(".disputes"))
+
+
+@bp.route("/formas-de-pago")
+def how_to_pay():
+    return render_template("payments/how_to_pay.html", table=countries.METHODS)

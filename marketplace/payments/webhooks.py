@@ -1,8 +1,8 @@
 """Stripe's webhook events: each is a trigger only. The authoritative object is read again
-from the API, the event id is recorded (unique) so a replay is a no-op, and an order's
-payment moves only from an allowed prior state, by conditional UPDATE. So out-of-order,
-duplicated or concurrent deliveries never double-confirm, double-refund or bring back a
-cancelled order.
+from the API, the event id is recorded (unique) so a replay is a no-op, and an attempt's row
+moves only from an allowed prior state (payments.states), by conditional UPDATE, while the
+order's row is held (records.lock_order). So out-of-order, duplicated or concurrent
+deliveries never double-confirm, double-refund or bring back a cancelled order.
 
 A completion that arrives for an order cancelled meanwhile is refunded at once (the money
 must not stay with a cancelled order); so is a second payment of an already paid order.
@@ -12,24 +12,35 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
 from marketplace.extensions import db
-from marketplace.links import path_for
-from marketplace.models import Order, OrderStatus, PaymentStatus, StripeEvent
+from marketplace.models import (
+    Order,
+    OrderPayment,
+    OrderRefund,
+    OrderStatus,
+    PaymentIssue,
+    PaymentMethod,
+    RefundReason,
+    RefundState,
+    StripeEvent,
+)
 from marketplace.models.base import utcnow
-from marketplace.notifications.services import notify_organization, notify_user
-from marketplace.payments import accounts, gateway
-from marketplace.payments.checkout import PAYABLE, tell_refund
+from marketplace.payments import accounts, gateway, records, states
+from marketplace.payments.records import tell_refund
 
 log = logging.getLogger(__name__)
 
 FETCH: dict[str, Callable[[str], dict]] = {
     "checkout.session.completed": gateway.retrieve_checkout_session,
     "checkout.session.expired": gateway.retrieve_checkout_session,
+    "checkout.session.async_payment_succeeded": gateway.retrieve_checkout_session,
+    "checkout.session.async_payment_failed": gateway.retrieve_checkout_session,
     "payment_intent.payment_failed": gateway.retrieve_payment_intent,
     "charge.refunded": gateway.retrieve_charge,
     "account.updated": gateway.retrieve_account,
@@ -85,48 +96,95 @@ def _id(value) -> str | None:
     return value.get("id") if isinstance(value, dict) else value
 
 
-# --- checkout.session.completed ----------------------------------------------------------
+# --- checkout.session.completed and async_payment_succeeded ----------------------------------
+
+
+def _payment_for(order: Order, session: dict) -> OrderPayment:
+    """The attempt this session belongs to; a session Minka has no row for (made before the
+    rows, or lost) gets one, so what Stripe took is always on record."""
+    payment = records.payment_by_session(session.get("id"))
+    if payment is not None:
+        return payment
+    raw = (session.get("metadata") or {}).get("payment_id")
+    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 12:
+        found = db.session.get(OrderPayment, int(raw), populate_existing=True)
+        if found is not None and found.order_id == order.id:
+            return found
+    payment = records.open_attempt(None, order, order.payment_method)
+    states.move_payment(payment.id, states.PENDING, stripe_checkout_session_id=session["id"])
+    db.session.refresh(payment)
+    return payment
 
 
 def completed(session: dict, record: StripeEvent) -> str:
-    """A paid session: the order becomes paid, unless its amount differs (flagged), it was
-    cancelled meanwhile (refunded) or it is already paid by another payment (refunded)."""
+    """A completed session: paid (card, or OXXO paid at once) makes the order paid, unless
+    its amount differs (flagged), it was cancelled meanwhile (refunded) or it is already
+    paid by another attempt (refunded). An OXXO session completes unpaid: its voucher is
+    issued, and the payment waits for async_payment_succeeded."""
+    order = _order_from(session.get("metadata"))
+    if order is None:
+        return _unknown(record, session.get("id"))
+    if session.get("status") != "complete":
+        return "not_paid"
+    payment = _payment_for(order, session)
+    if session.get("payment_status") == "unpaid" and payment.method == PaymentMethod.OXXO:
+        return _voucher_issued(order, payment, session)
+    if session.get("payment_status") != "paid":
+        return "not_paid"
+    return _paid(order, payment, session)
+
+
+def async_succeeded(session: dict, record: StripeEvent) -> str:
+    """The OXXO voucher was paid at the store."""
     order = _order_from(session.get("metadata"))
     if order is None:
         return _unknown(record, session.get("id"))
     if session.get("status") != "complete" or session.get("payment_status") != "paid":
         return "not_paid"
+    return _paid(order, _payment_for(order, session), session)
+
+
+def _paid(order: Order, payment: OrderPayment, session: dict) -> str:
     intent = _id(session.get("payment_intent"))
     if not _amount_matches(order, session):
-        return _flag_mismatch(order, session)
-    paid = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id,
-            Order.status != OrderStatus.CANCELLED.value,
-            Order.payment_status.in_(PAYABLE),
-        )
-        .values(
-            payment_status=PaymentStatus.PAID.value,
-            stripe_checkout_session_id=session["id"],
-            stripe_payment_intent_id=intent,
-            paid_minor=order.total_minor,
-            paid_at=utcnow(),
-            payment_error=None,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if paid.rowcount == 1:
-        audit.record(None, "payment.paid", order, session=session["id"], intent=intent)
-        _tell_paid(order)
-        return "paid"
-    db.session.refresh(order)
-    if order.stripe_payment_intent_id == intent:
+        return _flag_mismatch(order, payment, session)
+    order = records.lock_order(order.id)
+    payment = db.session.get(OrderPayment, payment.id)
+    if payment.state == states.CONFIRMED:
         return f"already_{order.payment_status}"
-    if order.status == OrderStatus.CANCELLED and order.payment_status in PAYABLE:
-        return _refund_late(order, session, intent)
-    return _refund_duplicate(order, intent)
+    values = {"stripe_payment_intent_id": intent, "confirmed_at": utcnow(), "error": None}
+    if order.status == OrderStatus.CANCELLED:
+        return _refund_late(order, payment, values)
+    if records.other_confirmed(order, payment):
+        return _refund_duplicate(order, payment, values)
+    if not states.move_payment(payment.id, states.CONFIRMED, **values):
+        return "ignored"
+    audit.record(None, "payment.paid", order, session=session["id"], intent=intent)
+    kind = "payment.oxxo_paid" if payment.method == PaymentMethod.OXXO else "payment.paid"
+    records.tell_producer(order, kind)
+    records.tell_supplier(order, kind)
+    return "paid"
+
+
+def _voucher_issued(order: Order, payment: OrderPayment, session: dict) -> str:
+    intent = gateway.retrieve_payment_intent(_id(session.get("payment_intent")))
+    details = (intent.get("next_action") or {}).get("oxxo_display_details") or {}
+    expires = details.get("expires_after")
+    # The attempt stays pending (the cash is not paid yet); only its voucher is written.
+    moved = states.annotate_payment(
+        payment.id,
+        (states.PENDING,),
+        stripe_payment_intent_id=intent["id"],
+        reference=str(details.get("number") or "")[:60] or None,
+        voucher_url=(details.get("hosted_voucher_url") or "")[:500] or None,
+        expires_at=datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None,
+    )
+    if not moved:
+        return "ignored"
+    audit.record(None, "payment.voucher_issued", order, intent=intent["id"])
+    db.session.refresh(payment)
+    records.tell_producer(order, "payment.voucher", number=payment.reference or "-")
+    return "voucher_issued"
 
 
 def _amount_matches(order: Order, session: dict) -> bool:
@@ -137,11 +195,11 @@ def _amount_matches(order: Order, session: dict) -> bool:
     )
 
 
-def _flag_mismatch(order: Order, session: dict) -> str:
+def _flag_mismatch(order: Order, payment: OrderPayment, session: dict) -> str:
     db.session.execute(
-        update(Order)
-        .where(Order.id == order.id)
-        .values(payment_issue="amount_mismatch", updated_at=utcnow())
+        update(OrderPayment)
+        .where(OrderPayment.id == payment.id)
+        .values(issue=PaymentIssue.AMOUNT_MISMATCH.value, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     audit.record(
@@ -157,136 +215,98 @@ def _flag_mismatch(order: Order, session: dict) -> str:
     return "amount_mismatch"
 
 
-def _refund_late(order: Order, session: dict, intent: str) -> str:
-    claim = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id,
-            Order.status == OrderStatus.CANCELLED.value,
-            Order.payment_status.in_(PAYABLE),
-        )
-        .values(
-            payment_status=PaymentStatus.REFUNDED.value,
-            stripe_checkout_session_id=session["id"],
-            stripe_payment_intent_id=intent,
-            paid_minor=order.total_minor,
-            refunded_minor=order.total_minor,
-            paid_at=utcnow(),
-            payment_issue="late_payment_refunded",
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if claim.rowcount != 1:
+def _refund_late(order: Order, payment: OrderPayment, values: dict) -> str:
+    values["issue"] = PaymentIssue.LATE_PAYMENT_REFUNDED.value
+    if not states.move_payment(payment.id, states.CONFIRMED, **values):
         return "changed"
-    metadata = {"order_id": str(order.id)}
-    refund = gateway.create_refund(intent, None, f"minka-late-{intent}", metadata)
-    audit.record(None, "payment.late_refunded", order, intent=intent, refund=refund.get("id"))
+    db.session.refresh(payment)
+    refund = records.refund(None, payment, payment.amount_minor, RefundReason.LATE_PAYMENT)
+    audit.record(
+        None, "payment.late_refunded", order, intent=values["stripe_payment_intent_id"],
+        refund=refund.id,
+    )  # fmt: skip
     tell_refund(order)
     return "refunded_late"
 
 
-def _refund_duplicate(order: Order, intent: str) -> str:
-    refund = gateway.create_refund(
-        intent, None, f"minka-duplicate-{intent}", {"order_id": str(order.id)}
-    )
-    db.session.execute(
-        update(Order)
-        .where(Order.id == order.id)
-        .values(payment_issue="duplicate_refunded", updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    audit.record(None, "payment.duplicate_refunded", order, intent=intent, refund=refund.get("id"))
+def _refund_duplicate(order: Order, payment: OrderPayment, values: dict) -> str:
+    values["issue"] = PaymentIssue.DUPLICATE_REFUNDED.value
+    if not states.move_payment(payment.id, states.CONFIRMED, **values):
+        return "changed"
+    db.session.refresh(payment)
+    refund = records.refund(None, payment, payment.amount_minor, RefundReason.DUPLICATE)
+    audit.record(
+        None, "payment.duplicate_refunded", order, intent=values["stripe_payment_intent_id"],
+        refund=refund.id,
+    )  # fmt: skip
     return "duplicate_refunded"
 
 
-def _tell_paid(order: Order) -> None:
-    params = {"order": order.id, "title": order.title}
-    notify_organization(
-        order.supplier_id,
-        "payment.paid",
-        link=path_for("orders.received_detail", order_id=order.id),
-        **params,
-    )
-    if order.producer.user_id is not None:
-        notify_user(
-            order.producer.user_id,
-            "payment.paid",
-            link=path_for("orders.detail", order_id=order.id),
-            **params,
-        )
-
-
-# --- checkout.session.expired, payment_intent.payment_failed --------------------------------
+# --- expired, failed: checkout.session.expired, async_payment_failed, payment_failed ------
 
 
 def expired(session: dict, record: StripeEvent) -> str:
-    """The session closed unpaid: the order stays unpaid and may be paid again."""
+    """The session closed unpaid: the attempt expired; the order may be paid again."""
     order = _order_from(session.get("metadata"))
     if order is None:
         return _unknown(record, session.get("id"))
     if session.get("status") != "expired":
         return "not_expired"  # the API says otherwise (e.g. it completed meanwhile)
-    result = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id,
-            Order.payment_status == PaymentStatus.PENDING.value,
-            Order.stripe_checkout_session_id == session["id"],
-        )
-        .values(
-            payment_status=PaymentStatus.UNPAID.value,
-            payment_attempt=Order.payment_attempt + 1,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    payment = records.payment_by_session(session.get("id"))
+    if payment is None or not states.move_payment(payment.id, states.EXPIRED):
         return "ignored"
-    if order.producer.user_id is not None and order.status != OrderStatus.CANCELLED:
-        notify_user(
-            order.producer.user_id,
-            "payment.expired",
-            link=path_for("orders.detail", order_id=order.id),
-            order=order.id,
-            title=order.title,
-        )
+    if order.status != OrderStatus.CANCELLED:
+        kind = "payment.oxxo_expired" if payment.method == PaymentMethod.OXXO else "payment.expired"
+        records.tell_producer(order, kind)
     return "unpaid"
 
 
+def async_failed(session: dict, record: StripeEvent) -> str:
+    """The OXXO voucher expired unpaid: the attempt failed; the producer may get a new
+    voucher."""
+    order = _order_from(session.get("metadata"))
+    if order is None:
+        return _unknown(record, session.get("id"))
+    if session.get("payment_status") == "paid":
+        return "not_failed"
+    payment = _payment_for(order, session)
+    reason = "oxxo_voucher_expired"
+    if not states.move_payment(payment.id, states.FAILED, only_from=(states.PENDING,),
+                               error=reason):  # fmt: skip
+        return "ignored"
+    audit.record(None, "payment.oxxo_failed", order, session=session.get("id"))
+    if order.status != OrderStatus.CANCELLED:
+        records.tell_producer(order, "payment.oxxo_failed")
+    return "failed"
+
+
+def _payment_of_intent(order: Order, intent: dict) -> OrderPayment | None:
+    raw = (intent.get("metadata") or {}).get("payment_id")
+    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 12:
+        found = db.session.get(OrderPayment, int(raw), populate_existing=True)
+        if found is not None and found.order_id == order.id:
+            return found
+    db.session.refresh(order)
+    return records.open_payment(order)
+
+
 def failed(intent: dict, record: StripeEvent) -> str:
-    """The card was declined: the order stays unpaid; the producer is told why."""
+    """The card was declined: the attempt failed (its page stays open for another card);
+    the producer is told why."""
     order = _order_from(intent.get("metadata"))
     if order is None:
         return _unknown(record, intent.get("id"))
     if intent.get("status") in ("succeeded", "processing", "requires_capture"):
         return "not_failed"
     reason = ((intent.get("last_payment_error") or {}).get("message") or "")[:300]
-    result = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id,
-            Order.status != OrderStatus.CANCELLED.value,
-            Order.payment_status.in_((PaymentStatus.PENDING.value, PaymentStatus.UNPAID.value)),
-        )
-        .values(
-            payment_status=PaymentStatus.FAILED.value,
-            payment_error=reason or None,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    payment = _payment_of_intent(order, intent)
+    if (
+        payment is None
+        or order.status == OrderStatus.CANCELLED
+        or not states.move_payment(payment.id, states.FAILED, error=reason or None)
+    ):
         return "ignored"
-    if order.producer.user_id is not None:
-        notify_user(
-            order.producer.user_id,
-            "payment.failed",
-            link=path_for("orders.detail", order_id=order.id),
-            order=order.id,
-            title=order.title,
-            reason=reason or "-",
-        )
+    records.tell_producer(order, "payment.failed", reason=reason or "-")
     return "failed"
 
 
@@ -294,37 +314,37 @@ def failed(intent: dict, record: StripeEvent) -> str:
 
 
 def refunded(charge: dict, record: StripeEvent) -> str:
-    """Money went back (from Minka or Stripe's dashboard): the refunded total only grows,
-    so a repeated or late event never counts a refund twice."""
+    """Money went back (from Minka or Stripe's dashboard): what Stripe refunded beyond the
+    rows Minka has becomes one more refund row, so a repeated or late event never counts a
+    refund twice."""
     intent_id = _id(charge.get("payment_intent"))
-    order = _order_by_intent(intent_id)
-    if order is None and intent_id:
+    payment = records.payment_by_intent(intent_id)
+    if payment is None and intent_id:
         order = _order_from(gateway.retrieve_payment_intent(intent_id).get("metadata"))
-    if order is None:
+        if order is not None:
+            payment = records.open_payment(order)
+            if payment is not None:
+                states.move_payment(
+                    payment.id,
+                    states.CONFIRMED,
+                    stripe_payment_intent_id=intent_id,
+                    confirmed_at=utcnow(),
+                )
+                db.session.refresh(payment)
+    if payment is None:
         return _unknown(record, charge.get("id"))
-    currency = (charge.get("currency") or order.currency).upper()
+    order = records.lock_order(payment.order_id)
+    payment = db.session.get(OrderPayment, payment.id)
+    currency = (charge.get("currency") or payment.currency).upper()
     total = gateway.from_stripe_amount(int(charge.get("amount_refunded") or 0), currency)
-    charged = gateway.from_stripe_amount(int(charge.get("amount") or 0), currency)
-    status = PaymentStatus.REFUNDED if total >= charged else PaymentStatus.PARTIALLY_REFUNDED
-    result = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id,
-            Order.refunded_minor < total,
-            (Order.stripe_payment_intent_id == intent_id)
-            | Order.stripe_payment_intent_id.is_(None),
-        )
-        .values(
-            refunded_minor=total,
-            paid_minor=charged,
-            stripe_payment_intent_id=intent_id,
-            payment_status=status.value,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    missing = total - records.refunded_of(payment)
+    if missing <= 0 or payment.state != states.CONFIRMED:
         return "ignored"
+    row = OrderRefund(order_id=order.id, payment_id=payment.id, state=RefundState.DONE.value,
+                      amount_minor=missing, currency=payment.currency,
+                      reason=RefundReason.OUTSIDE.value)  # fmt: skip
+    db.session.add(row)
+    db.session.flush()
     audit.record(
         None,
         "payment.refund_recorded",
@@ -334,17 +354,8 @@ def refunded(charge: dict, record: StripeEvent) -> str:
         currency=order.currency,
     )
     tell_refund(order)
-    return status.value
-
-
-def _order_by_intent(intent_id: str | None) -> Order | None:
-    if not intent_id:
-        return None
-    return db.session.scalar(
-        select(Order)
-        .where(Order.stripe_payment_intent_id == intent_id)
-        .execution_options(populate_existing=True)
-    )
+    db.session.expire_all()
+    return order.payment_status
 
 
 def account_updated(account: dict, record: StripeEvent) -> str:
@@ -354,6 +365,8 @@ def account_updated(account: dict, record: StripeEvent) -> str:
 
 HANDLERS: dict[str, Callable[[dict, StripeEvent], str]] = {
     "checkout.session.completed": completed,
+    "checkout.session.async_payment_succeeded": async_succeeded,
+    "checkout.session.async_payment_failed": async_failed,
     "checkout.session.expired": expired,
     "payment_intent.payment_failed": failed,
     "charge.refunded": refunded,

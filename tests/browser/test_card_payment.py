@@ -73,7 +73,7 @@ def test_producer_pays_by_card_and_the_supplier_sees_the_payout(
     order = db.session.scalar(db.select(Order))
     assert rosa.url.endswith(f"/pedidos/{order.id}?pago=ok")
 
-    session = live_stripe.sessions[order.stripe_checkout_session_id]
+    session = live_stripe.sessions[order.last_payment.stripe_checkout_session_id]
     assert session["status"] == "complete"
     result = post_webhook(live.url, stripe_fake.event("checkout.session.completed", session))
     assert result["result"] == "paid"

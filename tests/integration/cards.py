@@ -15,7 +15,7 @@ from tests import stripe_fake
 LINKS = checkout.Links(success_url="http://minka.test/ok", cancel_url="http://minka.test/no")
 
 
-def place_card_order(shop, quantity: int = 2) -> Order:
+def place_card_order(shop, quantity: int = 2, method: str = "card") -> Order:
     return services.place_order(
         actor=shop.user,
         producer=shop.producer,
@@ -26,16 +26,16 @@ def place_card_order(shop, quantity: int = 2) -> Order:
         farm_id=None,
         note="",
         idempotency_key=secrets.token_urlsafe(24),
-        payment_method="card",
+        payment_method=method,
     )
 
 
-def pending_order(shop, quantity: int = 2) -> tuple[Order, str]:
-    """A card order with its Checkout Session open: (order, session id)."""
-    order = place_card_order(shop, quantity)
+def pending_order(shop, quantity: int = 2, method: str = "card") -> tuple[Order, str]:
+    """A card (or OXXO) order with its Checkout Session open: (order, session id)."""
+    order = place_card_order(shop, quantity, method)
     checkout.start_checkout(shop.user, order, LINKS)
     _db.session.refresh(order)
-    return order, order.stripe_checkout_session_id
+    return order, order.last_payment.stripe_checkout_session_id
 
 
 def deliver(client, event: dict, secret: str = stripe_fake.WEBHOOK_SECRET, **sign_args):

@@ -29,9 +29,12 @@ from marketplace.models import (
     Loan,
     Match,
     MatchingRun,
+    Order,
+    OrderPayment,
     Organization,
     Producer,
     Repayment,
+    TransferDetails,
     User,
 )
 from marketplace.organizations import lookalikes
@@ -453,3 +456,23 @@ def test_the_demo_world_has_data_requests_in_several_states(runner):
     assert with_live_consent([objection.producer_id], "buyers") == set()
     answered = _db.session.scalar(select(DataRequest).where(DataRequest.status == "done"))
     assert answered is not None
+
+
+def test_transfers_and_oxxo_payments_in_several_states(runner):
+    build(runner, 400)
+    details = _db.session.scalars(select(TransferDetails)).all()
+    suppliers = {d.organization_id for d in details}
+    assert suppliers and {d.channel for d in details} >= {"yape", "plin", "nequi"}
+    assert all(_db.session.get(Organization, s).country in ("PE", "CO") for s in suppliers)
+    payments = _db.session.scalars(select(OrderPayment)).all()
+    transfers = Counter(p.state for p in payments if p.method == "transfer")
+    assert {"pending", "confirmed", "disputed"} <= set(transfers)
+    oxxo = [p for p in payments if p.method == "oxxo"]
+    assert oxxo and all(p.order.supplier.country == "MX" for p in oxxo)
+    assert all(p.order.payment_method == p.method for p in payments)
+    demo = _db.session.scalar(select(User).where(User.email == "productora@minka.demo"))
+    mine = {o.status: o.payment_status for o in _db.session.scalars(
+        select(Order).join(Producer).where(Producer.user_id == demo.id))}  # fmt: skip
+    assert mine == {"placed": "pending", "confirmed": "pending", "delivered": "paid"}
+    for payment in payments:  # every row is a state of its table, every total adds up
+        assert payment.order.paid_minor <= payment.order.total_minor

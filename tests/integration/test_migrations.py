@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -200,3 +201,102 @@ def test_the_seeded_harvest_calendar_is_the_default_one(empty_app: Flask) -> Non
         rows = conn.execute(select(table.c.country, table.c.value_chain, table.c.months))
         seeded = {(r.country, r.value_chain): tuple(r.months) for r in rows}
     assert seeded == DEFAULT_CALENDAR
+
+
+def _filler(column, now):
+    """A value for a NOT NULL column without a default (1 for a key: the rows made first)."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return None
+    if kind is bool:
+        return False
+    if kind is int:
+        return 1
+    if kind is float:
+        return 1.0
+    if kind is datetime:
+        return now
+    if kind in (dict, list):
+        return kind()
+    return "x"
+
+
+def _insert(conn, name: str, now: datetime, **values) -> None:
+    """A row of the table as the database has it now, its required columns filled."""
+    table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+    row = {
+        c.name: _filler(c, now)
+        for c in table.columns
+        if not c.nullable and c.server_default is None and not c.primary_key
+    }
+    conn.execute(table.insert().values(**{**row, **values}))
+
+
+CARD_COLUMNS = {
+    "payment_method": "card",
+    "payment_attempt": 1,
+    "fee_minor": 450,
+    "paid_minor": 0,
+    "refunded_minor": 0,
+}
+
+
+def test_card_payments_move_from_the_order_to_payment_rows_and_back(empty_app: Flask) -> None:
+    upgrade(revision="af4b28ac3dc0")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        for name in ("organization", "user", "producer", "listing"):
+            _insert(conn, name, now, id=1)
+        orders = [
+            (1, "placed", {"payment_status": "unpaid"}),
+            (2, "placed", {"payment_status": "pending", "stripe_checkout_session_id": "cs_2"}),
+            (3, "confirmed", {"payment_status": "paid", "stripe_checkout_session_id": "cs_3",
+                              "stripe_payment_intent_id": "pi_3", "paid_minor": 9000,
+                              "paid_at": now}),
+            (4, "cancelled", {"payment_status": "partially_refunded",
+                              "stripe_checkout_session_id": "cs_4",
+                              "stripe_payment_intent_id": "pi_4", "paid_minor": 9000,
+                              "refunded_minor": 3000, "paid_at": now}),
+            (5, "placed", {"payment_status": "unpaid", "stripe_checkout_session_id": "cs_5"}),
+        ]  # fmt: skip
+        for order_id, status, payment in orders:
+            _insert(conn, "order", now, id=order_id, status=status, total_minor=9000,
+                    currency="MXN", idempotency_key=f"key-{order_id}",
+                    **{**CARD_COLUMNS, **payment})  # fmt: skip
+        _insert(conn, "order", now, id=6, payment_method="cash", idempotency_key="key-6",
+                total_minor=500, currency="PEN")  # fmt: skip
+
+    upgrade()
+    with db.engine.connect() as conn:
+        payments = conn.execute(
+            sa.text("SELECT order_id, state, amount_minor, fee_minor, stripe_checkout_session_id,"
+                    " stripe_payment_intent_id FROM order_payment ORDER BY order_id")
+        ).all()  # fmt: skip
+        refunds = conn.execute(
+            sa.text("SELECT order_id, state, amount_minor, reason FROM order_refund")
+        ).all()
+        columns = {c["name"] for c in inspect(conn).get_columns("order")}
+    assert [tuple(p) for p in payments] == [
+        (2, "pending", 9000, 450, "cs_2", None),
+        (3, "confirmed", 9000, 450, "cs_3", "pi_3"),
+        (4, "confirmed", 9000, 450, "cs_4", "pi_4"),
+        (5, "expired", 9000, 450, "cs_5", None),
+    ]
+    assert [tuple(r) for r in refunds] == [(4, "done", 3000, "cancelled")]
+    assert not columns & {"payment_status", "paid_minor", "stripe_payment_intent_id"}
+
+    downgrade(revision="af4b28ac3dc0")
+    with db.engine.connect() as conn:
+        back = conn.execute(
+            sa.text('SELECT id, payment_status, paid_minor, refunded_minor, '
+                    'stripe_payment_intent_id FROM "order" ORDER BY id')
+        ).all()  # fmt: skip
+    assert [tuple(b) for b in back] == [
+        (1, "unpaid", 0, 0, None),
+        (2, "pending", 0, 0, None),
+        (3, "paid", 9000, 0, "pi_3"),
+        (4, "partially_refunded", 9000, 3000, "pi_4"),
+        (5, "unpaid", 0, 0, None),
+        (6, None, 0, 0, None),
+    ]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
-from marketplace.models import Producer, User
+from marketplace.models import OrderPayment, Producer, TransferDetails, User
 from tests.conftest import _clear_tables, _fresh_globals
 from tests.integration.pages import findings, walk
 
@@ -50,13 +50,21 @@ MUST_REACH = {
 @pytest.fixture(scope="module")
 def world(_schema_app: Flask) -> Iterator[tuple[Flask, frozenset[str]]]:
     """The demo world of `make run` (5,000 producers, a matching run), built once for the
-    module, and the producers' national ids, which pages write as they are."""
+    module, and the identifiers pages write as they are: producers' national ids, transfer
+    operation and OXXO voucher numbers, and suppliers' wallet numbers and bank accounts."""
     app = _schema_app
     request_started.connect(_fresh_globals, app)
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo-data", "--seed", "2026"])
         assert result.exit_code == 0, result.output
-        yield app, frozenset(db.session.scalars(select(Producer.national_id)))
+        identifiers = {
+            *db.session.scalars(select(Producer.national_id)),
+            *db.session.scalars(
+                select(OrderPayment.reference).where(OrderPayment.reference.is_not(None))
+            ),
+            *db.session.scalars(select(TransferDetails.account)),
+        }
+        yield app, frozenset(identifiers)
         _clear_tables()
         db.session.remove()
     request_started.disconnect(_fresh_globals, app)

@@ -33,7 +33,7 @@ def test_the_webhook_marks_a_colombian_order_paid_only_for_its_real_amount(app, 
     shop = colombian(card_shop, "125.000")
     order = place_card_order(shop, 1)
     checkout.start_checkout(shop.user, order, LINKS)
-    session_id = fresh(order).stripe_checkout_session_id
+    session_id = fresh(order).last_payment.stripe_checkout_session_id
     assert pay(app.test_client(), shop.stripe, session_id)["result"] == "paid"
     assert fresh(order).paid_minor == 12_500_000
 
@@ -42,7 +42,7 @@ def test_a_hundredth_of_the_amount_is_a_mismatch_not_a_payment(app, db, card_sho
     shop = colombian(card_shop, "125.000")
     order = place_card_order(shop, 1)
     checkout.start_checkout(shop.user, order, LINKS)
-    session_id = fresh(order).stripe_checkout_session_id
+    session_id = fresh(order).last_payment.stripe_checkout_session_id
     answer = pay(app.test_client(), shop.stripe, session_id, amount=125_000)
     assert answer["result"] == "amount_mismatch"
     assert fresh(order).payment_status != "paid"

@@ -125,4 +125,4 @@ def test_two_cancellations_of_a_paid_order_refund_once(db, racing_app, card_shop
     order = fresh(order)
     assert (order.status, order.payment_status, order.refunded_minor) == (
         "cancelled", "refunded", 9000)  # fmt: skip
-    assert len(refunds_of(card_shop.stripe, order.stripe_payment_intent_id)) == 1
+    assert len(refunds_of(card_shop.stripe, order.last_payment.stripe_payment_intent_id)) == 1

@@ -44,7 +44,7 @@ def test_the_producer_pays_and_comes_back(app, db, card_shop):
 
     response = client.post(f"/pedidos/{order.id}/pagar")
     assert response.status_code == 303
-    session_id = fresh(order).stripe_checkout_session_id
+    session_id = fresh(order).last_payment.stripe_checkout_session_id
     assert response.location == card_shop.stripe.sessions[session_id]["url"]
     sent = card_shop.stripe.sessions[session_id]
     assert sent["success_url"].endswith(f"/pedidos/{order.id}?pago=ok")

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from marketplace.errors import DomainError
 from marketplace.models import AuditLog, Listing, Notification, Order, PaymentAccount, StripeEvent  # noqa: E501
 from marketplace.orders import services
-from marketplace.payments import accounts, checkout, fees, gateway
+from marketplace.payments import accounts, checkout, fees, gateway, records
 from tests import stripe_fake
+from tests.conftest import signed_in_client
 from tests.integration.cards import (
     LINKS,
     completed_event,
@@ -72,15 +73,19 @@ def test_a_card_order_is_placed_unpaid_and_checkout_is_a_destination_charge(db, 
     url = checkout.start_checkout(card_shop.user, order, LINKS)
 
     order = fresh(order)
-    session = card_shop.stripe.sessions[order.stripe_checkout_session_id]
+    session = card_shop.stripe.sessions[order.last_payment.stripe_checkout_session_id]
     assert url == session["url"] and url.startswith(card_shop.stripe.url + "/pay/")
     assert order.payment_status == "pending"
-    assert order.fee_minor == 450  # 5 % by default
+    assert order.last_payment.fee_minor == 450  # 5 % by default
     sent = card_shop.stripe.calls_to("POST", "/v1/checkout/sessions")[0]["data"]
     intent = sent["payment_intent_data"]
     assert intent["transfer_data"]["destination"] == card_shop.account.stripe_account_id
     assert intent["application_fee_amount"] == "450"
-    assert intent["metadata"] == {"order_id": str(order.id)} == sent["metadata"]
+    attempt = {"order_id": str(order.id), "payment_id": str(order.last_payment.id)}
+    assert intent["metadata"] == attempt == sent["metadata"]
+    assert [(p.state, p.amount_minor, p.currency) for p in order.payments] == [
+        ("pending", 9000, "MXN")
+    ]
     price = sent["line_items"][0]["price_data"]
     assert (price["currency"], price["unit_amount"]) == ("mxn", "9000")
     assert "on_behalf_of" not in intent  # a Mexican account under a Mexican platform
@@ -99,8 +104,9 @@ def test_the_same_key_gives_the_same_session_at_stripe(db, card_shop):
     order = place_card_order(card_shop)
     fee = fees.fee_for(order.total_minor, order.currency)
     params = checkout.session_params(order, fee, card_shop.account.stripe_account_id, LINKS)
-    first = gateway.create_checkout_session(params, checkout.checkout_key(order))
-    second = gateway.create_checkout_session(params, checkout.checkout_key(order))
+    key = checkout.checkout_key(records.open_attempt(card_shop.user, order, "card"))
+    first = gateway.create_checkout_session(params, key)
+    second = gateway.create_checkout_session(params, key)
     assert first["id"] == second["id"] and len(card_shop.stripe.sessions) == 1
 
 
@@ -119,7 +125,7 @@ def test_stripe_failing_leaves_the_order_unchanged(db, card_shop, failure, messa
         checkout.start_checkout(card_shop.user, order, LINKS)
     assert message in str(refused.value.message)
     order = fresh(order)
-    assert (order.payment_status, order.stripe_checkout_session_id) == ("unpaid", None)
+    assert (order.payment_status, order.last_payment.stripe_checkout_session_id) == ("unpaid", None)
     assert order.status == "placed" and stock(db, card_shop.listing.id) == 18
     # the producer can retry
     assert checkout.start_checkout(card_shop.user, order, LINKS).startswith(card_shop.stripe.url)
@@ -150,7 +156,10 @@ def test_a_completed_session_marks_the_order_paid_once(db, client, card_shop):
     assert first.get_json()["result"] == "paid" and replay.get_json()["result"] == "replay"
     order = fresh(order)
     assert (order.payment_status, order.paid_minor) == ("paid", 9000)
-    assert order.stripe_payment_intent_id == card_shop.stripe.sessions[session_id]["payment_intent"]
+    assert (
+        order.last_payment.stripe_payment_intent_id
+        == card_shop.stripe.sessions[session_id]["payment_intent"]
+    )
     assert audits(db, "payment.paid") == 1
     assert len(notes(db, "payment.paid")) == 2  # the supplier and the producer
     assert db.session.scalar(select(func.count(StripeEvent.id))) == 1
@@ -213,7 +222,7 @@ def test_an_amount_that_differs_is_flagged_not_paid(db, client, card_shop):
     result = pay(client, card_shop.stripe, session_id, amount=100)
     assert result["result"] == "amount_mismatch"
     order = fresh(order)
-    assert (order.payment_status, order.payment_issue) == ("pending", "amount_mismatch")
+    assert (order.payment_status, order.payment.issue) == ("pending", "amount_mismatch")
     assert audits(db, "payment.amount_mismatch") == 1
 
 
@@ -234,11 +243,11 @@ def test_an_expired_session_leaves_the_order_unpaid_and_a_new_one_can_be_paid(
     expired = stripe_fake.event("checkout.session.expired", card_shop.stripe.sessions[session_id])
     assert deliver(client, expired).get_json()["result"] == "unpaid"
     order = fresh(order)
-    assert (order.payment_status, order.payment_attempt) == ("unpaid", 1)
+    assert (order.payment_status, [p.state for p in order.payments]) == ("unpaid", ["expired"])
     assert len(notes(db, "payment.expired")) == 1
 
     url = checkout.start_checkout(card_shop.user, order, LINKS)
-    new_id = fresh(order).stripe_checkout_session_id
+    new_id = fresh(order).last_payment.stripe_checkout_session_id
     assert new_id != session_id and url == card_shop.stripe.sessions[new_id]["url"]
     assert pay(client, card_shop.stripe, new_id)["result"] == "paid"
 
@@ -249,7 +258,7 @@ def test_a_declined_card_tells_the_producer_why_and_they_can_retry(db, client, c
     response = deliver(client, stripe_fake.event("payment_intent.payment_failed", intent))
     assert response.get_json()["result"] == "failed"
     order = fresh(order)
-    assert order.payment_status == "failed" and "declined" in order.payment_error
+    assert order.payment_status == "failed" and "declined" in order.payment.error
     [note] = notes(db, "payment.failed")
     assert note.user_id == card_shop.user.id and "declined" in note.params["reason"]
     assert checkout.can_pay(order)
@@ -286,7 +295,7 @@ def test_a_second_payment_of_a_paid_order_is_refunded(db, client, card_shop):
     assert pay(client, card_shop.stripe, extra["id"])["result"] == "duplicate_refunded"
     order = fresh(order)
     assert (order.payment_status, order.refunded_minor) == ("paid", 0)
-    assert order.payment_issue == "duplicate_refunded"
+    assert order.payment.issue == "duplicate_refunded"
     [refund] = card_shop.stripe.calls_to("POST", "/v1/refunds")
     assert refund["data"]["payment_intent"] == extra["payment_intent"]
 
@@ -321,7 +330,7 @@ def test_a_supplier_cancelling_a_paid_order_refunds_it_all(db, client, card_shop
         "cancelled", "refunded", 9000)  # fmt: skip
     assert stock(db, card_shop.listing.id) == 20
     [call] = card_shop.stripe.calls_to("POST", "/v1/refunds")
-    assert call["data"]["payment_intent"] == order.stripe_payment_intent_id
+    assert call["data"]["payment_intent"] == order.last_payment.stripe_payment_intent_id
     assert call["data"]["amount"] == "9000"
     assert call["data"]["reverse_transfer"] == "true"
     assert call["data"]["refund_application_fee"] == "true"
@@ -330,7 +339,9 @@ def test_a_supplier_cancelling_a_paid_order_refunds_it_all(db, client, card_shop
     assert audits(db, "payment.refunded") == 1
     # Stripe's charge.refunded afterwards counts nothing twice
     charge = gateway.retrieve_charge(
-        gateway.retrieve_payment_intent(order.stripe_payment_intent_id)["latest_charge"]["id"]
+        gateway.retrieve_payment_intent(order.last_payment.stripe_payment_intent_id)[
+            "latest_charge"
+        ]["id"]
     )
     assert charge["amount_refunded"] == 9000
     assert deliver(client, stripe_fake.event("charge.refunded", charge)).get_json()["result"] == (
@@ -344,8 +355,20 @@ def test_a_partial_refund(db, client, card_shop):
     services.cancel(card_shop.supplier, order, "Solo entregamos una parte", refund_minor=3000)
     order = fresh(order)
     assert (order.payment_status, order.refunded_minor) == ("partially_refunded", 3000)
-    intent = gateway.retrieve_payment_intent(order.stripe_payment_intent_id)
+    intent = gateway.retrieve_payment_intent(order.last_payment.stripe_payment_intent_id)
     assert gateway.retrieve_charge(intent["latest_charge"]["id"])["amount_refunded"] == 3000
+    [refund] = order.refunds
+    assert (refund.state, refund.amount_minor, refund.reason) == ("done", 3000, "cancelled")
+    assert refund.payment_id == order.last_payment.id and refund.stripe_refund_id.startswith("re_")
+
+
+def test_the_order_page_lists_each_attempt_and_refund(app, db, client, card_shop):
+    order = paid_order(client, card_shop)
+    services.cancel(card_shop.supplier, order, "Solo entregamos una parte", refund_minor=3000)
+    page = signed_in_client(app, card_shop.user).get(f"/pedidos/{order.id}")
+    history = page.get_data(as_text=True).split('id="payment-history"')[1].split("</details>")[0]
+    assert "Tarjeta (pago en línea)" in history and "Confirmado" in history
+    assert "Devolución" in history and "Pedido cancelado" in history and "Devuelta" in history
 
 
 @pytest.mark.parametrize("amount", [0, 9001])
@@ -384,7 +407,7 @@ def test_a_late_payment_of_a_cancelled_order_is_refunded(db, client, card_shop):
     order = fresh(order)
     assert (order.status, order.payment_status, order.refunded_minor) == (
         "cancelled", "refunded", 9000)  # fmt: skip
-    assert order.payment_issue == "late_payment_refunded"
+    assert order.payment.issue == "late_payment_refunded"
     assert len(card_shop.stripe.calls_to("POST", "/v1/refunds")) == 1
     assert stock(db, card_shop.listing.id) == 20  # returned once, by the cancellation
 

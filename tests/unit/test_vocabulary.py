@@ -27,6 +27,8 @@ BADGED = {
     "OrderStatus",
     "OrgStatus",
     "PaymentStatus",
+    "PaymentState",
+    "RefundState",
     "PledgeStatus",
     "RequestStatus",
     "RiskStatus",
