@@ -28,6 +28,8 @@ from marketplace.models import (
     Notification,
     Objection,
     Order,
+    OrderPayment,
+    OrderRefund,
     Pledge,
     Producer,
     Repayment,
@@ -56,6 +58,8 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("order", "producer_id"): "orders",
     ("order", "placed_by_id"): STAFF,
     ("order", "farm_id"): "orders",
+    ("order_payment", "created_by_id"): "order_payments",  # she records her transfers
+    ("order_refund", "created_by_id"): STAFF,
     ("pledge", "producer_id"): "pledges",
     ("pledge", "farm_id"): "pledges",
     ("pledge", "pledged_by_id"): STAFF,
@@ -145,6 +149,7 @@ def collect(producer: Producer) -> dict[str, Any]:
         db.session.scalars(select(Loan).where(Loan.producer_id == producer.id).order_by(Loan.id))
     )
     loan_ids = [loan.id for loan in loans]
+    order_ids = select(Order.id).where(Order.producer_id == producer.id).scalar_subquery()
     user = producer.user
     return {
         "generated_at": jsonable(utcnow()),
@@ -159,6 +164,14 @@ def collect(producer: Producer) -> dict[str, Any]:
         "consents": [row(consent) for consent in consents],
         "objections": _rows(select(Objection).where(Objection.producer_id == producer.id)),
         "orders": _rows(select(Order).where(Order.producer_id == producer.id).order_by(Order.id)),
+        "order_payments": _rows(
+            select(OrderPayment)
+            .where(OrderPayment.order_id.in_(order_ids))
+            .order_by(OrderPayment.id)
+        ),
+        "order_refunds": _rows(
+            select(OrderRefund).where(OrderRefund.order_id.in_(order_ids)).order_by(OrderRefund.id)
+        ),
         "pledges": _rows(
             select(Pledge).where(Pledge.producer_id == producer.id).order_by(Pledge.id)
         ),

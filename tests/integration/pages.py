@@ -46,6 +46,7 @@ NOT_WALKED_PREFIXES = ("api.",)
 CODE = re.compile(
     r"\b(?:LOT|ENT|EMB)-[A-Z]{2}-\d{6}\b|\b[A-Z]{2}-FARM-\d{6}\b|#\d+|\+\d{8,15}\b"
     r"|\b(?:180100|0901[12][12])\b"  # HS codes of cacao and coffee (shipment_rules.HS_CODES)
+    r"|\b\d{6,15}-\d\b"  # a Colombian NIT with its verification digit (900123456-8)
 )
 FRACTION = re.compile(r"(?<=\d[.,])\d+")
 LONG_RUN = re.compile(r"(?<!\w)\d{5,}(?!\w)")  # a run glued to letters is a code

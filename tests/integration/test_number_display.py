@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
-from marketplace.models import OrderPayment, Producer, TransferDetails, User
+from marketplace.models import OrderPayment, Organization, Producer, TransferDetails, User
 from tests.conftest import _clear_tables, _fresh_globals
 from tests.integration.pages import findings, walk
 
@@ -51,7 +51,8 @@ MUST_REACH = {
 def world(_schema_app: Flask) -> Iterator[tuple[Flask, frozenset[str]]]:
     """The demo world of `make run` (5,000 producers, a matching run), built once for the
     module, and the identifiers pages write as they are: producers' national ids, transfer
-    operation and OXXO voucher numbers, and suppliers' wallet numbers and bank accounts."""
+    operation and OXXO voucher numbers, suppliers' wallet numbers and bank accounts, and
+    organizations' tax ids (RUC, NIT with its check digit, RFC)."""
     app = _schema_app
     request_started.connect(_fresh_globals, app)
     with app.app_context():
@@ -63,6 +64,9 @@ def world(_schema_app: Flask) -> Iterator[tuple[Flask, frozenset[str]]]:
                 select(OrderPayment.reference).where(OrderPayment.reference.is_not(None))
             ),
             *db.session.scalars(select(TransferDetails.account)),
+            *db.session.scalars(
+                select(Organization.tax_id).where(Organization.tax_id.is_not(None))
+            ),
         }
         yield app, frozenset(identifiers)
         _clear_tables()

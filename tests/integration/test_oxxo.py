@@ -20,10 +20,11 @@ from marketplace.payments import checkout, methods, states
 from tests import stripe_fake
 from tests.conftest import signed_in_client
 from tests.integration.cards import LINKS, deliver, fresh, pending_order, place_card_order
+from tests.integration.pages import html_of
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html_of(response))
 
 
 def event(fake, kind: str, session_id: str) -> dict:

@@ -27,11 +27,12 @@ from marketplace.models import (
 from marketplace.orders import services
 from marketplace.payments import methods, states, transfers
 from tests.conftest import signed_in_client
+from tests.integration.pages import html_of
 from tests.integration.races import race
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html_of(response))
 
 
 @pytest.fixture
