@@ -29,7 +29,7 @@ MATCH_COLUMNS = ["group_id", "product_id", "rank", "score", "amount_minor"]
 # the rounded LP solution is kept when within this share of the LP bound
 ACCEPT_GAP = 0.005
 # branch-and-bound nodes of the core MILP: a count, never a time, so any machine agrees
-NODE_LIMIT = 2_000
+NODE_LIMIT = 1_000
 INTEGRAL_TOL = 1e-6
 EMPTY_FIGURES = {
     "status": "no_pairs",
@@ -336,7 +336,7 @@ def solve(
     products: Sequence[CreditProduct],
     accept_gap: float = ACCEPT_GAP,
     node_limit: int = NODE_LIMIT,
-    mip_rel_gap: float = 1e-4,
+    mip_rel_gap: float = 1e-3,
 ) -> tuple[np.ndarray, dict]:
     """Boolean mask over `pairs` of the chosen pairs (verified), and the solver's figures.
 
@@ -403,7 +403,7 @@ def allocate(
     products: Sequence[CreditProduct],
     accept_gap: float = ACCEPT_GAP,
     node_limit: int = NODE_LIMIT,
-    mip_rel_gap: float = 1e-4,
+    mip_rel_gap: float = 1e-3,
     info: dict | None = None,
 ) -> pd.DataFrame:
     """Chosen pairs (rank 0) and up to 3 ranked alternatives per group (rank 1..3).

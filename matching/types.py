@@ -107,8 +107,8 @@ class MatchParams:
     # allocation: the rounded LP solution is kept within this share of the LP bound, else the
     # core MILP runs to this relative gap or this many nodes (never a time limit)
     allocation_accept_gap: float = 0.005
-    allocation_gap: float = 1e-4
-    allocation_node_limit: int = 2_000
+    allocation_gap: float = 1e-3
+    allocation_node_limit: int = 1_000
 
 
 @dataclass

@@ -286,15 +286,16 @@ def random_world(seed: int, n_groups: int = 300, n_products: int = 4) -> tuple:
 
 
 def test_identical_answer_repeated_and_in_any_row_order():
-    pairs, prods = random_world(7)
-    first, info = solve(pairs, prods, accept_gap=0.0)  # forces the core MILP
+    pairs, prods = random_world(7, n_groups=120)
+    # accept_gap=0 forces the core MILP, stopped by its node limit before closing the gap
+    first, info = solve(pairs, prods, accept_gap=0.0, node_limit=40)
     assert info["status"] == "core_milp"
-    for _ in range(3):
-        again, figures = solve(pairs, prods, accept_gap=0.0)
+    for _ in range(2):
+        again, figures = solve(pairs, prods, accept_gap=0.0, node_limit=40)
         np.testing.assert_array_equal(again, first)
         assert figures == info
     shuffled = pairs.sample(frac=1.0, random_state=1).sort_values(["group_id", "product_id"])
-    again, _ = solve(shuffled.reset_index(drop=True), prods, accept_gap=0.0)
+    again, _ = solve(shuffled.reset_index(drop=True), prods, accept_gap=0.0, node_limit=40)
     np.testing.assert_array_equal(again, first)
 
 
@@ -313,8 +314,8 @@ def test_no_time_limit_reaches_highs(monkeypatch):
 
     monkeypatch.setattr(allocation, "milp", spy_milp)
     monkeypatch.setattr(allocation, "linprog", spy_linprog)
-    pairs, prods = random_world(3)
-    solve(pairs, prods, accept_gap=0.0)
+    pairs, prods = random_world(3, n_groups=60)
+    solve(pairs, prods, accept_gap=0.0, node_limit=20)
     assert {kind for kind, _ in seen} == {"milp", "linprog"}
     for kind, options in seen:
         assert "time_limit" not in options, kind
@@ -322,9 +323,9 @@ def test_no_time_limit_reaches_highs(monkeypatch):
 
 
 def test_node_limit_bounds_the_search_and_the_bound_still_holds():
-    pairs, prods = random_world(11, n_groups=400)
+    pairs, prods = random_world(11, n_groups=120)
     _, one_node = solve(pairs, prods, accept_gap=0.0, node_limit=1)
-    _, many = solve(pairs, prods, accept_gap=0.0)
+    _, many = solve(pairs, prods, accept_gap=0.0, node_limit=100)
     assert one_node["bound"] == pytest.approx(many["bound"])
     for figures in (one_node, many):
         assert figures["objective"] <= figures["bound"] + 1e-6
