@@ -222,7 +222,9 @@ class _Problem:
             (self.amount.astype(float), (self.p_codes, cols)), shape=(len(self.budget), self.n)
         )
         n_groups = int(self.g_codes.max()) + 1 if self.n else 0
-        a_group = sparse.csr_array((np.ones(self.n), (self.g_codes, cols)), shape=(n_groups, self.n))
+        a_group = sparse.csr_array(
+            (np.ones(self.n), (self.g_codes, cols)), shape=(n_groups, self.n)
+        )
         return a_budget, a_group
 
 
@@ -350,17 +352,10 @@ def solve(
     if len(pairs) == 0:
         return np.zeros(0, dtype=bool), info
     problem = _Problem.of(pairs, products)
-    best, status, bound = np.zeros(problem.n, dtype=bool), "greedy", None
-    if problem.n:
-        lp = _relax(problem)
-        if lp is not None:
-            bound = lp.bound
-            best, status = round_and_fill(problem, lp), "lp_rounding"
-            if problem.score[best].sum() < (1 - accept_gap) * bound:
-                core, figures = _core_milp(problem, lp, best, node_limit, mip_rel_gap)
-                info.update(figures)
-                if _is_feasible(problem, core) and _not_worse(problem, core, best):
-                    best, status = core, "core_milp"
+    if problem.n == 0:  # no pair fits its product's budget: nothing can be financed
+        best, status, bound = np.zeros(0, dtype=bool), "no_pairs", 0.0
+    else:
+        best, status, bound = _certified(problem, accept_gap, node_limit, mip_rel_gap, info)
     base = _take_in_order(problem, _by_ratio(problem, np.zeros(problem.n)))
     greedy_objective = float(problem.score[base].sum())
     if greedy_objective > problem.score[best].sum() + 1e-9:
@@ -377,6 +372,22 @@ def solve(
         greedy_objective=greedy_objective,
     )
     return chosen, info
+
+
+def _certified(
+    problem: _Problem, accept_gap: float, node_limit: int, mip_rel_gap: float, info: dict
+) -> tuple[np.ndarray, str, float | None]:
+    """The LP path: chosen pairs, status and bound (None, nothing chosen, if the LP failed)."""
+    lp = _relax(problem)
+    if lp is None:
+        return np.zeros(problem.n, dtype=bool), "greedy", None
+    best, status = round_and_fill(problem, lp), "lp_rounding"
+    if problem.score[best].sum() < (1 - accept_gap) * lp.bound:
+        core, figures = _core_milp(problem, lp, best, node_limit, mip_rel_gap)
+        info.update(figures)
+        if _is_feasible(problem, core) and _not_worse(problem, core, best):
+            best, status = core, "core_milp"
+    return best, status, lp.bound
 
 
 def _is_feasible(problem: _Problem, chosen: np.ndarray) -> bool:

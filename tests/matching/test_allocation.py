@@ -207,7 +207,7 @@ def test_allocation_invariants(world):
     # alternatives: ranks 1..3, never the chosen product
     assert out["rank"].between(0, 3).all()
     assert not out.duplicated(["group_id", "product_id"]).any()
-    # objective >= greedy baseline; the LP bound is >= the optimum, and the objective within
+    # objective >= greedy baseline; the LP bound is >= the optimum; a kept rounding is within
     # 0.5 % of the bound
     objective = chosen["score"].sum()
     if len(pairs):
@@ -216,9 +216,11 @@ def test_allocation_invariants(world):
         _, info = solve(pairs.reset_index(drop=True), prods)
         assert info["objective"] == pytest.approx(objective)
         assert objective <= optimum + 1e-9
-        if info["status"] != "greedy" or info["bound"] is not None:
-            assert info["bound"] >= optimum - 1e-6
-            assert objective >= (1 - ACCEPT_GAP) * info["bound"] - 1e-6 or objective >= optimum - 1e-9
+        assert info["bound"] >= optimum - 1e-6
+        if info["status"] == "lp_rounding":
+            assert objective >= (1 - ACCEPT_GAP) * info["bound"] - 1e-6
+        else:  # the core MILP, solved to its relative gap on instances this small
+            assert objective >= optimum * (1 - 1e-3) - 1e-9
 
 
 def knapsack(items, budget=100):
