@@ -287,17 +287,18 @@ def round_and_fill(problem: _Problem, lp: _Relaxation) -> np.ndarray:
 def _core_milp(
     problem: _Problem, lp: _Relaxation, incumbent: np.ndarray, node_limit: int, mip_rel_gap: float
 ) -> tuple[np.ndarray, dict]:
-    """The MILP on the reduced-cost core, the other pairs kept as in `incumbent`.
+    """The MILP on the reduced-cost core, the other pairs fixed at their LP value.
 
-    A pair whose reduced cost exceeds the bound minus the incumbent's objective takes the same
+    A pair whose reduced cost exceeds the bound minus the incumbent's objective takes its LP
     value in every solution better than the incumbent (reduced-cost fixing), so the core is
-    the pairs within that distance of 0, plus the LP's fractional ones. HiGHS stops on a node
-    limit, never on time: the answer is the same on any machine.
+    the pairs within that distance of 0, plus the LP's fractional ones: solved to the end,
+    the core MILP is the optimum. HiGHS stops on a node limit, never on time: the answer is
+    the same on any machine.
     """
     slack = lp.bound - float(problem.score[incumbent].sum())
     fractional = (lp.x > INTEGRAL_TOL) & (lp.x < 1 - INTEGRAL_TOL)
     core = fractional | (np.abs(lp.reduced_cost) <= slack + INTEGRAL_TOL)
-    fixed = incumbent & ~core
+    fixed = (lp.x >= 1 - INTEGRAL_TOL) & ~core
     left = problem.budget - np.bincount(
         problem.p_codes[fixed], weights=problem.amount[fixed], minlength=len(problem.budget)
     ).astype(np.int64)

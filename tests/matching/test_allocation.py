@@ -333,3 +333,12 @@ def test_node_limit_bounds_the_search_and_the_bound_still_holds():
         assert figures["objective"] <= figures["bound"] + 1e-6
         assert figures["objective"] >= figures["greedy_objective"] - 1e-9
     assert many["objective"] >= one_node["objective"] - 1e-9
+
+
+def test_pairs_far_from_the_core_stay_at_their_lp_value():
+    # W (0.1 for 90) costs 18.8 of the bound if taken, more than the rounding's shortfall of
+    # 2.1: no better allocation takes it, so the core MILP leaves it out
+    pairs, prods = knapsack([*PLANTED, (0.1, 90)])
+    chosen, info = solve(pairs, prods)
+    assert info["status"] == "core_milp" and info["core_pairs"] == 3
+    assert pairs.loc[chosen, "group_id"].tolist() == [1, 3]
