@@ -234,11 +234,9 @@ def _by_ratio(problem: _Problem, tier: np.ndarray) -> np.ndarray:
     return np.lexsort((problem.p_codes, problem.g_codes, -problem.score, -ratio, tier))
 
 
-def _take_in_order(
-    problem: _Problem, order: np.ndarray, budget: np.ndarray | None = None
-) -> np.ndarray:
+def _take_in_order(problem: _Problem, order: np.ndarray) -> np.ndarray:
     """Take pairs in `order` while their product's budget lasts and their group is free."""
-    left = (problem.budget if budget is None else budget).copy()
+    left = problem.budget.copy()
     taken = np.zeros(int(problem.g_codes.max()) + 1 if problem.n else 0, dtype=bool)
     chosen = np.zeros(problem.n, dtype=bool)
     g, p, a = problem.g_codes, problem.p_codes, problem.amount
