@@ -108,6 +108,14 @@ READINESS_MODELS = {
     "trained": _l("Modelo entrenado con pagos"),
 }
 
+# How a run's allocation was decided (matching.allocation.solve's status)
+ALLOCATION_METHODS = {
+    "lp_rounding": _l("Relajación lineal redondeada"),
+    "core_milp": _l("Programa entero sobre el núcleo"),
+    "greedy": _l("Orden por puntaje por monto"),
+    "no_pairs": _l("Ningún grupo cabe en un producto"),
+}
+
 # A readiness factor and its direction ("+" helps, "-" weighs), as a lender reads it.
 LENDER_FACTORS = {
     "area+": _l("Área productiva amplia"),
@@ -136,6 +144,7 @@ ALL = {
     "unit": UNITS,
     "eligibility_reason": ELIGIBILITY_REASONS,
     "readiness_model": READINESS_MODELS,
+    "allocation_method": ALLOCATION_METHODS,
     "readiness_factor": LENDER_FACTORS,
 }
 

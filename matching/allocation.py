@@ -3,18 +3,22 @@
 Feasible (group, product) pairs come from coverage, value chain, ticket size, minimum
 readiness and the offtake requirement. The allocation maximises financed producers weighted
 by readiness (score = size x readiness_mean) under each product's budget, each group to at
-most one product, as a binary program solved by scipy.optimize.milp (HiGHS). The solution is
-checked against every constraint after solving; a violation raises.
+most one product. It is decided the same way on any machine: the LP relaxation (HiGHS) gives
+an upper bound on every allocation; its solution rounded and filled is kept when within 0.5 %
+of the bound, otherwise a MILP on the reduced-cost core decides, stopped by a node count,
+never by a clock. The greedy by score per amount is the fallback. The answer is checked
+against every constraint; a violation raises.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from matching.types import CreditProduct
 
@@ -22,6 +26,18 @@ EARTH_RADIUS_KM = 6371.0088
 MAX_ALTERNATIVES = 3
 PAIR_COLUMNS = ["group_id", "product_id", "score", "amount_minor"]
 MATCH_COLUMNS = ["group_id", "product_id", "rank", "score", "amount_minor"]
+# the rounded LP solution is kept when within this share of the LP bound
+ACCEPT_GAP = 0.005
+# branch-and-bound nodes of the core MILP: a count, never a time, so any machine agrees
+NODE_LIMIT = 1_000
+INTEGRAL_TOL = 1e-6
+EMPTY_FIGURES = {
+    "status": "no_pairs",
+    "objective": 0.0,
+    "bound": 0.0,
+    "gap": 0.0,
+    "greedy_objective": 0.0,
+}
 
 
 class AllocationError(RuntimeError):
@@ -146,26 +162,10 @@ def feasible_pairs(
 
 
 def greedy(pairs: pd.DataFrame, products: Sequence[CreditProduct]) -> np.ndarray:
-    """Greedy baseline: pairs by score (then smaller amount), take while budget lasts."""
-    budget = {p.product_id: int(p.budget_minor) for p in products}
-    order = np.lexsort(
-        (
-            pairs["product_id"].to_numpy(),
-            pairs["amount_minor"].to_numpy(),
-            -pairs["score"].to_numpy(),
-        )
-    )
+    """Greedy baseline: pairs by score per amount (then larger score), take while budget lasts."""
+    problem = _Problem.of(pairs, products)
     chosen = np.zeros(len(pairs), dtype=bool)
-    taken: set[int] = set()
-    g = pairs["group_id"].to_numpy()
-    p = pairs["product_id"].to_numpy()
-    a = pairs["amount_minor"].to_numpy()
-    for i in order:  # bounded by the number of pairs (groups x products), not producers
-        if g[i] in taken or a[i] > budget.get(p[i], 0):
-            continue
-        budget[p[i]] -= int(a[i])
-        taken.add(int(g[i]))
-        chosen[i] = True
+    chosen[problem.idx] = _take_in_order(problem, _by_ratio(problem, np.zeros(problem.n)))
     return chosen
 
 
@@ -183,81 +183,249 @@ def verify(pairs: pd.DataFrame, chosen: np.ndarray, products: Sequence[CreditPro
             raise AllocationError(f"product {pid}: {int(amount)} exceeds budget {budgets[pid]}")
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """The pairs that fit their product's budget, as arrays in the pairs' fixed order."""
+
+    idx: np.ndarray  # positions in `pairs`
+    score: np.ndarray
+    amount: np.ndarray  # int64
+    g_codes: np.ndarray  # group of each pair, 0..n_groups-1
+    p_codes: np.ndarray  # product of each pair, 0..n_products-1
+    budget: np.ndarray  # int64, per product code
+
+    @property
+    def n(self) -> int:
+        return len(self.idx)
+
+    @classmethod
+    def of(cls, pairs: pd.DataFrame, products: Sequence[CreditProduct]) -> _Problem:
+        budgets = {p.product_id: int(p.budget_minor) for p in products}
+        product_ids, p_codes = np.unique(pairs["product_id"].to_numpy(), return_inverse=True)
+        budget = np.array([budgets.get(int(x), 0) for x in product_ids], dtype=np.int64)
+        amount = pairs["amount_minor"].to_numpy(dtype=np.int64)
+        idx = np.flatnonzero(amount <= budget[p_codes])
+        g_codes = np.unique(pairs["group_id"].to_numpy()[idx], return_inverse=True)[1]
+        return cls(
+            idx=idx,
+            score=pairs["score"].to_numpy(dtype=float)[idx],
+            amount=amount[idx],
+            g_codes=g_codes.astype(np.int64),
+            p_codes=p_codes[idx].astype(np.int64),
+            budget=budget,
+        )
+
+    def matrices(self) -> tuple[sparse.csr_array, sparse.csr_array]:
+        """Budget rows (amounts) and group rows (ones), one column per pair."""
+        cols = np.arange(self.n)
+        a_budget = sparse.csr_array(
+            (self.amount.astype(float), (self.p_codes, cols)), shape=(len(self.budget), self.n)
+        )
+        n_groups = int(self.g_codes.max()) + 1 if self.n else 0
+        a_group = sparse.csr_array(
+            (np.ones(self.n), (self.g_codes, cols)), shape=(n_groups, self.n)
+        )
+        return a_budget, a_group
+
+
+def _by_ratio(problem: _Problem, tier: np.ndarray) -> np.ndarray:
+    """Pair order: lower tier first, then score per amount, larger score, group, product."""
+    ratio = problem.score / np.maximum(problem.amount, 1)
+    return np.lexsort((problem.p_codes, problem.g_codes, -problem.score, -ratio, tier))
+
+
+def _take_in_order(problem: _Problem, order: np.ndarray) -> np.ndarray:
+    """Take pairs in `order` while their product's budget lasts and their group is free."""
+    left = problem.budget.copy()
+    taken = np.zeros(int(problem.g_codes.max()) + 1 if problem.n else 0, dtype=bool)
+    chosen = np.zeros(problem.n, dtype=bool)
+    g, p, a = problem.g_codes, problem.p_codes, problem.amount
+    for i in order.tolist():  # bounded by the number of pairs, not producers
+        if taken[g[i]] or a[i] > left[p[i]]:
+            continue
+        left[p[i]] -= a[i]
+        taken[g[i]] = True
+        chosen[i] = True
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Relaxation:
+    """The LP relaxation's optimum (the bound), its solution and reduced costs."""
+
+    bound: float
+    x: np.ndarray
+    reduced_cost: np.ndarray  # of the maximisation: > 0 at 1, < 0 at 0, 0 when basic
+
+
+def _relax(problem: _Problem) -> _Relaxation | None:
+    """Solve the LP relaxation with HiGHS (dual simplex: exact, deterministic); None if not
+    solved to optimality."""
+    a_budget, a_group = problem.matrices()
+    res = linprog(
+        c=-problem.score,
+        A_ub=sparse.vstack([a_budget, a_group], format="csr"),
+        b_ub=np.concatenate([problem.budget.astype(float), np.ones(a_group.shape[0])]),
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    if res.status != 0:
+        return None
+    reduced = -(np.asarray(res.lower.marginals) + np.asarray(res.upper.marginals))
+    return _Relaxation(bound=-float(res.fun), x=np.clip(res.x, 0.0, 1.0), reduced_cost=reduced)
+
+
+def round_and_fill(problem: _Problem, lp: _Relaxation) -> np.ndarray:
+    """Pairs at 1 in the LP, then its fractional ones, then any other pair; within each tier
+    by score per amount, taken while budgets and one product per group hold."""
+    tier = np.where(lp.x >= 1 - INTEGRAL_TOL, 0, np.where(lp.x > INTEGRAL_TOL, 1, 2))
+    return _take_in_order(problem, _by_ratio(problem, tier))
+
+
+def _core_milp(
+    problem: _Problem, lp: _Relaxation, incumbent: np.ndarray, node_limit: int, mip_rel_gap: float
+) -> tuple[np.ndarray, dict]:
+    """The MILP on the reduced-cost core, the other pairs fixed at their LP value.
+
+    A pair whose reduced cost exceeds the bound minus the incumbent's objective takes its LP
+    value in every solution better than the incumbent (reduced-cost fixing), so the core is
+    the pairs within that distance of 0, plus the LP's fractional ones: solved to the end,
+    the core MILP is the optimum. HiGHS stops on a node limit, never on time: the answer is
+    the same on any machine.
+    """
+    slack = lp.bound - float(problem.score[incumbent].sum())
+    fractional = (lp.x > INTEGRAL_TOL) & (lp.x < 1 - INTEGRAL_TOL)
+    core = fractional | (np.abs(lp.reduced_cost) <= slack + INTEGRAL_TOL)
+    fixed = (lp.x >= 1 - INTEGRAL_TOL) & ~core
+    left = problem.budget - np.bincount(
+        problem.p_codes[fixed], weights=problem.amount[fixed], minlength=len(problem.budget)
+    ).astype(np.int64)
+    busy = np.zeros(int(problem.g_codes.max()) + 1, dtype=bool)
+    busy[problem.g_codes[fixed]] = True
+    free = np.flatnonzero(core & ~busy[problem.g_codes] & (problem.amount <= left[problem.p_codes]))
+    figures = {"core_pairs": int(len(free)), "nodes": 0}
+    chosen = fixed.copy()
+    if len(free) == 0:
+        return chosen, figures
+    sub = _Problem(
+        idx=free,
+        score=problem.score[free],
+        amount=problem.amount[free],
+        g_codes=np.unique(problem.g_codes[free], return_inverse=True)[1].astype(np.int64),
+        p_codes=problem.p_codes[free],
+        budget=left,
+    )
+    a_budget, a_group = sub.matrices()
+    res = milp(
+        c=-sub.score,
+        integrality=np.ones(sub.n),
+        bounds=Bounds(0, 1),
+        constraints=[
+            LinearConstraint(a_budget, -np.inf, left.astype(float)),
+            LinearConstraint(a_group, -np.inf, 1.0),
+        ],
+        options={"node_limit": node_limit, "mip_rel_gap": mip_rel_gap, "presolve": True},
+    )
+    figures["nodes"] = int(getattr(res, "mip_node_count", 0) or 0)
+    if res.x is not None:
+        chosen[free] = res.x > 0.5
+    return chosen, figures
+
+
 def solve(
     pairs: pd.DataFrame,
     products: Sequence[CreditProduct],
-    time_limit: float = 20.0,
+    accept_gap: float = ACCEPT_GAP,
+    node_limit: int = NODE_LIMIT,
     mip_rel_gap: float = 1e-3,
 ) -> tuple[np.ndarray, dict]:
-    """Boolean mask over `pairs` of the chosen pairs (verified), and the solver's figures."""
-    n = len(pairs)
-    info = {"status": "no pairs", "gap": 0.0, "objective": 0.0, "greedy_objective": 0.0}
-    if n == 0:
+    """Boolean mask over `pairs` of the chosen pairs (verified), and the solver's figures.
+
+    The LP relaxation's optimum bounds every allocation from above. Its rounded-and-filled
+    solution is kept when within `accept_gap` of that bound ("lp_rounding"); otherwise the
+    MILP on the reduced-cost core decides ("core_milp"); the greedy by score per amount is
+    the fallback ("greedy") and is never beaten by what is kept. Figures: status, objective,
+    bound, gap (share of the bound the allocation falls short of), greedy_objective.
+    """
+    info = {**EMPTY_FIGURES}
+    if len(pairs) == 0:
         return np.zeros(0, dtype=bool), info
-    budgets = {p.product_id: int(p.budget_minor) for p in products}
-    pid = pairs["product_id"].to_numpy()
-    amount = pairs["amount_minor"].to_numpy(dtype=np.int64)
-    budget_of = np.array([budgets.get(int(x), 0) for x in np.unique(pid)], dtype=np.int64)
-    p_codes = np.unique(pid, return_inverse=True)[1]
-    fits = amount <= budget_of[p_codes]
-    chosen = np.zeros(n, dtype=bool)
-    idx = np.flatnonzero(fits)
-    if len(idx):
-        g_codes = np.unique(pairs["group_id"].to_numpy()[idx], return_inverse=True)[1]
-        pc = p_codes[idx]
-        cols = np.arange(len(idx))
-        a_budget = sparse.csr_array(
-            (amount[idx].astype(float), (pc, cols)), shape=(len(budget_of), len(idx))
-        )
-        a_group = sparse.csr_array(
-            (np.ones(len(idx)), (g_codes, cols)), shape=(int(g_codes.max()) + 1, len(idx))
-        )
-        res = milp(
-            c=-pairs["score"].to_numpy(dtype=float)[idx],
-            integrality=np.ones(len(idx)),
-            bounds=Bounds(0, 1),
-            constraints=[
-                LinearConstraint(a_budget, -np.inf, budget_of.astype(float)),
-                LinearConstraint(a_group, -np.inf, 1.0),
-            ],
-            options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "presolve": True},
-        )
-        if res.x is not None:
-            chosen[idx] = res.x > 0.5
-        info["status"] = res.message
-        info["gap"] = _float_or_none(getattr(res, "mip_gap", None))
+    problem = _Problem.of(pairs, products)
+    if problem.n == 0:  # no pair fits its product's budget: nothing can be financed
+        best, status, bound = np.zeros(0, dtype=bool), "no_pairs", 0.0
+    else:
+        best, status, bound = _certified(problem, accept_gap, node_limit, mip_rel_gap, info)
+    base = _take_in_order(problem, _by_ratio(problem, np.zeros(problem.n)))
+    greedy_objective = float(problem.score[base].sum())
+    if greedy_objective > problem.score[best].sum() + 1e-9:
+        best, status = base, "greedy"
+    chosen = np.zeros(len(pairs), dtype=bool)
+    chosen[problem.idx] = best
     verify(pairs, chosen, products)
-    # never worse than the greedy baseline (matters only if HiGHS stopped on its time limit)
-    base = greedy(pairs, products)
-    score = pairs["score"].to_numpy(dtype=float)
-    info["greedy_objective"] = float(score[base].sum())
-    if score[base].sum() > score[chosen].sum() + 1e-9:
-        verify(pairs, base, products)
-        chosen = base
-        info["status"] += " (greedy baseline kept)"
-    info["objective"] = float(score[chosen].sum())
+    objective = float(problem.score[best].sum())
+    info.update(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=_gap(objective, bound),
+        greedy_objective=greedy_objective,
+    )
     return chosen, info
 
 
-def _float_or_none(value) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
+def _certified(
+    problem: _Problem, accept_gap: float, node_limit: int, mip_rel_gap: float, info: dict
+) -> tuple[np.ndarray, str, float | None]:
+    """The LP path: chosen pairs, status and bound (None, nothing chosen, if the LP failed)."""
+    lp = _relax(problem)
+    if lp is None:
+        return np.zeros(problem.n, dtype=bool), "greedy", None
+    best, status = round_and_fill(problem, lp), "lp_rounding"
+    if problem.score[best].sum() < (1 - accept_gap) * lp.bound:
+        core, figures = _core_milp(problem, lp, best, node_limit, mip_rel_gap)
+        info.update(figures)
+        if _is_feasible(problem, core) and _not_worse(problem, core, best):
+            best, status = core, "core_milp"
+    return best, status, lp.bound
+
+
+def _is_feasible(problem: _Problem, chosen: np.ndarray) -> bool:
+    used = np.bincount(
+        problem.p_codes[chosen], weights=problem.amount[chosen], minlength=len(problem.budget)
+    )
+    groups_once = len(np.unique(problem.g_codes[chosen])) == int(chosen.sum())
+    return bool(groups_once and (used <= problem.budget).all())
+
+
+def _not_worse(problem: _Problem, a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(problem.score[a].sum() >= problem.score[b].sum() - 1e-9)
+
+
+def _gap(objective: float, bound: float | None) -> float | None:
+    """Share of the bound the objective falls short of (0 when the bound is 0)."""
+    if bound is None:
+        return None
+    return max(0.0, (bound - objective) / bound) if bound > 0 else 0.0
 
 
 def allocate(
     pairs: pd.DataFrame,
     products: Sequence[CreditProduct],
-    time_limit: float = 20.0,
+    accept_gap: float = ACCEPT_GAP,
+    node_limit: int = NODE_LIMIT,
     mip_rel_gap: float = 1e-3,
     info: dict | None = None,
 ) -> pd.DataFrame:
     """Chosen pairs (rank 0) and up to 3 ranked alternatives per group (rank 1..3).
 
-    The solver's figures (status, gap, objective, greedy objective) go into `info` if given.
+    The solver's figures (status, objective, bound, gap, greedy objective) go into `info`.
     """
     if len(pairs) == 0:
         return _empty_matches()
     pairs = pairs.reset_index(drop=True)
-    chosen, figures = solve(pairs, products, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+    chosen, figures = solve(
+        pairs, products, accept_gap=accept_gap, node_limit=node_limit, mip_rel_gap=mip_rel_gap
+    )
     if info is not None:
         info.update(figures)
     top = pairs[chosen].assign(rank=0)

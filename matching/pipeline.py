@@ -186,11 +186,12 @@ def run(
     done("group_table")
 
     pairs = allocation.feasible_pairs(table, products, members)
-    solver: dict = {"status": "no pairs", "gap": 0.0, "objective": 0.0, "greedy_objective": 0.0}
+    solver: dict = {**allocation.EMPTY_FIGURES}
     matches = allocation.allocate(
         pairs,
         products,
-        time_limit=params.allocation_time_limit_s,
+        accept_gap=params.allocation_accept_gap,
+        node_limit=params.allocation_node_limit,
         mip_rel_gap=params.allocation_gap,
         info=solver,
     )

@@ -104,10 +104,11 @@ class MatchParams:
     )
     # borrower protection: instalments at most this share of expected crop income
     max_instalment_share: float = 0.30
-    # allocation: HiGHS stops within this relative gap of the optimum, or at the time limit
-    # with its best verified solution (never worse than the greedy baseline)
+    # allocation: the rounded LP solution is kept within this share of the LP bound, else the
+    # core MILP runs to this relative gap or this many nodes (never a time limit)
+    allocation_accept_gap: float = 0.005
     allocation_gap: float = 1e-3
-    allocation_time_limit_s: float = 20.0
+    allocation_node_limit: int = 1_000
 
 
 @dataclass

@@ -76,6 +76,17 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """How a country's allocation was decided, and how far it falls short of the LP bound
+    (no allocation can beat the bound, so the gap certifies how close to the best it is)."""
+
+    method: str
+    objective: float
+    bound: float
+    gap: float
+
+
+@dataclass(frozen=True)
 class CountryFigures:
     """One country's pipeline figures in a run."""
 
@@ -88,6 +99,7 @@ class CountryFigures:
     auc: float | None
     brier: float | None
     budgets: list[Budget]
+    allocation: Allocation | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,19 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
         auc=values.get("auc"),
         brier=values.get("brier"),
         budgets=_sum_budgets(budgets),
+        allocation=_allocation(values.get("allocation")),
+    )
+
+
+def _allocation(values: dict | None) -> Allocation | None:
+    """The solver's figures; None for runs from before the LP bound was reported."""
+    if not values or values.get("bound") is None or values.get("gap") is None:
+        return None
+    return Allocation(
+        method=str(values.get("status") or ""),
+        objective=float(values.get("objective") or 0.0),
+        bound=float(values["bound"]),
+        gap=float(values["gap"]),
     )
 
 

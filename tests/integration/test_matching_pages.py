@@ -230,3 +230,37 @@ def test_budgets_are_summed_per_currency(app, make_credit_product):
     assert budgets == {("PEN", 300, 1_000), ("USD", 50, 200), ("MXN", 10, 40)}
     assert [c.country for c in figures.countries] == ["MX", "PE"]
     assert figures.duration is None and figures.totals == {}
+
+
+def test_the_run_page_shows_the_gap_to_the_lp_bound(app, as_admin, make_group, make_credit_product):
+    make_group(6)
+    make_credit_product()
+    run = run_matching()
+    solver = run.metrics["countries"]["PE"]["allocation"]
+    assert solver["bound"] >= solver["objective"] > 0
+    page = as_admin.get(f"/admin/emparejamiento/corridas/{run.id}").get_data(as_text=True)
+    peru = page[page.index("<h2>Perú</h2>") :]
+    assert "Asignación" in peru
+    assert re.search(r"Relajación lineal redondeada|Programa entero sobre el núcleo", peru)
+    assert re.search(r"a [\d.,]+ % de la cota", peru)
+
+
+def test_the_gap_reads_from_the_stored_figures_and_old_runs_show_none(app, as_admin):
+    figures = {"status": "core_milp", "objective": 995.0, "bound": 1_000.0, "gap": 0.005}
+    new = MatchingRun(
+        status="succeeded", backend="cli", metrics={"countries": {"PE": {"allocation": figures}}}
+    )
+    old_solver = {"status": "Optimization terminated", "gap": 0.0, "objective": 5.0}
+    old = MatchingRun(
+        status="succeeded", backend="cli", metrics={"countries": {"PE": {"allocation": old_solver}}}
+    )
+    db.session.add_all([new, old])
+    db.session.commit()
+    (country,) = run_report.run_figures([new])[0].countries
+    assert country.allocation == run_report.Allocation("core_milp", 995.0, 1_000.0, 0.005)
+    page = as_admin.get(f"/admin/emparejamiento/corridas/{new.id}").get_data(as_text=True)
+    assert "Programa entero sobre el núcleo, a 0.5 % de la cota" in page
+    assert "Puntaje 995 de una cota de 1,000" in page
+    assert run_report.run_figures([old])[0].countries[0].allocation is None
+    page = as_admin.get(f"/admin/emparejamiento/corridas/{old.id}").get_data(as_text=True)
+    assert "de la cota" not in page
