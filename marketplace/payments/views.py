@@ -145,8 +145,16 @@ def webhook():
         return jsonify(error="invalid signature"), 400
     try:
         result = webhooks.handle(event)
-    except gateway.GatewayError:
-        return jsonify(error="stripe unavailable, retry"), 503
+    except gateway.GatewayError as error:
+        if error.transient:  # Stripe delivers the event again later
+            return jsonify(error="stripe unavailable, retry"), 503
+        # A refusal that no retry will change (the object is gone, the call is invalid):
+        # acknowledged, so Stripe stops sending it for days; the log says what was refused.
+        current_app.logger.warning(
+            "Stripe refused a call for event %s (%s): %s", event.get("id"), event.get("type"),
+            error.code,
+        )  # fmt: skip
+        return jsonify(received=True, result="refused", code=error.code)
     return jsonify(received=True, result=result)
 
 

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
+from marketplace.credit import runs
 from marketplace.forest.geometry import GeometryError, parse_geojson
 from marketplace.models import Farm, StripeEvent
 from tests import stripe_fake
@@ -38,6 +39,13 @@ NOT_WALKED = {"static", "auth.logout"}
 CONTROL_MESSAGE = "El texto tiene caracteres no permitidos."
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
 FIELD = re.compile(r"<(?:input|textarea|select)\b[^>]*\bname=\"([^\"]+)\"", re.S)
+
+
+@pytest.fixture(autouse=True)
+def runs_stay_queued(monkeypatch):
+    """A walk that starts a matching run leaves it queued: a worker thread would outlive the
+    test and fail on the next test's emptied tables."""
+    monkeypatch.setattr(runs, "_start_thread", lambda run_id: None)
 
 
 @pytest.fixture

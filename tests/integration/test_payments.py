@@ -310,6 +310,19 @@ def test_stripe_unreachable_during_a_webhook_asks_for_a_retry(db, client, card_s
     assert deliver(client, event).get_json()["result"] == "paid"
 
 
+def test_a_permanent_refusal_during_a_webhook_is_acknowledged_not_retried(db, client, card_shop):
+    order, session_id = pending_order(card_shop)
+    card_shop.stripe.complete(session_id)
+    event = completed_event(card_shop.stripe, session_id)
+    card_shop.stripe.fail_next(f"/v1/checkout/sessions/{session_id}", 404)
+    answer = deliver(client, event)
+    assert answer.status_code == 200 and answer.get_json()["result"] == "refused"
+    assert db.session.scalar(select(func.count(StripeEvent.id))) == 0
+    assert fresh(order).payment_status != "paid"
+    # nothing was recorded: the event, sent again by hand once fixed, is processed
+    assert deliver(client, event).get_json()["result"] == "paid"
+
+
 # --- cancelling and refunds -----------------------------------------------------------------
 
 
