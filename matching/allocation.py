@@ -6,8 +6,9 @@ by readiness (score = size x readiness_mean) under each product's budget, each g
 most one product. It is decided the same way on any machine: the LP relaxation (HiGHS) gives
 an upper bound on every allocation; its solution rounded and filled is kept when within 0.5 %
 of the bound, otherwise a MILP on the reduced-cost core decides, stopped by a node count,
-never by a clock. The greedy by score per amount is the fallback. The answer is checked
-against every constraint; a violation raises.
+never by a clock. Large LPs are sifted: decided at estimated prices, the rest solved, the
+decisions checked against the result's prices (see _sifted). The greedy by score per
+amount is the fallback. The answer is checked against every constraint; a violation raises.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ ACCEPT_GAP = 0.005
 # branch-and-bound nodes of the core MILP: a count, never a time, so any machine agrees
 NODE_LIMIT = 1_000
 INTEGRAL_TOL = 1e-6
+# LPs of this many pairs or more are sifted: an LP on every SIFT_SAMPLE-th group prices the
+# budgets, groups decided at those prices within SIFT_MARGIN of their score stay out of the
+# LP (see _sifted); HiGHS's dual simplex grows much faster than linearly with the groups
+SIFT_MIN_PAIRS = 50_000
+SIFT_SAMPLE = 10
+SIFT_MARGIN = 0.005
+SIFT_ROUNDS = 8
 EMPTY_FIGURES = {
     "status": "no_pairs",
     "objective": 0.0,
@@ -256,11 +264,22 @@ class _Relaxation:
     bound: float
     x: np.ndarray
     reduced_cost: np.ndarray  # of the maximisation: > 0 at 1, < 0 at 0, 0 when basic
+    prices: np.ndarray  # the budgets' dual prices, one per product (>= 0)
 
 
 def _relax(problem: _Problem) -> _Relaxation | None:
-    """Solve the LP relaxation with HiGHS (dual simplex: exact, deterministic); None if not
-    solved to optimality."""
+    """The LP relaxation's optimum; None if HiGHS did not solve it to optimality.
+
+    Large problems are sifted (:func:`_sifted`): the same optimum, certified by duality,
+    from a much smaller LP."""
+    if problem.n >= SIFT_MIN_PAIRS:
+        return _sifted(problem)
+    return _solve_lp(problem)
+
+
+def _solve_lp(problem: _Problem) -> _Relaxation | None:
+    """The LP relaxation by HiGHS's dual simplex (exact, deterministic), with the budgets'
+    dual prices (lambda, one per product) in ``prices``."""
     a_budget, a_group = problem.matrices()
     res = linprog(
         c=-problem.score,
@@ -272,7 +291,149 @@ def _relax(problem: _Problem) -> _Relaxation | None:
     if res.status != 0:
         return None
     reduced = -(np.asarray(res.lower.marginals) + np.asarray(res.upper.marginals))
-    return _Relaxation(bound=-float(res.fun), x=np.clip(res.x, 0.0, 1.0), reduced_cost=reduced)
+    prices = np.maximum(-np.asarray(res.ineqlin.marginals[: len(problem.budget)]), 0.0)
+    return _Relaxation(
+        bound=-float(res.fun), x=np.clip(res.x, 0.0, 1.0), reduced_cost=reduced, prices=prices
+    )
+
+
+def _subproblem(problem: _Problem, pick: np.ndarray, budget: np.ndarray) -> _Problem:
+    """The pairs at `pick` (a boolean mask) as a problem of their own, with `budget`."""
+    idx = np.flatnonzero(pick)
+    return _Problem(
+        idx=idx,
+        score=problem.score[idx],
+        amount=problem.amount[idx],
+        g_codes=np.unique(problem.g_codes[idx], return_inverse=True)[1].astype(np.int64),
+        p_codes=problem.p_codes[idx],
+        budget=budget,
+    )
+
+
+def _sifted(problem: _Problem) -> _Relaxation | None:
+    """The LP relaxation of a large problem from a small LP, certified by duality.
+
+    The budgets' prices of an LP on every SIFT_SAMPLE-th group (budgets scaled alike)
+    estimate the optimum's prices. At those prices a group whose best pair is clearly
+    worth taking (or clearly not) is decided: take its best pair (or nothing). Only the
+    undecided groups go to the LP, with what the decided ones leave of the budgets. Its
+    prices then price every decided group: when each still takes its best pair at a
+    non-negative value and every group left out has no pair of positive value, the prices
+    and the decisions satisfy the LP's optimality conditions for the whole problem, so the
+    bound is exact. Groups that fail the check are undecided and the LP solved again; after
+    SIFT_ROUNDS the whole LP is solved directly.
+    """
+    n_groups = int(problem.g_codes.max()) + 1
+    sample = (np.arange(n_groups) % SIFT_SAMPLE == 0)[problem.g_codes]
+    estimate = _solve_lp(_subproblem(problem, sample, problem.budget // SIFT_SAMPLE))
+    if estimate is None:
+        return _solve_lp(problem)
+    undecided = np.zeros(n_groups, dtype=bool)
+    prices = estimate.prices
+    for _ in range(SIFT_ROUNDS):
+        best, value = _best_pairs(problem, prices, n_groups)
+        score = np.zeros(n_groups)
+        score[problem.g_codes] = problem.score  # a group's score is the same for each pair
+        undecided |= np.abs(value) <= SIFT_MARGIN * score
+        taken = ~undecided & (value > 0)
+        take = np.zeros(problem.n, dtype=bool)
+        take[best[taken]] = True
+        left = problem.budget - np.bincount(
+            problem.p_codes[take], weights=problem.amount[take], minlength=len(problem.budget)
+        ).astype(np.int64)
+        if (left < 0).any():  # prices too low: the decided overspend; decide fewer
+            undecided |= _marginal(problem, best, value, taken, -left)
+            continue
+        open_pairs = undecided[problem.g_codes]
+        if not open_pairs.any():
+            break
+        lp = _solve_lp(_subproblem(problem, open_pairs, left))
+        if lp is None:
+            break
+        wrong = _violations(problem, lp.prices, take, open_pairs, n_groups)
+        if not wrong.any():
+            return _combined(problem, lp, take, open_pairs, n_groups)
+        undecided |= wrong
+        prices = lp.prices
+    return _solve_lp(problem)
+
+
+def _marginal(
+    problem: _Problem, best: np.ndarray, value: np.ndarray, taken: np.ndarray, over: np.ndarray
+) -> np.ndarray:
+    """Taken groups to leave undecided where their products overspend by `over`: per
+    product, those of least value per amount, twice the overspend's worth."""
+    groups = np.flatnonzero(taken)
+    pair = best[groups]
+    product = problem.p_codes[pair]
+    amount = problem.amount[pair]
+    keep = over[product] > 0
+    groups, product, amount = groups[keep], product[keep], amount[keep]
+    order = np.lexsort((groups, value[groups] / np.maximum(amount, 1), product))
+    groups, product, amount = groups[order], product[order], amount[order]
+    start = np.r_[0, np.flatnonzero(product[1:] != product[:-1]) + 1]
+    total = np.cumsum(amount)
+    before = np.repeat(np.r_[0, total[start[1:] - 1]], np.diff(np.r_[start, len(groups)]))
+    spent = total - before - amount  # what the product's earlier (more marginal) groups use
+    out = np.zeros(len(taken), dtype=bool)
+    out[groups[spent < 2 * over[product]]] = True
+    return out
+
+
+def _best_pairs(
+    problem: _Problem, prices: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group at these prices: its best pair and that pair's value (score - price x
+    amount); ties to the pair that comes first."""
+    value = problem.score - prices[problem.p_codes] * problem.amount
+    order = np.lexsort((np.arange(problem.n), -value, problem.g_codes))
+    groups = problem.g_codes[order]
+    first = np.r_[True, groups[1:] != groups[:-1]]
+    best = np.zeros(n_groups, dtype=np.int64)
+    best[groups[first]] = order[first]
+    return best, value[best]
+
+
+def _violations(
+    problem: _Problem, prices: np.ndarray, take: np.ndarray, open_pairs: np.ndarray, n_groups
+) -> np.ndarray:
+    """Decided groups whose decision the LP's prices contradict: a group left out with a
+    pair of positive value, or a taken pair of negative value or not its group's best."""
+    value = problem.score - prices[problem.p_codes] * problem.amount
+    decided = ~open_pairs
+    top = np.full(n_groups, -np.inf)
+    np.maximum.at(top, problem.g_codes[decided], value[decided])
+    in_group = np.zeros(n_groups, dtype=bool)
+    in_group[problem.g_codes[take]] = True
+    wrong = np.zeros(n_groups, dtype=bool)
+    left_out = decided & ~in_group[problem.g_codes]
+    wrong[problem.g_codes[left_out & (value > INTEGRAL_TOL)]] = True
+    bad_take = take & ((value < -INTEGRAL_TOL) | (value < top[problem.g_codes] - INTEGRAL_TOL))
+    wrong[problem.g_codes[bad_take]] = True
+    return wrong
+
+
+def _combined(
+    problem: _Problem, lp: _Relaxation, take: np.ndarray, open_pairs: np.ndarray, n_groups
+) -> _Relaxation:
+    """The whole problem's optimum from the decided pairs and the small LP's solution.
+
+    Reduced costs of decided groups come from the prices with each group's dual the value of
+    its second-best pair (0 when none is positive): the taken pair's is >= 0, the others'
+    <= 0, so reduced-cost fixing stays valid and as strong as it can be."""
+    x = take.astype(float)
+    x[open_pairs] = lp.x
+    value = problem.score - lp.prices[problem.p_codes] * problem.amount
+    others = np.where(take, -np.inf, value)
+    runner_up = np.zeros(n_groups)
+    np.maximum.at(runner_up, problem.g_codes, np.maximum(others, 0.0))
+    in_group = np.zeros(n_groups, dtype=bool)
+    in_group[problem.g_codes[take]] = True
+    dual = np.where(in_group, runner_up, 0.0)
+    reduced = value - dual[problem.g_codes]
+    reduced[open_pairs] = lp.reduced_cost
+    bound = lp.bound + float(problem.score[take].sum())
+    return _Relaxation(bound=bound, x=x, reduced_cost=reduced, prices=lp.prices)
 
 
 def round_and_fill(problem: _Problem, lp: _Relaxation) -> np.ndarray:

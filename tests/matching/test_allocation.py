@@ -342,3 +342,69 @@ def test_pairs_far_from_the_core_stay_at_their_lp_value():
     chosen, info = solve(pairs, prods)
     assert info["status"] == "core_milp" and info["core_pairs"] == 3
     assert pairs.loc[chosen, "group_id"].tolist() == [1, 3]
+
+
+def _lp_of(pairs, prods):
+    return allocation._Problem.of(pairs.reset_index(drop=True), prods)
+
+
+@pytest.mark.parametrize(
+    ("seed", "share"), [(1, 3), (2, 2), (3, 6), (4, 30)]
+)  # budgets for a half to a thirtieth of the demand
+def test_sifted_relaxation_is_the_lp_optimum_with_a_valid_certificate(seed, share):
+    pairs, prods = random_world(seed, n_groups=3_000, n_products=8)
+    prods = [
+        CreditProduct(**{**p.__dict__, "budget_minor": p.budget_minor * 3 // share}) for p in prods
+    ]
+    problem = _lp_of(pairs, prods)
+    direct, sifted = allocation._solve_lp(problem), allocation._sifted(problem)
+    assert sifted.bound == pytest.approx(direct.bound, rel=1e-9)
+    # the sifted solution is feasible and reaches the bound
+    assert (sifted.x >= -1e-9).all() and (sifted.x <= 1 + 1e-9).all()
+    assert float(problem.score @ sifted.x) == pytest.approx(direct.bound, rel=1e-9)
+    used = np.bincount(problem.p_codes, weights=problem.amount * sifted.x)
+    assert (used <= problem.budget + 1e-6).all()
+    per_group = np.bincount(problem.g_codes, weights=sifted.x)
+    assert (per_group <= 1 + 1e-9).all()
+    # reduced costs agree with the solution: > 0 only at 1, < 0 only at 0
+    rc = sifted.reduced_cost
+    assert (sifted.x[rc > 1e-7] > 1 - 1e-6).all() and (sifted.x[rc < -1e-7] < 1e-6).all()
+
+
+def test_a_misleading_sample_is_corrected_by_the_duality_check():
+    # the sampled groups (every 10th) are cheap: their prices say every budget is loose, so
+    # most groups are taken at first and the check must send them back to the LP
+    pairs, prods = random_world(5, n_groups=2_000, n_products=4)
+    sampled = (pairs["group_id"] - 1) % allocation.SIFT_SAMPLE == 0
+    pairs.loc[sampled, "amount_minor"] //= 20
+    problem = _lp_of(pairs, prods)
+    assert allocation._sifted(problem).bound == pytest.approx(
+        allocation._solve_lp(problem).bound, rel=1e-9
+    )
+
+
+def test_large_problems_are_sifted_and_solved_alike(monkeypatch):
+    pairs, prods = random_world(9, n_groups=1_500, n_products=6)
+    direct = solve(pairs, prods)
+    monkeypatch.setattr(allocation, "SIFT_MIN_PAIRS", 0)
+    calls = []
+    real = allocation._sifted
+    monkeypatch.setattr(allocation, "_sifted", lambda p: calls.append(p.n) or real(p))
+    chosen, info = solve(pairs, prods)
+    assert calls, "the relaxation was not sifted"
+    assert info["bound"] == pytest.approx(direct[1]["bound"], rel=1e-9)
+    assert info["gap"] <= ACCEPT_GAP and info["objective"] >= info["greedy_objective"] - 1e-9
+    verify(pairs, chosen, prods)
+
+
+def test_sifting_that_does_not_settle_solves_the_whole_lp(monkeypatch):
+    pairs, prods = random_world(1, n_groups=3_000, n_products=8)  # needs 3 rounds to settle
+    problem = _lp_of(pairs, prods)
+    monkeypatch.setattr(allocation, "SIFT_ROUNDS", 1)
+    whole = []
+    real = allocation._solve_lp
+    monkeypatch.setattr(
+        allocation, "_solve_lp", lambda p: whole.append(p.n == problem.n) or real(p)
+    )
+    assert allocation._sifted(problem).bound == pytest.approx(real(problem).bound, rel=1e-9)
+    assert whole[-1], "the last LP was not the whole problem"
