@@ -58,7 +58,7 @@ def show(n: int, params: MatchParams) -> None:
         print(
             f"-- {country}: {len(rows):,} producers, {seconds:.1f} s; silhouette by k: "
             + ", ".join(f"{k}: {s:.3f}" for k, s in curve.items())
-            + (f"; shuffled reference {reference:.3f}" if reference is not None else "")
+            + (f"; reference without types {reference:.3f}" if reference is not None else "")
             + (f"; clear typology: {clear}" if clear is not None else "")
         )
         cols = ["archetype", "n", "median_productive_ha", "median_yield_kg_ha",

@@ -2,8 +2,9 @@
 
 A typology is used only when it is clear: its best silhouette reaches
 ``MatchParams.typology_min_silhouette`` and beats, by ``typology_min_gain``, the silhouette the
-same clustering reaches on the same producers with each feature shuffled on its own (which
-keeps every feature's spread and destroys the types). Otherwise each value chain is one type
+same clustering reaches on a world without types like the country's (numeric features from
+one Gaussian of the same means and covariances, the 0/1 features and the value chain
+shuffled; :meth:`TypologyModel._reference`). Otherwise each value chain is one type
 (``"no_typology:<chain>"``) rather than types invented from noise.
 
 Each type is described by its profile in real units and coded by what sets it apart from the
@@ -77,8 +78,10 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         The typology is clear (``clear_``) when the best silhouette is at least
         ``min_silhouette`` and at least ``min_gain`` above ``reference_silhouette_``.
     column_groups : list of lists of int, optional
-        Columns shuffled together for the reference (e.g. a one-hot block); default each
-        column on its own.
+        How the reference world without types is drawn: the first list holds the continuous
+        columns (drawn from one Gaussian with the sample's mean and covariance), each further
+        list columns shuffled together (a 0/1 flag, a one-hot block). Default: every column
+        continuous.
 
     Attributes
     ----------
@@ -91,9 +94,9 @@ class TypologyModel(ClusterMixin, BaseEstimator):
     silhouettes_ : dict
         Silhouette per k tried (NaN where k was impossible).
     reference_silhouette_ : float
-        Silhouette of the chosen k on (up to ``REFERENCE_ROWS`` of) the sample with each
-        column group shuffled independently: what the clustering finds where there are no
-        types.
+        Silhouette of the chosen k on ``REFERENCE_ROWS`` rows of a world without types like
+        the sample (see ``column_groups``): what the clustering finds where there is nothing
+        to find.
     clear_ : bool
         Whether the typology is clear (see ``min_silhouette``).
     labels_ : ndarray of shape (n_samples,)
@@ -195,12 +198,23 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         return self
 
     def _reference(self, Xs, k, seed):
-        """Silhouette of k types on the sample with each column group shuffled on its own."""
+        """Silhouette of k types on a world without types like the sample: its continuous
+        columns drawn from one Gaussian of the same mean and covariance, each other column
+        group (0/1 flags, a one-hot block) shuffled on its own."""
         rng = np.random.default_rng(seed)
         rows = min(Xs.shape[0], self.REFERENCE_ROWS)
         X = np.array(Xs[rng.permutation(Xs.shape[0])[:rows]], dtype=float)
-        groups = self.column_groups or [[j] for j in range(X.shape[1])]
-        for group in groups:
+        groups = self.column_groups
+        if groups is None:
+            groups = [list(range(X.shape[1]))]
+        continuous, *discrete = groups
+        if continuous:
+            block = X[:, continuous]
+            cov = np.atleast_2d(np.cov(block, rowvar=False))
+            X[:, continuous] = rng.multivariate_normal(
+                block.mean(axis=0), cov, size=rows, method="eigh"
+            )
+        for group in discrete:
             X[:, group] = X[rng.permutation(rows)][:, group]
         labels = self._fit_quietly(self._model(k, seed), X).predict(X)
         if np.unique(labels).size < 2:
@@ -248,10 +262,28 @@ def _center_columns() -> list[str]:
 
 
 def _column_groups() -> list[list[int]]:
-    """Feature columns shuffled together for the reference: each numeric and 0/1 feature on
-    its own, the value chain's one-hot block as one (a producer grows one main chain)."""
-    single = [[COLUMNS.index(c)] for c in NUMERIC + BINARY]
-    return [*single, [COLUMNS.index(c) for c in CATEGORICAL]]
+    """How the world without types is drawn: the numeric features from one Gaussian, each
+    0/1 feature shuffled on its own, the value chain's one-hot block shuffled as one."""
+    flags = [[COLUMNS.index(c)] for c in BINARY]
+    return [[COLUMNS.index(c) for c in NUMERIC], *flags, [COLUMNS.index(c) for c in CATEGORICAL]]
+
+
+def _respect_membership(labels, names, features, model) -> np.ndarray:
+    """Labels where no producer carries a code that misstates membership: the few
+    non-members of a type named for members (and members of one named for non-members) go
+    to their nearest type that they may carry."""
+    member = features["associated"].to_numpy() > 0
+    allowed = np.array([[compatible(code, m) for code in names] for m in (False, True)])
+    wrong = ~allowed[member.astype(int), labels]
+    if not wrong.any():
+        return labels
+    labels = labels.copy()
+    X = model.named_steps["features"].transform(features.iloc[np.flatnonzero(wrong)])
+    centers = model.named_steps["typology"].cluster_centers_
+    distance = ((np.asarray(X)[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    distance = np.where(allowed[member[wrong].astype(int)], distance, np.inf)
+    labels[wrong] = distance.argmin(axis=1)
+    return labels
 
 
 def _chain_types(fit_rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -329,7 +361,12 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
             scaler = model.named_steps["features"].named_transformers_["numeric"]
             centers[:, : len(NUMERIC)] = centers[:, : len(NUMERIC)] * scaler.scale_ + scaler.mean_
             profile[_center_columns()] = centers
-            profile.insert(0, "archetype", _names(profile, previous, model, centers))
+            names = _names(profile, previous, model, centers)
+            labels = _respect_membership(labels, names, features, model)
+            profile = describe(fit_rows, labels).reindex(range(typology.n_clusters_))
+            profile["n"] = profile["n"].fillna(0).astype(int)
+            profile[_center_columns()] = centers
+            profile.insert(0, "archetype", names)
         else:
             labels, profile = _chain_types(fit_rows)
         archetypes[above] = profile["archetype"].to_numpy()[labels]

@@ -61,7 +61,10 @@ FEATURES: dict[str, tuple[str, float]] = {
     "agroforestry": ("d_agroforestry", SHARE_MARGIN),
     "certified": ("d_certified", SHARE_MARGIN),
 }
-# Association is named only when every member is (or no member is) in a cooperative.
+# Association is named only when nearly every member is (or nearly none is) in a
+# cooperative; the clustering then moves the few others to their nearest type that makes no
+# such claim (matching.archetypes), so that no non-member carries a members' code.
+NEARLY_ALL = 0.95
 ASSOCIATED_ALL = "associated_all"
 ASSOCIATED_NONE = "associated_none"
 TRAITS: tuple[str, ...] = (
@@ -214,8 +217,9 @@ def is_current(code: str) -> bool:
 
 def strengths(row) -> dict[str, float]:
     """Each trait the type shows, with its strength: how many times the threshold it is
-    beyond the population (a fresh name needs 1). Association counts only when every member
-    (``associated_all``) or no member (``associated_none``) is in a cooperative."""
+    beyond the population (a fresh name needs 1). Association counts only when nearly every
+    member (``associated_all``, ``NEARLY_ALL``) or nearly none (``associated_none``) is in
+    a cooperative."""
     out = {}
     for feature, (column, threshold) in FEATURES.items():
         value = float(getattr(row, column, 0.0))
@@ -223,16 +227,29 @@ def strengths(row) -> dict[str, float]:
             out[f"{feature}_{HIGH if value > 0 else LOW}"] = abs(value) / threshold
     share = float(row.share_associated)
     gap = float(getattr(row, "d_associated", 0.0))
-    if share >= 1.0 and gap > 0:
+    if share >= NEARLY_ALL and gap > 0:
         out[ASSOCIATED_ALL] = gap / SHARE_MARGIN
-    elif share <= 0.0 and gap < 0:
+    elif share <= 1.0 - NEARLY_ALL and gap < 0:
         out[ASSOCIATED_NONE] = -gap / SHARE_MARGIN
     return out
 
 
+# What a type lacks (a share clearly below the population's) ranks at this weight against
+# what it has: "large, certified" says more than "large, without agroforestry".
+ABSENCE_WEIGHT = 0.5
+ABSENCES = frozenset(
+    {f"{f}_{LOW}" for f, (_, t) in FEATURES.items() if t == SHARE_MARGIN} | {ASSOCIATED_NONE}
+)
+
+
 def _ranked(row) -> list[str]:
-    """Traits at or beyond their threshold, strongest first (ties in the fixed order)."""
-    found = [(t, s) for t, s in strengths(row).items() if s >= 1.0]
+    """Traits at or beyond their threshold, strongest first (an absence at half weight;
+    ties in the fixed order)."""
+    found = [
+        (t, s * (ABSENCE_WEIGHT if t in ABSENCES else 1.0))
+        for t, s in strengths(row).items()
+        if s >= 1.0
+    ]
     return [t for t, _ in sorted(found, key=lambda ts: (-ts[1], TRAIT_ORDER[ts[0]]))]
 
 
@@ -249,9 +266,10 @@ def name_types(profile: pd.DataFrame, taken: set[str] = frozenset()) -> list[str
     A type is named by the (at most two) features that set it apart most from the
     population, each only when clearly beyond it: 0.5 standard deviations for size, yield
     (relative to the value chain's median) and forest share; 15 points of share for
-    agroforestry and certification; association only when all members are in a cooperative
-    (or none is) and that share is 15 points from the population's. Nothing beyond:
-    ``typical``. The value chain is added when 80 % of members grow it. Two types with the
+    agroforestry and certification; association only when 95 % of members are in a
+    cooperative (or 5 % at most) and that share is 15 points from the population's. Traits rank by how many
+    times their threshold they are beyond it, what a type lacks (a share below the
+    population's, no member in a cooperative) at half weight. Nothing beyond: ``typical``. The value chain is added when 80 % of members grow it. Two types with the
     same code are told apart by a third trait when one is beyond its threshold, then by a
     number, the larger type first.
     """
@@ -278,7 +296,7 @@ def still_fits(code: str, row) -> bool:
     """Whether a previous run's code still describes the type (the hysteresis of names).
 
     Kept while every trait in it stays at least ``KEEP`` x its threshold on the same side
-    (association: all or no members, exactly), ``typical`` until a feature reaches ``LEAVE``
+    (association: still 95 % members, or 5 % at most), ``typical`` until a feature reaches ``LEAVE``
     x its threshold, and its value chain while that chain is the main one with at least half
     the members. Codes of earlier versions are never kept (they are named afresh).
     """

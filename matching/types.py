@@ -77,7 +77,7 @@ class MatchParams:
     k_min: int = 3
     k_max: int = 8
     # a typology is used only when clear: best silhouette at least this, and at least
-    # typology_min_gain above the same clustering's on the features shuffled one by one
+    # typology_min_gain above the same clustering's on a world without types (one Gaussian)
     typology_min_silhouette: float = 0.25
     typology_min_gain: float = 0.05
     group_min: int = 5
