@@ -16,7 +16,7 @@ import pandas as pd
 from matching import allocation, archetypes, groups, readiness
 from matching.affordability import requested_amounts
 from matching.eligibility import NO_INCOME, eligibility
-from matching.types import CreditProduct, MatchParams, MatchResult
+from matching.types import SUBSISTENCE, CreditProduct, MatchParams, MatchResult
 
 STAGES: tuple[str, ...] = (
     "eligibility",
@@ -259,6 +259,7 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
         "k": int(typology.n_clusters_) if typology is not None else 0,
         "silhouette": _float(typology.silhouette_) if typology is not None else None,
         **_typology_metrics(typology),
+        "n_types": int(out["archetype"][out["archetype"] != SUBSISTENCE].nunique()),
         "model_kind": model_info.get("kind"),
         "model_version": model_info.get("version"),
         "auc": _float(model_info.get("auc")),
