@@ -98,7 +98,8 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         the sample (see ``column_groups``): what the clustering finds where there is nothing
         to find.
     clear_ : bool
-        Whether the typology is clear (see ``min_silhouette``).
+        Whether the typology is clear (see ``min_silhouette``); :func:`classify` may keep a
+        previous run's typology a little below (``MatchParams.typology_hysteresis``).
     labels_ : ndarray of shape (n_samples,)
         Type of each training row, 0 .. n_clusters_ - 1.
     estimator_ : KMeans or GaussianMixture
@@ -268,6 +269,28 @@ def _column_groups() -> list[list[int]]:
     return [[COLUMNS.index(c) for c in NUMERIC], *flags, [COLUMNS.index(c) for c in CATEGORICAL]]
 
 
+def _clear(typology: TypologyModel, previous, params: MatchParams) -> bool:
+    """Whether to use the types: the model's verdict, except that a typology the previous
+    run used is kept while it stays within ``typology_hysteresis`` of both thresholds (a
+    silhouette hovering at the threshold does not switch types on and off between runs)."""
+    if typology.clear_:
+        return True
+    previous = _previous_frame(previous)
+    if previous is None or "archetype" not in previous:
+        return False
+    codes = [c for c in previous["archetype"] if c != SUBSISTENCE]
+    if not codes or any(parse_code(c).type == NO_TYPOLOGY for c in codes):
+        return False
+    scores = [v for v in typology.silhouettes_.values() if np.isfinite(v)]
+    if not scores or not np.isfinite(typology.reference_silhouette_):
+        return False
+    best, band = max(scores), params.typology_hysteresis
+    return bool(
+        best >= typology.min_silhouette - band
+        and best - typology.reference_silhouette_ >= typology.min_gain - band
+    )
+
+
 def _respect_membership(labels, names, features, model) -> np.ndarray:
     """Labels where no producer carries a code that misstates membership: the few
     non-members of a type named for members (and members of one named for non-members) go
@@ -352,6 +375,7 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
             ]
         ).fit(features)
         typology = model.named_steps["typology"]
+        typology.clear_ = _clear(typology, previous, params)
         if typology.clear_:
             labels = typology.labels_
             profile = describe(fit_rows, labels)

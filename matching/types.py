@@ -80,6 +80,8 @@ class MatchParams:
     # typology_min_gain above the same clustering's on a world without types (one Gaussian)
     typology_min_silhouette: float = 0.25
     typology_min_gain: float = 0.05
+    # a typology the previous run used is kept down to this much below both thresholds
+    typology_hysteresis: float = 0.02
     group_min: int = 5
     group_max: int = 30
     group_radius_km: float = 15.0

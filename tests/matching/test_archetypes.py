@@ -532,3 +532,24 @@ def test_a_high_silhouette_on_one_blob_is_not_a_typology():
     model.fit(blobs)
     assert model.clear_ and model.n_clusters_ == 3
     assert model.silhouette_ - model.reference_silhouette_ > 0.3
+
+
+def test_a_typology_in_use_is_kept_just_below_the_threshold():
+    producers, truth = country_world(3_000, seed=12)
+    base = MatchParams(seed=4, min_productive_ha=0.0)
+    labels, model, profile = classify(producers, base)
+    typology = model.named_steps["typology"]
+    assert typology.clear_
+    best = max(typology.silhouettes_.values())
+    # the same producers held to a threshold 0.01 above their silhouette: no typology
+    # afresh, but the previous run's types are kept (within the 0.02 band), not beyond it
+    near = MatchParams(seed=4, min_productive_ha=0.0, typology_min_silhouette=best + 0.01)
+    far = MatchParams(seed=4, min_productive_ha=0.0, typology_min_silhouette=best + 0.03)
+    assert classify(producers, near)[0].str.startswith("no_typology:").all()
+    kept, model2, _ = classify(producers, near, previous=state(model, profile))
+    assert model2.named_steps["typology"].clear_
+    assert (kept.to_numpy() == labels.to_numpy()).all()
+    assert classify(producers, far, previous=profile)[0].str.startswith("no_typology:").all()
+    # a previous run without a typology gives no such allowance
+    unclear = classify(producers, near)[2]
+    assert classify(producers, near, previous=unclear)[0].str.startswith("no_typology:").all()
