@@ -309,12 +309,12 @@ def _respect_membership(labels, names, features, model) -> np.ndarray:
     return labels
 
 
-def _chain_types(fit_rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """No clear typology: one type per value chain; labels and the profile with centroids."""
-    chains = fit_rows["value_chain"].astype(str).to_numpy()
-    names, labels = np.unique(chains, return_inverse=True)
+def _chain_types(fit_rows: pd.DataFrame, features: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """No clear typology: one type per value chain; labels and the profile with centroids
+    (``features``: the rows' :func:`feature_frame`)."""
+    labels, names = pd.factorize(fit_rows["value_chain"].astype(str), sort=True)
     profile = describe(fit_rows, labels)
-    centers = feature_frame(fit_rows).groupby(labels).mean().reindex(profile.index)
+    centers = features.groupby(labels).mean().reindex(profile.index)
     profile[_center_columns()] = centers.to_numpy()
     profile.insert(0, "archetype", [f"{NO_TYPOLOGY}{SEPARATOR}{name}" for name in names])
     return labels, profile
@@ -386,13 +386,15 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
             centers[:, : len(NUMERIC)] = centers[:, : len(NUMERIC)] * scaler.scale_ + scaler.mean_
             profile[_center_columns()] = centers
             names = _names(profile, previous, model, centers)
-            labels = _respect_membership(labels, names, features, model)
-            profile = describe(fit_rows, labels).reindex(range(typology.n_clusters_))
-            profile["n"] = profile["n"].fillna(0).astype(int)
-            profile[_center_columns()] = centers
+            moved = _respect_membership(labels, names, features, model)
+            if moved is not labels:  # the profile of what each type finally holds
+                labels = moved
+                profile = describe(fit_rows, labels).reindex(range(typology.n_clusters_))
+                profile["n"] = profile["n"].fillna(0).astype(int)
+                profile[_center_columns()] = centers
             profile.insert(0, "archetype", names)
         else:
-            labels, profile = _chain_types(fit_rows)
+            labels, profile = _chain_types(fit_rows, features)
         archetypes[above] = profile["archetype"].to_numpy()[labels]
         parts.append(profile)
     elif above.any():  # too few to type: one group, named by the rules

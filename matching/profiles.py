@@ -104,16 +104,21 @@ LARGE_HA = 5.0  # the earlier "consolidated" cut, which old codes still mean
 HIGH_YIELD, LOW_YIELD = HIGH, LOW  # yield ranks of earlier codes
 
 
-def _standardised(values: np.ndarray, labels: np.ndarray, types: pd.Index) -> pd.Series:
-    """(type mean - population mean) / population SD of `values`, NaN values left out."""
+def _standardised(values: np.ndarray, t: np.ndarray, n_types: int) -> np.ndarray:
+    """(type mean - population mean) / population SD of `values` per type code `t`, NaN
+    values left out (0 where the SD or a type's values are missing)."""
     ok = ~np.isnan(values)
+    out = np.zeros(n_types)
     if ok.sum() < 2:
-        return pd.Series(0.0, index=types)
+        return out
     sd = float(values[ok].std())
     if not sd > 0:
-        return pd.Series(0.0, index=types)
-    means = pd.Series(values[ok]).groupby(labels[ok]).mean()
-    return ((means - float(values[ok].mean())) / sd).reindex(types).fillna(0.0)
+        return out
+    count = np.bincount(t[ok], minlength=n_types)
+    total = np.bincount(t[ok], weights=values[ok], minlength=n_types)
+    has = count > 0
+    out[has] = (total[has] / count[has] - float(values[ok].mean())) / sd
+    return out
 
 
 def describe(features_raw: pd.DataFrame, labels) -> pd.DataFrame:
@@ -126,56 +131,62 @@ def describe(features_raw: pd.DataFrame, labels) -> pd.DataFrame:
     - ``d_agroforestry``, ``d_certified``, ``d_associated``: the type's share minus the
       population's.
     """
-    labels = np.asarray(labels)
+    types, t = np.unique(np.asarray(labels), return_inverse=True)
+    k = len(types)
     productive = pd.to_numeric(features_raw["productive_ha"], errors="coerce").to_numpy(float)
     yields = pd.to_numeric(features_raw["yield_kg_ha"], errors="coerce").to_numpy(float)
     total = pd.to_numeric(features_raw["total_ha"], errors="coerce").to_numpy(float)
     forest = pd.to_numeric(features_raw["forest_ha"], errors="coerce").to_numpy(float)
-    chain = features_raw["value_chain"].to_numpy()
+    c, chains = pd.factorize(features_raw["value_chain"].to_numpy(), sort=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.nan_to_num(np.where(total > 0, forest / total, 0.0), nan=0.0), 0, 1)
-    frame = pd.DataFrame(
-        {
-            "type": labels,
-            "productive_ha": productive,
-            "yield_kg_ha": yields,
-            "associated": as_flag(features_raw["associated"]),
-            "certified": as_flag(features_raw["certified"]),
-            "agroforestry": as_flag(features_raw["agroforestry"]),
-            "forest_share": share,
-            "value_chain": chain,
-        }
+    n = np.bincount(t, minlength=k)
+    medians = (
+        pd.DataFrame({"productive_ha": productive, "yield_kg_ha": yields, "forest_share": share})
+        .groupby(t)
+        .median()
+        .reindex(range(k))
     )
-    grouped = frame.groupby("type", sort=True)
+    flags = {
+        name: as_flag(features_raw[name]).astype(float)
+        for name in ("associated", "certified", "agroforestry")
+    }
+    index = pd.Index(types, name="type")
     profile = pd.DataFrame(
         {
-            "n": grouped.size(),
-            "median_productive_ha": grouped["productive_ha"].median(),
-            "median_yield_kg_ha": grouped["yield_kg_ha"].median(),
-            "share_associated": grouped["associated"].mean(),
-            "share_certified": grouped["certified"].mean(),
-            "share_agroforestry": grouped["agroforestry"].mean(),
-            "median_forest_share": grouped["forest_share"].median(),
-        }
+            "n": n,
+            "median_productive_ha": medians["productive_ha"].to_numpy(),
+            "median_yield_kg_ha": medians["yield_kg_ha"].to_numpy(),
+            **{
+                f"share_{name}": np.bincount(t, weights=flag, minlength=k) / n
+                for name, flag in flags.items()
+            },
+            "median_forest_share": medians["forest_share"].to_numpy(),
+        },
+        index=index,
     )
-    counts = frame.groupby(["type", "value_chain"], sort=True).size()
-    main = counts.groupby(level="type").idxmax()
-    profile["main_value_chain"] = main.map(lambda t: t[1])
-    profile["share_main_value_chain"] = counts[main.tolist()].to_numpy() / profile["n"]
+    if len(chains):
+        counts = np.bincount(t * len(chains) + np.maximum(c, 0), minlength=k * len(chains))
+        counts = counts.reshape(k, len(chains))
+        main = counts.argmax(axis=1)
+        profile["main_value_chain"] = np.asarray(chains, dtype=object)[main]
+        profile["share_main_value_chain"] = counts[np.arange(k), main] / n
+    else:
+        profile["main_value_chain"] = None
+        profile["share_main_value_chain"] = 0.0
 
-    types = profile.index
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ha = np.where(productive > 0, np.log(productive), np.nan)
-        chain_median = frame["yield_kg_ha"].groupby(chain).transform("median").to_numpy(float)
-        log_yield = np.where(
-            (yields > 0) & (chain_median > 0), np.log(yields / chain_median), np.nan
-        )
-    profile["z_size"] = _standardised(log_ha, labels, types)
-    profile["z_yield"] = _standardised(log_yield, labels, types)
-    profile["z_forest"] = _standardised(share, labels, types)
-    for flag in ("agroforestry", "certified", "associated"):
-        profile[f"d_{flag}"] = profile[f"share_{flag}"] - float(frame[flag].mean())
-    profile.index.name = "type"
+        chain_median = pd.Series(yields).groupby(c).median().reindex(range(len(chains)))
+        per_row = np.full(len(c), np.nan)
+        if len(chains):
+            per_row[c >= 0] = chain_median.to_numpy(float)[c[c >= 0]]
+        log_yield = np.where((yields > 0) & (per_row > 0), np.log(yields / per_row), np.nan)
+    profile["z_size"] = _standardised(log_ha, t, k)
+    profile["z_yield"] = _standardised(log_yield, t, k)
+    profile["z_forest"] = _standardised(share, t, k)
+    for name, flag in flags.items():
+        profile[f"d_{name}"] = profile[f"share_{name}"] - (float(flag.mean()) if len(flag) else 0.0)
     return profile[PROFILE_COLUMNS]
 
 
@@ -267,9 +278,10 @@ def name_types(profile: pd.DataFrame, taken: set[str] = frozenset()) -> list[str
     population, each only when clearly beyond it: 0.5 standard deviations for size, yield
     (relative to the value chain's median) and forest share; 15 points of share for
     agroforestry and certification; association only when 95 % of members are in a
-    cooperative (or 5 % at most) and that share is 15 points from the population's. Traits rank by how many
-    times their threshold they are beyond it, what a type lacks (a share below the
-    population's, no member in a cooperative) at half weight. Nothing beyond: ``typical``. The value chain is added when 80 % of members grow it. Two types with the
+    cooperative (or 5 % at most) and that share is 15 points from the population's. Traits
+    rank by how many times their threshold they are beyond it, what a type lacks (a share
+    below the population's, no member in a cooperative) at half weight. Nothing beyond:
+    ``typical``. The value chain is added when 80 % of members grow it. Two types with the
     same code are told apart by a third trait when one is beyond its threshold, then by a
     number, the larger type first.
     """
@@ -311,12 +323,10 @@ def still_fits(code: str, row) -> bool:
             return False
     elif any(shown.get(trait, 0.0) < KEEP for trait in parsed.traits):
         return False
-    if parsed.value_chain is not None and not (
+    return parsed.value_chain is None or (
         parsed.value_chain == row.main_value_chain
         and float(row.share_main_value_chain) >= KEEP_CHAIN_SHARE
-    ):
-        return False
-    return True
+    )
 
 
 def compatible(code: str, associated: bool) -> bool:

@@ -63,9 +63,7 @@ def archetype_meaning(code: str | None, min_ha: float) -> str:
     if kind == profiles.TYPICAL:
         return _("Productores con fincas parecidas a la mayoría de las de su país.")
     if kind == profiles.NO_TYPOLOGY:
-        return _(
-            "En su país las fincas no forman tipos claros: se agrupan por cadena de valor."
-        )
+        return _("En su país las fincas no forman tipos claros: se agrupan por cadena de valor.")
     small, large = number(min_ha), number(profiles.LARGE_HA)
     if kind == SUBSISTENCE:
         return _(

@@ -363,9 +363,7 @@ def country_world(n: int, seed: int, types=COUNTRY_TYPES, member_share: float = 
     """`n` producers of one country drawn from the planted types, with noise; (frame, truth)."""
     rng = np.random.default_rng(seed)
     names = list(types)
-    truth = np.array(names, dtype=object)[
-        rng.choice(len(names), n, p=[types[k][0] for k in names])
-    ]
+    truth = np.array(names, dtype=object)[rng.choice(len(names), n, p=[types[k][0] for k in names])]
     get = {j: np.array([types[t][j] for t in truth]) for j in range(1, 7)}
     productive = get[1].astype(float) * np.exp(rng.normal(0, 0.25, n))
     forest_share = np.clip(get[3].astype(float) + rng.normal(0, 0.04, n), 0, 0.9)

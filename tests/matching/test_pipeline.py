@@ -173,10 +173,8 @@ def test_metrics_and_fairness(result):
     assert set(m["silhouettes"]) == {str(k) for k in range(PARAMS.k_min, PARAMS.k_max + 1)}
     assert m["silhouette"] is not None and m["silhouette_reference"] is not None
     assert m["typology_clear"] == (
-        max(v for v in m["silhouettes"].values() if v is not None)
-        >= m["typology_min_silhouette"]
-        and max(v for v in m["silhouettes"].values() if v is not None)
-        - m["silhouette_reference"]
+        max(v for v in m["silhouettes"].values() if v is not None) >= m["typology_min_silhouette"]
+        and max(v for v in m["silhouettes"].values() if v is not None) - m["silhouette_reference"]
         >= m["typology_min_gain"]
     )
     assert m["n_types"] == len(set(result.producers["archetype"]) - {SUBSISTENCE})
