@@ -409,6 +409,11 @@ def test_same_planted_types_get_the_same_names_at_5k_and_100k():
     assert _planted_codes(large_labels, large_truth) == expected
     for labels, truth in ((small_labels, small_truth), (large_labels, large_truth)):
         assert (labels.to_numpy() == truth).mean() > 0.97
+    # other draws of the small world and other seeds of the run: still the same names
+    for seed in (3, 4, 5):
+        world, truth = country_world(5_000, seed=seed)
+        labels, _, _ = classify(world, MatchParams(seed=seed, min_productive_ha=0.0))
+        assert _planted_codes(labels, truth) == expected, seed
 
 
 def test_a_producer_outside_a_cooperative_never_carries_a_members_code():
