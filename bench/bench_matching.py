@@ -165,6 +165,9 @@ def one(n: int) -> dict:
         "matched": m["matched_groups"],
         "financed": m["producers_financed"],
         "pairs": int(len(result.matches)),
+        "silhouettes": m.get("silhouettes", {}),
+        "typology_clear": m.get("typology_clear"),
+        "n_types": m.get("n_types"),
         "allocation": m["allocation"],
     }
 
@@ -185,6 +188,10 @@ def report(fig: dict) -> None:
         f"   eligible {fig['eligible']:,}  groups {fig['groups']:,}  matched {fig['matched']:,}"
         f"  financed {fig['financed']:,}  match rows {fig['pairs']:,}"
     )
+    if fig.get("silhouettes"):
+        curve = ", ".join(f"{k}: {v:.3f}" for k, v in fig["silhouettes"].items() if v is not None)
+        verdict = "clear" if fig["typology_clear"] else "not clear (one type per value chain)"
+        print(f"   typology {verdict}, {fig['n_types']} types; silhouette by k: {curve}")
     a = fig["allocation"]
     if a.get("bound") is not None:
         print(

@@ -53,3 +53,53 @@ def histogram(counts: list[int], width: int = 320, height: int = 140, axis: int 
             )
         )
     return bars
+
+
+class Column(NamedTuple):
+    """One column of a curve drawn as columns: its label, value, rectangle, and whether it
+    is the one chosen (drawn darker)."""
+
+    label: str
+    value: float
+    x: float
+    y: float
+    width: float
+    height: float
+    chosen: bool
+
+
+def columns(
+    points: list[tuple[str, float | None]],
+    chosen: str | None = None,
+    marks: dict[str, float | None] | None = None,
+    width: int = 320,
+    height: int = 140,
+    axis: int = 20,
+) -> tuple[list[Column], dict[str, float]]:
+    """Columns for values in [0, top] side by side (a value under 0 or missing draws none),
+    and the height (y) of each horizontal mark, e.g. a threshold. ``top`` is the largest
+    value or mark, at least 0.5, so a curve of small values looks small."""
+    marks = {k: v for k, v in (marks or {}).items() if v is not None}
+    top = max([0.5, *(v for _, v in points if v is not None), *marks.values()])
+    n = len(points) or 1
+    slot = width / n
+    plot = height - axis - 14  # room for the values above the columns
+
+    def y_of(value: float) -> float:
+        return round(height - axis - plot * max(value, 0.0) / top, 1)
+
+    out = []
+    for i, (label, value) in enumerate(points):
+        tall = round(plot * max(value or 0.0, 0.0) / top, 1)
+        out.append(
+            Column(
+                str(label),
+                value if value is not None else float("nan"),
+                round(i * slot + 4, 1),
+                round(height - axis - tall, 1),
+                round(slot - 8, 1),
+                tall,
+                str(label) == str(chosen),
+            )
+        )
+    return out, {name: y_of(value) for name, value in marks.items()}

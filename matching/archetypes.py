@@ -1,11 +1,19 @@
 """Farm typology: k-means (or a Gaussian mixture) on standardised features, k by silhouette.
 
-Each type is described by its profile in real units and given a code (``"agroforestry:cacao"``,
-see :mod:`matching.profiles`) by the rules of :func:`name_types`; the application names codes
+A typology is used only when it is clear: its best silhouette reaches
+``MatchParams.typology_min_silhouette`` and beats, by ``typology_min_gain``, the silhouette the
+same clustering reaches on a world without types like the country's (numeric features from
+one Gaussian of the same means and covariances, the 0/1 features and the value chain
+shuffled; :meth:`TypologyModel._reference`). Otherwise each value chain is one type
+(``"no_typology:<chain>"``) rather than types invented from noise.
+
+Each type is described by its profile in real units and coded by what sets it apart from the
+country's typed producers (:func:`matching.profiles.name_types`); the application names codes
 in its users' language. Codes stay stable between runs: new centroids are matched to the
 previous run's (Hungarian assignment, :func:`align`) and a matched type keeps its previous
-code. Producers under the area threshold get ``SUBSISTENCE`` (technical assistance, not
-credit).
+code while that code still fits it (:func:`matching.profiles.still_fits`). No producer outside
+a cooperative carries a code that says all members are in one. Producers under the area
+threshold get ``SUBSISTENCE`` (technical assistance, not credit).
 """
 
 from __future__ import annotations
@@ -25,13 +33,26 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from matching.features import (
+    BINARY,
+    CATEGORICAL,
     COLUMNS,
     NUMERIC,
+    as_flag,
     feature_frame,
     feature_medians,
     make_preprocessor,
 )
-from matching.profiles import PROFILE_COLUMNS, align, describe, name_types
+from matching.profiles import (
+    NO_TYPOLOGY,
+    PROFILE_COLUMNS,
+    SEPARATOR,
+    align,
+    compatible,
+    describe,
+    name_types,
+    parse_code,
+    still_fits,
+)
 from matching.types import SUBSISTENCE, MatchParams
 
 
@@ -53,6 +74,14 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         sample's fit). Keeps 1M rows fast.
     n_init : int
         Initialisations per k.
+    min_silhouette, min_gain : float
+        The typology is clear (``clear_``) when the best silhouette is at least
+        ``min_silhouette`` and at least ``min_gain`` above ``reference_silhouette_``.
+    column_groups : list of lists of int, optional
+        How the reference world without types is drawn: the first list holds the continuous
+        columns (drawn from one Gaussian with the sample's mean and covariance), each further
+        list columns shuffled together (a 0/1 flag, a one-hot block). Default: every column
+        continuous.
 
     Attributes
     ----------
@@ -64,14 +93,32 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         Silhouette of the chosen model on the sample.
     silhouettes_ : dict
         Silhouette per k tried (NaN where k was impossible).
+    reference_silhouette_ : float
+        Silhouette of the chosen k on ``REFERENCE_ROWS`` rows of a world without types like
+        the sample (see ``column_groups``): what the clustering finds where there is nothing
+        to find.
+    clear_ : bool
+        Whether the typology is clear (see ``min_silhouette``); :func:`classify` may keep a
+        previous run's typology a little below (``MatchParams.typology_hysteresis``).
     labels_ : ndarray of shape (n_samples,)
         Type of each training row, 0 .. n_clusters_ - 1.
     estimator_ : KMeans or GaussianMixture
         The fitted model of the chosen k.
     """
 
+    REFERENCE_ROWS = 2_000
+
     def __init__(
-        self, k_min=3, k_max=8, method="kmeans", random_state=None, sample_size=5_000, n_init=3
+        self,
+        k_min=3,
+        k_max=8,
+        method="kmeans",
+        random_state=None,
+        sample_size=5_000,
+        n_init=3,
+        min_silhouette=0.0,
+        min_gain=0.0,
+        column_groups=None,
     ):
         self.k_min = k_min
         self.k_max = k_max
@@ -79,6 +126,9 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.sample_size = sample_size
         self.n_init = n_init
+        self.min_silhouette = min_silhouette
+        self.min_gain = min_gain
+        self.column_groups = column_groups
 
     def _model(self, k, seed, init=None):
         if self.method == "kmeans":
@@ -124,8 +174,11 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         # on a few thousand rows (measured 2-5x slower on 2 cores).
         with threadpool_limits(limits=1):
             best, best_score, scores, distances = self._choose_k(Xs, seed)
-        if best is None:  # no k separates the points (e.g. all rows equal)
-            best = self._fit_quietly(self._model(self.k_min, seed), Xs)
+            if best is None:  # no k separates the points (e.g. all rows equal)
+                best = self._fit_quietly(self._model(self.k_min, seed), Xs)
+                reference = np.nan
+            else:
+                reference = self._reference(Xs, self._k(best), seed)
         if sample is not None and self.method == "kmeans":  # refine k-means on all rows
             best = self._fit_quietly(self._model(self._k(best), seed, self._centers(best)), X)
 
@@ -137,7 +190,37 @@ class TypologyModel(ClusterMixin, BaseEstimator):
         self.silhouette_ = (
             best_score if sample is None else self._score(distances, self.labels_[sample])
         )
+        self.reference_silhouette_ = reference
+        self.clear_ = bool(
+            np.isfinite(best_score)
+            and best_score >= self.min_silhouette
+            and best_score - (reference if np.isfinite(reference) else 0.0) >= self.min_gain
+        )
         return self
+
+    def _reference(self, Xs, k, seed):
+        """Silhouette of k types on a world without types like the sample: its continuous
+        columns drawn from one Gaussian of the same mean and covariance, each other column
+        group (0/1 flags, a one-hot block) shuffled on its own."""
+        rng = np.random.default_rng(seed)
+        rows = min(Xs.shape[0], self.REFERENCE_ROWS)
+        X = np.array(Xs[rng.permutation(Xs.shape[0])[:rows]], dtype=float)
+        groups = self.column_groups
+        if groups is None:
+            groups = [list(range(X.shape[1]))]
+        continuous, *discrete = groups
+        if continuous:
+            block = X[:, continuous]
+            cov = np.atleast_2d(np.cov(block, rowvar=False))
+            X[:, continuous] = rng.multivariate_normal(
+                block.mean(axis=0), cov, size=rows, method="eigh"
+            )
+        for group in discrete:
+            X[:, group] = X[rng.permutation(rows)][:, group]
+        labels = self._fit_quietly(self._model(k, seed), X).predict(X)
+        if np.unique(labels).size < 2:
+            return np.nan
+        return float(silhouette_score(X, labels))
 
     def _choose_k(self, Xs, seed):
         """Fit every k on the sample; the best model by silhouette, its score, all scores."""
@@ -179,28 +262,89 @@ def _center_columns() -> list[str]:
     return [f"center_{c}" for c in COLUMNS]
 
 
+def _column_groups() -> list[list[int]]:
+    """How the world without types is drawn: the numeric features from one Gaussian, each
+    0/1 feature shuffled on its own, the value chain's one-hot block shuffled as one."""
+    flags = [[COLUMNS.index(c)] for c in BINARY]
+    return [[COLUMNS.index(c) for c in NUMERIC], *flags, [COLUMNS.index(c) for c in CATEGORICAL]]
+
+
+def _clear(typology: TypologyModel, previous, params: MatchParams) -> bool:
+    """Whether to use the types: the model's verdict, except that a typology the previous
+    run used is kept while it stays within ``typology_hysteresis`` of both thresholds (a
+    silhouette hovering at the threshold does not switch types on and off between runs)."""
+    if typology.clear_:
+        return True
+    previous = _previous_frame(previous)
+    if previous is None or "archetype" not in previous:
+        return False
+    codes = [c for c in previous["archetype"] if c != SUBSISTENCE]
+    if not codes or any(parse_code(c).type == NO_TYPOLOGY for c in codes):
+        return False
+    scores = [v for v in typology.silhouettes_.values() if np.isfinite(v)]
+    if not scores or not np.isfinite(typology.reference_silhouette_):
+        return False
+    best, band = max(scores), params.typology_hysteresis
+    return bool(
+        best >= typology.min_silhouette - band
+        and best - typology.reference_silhouette_ >= typology.min_gain - band
+    )
+
+
+def _respect_membership(labels, names, features, model) -> np.ndarray:
+    """Labels where no producer carries a code that misstates membership: the few
+    non-members of a type named for members (and members of one named for non-members) go
+    to their nearest type that they may carry."""
+    member = features["associated"].to_numpy() > 0
+    allowed = np.array([[compatible(code, m) for code in names] for m in (False, True)])
+    wrong = ~allowed[member.astype(int), labels]
+    if not wrong.any():
+        return labels
+    labels = labels.copy()
+    X = model.named_steps["features"].transform(features.iloc[np.flatnonzero(wrong)])
+    centers = model.named_steps["typology"].cluster_centers_
+    distance = ((np.asarray(X)[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    distance = np.where(allowed[member[wrong].astype(int)], distance, np.inf)
+    labels[wrong] = distance.argmin(axis=1)
+    return labels
+
+
+def _chain_types(fit_rows: pd.DataFrame, features: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """No clear typology: one type per value chain; labels and the profile with centroids
+    (``features``: the rows' :func:`feature_frame`)."""
+    labels, names = pd.factorize(fit_rows["value_chain"].astype(str), sort=True)
+    profile = describe(fit_rows, labels)
+    centers = features.groupby(labels).mean().reindex(profile.index)
+    profile[_center_columns()] = centers.to_numpy()
+    profile.insert(0, "archetype", [f"{NO_TYPOLOGY}{SEPARATOR}{name}" for name in names])
+    return labels, profile
+
+
 def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
     """Archetype per producer, the fitted model and the named profile of each type.
 
     Parameters
     ----------
     producers : DataFrame
-        Producers with ``PRODUCER_COLUMNS``.
+        Producers with ``PRODUCER_COLUMNS`` (one country: types are named against them).
     params : MatchParams
-        Uses ``min_productive_ha``, ``k_min``, ``k_max``, ``seed`` (and ``archetype_method``
-        if present, default "kmeans").
+        Uses ``min_productive_ha``, ``k_min``, ``k_max``, ``seed``,
+        ``typology_min_silhouette``, ``typology_min_gain`` (and ``archetype_method`` if
+        present, default "kmeans").
     previous : DataFrame or dict, optional
         The profile returned by the previous run, or its :func:`state`; its types keep their
-        codes when matched.
+        codes when matched and the code still fits.
 
     Returns
     -------
     labels : Series
-        Archetype code per producer, index producer_id (``SUBSISTENCE`` under the threshold).
+        Archetype code per producer, index producer_id (``SUBSISTENCE`` under the threshold,
+        ``"no_typology:<chain>"`` when the typology is not clear).
     model : Pipeline or None
-        Preprocessor + :class:`TypologyModel`, fitted; ``model.predict(feature_frame(new))``
-        gives the row of ``profile`` (its ``type``) for new producers. None when too few
-        producers were at or above the threshold to fit a typology.
+        Preprocessor + :class:`TypologyModel`, fitted (its ``clear_`` says whether its types
+        were used; when they were, ``model.predict(feature_frame(new))`` gives the row of
+        ``profile``, its ``type``). None when too few producers were at or above the
+        threshold to fit a typology.
     profile : DataFrame
         One row per type (index ``type``; -1 for subsistence): ``archetype`` code, the
         columns of :func:`describe` and the centroid in feature units (``center_*``).
@@ -223,20 +367,35 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
                         k_max=params.k_max,
                         method=getattr(params, "archetype_method", "kmeans"),
                         random_state=params.seed,
+                        min_silhouette=params.typology_min_silhouette,
+                        min_gain=params.typology_min_gain,
+                        column_groups=_column_groups(),
                     ),
                 ),
             ]
         ).fit(features)
         typology = model.named_steps["typology"]
-        profile = describe(fit_rows, typology.labels_)
-        profile = profile.reindex(range(typology.n_clusters_))
-        profile["n"] = profile["n"].fillna(0).astype(int)
-        centers = typology.cluster_centers_.copy()
-        scaler = model.named_steps["features"].named_transformers_["numeric"]
-        centers[:, : len(NUMERIC)] = centers[:, : len(NUMERIC)] * scaler.scale_ + scaler.mean_
-        profile[_center_columns()] = centers
-        profile.insert(0, "archetype", _names(profile, previous, model, centers))
-        archetypes[above] = profile["archetype"].to_numpy()[typology.labels_]
+        typology.clear_ = _clear(typology, previous, params)
+        if typology.clear_:
+            labels = typology.labels_
+            profile = describe(fit_rows, labels)
+            profile = profile.reindex(range(typology.n_clusters_))
+            profile["n"] = profile["n"].fillna(0).astype(int)
+            centers = typology.cluster_centers_.copy()
+            scaler = model.named_steps["features"].named_transformers_["numeric"]
+            centers[:, : len(NUMERIC)] = centers[:, : len(NUMERIC)] * scaler.scale_ + scaler.mean_
+            profile[_center_columns()] = centers
+            names = _names(profile, previous, model, centers)
+            moved = _respect_membership(labels, names, features, model)
+            if moved is not labels:  # the profile of what each type finally holds
+                labels = moved
+                profile = describe(fit_rows, labels).reindex(range(typology.n_clusters_))
+                profile["n"] = profile["n"].fillna(0).astype(int)
+                profile[_center_columns()] = centers
+            profile.insert(0, "archetype", names)
+        else:
+            labels, profile = _chain_types(fit_rows, features)
+        archetypes[above] = profile["archetype"].to_numpy()[labels]
         parts.append(profile)
     elif above.any():  # too few to type: one group, named by the rules
         profile = describe(fit_rows, np.zeros(len(fit_rows), dtype=int))
@@ -281,7 +440,8 @@ def _previous_frame(previous) -> pd.DataFrame | None:
 
 
 def _names(profile, previous, model, centers) -> list[str]:
-    """Rule codes, replaced by the previous run's code for each type matched to it."""
+    """Codes by what sets each type apart; a type matched to the previous run's keeps that
+    run's code while the code still fits it (hysteresis, :func:`still_fits`)."""
     columns = _center_columns()
     previous = _previous_frame(previous)
     if previous is None or not set(columns) <= set(previous.columns):
@@ -295,7 +455,12 @@ def _names(profile, previous, model, centers) -> list[str]:
     old = pre.transform(pd.DataFrame(previous[columns].to_numpy(), columns=COLUMNS))
     new = pre.transform(pd.DataFrame(centers, columns=COLUMNS))
     match = align(old, new)
-    kept = {i: previous["archetype"].iloc[j] for i, j in enumerate(match) if j >= 0}
+    rows = list(profile.itertuples())
+    kept = {
+        i: previous["archetype"].iloc[j]
+        for i, j in enumerate(match)
+        if j >= 0 and still_fits(previous["archetype"].iloc[j], rows[i])
+    }
     fresh = [i for i in range(len(profile)) if i not in kept]
     fresh_names = name_types(profile.iloc[fresh], taken=set(kept.values())) if fresh else []
     names = dict(kept) | dict(zip(fresh, fresh_names, strict=True))
@@ -322,14 +487,19 @@ def assign(
     """Archetype of producers who joined after a run, from that run's stored state.
 
     The nearest centroid in the fitted standardised space, which is what the fitted k-means
-    predicts; under the area threshold, ``SUBSISTENCE``. Index producer_id.
+    predicts, among the types the producer may carry (a producer outside a cooperative never
+    gets a type of members only); when the run found no clear typology, the value chain's
+    type; under the area threshold, ``SUBSISTENCE``. Index producer_id.
     """
     index = pd.Index(producers["producer_id"].to_numpy(), name="producer_id")
     names = np.full(len(producers), SUBSISTENCE, dtype=object)
     area = pd.to_numeric(producers["productive_ha"], errors="coerce").to_numpy(float)
     above = area >= params.min_productive_ha
     typed = [row for row in archetypes_state if row.get("archetype") != SUBSISTENCE]
-    if above.any() and typed and classifier.get("columns") == list(COLUMNS):
+    if above.any() and any(parse_code(row["archetype"]).type == NO_TYPOLOGY for row in typed):
+        chains = producers.loc[above, "value_chain"].astype(str).to_numpy()
+        names[above] = np.char.add(f"{NO_TYPOLOGY}{SEPARATOR}", chains.astype(str))
+    elif above.any() and typed and classifier.get("columns") == list(COLUMNS):
         columns = _center_columns()
         centers = np.array([[row[c] for c in columns] for row in typed], dtype=float)
         features = np.array(feature_frame(producers.loc[above], classifier["medians"]), float)
@@ -338,7 +508,9 @@ def assign(
         for matrix in (features, centers):
             matrix[:, :n] = (matrix[:, :n] - mean) / scale
         distance = ((features[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
-        names[above] = np.array([row["archetype"] for row in typed], dtype=object)[
-            distance.argmin(axis=1)
-        ]
+        codes = [row["archetype"] for row in typed]
+        member = as_flag(producers.loc[above, "associated"])
+        allowed = np.array([[compatible(c, m) for c in codes] for m in (False, True)])
+        distance = np.where(allowed[member.astype(int)], distance, np.inf)
+        names[above] = np.array(codes, dtype=object)[distance.argmin(axis=1)]
     return pd.Series(names, index=index, name="archetype")

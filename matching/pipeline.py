@@ -16,7 +16,7 @@ import pandas as pd
 from matching import allocation, archetypes, groups, readiness
 from matching.affordability import requested_amounts
 from matching.eligibility import NO_INCOME, eligibility
-from matching.types import CreditProduct, MatchParams, MatchResult
+from matching.types import SUBSISTENCE, CreditProduct, MatchParams, MatchResult
 
 STAGES: tuple[str, ...] = (
     "eligibility",
@@ -258,6 +258,8 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
         "n_eligible": int(eligible.sum()),
         "k": int(typology.n_clusters_) if typology is not None else 0,
         "silhouette": _float(typology.silhouette_) if typology is not None else None,
+        **_typology_metrics(typology),
+        "n_types": int(out["archetype"][out["archetype"] != SUBSISTENCE].nunique()),
         "model_kind": model_info.get("kind"),
         "model_version": model_info.get("version"),
         "auc": _float(model_info.get("auc")),
@@ -272,6 +274,20 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
         "match_rate": float(elig_matched.mean()) if len(elig_matched) else 0.0,
         "match_rate_by_gender": _match_rate(elig_matched, producers["gender"][eligible]),
         "match_rate_by_archetype": _match_rate(elig_matched, out["archetype"][eligible]),
+    }
+
+
+def _typology_metrics(typology) -> dict:
+    """The silhouette curve (k -> silhouette), the reference on shuffled features, whether
+    the typology was clear enough to use, and the thresholds it was held to."""
+    if typology is None:
+        return {}
+    return {
+        "silhouettes": {str(k): _float(v) for k, v in typology.silhouettes_.items()},
+        "silhouette_reference": _float(typology.reference_silhouette_),
+        "typology_clear": bool(typology.clear_),
+        "typology_min_silhouette": float(typology.min_silhouette),
+        "typology_min_gain": float(typology.min_gain),
     }
 
 

@@ -76,6 +76,12 @@ class MatchParams:
     min_productive_ha: float = 2.0
     k_min: int = 3
     k_max: int = 8
+    # a typology is used only when clear: best silhouette at least this, and at least
+    # typology_min_gain above the same clustering's on a world without types (one Gaussian)
+    typology_min_silhouette: float = 0.25
+    typology_min_gain: float = 0.05
+    # a typology the previous run used is kept down to this much below both thresholds
+    typology_hysteresis: float = 0.02
     group_min: int = 5
     group_max: int = 30
     group_radius_km: float = 15.0

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import gazetteer
 from marketplace.catalog.search import CatalogFilters, search_listings
 from marketplace.credit import balances, loan_terms, runs
+from marketplace.credit.archetypes import trait_words
 from marketplace.credit.ledger import Ledger
 from marketplace.credit.schedules import Cost, Payment, Schedule, rate_bp
 from marketplace.extensions import db
@@ -53,6 +54,16 @@ OPEN_LOANS = (LoanStatus.APPROVED.value, LoanStatus.DISBURSED.value)
 def archetype_meaning(code: str | None, min_ha: float) -> str:
     """One plain sentence on what an archetype means (a general one for unknown codes)."""
     kind = profiles.parse_code(code).type if code else None
+    traits = trait_words(code)
+    if traits:
+        return _(
+            "Productores que, frente a los demás de su país, se distinguen por: %(traits)s.",
+            traits=", ".join(traits),
+        )
+    if kind == profiles.TYPICAL:
+        return _("Productores con fincas parecidas a la mayoría de las de su país.")
+    if kind == profiles.NO_TYPOLOGY:
+        return _("En su país las fincas no forman tipos claros: se agrupan por cadena de valor.")
     small, large = number(min_ha), number(profiles.LARGE_HA)
     if kind == SUBSISTENCE:
         return _(

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from marketplace import charts
 from marketplace.credit.archetypes import archetype_label
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.credit.runs import STALE_AFTER
@@ -87,6 +88,36 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class Typology:
+    """How a country's farm types were decided: the silhouette for each number of types
+    tried, the k with the best, the silhouette the same clustering reaches on a world
+    without types, and whether the typology passed the thresholds (else one type per value
+    chain)."""
+
+    silhouettes: list[tuple[int, float | None]]
+    chosen_k: int | None
+    reference: float | None
+    clear: bool
+    min_silhouette: float
+    min_gain: float
+
+    @property
+    def best(self) -> float | None:
+        values = [v for _, v in self.silhouettes if v is not None]
+        return max(values) if values else None
+
+    @property
+    def chart(self) -> tuple[list[charts.Column], dict[str, float]]:
+        """Columns of the silhouette per k (the chosen k darker) and the heights of the
+        threshold and of the reference without types."""
+        return charts.columns(
+            [(str(k), v) for k, v in self.silhouettes],
+            chosen=str(self.chosen_k) if self.chosen_k else None,
+            marks={"threshold": self.min_silhouette, "reference": self.reference},
+        )
+
+
+@dataclass(frozen=True)
 class CountryFigures:
     """One country's pipeline figures in a run."""
 
@@ -100,6 +131,7 @@ class CountryFigures:
     brier: float | None
     budgets: list[Budget]
     allocation: Allocation | None = None
+    typology: Typology | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +200,7 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
     return CountryFigures(
         country=code,
         totals={key: int(values[key]) for key in TOTALS if key in values},
-        types=int(values.get("k") or 0),
+        types=int(values.get("n_types", values.get("k")) or 0),
         silhouette=values.get("silhouette"),
         model_kind=values.get("model_kind"),
         model_version=values.get("model_version"),
@@ -176,6 +208,23 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
         brier=values.get("brier"),
         budgets=_sum_budgets(budgets),
         allocation=_allocation(values.get("allocation")),
+        typology=_typology(values),
+    )
+
+
+def _typology(values: dict) -> Typology | None:
+    """The silhouette curve and the decision; None for runs from before it was stored."""
+    curve = values.get("silhouettes")
+    if not curve or values.get("typology_clear") is None:
+        return None
+    points = sorted((int(k), None if v is None else float(v)) for k, v in curve.items())
+    return Typology(
+        silhouettes=points,
+        chosen_k=int(values["k"]) if values.get("k") else None,
+        reference=values.get("silhouette_reference"),
+        clear=bool(values["typology_clear"]),
+        min_silhouette=float(values.get("typology_min_silhouette") or 0.0),
+        min_gain=float(values.get("typology_min_gain") or 0.0),
     )
 
 

@@ -48,12 +48,13 @@ def test_the_admin_run_page_names_archetypes_and_statuses_in_english(app, run, m
     codes = set(run.metrics["match_rate_by_archetype"])
     assert len(codes) >= 2
     html = page(app, make_user("admin", locale="en"), f"/admin/emparejamiento/corridas/{run.id}")
-    assert "Subsistence / in transition" in html or "Diversified agroforestry" in html
+    assert "No clear typology (cacao)" in html  # 12 alike farms: no types invented
+    assert "Silhouette by number of types" in html and "There is no clear typology" in html
     for code in codes:
         assert english(code) in html, code
     assert 'class="badge badge-ok">Finished</span>' in html
     assert "Command line" in html
-    for word in SPANISH_ARCHETYPE_WORDS + ["Terminada", "Línea de comandos"]:
+    for word in SPANISH_ARCHETYPE_WORDS + ["Terminada", "Línea de comandos", "Silueta"]:
         assert word not in html, word
 
 

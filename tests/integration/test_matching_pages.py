@@ -133,8 +133,8 @@ def test_the_history_shows_each_runs_figures(app, as_admin, make_group, make_cre
     assert f"S/ {used / 100:,.2f} / S/ 500,000.00" in page
     assert "<dt>Tasa de emparejamiento</dt><dd>100 %</dd>" in page
     assert "Línea de comandos" in page and "Tabla de puntaje (scorecard-1)" in page
-    k = run.metrics["countries"]["PE"]["k"]
-    assert "Perú:" in page and f"{k} tipos" in page
+    types = run.metrics["countries"]["PE"]["n_types"]
+    assert "Perú:" in page and f"{types} tipo" in page
 
 
 def test_a_failed_runs_message_is_shown(app, as_admin, make_group, monkeypatch):
@@ -264,3 +264,40 @@ def test_the_gap_reads_from_the_stored_figures_and_old_runs_show_none(app, as_ad
     assert run_report.run_figures([old])[0].countries[0].allocation is None
     page = as_admin.get(f"/admin/emparejamiento/corridas/{old.id}").get_data(as_text=True)
     assert "de la cota" not in page
+
+
+def test_the_run_page_shows_how_farm_types_were_decided(app, as_admin, make_group):
+    make_group(8)
+    run = run_matching()
+    pe = run.metrics["countries"]["PE"]
+    assert set(pe["silhouettes"]) and pe["typology_clear"] is False  # 8 alike farms
+    page = html_of(as_admin.get(f"/admin/emparejamiento/corridas/{run.id}"))
+    assert "Silueta según el número de tipos" in page
+    assert "No hay una tipología clara" in page
+    for k, value in pe["silhouettes"].items():
+        if value is not None:
+            assert f"<title>k = {k}: " in page
+    assert "Sin tipología clara (cacao)" in page  # the fairness table's type
+
+
+def test_a_run_stored_before_the_silhouette_curve_still_shows(app, as_admin):
+    old = {"k": 5, "silhouette": 0.17, "n_producers": 10, "n_eligible": 8}
+    run = MatchingRun(
+        status=RunStatus.SUCCEEDED,
+        backend="cli",
+        metrics={
+            "countries": {"PE": old},
+            "n_eligible": 8,
+            "match_rate": 0.5,
+            "match_rate_by_archetype": {
+                "emerging_associated:cacao:2": {"rate": 0.5, "n": 4},
+                "agroforestry:cacao:high": {"rate": 0.5, "n": 4},
+            },
+        },
+    )
+    db.session.add(run)
+    db.session.commit()
+    page = html_of(as_admin.get(f"/admin/emparejamiento/corridas/{run.id}"))
+    assert "Silueta según el número de tipos" not in page
+    assert "Emergente asociado (cacao) 2" in page
+    assert "Diversificado agroforestal (cacao), mayor rendimiento" in page

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.credit import harvests, loan_terms, offers, schedules
-from marketplace.credit.archetypes import ARCHETYPES, archetype_label
+from marketplace.credit.archetypes import ARCHETYPES, TRAITS, archetype_label
 from marketplace.extensions import db
 from marketplace.labels import factor_label
 from marketplace.models import AuditLog, Consent, Match, Repayment
@@ -54,37 +54,30 @@ def test_every_archetype_type_has_its_own_meaning_and_unknown_codes_a_general_on
         assert archetype_label("Otro tipo") == "Otro tipo"
 
 
-def test_the_rules_of_the_library_give_only_types_we_name():
-    """Every code matching.profiles can give has its type in credit.archetypes.ARCHETYPES."""
-    rows = [
-        (0.5, 0.0, 0.0, 3.0, 0.0),  # forest share -> agroforestal
-        (0.0, 0.7, 0.0, 3.0, 0.0),  # agroforestry
-        (0.0, 0.0, 0.9, 3.0, 0.0),  # certified
-        (0.0, 0.0, 0.0, 8.0, 0.9),  # large, associated
-        (0.0, 0.0, 0.0, 8.0, 0.1),
-        (0.0, 0.0, 0.0, 3.0, 0.9),
-        (0.0, 0.0, 0.0, 3.0, 0.1),
-    ]
-    import pandas as pd
-
-    profile = pd.DataFrame(
-        [
-            {
-                "n": 10,
-                "median_productive_ha": ha,
-                "median_yield_kg_ha": 600.0,
-                "share_associated": assoc,
-                "share_certified": cert,
-                "share_agroforestry": agro,
-                "median_forest_share": forest,
-                "main_value_chain": "cacao",
-            }
-            for forest, agro, cert, ha, assoc in rows
-        ]
+def test_every_code_the_library_can_give_has_words(app):
+    """Every trait and every type without traits of matching.profiles is named, in both
+    languages; a code reads as its traits in order, then the crop and the number."""
+    assert set(TRAITS) == set(profiles.TRAITS)
+    assert {profiles.TYPICAL, profiles.NO_TYPOLOGY, SUBSISTENCE, *profiles.LEGACY_TYPES} == set(
+        ARCHETYPES
     )
-    for code in profiles.name_types(profile):
-        assert profiles.parse_code(code).type in ARCHETYPES, code
-    assert set(ARCHETYPES) == set(profiles.TYPES)
+    with app.test_request_context():
+        assert archetype_label("size_high+yield_high:cacao") == (
+            "Fincas grandes, alto rendimiento (cacao)"
+        )
+        assert archetype_label("certified_high+associated_all:2") == (
+            "Certificados, socios de cooperativa 2"
+        )
+        assert archetype_label("no_typology:cafe") == "Sin tipología clara (café)"
+        assert archetype_label("typical") == "Típicos del país"
+        meaning = offers.archetype_meaning("size_low+forest_high:cacao", 2.0)
+        assert "fincas pequeñas, con bosque" in meaning
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_babel import force_locale
+
+        with force_locale("en"):
+            assert archetype_label("size_high+yield_high") == "Large farms, high yield"
+            assert archetype_label("no_typology") == "No clear typology"
 
 
 def test_readiness_is_said_in_three_words():

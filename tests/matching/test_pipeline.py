@@ -12,7 +12,7 @@ import pytest
 from matching import pipeline
 from matching.allocation import haversine_km
 from matching.eligibility import REASONS
-from matching.profiles import TYPES, parse_code
+from matching.profiles import NO_TYPOLOGY, TRAITS, TYPICAL, parse_code
 from matching.readiness import FACTORS
 from matching.types import PRODUCER_COLUMNS, SUBSISTENCE, CreditProduct, MatchParams
 
@@ -169,6 +169,15 @@ def test_metrics_and_fairness(result):
     assert PARAMS.k_min <= m["k"] <= PARAMS.k_max
     for key in ("silhouette", "model_kind", "model_version", "auc", "brier"):
         assert key in m
+    # the silhouette curve, the reference without types and the decision, as JSON
+    assert set(m["silhouettes"]) == {str(k) for k in range(PARAMS.k_min, PARAMS.k_max + 1)}
+    assert m["silhouette"] is not None and m["silhouette_reference"] is not None
+    assert m["typology_clear"] == (
+        max(v for v in m["silhouettes"].values() if v is not None) >= m["typology_min_silhouette"]
+        and max(v for v in m["silhouettes"].values() if v is not None) - m["silhouette_reference"]
+        >= m["typology_min_gain"]
+    )
+    assert m["n_types"] == len(set(result.producers["archetype"]) - {SUBSISTENCE})
 
 
 def test_the_run_speaks_in_codes_not_in_any_language(result):
@@ -177,9 +186,11 @@ def test_the_run_speaks_in_codes_not_in_any_language(result):
     codes |= set(result.metrics["match_rate_by_archetype"])
     codes |= {row["archetype"] for row in result.state["archetypes"]}
     for code in codes:
-        assert re.fullmatch(r"[a-z_]+(:[a-z_]+)?(:(high|low))?(:\d+)?", code), code
+        assert re.fullmatch(r"[a-z_]+(\+[a-z_]+)*(:[a-z_]+)?(:\d+)?", code), code
         parts = parse_code(code)
-        assert parts.type in TYPES and (parts.value_chain in (None, *CHAINS)), code
+        known = parts.type in (SUBSISTENCE, TYPICAL, NO_TYPOLOGY) or parts.traits
+        assert known and set(parts.traits) <= set(TRAITS), code
+        assert parts.value_chain in (None, *CHAINS), code
     reasons = {r for rs in result.producers["reasons"] for r in rs}
     assert reasons and reasons <= set(REASONS)
     factors = {item for items in result.producers["explanation"] for item in items}
