@@ -41,6 +41,9 @@ OPTIONAL_COLUMNS: dict[str, str] = {
 OUTCOME_COLUMNS: dict[str, str] = {
     "producer_id": "int",
     "repaid": "bool: repaid on time (False: late or default)",
+    "campaign": "int: year the loan was granted (validation trains on earlier, tests on latest)",
+    # optional, per readiness.SNAPSHOT_COLUMNS: the producer's factors when the loan was
+    # granted (NaN/None where not recorded: today's factors are used)
 }
 
 # the archetype of producers under the area threshold (see matching.profiles for the others)
@@ -81,6 +84,9 @@ class MatchParams:
     group_radius_km: float = 15.0
     # outcomes needed before the trained readiness model replaces the scorecard
     min_outcomes: int = 200
+    # ... and at least this many in the latest campaign (the out-of-time test) and in the
+    # earlier ones (training), of both kinds; else the scorecard stays
+    min_test_outcomes: int = 50
     # affordability: input cost per productive ha and farm-gate price per kg (minor units)
     input_cost_per_ha: dict[str, int] = field(
         default_factory=lambda: {
