@@ -21,7 +21,7 @@ FOCUS, REFERENCE = "female", "male"
 
 
 def band_labels(bands: Sequence[float] = SIZE_BANDS) -> list[str]:
-    """"<2", "2-5", "5-10", "10+" for the default bands."""
+    """ "<2", "2-5", "5-10", "10+" for the default bands."""
 
     def num(x: float) -> str:
         return f"{x:g}"

@@ -13,8 +13,9 @@ Two models share one set of factors (``FACTORS``), so explanations read the same
 Each outcome is a past loan with the producer's factors as they were when it was granted
 (``SNAPSHOT_COLUMNS``, recorded at approval); a loan without that snapshot falls back to the
 producer's factors today. Training needs ``MatchParams.min_outcomes`` outcomes of both kinds,
-and ``MatchParams.min_test_outcomes`` of both kinds in the latest campaign and in the earlier
-ones; otherwise the scorecard stays, with the reason (``info["reason"]``).
+a test campaign (the latest with ``MatchParams.min_test_outcomes`` outcomes of both kinds)
+and as many in the campaigns before it; otherwise the scorecard stays, with the reason
+(``info["reason"]``).
 
 Each factor is centred so that 0 means "neutral"; an explanation lists the (up to) three
 factors with the largest contribution and whether they raise ("+") or lower ("-") the
@@ -35,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from matching import validation
-from matching.types import MatchParams
+from matching.types import SNAPSHOT_COLUMNS, MatchParams
 
 FACTORS: tuple[str, ...] = (
     "area", "yield", "plant_age", "associated", "certified", "land_title", "agroforestry",
@@ -75,11 +76,6 @@ PRODUCTIVE_AGE: dict[str, tuple[float, float]] = {
 
 N_REASONS = 3
 
-# what an outcome records of the producer when the loan was granted (PRODUCER_COLUMNS names)
-SNAPSHOT_COLUMNS: tuple[str, ...] = (
-    "value_chain", "productive_ha", "yield_kg_ha", "plant_age_years", "associated",
-    "certified", "agroforestry", "land_title", "cleared_after_cutoff", "pledged_kg",
-)  # fmt: skip
 MIN_CLASS = 10  # outcomes of each kind (repaid, not repaid) needed to train at all
 
 
@@ -195,6 +191,9 @@ class TrainedReadiness(ClassifierMixin, BaseEstimator):
         Seed of the bootstrap resamples of the validation.
     n_bootstrap : int
         Bootstrap resamples for the confidence intervals.
+    min_test : int
+        Outcomes the test campaign needs (of each kind, up to ``MIN_CLASS``): the latest
+        campaign with as many is the test, later thinner ones are left out of validation.
 
     Attributes
     ----------
@@ -211,9 +210,12 @@ class TrainedReadiness(ClassifierMixin, BaseEstimator):
         ``"lr-<n>-<hash of the training outcomes>"``.
     """
 
-    def __init__(self, seed: int = 2026, n_bootstrap: int = validation.N_BOOTSTRAP):
+    def __init__(
+        self, seed: int = 2026, n_bootstrap: int = validation.N_BOOTSTRAP, min_test: int = 1
+    ):
         self.seed = seed
         self.n_bootstrap = n_bootstrap
+        self.min_test = min_test
 
     def _model(self) -> CalibratedClassifierCV:
         base = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
@@ -239,7 +241,12 @@ class TrainedReadiness(ClassifierMixin, BaseEstimator):
         data, n_snapshot = training_rows(producers, outcomes)
         x = factor_matrix(data, self.median_yield_)
         y = data["repaid"].to_numpy(dtype=bool).astype(int)
-        train, test, latest = validation.out_of_time(data["campaign"].to_numpy(dtype=float))
+        train, test, latest = validation.out_of_time(
+            data["campaign"].to_numpy(dtype=float),
+            y,
+            min_test=self.min_test,
+            min_class=min(MIN_CLASS, self.min_test),
+        )
         if not train.any() or not test.any():
             raise ValueError("out-of-time validation needs earlier campaigns and a latest one")
         self.classes_ = np.array([0, 1])
@@ -261,6 +268,7 @@ class TrainedReadiness(ClassifierMixin, BaseEstimator):
             "n_train": int(train.sum()),
             "n_test": int(test.sum()),
             "test_campaign": latest,
+            "n_later": int((data["campaign"].to_numpy(dtype=float) > latest).sum()),
             "n_snapshot": n_snapshot,
         }
         return self
@@ -296,11 +304,7 @@ def training_rows(producers: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[pd.D
     if "campaign" not in data.columns:
         data["campaign"] = np.nan
     recorded = [c for c in today if c in outcomes.columns]
-    has = (
-        data[recorded].notna().any(axis=1)
-        if recorded
-        else pd.Series(False, index=data.index)
-    )
+    has = data[recorded].notna().any(axis=1) if recorded else pd.Series(False, index=data.index)
     for column in today:
         if column in outcomes.columns:
             now = data.pop(f"{column}_now")
@@ -319,34 +323,40 @@ def _check(producers: pd.DataFrame, outcomes: pd.DataFrame | None, params: Match
         return data, "few_outcomes"
     if min(y.sum(), (~y).sum()) < MIN_CLASS:
         return data, "one_class"
-    train, test, latest = validation.out_of_time(data["campaign"].to_numpy(dtype=float))
-    if latest is None:
+    campaign = data["campaign"].to_numpy(dtype=float)
+    if not np.isfinite(campaign).any():
         return data, "no_campaign"
-
-    def enough(mask: np.ndarray) -> bool:
-        return int(mask.sum()) >= params.min_test_outcomes and min(
-            int(y[mask].sum()), int((~y[mask]).sum())
-        ) >= min(MIN_CLASS, params.min_test_outcomes)
-
-    if not enough(test):
+    train, test, latest = _split(data, params)
+    if latest is None:
         return data, "few_test_outcomes"
-    if not enough(train):
+    floor = min(MIN_CLASS, params.min_test_outcomes)
+    if train.sum() < params.min_test_outcomes or min(y[train].sum(), (~y[train]).sum()) < floor:
         return data, "few_train_outcomes"
     return data, None
 
 
-def _scorecard_check(data: pd.DataFrame | None, contributions_of, seed: int) -> dict | None:
-    """The scorecard's figures on the latest campaign's outcomes (all outcomes when no
-    campaign is known), when they hold both kinds."""
+def _split(data: pd.DataFrame, params: MatchParams):
+    """Out-of-time split: the latest campaign with enough outcomes of both kinds is the test."""
+    return validation.out_of_time(
+        data["campaign"].to_numpy(dtype=float),
+        data["repaid"].astype(bool).to_numpy(),
+        min_test=params.min_test_outcomes,
+        min_class=min(MIN_CLASS, params.min_test_outcomes),
+    )
+
+
+def _scorecard_check(data: pd.DataFrame | None, contributions_of, params: MatchParams):
+    """The scorecard's figures on the test campaign's outcomes (all outcomes when no
+    campaign qualifies), when they hold both kinds."""
     if data is None or data.empty:
         return None
-    _, test, latest = validation.out_of_time(data["campaign"].to_numpy(dtype=float))
+    _, test, latest = _split(data, params)
     rows = data[test] if latest is not None else data
     y = rows["repaid"].astype(bool).to_numpy().astype(int)
     if not 0 < y.sum() < len(y):
         return None
     p = _logistic(INTERCEPT + contributions_of(rows).sum(axis=1))
-    return {**validation.evaluate(y, p, seed), "test_campaign": latest}
+    return {**validation.evaluate(y, p, params.seed), "test_campaign": latest}
 
 
 def score(
@@ -356,7 +366,8 @@ def score(
     data, reason = _check(producers, outcomes, params)
     n = 0 if outcomes is None else int(len(outcomes))
     if reason is None:
-        model = TrainedReadiness(seed=params.seed).fit(producers, outcomes)
+        model = TrainedReadiness(seed=params.seed, min_test=params.min_test_outcomes)
+        model.fit(producers, outcomes)
         proba = model.predict_proba(producers)[:, 1]
         contributions = model.contributions(producers)
         metrics = model.metrics_
@@ -373,7 +384,7 @@ def score(
         card = Scorecard().fit(producers)
         contributions = card.contributions(producers)
         proba = _logistic(INTERCEPT + contributions.sum(axis=1))
-        check = _scorecard_check(data, card.contributions, params.seed)
+        check = _scorecard_check(data, card.contributions, params)
         info = {
             "kind": "scorecard",
             "version": "scorecard-1",

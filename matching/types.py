@@ -42,12 +42,19 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "producer_id": "int",
     "repaid": "bool: repaid on time (False: late or default)",
     "campaign": "int: year the loan was granted (validation trains on earlier, tests on latest)",
-    # optional, per readiness.SNAPSHOT_COLUMNS: the producer's factors when the loan was
+    # optional, per SNAPSHOT_COLUMNS: the producer's factors when the loan was
     # granted (NaN/None where not recorded: today's factors are used)
 }
 
 # the archetype of producers under the area threshold (see matching.profiles for the others)
 SUBSISTENCE = "subsistence"
+
+
+# what an outcome records of the producer when the loan was granted (PRODUCER_COLUMNS names)
+SNAPSHOT_COLUMNS: tuple[str, ...] = (
+    "value_chain", "productive_ha", "yield_kg_ha", "plant_age_years", "associated",
+    "certified", "agroforestry", "land_title", "cleared_after_cutoff", "pledged_kg",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,20 @@ def outcomes_for(producers, campaigns, title_sign=None, seed=1):
 
 
 def test_split_tests_on_the_latest_campaign_only():
-    train, test, latest = validation.out_of_time(np.array([2023, 2025, 2024, 2025, np.nan]))
+    campaign = np.array([2023, 2025, 2024, 2025, np.nan, 2026])
+    train, test, latest = validation.out_of_time(campaign[:5])
     assert latest == 2025
     assert test.tolist() == [False, True, False, True, False]
     assert train.tolist() == [True, False, True, False, False]
+    # 2026 has one outcome, fewer than 2: the test stays 2025 and 2026 is in neither
+    train, test, latest = validation.out_of_time(campaign, min_test=2)
+    assert latest == 2025 and not train[5] and not test[5]
+    # 2025's two outcomes are both repaid: with one of each kind required, 2024 is the test
+    campaign = np.array([2023, 2024, 2024, 2025, 2025])
+    repaid = np.array([True, True, False, True, True])
+    train, test, latest = validation.out_of_time(campaign, repaid, min_test=1, min_class=1)
+    assert latest == 2024 and train.tolist() == [True, False, False, False, False]
+    assert test.tolist() == [False, True, True, False, False]
 
 
 def test_trained_model_is_judged_on_the_latest_campaign():
@@ -79,6 +89,14 @@ def test_bootstrap_intervals_cover_the_true_auc():
     assert high - low < 0.1
 
 
+def test_auc_matches_scikit_learn_with_ties():
+    rng = np.random.default_rng(4)
+    y = rng.random(500) < 0.8
+    p = np.round(rng.random(500) + 0.3 * y, 1)  # rounded: many ties
+    assert validation.auc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+    assert validation.auc(np.ones(5), np.arange(5)) is None
+
+
 def test_reliability_of_calibrated_probabilities_follows_the_diagonal():
     rng = np.random.default_rng(2)
     p = rng.uniform(0.2, 0.95, 20_000)
@@ -107,14 +125,23 @@ def test_too_few_outcomes_keep_the_scorecard_with_the_reason(reason, campaigns, 
     assert table["readiness"].between(0, 1).all()
 
 
-def test_a_thin_latest_campaign_keeps_the_scorecard():
+def test_a_thin_latest_campaign_is_left_out_and_thin_campaigns_keep_the_scorecard():
+    """A campaign with a few early repayers (its loans mostly still running) is not the test:
+    the latest campaign with enough outcomes is; when none has enough, no training."""
     producers = make_producers(600, seed=9)
     outcomes = outcomes_for(producers, [2023, 2024])
     outcomes.loc[outcomes.index[:30], "campaign"] = 2025  # 30 loans < min_test_outcomes (50)
     _, info = score(producers, outcomes, MatchParams(min_outcomes=200, min_test_outcomes=50))
-    assert info["kind"] == "scorecard" and info["reason"] == "few_test_outcomes"
+    assert info["kind"] == "trained"
+    figures = info["validation"]
+    assert figures["test_campaign"] == 2024 and figures["n_later"] == 30
+    assert figures["n_test"] == int((outcomes["campaign"] == 2024).sum())
     _, info = score(producers, outcomes, MatchParams(min_outcomes=200, min_test_outcomes=25))
-    assert info["kind"] == "trained" and info["validation"]["test_campaign"] == 2025
+    assert info["validation"]["test_campaign"] == 2025 and info["validation"]["n_test"] == 30
+    thin = outcomes.assign(campaign=2000 + np.arange(600) // 30)  # 20 campaigns of 30
+    _, info = score(producers, thin, MatchParams(min_outcomes=200, min_test_outcomes=50))
+    assert info["kind"] == "scorecard" and info["reason"] == "few_test_outcomes"
+    assert info["auc"] is not None  # the scorecard is still checked on the outcomes there are
 
 
 def test_one_kind_of_outcome_keeps_the_scorecard():
