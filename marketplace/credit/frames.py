@@ -145,6 +145,30 @@ def outcome_frame(country: str) -> pd.DataFrame:
     return frame.astype({"producer_id": "int64", "campaign": "int64"})
 
 
+def loan_stages(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per producer of a matching frame, from the loan records: ever approved for a loan,
+    has a closed loan, and whether the latest closed one was repaid on time (the funnel's
+    stages after the matching)."""
+    country = str(frame["country"].iloc[0]) if len(frame) else ""
+    pid = frame["producer_id"].to_numpy()
+    granted = db.session.scalars(
+        select(Loan.producer_id)
+        .distinct()
+        .join(Producer, Producer.id == Loan.producer_id)
+        .where(Producer.country == country)
+        .where(
+            Loan.status.in_(
+                (LoanStatus.APPROVED, LoanStatus.DISBURSED, LoanStatus.REPAID, LoanStatus.DEFAULTED)
+            )
+        )
+    )
+    outcomes = outcome_frame(country).drop_duplicates("producer_id", keep="last")
+    latest = outcomes.set_index("producer_id")["repaid"]
+    closed = np.isin(pid, latest.index.to_numpy())
+    repaid = latest.reindex(pid).eq(True).to_numpy(dtype=bool)
+    return np.isin(pid, list(granted)), closed, repaid & closed
+
+
 def grant_snapshot(producer: Producer) -> dict | None:
     """The producer's readiness factors now, as a loan approved now keeps them (None for a
     producer the matching does not see: objectors, erased)."""
