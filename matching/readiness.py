@@ -257,7 +257,9 @@ class TrainedReadiness(ClassifierMixin, BaseEstimator):
         digest = hashlib.sha256(
             np.ascontiguousarray(data[["producer_id"]].to_numpy(dtype=np.int64)).tobytes()
             + y.astype(np.int8).tobytes()
-            + data["campaign"].to_numpy(dtype=np.int64).tobytes()
+            + np.nan_to_num(data["campaign"].to_numpy(dtype=float), nan=-1)
+            .astype(np.int64)
+            .tobytes()
             + str(self.seed).encode()
         ).hexdigest()[:8]
         self.version_ = f"lr-{len(y)}-{digest}"

@@ -151,6 +151,15 @@ def test_one_kind_of_outcome_keeps_the_scorecard():
     assert info["reason"] == "one_class" and info["auc"] is None
 
 
+def test_outcomes_without_a_campaign_stay_out_of_the_validation():
+    producers = make_producers(600, seed=13)
+    outcomes = outcomes_for(producers, [2023, 2024, 2025]).astype({"campaign": float})
+    outcomes.loc[outcomes.index[:60], "campaign"] = np.nan
+    model = TrainedReadiness(seed=2).fit(producers, outcomes)
+    assert model.metrics_["n_train"] + model.metrics_["n_test"] == 540
+    assert model.metrics_["n_outcomes"] == 600  # the final model learns from all of them
+
+
 def test_outcomes_use_the_factors_at_grant_not_todays():
     """Repayment followed the land title held when the loan was granted; today every
     producer holds one. Trained on the snapshot, the model finds the law; on today's
