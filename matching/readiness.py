@@ -77,6 +77,8 @@ PRODUCTIVE_AGE: dict[str, tuple[float, float]] = {
 N_REASONS = 3
 
 MIN_CLASS = 10  # outcomes of each kind (repaid, not repaid) needed to train at all
+# a campaign can be the test once this share of its loans has closed (when the outcomes say)
+MIN_CLOSED_SHARE = 0.8
 
 
 def chain_median_yield(producers: pd.DataFrame) -> dict[str, float]:
@@ -241,12 +243,7 @@ class TrainedReadiness(ClassifierMixin, BaseEstimator):
         data, n_snapshot = training_rows(producers, outcomes)
         x = factor_matrix(data, self.median_yield_)
         y = data["repaid"].to_numpy(dtype=bool).astype(int)
-        train, test, latest = validation.out_of_time(
-            data["campaign"].to_numpy(dtype=float),
-            y,
-            min_test=self.min_test,
-            min_class=min(MIN_CLASS, self.min_test),
-        )
+        train, test, latest = _split(data, self.min_test)
         if not train.any() or not test.any():
             raise ValueError("out-of-time validation needs earlier campaigns and a latest one")
         self.classes_ = np.array([0, 1])
@@ -328,7 +325,7 @@ def _check(producers: pd.DataFrame, outcomes: pd.DataFrame | None, params: Match
     campaign = data["campaign"].to_numpy(dtype=float)
     if not np.isfinite(campaign).any():
         return data, "no_campaign"
-    train, test, latest = _split(data, params)
+    train, test, latest = _split(data, params.min_test_outcomes)
     if latest is None:
         return data, "few_test_outcomes"
     floor = min(MIN_CLASS, params.min_test_outcomes)
@@ -337,13 +334,17 @@ def _check(producers: pd.DataFrame, outcomes: pd.DataFrame | None, params: Match
     return data, None
 
 
-def _split(data: pd.DataFrame, params: MatchParams):
-    """Out-of-time split: the latest campaign with enough outcomes of both kinds is the test."""
+def _split(data: pd.DataFrame, min_test: int):
+    """Out-of-time split: the test is the latest campaign with `min_test` outcomes of both
+    kinds (up to MIN_CLASS each) and, where known, MIN_CLOSED_SHARE of its loans closed."""
+    share = data.get("campaign_closed_share")
     return validation.out_of_time(
         data["campaign"].to_numpy(dtype=float),
         data["repaid"].astype(bool).to_numpy(),
-        min_test=params.min_test_outcomes,
-        min_class=min(MIN_CLASS, params.min_test_outcomes),
+        min_test=min_test,
+        min_class=min(MIN_CLASS, min_test),
+        closed_share=None if share is None else share.to_numpy(dtype=float),
+        min_closed_share=MIN_CLOSED_SHARE,
     )
 
 
@@ -352,7 +353,7 @@ def _scorecard_check(data: pd.DataFrame | None, contributions_of, params: MatchP
     campaign qualifies), when they hold both kinds."""
     if data is None or data.empty:
         return None
-    _, test, latest = _split(data, params)
+    _, test, latest = _split(data, params.min_test_outcomes)
     rows = data[test] if latest is not None else data
     y = rows["repaid"].astype(bool).to_numpy().astype(int)
     if not 0 < y.sum() < len(y):

@@ -42,6 +42,9 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "producer_id": "int",
     "repaid": "bool: repaid on time (False: late or default)",
     "campaign": "int: year the loan was granted (validation trains on earlier, tests on latest)",
+    # optional: share of the campaign's loans already closed (a campaign mostly still
+    # running is not a test campaign)
+    "campaign_closed_share": "float in [0, 1]",
     # optional, per SNAPSHOT_COLUMNS: the producer's factors when the loan was
     # granted (NaN/None where not recorded: today's factors are used)
 }

@@ -19,18 +19,28 @@ N_BINS = 10
 
 
 def out_of_time(
-    campaign: np.ndarray, repaid: np.ndarray | None = None, min_test: int = 1, min_class: int = 1
+    campaign: np.ndarray,
+    repaid: np.ndarray | None = None,
+    min_test: int = 1,
+    min_class: int = 1,
+    closed_share: np.ndarray | None = None,
+    min_closed_share: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, int | None]:
     """Masks of the training rows (earlier campaigns) and test rows, and the test campaign:
-    the latest campaign with at least `min_test` outcomes, `min_class` of each kind when
-    `repaid` is given. A later campaign with fewer (its loans mostly still running, the few
-    closed ones early repayers) is in neither. (all False, all False, None) without one."""
+    the latest campaign with at least `min_test` outcomes (`min_class` of each kind when
+    `repaid` is given) and, when `closed_share` (per row: the share of its campaign's loans
+    already closed) is given, at least `min_closed_share` of its loans closed. A later
+    campaign, its loans mostly still running (the few closed ones early repayers or early
+    defaults), is in neither. (all False, all False, None) without one."""
     campaign = np.asarray(campaign, dtype=float)
     known = np.isfinite(campaign)
     none = np.zeros(len(campaign), dtype=bool)
+    share = None if closed_share is None else np.asarray(closed_share, dtype=float)
     for latest in sorted(set(campaign[known].tolist()), reverse=True):
         test = known & (campaign == latest)
         if test.sum() < min_test:
+            continue
+        if share is not None and not np.nanmin(share[test], initial=1.0) >= min_closed_share:
             continue
         if repaid is not None:
             kinds = np.asarray(repaid, dtype=bool)[test]

@@ -116,7 +116,8 @@ SNAPSHOT_COLUMNS = matching_types.SNAPSHOT_COLUMNS
 
 def outcome_frame(country: str) -> pd.DataFrame:
     """Closed loans of `country`'s producers, one row each: repaid (on time throughout) or
-    not, the campaign (year approved) and the factors at grant (None where not recorded)."""
+    not, the campaign (year approved), the share of that campaign's loans already closed,
+    and the factors at grant (None where not recorded)."""
     bad = select(Repayment.loan_id).where(
         Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
     )
@@ -142,7 +143,31 @@ def outcome_frame(country: str) -> pd.DataFrame:
     )
     for column in SNAPSHOT_COLUMNS:
         frame[column] = [(r.factors_at_grant or {}).get(column) for r in rows]
+    share = _closed_share(country)
+    frame["campaign_closed_share"] = frame["campaign"].map(share).astype(float)
     return frame.astype({"producer_id": "int64", "campaign": "int64"})
+
+
+def _closed_share(country: str) -> pd.Series:
+    """Per campaign (year approved), the share of its loans to `country`'s producers that
+    have closed (repaid or defaulted), of those granted and not declined."""
+    rows = db.session.execute(
+        select(Loan.approved_at, Loan.status)
+        .join(Producer, Producer.id == Loan.producer_id)
+        .where(Producer.country == country)
+        .where(
+            Loan.status.in_(
+                (LoanStatus.APPROVED, LoanStatus.DISBURSED, LoanStatus.REPAID, LoanStatus.DEFAULTED)
+            )
+        )
+    ).all()
+    loans = pd.DataFrame(
+        {
+            "campaign": [r.approved_at.year for r in rows],
+            "closed": [r.status in (LoanStatus.REPAID, LoanStatus.DEFAULTED) for r in rows],
+        }
+    )
+    return loans.groupby("campaign")["closed"].mean() if len(loans) else pd.Series(dtype=float)
 
 
 def loan_stages(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -83,6 +83,7 @@ def test_an_approved_loan_keeps_the_factors_at_grant(
     outcomes = outcome_frame("PE")
     row = outcomes[outcomes["producer_id"] == producer_id].iloc[0]
     assert row["campaign"] == 2025 and bool(row["repaid"]) is True
+    assert row["campaign_closed_share"] == 1.0  # its campaign's only loan has closed
     assert row["productive_ha"] == snapshot["productive_ha"] != 0.5
     assert bool(row["land_title"]) is snapshot["land_title"]
 

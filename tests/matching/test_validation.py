@@ -45,6 +45,24 @@ def test_split_tests_on_the_latest_campaign_only():
     assert test.tolist() == [False, True, True, False, False]
 
 
+def test_a_campaign_mostly_still_running_is_not_the_test():
+    """2026 has many closed loans (early repayers of a big campaign) but most of its loans
+    still run: 2025 is the test, and 2026 is in neither split."""
+    campaign = np.array([2024] * 3 + [2025] * 3 + [2026] * 4)
+    share = np.array([1.0] * 3 + [0.9] * 3 + [0.06] * 4)
+    train, test, latest = validation.out_of_time(
+        campaign, min_test=2, closed_share=share, min_closed_share=0.8
+    )
+    assert latest == 2025 and test.sum() == 3 and train.sum() == 3
+    assert not (train | test)[6:].any()
+    producers = make_producers(900, seed=14)
+    outcomes = outcomes_for(producers, [2023, 2024, 2025, 2026])
+    outcomes["campaign_closed_share"] = np.where(outcomes["campaign"] == 2026, 0.1, 1.0)
+    _, info = score(producers, outcomes, MatchParams(min_outcomes=200))
+    assert info["validation"]["test_campaign"] == 2025
+    assert info["validation"]["n_later"] == int((outcomes["campaign"] == 2026).sum())
+
+
 def test_trained_model_is_judged_on_the_latest_campaign():
     """The law flips in 2025: trained on 2023-24, the model must fail on 2025 (AUC far below
     0.5), which a random hold-out over all years would hide."""
