@@ -103,3 +103,32 @@ def columns(
             )
         )
     return out, {name: y_of(value) for name, value in marks.items()}
+
+
+class Point(NamedTuple):
+    """One bin of a calibration plot: its centre in the SVG's user units and its figures."""
+
+    x: float
+    y: float
+    r: float
+    predicted: float
+    observed: float
+    n: int
+
+
+def calibration(bins: list[dict], size: int = 240, pad: int = 44) -> list[Point]:
+    """Reliability points (mean predicted, share observed) on a square plot of [0, 1]²,
+    y upwards, each dot's area by its count; the diagonal is perfect calibration."""
+    plot = size - 2 * pad
+    top = max((int(b["n"]) for b in bins), default=1) or 1
+    return [
+        Point(
+            round(pad + plot * float(b["predicted"]), 1),
+            round(size - pad - plot * float(b["observed"]), 1),
+            round(2.5 + 3.5 * (int(b["n"]) / top) ** 0.5, 1),
+            float(b["predicted"]),
+            float(b["observed"]),
+            int(b["n"]),
+        )
+        for b in bins
+    ]

@@ -72,8 +72,8 @@ READINESS_FACTORS = {
         "-": _l("Su producción no tiene certificación"),
     },
     "land_title": {
-        "+": _l("Su finca tiene título de propiedad"),
-        "-": _l("Su finca no tiene título de propiedad"),
+        "+": _l("Su finca tiene título o certificado que asegura la tenencia"),
+        "-": _l("Su finca no tiene título ni certificado que asegure la tenencia"),
     },
     "agroforestry": {
         "+": _l("Su finca es agroforestal"),
@@ -109,6 +109,29 @@ READINESS_MODELS = {
 }
 
 # How a run's allocation was decided (matching.allocation.solve's status)
+# Why a country's run kept the scorecard (matching.readiness._check)
+READINESS_REASONS = {
+    "no_outcomes": _l("Aún no hay créditos cerrados para aprender de ellos."),
+    "few_outcomes": _l("Hay menos créditos cerrados de los que pide el entrenamiento."),
+    "one_class": _l("Casi todos los créditos cerrados terminaron igual: no hay de qué aprender."),
+    "no_campaign": _l("Los créditos no dicen en qué campaña se otorgaron."),
+    "few_test_outcomes": _l(
+        "Ninguna campaña tiene suficientes créditos cerrados de ambos tipos para probar el modelo."
+    ),
+    "few_train_outcomes": _l(
+        "Las campañas anteriores a la de prueba tienen muy pocos créditos cerrados para entrenar."
+    ),
+}
+
+# Stages of the credit funnel the fairness table follows (and whom each rate counts)
+FUNNEL_STAGES = {
+    "eligible": _l("Elegibles (de todos los productores)"),
+    "grouped": _l("En un grupo (de los elegibles)"),
+    "matched": _l("Grupo emparejado con un crédito (de los agrupados)"),
+    "approved": _l("Con algún crédito aprobado (historial, de todos)"),
+    "repaid": _l("Pagó a tiempo su último crédito (de quienes cerraron uno)"),
+}
+
 ALLOCATION_METHODS = {
     "lp_rounding": _l("Relajación lineal redondeada"),
     "core_milp": _l("Programa entero sobre el núcleo"),
@@ -128,8 +151,8 @@ LENDER_FACTORS = {
     "associated-": _l("No es socio/a de una cooperativa"),
     "certified+": _l("Producción certificada"),
     "certified-": _l("Sin certificación"),
-    "land_title+": _l("Finca con título de propiedad"),
-    "land_title-": _l("Finca sin título de propiedad"),
+    "land_title+": _l("Finca con tenencia segura (título o certificado)"),
+    "land_title-": _l("Finca sin tenencia segura"),
     "agroforestry+": _l("Finca agroforestal"),
     "agroforestry-": _l("Finca no agroforestal"),
     "market+": _l("Venta comprometida con un comprador"),
@@ -145,6 +168,8 @@ ALL = {
     "eligibility_reason": ELIGIBILITY_REASONS,
     "readiness_model": READINESS_MODELS,
     "allocation_method": ALLOCATION_METHODS,
+    "readiness_reason": READINESS_REASONS,
+    "funnel_stage": FUNNEL_STAGES,
     "readiness_factor": LENDER_FACTORS,
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from matching import allocation, archetypes, groups, readiness
+from matching import allocation, archetypes, fairness, groups, readiness
 from matching.affordability import requested_amounts
 from matching.eligibility import NO_INCOME, eligibility
 from matching.types import SUBSISTENCE, CreditProduct, MatchParams, MatchResult
@@ -274,6 +274,9 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
         "match_rate": float(elig_matched.mean()) if len(elig_matched) else 0.0,
         "match_rate_by_gender": _match_rate(elig_matched, producers["gender"][eligible]),
         "match_rate_by_archetype": _match_rate(elig_matched, out["archetype"][eligible]),
+        "readiness_reason": model_info.get("reason"),
+        "readiness_validation": model_info.get("validation"),
+        "fairness": _funnel(out, producers, in_matched.to_numpy()),
     }
 
 
@@ -289,6 +292,20 @@ def _typology_metrics(typology) -> dict:
         "typology_min_silhouette": float(typology.min_silhouette),
         "typology_min_gain": float(typology.min_gain),
     }
+
+
+def _funnel(out, producers, matched) -> list[dict]:
+    """Fairness at the pipeline's stages: eligible of all, grouped of eligible, matched of
+    grouped (the application adds approved and repaid from loans)."""
+    everyone = np.ones(len(out), dtype=bool)
+    eligible = out["eligible"].to_numpy(dtype=bool)
+    grouped = out["group_id"].to_numpy() >= 0
+    stages = [
+        ("eligible", eligible, everyone),
+        ("grouped", grouped, eligible),
+        ("matched", matched & grouped, grouped),
+    ]
+    return fairness.stage_table(producers["gender"], producers["productive_ha"], stages)
 
 
 def _float(value) -> float | None:

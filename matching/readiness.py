@@ -6,8 +6,16 @@ Two models share one set of factors (``FACTORS``), so explanations read the same
   outcomes exist (``MatchParams.min_outcomes``). Points add up to a logit; the probability is
   its logistic transform.
 - ``TrainedReadiness``: once outcomes suffice, a logistic regression on standardised factors,
-  calibrated (``CalibratedClassifierCV``, sigmoid, 3 folds) and validated on a seeded
-  hold-out (AUC, Brier).
+  calibrated (``CalibratedClassifierCV``, sigmoid, 3 folds) and validated out of time:
+  trained on the loans of earlier campaigns, tested on the latest campaign's
+  (``matching.validation``: AUC and Brier with bootstrap intervals, a reliability table).
+
+Each outcome is a past loan with the producer's factors as they were when it was granted
+(``SNAPSHOT_COLUMNS``, recorded at approval); a loan without that snapshot falls back to the
+producer's factors today. Training needs ``MatchParams.min_outcomes`` outcomes of both kinds,
+a test campaign (the latest with ``MatchParams.min_test_outcomes`` outcomes of both kinds)
+and as many in the campaigns before it; otherwise the scorecard stays, with the reason
+(``info["reason"]``).
 
 Each factor is centred so that 0 means "neutral"; an explanation lists the (up to) three
 factors with the largest contribution and whether they raise ("+") or lower ("-") the
@@ -23,13 +31,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from matching.types import MatchParams
+from matching import validation
+from matching.types import SNAPSHOT_COLUMNS, MatchParams
 
 FACTORS: tuple[str, ...] = (
     "area", "yield", "plant_age", "associated", "certified", "land_title", "agroforestry",
@@ -68,6 +75,10 @@ PRODUCTIVE_AGE: dict[str, tuple[float, float]] = {
 }
 
 N_REASONS = 3
+
+MIN_CLASS = 10  # outcomes of each kind (repaid, not repaid) needed to train at all
+# a campaign can be the test once this share of its loans has closed (when the outcomes say)
+MIN_CLOSED_SHARE = 0.8
 
 
 def chain_median_yield(producers: pd.DataFrame) -> dict[str, float]:
@@ -159,8 +170,7 @@ class Scorecard(BaseEstimator):
     def contributions(self, producers: pd.DataFrame) -> np.ndarray:
         """Points per factor (n x len(FACTORS))."""
         check_is_fitted(self)
-        weights = np.array([POINTS[f] for f in FACTORS])
-        return factor_matrix(producers, self.median_yield_) * weights
+        return factor_matrix(producers, self.median_yield_) * _points()
 
     def predict_proba(self, producers: pd.DataFrame) -> np.ndarray:
         """Probability of repayment, logistic in the total points."""
@@ -174,69 +184,91 @@ class Scorecard(BaseEstimator):
 
 
 class TrainedReadiness(ClassifierMixin, BaseEstimator):
-    """Calibrated logistic regression on standardised factors, trained on outcomes.
+    """Calibrated logistic regression on standardised factors, trained on outcomes and
+    validated out of time.
 
     Parameters
     ----------
     seed : int
-        Seed of the validation hold-out split.
-    holdout : float
-        Share of outcomes held out for AUC and Brier.
+        Seed of the bootstrap resamples of the validation.
+    n_bootstrap : int
+        Bootstrap resamples for the confidence intervals.
+    min_test : int
+        Outcomes the test campaign needs (of each kind, up to ``MIN_CLASS``): the latest
+        campaign with as many is the test, later thinner ones are left out of validation.
 
     Attributes
     ----------
     median_yield_ : dict
         Median yield per value chain.
     model_ : CalibratedClassifierCV
-        The calibrated model, refitted on all outcomes.
+        The calibrated model, refitted on all outcomes once validated.
     metrics_ : dict
-        ``auc`` and ``brier`` on the hold-out, ``n_outcomes``.
+        ``auc``, ``brier`` (with ``auc_ci``, ``brier_ci``, ``reliability``) of the model
+        trained on earlier campaigns, on the latest campaign; ``scorecard``: the scorecard's
+        figures on the same loans; ``n_outcomes``, ``n_train``, ``n_test``,
+        ``test_campaign``, ``n_snapshot`` (outcomes with grant-time factors).
     version_ : str
         ``"lr-<n>-<hash of the training outcomes>"``.
     """
 
-    def __init__(self, seed: int = 2026, holdout: float = 0.25):
+    def __init__(
+        self, seed: int = 2026, n_bootstrap: int = validation.N_BOOTSTRAP, min_test: int = 1
+    ):
         self.seed = seed
-        self.holdout = holdout
+        self.n_bootstrap = n_bootstrap
+        self.min_test = min_test
 
     def _model(self) -> CalibratedClassifierCV:
         base = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         return CalibratedClassifierCV(base, method="sigmoid", cv=3)
 
     def fit(self, producers: pd.DataFrame, outcomes: pd.DataFrame) -> TrainedReadiness:
-        """Train on outcomes joined to producers' factors by producer_id.
+        """Train on earlier campaigns, test on the latest, then refit on all outcomes.
 
         Parameters
         ----------
         producers : DataFrame
-            Producers with ``PRODUCER_COLUMNS``; must include the producers in ``outcomes``.
+            Producers with ``PRODUCER_COLUMNS``: the reference for median yields, and the
+            factors of outcomes recorded without a grant-time snapshot.
         outcomes : DataFrame
-            ``producer_id``, ``repaid`` (``OUTCOME_COLUMNS``), one row per past loan.
+            ``OUTCOME_COLUMNS``: one row per past loan, with its campaign and, where known,
+            the factors at grant (``SNAPSHOT_COLUMNS``).
 
         Returns
         -------
         self : TrainedReadiness
         """
         self.median_yield_ = chain_median_yield(producers)
-        data = outcomes[["producer_id", "repaid"]].merge(producers, on="producer_id")
+        data, n_snapshot = training_rows(producers, outcomes)
         x = factor_matrix(data, self.median_yield_)
         y = data["repaid"].to_numpy(dtype=bool).astype(int)
+        train, test, latest = _split(data, self.min_test)
+        if not train.any() or not test.any():
+            raise ValueError("out-of-time validation needs earlier campaigns and a latest one")
         self.classes_ = np.array([0, 1])
-        x_tr, x_te, y_tr, y_te = train_test_split(
-            x, y, test_size=self.holdout, random_state=self.seed, stratify=y
-        )
-        p_te = self._model().fit(x_tr, y_tr).predict_proba(x_te)[:, 1]
+        p_test = self._model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+        # the scorecard on the same loans: same factors, same median yields
+        p_card = _logistic(INTERCEPT + (x[test] * _points()).sum(axis=1))
         self.model_ = self._model().fit(x, y)
         digest = hashlib.sha256(
             np.ascontiguousarray(data[["producer_id"]].to_numpy(dtype=np.int64)).tobytes()
             + y.astype(np.int8).tobytes()
+            + np.nan_to_num(data["campaign"].to_numpy(dtype=float), nan=-1)
+            .astype(np.int64)
+            .tobytes()
             + str(self.seed).encode()
         ).hexdigest()[:8]
         self.version_ = f"lr-{len(y)}-{digest}"
         self.metrics_ = {
-            "auc": float(roc_auc_score(y_te, p_te)),
-            "brier": float(brier_score_loss(y_te, p_te)),
+            **validation.evaluate(y[test], p_test, self.seed, self.n_bootstrap),
+            "scorecard": validation.evaluate(y[test], p_card, self.seed, self.n_bootstrap),
             "n_outcomes": int(len(y)),
+            "n_train": int(train.sum()),
+            "n_test": int(test.sum()),
+            "test_campaign": latest,
+            "n_later": int((data["campaign"].to_numpy(dtype=float) > latest).sum()),
+            "n_snapshot": n_snapshot,
         }
         return self
 
@@ -257,35 +289,113 @@ class TrainedReadiness(ClassifierMixin, BaseEstimator):
         return total / len(folds)
 
 
-def _usable(outcomes: pd.DataFrame | None, producers: pd.DataFrame, params: MatchParams) -> bool:
-    """Enough outcomes, of both kinds, joined to known producers."""
-    if outcomes is None or len(outcomes) < params.min_outcomes:
-        return False
-    known = outcomes[outcomes["producer_id"].isin(producers["producer_id"])]
-    counts = known["repaid"].astype(bool).value_counts()
-    return len(known) >= params.min_outcomes and len(counts) == 2 and counts.min() >= 10
+def _points() -> np.ndarray:
+    return np.array([POINTS[f] for f in FACTORS])
+
+
+def training_rows(producers: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Outcomes of known producers with the factors at grant where recorded (today's
+    otherwise), and how many had them; ordered as given."""
+    today = [c for c in SNAPSHOT_COLUMNS if c in producers.columns]
+    data = outcomes.merge(
+        producers[["producer_id", *today]], on="producer_id", how="inner", suffixes=("", "_now")
+    )
+    if "campaign" not in data.columns:
+        data["campaign"] = np.nan
+    recorded = [c for c in today if c in outcomes.columns]
+    has = data[recorded].notna().any(axis=1) if recorded else pd.Series(False, index=data.index)
+    for column in today:
+        if column in outcomes.columns:
+            now = data.pop(f"{column}_now")
+            data[column] = data[column].where(has, now)
+    return data, int(has.sum())
+
+
+def _check(producers: pd.DataFrame, outcomes: pd.DataFrame | None, params: MatchParams):
+    """(training rows, None) when the trained model may replace the scorecard; else
+    (rows or None, the reason code)."""
+    if outcomes is None or len(outcomes) == 0:
+        return None, "no_outcomes"
+    data, _ = training_rows(producers, outcomes)
+    y = data["repaid"].astype(bool).to_numpy()
+    if len(data) < params.min_outcomes:
+        return data, "few_outcomes"
+    if min(y.sum(), (~y).sum()) < MIN_CLASS:
+        return data, "one_class"
+    campaign = data["campaign"].to_numpy(dtype=float)
+    if not np.isfinite(campaign).any():
+        return data, "no_campaign"
+    train, test, latest = _split(data, params.min_test_outcomes)
+    if latest is None:
+        return data, "few_test_outcomes"
+    floor = min(MIN_CLASS, params.min_test_outcomes)
+    if train.sum() < params.min_test_outcomes or min(y[train].sum(), (~y[train]).sum()) < floor:
+        return data, "few_train_outcomes"
+    return data, None
+
+
+def _split(data: pd.DataFrame, min_test: int):
+    """Out-of-time split: the test is the latest campaign with `min_test` outcomes of both
+    kinds (up to MIN_CLASS each) and, where known, MIN_CLOSED_SHARE of its loans closed."""
+    share = data.get("campaign_closed_share")
+    return validation.out_of_time(
+        data["campaign"].to_numpy(dtype=float),
+        data["repaid"].astype(bool).to_numpy(),
+        min_test=min_test,
+        min_class=min(MIN_CLASS, min_test),
+        closed_share=None if share is None else share.to_numpy(dtype=float),
+        min_closed_share=MIN_CLOSED_SHARE,
+    )
+
+
+def _scorecard_check(data: pd.DataFrame | None, contributions_of, params: MatchParams):
+    """The scorecard's figures on the test campaign's outcomes (all outcomes when no
+    campaign qualifies), when they hold both kinds."""
+    if data is None or data.empty:
+        return None
+    _, test, latest = _split(data, params.min_test_outcomes)
+    rows = data[test] if latest is not None else data
+    y = rows["repaid"].astype(bool).to_numpy().astype(int)
+    if not 0 < y.sum() < len(y):
+        return None
+    p = _logistic(INTERCEPT + contributions_of(rows).sum(axis=1))
+    return {**validation.evaluate(y, p, params.seed), "test_campaign": latest}
 
 
 def score(
     producers: pd.DataFrame, outcomes: pd.DataFrame | None, params: MatchParams
 ) -> tuple[pd.DataFrame, dict]:
-    """Readiness and explanation per producer, and which model produced them."""
-    if _usable(outcomes, producers, params):
-        model = TrainedReadiness(seed=params.seed).fit(producers, outcomes)
+    """Readiness and explanation per producer, and which model produced them and why."""
+    data, reason = _check(producers, outcomes, params)
+    n = 0 if outcomes is None else int(len(outcomes))
+    if reason is None:
+        model = TrainedReadiness(seed=params.seed, min_test=params.min_test_outcomes)
+        model.fit(producers, outcomes)
         proba = model.predict_proba(producers)[:, 1]
         contributions = model.contributions(producers)
-        info = {"kind": "trained", "version": model.version_, **model.metrics_}
+        metrics = model.metrics_
+        info = {
+            "kind": "trained",
+            "version": model.version_,
+            "auc": metrics["auc"],
+            "brier": metrics["brier"],
+            "n_outcomes": metrics["n_outcomes"],
+            "reason": None,
+            "validation": metrics,
+        }
     else:
-        model = Scorecard().fit(producers)
-        contributions = model.contributions(producers)
+        card = Scorecard().fit(producers)
+        contributions = card.contributions(producers)
         proba = _logistic(INTERCEPT + contributions.sum(axis=1))
-        n = 0 if outcomes is None else int(len(outcomes))
+        check = _scorecard_check(data, card.contributions, params)
         info = {
             "kind": "scorecard",
             "version": "scorecard-1",
-            "auc": None,
-            "brier": None,
+            "auc": None if check is None else check["auc"],
+            "brier": None if check is None else check["brier"],
             "n_outcomes": n,
+            "reason": reason,
+            "validation": None if check is None else {"scorecard": check},
         }
     table = pd.DataFrame(
         {

@@ -41,10 +41,23 @@ OPTIONAL_COLUMNS: dict[str, str] = {
 OUTCOME_COLUMNS: dict[str, str] = {
     "producer_id": "int",
     "repaid": "bool: repaid on time (False: late or default)",
+    "campaign": "int: year the loan was granted (validation trains on earlier, tests on latest)",
+    # optional: share of the campaign's loans already closed (a campaign mostly still
+    # running is not a test campaign)
+    "campaign_closed_share": "float in [0, 1]",
+    # optional, per SNAPSHOT_COLUMNS: the producer's factors when the loan was
+    # granted (NaN/None where not recorded: today's factors are used)
 }
 
 # the archetype of producers under the area threshold (see matching.profiles for the others)
 SUBSISTENCE = "subsistence"
+
+
+# what an outcome records of the producer when the loan was granted (PRODUCER_COLUMNS names)
+SNAPSHOT_COLUMNS: tuple[str, ...] = (
+    "value_chain", "productive_ha", "yield_kg_ha", "plant_age_years", "associated",
+    "certified", "agroforestry", "land_title", "cleared_after_cutoff", "pledged_kg",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,9 @@ class MatchParams:
     group_radius_km: float = 15.0
     # outcomes needed before the trained readiness model replaces the scorecard
     min_outcomes: int = 200
+    # ... and at least this many in the latest campaign (the out-of-time test) and in the
+    # earlier ones (training), of both kinds; else the scorecard stays
+    min_test_outcomes: int = 50
     # affordability: input cost per productive ha and farm-gate price per kg (minor units)
     input_cost_per_ha: dict[str, int] = field(
         default_factory=lambda: {

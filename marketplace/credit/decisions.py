@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from marketplace import audit
 from marketplace.credit import budgets, loan_terms, proposals, usury
+from marketplace.credit.frames import grant_snapshot
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.proposals import Proposal
 from marketplace.credit.review import ALREADY_DECIDED, OPEN, consenting
@@ -360,6 +361,8 @@ def approve(
             term_months=product.term_months,
             status=LoanStatus.APPROVED,
             approved_by_id=actor.id,
+            # what the lender knew at approval: the readiness model learns from it
+            factors_at_grant=grant_snapshot(db.session.get(Producer, producer_id)),
         )
         for producer_id, amount in sorted(amounts.items())
         if amount is not None

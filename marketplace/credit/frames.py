@@ -64,6 +64,7 @@ def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame
             Producer.cooperative_id.is_not(None).label("associated"),
             Farm.certifications,
             Farm.agroforestry,
+            Farm.tenure,
             Farm.land_title,
             Farm.cleared_after_cutoff,
             Producer.id.in_(consent).label("consent_lenders"),
@@ -109,8 +110,14 @@ def products_for(country: str) -> list:
     return [to_matching(product, left[product.id]) for product in products if left[product.id] > 0]
 
 
+# the readiness factors a loan keeps from approval
+SNAPSHOT_COLUMNS = matching_types.SNAPSHOT_COLUMNS
+
+
 def outcome_frame(country: str) -> pd.DataFrame:
-    """Closed loans of `country`'s producers: repaid (on time throughout) or not."""
+    """Closed loans of `country`'s producers, one row each: repaid (on time throughout) or
+    not, the campaign (year approved), the share of that campaign's loans already closed,
+    and the factors at grant (None where not recorded)."""
     bad = select(Repayment.loan_id).where(
         Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
     )
@@ -118,17 +125,92 @@ def outcome_frame(country: str) -> pd.DataFrame:
         select(
             Loan.producer_id,
             and_(Loan.status == LoanStatus.REPAID, Loan.id.not_in(bad)).label("repaid"),
+            Loan.approved_at,
+            Loan.factors_at_grant,
         )
         .join(Producer, Producer.id == Loan.producer_id)
         .where(Producer.country == country)
         .where(Loan.status.in_((LoanStatus.REPAID, LoanStatus.DEFAULTED)))
         .order_by(Loan.producer_id, Loan.id)
     )
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["producer_id", "repaid"])
-    # a producer's latest closed loan is their outcome
-    frame = frame.drop_duplicates("producer_id", keep="last", ignore_index=True)
-    frame["repaid"] = frame["repaid"].astype(bool)
-    return frame
+    rows = db.session.execute(query).all()
+    frame = pd.DataFrame(
+        {
+            "producer_id": [r.producer_id for r in rows],
+            "repaid": [bool(r.repaid) for r in rows],
+            "campaign": [r.approved_at.year for r in rows],
+        }
+    )
+    for column in SNAPSHOT_COLUMNS:
+        frame[column] = [(r.factors_at_grant or {}).get(column) for r in rows]
+    share = _closed_share(country)
+    frame["campaign_closed_share"] = frame["campaign"].map(share).astype(float)
+    return frame.astype({"producer_id": "int64", "campaign": "int64"})
+
+
+def _closed_share(country: str) -> pd.Series:
+    """Per campaign (year approved), the share of its loans to `country`'s producers that
+    have closed (repaid or defaulted), of those granted and not declined."""
+    rows = db.session.execute(
+        select(Loan.approved_at, Loan.status)
+        .join(Producer, Producer.id == Loan.producer_id)
+        .where(Producer.country == country)
+        .where(
+            Loan.status.in_(
+                (LoanStatus.APPROVED, LoanStatus.DISBURSED, LoanStatus.REPAID, LoanStatus.DEFAULTED)
+            )
+        )
+    ).all()
+    loans = pd.DataFrame(
+        {
+            "campaign": [r.approved_at.year for r in rows],
+            "closed": [r.status in (LoanStatus.REPAID, LoanStatus.DEFAULTED) for r in rows],
+        }
+    )
+    return loans.groupby("campaign")["closed"].mean() if len(loans) else pd.Series(dtype=float)
+
+
+def loan_stages(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per producer of a matching frame, from the loan records: ever approved for a loan,
+    has a closed loan, and whether the latest closed one was repaid on time (the funnel's
+    stages after the matching)."""
+    country = str(frame["country"].iloc[0]) if len(frame) else ""
+    pid = frame["producer_id"].to_numpy()
+    granted = db.session.scalars(
+        select(Loan.producer_id)
+        .distinct()
+        .join(Producer, Producer.id == Loan.producer_id)
+        .where(Producer.country == country)
+        .where(
+            Loan.status.in_(
+                (LoanStatus.APPROVED, LoanStatus.DISBURSED, LoanStatus.REPAID, LoanStatus.DEFAULTED)
+            )
+        )
+    )
+    outcomes = outcome_frame(country).drop_duplicates("producer_id", keep="last")
+    latest = outcomes.set_index("producer_id")["repaid"]
+    closed = np.isin(pid, latest.index.to_numpy())
+    repaid = latest.reindex(pid).eq(True).to_numpy(dtype=bool)
+    return np.isin(pid, list(granted)), closed, repaid & closed
+
+
+def grant_snapshot(producer: Producer) -> dict | None:
+    """The producer's readiness factors now, as a loan approved now keeps them (None for a
+    producer the matching does not see: objectors, erased)."""
+    frame = producer_frame(producer.country, producer.id)
+    if frame.empty:
+        return None
+    row = frame.iloc[0]
+    return {column: _plain(row[column]) for column in SNAPSHOT_COLUMNS}
+
+
+def _plain(value):
+    """A JSON value from a frame cell (numpy scalars, NaN as None)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def to_matching(product: CreditProduct, budget_minor: int) -> matching_types.CreditProduct:
@@ -149,11 +231,15 @@ def to_matching(product: CreditProduct, budget_minor: int) -> matching_types.Cre
     )
 
 
-def readiness_factors(producers: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
+def readiness_factors(
+    producers: pd.DataFrame, reference: pd.DataFrame | None = None
+) -> tuple[tuple[str, ...], np.ndarray]:
     """The readiness factors the matching scores, one row per producer of a matching frame
-    (names, and a producers x factors array): the demo world draws loan outcomes from them."""
+    (names, and a producers x factors array), yields judged against `reference`'s medians
+    (the producers' own by default): the demo world draws loan outcomes from them."""
     # imported here: matching.readiness loads scikit-learn, which the web app loads only
     # when a matching runs (the CLI imports this package at start)
     from matching.readiness import FACTORS, chain_median_yield, factor_matrix
 
-    return tuple(FACTORS), factor_matrix(producers, chain_median_yield(producers))
+    medians = chain_median_yield(producers if reference is None else reference)
+    return tuple(FACTORS), factor_matrix(producers, medians)

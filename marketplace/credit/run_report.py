@@ -118,6 +118,45 @@ class Typology:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A readiness model's figures on the test campaign's loans: AUC and Brier with their
+    95 % bootstrap intervals, and the calibration plot's points."""
+
+    auc: float | None
+    auc_ci: tuple[float, float] | None
+    brier: float | None
+    brier_ci: tuple[float, float] | None
+    n: int
+    points: list[charts.Point]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """How a country's readiness model was validated (out of time) or why it was not."""
+
+    reason: str | None  # why the scorecard stayed; None when the model was trained
+    test_campaign: int | None
+    n_train: int
+    n_test: int
+    n_later: int
+    n_snapshot: int
+    trained: Check | None
+    scorecard: Check | None
+
+
+@dataclass(frozen=True)
+class StageGap:
+    """One stage of the funnel by gender: women's and men's rates (of the stage's base),
+    the gap, and the gap within farm-size bands."""
+
+    stage: str
+    women: Rate | None
+    men: Rate | None
+    gap: float | None
+    adjusted_gap: float | None
+
+
+@dataclass(frozen=True)
 class CountryFigures:
     """One country's pipeline figures in a run."""
 
@@ -132,6 +171,8 @@ class CountryFigures:
     budgets: list[Budget]
     allocation: Allocation | None = None
     typology: Typology | None = None
+    validation: Validation | None = None
+    funnel: list[StageGap] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -209,6 +250,8 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
         budgets=_sum_budgets(budgets),
         allocation=_allocation(values.get("allocation")),
         typology=_typology(values),
+        validation=_validation(values),
+        funnel=_funnel(values.get("fairness")),
     )
 
 
@@ -226,6 +269,56 @@ def _typology(values: dict) -> Typology | None:
         min_silhouette=float(values.get("typology_min_silhouette") or 0.0),
         min_gain=float(values.get("typology_min_gain") or 0.0),
     )
+
+
+def _check(values: dict | None) -> Check | None:
+    if not values:
+        return None
+    return Check(
+        auc=values.get("auc"),
+        auc_ci=tuple(values["auc_ci"]) if values.get("auc_ci") else None,
+        brier=values.get("brier"),
+        brier_ci=tuple(values["brier_ci"]) if values.get("brier_ci") else None,
+        n=int(values.get("n") or 0),
+        points=charts.calibration(values.get("reliability") or []),
+    )
+
+
+def _validation(values: dict) -> Validation | None:
+    """The readiness validation; None for runs from before it was reported."""
+    if "readiness_validation" not in values and "readiness_reason" not in values:
+        return None
+    figures = values.get("readiness_validation") or {}
+    trained = values.get("model_kind") == "trained"
+    card = figures.get("scorecard") or {}
+    return Validation(
+        reason=values.get("readiness_reason"),
+        test_campaign=figures.get("test_campaign", card.get("test_campaign")),
+        n_train=int(figures.get("n_train") or 0),
+        n_test=int(figures.get("n_test") or card.get("n") or 0),
+        n_later=int(figures.get("n_later") or 0),
+        n_snapshot=int(figures.get("n_snapshot") or 0),
+        trained=_check(figures) if trained else None,
+        scorecard=_check(card),
+    )
+
+
+def _funnel(rows: list | None) -> list[StageGap]:
+    def rate(values: dict | None, code: str) -> Rate | None:
+        if not values or values.get("rate") is None:
+            return None
+        return Rate(code, Gender(code).label, float(values["rate"]), int(values["n"]))
+
+    return [
+        StageGap(
+            stage=row["stage"],
+            women=rate(row["by_gender"].get("female"), "female"),
+            men=rate(row["by_gender"].get("male"), "male"),
+            gap=row.get("gap"),
+            adjusted_gap=row.get("adjusted_gap"),
+        )
+        for row in rows or []
+    ]
 
 
 def _allocation(values: dict | None) -> Allocation | None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import audit
 from marketplace.credit.economics import COUNTRY_ECONOMICS
-from marketplace.credit.frames import outcome_frame, producer_frame, products_for
+from marketplace.credit.frames import loan_stages, outcome_frame, producer_frame, products_for
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -232,8 +232,20 @@ def _run_countries(run: MatchingRun, on_progress=None) -> list[CountryResult]:
         result = _pipeline().run(
             frame, products, outcomes, params=params, progress=progress, previous=prior
         )
+        result.metrics["fairness"] = [*result.metrics.get("fairness", []), *_loan_funnel(frame)]
         results.append(CountryResult(country, eco.currency, frame, result))
     return results
+
+
+def _loan_funnel(frame: pd.DataFrame) -> list[dict]:
+    """Fairness after the matching, from the loan records: approved for a loan (of all
+    producers), latest closed loan repaid on time (of those with a closed loan)."""
+    from matching.fairness import stage_table
+
+    approved, closed, repaid = loan_stages(frame)
+    everyone = np.ones(len(frame), dtype=bool)
+    stages = [("approved", approved, everyone), ("repaid", repaid, closed)]
+    return stage_table(frame["gender"], frame["productive_ha"], stages)
 
 
 def _pipeline():

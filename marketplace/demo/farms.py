@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from marketplace.demo.names import FARM_NAMES, FARM_PREFIXES
+from marketplace.models.producers import SECURE_TENURE
 
 MAX_PRODUCTIVE_HA = 30.0
 # log-normal producer area: P(area < 2 ha) ≈ 0.40, median ≈ 2.5 ha.
@@ -22,11 +23,23 @@ MAX_JITTER_KM = 8.0
 KM_PER_DEGREE = 111.32
 POLYGON_SHARE = 0.35  # farms a technician has walked with a GPS
 CERTIFIED_MEMBER_SHARE = 0.55  # of a certified cooperative's members in that chain
+# Tenure documents by country (shares of farms). Peru: titles registered in SUNARP and
+# certificados de posesión (the possessor's step before the title); Mexico: most smallholder
+# coffee and cacao land in Chiapas and Oaxaca is ejido or comunidad land, held with a
+# certificado parcelario or de derechos agrarios (RAN); Colombia: informal tenure is
+# widespread (about half of rural properties lack a registered title, UPRA).
+TENURE_SHARES: dict[str, dict[str, float]] = {
+    "PE": {"title": 0.38, "possession": 0.22, "tenant": 0.07, "none": 0.33},
+    "MX": {"title": 0.15, "parcel_certificate": 0.45, "agrarian_rights": 0.15, "tenant": 0.07,
+           "none": 0.18},
+    "CO": {"title": 0.48, "tenant": 0.12, "none": 0.40},
+}  # fmt: skip
 
 
-def producer_areas(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Total productive hectares per producer (log-normal, clipped to 0.25–30 ha)."""
-    areas = rng.lognormal(AREA_MU, AREA_SIGMA, n)
+def producer_areas(rng: np.random.Generator, n: int, scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """Total productive hectares per producer (log-normal times `scale`, clipped to
+    0.25–30 ha)."""
+    areas = rng.lognormal(AREA_MU, AREA_SIGMA, n) * scale
     return np.clip(areas, 0.25, MAX_PRODUCTIVE_HA)
 
 
@@ -103,6 +116,18 @@ def _certifications(
     return out
 
 
+def _tenure(rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
+    """A tenure kind per farm, drawn from its country's TENURE_SHARES."""
+    out = np.full(len(country), "none", dtype="<U20")
+    u = rng.random(len(country))
+    for cc, shares in TENURE_SHARES.items():
+        rows = country == cc
+        kinds = np.array(list(shares))
+        edges = np.cumsum(list(shares.values()))
+        out[rows] = kinds[np.minimum(np.searchsorted(edges, u[rows], "right"), len(kinds) - 1)]
+    return out
+
+
 def _names(rng: np.random.Generator, country: np.ndarray, chain: np.ndarray) -> list[str]:
     n = len(chain)
     base = rng.integers(0, len(FARM_NAMES), n).tolist()
@@ -175,6 +200,7 @@ def draw_farms(
         0.0,
     )
     cleared = rng.choice(np.array(["no", "unknown", "yes"]), n, p=[0.82, 0.15, 0.03])
+    tenure = _tenure(rng, country)
     return {
         "name": _names(rng, country, chain),
         "lat": lat.tolist(),
@@ -188,6 +214,7 @@ def draw_farms(
         "plant_age_years": plant_age,
         "agroforestry": (rng.random(n) < agro_p).tolist(),
         "certifications": _certifications(rng, chain, coop_sets, member),
-        "land_title": (rng.random(n) < 0.55).tolist(),
+        "tenure": tenure.tolist(),
+        "land_title": np.isin(tenure, list(SECURE_TENURE)).tolist(),
         "cleared_after_cutoff": cleared.tolist(),
     }

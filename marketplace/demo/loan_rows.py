@@ -7,9 +7,17 @@ loan is under one covering product picked at random, for the inputs of part of t
 producer's area, within the product's limits, at its rate and term. Instalments fall due
 every month, or every six months when repayment follows the harvest, after the grace period.
 
-Outcomes follow a logistic model of the factors the matching scores (see ``loans``):
-repaid on time, late (one or two instalments 15-60 days late), or defaulted (some
-instalments paid, then a ``default`` row with nothing paid, 30 days after a due date).
+Closed loans were granted in the input season (February to April) of one of the last three
+campaigns, the latest only to loans short enough to have closed; open loans recently. Each
+loan keeps the producer's factors *as they were at grant* (``factors_at_grant``): today's
+drifted back (the area a little, the yield by a good or bad year, plants younger, pledges
+and certificates not yet made, some titles and memberships not yet obtained).
+
+Outcomes follow a logistic model of those grant-time factors (weights ``TRUE_WEIGHTS``) plus
+a shock per producer that no recorded factor shows (health, family, a flood: ``SHOCK_SD`` on
+the logit), so no model can reach the generator's discrimination: repaid on time, late (one
+or two instalments 15-60 days late), or defaulted (some instalments paid, then a
+``default`` row with nothing paid, 30 days after a due date).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace.credit.economics import COUNTRY_ECONOMICS
-from marketplace.credit.frames import readiness_factors
+from marketplace.credit.frames import SNAPSHOT_COLUMNS, readiness_factors
 
 MONTH_DAYS = 30.44
 BORROWER_SHARE = 0.3  # of a country's producers, had a loan in an earlier campaign
@@ -34,6 +42,9 @@ TRUE_WEIGHTS = {
     "area": 0.3, "yield": 1.0, "plant_age": 0.3, "associated": 0.5, "certified": 0.2,
     "land_title": 0.6, "agroforestry": 0.2, "market": 2.0, "clearing": 0.3,
 }  # fmt: skip
+SHOCK_SD = 1.0  # unobserved per-producer shock on the logit of repaying
+CAMPAIGNS_BACK = 3  # closed loans were granted in one of the last three input seasons
+SEASON = (2, 90)  # the input season starts on 1 February and lasts 90 days
 ROUND_TO = {"PEN": 10_000, "MXN": 50_000, "COP": 10_000_000}  # minor units of a loan amount
 ON_TIME, LATE, DEFAULT, OPEN = range(4)  # kinds of loan
 STATUS = np.array(["repaid", "repaid", "defaulted", "disbursed"])
@@ -51,11 +62,19 @@ def covering(frame: pd.DataFrame, products: list[dict], rng: np.random.Generator
     return np.where(pick == len(products), -1, pick)
 
 
-def repaid_probability(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """P(repaid on time) of `frame`'s producers at `rows` under TRUE_WEIGHTS, with the
-    intercept set so that the mean over them is REPAID_SHARE."""
-    names, factors = readiness_factors(frame)
+def repaid_probability(
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    shock: np.ndarray | None = None,
+    reference: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """P(repaid on time) of `frame`'s producers at `rows` under TRUE_WEIGHTS plus `shock`
+    (per row of `rows`), yields judged against `reference`'s medians, with the intercept set
+    so that the mean over them is REPAID_SHARE."""
+    names, factors = readiness_factors(frame, reference)
     x = factors[rows] @ np.array([TRUE_WEIGHTS[name] for name in names])
+    if shock is not None:
+        x = x + shock
     low, high = -20.0, 20.0
     for _ in range(60):  # bisection: the mean probability increases with the intercept
         mid = (low + high) / 2
@@ -69,16 +88,81 @@ def repaid_probability(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 def _borrowers(
     rng: np.random.Generator, frame: pd.DataFrame, product: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of `frame` that borrowed, and the kind of each loan (closed ones first)."""
+    """Rows of `frame` that borrowed, and whether each loan is still open (closed first)."""
     candidates = np.flatnonzero(product >= 0)
     n = len(frame)
     k = min(len(candidates), max(round(BORROWER_SHARE * n), MIN_CLOSED))
     closed = np.sort(rng.choice(candidates, k, replace=False))
-    repaid = rng.random(k) < repaid_probability(frame, closed)
-    kind = np.where(repaid, ON_TIME, np.where(rng.random(k) < LATE_SHARE, LATE, DEFAULT))
     k_open = min(len(candidates), round(OPEN_SHARE * n))
     opened = np.sort(rng.choice(candidates, k_open, replace=False))
-    return np.concatenate([closed, opened]), np.concatenate([kind, np.full(k_open, OPEN)])
+    is_open = np.concatenate([np.zeros(k, dtype=bool), np.ones(k_open, dtype=bool)])
+    return np.concatenate([closed, opened]), is_open
+
+
+def _granted(
+    rng: np.random.Generator, anchor: datetime, span: np.ndarray, is_open: np.ndarray
+) -> np.ndarray:
+    """Days before the anchor each loan was approved: closed loans in the input season of
+    one of the last CAMPAIGNS_BACK years, late enough only if they ended 75+ days ago."""
+    m = len(span)
+    back = rng.integers(1, CAMPAIGNS_BACK + 1, m)
+    into = rng.uniform(0, SEASON[1], m)
+
+    def season_days(k: np.ndarray) -> np.ndarray:
+        start = [(anchor - datetime(anchor.year - y, SEASON[0], 1, tzinfo=anchor.tzinfo)).days
+                 for y in range(CAMPAIGNS_BACK + 8)]  # fmt: skip
+        return np.asarray(start, dtype=float)[k] - into
+
+    days = season_days(back)
+    for _ in range(6):  # a loan too long to have closed moves to an earlier campaign
+        back = np.where(days < span + 90, back + 1, back)
+        days = season_days(back)
+    recent = rng.uniform(20, np.maximum(span - 15, 25))
+    return np.where(is_open, recent, days)
+
+
+def grant_snapshot(
+    rng: np.random.Generator, frame: pd.DataFrame, rows: np.ndarray, days: np.ndarray
+) -> pd.DataFrame:
+    """The factors of `frame`'s producers at `rows` as they were `days` before the anchor."""
+    now = frame.iloc[rows].reset_index(drop=True)
+    m = len(rows)
+    ha = np.round(now["productive_ha"].to_numpy(float) * np.exp(rng.normal(0, 0.1, m)), 2)
+    yld = now["yield_kg_ha"].to_numpy(float) * np.exp(rng.normal(0, 0.25, m))
+    age = now["plant_age_years"].to_numpy(float) - np.floor(days / 365.25)
+    pledged = now["pledged_kg"].to_numpy(float)
+    kept = rng.random(m) < 0.5
+    new = (pledged <= 0) & (rng.random(m) < 0.15)
+    volume = np.nan_to_num(ha * yld, nan=0.0)
+    pledged = np.where(new, np.round(rng.uniform(0.1, 0.6, m) * volume), pledged * kept)
+
+    def earlier(column: str, keep: float, gain: float) -> np.ndarray:
+        held = now[column].to_numpy(bool)
+        return np.where(held, rng.random(m) < keep, rng.random(m) < gain)
+
+    return pd.DataFrame(
+        {
+            "value_chain": now["value_chain"].to_numpy(),
+            "productive_ha": np.maximum(ha, 0.1),
+            "yield_kg_ha": np.round(yld, -1),
+            "plant_age_years": np.maximum(age, 0.0),
+            "associated": earlier("associated", 0.92, 0.05),
+            "certified": earlier("certified", 0.8, 0.04),
+            "agroforestry": now["agroforestry"].to_numpy(bool),
+            "land_title": earlier("land_title", 0.9, 0.0),
+            "cleared_after_cutoff": now["cleared_after_cutoff"].to_numpy(),
+            "pledged_kg": pledged,
+        }
+    )[list(SNAPSHOT_COLUMNS)]
+
+
+def _records(snapshot: pd.DataFrame) -> list[dict]:
+    """Snapshot rows as JSON objects (NaN as None)."""
+    clean = snapshot.astype(object).where(snapshot.notna(), None)
+    return [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in clean.to_dict(orient="records")
+    ]
 
 
 def _schedule(product: dict) -> list[int]:
@@ -111,18 +195,19 @@ def draw(
     if not products or frame.empty:
         return {}, {}
     product = covering(frame, products, rng)
-    rows, kind = _borrowers(rng, frame, product)
+    rows, is_open = _borrowers(rng, frame, product)
     prod = product[rows]
     m = len(rows)
     months = [_schedule(p) for p in products]
     n_inst = np.array([len(s) for s in months])[prod]
     span = np.array([s[-1] for s in months])[prod] * MONTH_DAYS
     # days before the anchor: closed loans ended at least 75 days ago (late payments too)
-    before = np.where(
-        kind == OPEN,
-        rng.uniform(20, np.maximum(span - 15, 25)),
-        span + rng.uniform(75, 540, m),
-    )
+    before = _granted(rng, anchor, span, is_open)
+    snapshot = grant_snapshot(rng, frame, rows, before)
+    shock = rng.normal(0.0, SHOCK_SD, m)
+    repaid = rng.random(m) < repaid_probability(snapshot, np.arange(m), shock, frame)
+    late_or_default = np.where(rng.random(m) < LATE_SHARE, LATE, DEFAULT)
+    kind = np.where(is_open, OPEN, np.where(repaid, ON_TIME, late_or_default))
     disbursed = before - rng.uniform(2, 10, m)
     amount = _amounts(frame, rows, products, prod, rng)
     rate = np.array([p["annual_rate_bp"] for p in products])[prod] / 10_000
@@ -183,6 +268,7 @@ def draw(
             None if k == OPEN else at
             for k, at in zip(kind.tolist(), when(np.where(kind == OPEN, 0, ended)), strict=True)
         ],
+        "factors_at_grant": _records(snapshot),
     }
     paid_at = when(paid)
     repayments = {

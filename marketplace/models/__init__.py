@@ -83,6 +83,7 @@ from marketplace.models.producers import (
     Farm,
     Gender,
     Producer,
+    Tenure,
     ValueChain,
 )
 from marketplace.models.shipments import (
@@ -182,6 +183,7 @@ __all__ = [
     "RepaymentSchedule",
     "Role",
     "User",
+    "Tenure",
     "ValueChain",
     "Shipment",
     "ShipmentLot",

@@ -119,6 +119,9 @@ class Loan(db.Model):
     # the capital still owed, kept by the ledger at every repayment (None before
     # disbursement): the portfolio and the product's budget add it up
     balance_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # the producer's readiness factors when the loan was approved (matching's
+    # readiness.SNAPSHOT_COLUMNS): the model learns from what the lender knew then
+    factors_at_grant: Mapped[dict | None] = mapped_column(JSON)
 
     credit_product: Mapped[CreditProduct] = relationship()
     lender: Mapped[Organization] = relationship()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from marketplace.extensions import db
 from marketplace.models.accounts import Organization, User
@@ -52,6 +52,41 @@ class Clearing(Vocabulary):
     NO = "no", _l("No")
     YES = "yes", _l("Sí")
     UNKNOWN = "unknown", _l("No sé")
+
+
+class Tenure(Vocabulary):
+    """The document by which a producer holds the farm's land, as each country issues them."""
+
+    TITLE = "title", _l("Título de propiedad inscrito")
+    PARCEL_CERTIFICATE = "parcel_certificate", _l("Certificado parcelario (ejido)")
+    AGRARIAN_RIGHTS = "agrarian_rights", _l("Certificado de derechos agrarios (ejido o comunidad)")
+    POSSESSION = "possession", _l("Certificado o constancia de posesión")
+    TENANT = "tenant", _l("Arriendo o aparcería")
+    NONE = "none", _l("Sin documento")
+
+
+# What a lender can rely on as secure tenure: a registered title (Peru: SUNARP; Mexico:
+# dominio pleno; Colombia: matrícula inmobiliaria), an ejido's certificado parcelario or de
+# derechos agrarios (RAN, Mexico: the ejidatario's recognised right, the tenure of over half
+# of Mexico's farmland) and Peru's certificado de posesión (issued by the municipality or
+# COFOPRI to a possessor, the step before the title).
+SECURE_TENURE: frozenset[str] = frozenset(
+    {Tenure.TITLE, Tenure.PARCEL_CERTIFICATE, Tenure.AGRARIAN_RIGHTS, Tenure.POSSESSION}
+)
+# The kinds each country issues, in the order the form offers them.
+TENURE_BY_COUNTRY: dict[str, tuple[Tenure, ...]] = {
+    "PE": (Tenure.TITLE, Tenure.POSSESSION, Tenure.TENANT, Tenure.NONE),
+    "MX": (
+        Tenure.TITLE, Tenure.PARCEL_CERTIFICATE, Tenure.AGRARIAN_RIGHTS, Tenure.TENANT,
+        Tenure.NONE,
+    ),
+    "CO": (Tenure.TITLE, Tenure.TENANT, Tenure.NONE),
+}  # fmt: skip
+
+
+def secure_tenure(kind: str | None) -> bool:
+    """Whether a tenure kind counts as secure for credit (the readiness factor "land_title")."""
+    return kind in SECURE_TENURE
 
 
 class Producer(db.Model):
@@ -134,12 +169,19 @@ class Farm(db.Model):
     plant_age_years: Mapped[int | None]
     agroforestry: Mapped[bool] = mapped_column(default=False)
     certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the tenure document (Tenure); land_title follows it: True when the tenure is secure
+    tenure: Mapped[str] = mapped_column(String(20), default=Tenure.NONE, server_default="none")
     land_title: Mapped[bool] = mapped_column(default=False)
     cleared_after_cutoff: Mapped[str] = mapped_column(String(8), default=Clearing.UNKNOWN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     producer: Mapped[Producer] = relationship(back_populates="farms")
+
+    @validates("tenure")
+    def _secure(self, key: str, kind: str) -> str:
+        self.land_title = secure_tenure(kind)
+        return kind
 
     def __repr__(self) -> str:
         return f"<Farm {self.id} {self.name!r} {self.value_chain}>"

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField, latitude, longitude
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
 from marketplace.labels import choices
-from marketplace.models import Certification, Clearing, ConsentScope, Gender, ValueChain
+from marketplace.models import Certification, Clearing, ConsentScope, Gender, Tenure, ValueChain
 from marketplace.models.base import local_today
 
 REQUIRED = _l("Este dato es obligatorio.")
@@ -93,7 +93,31 @@ class FarmForm(FlaskForm):
     )
     agroforestry = BooleanField(_l("Sistema agroforestal (cultivo con árboles de sombra)"))
     certifications = MultiCheckboxField(_l("Certificaciones"), choices=Certification.choices())
-    land_title = BooleanField(_l("Tiene título de propiedad de la tierra"))
+    tenure = SelectField(
+        _l("Documento de tenencia de la tierra"),
+        choices=[
+            (
+                Tenure.TITLE.value,
+                _l(
+                    "Título de propiedad inscrito (Perú: SUNARP; México: dominio pleno; "
+                    "Colombia: matrícula inmobiliaria)"
+                ),
+            ),
+            (Tenure.PARCEL_CERTIFICATE.value, _l("Certificado parcelario de ejido (México)")),
+            (
+                Tenure.AGRARIAN_RIGHTS.value,
+                _l("Certificado de derechos agrarios o de comunero (México)"),
+            ),
+            (Tenure.POSSESSION.value, _l("Certificado o constancia de posesión (Perú)")),
+            (Tenure.TENANT.value, _l("Arriendo, aparcería o préstamo de la tierra")),
+            (Tenure.NONE.value, _l("Sin documento")),
+        ],
+        default=Tenure.NONE.value,
+        description=_l(
+            "El título, los certificados del ejido y el certificado de posesión cuentan como "
+            "tenencia segura al evaluar el crédito."
+        ),
+    )
     cleared_after_cutoff = RadioField(
         _l("¿Se taló bosque en la finca después del 31 de diciembre de 2020?"),
         choices=Clearing.choices(),

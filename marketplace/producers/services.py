@@ -27,6 +27,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
+from marketplace.models.producers import TENURE_BY_COUNTRY, Tenure
 from marketplace.permissions import serving_cooperative_id
 from marketplace.phones import normalize_phone
 from marketplace.producers import national_id
@@ -73,7 +74,7 @@ class FarmData:
     plant_age_years: int | None = None
     agroforestry: bool = False
     certifications: list[str] = field(default_factory=list)
-    land_title: bool = False
+    tenure: str = "none"  # a Tenure code the farm's country issues
     cleared_after_cutoff: str = "unknown"
 
 
@@ -204,6 +205,8 @@ def _farm_problems(data: FarmData) -> dict[str, str]:
             "El área en producción más el bosque no puede superar el área total."
         )
     problems |= place_problems(data.country, data.region, data.district_code, data.lat, data.lon)
+    if data.tenure not in TENURE_BY_COUNTRY.get(data.country, tuple(Tenure)):
+        problems["tenure"] = _l("Ese documento de tenencia no se emite en el país de la finca.")
     return problems
 
 

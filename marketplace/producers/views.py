@@ -196,7 +196,7 @@ def _farm_data(form: FarmForm) -> services.FarmData:
         plant_age_years=form.plant_age_years.data,
         agroforestry=form.agroforestry.data,
         certifications=list(form.certifications.data or []),
-        land_title=form.land_title.data,
+        tenure=form.tenure.data,
         cleared_after_cutoff=form.cleared_after_cutoff.data,
     )
 

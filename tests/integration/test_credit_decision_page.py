@@ -277,7 +277,7 @@ def test_readiness_is_explained_with_the_model_s_own_factors(app, lender, make_m
     db.session.commit()
     (member,) = [m for m in review.members(match) if m.producer_id == first.producer_id]
     assert member.explained.sentence.startswith("Preparación alta: se estima un 99 %")
-    assert member.explained.raised == ["Finca con título de propiedad"]
+    assert member.explained.raised == ["Finca con tenencia segura (título o certificado)"]
     assert member.explained.lowered == ["Rendimiento bajo el promedio de la zona"]
 
 

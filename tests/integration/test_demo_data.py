@@ -358,7 +358,14 @@ def test_default_world_trains_the_readiness_model_in_every_country(app, runner):
         assert 0.78 <= outcomes["repaid"].mean() <= 0.92, country
         figures = run.metrics["countries"][country]
         assert figures["model_kind"] == "trained", country
-        assert figures["auc"] > 0.65, (country, figures["auc"])
+        assert figures["auc"] > 0.6, (country, figures["auc"])
+        # validated out of time on the latest campaign, on loans that kept their factors
+        check = figures["readiness_validation"]
+        assert check["test_campaign"] == 2025 and check["n_train"] > check["n_test"] >= 50
+        assert check["n_snapshot"] == check["n_outcomes"]
+        low, high = check["auc_ci"]
+        assert low < figures["auc"] < high
+        assert [row["stage"] for row in figures["fairness"]][0] == "eligible"
         assert 0 < figures["matched_groups"] < figures["n_groups"], country
 
     assessment = runs.latest_assessment(demo_producer().id)
@@ -374,6 +381,43 @@ def test_default_world_trains_the_readiness_model_in_every_country(app, runner):
     )
     page = client.get("/mi-credito").get_data(as_text=True)
     assert product.name in page and product.organization.name in page
+
+
+def test_women_farm_smaller_plots_and_tenure_follows_the_country(runner):
+    build(runner, producers=600)
+    rows = _db.session.execute(
+        select(
+            Producer.gender, Farm.productive_ha, Farm.country, Farm.tenure, Farm.land_title
+        ).join(Farm, Farm.producer_id == Producer.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["gender", "ha", "country", "tenure", "secure"])
+    women = frame.loc[frame["gender"] == "female", "ha"].mean()
+    men = frame.loc[frame["gender"] == "male", "ha"].mean()
+    assert 0.45 < women / men < 0.8
+    mx = frame[frame["country"] == "MX"]
+    assert mx["tenure"].isin(["parcel_certificate", "agrarian_rights"]).mean() > 0.4
+    assert set(frame.loc[frame["country"] == "CO", "tenure"]) <= {"title", "tenant", "none"}
+    secure = frame["tenure"].isin(["title", "parcel_certificate", "agrarian_rights", "possession"])
+    assert (secure == frame["secure"]).all()
+
+
+def test_past_loans_keep_their_factors_at_grant_and_differ_from_today(runner):
+    build(runner, producers=600)
+    loans = _db.session.scalars(select(Loan)).all()
+    assert loans and all(loan.factors_at_grant for loan in loans)
+    closed = [loan for loan in loans if loan.status in ("repaid", "defaulted")]
+    assert {loan.approved_at.year for loan in closed} >= {2023, 2024, 2025}
+    # past campaigns' loans were granted in the input season (the few others are loans still
+    # being repaid that the ledger has since closed)
+    in_season = [loan.approved_at.month in (2, 3, 4, 5) for loan in closed]
+    assert np.mean(in_season) > 0.9
+    largest: dict[int, float] = {}
+    for farm in _db.session.scalars(select(Farm)):
+        largest[farm.producer_id] = max(largest.get(farm.producer_id, 0.0), farm.productive_ha)
+    today = np.array([largest[loan.producer_id] for loan in closed])
+    then = np.array([loan.factors_at_grant["productive_ha"] for loan in closed])
+    assert np.mean(then != today) > 0.9  # the area drifted since the grant
+    assert 0.8 < np.median(then / today) < 1.25  # a little
 
 
 def test_past_loan_outcomes_follow_the_readiness_factors():

@@ -301,3 +301,93 @@ def test_a_run_stored_before_the_silhouette_curve_still_shows(app, as_admin):
     assert "Silueta según el número de tipos" not in page
     assert "Emergente asociado (cacao) 2" in page
     assert "Diversificado agroforestal (cacao), mayor rendimiento" in page
+
+
+def _stored_run(countries: dict) -> MatchingRun:
+    run = MatchingRun(
+        status="succeeded", backend="cli", progress=1.0, metrics={"countries": countries}
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def test_the_run_page_shows_the_out_of_time_validation_and_calibration(app, as_admin):
+    bins = [{"predicted": 0.5 + 0.04 * i, "observed": 0.45 + 0.05 * i, "n": 12} for i in range(10)]
+    figures = {"auc": 0.71, "auc_ci": [0.62, 0.8], "brier": 0.11, "brier_ci": [0.09, 0.13],
+               "n": 120, "reliability": bins}  # fmt: skip
+    run = _stored_run(
+        {
+            "PE": {
+                "model_kind": "trained",
+                "model_version": "lr-500-abc",
+                "auc": 0.71,
+                "brier": 0.11,
+                "readiness_reason": None,
+                "readiness_validation": {
+                    **figures,
+                    "scorecard": {**figures, "auc": 0.69, "auc_ci": [0.6, 0.78]},
+                    "n_train": 380,
+                    "n_test": 120,
+                    "n_later": 3,
+                    "n_snapshot": 500,
+                    "test_campaign": 2025,
+                },
+            },
+            "MX": {
+                "model_kind": "scorecard",
+                "readiness_reason": "few_test_outcomes",
+                "readiness_validation": None,
+            },  # fmt: skip
+        }
+    )
+    page = as_admin.get(f"/admin/emparejamiento/corridas/{run.id}").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "entrenado con 380 créditos de campañas anteriores" in text
+    assert "probado con los 120 de la campaña 2025" in text
+    assert "0.71 (0.62–0.8)" in text and "0.69 (0.6–0.78)" in text
+    assert "3 créditos de campañas posteriores" in text
+    assert page.count("<circle") == 10  # one dot per decile
+    assert "Ninguna campaña tiene suficientes créditos cerrados" in text  # Mexico: why not
+
+
+def test_the_run_page_shows_the_funnel_by_gender_with_the_gap_at_equal_size(app, as_admin):
+    def stage(name, women, men, gap, adjusted):
+        return {
+            "stage": name,
+            "by_gender": {"female": {"n": 100, "reached": int(100 * women), "rate": women},
+                          "male": {"n": 200, "reached": int(200 * men), "rate": men}},
+            "gap": gap,
+            "adjusted_gap": adjusted,
+            "by_band": {},
+        }  # fmt: skip
+
+    run = _stored_run(
+        {
+            "PE": {
+                "fairness": [
+                    stage("eligible", 0.28, 0.45, -0.17, 0.017),
+                    stage("repaid", 0.85, 0.86, -0.01, None),
+                ]
+            }
+        }  # fmt: skip
+    )
+    page = as_admin.get(f"/admin/emparejamiento/corridas/{run.id}").get_data(as_text=True)
+    table = page[page.index("Equidad en cada etapa") :]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", table, re.S)
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows]
+    assert cells[0] == (
+        "Elegibles (de todos los productores) 28 % de 100 45 % de 200 -17 pts +1.7 pts"
+    )
+    assert cells[1].endswith("85 % de 100 86 % de 200 -1 pts —")
+
+
+def test_a_real_run_reports_the_pipeline_stages(app, as_admin, make_group, make_credit_product):
+    make_group(6)
+    make_credit_product()
+    run = run_matching()
+    stages = [row["stage"] for row in run.metrics["countries"]["PE"]["fairness"]]
+    assert stages == ["eligible", "grouped", "matched", "approved", "repaid"]
+    page = as_admin.get(f"/admin/emparejamiento/corridas/{run.id}").get_data(as_text=True)
+    assert "Aún no hay créditos cerrados para aprender de ellos." in page
+    assert "Pagó a tiempo su último crédito" in page

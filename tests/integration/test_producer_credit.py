@@ -93,7 +93,7 @@ def test_every_readiness_factor_has_a_label_both_ways(app):
             assert factor_label(code, "+") != factor_label(code, "-") != code
         top = offers.top_factors([["land_title", "-"], ["junk"], ["area", "+"], ["x", "?"]])
         assert top == [
-            ("Su finca no tiene título de propiedad", "-"),
+            ("Su finca no tiene título ni certificado que asegure la tenencia", "-"),
             ("Su área productiva es amplia", "+"),
         ]
 

@@ -88,7 +88,11 @@ def planted_outcomes(producers, seed=1):
         + 0.3 * np.where(producers["associated"], 1.0, -1.0)
     )
     repaid = rng.random(len(producers)) < 1.0 / (1.0 + np.exp(-logit))
-    return pd.DataFrame({"producer_id": producers["producer_id"], "repaid": repaid})
+    # three campaigns, the latest (2025) a third of the loans
+    campaign = 2023 + np.arange(len(producers)) % 3
+    return pd.DataFrame(
+        {"producer_id": producers["producer_id"], "repaid": repaid, "campaign": campaign}
+    )
 
 
 def test_trained_model_used_with_enough_outcomes_and_finds_planted_factor():
