@@ -121,11 +121,16 @@ def test_planted_eligibility_and_groups(result, producers):
     assert (out.loc[~out["eligible"], "group_id"] == -1).all()
     assert (out.loc[producers["productive_ha"].to_numpy() < 2, "archetype"] == SUBSISTENCE).all()
     grouped = out[out["group_id"] >= 0]
-    # every planted village is recovered as exactly one group of its eligible producers
-    assert grouped.groupby("group_id")["village"].nunique().eq(1).all()
-    assert grouped.groupby("village")["group_id"].nunique().eq(1).all()
-    assert len(result.groups) == 6
-    assert result.groups["size"].eq(PER_VILLAGE - 6).all()
+    # a group never mixes villages nor archetypes; every village x archetype with enough
+    # eligible producers for a group is recovered as exactly one group of all of them
+    assert grouped.groupby("group_id")[["village", "archetype"]].nunique().eq(1).all().all()
+    cells = out[out["eligible"]].groupby(["village", "archetype"]).size()
+    big = cells[cells >= PARAMS.group_min]
+    found = grouped.groupby(["village", "archetype"])["group_id"].agg(["nunique", "size"])
+    assert found["nunique"].eq(1).all()
+    assert found["size"].sort_index().tolist() == big.sort_index().tolist()
+    assert len(result.groups) == len(big)
+    assert result.groups["archetype"].notna().all()
     assert result.groups["readiness_min"].le(result.groups["readiness_mean"]).all()
 
 
@@ -160,9 +165,13 @@ def test_budgets_respected_and_pairs_feasible(result):
 def test_metrics_and_fairness(result):
     m = result.metrics
     assert m["n_producers"] == 6 * PER_VILLAGE
-    assert m["n_groups"] == 6 and m["matched_groups"] == 2
-    assert m["producers_financed"] == 2 * (PER_VILLAGE - 6)
-    assert m["match_rate"] == pytest.approx(2 / 6)
+    chosen = result.matches[result.matches["rank"] == 0]
+    assert m["n_groups"] == len(result.groups) and m["matched_groups"] == len(chosen) == 2
+    sizes = result.groups.set_index("group_id").loc[chosen["group_id"], "size"]
+    assert m["producers_financed"] == sizes.sum() == result.producers["financed"].sum()
+    assert m["outside_coverage"] == 0
+    assert m["groups_one_archetype"] == m["groups_one_cooperative"] == 1.0
+    assert m["match_rate"] == pytest.approx(sizes.sum() / m["n_eligible"])
     assert set(m["match_rate_by_gender"]) == {"female", "male"}
     assert all(0 <= v <= 1 for v in m["match_rate_by_gender"].values())
     assert set(m["match_rate_by_archetype"]) <= set(result.producers["archetype"])
