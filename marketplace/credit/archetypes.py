@@ -21,6 +21,13 @@ ARCHETYPES = {
     profiles.EMERGING_INDEPENDENT: _l("Emergente independiente"),
 }
 
+
+def targetable_types() -> list[tuple[str, str]]:
+    """The archetype types a credit product may target, with their names: every type but
+    subsistence (under the area threshold, offered technical assistance, not credit)."""
+    return [(code, name) for code, name in ARCHETYPES.items() if code != SUBSISTENCE]
+
+
 # what tells two types of one value chain apart by their yield
 YIELD_RANKS = {
     profiles.HIGH_YIELD: _l(", mayor rendimiento"),

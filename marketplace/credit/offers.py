@@ -19,6 +19,7 @@ from marketplace import gazetteer
 from marketplace.catalog.search import CatalogFilters, search_listings
 from marketplace.credit import balances, loan_terms, runs
 from marketplace.credit.ledger import Ledger
+from marketplace.credit.proposals import OUTSIDE_COVERAGE
 from marketplace.credit.schedules import Cost, Payment, Schedule, rate_bp
 from marketplace.extensions import db
 from marketplace.i18n import number
@@ -184,6 +185,8 @@ class CreditPage:
     ta_search: dict = field(default_factory=dict)  # catalogue query for TA near the farm
     # for a producer the latest run did not include: what its typology gives their farm
     provisional_archetype: str | None = None
+    # her group's product does not cover where she lives: no offer for her under it
+    outside_coverage: bool = False
 
     @property
     def consent_granted(self) -> bool:
@@ -295,7 +298,8 @@ def credit_page(producer: Producer) -> CreditPage:
         page.group = assessment.cluster
         page.group_place = district_name(page.group.country, page.group.district_code)
         match = chosen_match(page.group.id)
-        if match is not None:
+        page.outside_coverage = OUTSIDE_COVERAGE in assessment.reasons
+        if match is not None and not page.outside_coverage:
             product = match.credit_product
             chain = page.farm.value_chain if page.farm else None
             amount, schedule = offer_terms(product, assessment.requested_minor, chain)
@@ -328,6 +332,8 @@ def summary_line(producer: Producer) -> str:
     match = chosen_match(assessment.cluster_id) if assessment.cluster_id else None
     if match is None:
         return _("Puede recibir un crédito; su grupo todavía no tiene oferta.")
+    if OUTSIDE_COVERAGE in assessment.reasons:
+        return _("La oferta para su grupo no cubre la zona donde usted vive.")
     return _(
         "Oferta de %(lender)s para su grupo: %(status)s.",
         lender=match.lender.name,

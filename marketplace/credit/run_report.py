@@ -87,6 +87,15 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class GroupFigures:
+    """How pure a country's groups are, and who an allocated group's product left out."""
+
+    one_archetype: float  # share of groups whose members are of one archetype
+    one_cooperative: float  # ... of one cooperative (or all without one)
+    outside_coverage: int  # members of allocated groups outside the product's coverage
+
+
+@dataclass(frozen=True)
 class CountryFigures:
     """One country's pipeline figures in a run."""
 
@@ -100,6 +109,7 @@ class CountryFigures:
     brier: float | None
     budgets: list[Budget]
     allocation: Allocation | None = None
+    groups: GroupFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +186,18 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
         brier=values.get("brier"),
         budgets=_sum_budgets(budgets),
         allocation=_allocation(values.get("allocation")),
+        groups=_groups(values),
+    )
+
+
+def _groups(values: dict) -> GroupFigures | None:
+    """The group figures (None for runs from before they were recorded)."""
+    if "groups_one_archetype" not in values:
+        return None
+    return GroupFigures(
+        one_archetype=float(values["groups_one_archetype"]),
+        one_cooperative=float(values["groups_one_cooperative"]),
+        outside_coverage=int(values.get("outside_coverage") or 0),
     )
 
 

@@ -409,7 +409,10 @@ def _matched_frame(country: CountryResult) -> pd.DataFrame:
         {
             "g": gender.to_numpy()[eligible],
             "a": out["archetype"].to_numpy()[eligible],
-            "m": out["group_id"].isin(matched_groups).to_numpy()[eligible].astype(float),
+            # financed: in a matched group and covered by its product
+            "m": (out["group_id"].isin(matched_groups) & out["financed"])
+            .to_numpy()[eligible]
+            .astype(float),
         }
     )
 
