@@ -24,6 +24,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from matching.types import CreditProduct
 
 EARTH_RADIUS_KM = 6371.0088
+# how an archetype code separates its type from the rest, and the traits of a type
+ARCHETYPE_SEPARATOR = ":"
+TRAIT_JOIN = "+"
 MAX_ALTERNATIVES = 3
 PAIR_COLUMNS = ["group_id", "product_id", "score", "amount_minor"]
 MATCH_COLUMNS = ["group_id", "product_id", "rank", "score", "amount_minor"]
@@ -136,6 +139,22 @@ class _Members:
         return mask
 
 
+def _type_parts(code: str) -> set[str]:
+    """The code itself and the parts of its type: "a+b:cacao:2" -> {"a+b:cacao:2", "a", "b"}
+    (an archetype code is ``<type>[:<chain>]...``, a type one name or traits joined by "+")."""
+    kind = code.split(ARCHETYPE_SEPARATOR, 1)[0]
+    return {code, *kind.split(TRAIT_JOIN)}
+
+
+def targeted(archetypes: pd.Series, targets: Sequence[str]) -> np.ndarray:
+    """Boolean per group: its archetype is one the product targets (its type, one of its
+    traits, or the whole code)."""
+    codes, uniques = pd.factorize(archetypes.astype(str), sort=True)
+    wanted = set(targets)
+    hit = np.array([bool(_type_parts(u) & wanted) for u in uniques] + [False], dtype=bool)
+    return hit[codes]
+
+
 def feasible_pairs(
     groups: pd.DataFrame,
     products: Sequence[CreditProduct],
@@ -180,7 +199,8 @@ def feasible_pairs(
     )
 
     chain = groups["value_chain"].to_numpy()
-    archetype = groups["archetype"].to_numpy() if "archetype" in groups.columns else None
+    # groups that carry no archetype are of no type a product could target
+    archetype = groups["archetype"] if "archetype" in groups.columns else pd.Series([""] * n)
     size = groups["size"].to_numpy(dtype=np.int64)
     pledged = groups["pledged_share"].to_numpy(dtype=float)
     readiness_mean = groups["readiness_mean"].to_numpy(dtype=float)
@@ -189,8 +209,7 @@ def feasible_pairs(
     for product in products:
         ok = np.isin(chain, list(product.value_chains))
         if product.target_archetypes:
-            targeted = np.isin(archetype, list(product.target_archetypes))
-            ok &= targeted if archetype is not None else False
+            ok &= targeted(archetype, product.target_archetypes)
         if product.max_members is not None:
             ok &= size <= product.max_members
         if product.requires_offtake:

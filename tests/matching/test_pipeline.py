@@ -267,3 +267,42 @@ def test_producers_who_join_later_get_the_archetype_the_fitted_model_gives():
     assert assign(newcomer, state["archetypes"], state["classifier"], MatchParams()).iloc[0] == (
         SUBSISTENCE
     )
+
+
+def test_members_outside_the_chosen_product_are_not_financed_and_say_why():
+    producers = world()
+    first = pipeline.run(producers.drop(columns="village"), PRODUCTS, params=PARAMS)
+    # in every cacao group of D1 and D2 (product 1's districts), one member's farm is
+    # registered just across the district line: same place, a district product 1 does not list
+    out = first.producers.merge(producers[["producer_id", "district_code"]], on="producer_id")
+    cacao = first.groups.query("value_chain == 'cacao' and district_code in ('D1', 'D2')")
+    moved = out[out["group_id"].isin(cacao["group_id"])].groupby("group_id")["producer_id"].first()
+    producers.loc[producers["producer_id"].isin(moved), "district_code"] = "D1X"
+    res = pipeline.run(producers.drop(columns="village"), PRODUCTS, params=PARAMS)
+    rows = res.producers.set_index("producer_id")
+    chosen = res.matches.query("rank == 0 and product_id == 1")
+    assert len(chosen) == 1
+    members = rows[rows["group_id"] == chosen["group_id"].iloc[0]]
+    outside = members.index.isin(moved)
+    assert outside.sum() == 1  # the moved member is still in her group ...
+    left_out = members[outside].iloc[0]
+    assert "outside_coverage" in left_out["reasons"] and not left_out["financed"]
+    assert left_out["eligible"]  # ... eligible, but not financed by a product not covering her
+    assert members[~outside]["financed"].all()
+    assert not any("outside_coverage" in r for r in members[~outside]["reasons"])
+    # the pair counted only the covered members' requests
+    assert chosen["amount_minor"].iloc[0] == members[~outside]["requested_minor"].sum()
+    assert res.metrics["outside_coverage"] == 1
+    assert res.metrics["producers_financed"] == rows["financed"].sum()
+
+
+def test_the_same_result_whatever_the_producers_row_order():
+    producers = world().drop(columns="village")
+    producers["cooperative_id"] = np.where(np.arange(len(producers)) % 3 == 0, -1, 5)
+    first = pipeline.run(producers, PRODUCTS, params=PARAMS)
+    shuffled = pipeline.run(producers.sample(frac=1.0, random_state=4), PRODUCTS, params=PARAMS)
+    pd.testing.assert_frame_equal(first.producers, shuffled.producers)
+    pd.testing.assert_frame_equal(first.groups, shuffled.groups)
+    pd.testing.assert_frame_equal(first.matches, shuffled.matches)
+    assert first.metrics["groups_one_cooperative"] == 1.0
+    assert first.metrics["groups_one_archetype"] == 1.0
