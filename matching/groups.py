@@ -48,8 +48,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
+from scipy.spatial import cKDTree
 
 from matching.types import MatchParams
 
@@ -92,32 +93,44 @@ def _weighted_dbscan(xyz: np.ndarray, weight: np.ndarray, eps_km: float, min_sam
     Same semantics as ``DBSCAN(metric="haversine", eps=eps_km / R)`` with ``sample_weight``:
     a point is core when the weight within eps (itself included) reaches min_samples;
     clusters are the connected components of core points; a border point joins the cluster
-    of its nearest core neighbour. The eps ball is searched as a chord in 3-d (exactly the
-    same neighbours as the haversine ball) with a k-d tree, and the steps run on a sparse
-    neighbour graph instead of sklearn's per-point Python loop.
+    of its nearest core neighbour (the lowest index among equally near ones). The eps ball
+    is searched as a chord in 3-d (exactly the same neighbours as the haversine ball) with a
+    k-d tree that lists each pair within it once; the steps run on those pairs instead of
+    sklearn's per-point Python loop.
     """
     chord = 2.0 * np.sin(eps_km / EARTH_RADIUS_KM / 2.0)
-    graph = (
-        NearestNeighbors(radius=chord, algorithm="kd_tree")
-        .fit(xyz)
-        .radius_neighbors_graph(xyz, mode="connectivity")
+    n = len(xyz)
+    pairs = cKDTree(xyz, balanced_tree=False, compact_nodes=False).query_pairs(
+        chord, output_type="ndarray"
     )
-    core = graph @ weight.astype(float) >= min_samples
-    labels = np.full(len(xyz), -1, dtype=np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    w = weight.astype(float)
+    total = (
+        w + np.bincount(a, weights=w[b], minlength=n) + np.bincount(b, weights=w[a], minlength=n)
+    )
+    core = total >= min_samples
+    labels = np.full(n, -1, dtype=np.int64)
     if not core.any():
         return labels
     core_idx = np.flatnonzero(core)
-    _, comp = connected_components(graph[core_idx][:, core_idx], directed=False)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[core_idx] = np.arange(len(core_idx))
+    both = core[a] & core[b]
+    links = sparse.coo_matrix(
+        (np.ones(int(both.sum())), (pos[a[both]], pos[b[both]])),
+        shape=(len(core_idx), len(core_idx)),
+    )
+    _, comp = connected_components(links, directed=False)
     labels[core_idx] = comp
-    border_idx = np.flatnonzero(~core)
-    sub = graph[border_idx][:, core_idx].tocsr()
-    if sub.nnz:
-        rows = np.repeat(np.arange(len(border_idx)), np.diff(sub.indptr))
-        cols = core_idx[sub.indices]
-        dist = np.linalg.norm(xyz[border_idx[rows]] - xyz[cols], axis=1)
-        order = np.lexsort((cols, dist, rows))
-        first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
-        labels[border_idx[rows[first]]] = labels[cols[first]]
+    # border points: non-core with a core neighbour, in either position of a pair
+    one = core[a] ^ core[b]
+    border = np.where(core[a[one]], b[one], a[one])
+    near = np.where(core[a[one]], a[one], b[one])
+    if len(border):
+        dist = np.linalg.norm(xyz[border] - xyz[near], axis=1)
+        order = np.lexsort((near, dist, border))
+        first = order[np.r_[True, border[order][1:] != border[order][:-1]]]
+        labels[border[first]] = labels[near[first]]
     return labels
 
 
