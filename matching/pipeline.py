@@ -309,7 +309,7 @@ def _group_purity(out: pd.DataFrame, producers: pd.DataFrame) -> dict[str, float
     frame["a"] = out["archetype"].to_numpy()[grouped]
     if "cooperative_id" in producers.columns:
         coop = pd.to_numeric(producers["cooperative_id"], errors="coerce").fillna(-1)
-        frame["c"] = coop.to_numpy()[grouped]
+        frame["c"] = coop.where(coop >= 0, -1).to_numpy()[grouped]  # any negative: none
     else:
         frame["c"] = -1
     distinct = frame.groupby("g").nunique()
