@@ -1,4 +1,5 @@
-"""credit products: group size (min and max members) and targeted archetype types
+"""credit products: group size (min and max members) and targeted archetype types; a
+credit group's archetype and cooperative
 
 Revision ID: 5b8e2c47a1d3
 Revises: 43569f919411
@@ -6,7 +7,8 @@ Create Date: 2026-12-07 02:00:00.000000
 
 Existing products get the run's widest group bounds (5 to 30 members, what groups were
 formed within until now) and target every archetype (an empty list), so their matching does
-not change by this revision alone.
+not change by this revision alone. Groups of earlier runs mixed types and cooperatives: their
+archetype and cooperative stay empty.
 """
 
 import sqlalchemy as sa
@@ -31,7 +33,23 @@ def upgrade():
         )
 
 
+    with op.batch_alter_table("cluster") as batch:
+        batch.add_column(sa.Column("archetype", sa.String(length=80), nullable=True))
+        batch.add_column(sa.Column("cooperative_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_cluster_cooperative_id_organization"),
+            "organization",
+            ["cooperative_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+
+
 def downgrade():
+    with op.batch_alter_table("cluster") as batch:
+        batch.drop_constraint(batch.f("fk_cluster_cooperative_id_organization"), type_="foreignkey")
+        batch.drop_column("cooperative_id")
+        batch.drop_column("archetype")
     with op.batch_alter_table("credit_product") as batch:
         batch.drop_column("target_archetypes")
         batch.drop_column("max_members")

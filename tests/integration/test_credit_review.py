@@ -486,6 +486,9 @@ def test_a_member_outside_the_product_s_districts_is_shown_why_and_left_out(
     assert not plan.proposals[away.id].proposable
     html = signed_in_client(app, user).get(f"/credito/grupos/{match.id}").get_data(as_text=True)
     assert "vive fuera de la cobertura del producto" in html
+    # the group is of one type and one cooperative (here none: a solidarity group)
+    assert match.cluster.archetype and match.cluster.cooperative_id is None
+    assert "Tipo de productor (todos)" in html and "Ninguna: grupo solidario" in html
     approve = signed_in_client(app, user).get(f"/credito/grupos/{match.id}/aprobar")
     assert "1 miembro vive fuera de la cobertura del producto" in approve.get_data(as_text=True)
     page = offers.credit_page(away)
