@@ -333,6 +333,8 @@ def test_the_form_sets_group_size_and_targeted_types(db, login, lender):
     product = db.session.scalars(select(CreditProduct)).one()
     assert (product.min_members, product.max_members) == (8, 12)
     assert product.target_archetypes == ["agroforestry"]
+    listed = client.get("/credito/productos").get_data(as_text=True)
+    assert "de 8 a 12 integrantes" in listed and "Diversificado agroforestal" in listed
     edit = client.get(f"/credito/productos/{product.id}/editar").get_data(as_text=True)
     assert 'value="12"' in edit
     checked = 'checked id="target_archetypes-0" name="target_archetypes" type="checkbox"'
