@@ -92,7 +92,7 @@ def covers(frame: pd.DataFrame, product: CreditProduct) -> np.ndarray:
 @dataclass(frozen=True)
 class _Members:
     """Grouped producers as arrays: their group's position, district code, place, request
-    and readiness (the group's minimum where members carry none)."""
+    and readiness (None where members carry none)."""
 
     pos: np.ndarray  # position of the member's group in the groups table
     district: np.ndarray  # codes into `districts`, -1 when missing
@@ -140,10 +140,11 @@ class _Members:
 
 
 def _type_parts(code: str) -> set[str]:
-    """The code itself and the parts of its type: "a+b:cacao:2" -> {"a+b:cacao:2", "a", "b"}
-    (an archetype code is ``<type>[:<chain>]...``, a type one name or traits joined by "+")."""
+    """The code, its type and the type's traits: "a+b:cacao:2" -> {"a+b:cacao:2", "a+b", "a",
+    "b"} (an archetype code is ``<type>[:<chain>]...``, a type one name or traits joined by
+    "+")."""
     kind = code.split(ARCHETYPE_SEPARATOR, 1)[0]
-    return {code, *kind.split(TRAIT_JOIN)}
+    return {code, kind, *kind.split(TRAIT_JOIN)}
 
 
 def targeted(archetypes: pd.Series, targets: Sequence[str]) -> np.ndarray:
