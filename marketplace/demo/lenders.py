@@ -124,8 +124,9 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ),
     ProductSpec(
         "cajacostachica", "Crédito Cafetalero de la Costa", ("cafe",), ("costa-oaxaca",),
+        # shade-grown coffee: the agroforestry type
         (10_000, 60_000), 20.0, 0.07, 18, 4, "harvest", False, 0.2, 0.4,
-        targets=("certified",),
+        targets=("agroforestry",),
     ),
     ProductSpec(
         "sofiposureste", "Crédito Renovación de Cafetal", ("cafe",), ("sierra-madre-chiapas",),
