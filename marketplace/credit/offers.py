@@ -329,7 +329,9 @@ def summary_line(producer: Producer) -> str:
         return _("Todavía no hay evaluación.")
     if not assessment.eligible:
         return _("Por ahora no puede recibir un crédito grupal: vea qué lo cambiaría.")
-    match = chosen_match(assessment.cluster_id) if assessment.cluster_id else None
+    if assessment.cluster_id is None:
+        return _("Puede recibir un crédito; todavía no hay un grupo para usted.")
+    match = chosen_match(assessment.cluster_id)
     if match is None:
         return _("Puede recibir un crédito; su grupo todavía no tiene oferta.")
     if OUTSIDE_COVERAGE in assessment.reasons:
