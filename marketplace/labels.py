@@ -50,6 +50,7 @@ ELIGIBILITY_REASONS = {
     "cleared_after_cutoff": _l("Bosque talado después de la fecha límite"),
     "active_loan": _l("Ya tiene un préstamo en curso"),
     "no_expected_income": _l("Sin rendimiento registrado para estimar sus ingresos"),
+    "outside_coverage": _l("Vive fuera de la zona que cubre el producto asignado a su grupo"),
 }
 
 # Readiness factors: what helps ("+") or holds back ("-") a producer's readiness.

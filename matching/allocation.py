@@ -1,14 +1,15 @@
 """Allocation: which credit group goes to which credit product.
 
-Feasible (group, product) pairs come from coverage, value chain, ticket size, minimum
-readiness and the offtake requirement. The allocation maximises financed producers weighted
-by readiness (score = size x readiness_mean) under each product's budget, each group to at
-most one product. It is decided the same way on any machine: the LP relaxation (HiGHS) gives
-an upper bound on every allocation; its solution rounded and filled is kept when within 0.5 %
-of the bound, otherwise a MILP on the reduced-cost core decides, stopped by a node count,
-never by a clock. Large LPs are sifted: decided at estimated prices, the rest solved, the
-decisions checked against the result's prices (see _sifted). The greedy by score per
-amount is the fallback. The answer is checked against every constraint; a violation raises.
+Feasible (group, product) pairs come from coverage (per member), value chain, targeted
+archetypes, group size, ticket size, minimum readiness and the offtake requirement. The
+allocation maximises financed producers weighted by readiness (score = the covered members'
+readiness summed) under each product's budget, each group to at most one product. It is
+decided the same way on any machine: the LP relaxation (HiGHS) gives an upper bound on every
+allocation; its solution rounded and filled is kept when within 0.5 % of the bound,
+otherwise a MILP on the reduced-cost core decides, stopped by a node count, never by a
+clock. Large LPs are sifted: decided at estimated prices, the rest solved, the decisions
+checked against the result's prices (see _sifted). The greedy by score per amount is the
+fallback. The answer is checked against every constraint; a violation raises.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from matching.types import CreditProduct
 
 EARTH_RADIUS_KM = 6371.0088
+# how an archetype code separates its type from the rest, and the traits of a type
+ARCHETYPE_SEPARATOR = ":"
+TRAIT_JOIN = "+"
 MAX_ALTERNATIVES = 3
 PAIR_COLUMNS = ["group_id", "product_id", "score", "amount_minor"]
 MATCH_COLUMNS = ["group_id", "product_id", "rank", "score", "amount_minor"]
@@ -81,15 +85,83 @@ def _empty_matches() -> pd.DataFrame:
     return out[MATCH_COLUMNS]
 
 
-def covers(groups: pd.DataFrame, product: CreditProduct) -> np.ndarray:
-    """Boolean mask: the product covers each group (district listed or a branch in radius)."""
-    mask = groups["district_code"].isin(product.districts).to_numpy().copy()
+def covers(frame: pd.DataFrame, product: CreditProduct) -> np.ndarray:
+    """Boolean mask: the product covers each row (its district listed, or within the radius
+    of a branch); rows are producers, or anything with district_code, lat and lon."""
+    mask = frame["district_code"].isin(product.districts).to_numpy().copy()
     if product.branches and product.radius_km > 0:
-        lat = groups["lat"].to_numpy(dtype=float)
-        lon = groups["lon"].to_numpy(dtype=float)
+        lat = frame["lat"].to_numpy(dtype=float)
+        lon = frame["lon"].to_numpy(dtype=float)
         for b_lat, b_lon in product.branches:
             mask |= haversine_km(lat, lon, b_lat, b_lon) <= product.radius_km
     return mask
+
+
+@dataclass(frozen=True)
+class _Members:
+    """Grouped producers as arrays: their group's position, district code, place, request
+    and readiness (None where members carry none)."""
+
+    pos: np.ndarray  # position of the member's group in the groups table
+    district: np.ndarray  # codes into `districts`, -1 when missing
+    districts: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    requested: np.ndarray  # int64
+    readiness: np.ndarray | None
+
+    @classmethod
+    def of(cls, groups: pd.DataFrame, producers_req: pd.DataFrame) -> _Members:
+        gids = groups["group_id"].to_numpy(dtype=np.int64)
+        order = np.argsort(gids, kind="stable")
+        members = producers_req[producers_req["group_id"].isin(gids)]
+        pos = order[np.searchsorted(gids[order], members["group_id"].to_numpy(dtype=np.int64))]
+
+        def column(name: str) -> np.ndarray:  # the member's own value, else their group's
+            source = members[name] if name in members.columns else groups[name].iloc[pos]
+            return source.to_numpy()
+
+        district, districts = pd.factorize(pd.Series(column("district_code")))
+        readiness = (
+            members["readiness"].to_numpy(dtype=float) if "readiness" in members.columns else None
+        )
+        return cls(
+            pos=pos,
+            district=district,
+            districts=np.asarray(districts, dtype=object),
+            lat=column("lat").astype(float),
+            lon=column("lon").astype(float),
+            requested=members["requested_minor"].to_numpy(dtype=np.int64),
+            readiness=readiness,
+        )
+
+    def covered(self, product: CreditProduct, idx: np.ndarray) -> np.ndarray:
+        """Which of the members at `idx` the product covers (district listed or a branch in
+        radius), decided per member: the same rule as ``covers``, on codes."""
+        listed = np.append(np.isin(self.districts, list(product.districts)), False)
+        mask = listed[self.district[idx]]  # code -1 (missing) reads the appended False
+        if product.branches and product.radius_km > 0:
+            lat, lon = self.lat[idx], self.lon[idx]
+            for b_lat, b_lon in product.branches:
+                mask |= haversine_km(lat, lon, b_lat, b_lon) <= product.radius_km
+        return mask
+
+
+def _type_parts(code: str) -> set[str]:
+    """The code, its type and the type's traits: "a+b:cacao:2" -> {"a+b:cacao:2", "a+b", "a",
+    "b"} (an archetype code is ``<type>[:<chain>]...``, a type one name or traits joined by
+    "+")."""
+    kind = code.split(ARCHETYPE_SEPARATOR, 1)[0]
+    return {code, kind, *kind.split(TRAIT_JOIN)}
+
+
+def targeted(archetypes: pd.Series, targets: Sequence[str]) -> np.ndarray:
+    """Boolean per group: its archetype is one the product targets (its type, one of its
+    traits, or the whole code)."""
+    codes, uniques = pd.factorize(archetypes.astype(str), sort=True)
+    wanted = set(targets)
+    hit = np.array([bool(_type_parts(u) & wanted) for u in uniques] + [False], dtype=bool)
+    return hit[codes]
 
 
 def feasible_pairs(
@@ -99,58 +171,77 @@ def feasible_pairs(
 ) -> pd.DataFrame:
     """Feasible (group, product) pairs with score and amount.
 
+    Coverage is decided per member: a pair counts only the members the product covers
+    (district listed or within a branch's radius). It is feasible when the value chain is
+    the product's, the group's archetype is one the product targets (or it targets none),
+    the whole group is at most the product's ``max_members``, the covered members number at
+    least its ``min_members``, each covered member reaches the minimum readiness and the
+    minimum ticket, and (offtake products) the group has pledged volume.
+
     Parameters
     ----------
     groups : DataFrame
-        One row per group: group_id, value_chain, district_code, lat, lon, size,
-        readiness_mean, readiness_min, pledged_share.
+        One row per group: group_id, value_chain, archetype (optional), district_code, lat,
+        lon, size, readiness_mean, readiness_min, pledged_share.
     products : sequence of CreditProduct
     producers_req : DataFrame
-        One row per grouped producer: group_id, requested_minor.
+        One row per grouped producer: group_id, requested_minor, and their own
+        district_code, lat, lon, readiness (the group's values stand in for a missing
+        column: its main district and centre, its minimum readiness).
 
     Returns
     -------
     DataFrame
-        group_id, product_id, score (size x readiness_mean), amount_minor (sum of the
-        members' requests clipped to the product's max amount).
+        group_id, product_id, score (the covered members' readiness summed; covered members
+        x readiness_mean where members carry none), amount_minor (the covered members'
+        requests, each clipped to the product's max amount).
     """
     if len(groups) == 0 or not products:
         return _empty_pairs()
     gids = groups["group_id"].to_numpy(dtype=np.int64)
-    order = np.argsort(gids, kind="stable")
-    sorted_gids = gids[order]
-    members = producers_req[producers_req["group_id"].isin(gids)]
-    pos = order[np.searchsorted(sorted_gids, members["group_id"].to_numpy(dtype=np.int64))]
-    req = members["requested_minor"].to_numpy(dtype=np.int64)
+    members = _Members.of(groups, producers_req)
+    pos, req = members.pos, members.requested
     n = len(groups)
-    req_min = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    if len(req):
-        srt = np.lexsort((req, pos))
-        first = np.ones(len(srt), dtype=bool)
-        first[1:] = pos[srt][1:] != pos[srt][:-1]
-        req_min[pos[srt][first]] = req[srt][first]
-    has_members = np.bincount(pos, minlength=n) > 0
+    own_readiness = members.readiness is not None
+    readiness = (
+        members.readiness if own_readiness else groups["readiness_min"].to_numpy(dtype=float)[pos]
+    )
 
     chain = groups["value_chain"].to_numpy()
-    readiness_min = groups["readiness_min"].to_numpy(dtype=float)
+    # groups that carry no archetype are of no type a product could target
+    archetype = groups["archetype"] if "archetype" in groups.columns else pd.Series([""] * n)
+    size = groups["size"].to_numpy(dtype=np.int64)
     pledged = groups["pledged_share"].to_numpy(dtype=float)
-    score = groups["size"].to_numpy(dtype=float) * groups["readiness_mean"].to_numpy(dtype=float)
+    readiness_mean = groups["readiness_mean"].to_numpy(dtype=float)
 
     parts = []
     for product in products:
-        ok = has_members & np.isin(chain, list(product.value_chains))
-        ok &= readiness_min >= product.min_readiness
-        ok &= req_min >= product.min_amount_minor
+        ok = np.isin(chain, list(product.value_chains))
+        if product.target_archetypes:
+            ok &= targeted(archetype, product.target_archetypes)
+        if product.max_members is not None:
+            ok &= size <= product.max_members
         if product.requires_offtake:
             ok &= pledged > 0
         if not ok.any():
             continue
-        ok &= covers(groups, product)
-        if not ok.any():
-            continue
-        clipped = np.minimum(req, product.max_amount_minor)
-        amount = np.bincount(pos, weights=clipped, minlength=n)
+        sel = np.flatnonzero(ok[pos])
+        sel = sel[members.covered(product, sel)]
+        p = pos[sel]
+        count = np.bincount(p, minlength=n)
+        worst = np.full(n, np.inf)
+        np.minimum.at(worst, p, readiness[sel])
+        smallest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(smallest, p, req[sel])
+        amount = np.bincount(p, weights=np.minimum(req[sel], product.max_amount_minor), minlength=n)
+        ok &= count >= max(product.min_members, 1)
+        ok &= worst >= product.min_readiness
+        ok &= smallest >= product.min_amount_minor
         ok &= amount > 0
+        if own_readiness:
+            score = np.bincount(p, weights=readiness[sel], minlength=n)
+        else:
+            score = count * readiness_mean
         idx = np.flatnonzero(ok)
         parts.append(
             pd.DataFrame(
@@ -167,6 +258,23 @@ def feasible_pairs(
     return pd.concat(parts, ignore_index=True).sort_values(
         ["group_id", "product_id"], ignore_index=True
     )
+
+
+def outside_coverage(
+    members: pd.DataFrame, matches: pd.DataFrame, products: Sequence[CreditProduct]
+) -> np.ndarray:
+    """Boolean per row of `members` (group_id, district_code, lat, lon): the member's group
+    was allocated (rank 0) to a product that does not cover them, so they are not financed."""
+    out = np.zeros(len(members), dtype=bool)
+    chosen = matches.loc[matches["rank"] == 0].set_index("group_id")["product_id"]
+    if chosen.empty or members.empty:
+        return out
+    product_of = members["group_id"].map(chosen).to_numpy(dtype=float)
+    by_id = {p.product_id: p for p in products}
+    for pid in np.unique(product_of[np.isfinite(product_of)]):
+        idx = np.flatnonzero(product_of == pid)
+        out[idx] = ~covers(members.iloc[idx], by_id[int(pid)])
+    return out
 
 
 def greedy(pairs: pd.DataFrame, products: Sequence[CreditProduct]) -> np.ndarray:

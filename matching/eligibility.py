@@ -20,9 +20,13 @@ REASONS: dict[str, str] = {
     "active_loan": "Already has a loan being repaid",
     # added by the pipeline after affordability, not by `eligibility`
     "no_expected_income": "Expected crop income unknown or too low to carry an instalment",
+    # added by the pipeline after allocation: in an allocated group, outside its product's
+    # districts and branch radius, so not financed
+    "outside_coverage": "Lives outside the coverage of the product allocated to the group",
 }
 NO_INCOME = "no_expected_income"
-_CODES = tuple(code for code in REASONS if code != NO_INCOME)
+OUTSIDE_COVERAGE = "outside_coverage"
+_CODES = tuple(code for code in REASONS if code not in (NO_INCOME, OUTSIDE_COVERAGE))
 
 
 def _reason_table() -> np.ndarray:

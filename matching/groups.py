@@ -1,15 +1,23 @@
-"""Credit groups: producers of one value chain and country who live near each other.
+"""Credit groups: producers of one bucket who live near each other.
+
+A bucket is one country x value chain x cooperative x archetype: a group never mixes
+cooperatives (joint liability and collection run through one) nor producer types (a product
+may target a type). Producers with no cooperative (``cooperative_id`` missing or negative)
+form groups among themselves, by proximity (solidarity groups). Without a ``cooperative_id``
+or ``archetype`` column, that key is ignored.
 
 How groups are formed (``form_groups``):
 
-1. **Micro-cells.** Within each value chain x country, producers are snapped to a grid of
+1. **Micro-cells.** Within each bucket, producers are snapped to a grid of
    cells about ``group_radius_km * CELL_FRACTION`` on a side (rows by latitude, columns by
    longitude scaled by the cosine of the row's latitude). Each occupied cell becomes one
    weighted point at the mean position of its producers.
 2. **DBSCAN.** Density clustering with the semantics of ``DBSCAN(metric="haversine",
    eps=group_radius_km / 6371.0088, min_samples=group_min)`` run on those weighted cell
    centres (``sample_weight`` = producers in the cell); every producer takes its cell's
-   label. Density-connected producers form one cluster; the rest are noise (-1). It is
+   label. Density-connected producers form one cluster; the rest are noise (-1). All
+   buckets are clustered at once: each cell carries its bucket as a fourth coordinate
+   spaced far beyond the radius, so no neighbourhood crosses a bucket. It is
    computed on a sparse neighbour graph (``_weighted_dbscan``): the haversine ball is searched
    as the equivalent chord ball on the unit sphere with a k-d tree, core points are those
    whose neighbours' weight reaches ``group_min``, clusters are connected components of core
@@ -40,8 +48,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
+from scipy.spatial import cKDTree
 
 from matching.types import MatchParams
 
@@ -84,54 +93,68 @@ def _weighted_dbscan(xyz: np.ndarray, weight: np.ndarray, eps_km: float, min_sam
     Same semantics as ``DBSCAN(metric="haversine", eps=eps_km / R)`` with ``sample_weight``:
     a point is core when the weight within eps (itself included) reaches min_samples;
     clusters are the connected components of core points; a border point joins the cluster
-    of its nearest core neighbour. The eps ball is searched as a chord in 3-d (exactly the
-    same neighbours as the haversine ball) with a k-d tree, and the steps run on a sparse
-    neighbour graph instead of sklearn's per-point Python loop.
+    of its nearest core neighbour (the lowest index among equally near ones). The eps ball
+    is searched as a chord in 3-d (exactly the same neighbours as the haversine ball) with a
+    k-d tree that lists each pair within it once; the steps run on those pairs instead of
+    sklearn's per-point Python loop.
     """
     chord = 2.0 * np.sin(eps_km / EARTH_RADIUS_KM / 2.0)
-    graph = (
-        NearestNeighbors(radius=chord, algorithm="kd_tree")
-        .fit(xyz)
-        .radius_neighbors_graph(xyz, mode="connectivity")
+    n = len(xyz)
+    pairs = cKDTree(xyz, balanced_tree=False, compact_nodes=False).query_pairs(
+        chord, output_type="ndarray"
     )
-    core = graph @ weight.astype(float) >= min_samples
-    labels = np.full(len(xyz), -1, dtype=np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    w = weight.astype(float)
+    total = (
+        w + np.bincount(a, weights=w[b], minlength=n) + np.bincount(b, weights=w[a], minlength=n)
+    )
+    core = total >= min_samples
+    labels = np.full(n, -1, dtype=np.int64)
     if not core.any():
         return labels
     core_idx = np.flatnonzero(core)
-    _, comp = connected_components(graph[core_idx][:, core_idx], directed=False)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[core_idx] = np.arange(len(core_idx))
+    both = core[a] & core[b]
+    links = sparse.coo_matrix(
+        (np.ones(int(both.sum())), (pos[a[both]], pos[b[both]])),
+        shape=(len(core_idx), len(core_idx)),
+    )
+    _, comp = connected_components(links, directed=False)
     labels[core_idx] = comp
-    border_idx = np.flatnonzero(~core)
-    sub = graph[border_idx][:, core_idx].tocsr()
-    if sub.nnz:
-        rows = np.repeat(np.arange(len(border_idx)), np.diff(sub.indptr))
-        cols = core_idx[sub.indices]
-        dist = np.linalg.norm(xyz[border_idx[rows]] - xyz[cols], axis=1)
-        order = np.lexsort((cols, dist, rows))
-        first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
-        labels[border_idx[rows[first]]] = labels[cols[first]]
+    # border points: non-core with a core neighbour, in either position of a pair
+    one = core[a] ^ core[b]
+    border = np.where(core[a[one]], b[one], a[one])
+    near = np.where(core[a[one]], a[one], b[one])
+    if len(border):
+        dist = np.linalg.norm(xyz[border] - xyz[near], axis=1)
+        order = np.lexsort((near, dist, border))
+        first = order[np.r_[True, border[order][1:] != border[order][:-1]]]
+        labels[border[first]] = labels[near[first]]
     return labels
 
 
 def _dbscan_labels(
     bucket: np.ndarray, lat: np.ndarray, lon: np.ndarray, params: MatchParams
 ) -> np.ndarray:
-    """Cluster label per point (-1 noise), unique across buckets."""
+    """Cluster label per point (-1 noise); clusters never cross buckets."""
     cell, cell_bucket, cell_lat, cell_lon, count = _micro_cells(
         bucket, lat, lon, params.group_radius_km * CELL_FRACTION
     )
+    # buckets too small for a group cannot hold a core point: leave them out of the search
+    big = np.bincount(cell_bucket, weights=count)[cell_bucket] >= params.group_min
+    sel = np.flatnonzero(big)
     cell_label = np.full(len(count), -1, dtype=np.int64)
-    xyz = _unit_vectors(cell_lat, cell_lon)
-    offset = 0
-    for b in np.unique(cell_bucket):  # one per value chain x country
-        sel = np.flatnonzero(cell_bucket == b)
-        if count[sel].sum() < params.group_min:
-            continue
-        labels = _weighted_dbscan(xyz[sel], count[sel], params.group_radius_km, params.group_min)
-        found = labels >= 0
-        cell_label[sel[found]] = labels[found] + offset
-        if found.any():
-            offset += labels.max() + 1
+    if len(sel):
+        # chord distances on the unit sphere are at most 2: a bucket spacing of 4 in a fourth
+        # coordinate keeps every bucket out of every other's eps ball (exact in floating point:
+        # within a bucket the fourth coordinates are equal)
+        xyz = np.column_stack(
+            [_unit_vectors(cell_lat[sel], cell_lon[sel]), 4.0 * cell_bucket[sel].astype(float)]
+        )
+        cell_label[sel] = _weighted_dbscan(
+            xyz, count[sel], params.group_radius_km, params.group_min
+        )
     return cell_label[cell]
 
 
@@ -210,6 +233,30 @@ def _compact(labels: np.ndarray) -> np.ndarray:
     return (np.cumsum(present) - 1)[labels]
 
 
+BUCKET_KEYS = ("country", "value_chain", "cooperative_id", "archetype")
+
+
+def bucket_codes(producers: pd.DataFrame) -> np.ndarray:
+    """One integer per producer for its country x value chain x cooperative x archetype
+    (-1 where country or value chain is missing); codes follow the keys' sorted values, so
+    they do not depend on row order. A missing cooperative is its own key (-1)."""
+    code = np.zeros(len(producers), dtype=np.int64)
+    missing = np.zeros(len(producers), dtype=bool)
+    for key in BUCKET_KEYS:
+        if key not in producers.columns:
+            continue
+        values = producers[key]
+        if key == "cooperative_id":
+            values = pd.to_numeric(values, errors="coerce").fillna(-1).astype(np.int64)
+            values = values.where(values >= 0, -1)
+        codes, uniques = pd.factorize(values, sort=True)
+        if key in ("country", "value_chain"):
+            missing |= codes < 0
+        code = code * (len(uniques) + 1) + (codes + 1)
+    _, code = np.unique(code, return_inverse=True)
+    return np.where(missing, -1, code.ravel().astype(np.int64))
+
+
 def form_groups(producers: pd.DataFrame, params: MatchParams) -> pd.Series:
     """Group id per producer (index ``producer_id``), -1 for producers left out."""
     ids = producers["producer_id"].to_numpy()
@@ -218,8 +265,7 @@ def form_groups(producers: pd.DataFrame, params: MatchParams) -> pd.Series:
         return pd.Series(result, index=pd.Index(ids, name="producer_id"), name="group_id")
     lat = producers["lat"].to_numpy(dtype=float)
     lon = producers["lon"].to_numpy(dtype=float)
-    # value chain x country as one integer code per producer (sorted codes: deterministic)
-    bucket_all = producers.groupby(["value_chain", "country"], sort=True).ngroup().to_numpy()
+    bucket_all = bucket_codes(producers)
     placed = np.isfinite(lat) & np.isfinite(lon) & (bucket_all >= 0)
     # process in a fixed order so labels do not depend on the caller's row order
     order = np.flatnonzero(placed)
@@ -253,7 +299,8 @@ def form_groups(producers: pd.DataFrame, params: MatchParams) -> pd.Series:
 
 
 def group_table(producers: pd.DataFrame, group_ids: pd.Series) -> pd.DataFrame:
-    """One row per group: chain, country, main district, size, centre, area and volumes."""
+    """One row per group: chain, country, archetype and cooperative (when given), main
+    district, size, centre, area and volumes."""
     gid = np.asarray(group_ids.reindex(producers["producer_id"].to_numpy()), dtype=np.int64)
     df = producers.assign(group_id=gid)
     df = df[df["group_id"] >= 0]
@@ -261,6 +308,9 @@ def group_table(producers: pd.DataFrame, group_ids: pd.Series) -> pd.DataFrame:
         "group_id", "value_chain", "country", "district_code", "size", "lat", "lon",
         "total_ha", "expected_kg", "pledged_share",
     ]  # fmt: skip
+    # a group has one archetype and one cooperative (form_groups' buckets): shown as such
+    keys = [k for k in ("archetype", "cooperative_id") if k in producers.columns]
+    columns[3:3] = keys
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     expected = (df["productive_ha"] * df["yield_kg_ha"]).fillna(0.0)
@@ -269,6 +319,7 @@ def group_table(producers: pd.DataFrame, group_ids: pd.Series) -> pd.DataFrame:
     out = grouped.agg(
         value_chain=("value_chain", "first"),
         country=("country", "first"),
+        **{k: (k, "first") for k in keys},
         size=("producer_id", "size"),
         lat=("lat", "mean"),
         lon=("lon", "mean"),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from matching import allocation, archetypes, fairness, groups, readiness
 from matching.affordability import requested_amounts
-from matching.eligibility import NO_INCOME, eligibility
+from matching.eligibility import NO_INCOME, OUTSIDE_COVERAGE, eligibility
 from matching.types import SUBSISTENCE, CreditProduct, MatchParams, MatchResult
 
 STAGES: tuple[str, ...] = (
@@ -150,7 +150,10 @@ def run(
     eligible = eligible & ~no_income
     done("affordability")
 
-    elig_producers = producers[eligible].reset_index(drop=True)
+    # groups never mix archetypes (nor cooperatives: form_groups' buckets)
+    elig_producers = (
+        producers[eligible].reset_index(drop=True).assign(archetype=archetype[eligible])
+    )
     gid_series = groups.form_groups(elig_producers, params)
     gid_elig = _align(gid_series, elig_producers["producer_id"].to_numpy()).astype(np.int64)
     group_id = np.full(len(producers), -1, dtype=np.int64)
@@ -173,12 +176,20 @@ def run(
             "group_id": gid_elig[grouped],
             "readiness": ready[eligible][grouped],
             "requested_minor": requested[eligible][grouped],
+            # coverage is decided per member, where each one lives
+            "district_code": elig_producers["district_code"].to_numpy()[grouped],
+            "lat": elig_producers["lat"].to_numpy(dtype=float)[grouped],
+            "lon": elig_producers["lon"].to_numpy(dtype=float)[grouped],
         }
     )
-    agg = members.groupby("group_id", sort=True).agg(
-        readiness_mean=("readiness", "mean"),
-        readiness_min=("readiness", "min"),
-        requested_minor=("requested_minor", "sum"),
+    agg = (
+        members[["group_id", "readiness", "requested_minor"]]
+        .groupby("group_id", sort=True)
+        .agg(
+            readiness_mean=("readiness", "mean"),
+            readiness_min=("readiness", "min"),
+            requested_minor=("requested_minor", "sum"),
+        )
     )
     table = table.drop(columns=[c for c in agg.columns if c in table.columns])
     table = table.merge(agg, left_on="group_id", right_index=True, how="left")
@@ -195,6 +206,15 @@ def run(
         mip_rel_gap=params.allocation_gap,
         info=solver,
     )
+    # a member of an allocated group whom the chosen product does not cover is not financed
+    outside = np.zeros(len(producers), dtype=bool)
+    outside[np.flatnonzero(eligible)[grouped]] = allocation.outside_coverage(
+        members, matches, products
+    )
+    for i in np.flatnonzero(outside):
+        reasons[i] = (*reasons[i], OUTSIDE_COVERAGE)
+    chosen = matches[matches["rank"] == 0]
+    financed = np.isin(group_id, chosen["group_id"].to_numpy()) & (group_id >= 0) & ~outside
     done("allocation")
 
     out = pd.DataFrame(
@@ -207,9 +227,9 @@ def run(
             "readiness": ready,
             "explanation": explanation,
             "requested_minor": requested,
+            "financed": financed,
         }
     )
-    chosen = matches[matches["rank"] == 0]
     metrics = _metrics(out, producers, table, chosen, products, model, model_info)
     metrics["seconds"] = timings
     metrics["n_pairs"] = len(pairs)
@@ -249,7 +269,7 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
     """Run figures: counts, typology, readiness model, budget use and fairness rates."""
     eligible = out["eligible"].to_numpy()
     matched_groups = set(chosen["group_id"].tolist())
-    in_matched = out["group_id"].isin(matched_groups)
+    in_matched = out["financed"]
     used = chosen.groupby("product_id")["amount_minor"].sum()
     elig_matched = in_matched[eligible].astype(float)
     typology = model.named_steps["typology"] if model is not None else None
@@ -267,6 +287,11 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
         "n_groups": len(table),
         "matched_groups": len(matched_groups),
         "producers_financed": int(in_matched.sum()),
+        # members of allocated groups left out: the chosen product does not cover them
+        "outside_coverage": int(
+            sum(OUTSIDE_COVERAGE in r for r in out["reasons"][out["group_id"] >= 0])
+        ),
+        **_group_purity(out, producers),
         "budget_used": {
             p.product_id: {"used": int(used.get(p.product_id, 0)), "budget": int(p.budget_minor)}
             for p in products
@@ -306,6 +331,25 @@ def _funnel(out, producers, matched) -> list[dict]:
         ("matched", matched & grouped, grouped),
     ]
     return fairness.stage_table(producers["gender"], producers["productive_ha"], stages)
+
+
+def _group_purity(out: pd.DataFrame, producers: pd.DataFrame) -> dict[str, float]:
+    """Share of groups whose members are of one archetype, and of one cooperative (or none)."""
+    grouped = out["group_id"].to_numpy() >= 0
+    if not grouped.any():
+        return {"groups_one_archetype": 1.0, "groups_one_cooperative": 1.0}
+    frame = pd.DataFrame({"g": out["group_id"].to_numpy()[grouped]})
+    frame["a"] = out["archetype"].to_numpy()[grouped]
+    if "cooperative_id" in producers.columns:
+        coop = pd.to_numeric(producers["cooperative_id"], errors="coerce").fillna(-1)
+        frame["c"] = coop.where(coop >= 0, -1).to_numpy()[grouped]  # any negative: none
+    else:
+        frame["c"] = -1
+    distinct = frame.groupby("g").nunique()
+    return {
+        "groups_one_archetype": float((distinct["a"] == 1).mean()),
+        "groups_one_cooperative": float((distinct["c"] == 1).mean()),
+    }
 
 
 def _float(value) -> float | None:

@@ -36,6 +36,8 @@ PRODUCER_COLUMNS: dict[str, str] = {
 # columns a caller may add
 OPTIONAL_COLUMNS: dict[str, str] = {
     "active_loan": "bool: still repaying a loan (not offered another); False when absent",
+    "cooperative_id": "int: the producer's cooperative, NaN or < 0 for none; groups never "
+    "mix cooperatives (absent: all producers as without one)",
 }
 
 OUTCOME_COLUMNS: dict[str, str] = {
@@ -79,6 +81,12 @@ class CreditProduct:
     requires_offtake: bool = False
     annual_rate: float = 0.0  # TEA, e.g. 0.28
     term_months: int = 12
+    # group size: members the product lends to together (covered members at least
+    # min_members; the whole group at most max_members, None: no limit of its own)
+    min_members: int = 1
+    max_members: int | None = None
+    # archetype codes the product is meant for; empty: any
+    target_archetypes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,7 +146,8 @@ class MatchResult:
     """Everything a run produces, as plain tables and figures."""
 
     producers: pd.DataFrame  # producer_id, eligible, reasons, archetype, group_id,
-    #                          readiness, explanation, requested_minor
+    #                          readiness, explanation, requested_minor, financed (in an
+    #                          allocated group and covered by its product)
     archetypes: pd.DataFrame  # archetype, n, centroid profile columns
     groups: pd.DataFrame  # group_id, value_chain, country, district_code, size, lat, lon,
     #                       total_ha, expected_kg, pledged_share, readiness_mean, readiness_min,

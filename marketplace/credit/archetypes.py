@@ -42,6 +42,15 @@ ARCHETYPES = {
     profiles.EMERGING_INDEPENDENT: _l("Emergente independiente"),
 }
 
+
+def targetable_types() -> list[tuple[str, str]]:
+    """What a credit product may target, with its name: each trait a type can be named by
+    (a group matches when its type has the trait) and the country's typical producers."""
+    named = [(code, str(words)) for code, words in TRAITS.items()]
+    named.append((profiles.TYPICAL, str(ARCHETYPES[profiles.TYPICAL])))
+    return [(code, words[:1].upper() + words[1:]) for code, words in named]
+
+
 # what told two types of one value chain apart by their yield (codes of earlier versions)
 YIELD_RANKS = {
     profiles.HIGH_YIELD: _l(", mayor rendimiento"),

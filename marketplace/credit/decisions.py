@@ -131,6 +131,7 @@ class Approval:
     without_consent: int
     with_active_loan: int
     below_minimum: int = 0
+    outside_coverage: int = 0  # live outside the product's coverage (the run's reason)
     proposals: dict[int, Proposal] = field(default_factory=dict)
     withheld_minor: dict[str, int] = field(default_factory=dict)
 
@@ -183,7 +184,12 @@ def approval(match: Match) -> Approval:
         ],
         without_consent=sum(i not in allowed for i in ids),
         with_active_loan=sum(i in allowed and i in busy for i in ids),
-        below_minimum=sum(not proposed[r.producer_id].proposable for r in open_to),
+        below_minimum=sum(
+            proposals.BELOW_MINIMUM in proposed[r.producer_id].reasons for r in open_to
+        ),
+        outside_coverage=sum(
+            proposals.OUTSIDE_COVERAGE in proposed[r.producer_id].reasons for r in open_to
+        ),
         proposals=proposed,
         withheld_minor=withheld,
     )

@@ -139,6 +139,30 @@ class ProductForm(FlaskForm):
         required=False,
     )
 
+    min_members = IntegerText(
+        _l("Mínimo de integrantes por grupo"),
+        [InputRequired(REQUIRED)],
+        default=5,
+        thousands=False,
+        description=_l("Cuenta solo a quienes viven dentro de la cobertura del producto."),
+    )
+    max_members = IntegerText(
+        _l("Máximo de integrantes por grupo"),
+        [InputRequired(REQUIRED)],
+        default=30,
+        thousands=False,
+        description=_l("A un grupo más grande no se le ofrece este producto."),
+    )
+    target_archetypes = MultiCheckboxField(
+        _l("Tipos de productor a los que se dirige (opcional)"),
+        choices=[],
+        validate_choice=False,
+        description=_l(
+            "Si no marca ninguno, el producto se ofrece a grupos de cualquier tipo. "
+            "Cada grupo reúne productores de un solo tipo."
+        ),
+    )
+
     def set_places(self, regions: list[str], districts: list[tuple[str, str]]) -> None:
         """Offer the country's regions and the districts of the regions chosen."""
         self.regions.choices = [(region, region) for region in regions]

@@ -62,6 +62,7 @@ def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame
             Farm.yield_kg_ha,
             Farm.plant_age_years,
             Producer.cooperative_id.is_not(None).label("associated"),
+            Producer.cooperative_id,
             Farm.certifications,
             Farm.agroforestry,
             Farm.tenure,
@@ -84,6 +85,10 @@ def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame
     frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
     frame = frame.drop_duplicates("producer_id", keep="first", ignore_index=True)
     frame["certified"] = frame.pop("certifications").map(bool)
+    # groups never mix cooperatives; -1: none (solidarity groups by proximity)
+    frame["cooperative_id"] = (
+        pd.to_numeric(frame["cooperative_id"], errors="coerce").fillna(-1).astype(np.int64)
+    )
     for column in ("yield_kg_ha", "plant_age_years", "pledged_kg"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     for column in ("associated", "agroforestry", "land_title", "consent_lenders", "active_loan"):
@@ -228,6 +233,9 @@ def to_matching(product: CreditProduct, budget_minor: int) -> matching_types.Cre
         requires_offtake=product.requires_offtake,
         annual_rate=product.annual_rate_bp / BP_PER_UNIT,
         term_months=product.term_months,
+        min_members=product.min_members,
+        max_members=product.max_members,
+        target_archetypes=tuple(product.target_archetypes or ()),
     )
 
 

@@ -20,6 +20,7 @@ from marketplace.catalog.search import CatalogFilters, search_listings
 from marketplace.credit import balances, loan_terms, runs
 from marketplace.credit.archetypes import trait_words
 from marketplace.credit.ledger import Ledger
+from marketplace.credit.proposals import OUTSIDE_COVERAGE
 from marketplace.credit.schedules import Cost, Payment, Schedule, rate_bp
 from marketplace.extensions import db
 from marketplace.i18n import number
@@ -195,6 +196,8 @@ class CreditPage:
     ta_search: dict = field(default_factory=dict)  # catalogue query for TA near the farm
     # for a producer the latest run did not include: what its typology gives their farm
     provisional_archetype: str | None = None
+    # her group's product does not cover where she lives: no offer for her under it
+    outside_coverage: bool = False
 
     @property
     def consent_granted(self) -> bool:
@@ -306,7 +309,8 @@ def credit_page(producer: Producer) -> CreditPage:
         page.group = assessment.cluster
         page.group_place = district_name(page.group.country, page.group.district_code)
         match = chosen_match(page.group.id)
-        if match is not None:
+        page.outside_coverage = OUTSIDE_COVERAGE in assessment.reasons
+        if match is not None and not page.outside_coverage:
             product = match.credit_product
             chain = page.farm.value_chain if page.farm else None
             amount, schedule = offer_terms(product, assessment.requested_minor, chain)
@@ -336,9 +340,13 @@ def summary_line(producer: Producer) -> str:
         return _("Todavía no hay evaluación.")
     if not assessment.eligible:
         return _("Por ahora no puede recibir un crédito grupal: vea qué lo cambiaría.")
-    match = chosen_match(assessment.cluster_id) if assessment.cluster_id else None
+    if assessment.cluster_id is None:
+        return _("Puede recibir un crédito; todavía no hay un grupo para usted.")
+    match = chosen_match(assessment.cluster_id)
     if match is None:
         return _("Puede recibir un crédito; su grupo todavía no tiene oferta.")
+    if OUTSIDE_COVERAGE in assessment.reasons:
+        return _("La oferta para su grupo no cubre la zona donde usted vive.")
     return _(
         "Oferta de %(lender)s para su grupo: %(status)s.",
         lender=match.lender.name,

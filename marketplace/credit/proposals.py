@@ -11,6 +11,10 @@ The rule, step by step (each step only lowers the amount):
    months at most the run's share of her expected crop income (matching.affordability).
 4. Round down to the lender's step (``CreditProduct.amount_step_minor``; 0: no rounding).
 5. Below the product's minimum she cannot be proposed a loan under this product.
+
+Before any step: a member the run found outside the product's coverage (she lives outside
+its districts and branch radius; the reason ``outside_coverage`` on her assessment) cannot be
+proposed a loan under it; all she asked for is cut.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ PRODUCT_MAXIMUM = "product_maximum"
 AFFORDABILITY = "affordability"
 ROUNDED = "rounded"
 BELOW_MINIMUM = "below_minimum"
-STEPS = (PRODUCT_MAXIMUM, AFFORDABILITY, ROUNDED, BELOW_MINIMUM)
+OUTSIDE_COVERAGE = "outside_coverage"  # the matching's reason code, on the assessment
+STEPS = (OUTSIDE_COVERAGE, PRODUCT_MAXIMUM, AFFORDABILITY, ROUNDED, BELOW_MINIMUM)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,11 @@ def propose(requested_minor: int, limits: Limits, affordable_minor: int | None) 
         cuts.append((BELOW_MINIMUM, amount))
         proposed = None
     return Proposal(start, proposed, affordable_minor, tuple(cuts), not_stated)
+
+
+def outside(requested_minor: int) -> Proposal:
+    """The proposal for a member outside the product's coverage: nothing under it."""
+    return Proposal(requested_minor, None, None, ((OUTSIDE_COVERAGE, requested_minor),))
 
 
 def affordable(
@@ -166,12 +176,17 @@ def for_cluster(cluster: Cluster, product: CreditProduct) -> dict[int, Proposal]
     share = instalment_share(cluster.run_id)
     limits = limits_of(product)
     rows = db.session.execute(
-        select(Assessment.producer_id, Assessment.requested_minor, Assessment.expected_kg).where(
-            Assessment.cluster_id == cluster.id
-        )
+        select(
+            Assessment.producer_id,
+            Assessment.requested_minor,
+            Assessment.expected_kg,
+            Assessment.reasons,
+        ).where(Assessment.cluster_id == cluster.id)
     ).all()
     return {
-        row.producer_id: propose(
+        row.producer_id: outside(row.requested_minor)
+        if OUTSIDE_COVERAGE in (row.reasons or ())
+        else propose(
             row.requested_minor,
             limits,
             affordable(row.expected_kg, price, share, product.annual_rate_bp, product.term_months),
@@ -205,6 +220,8 @@ def step_text(code: str, product: CreditProduct, share: float) -> str:
             "redondeado a %(step)s",
             step=money(product.amount_step_minor, product.currency),
         )
+    if code == OUTSIDE_COVERAGE:
+        return _("vive fuera de la cobertura del producto: no se le puede proponer")
     if code == BELOW_MINIMUM:
         return _(
             "no llega al mínimo del producto (%(min)s): no se le puede proponer",

@@ -157,6 +157,15 @@ class StageGap:
 
 
 @dataclass(frozen=True)
+class GroupFigures:
+    """How pure a country's groups are, and who an allocated group's product left out."""
+
+    one_archetype: float  # share of groups whose members are of one archetype
+    one_cooperative: float  # ... of one cooperative (or all without one)
+    outside_coverage: int  # members of allocated groups outside the product's coverage
+
+
+@dataclass(frozen=True)
 class CountryFigures:
     """One country's pipeline figures in a run."""
 
@@ -173,6 +182,7 @@ class CountryFigures:
     typology: Typology | None = None
     validation: Validation | None = None
     funnel: list[StageGap] = field(default_factory=list)
+    groups: GroupFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +262,18 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
         typology=_typology(values),
         validation=_validation(values),
         funnel=_funnel(values.get("fairness")),
+        groups=_groups(values),
+    )
+
+
+def _groups(values: dict) -> GroupFigures | None:
+    """The group figures (None for runs from before they were recorded)."""
+    if "groups_one_archetype" not in values:
+        return None
+    return GroupFigures(
+        one_archetype=float(values["groups_one_archetype"]),
+        one_cooperative=float(values["groups_one_cooperative"]),
+        outside_coverage=int(values.get("outside_coverage") or 0),
     )
 
 

@@ -322,12 +322,19 @@ def _store_clusters(run: MatchingRun, country: CountryResult) -> dict[int, int]:
             readiness_min=float(g.readiness_min),
             requested_minor=int(g.requested_minor),
             currency=country.currency,
+            archetype=str(g.archetype),
+            cooperative_id=_cooperative(getattr(g, "cooperative_id", -1)),
         )
         for g in groups.itertuples(index=False)
     ]
     db.session.add_all(clusters)
     db.session.flush()
     return {int(g): c.id for g, c in zip(groups["group_id"], clusters, strict=True)}
+
+
+def _cooperative(value) -> int | None:
+    """A group's cooperative id as stored (None: none, a solidarity group)."""
+    return int(value) if pd.notna(value) and value >= 0 else None
 
 
 def _store_assessments(run: MatchingRun, country: CountryResult, cluster_ids: dict) -> None:
@@ -421,7 +428,10 @@ def _matched_frame(country: CountryResult) -> pd.DataFrame:
         {
             "g": gender.to_numpy()[eligible],
             "a": out["archetype"].to_numpy()[eligible],
-            "m": out["group_id"].isin(matched_groups).to_numpy()[eligible].astype(float),
+            # financed: in a matched group and covered by its product
+            "m": (out["group_id"].isin(matched_groups) & out["financed"])
+            .to_numpy()[eligible]
+            .astype(float),
         }
     )
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from marketplace import audit, currencies, gazetteer
 from marketplace.credit import loan_terms, usury
+from marketplace.credit.archetypes import targetable_types
 from marketplace.credit.permissions import is_lender_member
 from marketplace.credit.schedules import ScheduleError
 from marketplace.errors import DomainError, InvalidInput
@@ -21,6 +22,7 @@ from marketplace.models import (
     User,
     ValueChain,
 )
+from matching.types import MatchParams
 
 # The largest loan per producer, in major units: a season's inputs or a small irrigation
 # system fit; a typo with three extra zeros does not.
@@ -35,6 +37,8 @@ NOT_OFFERED = _l(
 PAGE_SIZE = 20
 MAX_INSURANCE_PPM = 10_000  # 1 % of the balance a month
 MAX_LATE_RATE_BP = 20_000  # 200 % a year; Peru's SBS caps it lower, the lender states its own
+# the widest credit groups the matching forms (MatchParams.group_min, group_max)
+GROUP_BOUNDS = (MatchParams.group_min, MatchParams.group_max)
 
 
 @dataclass
@@ -62,6 +66,10 @@ class ProductData:
     requires_offtake: bool = False
     budget_minor: int | None = None
     min_readiness_bp: int = 0  # 0..10 000 (0..100 %)
+    # group size the product lends to, within the matching's group bounds
+    min_members: int | None = GROUP_BOUNDS[0]
+    max_members: int | None = GROUP_BOUNDS[1]
+    target_archetypes: list[str] = field(default_factory=list)  # archetype types; none: any
 
 
 def max_loan_minor(currency: str) -> int:
@@ -170,6 +178,23 @@ def _term_problems(data: ProductData) -> dict[str, str]:
     return problems
 
 
+def _group_problems(data: ProductData) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    low, high = GROUP_BOUNDS
+    outside = _l("Escriba un número de %(low)s a %(high)s.", low=low, high=high)
+    for name in ("min_members", "max_members"):
+        value = getattr(data, name)
+        if value is None:
+            problems[name] = _l("Este dato es obligatorio.")
+        elif not low <= value <= high:
+            problems[name] = outside
+    if not problems and data.min_members > data.max_members:
+        problems["min_members"] = _l("El mínimo de integrantes no puede pasar del máximo.")
+    if not set(data.target_archetypes) <= {code for code, _name in targetable_types()}:
+        problems["target_archetypes"] = _l("Elija tipos de productor de la lista.")
+    return problems
+
+
 def product_problems(data: ProductData) -> dict[str, str]:
     """Every rule the terms break, by form field (empty when the terms are possible)."""
     problems: dict[str, str] = {}
@@ -185,6 +210,7 @@ def product_problems(data: ProductData) -> dict[str, str]:
     problems |= _amount_problems(data)
     problems |= _rate_problems(data)
     problems |= _term_problems(data)
+    problems |= _group_problems(data)
     return problems
 
 
@@ -215,6 +241,9 @@ def _values(data: ProductData) -> dict:
         "requires_offtake": data.requires_offtake,
         "budget_minor": data.budget_minor,
         "min_readiness": data.min_readiness_bp / BP_PER_UNIT,
+        "min_members": data.min_members,
+        "max_members": data.max_members,
+        "target_archetypes": sorted(set(data.target_archetypes)),
     }
 
 

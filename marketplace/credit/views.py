@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from marketplace import currencies, gazetteer
 from marketplace.credit import services, usury
+from marketplace.credit.archetypes import targetable_types
 from marketplace.credit.blueprint import bp
 from marketplace.credit.forms import ProductForm
 from marketplace.credit.permissions import can_manage, is_lender_member
@@ -74,6 +75,7 @@ def _form(country: str, product: CreditProduct | None) -> ProductForm:
         for d in gazetteer.districts(country, region)
     ]
     form.set_places(regions, districts)
+    form.target_archetypes.choices = [(code, str(name)) for code, name in targetable_types()]
     return form
 
 
@@ -112,6 +114,9 @@ def _data(form: ProductForm, country: str) -> services.ProductData:
         requires_offtake=bool(form.requires_offtake.data),
         budget_minor=_minor(form, "budget", currency),
         min_readiness_bp=form.min_readiness.data or 0,
+        min_members=form.min_members.data,
+        max_members=form.max_members.data,
+        target_archetypes=list(form.target_archetypes.data or []),
     )
 
 

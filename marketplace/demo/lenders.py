@@ -23,6 +23,7 @@ import pandas as pd
 
 from marketplace import currencies
 from marketplace.credit import loan_terms, usury
+from marketplace.credit.archetypes import targetable_types
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.demo.landscapes import LANDSCAPES
 from marketplace.models import CreditProduct, GraceInterest
@@ -60,6 +61,9 @@ class ProductSpec:
     offtake: bool  # requires a pledge to a buyer's commitment
     budget_share: float  # of the estimated demand in its coverage
     min_readiness: float = 0.0
+    members: tuple[int, int] = (5, 30)  # min, max members of a group it lends to
+    # archetype types it is meant for (see target_types); empty: any
+    targets: tuple[str, ...] = ()
 
 
 PRODUCTS: tuple[ProductSpec, ...] = (
@@ -71,7 +75,7 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ProductSpec(
         "selvaalta", "Crédito Agroforestal Cacao y Café", ("cacao", "cafe"),
         ("selva-central", "la-convencion"), (3_000, 15_000), 28.5, 0.07, 18, 4, "harvest",
-        True, 0.175, 0.3,
+        True, 0.175, 0.3, targets=("agroforestry",),
     ),
     ProductSpec(
         "amazonia", "Préstamo Rural Productivo", ("cacao",),
@@ -84,12 +88,13 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ),
     ProductSpec(
         "coopactocache", "Crédito Socio Cacaotero", ("cacao",), ("tocache", "tingo-maria"),
-        (1_500, 8_000), 19.5, 0.07, 10, 2, "harvest", False, 0.225,
+        (1_500, 8_000), 19.5, 0.07, 10, 2, "harvest", False, 0.225, members=(8, 30),
     ),
     ProductSpec(
+        # solidarity groups: small ones, where members know and vouch for each other
         "emprenderural", "Microcrédito Agrícola Emprende", ("cacao", "cafe"),
         ("selva-central", "jaen-san-ignacio", "la-convencion", "padre-abad"), (1_500, 6_000),
-        42.0, 0.07, 12, 0, "monthly", False, 0.125,
+        42.0, 0.07, 12, 0, "monthly", False, 0.125, members=(5, 15),
     ),
     ProductSpec(
         "emprenderural", "Crédito Renovación de Cafetales", ("cafe",),
@@ -115,11 +120,13 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ProductSpec(
         "mayakaab", "Microcrédito Productivo Comunitario", ("cafe", "cacao"),
         ("costa-oaxaca", "soconusco-cacao"), (8_000, 25_000), 44.0, 0.07, 10, 0, "monthly",
-        False, 0.15,
+        False, 0.15, members=(5, 15),
     ),
     ProductSpec(
         "cajacostachica", "Crédito Cafetalero de la Costa", ("cafe",), ("costa-oaxaca",),
+        # shade-grown coffee: the agroforestry type
         (10_000, 60_000), 20.0, 0.07, 18, 4, "harvest", False, 0.2, 0.4,
+        targets=("agroforestry",),
     ),
     ProductSpec(
         "sofiposureste", "Crédito Renovación de Cafetal", ("cafe",), ("sierra-madre-chiapas",),
@@ -186,6 +193,14 @@ def budget_minor(spec: ProductSpec, producers: pd.DataFrame) -> int:
     return max(budget, 5 * minor(spec.amounts[1], eco.currency))
 
 
+def target_types(spec: ProductSpec) -> list[str]:
+    """The archetype types a product targets, among those a lender may pick: a target names a
+    type ("agroforestry") or, where types are named by traits, its high side
+    ("agroforestry_high"). Sorted; empty when it targets none."""
+    wanted = {*spec.targets, *(f"{target}_high" for target in spec.targets)}
+    return sorted(code for code, _name in targetable_types() if code in wanted)
+
+
 def product_row(
     spec: ProductSpec, organization_id: int, producers: pd.DataFrame, created_at: datetime
 ) -> dict:
@@ -212,6 +227,9 @@ def product_row(
         "requires_offtake": spec.offtake,
         "budget_minor": budget_minor(spec, producers),
         "min_readiness": spec.min_readiness,
+        "min_members": spec.members[0],
+        "max_members": spec.members[1],
+        "target_archetypes": target_types(spec),
         "active": True,
         "created_at": created_at,
         "updated_at": created_at + timedelta(days=3),

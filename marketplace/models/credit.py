@@ -63,6 +63,11 @@ class CreditProduct(db.Model):
     requires_offtake: Mapped[bool] = mapped_column(default=False)
     budget_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     min_readiness: Mapped[float] = mapped_column(default=0.0)  # 0..1
+    # group size: covered members at least min_members; the whole group at most max_members
+    min_members: Mapped[int] = mapped_column(default=5)
+    max_members: Mapped[int] = mapped_column(default=30)
+    # archetype types the product is meant for (matching.profiles.TYPES); empty: any
+    target_archetypes: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

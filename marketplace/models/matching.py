@@ -99,7 +99,8 @@ class Assessment(db.Model):
 
 
 class Cluster(db.Model):
-    """A credit group: producers of one value chain living near each other."""
+    """A credit group: producers of one value chain, archetype and cooperative living near
+    each other."""
 
     __tablename__ = "cluster"
     __table_args__ = (Index("ix_cluster_run_country", "run_id", "country"),)
@@ -120,7 +121,14 @@ class Cluster(db.Model):
     readiness_min: Mapped[float]
     requested_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    # every member is of this archetype and this cooperative (None: none, a solidarity
+    # group); None for both in groups of runs from before groups were formed so
+    archetype: Mapped[str | None] = mapped_column(String(80))
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL")
+    )
 
+    cooperative: Mapped[Organization | None] = relationship()
     members: Mapped[list[Assessment]] = relationship(
         back_populates="cluster", order_by="Assessment.producer_id"
     )

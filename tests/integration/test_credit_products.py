@@ -36,6 +36,9 @@ def terms(**overrides) -> services.ProductData:
         "min_readiness_bp": 6000,
         "insurance_monthly_ppm": 700,
         "fee_minor": 0,
+        "min_members": 8,
+        "max_members": 20,
+        "target_archetypes": ["agroforestry_high"],
     }
     values.update(overrides)
     return services.ProductData(**values)
@@ -59,6 +62,8 @@ def form_data(**overrides) -> dict:
         "repayment": "harvest",
         "requires_offtake": "y",
         "min_readiness": "60",
+        "min_members": "5",
+        "max_members": "30",
     }
     values.update(overrides)
     return {key: value for key, value in values.items() if value is not None}
@@ -133,6 +138,12 @@ def test_the_country_is_the_organization_s(make_user, make_org):
         ({"grace_months": -1}, "grace_months"),
         ({"repayment": "weekly"}, "repayment"),
         ({"budget_minor": -1}, "budget"),
+        ({"min_members": 4}, "min_members"),
+        ({"min_members": None}, "min_members"),
+        ({"max_members": 31}, "max_members"),
+        ({"min_members": 12, "max_members": 10}, "min_members"),
+        ({"target_archetypes": ["subsistence"]}, "target_archetypes"),
+        ({"target_archetypes": ["unicornio"]}, "target_archetypes"),
         ({"min_readiness_bp": 10_001}, "min_readiness"),
         ({"min_readiness_bp": -1}, "min_readiness"),
     ],
@@ -249,6 +260,9 @@ def test_products_for_matching(db, lender, make_user, make_org):
             requires_offtake=True,
             annual_rate=0.285,
             term_months=12,
+            min_members=8,
+            max_members=20,
+            target_archetypes=("agroforestry_high",),
         )
     ]
 
@@ -306,6 +320,34 @@ def test_the_form_keeps_input_and_reports_every_problem_in_spanish(db, login, le
     ):
         assert message in page
     assert 'value="20.000"' in page and 'value="abc"' in page
+
+
+def test_the_form_sets_group_size_and_targeted_types(db, login, lender):
+    client = login(lender)
+    page = client.get("/credito/productos/nuevo").get_data(as_text=True)
+    # prefilled with the widest groups; the types offered in Spanish, subsistence not among them
+    assert 'name="min_members"' in page and 'value="5"' in page and 'value="30"' in page
+    assert "Agroforestales" in page and 'value="subsistence"' not in page
+    data = form_data(min_members="8", max_members="12", target_archetypes=["agroforestry_high"])
+    assert client.post("/credito/productos/nuevo", data=data).status_code == 302
+    product = db.session.scalars(select(CreditProduct)).one()
+    assert (product.min_members, product.max_members) == (8, 12)
+    assert product.target_archetypes == ["agroforestry_high"]
+    listed = client.get("/credito/productos").get_data(as_text=True)
+    assert "de 8 a 12 integrantes" in listed and "Agroforestales" in listed
+    edit = client.get(f"/credito/productos/{product.id}/editar").get_data(as_text=True)
+    assert 'value="12"' in edit
+    checked = 'checked id="target_archetypes-6" name="target_archetypes" type="checkbox"'
+    assert f'<input {checked} value="agroforestry_high">' in edit
+
+
+def test_the_form_refuses_a_group_minimum_above_its_maximum(db, login, lender):
+    data = form_data(min_members="20", max_members="10")
+    page = login(lender).post("/credito/productos/nuevo", data=data).get_data(as_text=True)
+    assert count(db) == 0
+    assert "El mínimo de integrantes no puede pasar del máximo." in page
+    page = login(lender).post("/credito/productos/nuevo", data=form_data(max_members="50"))
+    assert "Escriba un número de 5 a 30." in page.get_data(as_text=True) and count(db) == 0
 
 
 def test_unreadable_money_is_reported_next_to_the_field(db, login, lender):

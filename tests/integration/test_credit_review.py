@@ -456,3 +456,41 @@ def test_members_with_an_account_hear_of_the_decision(app, make_user, make_match
     assert [n.kind for n in notes] == ["credit.loan_approved"] and notes[0].link == "/mi-credito"
     with app.test_request_context():
         assert match.lender.name in render(notes[0].kind, notes[0].params)
+
+
+def test_a_member_outside_the_product_s_districts_is_shown_why_and_left_out(
+    app, lender, make_group
+):
+    from marketplace.credit import offers
+    from marketplace.models import Assessment, Farm
+
+    user, product = lender
+    members = make_group(7)
+    # her farm is among the others, but registered in a district the product does not list
+    away = members[-1]
+    farm = db.session.scalars(select(Farm).where(Farm.producer_id == away.id)).one()
+    farm.district_code = "220901"  # a neighbouring province's district
+    db.session.commit()
+    assert "220901" not in product.coverage_districts
+    run = run_matching()
+    match = db.session.scalars(select(Match).where(Match.run_id == run.id, Match.rank == 0)).one()
+    assessment = db.session.scalars(
+        select(Assessment).where(Assessment.run_id == run.id, Assessment.producer_id == away.id)
+    ).one()
+    assert assessment.cluster_id == match.cluster_id and "outside_coverage" in assessment.reasons
+    assert run.metrics["countries"]["PE"]["outside_coverage"] == 1
+    assert run.metrics["producers_financed"] == 6
+    plan = decisions.approval(match)
+    assert away.id not in {c.producer_id for c in plan.candidates}
+    assert len(plan.candidates) == 6 and plan.outside_coverage == 1 and plan.below_minimum == 0
+    assert not plan.proposals[away.id].proposable
+    html = signed_in_client(app, user).get(f"/credito/grupos/{match.id}").get_data(as_text=True)
+    assert "vive fuera de la cobertura del producto" in html
+    # the group is of one type and one cooperative (here none: a solidarity group)
+    assert match.cluster.archetype and match.cluster.cooperative_id is None
+    assert "Tipo de productor (todos)" in html and "Ninguna: grupo solidario" in html
+    approve = signed_in_client(app, user).get(f"/credito/grupos/{match.id}/aprobar")
+    assert "1 miembro vive fuera de la cobertura del producto" in approve.get_data(as_text=True)
+    page = offers.credit_page(away)
+    assert page.outside_coverage and page.offer is None
+    assert offers.credit_page(members[0]).offer is not None

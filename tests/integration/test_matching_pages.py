@@ -137,6 +137,17 @@ def test_the_history_shows_each_runs_figures(app, as_admin, make_group, make_cre
     assert "Perú:" in page and f"{types} tipo" in page
 
 
+def test_the_run_page_shows_how_pure_the_groups_are(app, as_admin, make_group, make_credit_product):
+    members = make_group(6)
+    make_credit_product(coverage_districts=[members[0].farms[0].district_code])
+    run = run_matching()
+    page = html_of(as_admin.get(f"/admin/emparejamiento/corridas/{run.id}")).replace("\xa0", " ")
+    assert "<dt>Grupos de un solo tipo de productor</dt><dd>100 %</dd>" in page
+    assert "<dt>Grupos de una sola cooperativa</dt><dd>100 %</dd>" in page
+    name = "Miembros fuera de la cobertura del producto (sin financiamiento)"
+    assert f"<dt>{name}</dt><dd>0</dd>" in page
+
+
 def test_a_failed_runs_message_is_shown(app, as_admin, make_group, monkeypatch):
     make_group(5)
 

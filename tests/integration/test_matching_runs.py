@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from marketplace.credit import runs
 from marketplace.credit.frames import producer_frame
@@ -27,6 +28,22 @@ def test_a_group_near_a_product_is_matched(app, make_group, make_credit_product)
     assert match.status == "proposed" and match.amount_minor > 0
     assert run.metrics["matched_groups"] == 1 and run.metrics["match_rate"] == 1.0
     assert run.metrics["match_rate_by_gender"]["female"] == {"rate": 1.0, "n": 6}
+
+
+def test_two_cooperatives_in_one_village_make_two_groups(app, make_group, make_org):
+    first, second = make_org("cooperative"), make_org("cooperative")
+    village = make_group(12)
+    for i, producer in enumerate(village):  # neighbours alternate between the two
+        producer.cooperative_id = (first if i % 2 else second).id
+    db.session.commit()
+    assert set(producer_frame("PE")["cooperative_id"]) == {first.id, second.id}
+    run = run_matching()
+    clusters = db.session.scalars(select(Cluster).where(Cluster.run_id == run.id)).all()
+    assert sorted(c.cooperative_id for c in clusters) == sorted([first.id, second.id])
+    for cluster in clusters:
+        members = {a.producer_id for a in cluster.members}
+        expected = {p.id for p in village if p.cooperative_id == cluster.cooperative_id}
+        assert members == expected and cluster.archetype
 
 
 def test_every_producer_is_assessed_with_reasons(app, make_group, make_producer, make_farm):

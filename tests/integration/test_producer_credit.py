@@ -152,6 +152,17 @@ def test_without_a_yield_the_producer_is_told_to_record_it(app, make_user, make_
     assert "Registre su rendimiento" in html and "kg por hectárea" in html
 
 
+def test_an_eligible_producer_without_a_group_is_told_what_a_group_needs(app, member, make_org):
+    producer, user = member
+    producer.cooperative_id = make_org("cooperative").id  # the only member of hers nearby
+    db.session.commit()
+    run_matching()
+    html = page_of(signed_in_client(app, user))
+    assert "Todavía no tiene grupo" in html and "de la misma cooperativa" in html
+    assert "al menos 5 productores" in html and "a unos 15 km" in html
+    assert "todavía no hay un grupo para usted" in offers.summary_line(producer)
+
+
 def test_a_matched_member_sees_the_offer(app, member, make_credit_product, make_org):
     producer, _user = member
     product = make_credit_product(make_org("lender", name="Caja Tarapoto"))

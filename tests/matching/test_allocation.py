@@ -408,3 +408,89 @@ def test_sifting_that_does_not_settle_solves_the_whole_lp(monkeypatch):
     )
     assert allocation._sifted(problem).bound == pytest.approx(real(problem).bound, rel=1e-9)
     assert whole[-1], "the last LP was not the whole problem"
+
+
+# --- coverage per member, group size from the product, targeted archetypes ----------------
+
+
+def village(gid, n, archetype="agroforestry:cacao", district="D1"):
+    """A group of n members at one spot (lat 0, lon 0), readiness 0.8, all in `district`."""
+    groups = make_groups([(gid, "cacao", district, 0.0, 0.0, n, 0.8, 0.8, 0.0)])
+    groups["archetype"] = archetype
+    people = pd.DataFrame(
+        {
+            "group_id": gid,
+            "requested_minor": 100,
+            "readiness": 0.8,
+            "district_code": district,
+            "lat": 0.0,
+            "lon": 0.0,
+        },
+        index=range(n),
+    )
+    return groups, people
+
+
+def test_a_member_just_outside_the_districts_is_not_counted_nor_financed():
+    groups, people = village(1, 6)
+    people.loc[5, "district_code"] = "D2"  # lives across the district line
+    prod = product(10, min_members=5)
+    pairs = feasible_pairs(groups, [prod], people)
+    assert pairs["amount_minor"].tolist() == [500]  # five covered requests, not six
+    assert pairs["score"].tolist() == pytest.approx([5 * 0.8])
+    matches = allocate(pairs, [prod])
+    assert allocation.outside_coverage(people, matches, [prod]).tolist() == [False] * 5 + [True]
+    # the group's most common district is covered: checked once per group, she would pass
+    assert allocation.covers(groups, prod).all()
+
+
+def test_a_member_within_a_branch_radius_is_covered_whatever_her_district():
+    groups, people = village(1, 5, district="D9")
+    people.loc[4, ["lat", "lon"]] = (0.0, 0.2)  # 22 km east: outside a 15 km radius
+    prod = product(10, districts=(), branches=((0.0, 0.05),), radius_km=15.0, min_members=4)
+    pairs = feasible_pairs(groups, [prod], people)
+    assert pairs["amount_minor"].tolist() == [400]
+    matches = allocate(pairs, [prod])
+    assert allocation.outside_coverage(people, matches, [prod]).tolist() == [False] * 4 + [True]
+
+
+def test_too_few_covered_members_make_the_pair_infeasible():
+    groups, people = village(1, 6)
+    people.loc[[4, 5], "district_code"] = "D2"  # four covered
+    assert feasible_pairs(groups, [product(10, min_members=5)], people).empty
+    assert len(feasible_pairs(groups, [product(10, min_members=4)], people)) == 1
+
+
+def test_a_product_with_max_members_10_is_not_offered_a_group_of_12():
+    groups, people = village(1, 12)
+    pairs = feasible_pairs(
+        groups, [product(10, max_members=10), product(11, max_members=12)], people
+    )
+    assert pairs["product_id"].tolist() == [11]
+    # even when two members live outside its districts: the group is still 12 people
+    people.loc[[10, 11], "district_code"] = "D2"
+    assert feasible_pairs(groups, [product(10, max_members=10)], people).empty
+
+
+def test_a_product_targeting_a_type_is_never_matched_to_a_group_of_another():
+    g1, p1 = village(1, 6, archetype="agroforestry:cacao:2")
+    g2, p2 = village(2, 6, archetype="certified:cacao")
+    g3, p3 = village(3, 6, archetype="size_low+agroforestry_high:cacao")  # a code by traits
+    groups, people = pd.concat([g1, g2, g3]), pd.concat([p1, p2, p3])
+    targeting = product(10, target_archetypes=("agroforestry", "agroforestry_high"))
+    anyone = product(11)
+    pairs = feasible_pairs(groups, [targeting, anyone], people)
+    got = set(zip(pairs["group_id"], pairs["product_id"], strict=True))
+    assert got == {(1, 10), (1, 11), (2, 11), (3, 10), (3, 11)}
+    # with budget for everyone, the certified group still only gets the untargeted product
+    chosen = allocate(pairs, [targeting, anyone]).query("rank == 0")
+    assert chosen.loc[chosen["group_id"] == 2, "product_id"].tolist() == [11]
+    # a group with no archetype is of no targeted type
+    assert feasible_pairs(g2.drop(columns="archetype"), [targeting], p2).empty
+
+
+def test_a_readiness_or_ticket_below_the_minimum_counts_only_for_covered_members():
+    groups, people = village(1, 6)
+    people.loc[5, ["district_code", "readiness", "requested_minor"]] = ("D2", 0.1, 5)
+    pairs = feasible_pairs(groups, [product(10, min_readiness=0.5, min_amount_minor=50)], people)
+    assert pairs["amount_minor"].tolist() == [500]  # she is out; the others qualify

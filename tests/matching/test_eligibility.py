@@ -65,6 +65,7 @@ def test_every_reason_is_described():
         "cleared_after_cutoff",
         "active_loan",
         "no_expected_income",
+        "outside_coverage",
     }
     assert all(isinstance(text, str) and text for text in REASONS.values())
 

@@ -146,3 +146,69 @@ def test_weighted_dbscan_matches_sklearn_haversine_dbscan():
     assert ((ours >= 0) == (theirs >= 0)).all()
     pairs = set(zip(ours[core], theirs[core], strict=True))
     assert len(pairs) == len(set(theirs[core])) == len({o for o, _ in pairs})
+
+
+# --- buckets: one cooperative and one archetype per group ---------------------------------
+
+
+def test_two_cooperatives_side_by_side_never_share_a_group():
+    rng = np.random.default_rng(7)
+    producers = make_producers(blob(rng, -6.0, -77.0, 24, 3.0))  # one village, interleaved
+    producers["cooperative_id"] = np.where(np.arange(24) % 2 == 0, 11, 12)
+    groups = form_groups(producers, MatchParams())
+    df = producers.assign(group_id=groups.to_numpy())
+    assert (df["group_id"] >= 0).all()
+    # without the cooperative they would be one group of 24; with it, one per cooperative
+    assert form_groups(producers.drop(columns="cooperative_id"), MatchParams()).nunique() == 1
+    assert df.groupby("group_id")["cooperative_id"].nunique().eq(1).all()
+    assert df.groupby("cooperative_id")["group_id"].nunique().eq(1).all()
+
+
+def test_producers_without_a_cooperative_form_solidarity_groups_apart_from_members():
+    rng = np.random.default_rng(8)
+    producers = make_producers(blob(rng, -6.0, -77.0, 20, 3.0))
+    producers["cooperative_id"] = [7] * 10 + [np.nan] * 6 + [-1] * 4  # NaN and -1: none
+    groups = form_groups(producers, MatchParams())
+    assert (groups >= 0).all()
+    assert groups.iloc[:10].nunique() == 1 and groups.iloc[10:].nunique() == 1
+    assert groups.iloc[0] != groups.iloc[10]
+
+
+def test_two_archetypes_in_one_village_never_share_a_group():
+    rng = np.random.default_rng(9)
+    producers = make_producers(blob(rng, -6.0, -77.0, 30, 3.0))
+    producers["archetype"] = np.where(np.arange(30) < 18, "agroforestry:cacao", "certified")
+    groups = form_groups(producers, MatchParams())
+    df = producers.assign(group_id=groups.to_numpy())
+    assert (df["group_id"] >= 0).all()
+    assert df.groupby("group_id")["archetype"].nunique().eq(1).all()
+    assert df.groupby("group_id").size().sort_values().tolist() == [12, 18]
+
+
+def test_many_buckets_at_one_place_stay_apart_and_small_ones_are_left_out():
+    # 40 cooperatives x 2 archetypes, all in the same spot: 80 buckets, one clustering pass
+    n_coops, per = 40, 6
+    producers = make_producers(np.tile([[-6.0, -77.0]], (n_coops * 2 * per, 1)))
+    producers["cooperative_id"] = np.repeat(np.arange(n_coops), 2 * per)
+    producers["archetype"] = np.tile(np.repeat(["a", "b"], per), n_coops)
+    producers.loc[producers.index[-2:], "archetype"] = "c"  # a bucket of 2: below group_min
+    groups = form_groups(producers, MatchParams())
+    df = producers.assign(group_id=groups.to_numpy())
+    grouped = df[df["group_id"] >= 0]
+    assert grouped.groupby("group_id")[["cooperative_id", "archetype"]].nunique().eq(1).all().all()
+    assert grouped["group_id"].nunique() == 2 * n_coops - 1  # the last coop's "b" has 4 left
+    assert (df.loc[df["archetype"] == "c", "group_id"] == -1).all()
+
+
+def test_buckets_do_not_depend_on_row_order():
+    rng = np.random.default_rng(10)
+    points = np.vstack([blob(rng, -6.0 - i * 0.3, -77.0, 60, 8.0) for i in range(3)])
+    producers = make_producers(points)
+    producers["cooperative_id"] = rng.choice([1.0, 2.0, np.nan], len(producers))
+    producers["archetype"] = rng.choice(["x", "y"], len(producers))
+    first = form_groups(producers, MatchParams())
+    shuffled = form_groups(producers.sample(frac=1.0, random_state=1), MatchParams())
+    assert (first >= 0).sum() > 100
+    pd.testing.assert_series_equal(first, shuffled.reindex(first.index))
+    table = group_table(producers, first)
+    assert {"archetype", "cooperative_id"} <= set(table.columns)

@@ -121,11 +121,16 @@ def test_planted_eligibility_and_groups(result, producers):
     assert (out.loc[~out["eligible"], "group_id"] == -1).all()
     assert (out.loc[producers["productive_ha"].to_numpy() < 2, "archetype"] == SUBSISTENCE).all()
     grouped = out[out["group_id"] >= 0]
-    # every planted village is recovered as exactly one group of its eligible producers
-    assert grouped.groupby("group_id")["village"].nunique().eq(1).all()
-    assert grouped.groupby("village")["group_id"].nunique().eq(1).all()
-    assert len(result.groups) == 6
-    assert result.groups["size"].eq(PER_VILLAGE - 6).all()
+    # a group never mixes villages nor archetypes; every village x archetype with enough
+    # eligible producers for a group is recovered as exactly one group of all of them
+    assert grouped.groupby("group_id")[["village", "archetype"]].nunique().eq(1).all().all()
+    cells = out[out["eligible"]].groupby(["village", "archetype"]).size()
+    big = cells[cells >= PARAMS.group_min]
+    found = grouped.groupby(["village", "archetype"])["group_id"].agg(["nunique", "size"])
+    assert found["nunique"].eq(1).all()
+    assert found["size"].sort_index().tolist() == big.sort_index().tolist()
+    assert len(result.groups) == len(big)
+    assert result.groups["archetype"].notna().all()
     assert result.groups["readiness_min"].le(result.groups["readiness_mean"]).all()
 
 
@@ -160,9 +165,13 @@ def test_budgets_respected_and_pairs_feasible(result):
 def test_metrics_and_fairness(result):
     m = result.metrics
     assert m["n_producers"] == 6 * PER_VILLAGE
-    assert m["n_groups"] == 6 and m["matched_groups"] == 2
-    assert m["producers_financed"] == 2 * (PER_VILLAGE - 6)
-    assert m["match_rate"] == pytest.approx(2 / 6)
+    chosen = result.matches[result.matches["rank"] == 0]
+    assert m["n_groups"] == len(result.groups) and m["matched_groups"] == len(chosen) == 2
+    sizes = result.groups.set_index("group_id").loc[chosen["group_id"], "size"]
+    assert m["producers_financed"] == sizes.sum() == result.producers["financed"].sum()
+    assert m["outside_coverage"] == 0
+    assert m["groups_one_archetype"] == m["groups_one_cooperative"] == 1.0
+    assert m["match_rate"] == pytest.approx(sizes.sum() / m["n_eligible"])
     assert set(m["match_rate_by_gender"]) == {"female", "male"}
     assert all(0 <= v <= 1 for v in m["match_rate_by_gender"].values())
     assert set(m["match_rate_by_archetype"]) <= set(result.producers["archetype"])
@@ -269,3 +278,42 @@ def test_producers_who_join_later_get_the_archetype_the_fitted_model_gives():
     assert assign(newcomer, state["archetypes"], state["classifier"], MatchParams()).iloc[0] == (
         SUBSISTENCE
     )
+
+
+def test_members_outside_the_chosen_product_are_not_financed_and_say_why():
+    producers = world()
+    first = pipeline.run(producers.drop(columns="village"), PRODUCTS, params=PARAMS)
+    # in every cacao group of D1 and D2 (product 1's districts), one member's farm is
+    # registered just across the district line: same place, a district product 1 does not list
+    out = first.producers.merge(producers[["producer_id", "district_code"]], on="producer_id")
+    cacao = first.groups.query("value_chain == 'cacao' and district_code in ('D1', 'D2')")
+    moved = out[out["group_id"].isin(cacao["group_id"])].groupby("group_id")["producer_id"].first()
+    producers.loc[producers["producer_id"].isin(moved), "district_code"] = "D1X"
+    res = pipeline.run(producers.drop(columns="village"), PRODUCTS, params=PARAMS)
+    rows = res.producers.set_index("producer_id")
+    chosen = res.matches.query("rank == 0 and product_id == 1")
+    assert len(chosen) == 1
+    members = rows[rows["group_id"] == chosen["group_id"].iloc[0]]
+    outside = members.index.isin(moved)
+    assert outside.sum() == 1  # the moved member is still in her group ...
+    left_out = members[outside].iloc[0]
+    assert "outside_coverage" in left_out["reasons"] and not left_out["financed"]
+    assert left_out["eligible"]  # ... eligible, but not financed by a product not covering her
+    assert members[~outside]["financed"].all()
+    assert not any("outside_coverage" in r for r in members[~outside]["reasons"])
+    # the pair counted only the covered members' requests
+    assert chosen["amount_minor"].iloc[0] == members[~outside]["requested_minor"].sum()
+    assert res.metrics["outside_coverage"] == 1
+    assert res.metrics["producers_financed"] == rows["financed"].sum()
+
+
+def test_the_same_result_whatever_the_producers_row_order():
+    producers = world().drop(columns="village")
+    producers["cooperative_id"] = np.where(np.arange(len(producers)) % 3 == 0, -1, 5)
+    first = pipeline.run(producers, PRODUCTS, params=PARAMS)
+    shuffled = pipeline.run(producers.sample(frac=1.0, random_state=4), PRODUCTS, params=PARAMS)
+    pd.testing.assert_frame_equal(first.producers, shuffled.producers)
+    pd.testing.assert_frame_equal(first.groups, shuffled.groups)
+    pd.testing.assert_frame_equal(first.matches, shuffled.matches)
+    assert first.metrics["groups_one_cooperative"] == 1.0
+    assert first.metrics["groups_one_archetype"] == 1.0
