@@ -50,6 +50,11 @@ ELIGIBILITY_REASONS = {
     "cleared_after_cutoff": _l("Bosque talado después de la fecha límite"),
     "active_loan": _l("Ya tiene un préstamo en curso"),
     "no_expected_income": _l("Sin rendimiento registrado para estimar sus ingresos"),
+    "unaffordable_schedule": _l(
+        "Sus ingresos del mes no alcanzan para las cuotas del producto asignado"
+    ),
+    "pledge_short": _l("Lo comprometido con compradores no cubre las cuotas de cosecha"),
+    "group_below_minimum": _l("Su grupo quedó con menos socios que el mínimo del producto"),
 }
 
 # Readiness factors: what helps ("+") or holds back ("-") a producer's readiness.
@@ -99,6 +104,7 @@ RUN_STAGES = {
     "affordability": _l("montos de crédito calculados"),
     "group_table": _l("cifras de los grupos listas"),
     "allocation": _l("grupos asignados a productos de crédito"),
+    "repayment": _l("cuotas y garantías de cada socio revisadas"),
     "saving": _l("Guardando los resultados"),
     "done": _l("Terminada"),
 }

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from matching import repayment
 from matching.types import CreditProduct
 
 EARTH_RADIUS_KM = 6371.0088
@@ -125,7 +126,6 @@ def feasible_pairs(
 
     chain = groups["value_chain"].to_numpy()
     readiness_min = groups["readiness_min"].to_numpy(dtype=float)
-    pledged = groups["pledged_share"].to_numpy(dtype=float)
     score = groups["size"].to_numpy(dtype=float) * groups["readiness_mean"].to_numpy(dtype=float)
 
     parts = []
@@ -134,7 +134,7 @@ def feasible_pairs(
         ok &= readiness_min >= product.min_readiness
         ok &= req_min >= product.min_amount_minor
         if product.requires_offtake:
-            ok &= pledged > 0
+            ok &= repayment.pledges_cover(groups, product, producers_req)
         if not ok.any():
             continue
         ok &= covers(groups, product)

@@ -1,5 +1,6 @@
 """The matching run: eligibility -> archetypes -> affordability -> groups -> readiness ->
-group table -> allocation, with a progress callback and figures for the run's history.
+group table -> allocation -> repayment (each member under her group's product), with a
+progress callback and figures for the run's history.
 
 `run` is the library's single entry point. It takes plain DataFrames and CreditProduct
 records and returns a MatchResult of plain tables; it never touches a database.
@@ -13,8 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from matching import allocation, archetypes, groups, readiness
-from matching.affordability import requested_amounts
+from matching import allocation, archetypes, groups, readiness, repayment
 from matching.eligibility import NO_INCOME, eligibility
 from matching.types import CreditProduct, MatchParams, MatchResult
 
@@ -26,6 +26,7 @@ STAGES: tuple[str, ...] = (
     "readiness",
     "group_table",
     "allocation",
+    "repayment",
 )
 # rate and term used to size requests where no product serves the producer's value chain
 DEFAULT_ANNUAL_RATE = 0.25
@@ -34,45 +35,67 @@ DEFAULT_TERM_MONTHS = 12
 Progress = Callable[[str, float], None]
 
 
-def product_terms(
-    producers: pd.DataFrame, products: Sequence[CreditProduct]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Annual rate and term per producer: the cheapest product with budget serving its value
-    chain, preferring one that lists its district; the default where none serves the chain."""
+def likely_products(producers: pd.DataFrame, products: Sequence[CreditProduct]) -> np.ndarray:
+    """Per producer, the position in `products` of the product most likely to serve her (-1:
+    none serves her value chain): among products with budget serving her chain and covering
+    her district (listed, or a branch within its radius of the district's producers' mean
+    position), the one with the largest budget, which has the most room to take her group;
+    where none covers it, the cheapest serving her chain."""
+    out = np.full(len(producers), -1, dtype=np.int64)
+    lending = [(i, p) for i, p in enumerate(products) if p.budget_minor > 0]
+    if len(producers) == 0 or not lending:
+        return out
     # decide once per distinct (value chain, district), then spread to the producers
-    chain, chains = pd.factorize(producers["value_chain"])
-    district, districts = pd.factorize(producers["district_code"])
-    combo, uniq = pd.factorize(chain.astype(np.int64) * max(len(districts), 1) + district)
-    u_chain = chains.to_numpy()[uniq // max(len(districts), 1)] if len(uniq) else chains
-    u_district = districts.to_numpy()[uniq % max(len(districts), 1)] if len(uniq) else districts
-    rate = np.full(len(uniq), DEFAULT_ANNUAL_RATE)
-    term = np.full(len(uniq), DEFAULT_TERM_MONTHS, dtype=np.int64)
-    # most expensive first, so that the cheapest fitting product is written last
-    lending = [p for p in products if p.budget_minor > 0]
-    ordered = sorted(lending, key=lambda p: (-p.annual_rate, -p.product_id))
-    for by_district in (False, True):
-        for p in ordered:
-            fits = np.isin(u_chain, list(p.value_chains))
-            if by_district:
-                fits &= np.isin(u_district, list(p.districts))
-            rate[fits] = p.annual_rate
-            term[fits] = p.term_months
-    return rate[combo], term[combo]
+    keys = producers["value_chain"].astype(str) + "|" + producers["district_code"].astype(str)
+    combo, uniq = pd.factorize(keys)
+    at = pd.DataFrame({"c": combo, "lat": producers["lat"].to_numpy(float),
+                       "lon": producers["lon"].to_numpy(float)})  # fmt: skip
+    centre = at.groupby("c", sort=True)[["lat", "lon"]].mean()
+    place = pd.DataFrame({
+        "value_chain": [k.split("|", 1)[0] for k in uniq],
+        "district_code": [k.split("|", 1)[1] for k in uniq],
+        "lat": centre["lat"].to_numpy(), "lon": centre["lon"].to_numpy(),
+    })  # fmt: skip
+    best = np.full(len(uniq), -1, dtype=np.int64)
+    # later writes win: the cheapest by chain first, then covering products by budget
+    by_rate = sorted(lending, key=lambda ip: (-ip[1].annual_rate, -ip[1].product_id))
+    by_budget = sorted(lending, key=lambda ip: (ip[1].budget_minor, -ip[1].product_id))
+    chain = place["value_chain"].to_numpy()
+    for covered in (False, True):
+        for i, p in by_budget if covered else by_rate:
+            fits = np.isin(chain, list(p.value_chains))
+            if covered and fits.any():
+                fits &= allocation.covers(place, p)
+            best[fits] = i
+    return best[combo]
 
 
 def size_requests(
     producers: pd.DataFrame, products: Sequence[CreditProduct], params: MatchParams
-) -> np.ndarray:
-    """Requested amount (minor units) per producer, sized at its best-fitting product's terms."""
-    rate, term = product_terms(producers, products)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Requested amount (minor units) per producer: the need for inputs, cut to what her
+    income carries under the schedule of the product most likely to serve her
+    (matching.repayment); and that product's id (-1: the default terms)."""
     out = np.zeros(len(producers), dtype=np.int64)
+    sized_at = np.full(len(producers), -1, dtype=np.int64)
     if len(producers) == 0:
-        return out
-    combos = pd.DataFrame({"rate": rate, "term": term})
-    for (r, t), idx in combos.groupby(["rate", "term"], sort=True).indices.items():
-        amounts = requested_amounts(producers.iloc[idx], params, float(r), int(t))
-        out[idx] = np.asarray(amounts, dtype=np.int64)
-    return out
+        return out, sized_at
+    default = CreditProduct(0, 0, "", (), annual_rate=DEFAULT_ANNUAL_RATE,
+                            term_months=DEFAULT_TERM_MONTHS)  # fmt: skip
+    which = likely_products(producers, products)
+    ha = producers["productive_ha"].astype(float).clip(lower=0.0).to_numpy()
+    need = ha * producers["value_chain"].map(params.input_cost_per_ha).astype(float).to_numpy()
+    income = repayment.annual_income(producers, params)
+    chains = producers["value_chain"].to_numpy()
+    for i in np.unique(which):
+        at = which == i
+        product = products[i] if i >= 0 else default
+        cap = repayment.afford_cap(product, chains[at], income[at], params)
+        amount = np.fmin(need[at], cap)
+        ok = np.isfinite(amount) & (amount > 0)
+        out[np.flatnonzero(at)[ok]] = np.floor(amount[ok]).astype(np.int64)
+        sized_at[at] = product.product_id if i >= 0 else -1
+    return out, sized_at
 
 
 def _match_rate(matched: pd.Series, by: pd.Series) -> dict[str, float]:
@@ -142,7 +165,8 @@ def run(
     # not credit-ready: they are kept out of groups, with the reason, rather than joining a
     # group with a request of 0 that no product's minimum ticket accepts.
     requested = np.zeros(len(producers), dtype=np.int64)
-    requested[eligible] = size_requests(producers[eligible], products, params)
+    sized_at = np.full(len(producers), -1, dtype=np.int64)
+    requested[eligible], sized_at[eligible] = size_requests(producers[eligible], products, params)
     no_income = eligible & (requested <= 0)
     reasons = elig["reasons"].to_numpy(dtype=object).copy()
     for i in np.flatnonzero(no_income):
@@ -175,6 +199,7 @@ def run(
             "requested_minor": requested[eligible][grouped],
         }
     )
+    members = repayment.member_frame(elig_producers[grouped], members, params)
     agg = members.groupby("group_id", sort=True).agg(
         readiness_mean=("readiness", "mean"),
         readiness_min=("readiness", "min"),
@@ -196,6 +221,7 @@ def run(
         info=solver,
     )
     done("allocation")
+    checked, matches = repayment.check_members(members, matches, products, params)
 
     out = pd.DataFrame(
         {
@@ -207,13 +233,17 @@ def run(
             "readiness": ready,
             "explanation": explanation,
             "requested_minor": requested,
+            "sized_product_id": sized_at,
         }
     )
+    out, figures = repayment.apply_to_producers(out, checked, table, matches, products)
+    done("repayment")
     chosen = matches[matches["rank"] == 0]
     metrics = _metrics(out, producers, table, chosen, products, model, model_info)
     metrics["seconds"] = timings
     metrics["n_pairs"] = len(pairs)
     metrics["allocation"] = solver
+    metrics["repayment"] = figures
     return MatchResult(
         producers=out,
         archetypes=profiles,

@@ -66,11 +66,12 @@ def world(seed: int = 7) -> pd.DataFrame:
 
 
 PRODUCTS = [
-    # cacao in D1 and D2 by district; budget for one group (a group asks ~14-15M)
+    # cacao in D1 and D2 by district; budget for one group (a group asks ~2.7-3.1M: monthly
+    # instalments against off-harvest income)
     CreditProduct(
         product_id=1, lender_id=1, currency="PEN", value_chains=("cacao",),
         districts=("D1", "D2"), min_amount_minor=1, max_amount_minor=2_000_000,
-        budget_minor=20_000_000, annual_rate=0.28, term_months=12,
+        budget_minor=4_000_000, annual_rate=0.28, term_months=12,
     ),
     # cafe through a branch in D3 (50 km radius), plenty of budget, offtake required
     CreditProduct(
@@ -214,19 +215,27 @@ def test_no_products_and_nobody_eligible(producers):
     assert res.metrics["match_rate"] == 0.0
 
 
-def test_requests_sized_at_the_best_fitting_product(producers):
-    rate, term = pipeline.product_terms(producers, PRODUCTS)
+def test_requests_sized_at_the_product_most_likely_to_serve(producers):
+    def sized(products):
+        which = pipeline.likely_products(producers, products)
+        return np.array([products[i].product_id if i >= 0 else -1 for i in which])
+
     chain, district = producers["value_chain"], producers["district_code"]
-    # product 3 is cheapest (0%) but has no budget: ignored
-    assert (rate[chain == "cacao"] == 0.28).all()  # product 1, by district or by chain
-    assert (rate[chain == "cafe"] == 0.22).all()  # product 2, by its chain
-    cheap = [PRODUCTS[0], PRODUCTS[1], replace(PRODUCTS[2], budget_minor=1, annual_rate=0.1,
-                                               districts=("D3",))]  # fmt: skip
-    rate, _ = pipeline.product_terms(producers, cheap)
-    assert (rate[district == "D3"] == 0.1).all()  # listed district and cheaper
-    assert (rate[(chain == "cacao") & (district != "D3")] == 0.28).all()
-    assert (term == 12).all()
-    assert (pipeline.product_terms(producers, [])[0] == pipeline.DEFAULT_ANNUAL_RATE).all()
+    got = sized(PRODUCTS)
+    # product 3 has no budget: ignored; cacao of D3 (no product covers it) falls back to the
+    # cheapest product serving cacao; cafe of D1/D2 likewise to product 2
+    assert (got[chain == "cacao"] == 1).all()
+    assert (got[chain == "cafe"] == 2).all()
+    # a dearer product with a larger budget covering D1 is the likelier: D1's cacao sized there
+    big = replace(PRODUCTS[0], product_id=4, budget_minor=50_000_000, annual_rate=0.40,
+                  districts=("D1",))  # fmt: skip
+    small_d3 = replace(PRODUCTS[2], budget_minor=1, annual_rate=0.1, districts=("D3",))
+    got = sized([PRODUCTS[0], PRODUCTS[1], small_d3, big])
+    assert (got[(chain == "cacao") & (district == "D1")] == 4).all()
+    assert (got[(chain == "cacao") & (district == "D2")] == 1).all()
+    assert (got[(chain == "cacao") & (district == "D3")] == 3).all()  # the only one covering
+    assert (got[(chain == "cafe") & (district == "D3")] == 2).all()  # branch, larger budget
+    assert (pipeline.likely_products(producers, []) == -1).all()
 
 
 def test_producers_whose_income_is_unknown_stay_out_of_groups():
