@@ -93,7 +93,7 @@ def size_requests(
         cap = repayment.afford_cap(product, chains[at], income[at], params)
         amount = np.fmin(need[at], cap)
         ok = np.isfinite(amount) & (amount > 0)
-        out[np.flatnonzero(at)[ok]] = np.floor(amount[ok]).astype(np.int64)
+        out[np.flatnonzero(at)[ok]] = repayment.floor_minor(amount[ok]).astype(np.int64)
         sized_at[at] = product.product_id if i >= 0 else -1
     return out, sized_at
 

@@ -48,6 +48,11 @@ FALLBACK_HARVEST_MONTHS = (6, 12)
 MONTHS = np.arange(1, 13)
 
 
+def floor_minor(amount):
+    """Amounts rounded down to whole minor units, forgiving float error (1e-6 of a unit)."""
+    return np.floor(np.asarray(amount, dtype=float) + 1e-6)
+
+
 def income_weights(value_chain: str, params: MatchParams) -> np.ndarray:
     """Share of the year's crop income expected in each calendar month (12 values, sum 1)."""
     off = float(np.clip(params.off_harvest_share.get(value_chain, 0.0), 0.0, 1.0))
@@ -207,12 +212,12 @@ def check_members(
         base = np.minimum(requested[at], top)
         afford = np.minimum(base, afford_cap(p, chains[at], income[at], params))
         amount = np.minimum(afford, pledge_cap(p, chains[at], pledged[at], params))
-        amount = np.floor(np.nan_to_num(amount, nan=0.0, posinf=0.0))
+        amount = floor_minor(np.nan_to_num(amount, nan=0.0, posinf=0.0))
         if p.amount_step_minor > 0:
             amount -= amount % p.amount_step_minor
         floor = max(p.min_amount_minor, 1)
         short = amount < floor
-        why = np.where(np.floor(afford) < floor, UNAFFORDABLE, PLEDGE_SHORT)
+        why = np.where(floor_minor(afford) < floor, UNAFFORDABLE, PLEDGE_SHORT)
         reason[at] = np.where(short, why, "")
         financed[at] = np.where(short, 0, amount).astype(np.int64)
         kept = pd.Series(~short).groupby(sel["group_id"].to_numpy()[at]).sum()
