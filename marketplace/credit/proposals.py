@@ -11,6 +11,11 @@ The rule, step by step (each step only lowers the amount):
    months at most the run's share of her expected crop income (matching.affordability).
 4. Round down to the lender's step (``CreditProduct.amount_step_minor``; 0: no rounding).
 5. Below the product's minimum she cannot be proposed a loan under this product.
+
+Under the product the matching chose for her group, a member the matching excluded (her
+month's income does not carry the schedule's instalments, her pledges do not cover her
+harvest instalments, or her group fell under the product's minimum members) is not proposed
+a loan, with that reason; what she asks is what the matching financed her.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ from sqlalchemy import select
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.extensions import db
 from marketplace.i18n import money, percent
+from marketplace.labels import ELIGIBILITY_REASONS
 from marketplace.models import Assessment, Cluster, CreditProduct, Match, MatchingRun
 from matching.affordability import max_principal
+from matching.repayment import CODES as MATCHING_EXCLUSIONS
 from matching.types import MatchParams
 
 BP_PER_UNIT = 10_000
@@ -37,7 +44,7 @@ PRODUCT_MAXIMUM = "product_maximum"
 AFFORDABILITY = "affordability"
 ROUNDED = "rounded"
 BELOW_MINIMUM = "below_minimum"
-STEPS = (PRODUCT_MAXIMUM, AFFORDABILITY, ROUNDED, BELOW_MINIMUM)
+STEPS = (PRODUCT_MAXIMUM, AFFORDABILITY, ROUNDED, BELOW_MINIMUM, *MATCHING_EXCLUSIONS)
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,16 @@ def round_down(amount_minor: int, step_minor: int) -> int:
     return amount_minor - amount_minor % step_minor
 
 
-def propose(requested_minor: int, limits: Limits, affordable_minor: int | None) -> Proposal:
-    """The proposal for one member (see the module's rule)."""
+def propose(
+    requested_minor: int,
+    limits: Limits,
+    affordable_minor: int | None,
+    excluded: str | None = None,
+) -> Proposal:
+    """The proposal for one member (see the module's rule); `excluded`: the matching's
+    reason for leaving her out under this product."""
+    if excluded is not None:
+        return Proposal(requested_minor, None, affordable_minor, ((excluded, requested_minor),))
     not_stated = requested_minor <= 0
     start = limits.max_minor if not_stated else requested_minor
     amount, cuts = start, []
@@ -166,18 +181,30 @@ def for_cluster(cluster: Cluster, product: CreditProduct) -> dict[int, Proposal]
     share = instalment_share(cluster.run_id)
     limits = limits_of(product)
     rows = db.session.execute(
-        select(Assessment.producer_id, Assessment.requested_minor, Assessment.expected_kg).where(
-            Assessment.cluster_id == cluster.id
-        )
+        select(
+            Assessment.producer_id,
+            Assessment.requested_minor,
+            Assessment.expected_kg,
+            Assessment.reasons,
+        ).where(Assessment.cluster_id == cluster.id)
     ).all()
+    chosen = db.session.scalar(
+        select(Match.credit_product_id).where(Match.cluster_id == cluster.id, Match.rank == 0)
+    )
     return {
         row.producer_id: propose(
             row.requested_minor,
             limits,
             affordable(row.expected_kg, price, share, product.annual_rate_bp, product.term_months),
+            _excluded(row.reasons) if chosen == product.id else None,
         )
         for row in rows
     }
+
+
+def _excluded(reasons) -> str | None:
+    """The matching's reason for leaving a member out of her group's financing, if any."""
+    return next((code for code in reasons or () if code in MATCHING_EXCLUSIONS), None)
 
 
 def for_match(match: Match) -> dict[int, Proposal]:
@@ -205,6 +232,8 @@ def step_text(code: str, product: CreditProduct, share: float) -> str:
             "redondeado a %(step)s",
             step=money(product.amount_step_minor, product.currency),
         )
+    if code in MATCHING_EXCLUSIONS:
+        return str(ELIGIBILITY_REASONS[code])
     if code == BELOW_MINIMUM:
         return _(
             "no llega al mínimo del producto (%(min)s): no se le puede proponer",

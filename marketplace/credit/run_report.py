@@ -100,6 +100,10 @@ class CountryFigures:
     brier: float | None
     budgets: list[Budget]
     allocation: Allocation | None = None
+    # members each post-allocation check left out, by reason code (matching.repayment)
+    excluded: dict[str, int] = field(default_factory=dict)
+    # median share of expected volume pledged, over the groups financed by offtake products
+    offtake_pledged_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,11 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
         brier=values.get("brier"),
         budgets=_sum_budgets(budgets),
         allocation=_allocation(values.get("allocation")),
+        excluded={
+            str(code): int(n)
+            for code, n in ((values.get("repayment") or {}).get("excluded") or {}).items()
+        },
+        offtake_pledged_share=(values.get("repayment") or {}).get("offtake_median_pledged_share"),
     )
 
 
