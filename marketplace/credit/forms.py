@@ -128,7 +128,7 @@ class ProductForm(FlaskForm):
         _l(
             "Con compromiso de compra: el valor de lo que cada socio comprometió debe cubrir "
             "este porcentaje de sus cuotas de los meses de cosecha. 100 cubre las cuotas; "
-            "167 presta hasta el 60 % del valor del contrato. Vacío: 100."
+            "167 presta hasta el 60 por ciento del valor del contrato. Vacío: 100."
         ),
         required=False,
     )
