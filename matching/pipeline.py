@@ -40,23 +40,29 @@ def likely_products(producers: pd.DataFrame, products: Sequence[CreditProduct]) 
     none serves her value chain): among products with budget serving her chain and covering
     her district (listed, or a branch within its radius of the district's producers' mean
     position), the one with the largest budget, which has the most room to take her group;
-    where none covers it, the cheapest serving her chain."""
+    where none covers it, the cheapest serving her chain. A product that requires offtake is
+    a candidate only for a producer who pledges (it can finance no one else)."""
     out = np.full(len(producers), -1, dtype=np.int64)
     lending = [(i, p) for i, p in enumerate(products) if p.budget_minor > 0]
     if len(producers) == 0 or not lending:
         return out
     # decide once per distinct (value chain, district), then spread to the producers
-    keys = producers["value_chain"].astype(str) + "|" + producers["district_code"].astype(str)
-    combo, uniq = pd.factorize(keys)
-    at = pd.DataFrame({"c": combo, "lat": producers["lat"].to_numpy(float),
-                       "lon": producers["lon"].to_numpy(float)})  # fmt: skip
-    centre = at.groupby("c", sort=True)[["lat", "lon"]].mean()
+    chain, chains = pd.factorize(producers["value_chain"].to_numpy(dtype=object))
+    district, districts = pd.factorize(producers["district_code"].to_numpy(dtype=object))
+    pledges = np.nan_to_num(producers["pledged_kg"].to_numpy(dtype=float)) > 0
+    key = (chain.astype(np.int64) * len(districts) + district) * 2 + pledges
+    combo, uniq = pd.factorize(key)
+    uniq, n_combo = uniq // 2, len(uniq)
+    pledging = np.bincount(combo, weights=pledges, minlength=n_combo) > 0
+    lat = np.bincount(combo, producers["lat"].to_numpy(float), n_combo)
+    lon = np.bincount(combo, producers["lon"].to_numpy(float), n_combo)
+    count = np.bincount(combo, minlength=n_combo)
     place = pd.DataFrame({
-        "value_chain": [k.split("|", 1)[0] for k in uniq],
-        "district_code": [k.split("|", 1)[1] for k in uniq],
-        "lat": centre["lat"].to_numpy(), "lon": centre["lon"].to_numpy(),
+        "value_chain": chains[uniq // len(districts)],
+        "district_code": districts[uniq % len(districts)],
+        "lat": lat / count, "lon": lon / count,
     })  # fmt: skip
-    best = np.full(len(uniq), -1, dtype=np.int64)
+    best = np.full(n_combo, -1, dtype=np.int64)
     # later writes win: the cheapest by chain first, then covering products by budget
     by_rate = sorted(lending, key=lambda ip: (-ip[1].annual_rate, -ip[1].product_id))
     by_budget = sorted(lending, key=lambda ip: (ip[1].budget_minor, -ip[1].product_id))
@@ -64,6 +70,8 @@ def likely_products(producers: pd.DataFrame, products: Sequence[CreditProduct]) 
     for covered in (False, True):
         for i, p in by_budget if covered else by_rate:
             fits = np.isin(chain, list(p.value_chains))
+            if p.requires_offtake:
+                fits &= pledging
             if covered and fits.any():
                 fits &= allocation.covers(place, p)
             best[fits] = i
@@ -83,10 +91,10 @@ def size_requests(
     default = CreditProduct(0, 0, "", (), annual_rate=DEFAULT_ANNUAL_RATE,
                             term_months=DEFAULT_TERM_MONTHS)  # fmt: skip
     which = likely_products(producers, products)
-    ha = producers["productive_ha"].astype(float).clip(lower=0.0).to_numpy()
-    need = ha * producers["value_chain"].map(params.input_cost_per_ha).astype(float).to_numpy()
+    ha = producers["productive_ha"].to_numpy(dtype=float).clip(min=0.0)
+    chains = producers["value_chain"].to_numpy(dtype=object)
+    need = ha * repayment.by_chain(chains, lambda c: params.input_cost_per_ha.get(c, np.nan))
     income = repayment.annual_income(producers, params)
-    chains = producers["value_chain"].to_numpy()
     for i in np.unique(which):
         at = which == i
         product = products[i] if i >= 0 else default

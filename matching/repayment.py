@@ -93,9 +93,22 @@ def harvest_due(product: CreditProduct, value_chain: str, params: MatchParams) -
     return due if due > 0 else sum(per_unit for _month, per_unit in payments)
 
 
+def by_chain(chains, value) -> np.ndarray:
+    """`value(chain)` for each element of `chains`, computed once per distinct chain (a
+    factorisation of plain objects: mapping pandas strings is 50 times slower)."""
+    codes, uniq = pd.factorize(np.asarray(chains, dtype=object))
+    if not len(uniq):
+        return np.zeros(len(codes))
+    return np.asarray([value(c) for c in uniq], dtype=float)[codes]
+
+
+def _price(params: MatchParams, chains) -> np.ndarray:
+    return by_chain(chains, lambda c: params.price_per_kg.get(c, np.nan))
+
+
 def annual_income(members: pd.DataFrame, params: MatchParams) -> np.ndarray:
     """Expected annual crop income per member (minor units; 0 when unknown)."""
-    price = members["value_chain"].map(params.price_per_kg).astype(float).to_numpy()
+    price = _price(params, members["value_chain"].to_numpy())
     ha = members["productive_ha"].to_numpy(dtype=float)
     kg_ha = members["yield_kg_ha"].to_numpy(dtype=float)
     return np.nan_to_num(np.clip(ha * kg_ha * price, 0.0, None), nan=0.0)
@@ -106,20 +119,14 @@ def pledged_value(members: pd.DataFrame, params: MatchParams) -> np.ndarray:
     gives it (the commitments' prices), else pledged kg x the farm-gate price."""
     if "pledged_value_minor" in members.columns:
         return np.nan_to_num(members["pledged_value_minor"].to_numpy(dtype=float), nan=0.0)
-    price = members["value_chain"].map(params.price_per_kg).astype(float).to_numpy()
+    price = _price(params, members["value_chain"].to_numpy())
     kg = members["pledged_kg"].to_numpy(dtype=float)
     return np.nan_to_num(np.clip(kg * price, 0.0, None), nan=0.0)
 
 
-def _per_chain(chains: np.ndarray, value) -> np.ndarray:
-    """`value(chain)` for each element of `chains`, computed once per distinct chain."""
-    codes, uniq = pd.factorize(pd.Series(chains, dtype=object))
-    return np.asarray([value(c) for c in uniq], dtype=float)[codes] if len(uniq) else np.zeros(0)
-
-
 def afford_cap(product: CreditProduct, chains, income, params: MatchParams) -> np.ndarray:
     """Largest principal each member's income carries under the product's schedule."""
-    factor = _per_chain(np.asarray(chains), lambda c: afford_factor(product, c, params))
+    factor = by_chain(chains, lambda c: afford_factor(product, c, params))
     return np.asarray(income, dtype=float) * factor
 
 
@@ -129,7 +136,7 @@ def pledge_cap(product: CreditProduct, chains, pledged, params: MatchParams) -> 
     if not product.requires_offtake:
         return np.full(len(pledged), np.inf)
     ratio = max(float(product.collateral_ratio), 0.0)
-    due = _per_chain(np.asarray(chains), lambda c: harvest_due(product, c, params)) * ratio
+    due = by_chain(chains, lambda c: harvest_due(product, c, params)) * ratio
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(due > 0, pledged / due, np.inf)
 
@@ -194,17 +201,23 @@ def check_members(
         under the product's minimum members removed (its alternatives stay).
     """
     chosen = matches[matches["rank"] == 0]
-    product_of = dict(zip(chosen["group_id"], chosen["product_id"], strict=True))
-    sel = members[members["group_id"].isin(product_of.keys())]
-    product_id = sel["group_id"].map(product_of).to_numpy(dtype=np.int64)
+    c_gid = chosen["group_id"].to_numpy(dtype=np.int64)
+    c_order = np.argsort(c_gid, kind="stable")
+    c_gid, c_pid = c_gid[c_order], chosen["product_id"].to_numpy(dtype=np.int64)[c_order]
+    m_gid = members["group_id"].to_numpy(dtype=np.int64)
+    at_chosen = np.searchsorted(c_gid, m_gid).clip(max=max(len(c_gid) - 1, 0))
+    in_chosen = (c_gid[at_chosen] == m_gid) if len(c_gid) else np.zeros(len(m_gid), bool)
+    sel = members[in_chosen]
+    slot = at_chosen[in_chosen]  # the chosen match of each selected member
+    product_id = c_pid[slot]
     financed = np.zeros(len(sel), dtype=np.int64)
     reason = np.full(len(sel), "", dtype=object)
-    chains = sel["value_chain"].to_numpy()
+    chains = sel["value_chain"].to_numpy(dtype=object)
     income = annual_income(sel, params)
     pledged = pledged_value(sel, params)
     requested = sel["requested_minor"].to_numpy(dtype=float)
+    need = np.zeros(len(c_gid), dtype=np.int64)  # members each chosen group must keep
     by_id = {p.product_id: p for p in products}
-    kept_groups: set = set()
     for pid in np.unique(product_id):
         p = by_id[int(pid)]
         at = product_id == pid
@@ -220,11 +233,10 @@ def check_members(
         why = np.where(floor_minor(afford) < floor, UNAFFORDABLE, PLEDGE_SHORT)
         reason[at] = np.where(short, why, "")
         financed[at] = np.where(short, 0, amount).astype(np.int64)
-        kept = pd.Series(~short).groupby(sel["group_id"].to_numpy()[at]).sum()
-        need = min_members(p, params.group_min)
-        kept_groups |= set(kept.index[kept.to_numpy() >= need].tolist())
-    group = sel["group_id"].to_numpy()
-    lost = ~np.isin(group, list(kept_groups))
+        need[c_pid == pid] = min_members(p, params.group_min)
+    kept = np.bincount(slot, weights=financed > 0, minlength=len(c_gid))
+    group_kept = kept >= need
+    lost = ~group_kept[slot]
     reason[lost & (reason == "")] = GROUP_TOO_SMALL
     financed[lost] = 0
     out = pd.DataFrame(
@@ -235,13 +247,16 @@ def check_members(
             "reason": reason,
         }
     )
-    totals = pd.Series(financed).groupby(group).sum()
-    dropped = (matches["rank"] == 0) & ~matches["group_id"].isin(kept_groups)
-    new = matches[~dropped].copy()
-    is_chosen = new["rank"] == 0
-    new.loc[is_chosen, "amount_minor"] = (
-        new.loc[is_chosen, "group_id"].map(totals).fillna(0).astype(np.int64)
-    )
+    totals = np.bincount(slot, weights=financed, minlength=len(c_gid)).astype(np.int64)
+    g = matches["group_id"].to_numpy(dtype=np.int64)
+    at_g = np.searchsorted(c_gid, g).clip(max=max(len(c_gid) - 1, 0))
+    is_chosen = (matches["rank"] == 0).to_numpy()
+    keep = ~is_chosen | group_kept[at_g] if len(c_gid) else ~is_chosen
+    new = matches[keep].copy()
+    amount = new["amount_minor"].to_numpy(dtype=np.int64).copy()
+    chosen_kept = is_chosen[keep]
+    amount[chosen_kept] = totals[at_g[keep][chosen_kept]]
+    new["amount_minor"] = amount
     return out, new.reset_index(drop=True)
 
 

@@ -236,6 +236,9 @@ def test_requests_sized_at_the_product_most_likely_to_serve(producers):
     assert (got[(chain == "cacao") & (district == "D3")] == 3).all()  # the only one covering
     assert (got[(chain == "cafe") & (district == "D3")] == 2).all()  # branch, larger budget
     assert (pipeline.likely_products(producers, []) == -1).all()
+    # product 2 requires offtake: a cafe producer pledging nothing is not sized at it
+    unpledged = producers.assign(pledged_kg=0.0)
+    assert (pipeline.likely_products(unpledged, PRODUCTS)[chain == "cafe"] == -1).all()
 
 
 def test_producers_whose_income_is_unknown_stay_out_of_groups():
