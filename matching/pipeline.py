@@ -35,18 +35,26 @@ DEFAULT_TERM_MONTHS = 12
 Progress = Callable[[str, float], None]
 
 
-def likely_products(producers: pd.DataFrame, products: Sequence[CreditProduct]) -> np.ndarray:
+def likely_products(
+    producers: pd.DataFrame, products: Sequence[CreditProduct], params: MatchParams
+) -> tuple[np.ndarray, np.ndarray]:
     """Per producer, the position in `products` of the product most likely to serve her (-1:
-    none serves her value chain): among products with budget serving her chain and covering
-    her district (listed, or a branch within its radius of the district's producers' mean
-    position), the one with the largest budget, which has the most room to take her group;
-    where none covers it, the cheapest serving her chain. A product that requires offtake is
-    a candidate only for a producer who pledges (it can finance no one else)."""
-    out = np.full(len(producers), -1, dtype=np.int64)
+    none serves her value chain), and whether products cover her but her income carries none
+    of their minimum tickets.
+
+    The likeliest is, among products with budget serving her chain and covering her district
+    (listed, or a branch within its radius of the district's producers' mean position), the
+    one with the largest budget (the most room to take her group) under whose schedule her
+    income carries at least its minimum ticket; else the largest covering one; where none
+    covers her district, the cheapest serving her chain. A product that requires offtake is a
+    candidate only for a producer who pledges (it can finance no one else)."""
+    n = len(producers)
+    which = np.full(n, -1, dtype=np.int64)
+    tier = np.zeros(n, dtype=np.int8)  # 1 serves the chain, 2 covers her, 3 and carries it
     lending = [(i, p) for i, p in enumerate(products) if p.budget_minor > 0]
-    if len(producers) == 0 or not lending:
-        return out
-    # decide once per distinct (value chain, district), then spread to the producers
+    if n == 0 or not lending:
+        return which, tier == 2
+    # coverage once per distinct (value chain, district, pledges), spread to the producers
     chain, chains = pd.factorize(producers["value_chain"].to_numpy(dtype=object))
     district, districts = pd.factorize(producers["district_code"].to_numpy(dtype=object))
     pledges = np.nan_to_num(producers["pledged_kg"].to_numpy(dtype=float)) > 0
@@ -62,39 +70,58 @@ def likely_products(producers: pd.DataFrame, products: Sequence[CreditProduct]) 
         "district_code": districts[uniq % len(districts)],
         "lat": lat / count, "lon": lon / count,
     })  # fmt: skip
-    best = np.full(n_combo, -1, dtype=np.int64)
+    chain_of = producers["value_chain"].to_numpy(dtype=object)
+    need, income = _need(producers, params), repayment.annual_income(producers, params)
     # later writes win: the cheapest by chain first, then covering products by budget
     by_rate = sorted(lending, key=lambda ip: (-ip[1].annual_rate, -ip[1].product_id))
     by_budget = sorted(lending, key=lambda ip: (ip[1].budget_minor, -ip[1].product_id))
-    chain = place["value_chain"].to_numpy()
-    for covered in (False, True):
-        for i, p in by_budget if covered else by_rate:
-            fits = np.isin(chain, list(p.value_chains))
-            if p.requires_offtake:
-                fits &= pledging
-            if covered and fits.any():
-                fits &= allocation.covers(place, p)
-            best[fits] = i
-    return best[combo]
+    for i, p in by_rate:
+        fits = np.isin(place["value_chain"].to_numpy(), list(p.value_chains))
+        if p.requires_offtake:
+            fits &= pledging
+        at = fits[combo] & (tier <= 1)
+        which[at], tier[at] = i, 1
+    for i, p in by_budget:
+        fits = np.isin(place["value_chain"].to_numpy(), list(p.value_chains))
+        if p.requires_offtake:
+            fits &= pledging
+        if not fits.any():
+            continue
+        at = (fits & allocation.covers(place, p))[combo]
+        if not at.any():
+            continue
+        cap = np.fmin(need[at], repayment.afford_cap(p, chain_of[at], income[at], params))
+        carried = np.zeros(n, dtype=bool)
+        carried[at] = repayment.floor_minor(np.nan_to_num(cap)) >= max(p.min_amount_minor, 1)
+        covered = at & (tier <= 2)
+        which[covered], tier[covered] = i, 2
+        which[carried], tier[carried] = i, 3
+    return which, tier == 2
+
+
+def _need(producers: pd.DataFrame, params: MatchParams) -> np.ndarray:
+    """What each producer needs for inputs: productive ha x input cost per ha."""
+    ha = producers["productive_ha"].to_numpy(dtype=float).clip(min=0.0)
+    chains = producers["value_chain"].to_numpy(dtype=object)
+    return ha * repayment.by_chain(chains, lambda c: params.input_cost_per_ha.get(c, np.nan))
 
 
 def size_requests(
     producers: pd.DataFrame, products: Sequence[CreditProduct], params: MatchParams
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Requested amount (minor units) per producer: the need for inputs, cut to what her
     income carries under the schedule of the product most likely to serve her
-    (matching.repayment); and that product's id (-1: the default terms)."""
+    (matching.repayment); that product's id (-1: the default terms); and whether products
+    cover her but her income carries none of their minimum tickets."""
     out = np.zeros(len(producers), dtype=np.int64)
     sized_at = np.full(len(producers), -1, dtype=np.int64)
     if len(producers) == 0:
-        return out, sized_at
+        return out, sized_at, np.zeros(0, dtype=bool)
     default = CreditProduct(0, 0, "", (), annual_rate=DEFAULT_ANNUAL_RATE,
                             term_months=DEFAULT_TERM_MONTHS)  # fmt: skip
-    which = likely_products(producers, products)
-    ha = producers["productive_ha"].to_numpy(dtype=float).clip(min=0.0)
+    which, short = likely_products(producers, products, params)
+    need, income = _need(producers, params), repayment.annual_income(producers, params)
     chains = producers["value_chain"].to_numpy(dtype=object)
-    need = ha * repayment.by_chain(chains, lambda c: params.input_cost_per_ha.get(c, np.nan))
-    income = repayment.annual_income(producers, params)
     for i in np.unique(which):
         at = which == i
         product = products[i] if i >= 0 else default
@@ -103,7 +130,7 @@ def size_requests(
         ok = np.isfinite(amount) & (amount > 0)
         out[np.flatnonzero(at)[ok]] = repayment.floor_minor(amount[ok]).astype(np.int64)
         sized_at[at] = product.product_id if i >= 0 else -1
-    return out, sized_at
+    return out, sized_at, short
 
 
 def _match_rate(matched: pd.Series, by: pd.Series) -> dict[str, float]:
@@ -169,17 +196,23 @@ def run(
     archetype = _align(labels, pid).astype(object)
     done("archetypes")
 
-    # A producer whose expected income cannot carry any instalment (yield unknown, say) is
-    # not credit-ready: they are kept out of groups, with the reason, rather than joining a
-    # group with a request of 0 that no product's minimum ticket accepts.
+    # A producer whose expected income cannot carry any instalment (yield unknown, say), or
+    # not the minimum ticket of any product covering her, is not credit-ready: kept out of
+    # groups, with the reason, rather than joining a group no product's minimum accepts.
     requested = np.zeros(len(producers), dtype=np.int64)
     sized_at = np.full(len(producers), -1, dtype=np.int64)
-    requested[eligible], sized_at[eligible] = size_requests(producers[eligible], products, params)
+    short = np.zeros(len(producers), dtype=bool)
+    sized = size_requests(producers[eligible], products, params)
+    requested[eligible], sized_at[eligible], short[eligible] = sized
     no_income = eligible & (requested <= 0)
+    # covered, but her income carries no covering product's minimum ticket: kept out too
+    unaffordable = eligible & ~no_income & short
     reasons = elig["reasons"].to_numpy(dtype=object).copy()
     for i in np.flatnonzero(no_income):
         reasons[i] = (*reasons[i], NO_INCOME)
-    eligible = eligible & ~no_income
+    for i in np.flatnonzero(unaffordable):
+        reasons[i] = (*reasons[i], repayment.UNAFFORDABLE)
+    eligible = eligible & ~no_income & ~unaffordable
     done("affordability")
 
     elig_producers = producers[eligible].reset_index(drop=True)
@@ -252,6 +285,9 @@ def run(
     metrics["n_pairs"] = len(pairs)
     metrics["allocation"] = solver
     metrics["repayment"] = figures
+    # members kept out before grouping count with those the allocated product left out
+    figures["unaffordable_before_groups"] = int(unaffordable.sum())
+    figures["excluded"][repayment.UNAFFORDABLE] += int(unaffordable.sum())
     return MatchResult(
         producers=out,
         archetypes=profiles,

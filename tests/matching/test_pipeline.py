@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matching import pipeline
+from matching import pipeline, repayment
 from matching.allocation import haversine_km
 from matching.eligibility import REASONS
 from matching.profiles import TYPES, parse_code
@@ -217,7 +217,7 @@ def test_no_products_and_nobody_eligible(producers):
 
 def test_requests_sized_at_the_product_most_likely_to_serve(producers):
     def sized(products):
-        which = pipeline.likely_products(producers, products)
+        which, _ = pipeline.likely_products(producers, products, PARAMS)
         return np.array([products[i].product_id if i >= 0 else -1 for i in which])
 
     chain, district = producers["value_chain"], producers["district_code"]
@@ -235,10 +235,10 @@ def test_requests_sized_at_the_product_most_likely_to_serve(producers):
     assert (got[(chain == "cacao") & (district == "D2")] == 1).all()
     assert (got[(chain == "cacao") & (district == "D3")] == 3).all()  # the only one covering
     assert (got[(chain == "cafe") & (district == "D3")] == 2).all()  # branch, larger budget
-    assert (pipeline.likely_products(producers, []) == -1).all()
+    assert (pipeline.likely_products(producers, [], PARAMS)[0] == -1).all()
     # product 2 requires offtake: a cafe producer pledging nothing is not sized at it
     unpledged = producers.assign(pledged_kg=0.0)
-    assert (pipeline.likely_products(unpledged, PRODUCTS)[chain == "cafe"] == -1).all()
+    assert (pipeline.likely_products(unpledged, PRODUCTS, PARAMS)[0][chain == "cafe"] == -1).all()
 
 
 def test_producers_whose_income_is_unknown_stay_out_of_groups():
@@ -270,3 +270,31 @@ def test_producers_who_join_later_get_the_archetype_the_fitted_model_gives():
     assert assign(newcomer, state["archetypes"], state["classifier"], MatchParams()).iloc[0] == (
         SUBSISTENCE
     )
+
+
+def test_a_producer_whose_income_carries_no_covering_minimum_stays_out_of_groups(producers):
+    frame = producers.drop(columns="village")
+    cacao = frame["value_chain"].eq("cacao") & frame["district_code"].isin(["D1", "D2"])
+    eligible = frame["consent_lenders"] & frame["cleared_after_cutoff"].ne("yes")
+    rows = frame[cacao & eligible & (frame["productive_ha"] >= PARAMS.min_productive_ha)]
+    # what each can carry under product 1's schedule (a level monthly annuity here)
+    cap = np.fmin(
+        rows["productive_ha"] * PARAMS.input_cost_per_ha["cacao"],
+        repayment.afford_cap(
+            PRODUCTS[0], rows["value_chain"], repayment.annual_income(rows, PARAMS), PARAMS
+        ),
+    )
+    ticket = int(np.median(cap))
+    p1 = replace(PRODUCTS[0], min_amount_minor=ticket)
+    # a larger product covering the same places whose minimum no one carries
+    p4 = replace(p1, product_id=4, budget_minor=90_000_000, min_amount_minor=10**12)
+    which, short = pipeline.likely_products(rows, [p1, PRODUCTS[1], PRODUCTS[2], p4], PARAMS)
+    carries = cap.to_numpy() >= ticket
+    assert carries.any() and (~carries).any()
+    assert (which[carries] == 0).all()  # p1, not the larger p4 she cannot carry
+    assert (short == ~carries).all()
+    out = pipeline.run(frame, [p1, PRODUCTS[1], PRODUCTS[2]], params=PARAMS).producers
+    out = out.set_index("producer_id").loc[rows["producer_id"]]
+    assert (out["eligible"].to_numpy() == carries).all()
+    assert all(r == (repayment.UNAFFORDABLE,) for r in out["reasons"][~carries])
+    assert (out["group_id"][~carries] == -1).all()
