@@ -196,7 +196,8 @@ def check_members(
     -------
     (DataFrame, DataFrame)
         Per member of a chosen group: producer_id, product_id, financed_minor (0 when
-        excluded), reason ("" or one of CODES); and `matches` with each chosen match's
+        excluded), reason ("" or one of CODES), group_id, pledged_kg, expected_kg; and
+        `matches` with each chosen match's
         amount the sum of its members' financed amounts, a chosen match whose group fell
         under the product's minimum members removed (its alternatives stay).
     """
@@ -245,6 +246,11 @@ def check_members(
             "product_id": product_id,
             "financed_minor": financed,
             "reason": reason,
+            "group_id": sel["group_id"].to_numpy(),
+            "pledged_kg": np.nan_to_num(sel["pledged_kg"].to_numpy(dtype=float)),
+            "expected_kg": np.nan_to_num(
+                sel["productive_ha"].to_numpy(dtype=float) * sel["yield_kg_ha"].to_numpy(float)
+            ),
         }
     )
     totals = np.bincount(slot, weights=financed, minlength=len(c_gid)).astype(np.int64)
@@ -297,6 +303,10 @@ def apply_to_producers(
     offtake = {p.product_id for p in products if p.requires_offtake}
     backed = chosen.loc[chosen["product_id"].isin(offtake), "group_id"]
     offtake_groups = groups[groups["group_id"].isin(backed)]
+    # the financed members' own pledged share of their expected volume, per offtake group
+    own = kept[kept["group_id"].isin(backed)].groupby("group_id")[["pledged_kg", "expected_kg"]]
+    own = own.sum()
+    own_share = (own["pledged_kg"] / own["expected_kg"].where(own["expected_kg"] > 0)).dropna()
     figures = {
         "excluded": {code: int((why == code).sum()) for code in CODES},
         "financed_members": len(kept),
@@ -306,6 +316,9 @@ def apply_to_producers(
         "offtake_groups": len(offtake_groups),
         "offtake_median_pledged_share": (
             float(offtake_groups["pledged_share"].median()) if len(offtake_groups) else None
+        ),
+        "offtake_median_financed_pledged_share": (
+            float(own_share.median()) if len(own_share) else None
         ),
     }
     return out, figures

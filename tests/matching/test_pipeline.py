@@ -298,3 +298,19 @@ def test_a_producer_whose_income_carries_no_covering_minimum_stays_out_of_groups
     assert (out["eligible"].to_numpy() == carries).all()
     assert all(r == (repayment.UNAFFORDABLE,) for r in out["reasons"][~carries])
     assert (out["group_id"][~carries] == -1).all()
+
+
+def test_financed_amounts_add_up_to_each_chosen_match(result):
+    out, matches = result.producers, result.matches
+    chosen = matches[matches["rank"] == 0].set_index("group_id")["amount_minor"]
+    financed = out[out["financed_minor"] > 0].groupby("group_id")["financed_minor"].sum()
+    assert financed.to_dict() == chosen.to_dict()
+    # never more than what she asked, and only members of chosen groups are financed
+    assert (out["financed_minor"] <= out["requested_minor"]).all()
+    assert not out.loc[~out["group_id"].isin(chosen.index), "financed_minor"].any()
+    figures = result.metrics["repayment"]
+    assert figures["financed_members"] == int((out["financed_minor"] > 0).sum())
+    assert set(figures["excluded"]) == set(repayment.CODES)
+    # the cafe group's offtake product: its financed members' pledges are 100 kg a ha
+    share = figures["offtake_median_financed_pledged_share"]
+    assert figures["offtake_groups"] == 1 and share == pytest.approx(100 / 900, rel=0.2)
