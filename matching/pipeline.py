@@ -70,8 +70,9 @@ def likely_products(
         "district_code": districts[uniq % len(districts)],
         "lat": lat / count, "lon": lon / count,
     })  # fmt: skip
-    chain_of = producers["value_chain"].to_numpy(dtype=object)
-    need, income = _need(producers, params), repayment.annual_income(producers, params)
+    chain_of = repayment.Coded(chain, np.asarray(chains, dtype=object))
+    need = _need(producers, chain_of, params)
+    income = repayment.annual_income(producers, params, chain_of)
     # later writes win: the cheapest by chain first, then covering products by budget
     by_rate = sorted(lending, key=lambda ip: (-ip[1].annual_rate, -ip[1].product_id))
     by_budget = sorted(lending, key=lambda ip: (ip[1].budget_minor, -ip[1].product_id))
@@ -87,22 +88,20 @@ def likely_products(
             fits &= pledging
         if not fits.any():
             continue
-        at = (fits & allocation.covers(place, p))[combo]
-        if not at.any():
+        at = np.flatnonzero((fits & allocation.covers(place, p))[combo])
+        if not len(at):
             continue
         cap = np.fmin(need[at], repayment.afford_cap(p, chain_of[at], income[at], params))
-        carried = np.zeros(n, dtype=bool)
-        carried[at] = repayment.floor_minor(np.nan_to_num(cap)) >= max(p.min_amount_minor, 1)
-        covered = at & (tier <= 2)
+        carried = at[repayment.floor_minor(np.nan_to_num(cap)) >= max(p.min_amount_minor, 1)]
+        covered = at[tier[at] <= 2]
         which[covered], tier[covered] = i, 2
         which[carried], tier[carried] = i, 3
     return which, tier == 2
 
 
-def _need(producers: pd.DataFrame, params: MatchParams) -> np.ndarray:
+def _need(producers: pd.DataFrame, chains, params: MatchParams) -> np.ndarray:
     """What each producer needs for inputs: productive ha x input cost per ha."""
     ha = producers["productive_ha"].to_numpy(dtype=float).clip(min=0.0)
-    chains = producers["value_chain"].to_numpy(dtype=object)
     return ha * repayment.by_chain(chains, lambda c: params.input_cost_per_ha.get(c, np.nan))
 
 
@@ -120,8 +119,9 @@ def size_requests(
     default = CreditProduct(0, 0, "", (), annual_rate=DEFAULT_ANNUAL_RATE,
                             term_months=DEFAULT_TERM_MONTHS)  # fmt: skip
     which, short = likely_products(producers, products, params)
-    need, income = _need(producers, params), repayment.annual_income(producers, params)
-    chains = producers["value_chain"].to_numpy(dtype=object)
+    chains = repayment.Coded.of(producers["value_chain"].to_numpy(dtype=object))
+    need = _need(producers, chains, params)
+    income = repayment.annual_income(producers, params, chains)
     for i in np.unique(which):
         at = which == i
         product = products[i] if i >= 0 else default

@@ -32,6 +32,7 @@ The rules (the README's credit section says the same to lenders):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -93,33 +94,56 @@ def harvest_due(product: CreditProduct, value_chain: str, params: MatchParams) -
     return due if due > 0 else sum(per_unit for _month, per_unit in payments)
 
 
+@dataclass(frozen=True)
+class Coded:
+    """Value chains factorised once (codes into names), so that a stage looking them up per
+    product does not factorise a million strings each time; indexable like an array."""
+
+    codes: np.ndarray
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, chains) -> Coded:
+        if isinstance(chains, Coded):
+            return chains
+        codes, names = pd.factorize(np.asarray(chains, dtype=object))
+        return cls(codes, np.asarray(names, dtype=object))
+
+    def __getitem__(self, where) -> Coded:
+        return Coded(self.codes[where], self.names)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
 def by_chain(chains, value) -> np.ndarray:
-    """`value(chain)` for each element of `chains`, computed once per distinct chain (a
-    factorisation of plain objects: mapping pandas strings is 50 times slower)."""
-    codes, uniq = pd.factorize(np.asarray(chains, dtype=object))
-    if not len(uniq):
-        return np.zeros(len(codes))
-    return np.asarray([value(c) for c in uniq], dtype=float)[codes]
+    """`value(chain)` for each element of `chains` (or a Coded), computed once per distinct
+    chain (a factorisation of plain objects: mapping pandas strings is 50 times slower)."""
+    coded = Coded.of(chains)
+    if not len(coded.names):
+        return np.zeros(len(coded))
+    return np.asarray([value(c) for c in coded.names], dtype=float)[coded.codes]
 
 
 def _price(params: MatchParams, chains) -> np.ndarray:
     return by_chain(chains, lambda c: params.price_per_kg.get(c, np.nan))
 
 
-def annual_income(members: pd.DataFrame, params: MatchParams) -> np.ndarray:
-    """Expected annual crop income per member (minor units; 0 when unknown)."""
-    price = _price(params, members["value_chain"].to_numpy())
+def annual_income(members: pd.DataFrame, params: MatchParams, chains=None) -> np.ndarray:
+    """Expected annual crop income per member (minor units; 0 when unknown); `chains`: the
+    members' value chains already coded, when the caller has them."""
+    price = _price(params, members["value_chain"].to_numpy() if chains is None else chains)
     ha = members["productive_ha"].to_numpy(dtype=float)
     kg_ha = members["yield_kg_ha"].to_numpy(dtype=float)
     return np.nan_to_num(np.clip(ha * kg_ha * price, 0.0, None), nan=0.0)
 
 
-def pledged_value(members: pd.DataFrame, params: MatchParams) -> np.ndarray:
+def pledged_value(members: pd.DataFrame, params: MatchParams, chains=None) -> np.ndarray:
     """Value of each member's pledges (minor units): ``pledged_value_minor`` when the caller
     gives it (the commitments' prices), else pledged kg x the farm-gate price."""
     if "pledged_value_minor" in members.columns:
         return np.nan_to_num(members["pledged_value_minor"].to_numpy(dtype=float), nan=0.0)
-    price = _price(params, members["value_chain"].to_numpy())
+    price = _price(params, members["value_chain"].to_numpy() if chains is None else chains)
     kg = members["pledged_kg"].to_numpy(dtype=float)
     return np.nan_to_num(np.clip(kg * price, 0.0, None), nan=0.0)
 
@@ -213,9 +237,9 @@ def check_members(
     product_id = c_pid[slot]
     financed = np.zeros(len(sel), dtype=np.int64)
     reason = np.full(len(sel), "", dtype=object)
-    chains = sel["value_chain"].to_numpy(dtype=object)
-    income = annual_income(sel, params)
-    pledged = pledged_value(sel, params)
+    chains = Coded.of(sel["value_chain"].to_numpy(dtype=object))
+    income = annual_income(sel, params, chains)
+    pledged = pledged_value(sel, params, chains)
     requested = sel["requested_minor"].to_numpy(dtype=float)
     need = np.zeros(len(c_gid), dtype=np.int64)  # members each chosen group must keep
     by_id = {p.product_id: p for p in products}
