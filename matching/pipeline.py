@@ -338,7 +338,8 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
         "brier": _float(model_info.get("brier")),
         "n_groups": len(table),
         "matched_groups": len(matched_groups),
-        "producers_financed": int(in_matched.sum()),
+        # members of matched groups that the repayment check kept
+        "producers_financed": int((out["financed_minor"] > 0).sum()),
         "budget_used": {
             p.product_id: {"used": int(used.get(p.product_id, 0)), "budget": int(p.budget_minor)}
             for p in products
