@@ -8,7 +8,10 @@ The rule, step by step (each step only lowers the amount):
    say, from the product's maximum.
 2. Clip to the product's maximum.
 3. Clip to her capacity to pay at this product's rate and term: what she repays in any 12
-   months at most the run's share of her expected crop income (matching.affordability).
+   months at most the run's share of her expected crop income (matching.affordability);
+   under a product other than the one the run chose for her group, also every instalment
+   of its schedule at most that share of the income of the month it falls in (the run
+   already checked the chosen one: matching.repayment).
 4. Round down to the lender's step (``CreditProduct.amount_step_minor``; 0: no rounding).
 5. Below the product's minimum she cannot be proposed a loan under this product.
 
@@ -27,11 +30,13 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace.credit import frames, harvests
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.extensions import db
 from marketplace.i18n import money, percent
 from marketplace.labels import ELIGIBILITY_REASONS
 from marketplace.models import Assessment, Cluster, CreditProduct, Match, MatchingRun
+from matching import repayment
 from matching.affordability import max_principal
 from matching.repayment import CODES as MATCHING_EXCLUSIONS
 from matching.types import MatchParams
@@ -191,15 +196,36 @@ def for_cluster(cluster: Cluster, product: CreditProduct) -> dict[int, Proposal]
     chosen = db.session.scalar(
         select(Match.credit_product_id).where(Match.cluster_id == cluster.id, Match.rank == 0)
     )
+    # the run checked her under the chosen product's schedule; under another one, it is
+    # checked here the same way (matching.repayment)
+    factor = None if chosen == product.id else schedule_factor(product, cluster, share)
+
+    def capacity(expected_kg: float) -> int | None:
+        yearly = affordable(expected_kg, price, share, product.annual_rate_bp, product.term_months)
+        if yearly is None or factor is None:
+            return yearly
+        return min(yearly, math.floor(max(expected_kg, 0.0) * price * factor + 1e-6))
+
     return {
         row.producer_id: propose(
             row.requested_minor,
             limits,
-            affordable(row.expected_kg, price, share, product.annual_rate_bp, product.term_months),
+            capacity(row.expected_kg),
             _excluded(row.reasons) if chosen == product.id else None,
         )
         for row in rows
     }
+
+
+def schedule_factor(product: CreditProduct, cluster: Cluster, share: float) -> float:
+    """Largest principal per unit of yearly income whose every instalment under the
+    product's schedule stays within `share` of its month's income (matching.repayment)."""
+    chain = cluster.value_chain
+    params = MatchParams(
+        max_instalment_share=share,
+        harvest_months={chain: harvests.months_for(product.coverage_country, chain)},
+    )
+    return repayment.afford_factor(frames.to_matching(product, 0), chain, params)
 
 
 def _excluded(reasons) -> str | None:

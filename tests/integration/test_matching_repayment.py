@@ -4,9 +4,12 @@ run page and told to the producer."""
 
 from __future__ import annotations
 
+import math
+
+import pytest
 from sqlalchemy import select
 
-from marketplace.credit import proposals
+from marketplace.credit import loan_terms, proposals
 from marketplace.extensions import db
 from marketplace.models import Assessment, Cluster, Match
 from tests.conftest import run_matching, signed_in_client
@@ -77,3 +80,21 @@ def test_a_group_with_too_few_covering_pledges_gets_no_offtake_product(
     (cluster,) = db.session.scalars(select(Cluster).where(Cluster.run_id == run.id))
     assert cluster.size == 6  # the group exists; no offtake product takes it
     assert db.session.scalar(select(Match).where(Match.run_id == run.id)) is None
+
+
+def test_under_an_alternative_product_her_capacity_follows_its_schedule(
+    make_match, make_credit_product
+):
+    """A monthly alternative: each instalment at most 30 % of the month's income, so her
+    capacity is what her off-harvest months carry, worked out here by hand."""
+    monthly = make_credit_product(repayment="monthly", grace_months=0, max_amount_minor=800_000)
+    match = make_match(n=1, product=monthly, rank=1)
+    (proposal,) = proposals.for_match(match).values()
+    income = 2_800 * 1_000  # 2,800 kg at S/ 10.00
+    schedule = loan_terms.schedule_for(monthly, 10**9, "cacao")
+    largest = max(p.amount_minor for p in schedule.payments) / 10**9
+    # the off-harvest month: a fifth of the year's income spread over twelve months
+    expected = math.floor(income * 0.2 / 12 * 0.3 / largest)
+    assert proposal.affordable_minor == pytest.approx(expected, abs=1)
+    # S/ 1,4xx: under the product's S/ 2,000 minimum, so nothing is proposed under it
+    assert proposal.reasons == ("affordability", "below_minimum") and not proposal.proposable
