@@ -9,7 +9,7 @@ import math
 import pytest
 from sqlalchemy import select
 
-from marketplace.credit import loan_terms, proposals
+from marketplace.credit import frames, loan_terms, proposals
 from marketplace.extensions import db
 from marketplace.models import Assessment, Cluster, Match
 from tests.conftest import run_matching, signed_in_client
@@ -98,3 +98,23 @@ def test_under_an_alternative_product_her_capacity_follows_its_schedule(
     assert proposal.affordable_minor == pytest.approx(expected, abs=1)
     # S/ 1,4xx: under the product's S/ 2,000 minimum, so nothing is proposed under it
     assert proposal.reasons == ("affordability", "below_minimum") and not proposal.proposable
+
+
+def test_pledges_are_valued_at_their_commitments_prices(make_group, make_commitment, make_org):
+    """Fixed price: kg x the price; a premium over a reference: kg x (farm-gate + premium);
+    another currency: kg x the farm-gate price (S/ 10.00 a kg of cacao in Peru)."""
+    (a, b, c) = make_group(3)
+    buyer = make_org("buyer")
+    fixed = make_commitment(buyer)  # S/ 9.50 a kg
+    premium = make_commitment(
+        buyer, price_type="premium", price_minor_per_kg=None, premium_minor_per_kg=120
+    )
+    dollars = make_commitment(buyer, currency="USD", price_minor_per_kg=300)
+    pledge(fixed, a.farms[0], 1_000)
+    pledge(premium, b.farms[0], 1_000)
+    pledge(dollars, c.farms[0], 500)
+    pledge(fixed, c.farms[0], 100)
+    frame = frames.producer_frame("PE").set_index("producer_id")
+    assert frame.loc[a.id, "pledged_value_minor"] == 1_000 * 950
+    assert frame.loc[b.id, "pledged_value_minor"] == 1_000 * (1_000 + 120)
+    assert frame.loc[c.id, "pledged_value_minor"] == 500 * 1_000 + 100 * 950
