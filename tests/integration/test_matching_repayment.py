@@ -52,6 +52,9 @@ def test_a_member_whose_pledge_does_not_cover_is_left_out_with_the_reason(
     assert not proposed[producers[5].id].proposable
     assert proposed[producers[5].id].reasons == ("pledge_short",)
     assert all(proposed[p.id].proposable for p in producers[:5])
+    lender = signed_in_client(app, make_user("lender", organization=product.organization))
+    group_page = lender.get(f"/credito/grupos/{match.id}").get_data(as_text=True)
+    assert "Lo comprometido con compradores no cubre las cuotas de cosecha" in group_page
     # the run's figures and page count her
     figures = run.metrics["countries"]["PE"]["repayment"]
     assert figures["excluded"]["pledge_short"] == 1
