@@ -22,6 +22,7 @@ import resource
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from marketplace.credit import schedules  # noqa: E402 - pure arithmetic, as the app's
 from matching import pipeline  # noqa: E402
 from matching.allocation import covers  # noqa: E402
 from matching.features import feature_frame, make_preprocessor  # noqa: E402
@@ -44,6 +46,31 @@ YIELD = {"cacao": (650, 200), "cafe": (900, 250), "miel": (40, 12), "ganaderia":
 COUNTRIES = {"PE": (-13.5, -4.0, -79.0, -70.0), "MX": (15.0, 21.0, -99.0, -88.0),
              "CO": (1.0, 8.0, -77.0, -72.0)}  # fmt: skip
 DISTRICTS_PER_CHAIN = 50
+# Peru's harvest calendar (credit/harvests.py DEFAULT_CALENDAR) for every synthetic product
+HARVEST_MONTHS = {"cacao": (7, 12), "cafe": (8,), "miel": (11,), "ganaderia": (6, 12),
+                  "madera": (9,), "ecoturismo": (8,)}  # fmt: skip
+DISBURSED_ON = date(2027, 1, 15)
+
+
+def unit_schedule(chains, rate: float, term: int, harvest: bool):
+    """Per chain, (calendar month, payment per unit) of a loan disbursed on DISBURSED_ON, from
+    the app's schedule arithmetic (marketplace.credit.schedules), as the app passes it."""
+    unit = 10**9
+    out = []
+    for chain in chains:
+        mode, offsets = schedules.Mode.MONTHLY, ()
+        if harvest:
+            try:
+                offsets = schedules.harvest_offsets(
+                    DISBURSED_ON, HARVEST_MONTHS[chain], term, payments=term
+                )
+                mode = schedules.Mode.HARVEST
+            except schedules.ScheduleError:
+                mode = schedules.Mode.FLEXIBLE
+        terms = schedules.Terms(unit, rate, term, DISBURSED_ON, mode, harvest_offsets=offsets)
+        payments = schedules.build(terms).payments
+        out.append((chain, tuple((p.due_on.month, p.amount_minor / unit) for p in payments)))
+    return tuple(out)
 
 
 def make_world(n: int, seed: int = 2026) -> tuple[pd.DataFrame, list[CreditProduct]]:
@@ -110,6 +137,9 @@ def make_world(n: int, seed: int = 2026) -> tuple[pd.DataFrame, list[CreditProdu
         if pid % 3 == 0:  # a third of products cover by branches instead
             b = rng.choice(pool, 3, replace=False)
             branches = tuple((float(d_lat[i]), float(d_lon[i])) for i in b)
+        rate = float(rng.uniform(0.15, 0.35))
+        term = int(rng.choice([6, 12, 18, 24]))
+        harvest = bool(rng.random() < 0.6)
         products.append(
             CreditProduct(
                 product_id=pid,
@@ -125,8 +155,9 @@ def make_world(n: int, seed: int = 2026) -> tuple[pd.DataFrame, list[CreditProdu
                 budget_minor=int(n * rng.uniform(2_000, 8_000)),
                 min_readiness=float(rng.choice([0.0, 0.2, 0.3])),
                 requires_offtake=bool(rng.random() < 0.2),
-                annual_rate=float(rng.uniform(0.15, 0.35)),
-                term_months=int(rng.choice([6, 12, 18, 24])),
+                annual_rate=rate,
+                term_months=term,
+                unit_schedule=unit_schedule(served, rate, term, harvest),
                 min_members=5,
                 max_members=30,
             )
@@ -199,7 +230,7 @@ def one(n: int) -> dict:
     start = time.perf_counter()
     producers, products = make_world(n)
     generate = time.perf_counter() - start
-    params = MatchParams()
+    params = MatchParams(harvest_months=HARVEST_MONTHS)
     start = time.perf_counter()
     result = pipeline.run(producers, products, params=params)
     total = time.perf_counter() - start
@@ -225,7 +256,32 @@ def one(n: int) -> dict:
         "n_types": m.get("n_types"),
         "allocation": m["allocation"],
         "group_figures": group_figures(producers, result, products),
+        "repayment": m["repayment"],
+        "cheapest_other_share": cheapest_other_share(producers, products, result),
     }
+
+
+def cheapest_other_share(producers, products, result) -> float:
+    """Share of financed members whose product is not the one the former rule sized them at
+    (the cheapest with budget serving the chain, preferring one listing the district)."""
+    out = result.producers
+    financed = out[out["financed_minor"] > 0]
+    if financed.empty:
+        return 0.0
+    chosen = result.matches[result.matches["rank"] == 0].set_index("group_id")["product_id"]
+    frame = producers.set_index("producer_id").loc[financed["producer_id"]]
+    cheapest = np.full(len(frame), -1)
+    lending = sorted(
+        (p for p in products if p.budget_minor > 0), key=lambda p: (-p.annual_rate, -p.product_id)
+    )
+    chain, district = frame["value_chain"].to_numpy(), frame["district_code"].to_numpy()
+    for by_district in (False, True):
+        for p in lending:
+            fits = np.isin(chain, list(p.value_chains))
+            if by_district:
+                fits &= np.isin(district, list(p.districts))
+            cheapest[fits] = p.product_id
+    return float((cheapest != financed["group_id"].map(chosen).to_numpy()).mean())
 
 
 def report(fig: dict) -> None:
@@ -261,6 +317,17 @@ def report(fig: dict) -> None:
             f"{a['bound']:,.1f}, gap to the bound {100 * (a['gap'] or 0):.3f} %, greedy "
             f"{a['greedy_objective']:,.1f}"
         )
+    r = fig["repayment"]
+    excluded = ", ".join(f"{code} {k:,}" for code, k in r["excluded"].items())
+    share = r["offtake_median_pledged_share"]
+    other = 100 * r["sized_at_other_product_share"]
+    print(
+        f"   repayment: {r['financed_members']:,} members financed; excluded {excluded}; "
+        f"financed under another product than sized at {other:.1f} %"
+        f" (former rule's product: {100 * fig['cheapest_other_share']:.1f} %); median pledged "
+        f"share of {r['offtake_groups']:,} offtake groups "
+        + (f"{100 * share:.1f} %" if share is not None else "-")
+    )
     if n >= 1_000_000:
         ok = fig["total_s"] < GOAL_SECONDS and fig["peak_rss_gb"] < GOAL_GB
         print(

@@ -51,6 +51,11 @@ ELIGIBILITY_REASONS = {
     "active_loan": _l("Ya tiene un préstamo en curso"),
     "no_expected_income": _l("Sin rendimiento registrado para estimar sus ingresos"),
     "outside_coverage": _l("Vive fuera de la zona que cubre el producto asignado a su grupo"),
+    "unaffordable_schedule": _l(
+        "Sus ingresos del mes no alcanzan para las cuotas del producto asignado"
+    ),
+    "pledge_short": _l("Lo comprometido con compradores no cubre las cuotas de cosecha"),
+    "group_below_minimum": _l("Su grupo quedó con menos socios que el mínimo del producto"),
 }
 
 # Readiness factors: what helps ("+") or holds back ("-") a producer's readiness.
@@ -100,6 +105,7 @@ RUN_STAGES = {
     "affordability": _l("montos de crédito calculados"),
     "group_table": _l("cifras de los grupos listas"),
     "allocation": _l("grupos asignados a productos de crédito"),
+    "repayment": _l("cuotas y garantías de cada socio revisadas"),
     "saving": _l("Guardando los resultados"),
     "done": _l("Terminada"),
 }

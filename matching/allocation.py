@@ -22,7 +22,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from matching.types import CreditProduct
+from matching import repayment
+from matching.types import CreditProduct, MatchParams
 
 EARTH_RADIUS_KM = 6371.0088
 # how an archetype code separates its type from the rest, and the traits of a type
@@ -208,10 +209,10 @@ def feasible_pairs(
     )
 
     chain = groups["value_chain"].to_numpy()
+    group_min = (producers_req.attrs.get("params") or MatchParams()).group_min
     # groups that carry no archetype are of no type a product could target
     archetype = groups["archetype"] if "archetype" in groups.columns else pd.Series([""] * n)
     size = groups["size"].to_numpy(dtype=np.int64)
-    pledged = groups["pledged_share"].to_numpy(dtype=float)
     readiness_mean = groups["readiness_mean"].to_numpy(dtype=float)
 
     parts = []
@@ -222,7 +223,7 @@ def feasible_pairs(
         if product.max_members is not None:
             ok &= size <= product.max_members
         if product.requires_offtake:
-            ok &= pledged > 0
+            ok &= repayment.pledges_cover(groups, product, producers_req)
         if not ok.any():
             continue
         sel = np.flatnonzero(ok[pos])
@@ -234,7 +235,7 @@ def feasible_pairs(
         smallest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(smallest, p, req[sel])
         amount = np.bincount(p, weights=np.minimum(req[sel], product.max_amount_minor), minlength=n)
-        ok &= count >= max(product.min_members, 1)
+        ok &= count >= repayment.min_members(product, group_min)
         ok &= worst >= product.min_readiness
         ok &= smallest >= product.min_amount_minor
         ok &= amount > 0

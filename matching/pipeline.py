@@ -1,5 +1,6 @@
 """The matching run: eligibility -> archetypes -> affordability -> groups -> readiness ->
-group table -> allocation, with a progress callback and figures for the run's history.
+group table -> allocation -> repayment (each member under her group's product), with a
+progress callback and figures for the run's history.
 
 `run` is the library's single entry point. It takes plain DataFrames and CreditProduct
 records and returns a MatchResult of plain tables; it never touches a database.
@@ -13,8 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from matching import allocation, archetypes, fairness, groups, readiness
-from matching.affordability import requested_amounts
+from matching import allocation, archetypes, fairness, groups, readiness, repayment
 from matching.eligibility import NO_INCOME, OUTSIDE_COVERAGE, eligibility
 from matching.types import SUBSISTENCE, CreditProduct, MatchParams, MatchResult
 
@@ -26,6 +26,7 @@ STAGES: tuple[str, ...] = (
     "readiness",
     "group_table",
     "allocation",
+    "repayment",
 )
 # rate and term used to size requests where no product serves the producer's value chain
 DEFAULT_ANNUAL_RATE = 0.25
@@ -34,45 +35,102 @@ DEFAULT_TERM_MONTHS = 12
 Progress = Callable[[str, float], None]
 
 
-def product_terms(
-    producers: pd.DataFrame, products: Sequence[CreditProduct]
+def likely_products(
+    producers: pd.DataFrame, products: Sequence[CreditProduct], params: MatchParams
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Annual rate and term per producer: the cheapest product with budget serving its value
-    chain, preferring one that lists its district; the default where none serves the chain."""
-    # decide once per distinct (value chain, district), then spread to the producers
-    chain, chains = pd.factorize(producers["value_chain"])
-    district, districts = pd.factorize(producers["district_code"])
-    combo, uniq = pd.factorize(chain.astype(np.int64) * max(len(districts), 1) + district)
-    u_chain = chains.to_numpy()[uniq // max(len(districts), 1)] if len(uniq) else chains
-    u_district = districts.to_numpy()[uniq % max(len(districts), 1)] if len(uniq) else districts
-    rate = np.full(len(uniq), DEFAULT_ANNUAL_RATE)
-    term = np.full(len(uniq), DEFAULT_TERM_MONTHS, dtype=np.int64)
-    # most expensive first, so that the cheapest fitting product is written last
-    lending = [p for p in products if p.budget_minor > 0]
-    ordered = sorted(lending, key=lambda p: (-p.annual_rate, -p.product_id))
-    for by_district in (False, True):
-        for p in ordered:
-            fits = np.isin(u_chain, list(p.value_chains))
-            if by_district:
-                fits &= np.isin(u_district, list(p.districts))
-            rate[fits] = p.annual_rate
-            term[fits] = p.term_months
-    return rate[combo], term[combo]
+    """Per producer, the position in `products` of the product most likely to serve her (-1:
+    none serves her value chain), and whether products cover her but her income carries none
+    of their minimum tickets.
+
+    The likeliest is, among products with budget serving her chain and covering her district
+    (listed, or a branch within its radius of the district's producers' mean position), the
+    one with the largest budget (the most room to take her group) under whose schedule her
+    income carries at least its minimum ticket; else the largest covering one; where none
+    covers her district, the cheapest serving her chain. A product that requires offtake is a
+    candidate only for a producer who pledges (it can finance no one else)."""
+    n = len(producers)
+    which = np.full(n, -1, dtype=np.int64)
+    tier = np.zeros(n, dtype=np.int8)  # 1 serves the chain, 2 covers her, 3 and carries it
+    lending = [(i, p) for i, p in enumerate(products) if p.budget_minor > 0]
+    if n == 0 or not lending:
+        return which, tier == 2
+    # coverage once per distinct (value chain, district, pledges), spread to the producers
+    chain, chains = pd.factorize(producers["value_chain"].to_numpy(dtype=object))
+    district, districts = pd.factorize(producers["district_code"].to_numpy(dtype=object))
+    pledges = np.nan_to_num(producers["pledged_kg"].to_numpy(dtype=float)) > 0
+    key = (chain.astype(np.int64) * len(districts) + district) * 2 + pledges
+    combo, uniq = pd.factorize(key)
+    uniq, n_combo = uniq // 2, len(uniq)
+    pledging = np.bincount(combo, weights=pledges, minlength=n_combo) > 0
+    lat = np.bincount(combo, producers["lat"].to_numpy(float), n_combo)
+    lon = np.bincount(combo, producers["lon"].to_numpy(float), n_combo)
+    count = np.bincount(combo, minlength=n_combo)
+    place = pd.DataFrame({
+        "value_chain": chains[uniq // len(districts)],
+        "district_code": districts[uniq % len(districts)],
+        "lat": lat / count, "lon": lon / count,
+    })  # fmt: skip
+    chain_of = repayment.Coded(chain, np.asarray(chains, dtype=object))
+    need = _need(producers, chain_of, params)
+    income = repayment.annual_income(producers, params, chain_of)
+    # later writes win: the cheapest by chain first, then covering products by budget
+    by_rate = sorted(lending, key=lambda ip: (-ip[1].annual_rate, -ip[1].product_id))
+    by_budget = sorted(lending, key=lambda ip: (ip[1].budget_minor, -ip[1].product_id))
+    for i, p in by_rate:
+        fits = np.isin(place["value_chain"].to_numpy(), list(p.value_chains))
+        if p.requires_offtake:
+            fits &= pledging
+        at = fits[combo] & (tier <= 1)
+        which[at], tier[at] = i, 1
+    for i, p in by_budget:
+        fits = np.isin(place["value_chain"].to_numpy(), list(p.value_chains))
+        if p.requires_offtake:
+            fits &= pledging
+        if not fits.any():
+            continue
+        at = np.flatnonzero((fits & allocation.covers(place, p))[combo])
+        if not len(at):
+            continue
+        cap = np.fmin(need[at], repayment.afford_cap(p, chain_of[at], income[at], params))
+        carried = at[repayment.floor_minor(np.nan_to_num(cap)) >= max(p.min_amount_minor, 1)]
+        covered = at[tier[at] <= 2]
+        which[covered], tier[covered] = i, 2
+        which[carried], tier[carried] = i, 3
+    return which, tier == 2
+
+
+def _need(producers: pd.DataFrame, chains, params: MatchParams) -> np.ndarray:
+    """What each producer needs for inputs: productive ha x input cost per ha."""
+    ha = producers["productive_ha"].to_numpy(dtype=float).clip(min=0.0)
+    return ha * repayment.by_chain(chains, lambda c: params.input_cost_per_ha.get(c, np.nan))
 
 
 def size_requests(
     producers: pd.DataFrame, products: Sequence[CreditProduct], params: MatchParams
-) -> np.ndarray:
-    """Requested amount (minor units) per producer, sized at its best-fitting product's terms."""
-    rate, term = product_terms(producers, products)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Requested amount (minor units) per producer: the need for inputs, cut to what her
+    income carries under the schedule of the product most likely to serve her
+    (matching.repayment); that product's id (-1: the default terms); and whether products
+    cover her but her income carries none of their minimum tickets."""
     out = np.zeros(len(producers), dtype=np.int64)
+    sized_at = np.full(len(producers), -1, dtype=np.int64)
     if len(producers) == 0:
-        return out
-    combos = pd.DataFrame({"rate": rate, "term": term})
-    for (r, t), idx in combos.groupby(["rate", "term"], sort=True).indices.items():
-        amounts = requested_amounts(producers.iloc[idx], params, float(r), int(t))
-        out[idx] = np.asarray(amounts, dtype=np.int64)
-    return out
+        return out, sized_at, np.zeros(0, dtype=bool)
+    default = CreditProduct(0, 0, "", (), annual_rate=DEFAULT_ANNUAL_RATE,
+                            term_months=DEFAULT_TERM_MONTHS)  # fmt: skip
+    which, short = likely_products(producers, products, params)
+    chains = repayment.Coded.of(producers["value_chain"].to_numpy(dtype=object))
+    need = _need(producers, chains, params)
+    income = repayment.annual_income(producers, params, chains)
+    for i in np.unique(which):
+        at = which == i
+        product = products[i] if i >= 0 else default
+        cap = repayment.afford_cap(product, chains[at], income[at], params)
+        amount = np.fmin(need[at], cap)
+        ok = np.isfinite(amount) & (amount > 0)
+        out[np.flatnonzero(at)[ok]] = repayment.floor_minor(amount[ok]).astype(np.int64)
+        sized_at[at] = product.product_id if i >= 0 else -1
+    return out, sized_at, short
 
 
 def _match_rate(matched: pd.Series, by: pd.Series) -> dict[str, float]:
@@ -138,16 +196,23 @@ def run(
     archetype = _align(labels, pid).astype(object)
     done("archetypes")
 
-    # A producer whose expected income cannot carry any instalment (yield unknown, say) is
-    # not credit-ready: they are kept out of groups, with the reason, rather than joining a
-    # group with a request of 0 that no product's minimum ticket accepts.
+    # A producer whose expected income cannot carry any instalment (yield unknown, say), or
+    # not the minimum ticket of any product covering her, is not credit-ready: kept out of
+    # groups, with the reason, rather than joining a group no product's minimum accepts.
     requested = np.zeros(len(producers), dtype=np.int64)
-    requested[eligible] = size_requests(producers[eligible], products, params)
+    sized_at = np.full(len(producers), -1, dtype=np.int64)
+    short = np.zeros(len(producers), dtype=bool)
+    sized = size_requests(producers[eligible], products, params)
+    requested[eligible], sized_at[eligible], short[eligible] = sized
     no_income = eligible & (requested <= 0)
+    # covered, but her income carries no covering product's minimum ticket: kept out too
+    unaffordable = eligible & ~no_income & short
     reasons = elig["reasons"].to_numpy(dtype=object).copy()
     for i in np.flatnonzero(no_income):
         reasons[i] = (*reasons[i], NO_INCOME)
-    eligible = eligible & ~no_income
+    for i in np.flatnonzero(unaffordable):
+        reasons[i] = (*reasons[i], repayment.UNAFFORDABLE)
+    eligible = eligible & ~no_income & ~unaffordable
     done("affordability")
 
     # groups never mix archetypes (nor cooperatives: form_groups' buckets)
@@ -182,14 +247,11 @@ def run(
             "lon": elig_producers["lon"].to_numpy(dtype=float)[grouped],
         }
     )
-    agg = (
-        members[["group_id", "readiness", "requested_minor"]]
-        .groupby("group_id", sort=True)
-        .agg(
-            readiness_mean=("readiness", "mean"),
-            readiness_min=("readiness", "min"),
-            requested_minor=("requested_minor", "sum"),
-        )
+    members = repayment.member_frame(elig_producers[grouped], members, params)
+    agg = members.groupby("group_id", sort=True).agg(
+        readiness_mean=("readiness", "mean"),
+        readiness_min=("readiness", "min"),
+        requested_minor=("requested_minor", "sum"),
     )
     table = table.drop(columns=[c for c in agg.columns if c in table.columns])
     table = table.merge(agg, left_on="group_id", right_index=True, how="left")
@@ -206,16 +268,11 @@ def run(
         mip_rel_gap=params.allocation_gap,
         info=solver,
     )
-    # a member of an allocated group whom the chosen product does not cover is not financed
-    outside = np.zeros(len(producers), dtype=bool)
-    outside[np.flatnonzero(eligible)[grouped]] = allocation.outside_coverage(
-        members, matches, products
-    )
-    for i in np.flatnonzero(outside):
-        reasons[i] = (*reasons[i], OUTSIDE_COVERAGE)
-    chosen = matches[matches["rank"] == 0]
-    financed = np.isin(group_id, chosen["group_id"].to_numpy()) & (group_id >= 0) & ~outside
     done("allocation")
+    # each member of an allocated group under its product: covered (where she lives),
+    # affordable (its schedule against her monthly income), pledges covering (offtake)
+    outside = allocation.outside_coverage(members, matches, products)
+    checked, matches = repayment.check_members(members, matches, products, params, outside)
 
     out = pd.DataFrame(
         {
@@ -227,13 +284,21 @@ def run(
             "readiness": ready,
             "explanation": explanation,
             "requested_minor": requested,
-            "financed": financed,
+            "sized_product_id": sized_at,
         }
     )
+    out, figures = repayment.apply_to_producers(out, checked, table, matches, products)
+    out["financed"] = out["financed_minor"].to_numpy() > 0
+    done("repayment")
+    chosen = matches[matches["rank"] == 0]
     metrics = _metrics(out, producers, table, chosen, products, model, model_info)
     metrics["seconds"] = timings
     metrics["n_pairs"] = len(pairs)
     metrics["allocation"] = solver
+    metrics["repayment"] = figures
+    # members kept out before grouping count with those the allocated product left out
+    figures["unaffordable_before_groups"] = int(unaffordable.sum())
+    figures["excluded"][repayment.UNAFFORDABLE] += int(unaffordable.sum())
     return MatchResult(
         producers=out,
         archetypes=profiles,
@@ -286,7 +351,8 @@ def _metrics(out, producers, table, chosen, products, model, model_info) -> dict
         "brier": _float(model_info.get("brier")),
         "n_groups": len(table),
         "matched_groups": len(matched_groups),
-        "producers_financed": int(in_matched.sum()),
+        # members of matched groups that the coverage and repayment checks kept
+        "producers_financed": int(out["financed"].sum()),
         # members of allocated groups left out: the chosen product does not cover them
         "outside_coverage": int(
             sum(OUTSIDE_COVERAGE in r for r in out["reasons"][out["group_id"] >= 0])

@@ -81,12 +81,19 @@ class CreditProduct:
     requires_offtake: bool = False
     annual_rate: float = 0.0  # TEA, e.g. 0.28
     term_months: int = 12
-    # group size: members the product lends to together (covered members at least
-    # min_members; the whole group at most max_members, None: no limit of its own)
-    min_members: int = 1
+    # group size: members the product lends to together (covered and financed members at
+    # least min_members, 0: the run's MatchParams.group_min; the whole group at most
+    # max_members, None: no limit of its own)
+    min_members: int = 0
     max_members: int | None = None
     # archetype codes the product is meant for; empty: any
     target_archetypes: tuple[str, ...] = ()
+    # per value chain, each instalment as (calendar month 1-12, payment per unit of
+    # principal), from the app's schedules; () -> a level monthly annuity (matching.repayment)
+    unit_schedule: tuple[tuple[str, tuple[tuple[int, float], ...]], ...] = ()
+    # offtake: pledged value must cover this multiple of the instalments due in harvest months
+    collateral_ratio: float = 1.0
+    amount_step_minor: int = 0  # financed amounts rounded down to a multiple (0: none)
 
 
 @dataclass(frozen=True)
@@ -132,8 +139,24 @@ class MatchParams:
             "ecoturismo": 0,
         }
     )
-    # borrower protection: instalments at most this share of expected crop income
+    # borrower protection: each instalment at most this share of the expected crop income of
+    # the month it falls in (matching.repayment)
     max_instalment_share: float = 0.30
+    # calendar months each value chain's harvest is sold in (the app's harvest calendar for the
+    # run's country); a chain missing here: June and December
+    harvest_months: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # share of a year's income that arrives outside the harvest months, spread evenly
+    # (off-season pickings, the mitaca, small sales; cattle and tourism earn all year)
+    off_harvest_share: dict[str, float] = field(
+        default_factory=lambda: {
+            "cacao": 0.20,
+            "cafe": 0.20,
+            "miel": 0.20,
+            "ganaderia": 0.60,
+            "madera": 0.10,
+            "ecoturismo": 0.50,
+        }
+    )
     # allocation: the rounded LP solution is kept within this share of the LP bound, else the
     # core MILP runs to this relative gap or this many nodes (never a time limit)
     allocation_accept_gap: float = 0.005

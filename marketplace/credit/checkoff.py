@@ -6,15 +6,23 @@ asks :func:`checkoffs_by_repayment` which repayments came from deliveries. The l
 concurrent deliveries by one producer queue and each sees the others' repayments. The
 deduction goes on until interest and charges are paid too (credit/ledger.py): whatever
 closes the loan on the delivery's day.
+
+Under a product that takes pledges as collateral (requires offtake), the pledged harvest
+pays the instalments: the deduction is at least what is unpaid of the instalments overdue
+or falling due within DUE_WINDOW_DAYS of the delivery (the harvest instalment the season's
+sales are for), up to the delivery's whole value; the share applies when it is more.
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from marketplace import audit
-from marketplace.credit.loans import add_repayment, outcome_of, payoff_minor
+from marketplace.credit import balances
+from marketplace.credit.loans import add_repayment, outcome_of
 from marketplace.extensions import db
 from marketplace.links import path_for
 from marketplace.models import Loan, LoanStatus, User
@@ -24,6 +32,8 @@ from marketplace.notifications.services import notify_organization
 
 DEFAULT_CHECKOFF_SHARE = 0.30
 CHECKOFF_STEPS = 10_000  # the share is applied in basis points: integer arithmetic only
+# instalments falling due this soon after a delivery count as due (the season's instalment)
+DUE_WINDOW_DAYS = 31
 
 
 def checkoff_share_bp() -> int:
@@ -32,14 +42,23 @@ def checkoff_share_bp() -> int:
     return max(0, min(CHECKOFF_STEPS, round(share * CHECKOFF_STEPS)))
 
 
-def checkoff_amount(value_minor: int, owed_minor: int, share_bp: int) -> int:
-    """The deduction: the share of the value rounded down, never more than what is owed."""
-    return max(0, min(value_minor * share_bp // CHECKOFF_STEPS, owed_minor))
+def checkoff_amount(value_minor: int, owed_minor: int, share_bp: int, due_minor: int = 0) -> int:
+    """The deduction: the share of the value rounded down, or what is due (up to the whole
+    value) when that is more; never more than what is owed."""
+    wanted = max(value_minor * share_bp // CHECKOFF_STEPS, min(due_minor, value_minor))
+    return max(0, min(wanted, owed_minor))
 
 
-def _loan_to_repay(delivery: Delivery) -> tuple[Loan, int] | None:
+def _due_minor(standing, on: date) -> int:
+    """What is unpaid of the instalments overdue or due within DUE_WINDOW_DAYS of ``on``."""
+    until = on + timedelta(days=DUE_WINDOW_DAYS)
+    return sum(line.unpaid_minor for line in standing.lines if line.due_on <= until)
+
+
+def _loan_to_repay(delivery: Delivery) -> tuple[Loan, int, int] | None:
     """The producer's oldest disbursed loan in the delivery's currency with money owed on
-    the delivery's day (interest and charges included), row-locked; and what closes it."""
+    the delivery's day (interest and charges included), row-locked; what closes it; and, under
+    a product taking pledges as collateral, the instalments the delivery must pay."""
     candidates = db.session.scalars(
         select(Loan)
         .where(
@@ -57,9 +76,12 @@ def _loan_to_repay(delivery: Delivery) -> tuple[Loan, int] | None:
             .execution_options(synchronize_session=False)
         )
         if locked.rowcount == 1:
-            owed = payoff_minor(loan, delivery.delivered_on)
+            standing = balances.ledger_of(loan, delivery.delivered_on)
+            owed = standing.payoff_minor if standing is not None else 0
             if owed > 0:
-                return loan, owed
+                backed = loan.credit_product.requires_offtake
+                due = _due_minor(standing, delivery.delivered_on) if backed else 0
+                return loan, owed, due
     return None
 
 
@@ -67,10 +89,10 @@ def apply_checkoff(actor: User, delivery: Delivery) -> None:
     """Record the check-off repayment for a new delivery, if the producer owes anything."""
     found = _loan_to_repay(delivery)
     share = checkoff_share_bp()
-    if found is None or share == 0:
+    if found is None or (share == 0 and found[2] == 0):
         return
-    loan, owed = found
-    amount = checkoff_amount(delivery.value_minor, owed, share)
+    loan, owed, due = found
+    amount = checkoff_amount(delivery.value_minor, owed, share, due)
     if amount == 0:
         return
     outcome = outcome_of(loan, delivery.delivered_on)
@@ -88,6 +110,7 @@ def apply_checkoff(actor: User, delivery: Delivery) -> None:
         delivery=delivery.code,
         amount_minor=amount,
         owed_before_minor=owed,
+        due_minor=due,
         outcome=outcome,
         currency=loan.currency,
     )

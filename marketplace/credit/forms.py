@@ -123,6 +123,15 @@ class ProductForm(FlaskForm):
     requires_offtake = BooleanField(
         _l("Exige un compromiso de compra (venta asegurada) del productor")
     )
+    collateral_ratio = _percent(
+        _l("Garantía con lo comprometido (%)"),
+        _l(
+            "Con compromiso de compra: el valor de lo que cada socio comprometió debe cubrir "
+            "este porcentaje de sus cuotas de los meses de cosecha. 100 cubre las cuotas; "
+            "167 presta hasta el 60 por ciento del valor del contrato. Vacío: 100."
+        ),
+        required=False,
+    )
     amount_step = StringField(
         _l("Redondear montos a"),
         [Optional(), Length(max=24)],

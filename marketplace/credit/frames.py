@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
-from marketplace.credit import budgets
+from marketplace.credit import budgets, loan_terms, schedules
+from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.credit.services import BP_PER_UNIT
 from marketplace.extensions import db
 from marketplace.models import (
@@ -22,7 +23,9 @@ from marketplace.models import (
     Organization,
     Pledge,
     PledgeStatus,
+    PriceType,
     Producer,
+    PurchaseCommitment,
     Repayment,
     RepaymentOutcome,
 )
@@ -93,7 +96,52 @@ def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     for column in ("associated", "agroforestry", "land_title", "consent_lenders", "active_loan"):
         frame[column] = frame[column].astype(bool)
+    frame["pledged_value_minor"] = pledged_value(frame, country)
     return frame
+
+
+def pledged_value(frame: pd.DataFrame, country: str) -> np.ndarray:
+    """What each row's farm has pledged is worth, in the country's minor units: kg x the
+    commitment's fixed price, kg x (farm-gate price + premium) for a premium over a
+    reference, and kg x the farm-gate price where the commitment's currency is another."""
+    eco = COUNTRY_ECONOMICS.get(country)
+    if eco is None or frame.empty:
+        return np.zeros(len(frame))
+    fixed = (PurchaseCommitment.price_type == PriceType.FIXED) & (
+        PurchaseCommitment.currency == eco.currency
+    )
+    premium = (PurchaseCommitment.price_type == PriceType.PREMIUM) & (
+        PurchaseCommitment.currency == eco.currency
+    )
+    rows = db.session.execute(
+        select(
+            Pledge.farm_id,
+            func.sum(case((fixed, Pledge.kg * PurchaseCommitment.price_minor_per_kg), else_=0)),
+            func.sum(case((fixed, 0), else_=Pledge.kg)),
+            func.sum(
+                case(
+                    (
+                        premium,
+                        Pledge.kg * func.coalesce(PurchaseCommitment.premium_minor_per_kg, 0),
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
+        .where(Pledge.status == PledgeStatus.ACTIVE, Pledge.farm_id.in_(frame["farm_id"].tolist()))
+        .group_by(Pledge.farm_id)
+    ).all()
+    by_farm = pd.DataFrame(rows, columns=["farm_id", "priced", "kg", "premium"]).set_index(
+        "farm_id"
+    )
+    by_farm = by_farm.reindex(frame["farm_id"]).fillna(0).astype(float)
+    gate = frame["value_chain"].map(eco.price_per_kg_minor).fillna(0).astype(float).to_numpy()
+    return (
+        by_farm["priced"].to_numpy()
+        + by_farm["kg"].to_numpy() * gate
+        + by_farm["premium"].to_numpy()
+    )
 
 
 def products_for(country: str) -> list:
@@ -236,7 +284,33 @@ def to_matching(product: CreditProduct, budget_minor: int) -> matching_types.Cre
         min_members=product.min_members,
         max_members=product.max_members,
         target_archetypes=tuple(product.target_archetypes or ()),
+        unit_schedule=unit_schedule(product),
+        collateral_ratio=product.collateral_ratio_bp / BP_PER_UNIT,
+        amount_step_minor=product.amount_step_minor or 0,
     )
+
+
+# a principal large enough that rounding to the minor unit leaves the ratios exact
+UNIT_PRINCIPAL = 10**9
+
+
+def unit_schedule(product: CreditProduct) -> tuple[tuple[str, tuple[tuple[int, float], ...]], ...]:
+    """Per value chain the product serves, each instalment of a loan disbursed today as
+    (calendar month, payment per unit of principal): the same schedule as its offers and
+    loans (credit/loan_terms.py), for the matching's affordability and collateral checks.
+    A fixed fee per payment weighs nothing at this scale; the check sees rate and insurance."""
+    out = []
+    for chain in product.value_chains:
+        try:
+            schedule = loan_terms.schedule_for(product, UNIT_PRINCIPAL, chain)
+        except schedules.ScheduleError:
+            continue  # the library falls back to a level monthly annuity
+        payments = tuple(
+            (p.due_on.month, (p.amount_minor - p.fee_minor) / UNIT_PRINCIPAL)
+            for p in schedule.payments
+        )
+        out.append((chain, payments))
+    return tuple(out)
 
 
 def readiness_factors(

@@ -8,13 +8,21 @@ The rule, step by step (each step only lowers the amount):
    say, from the product's maximum.
 2. Clip to the product's maximum.
 3. Clip to her capacity to pay at this product's rate and term: what she repays in any 12
-   months at most the run's share of her expected crop income (matching.affordability).
+   months at most the run's share of her expected crop income (matching.affordability);
+   under a product other than the one the run chose for her group, also every instalment
+   of its schedule at most that share of the income of the month it falls in (the run
+   already checked the chosen one: matching.repayment).
 4. Round down to the lender's step (``CreditProduct.amount_step_minor``; 0: no rounding).
 5. Below the product's minimum she cannot be proposed a loan under this product.
 
 Before any step: a member the run found outside the product's coverage (she lives outside
 its districts and branch radius; the reason ``outside_coverage`` on her assessment) cannot be
 proposed a loan under it; all she asked for is cut.
+
+Under the product the matching chose for her group, a member the matching excluded (her
+month's income does not carry the schedule's instalments, her pledges do not cover her
+harvest instalments, or her group fell under the product's minimum members) is not proposed
+a loan, with that reason; what she asks is what the matching financed her.
 """
 
 from __future__ import annotations
@@ -26,11 +34,16 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace.credit import frames, harvests
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.extensions import db
 from marketplace.i18n import money, percent
+from marketplace.labels import ELIGIBILITY_REASONS
 from marketplace.models import Assessment, Cluster, CreditProduct, Match, MatchingRun
+from matching import repayment
 from matching.affordability import max_principal
+from matching.eligibility import OUTSIDE_COVERAGE
+from matching.repayment import CODES as MATCHING_EXCLUSIONS
 from matching.types import MatchParams
 
 BP_PER_UNIT = 10_000
@@ -41,8 +54,14 @@ PRODUCT_MAXIMUM = "product_maximum"
 AFFORDABILITY = "affordability"
 ROUNDED = "rounded"
 BELOW_MINIMUM = "below_minimum"
-OUTSIDE_COVERAGE = "outside_coverage"  # the matching's reason code, on the assessment
-STEPS = (OUTSIDE_COVERAGE, PRODUCT_MAXIMUM, AFFORDABILITY, ROUNDED, BELOW_MINIMUM)
+STEPS = (
+    OUTSIDE_COVERAGE,
+    PRODUCT_MAXIMUM,
+    AFFORDABILITY,
+    ROUNDED,
+    BELOW_MINIMUM,
+    *(code for code in MATCHING_EXCLUSIONS if code != OUTSIDE_COVERAGE),
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +101,16 @@ def round_down(amount_minor: int, step_minor: int) -> int:
     return amount_minor - amount_minor % step_minor
 
 
-def propose(requested_minor: int, limits: Limits, affordable_minor: int | None) -> Proposal:
-    """The proposal for one member (see the module's rule)."""
+def propose(
+    requested_minor: int,
+    limits: Limits,
+    affordable_minor: int | None,
+    excluded: str | None = None,
+) -> Proposal:
+    """The proposal for one member (see the module's rule); `excluded`: the matching's
+    reason for leaving her out under this product."""
+    if excluded is not None:
+        return Proposal(requested_minor, None, affordable_minor, ((excluded, requested_minor),))
     not_stated = requested_minor <= 0
     start = limits.max_minor if not_stated else requested_minor
     amount, cuts = start, []
@@ -183,16 +210,46 @@ def for_cluster(cluster: Cluster, product: CreditProduct) -> dict[int, Proposal]
             Assessment.reasons,
         ).where(Assessment.cluster_id == cluster.id)
     ).all()
+    chosen = db.session.scalar(
+        select(Match.credit_product_id).where(Match.cluster_id == cluster.id, Match.rank == 0)
+    )
+    # the run checked her under the chosen product's schedule; under another one, it is
+    # checked here the same way (matching.repayment)
+    factor = None if chosen == product.id else schedule_factor(product, cluster, share)
+
+    def capacity(expected_kg: float) -> int | None:
+        yearly = affordable(expected_kg, price, share, product.annual_rate_bp, product.term_months)
+        if yearly is None or factor is None:
+            return yearly
+        return min(yearly, math.floor(max(expected_kg, 0.0) * price * factor + 1e-6))
+
     return {
         row.producer_id: outside(row.requested_minor)
         if OUTSIDE_COVERAGE in (row.reasons or ())
         else propose(
             row.requested_minor,
             limits,
-            affordable(row.expected_kg, price, share, product.annual_rate_bp, product.term_months),
+            capacity(row.expected_kg),
+            _excluded(row.reasons) if chosen == product.id else None,
         )
         for row in rows
     }
+
+
+def schedule_factor(product: CreditProduct, cluster: Cluster, share: float) -> float:
+    """Largest principal per unit of yearly income whose every instalment under the
+    product's schedule stays within `share` of its month's income (matching.repayment)."""
+    chain = cluster.value_chain
+    params = MatchParams(
+        max_instalment_share=share,
+        harvest_months={chain: harvests.months_for(product.coverage_country, chain)},
+    )
+    return repayment.afford_factor(frames.to_matching(product, 0), chain, params)
+
+
+def _excluded(reasons) -> str | None:
+    """The matching's reason for leaving a member out of her group's financing, if any."""
+    return next((code for code in reasons or () if code in MATCHING_EXCLUSIONS), None)
 
 
 def for_match(match: Match) -> dict[int, Proposal]:
@@ -222,6 +279,8 @@ def step_text(code: str, product: CreditProduct, share: float) -> str:
         )
     if code == OUTSIDE_COVERAGE:
         return _("vive fuera de la cobertura del producto: no se le puede proponer")
+    if code in MATCHING_EXCLUSIONS:
+        return str(ELIGIBILITY_REASONS[code])
     if code == BELOW_MINIMUM:
         return _(
             "no llega al mínimo del producto (%(min)s): no se le puede proponer",

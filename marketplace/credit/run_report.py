@@ -183,6 +183,10 @@ class CountryFigures:
     validation: Validation | None = None
     funnel: list[StageGap] = field(default_factory=list)
     groups: GroupFigures | None = None
+    # members each post-allocation check left out, by reason code (matching.repayment)
+    excluded: dict[str, int] = field(default_factory=dict)
+    # median share of expected volume pledged, over the groups financed by offtake products
+    offtake_pledged_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,11 @@ def _country(code: str, values: dict, currencies: dict[str, str]) -> CountryFigu
         validation=_validation(values),
         funnel=_funnel(values.get("fairness")),
         groups=_groups(values),
+        excluded={
+            str(code): int(n)
+            for code, n in ((values.get("repayment") or {}).get("excluded") or {}).items()
+        },
+        offtake_pledged_share=(values.get("repayment") or {}).get("offtake_median_pledged_share"),
     )
 
 

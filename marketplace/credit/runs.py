@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from marketplace import audit
+from marketplace.credit import harvests
 from marketplace.credit.economics import COUNTRY_ECONOMICS
 from marketplace.credit.frames import loan_stages, outcome_frame, producer_frame, products_for
 from marketplace.errors import DomainError
@@ -37,6 +38,7 @@ from marketplace.models import (
     RunBackend,
     RunStatus,
     User,
+    ValueChain,
 )
 from marketplace.models.base import utcnow
 from matching.types import MatchParams, MatchResult
@@ -217,6 +219,7 @@ def _run_countries(run: MatchingRun, on_progress=None) -> list[CountryResult]:
             base_params(),
             input_cost_per_ha=eco.input_cost_per_ha_minor,
             price_per_kg=eco.price_per_kg_minor,
+            harvest_months={c.value: harvests.months_for(country, c.value) for c in ValueChain},
         )
         frame = producer_frame(country)
         products = products_for(country)
@@ -352,18 +355,19 @@ def _store_assessments(run: MatchingRun, country: CountryResult, cluster_ids: di
             "cluster_id": cluster_ids.get(int(gid)),
             "readiness": float(ready),
             "explanation": [list(item) for item in explanation],
-            "requested_minor": int(requested),
+            # a member of a financed group asks what her group's product finances her
+            "requested_minor": int(financed) if financed > 0 else int(requested),
             "currency": country.currency,
             "productive_ha": float(ha),
             "expected_kg": float(kg),
             "pledged_kg": float(pledged),
         }
-        for pid, farm, eligible, reasons, archetype, gid, ready, explanation, requested, ha, kg,
-        pledged in zip(
+        for pid, farm, eligible, reasons, archetype, gid, ready, explanation, requested,
+        financed, ha, kg, pledged in zip(
             out["producer_id"], frame["farm_id"], out["eligible"], out["reasons"],
             out["archetype"], out["group_id"], out["readiness"], out["explanation"],
-            out["requested_minor"], frame["productive_ha"], expected, frame["pledged_kg"],
-            strict=True,
+            out["requested_minor"], out["financed_minor"], frame["productive_ha"], expected,
+            frame["pledged_kg"], strict=True,
         )
     ]  # fmt: skip
     for start in range(0, len(rows), 5_000):

@@ -40,6 +40,11 @@ MAX_LATE_RATE_BP = 20_000  # 200 % a year; Peru's SBS caps it lower, the lender 
 # the widest credit groups the matching forms (MatchParams.group_min, group_max)
 GROUP_BOUNDS = (MatchParams.group_min, MatchParams.group_max)
 
+# what a member's pledges must cover of her harvest instalments under an offtake product
+DEFAULT_COLLATERAL_BP = 10_000
+MIN_COLLATERAL_BP = 1_000
+MAX_COLLATERAL_BP = 50_000
+
 
 @dataclass
 class ProductData:
@@ -64,6 +69,8 @@ class ProductData:
     late_rate_bp: int | None = 0  # interés moratorio, effective yearly; None when unreadable
     amount_step_minor: int | None = 0  # loan amounts in multiples of it; 0: no rounding
     requires_offtake: bool = False
+    # with offtake: pledged value / harvest-month instalments, bp
+    collateral_ratio_bp: int | None = DEFAULT_COLLATERAL_BP
     budget_minor: int | None = None
     min_readiness_bp: int = 0  # 0..10 000 (0..100 %)
     # group size the product lends to, within the matching's group bounds
@@ -175,6 +182,9 @@ def _term_problems(data: ProductData) -> dict[str, str]:
         problems["repayment"] = _l("Elija cómo se paga.")
     if not 0 <= data.min_readiness_bp <= BP_PER_UNIT:
         problems["min_readiness"] = _l("Escriba un porcentaje entre 0 y 100.")
+    ratio = data.collateral_ratio_bp
+    if ratio is None or not MIN_COLLATERAL_BP <= ratio <= MAX_COLLATERAL_BP:
+        problems["collateral_ratio"] = _l("Escriba un porcentaje entre 10 y 500.")
     return problems
 
 
@@ -239,6 +249,7 @@ def _values(data: ProductData) -> dict:
         "late_rate_bp": data.late_rate_bp,
         "amount_step_minor": data.amount_step_minor,
         "requires_offtake": data.requires_offtake,
+        "collateral_ratio_bp": data.collateral_ratio_bp,
         "budget_minor": data.budget_minor,
         "min_readiness": data.min_readiness_bp / BP_PER_UNIT,
         "min_members": data.min_members,

@@ -50,6 +50,7 @@ def _fill_from(form: ProductForm, product: CreditProduct) -> None:
     step = product.amount_step_minor
     form.amount_step.data = amount_text(step, product.currency) if step else ""
     form.min_readiness.data = round(product.min_readiness * services.BP_PER_UNIT)
+    form.collateral_ratio.data = product.collateral_ratio_bp
     country = product.coverage_country
     codes = set(product.coverage_districts)
     regions = sorted(
@@ -65,6 +66,7 @@ def _form(country: str, product: CreditProduct | None) -> ProductForm:
     if not form.is_submitted():
         if product is None:
             form.currency.data = currencies.of_country(country)
+            form.collateral_ratio.data = services.DEFAULT_COLLATERAL_BP
         else:
             _fill_from(form, product)
     regions = gazetteer.regions(country) if country in gazetteer.COUNTRIES else []
@@ -112,6 +114,11 @@ def _data(form: ProductForm, country: str) -> services.ProductData:
         late_rate_bp=form.late_rate.data or 0,
         amount_step_minor=_minor(form, "amount_step", currency) if form.amount_step.data else 0,
         requires_offtake=bool(form.requires_offtake.data),
+        collateral_ratio_bp=(
+            form.collateral_ratio.data
+            if form.collateral_ratio.data is not None
+            else services.DEFAULT_COLLATERAL_BP
+        ),
         budget_minor=_minor(form, "budget", currency),
         min_readiness_bp=form.min_readiness.data or 0,
         min_members=form.min_members.data,

@@ -193,7 +193,7 @@ class _Builder:
     def add(self, org: tuple, chain: str, status: str, must_region: str | None = None) -> int:
         """One commitment of `org` for `chain`, with its pledges; returns its row number."""
         rng, anchor = self.rng, self.anchor
-        org_id, _key, country, creator = org
+        org_id, key, country, creator = org
         currency = CURRENCY.get(country, "USD")
         regions = self.regions_for(chain, country, must_region)
         created = anchor - timedelta(days=float(rng.uniform(5, 120)))
@@ -227,7 +227,8 @@ class _Builder:
             "cutoff_date": CUTOFFS[int(rng.random() < 0.2)] if deforestation_free else None,
             "delivery_start": start,
             "delivery_end": start + timedelta(days=int(rng.integers(30, 91))),
-            "collection_center_id": self._centre(country, regions),
+            # the demo buyer receives deliveries: its commitments always name a centre
+            "collection_center_id": self._centre(country, regions, always=key == DEMO_BUYER),
             "status": status,
             "created_at": created,
             "updated_at": created,
@@ -251,9 +252,9 @@ class _Builder:
         row["min_kg_per_producer"] = min(row["min_kg_per_producer"], row["max_kg_per_producer"])
         return k
 
-    def _centre(self, country: str, regions: list[str]) -> int | None:
+    def _centre(self, country: str, regions: list[str], always: bool = False) -> int | None:
         options = [c for region in regions for c in self.centres.get(f"{country}|{region}", [])]
-        if not options or self.rng.random() < 0.15:
+        if not options or (self.rng.random() < 0.15 and not always):
             return None
         return int(self.rng.choice(options))
 

@@ -25,6 +25,7 @@ from marketplace import currencies
 from marketplace.credit import loan_terms, usury
 from marketplace.credit.archetypes import targetable_types
 from marketplace.credit.economics import COUNTRY_ECONOMICS
+from marketplace.credit.services import DEFAULT_COLLATERAL_BP
 from marketplace.demo.landscapes import LANDSCAPES
 from marketplace.models import CreditProduct, GraceInterest
 
@@ -225,6 +226,7 @@ def product_row(
         "late_rate_bp": LATE_RATE_BP,
         "amount_step_minor": minor(AMOUNT_STEP[currency], currency),
         "requires_offtake": spec.offtake,
+        "collateral_ratio_bp": DEFAULT_COLLATERAL_BP,  # pledges cover the harvest instalments
         "budget_minor": budget_minor(spec, producers),
         "min_readiness": spec.min_readiness,
         "min_members": spec.members[0],

@@ -61,6 +61,9 @@ class CreditProduct(db.Model):
     # loan amounts are proposed in multiples of this (1000 = S/ 10.00); 0: to the minor unit
     amount_step_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     requires_offtake: Mapped[bool] = mapped_column(default=False)
+    # with offtake: a member's pledged value must cover this share of her harvest-month
+    # instalments (10 000 = 100 %)
+    collateral_ratio_bp: Mapped[int] = mapped_column(default=10_000)
     budget_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     min_readiness: Mapped[float] = mapped_column(default=0.0)  # 0..1
     # group size: covered members at least min_members; the whole group at most max_members

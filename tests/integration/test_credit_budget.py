@@ -68,6 +68,9 @@ def test_a_run_offers_only_what_is_left_so_its_match_can_be_approved(
     the amounts proposed."""
     user, product = lender
     product.budget_minor = 50_000_000
+    # repaid at harvest: monthly instalments of S/ 2,000 (the minimum) would pass 30 % of
+    # these growers' off-harvest months' income, and the run would finance no one
+    product.repayment = "harvest"
     make_group(6)
     (first,) = _matched(run_matching())
     asked = first.amount_minor

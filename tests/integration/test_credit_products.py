@@ -263,8 +263,14 @@ def test_products_for_matching(db, lender, make_user, make_org):
             min_members=8,
             max_members=20,
             target_archetypes=("agroforestry_high",),
+            unit_schedule=frames.unit_schedule(product),
         )
     ]
+    # harvest repayment: payments per unit of principal in Peru's cacao sales months only,
+    # adding up to more than the principal (the interest)
+    ((chain, payments),) = offered[0].unit_schedule
+    assert chain == "cacao" and {month for month, _ in payments} <= {7, 12}
+    assert 1.0 < sum(per_unit for _, per_unit in payments) < 1.3
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -284,6 +290,20 @@ def test_a_lender_creates_a_product_through_the_form(db, login, lender):
     # Peru writes decimals with a point (es_PE); Colombia with a comma (es_CO)
     assert "Crédito cacao campaña" in page and "28.50 %" in page
     assert f"{product.total_cost_bp / 100:.2f} %" in page and "TCEA (costo total al año)" in page
+    # the collateral ratio left empty is 100 % of the harvest instalments, and is shown
+    assert product.collateral_ratio_bp == 10_000
+    assert "cubre el 100.00 % de sus cuotas de cosecha" in page
+
+
+def test_a_lender_sets_the_collateral_ratio_and_a_wrong_one_is_refused(db, login, lender):
+    client = login(lender)
+    response = client.post("/credito/productos/nuevo", data=form_data(collateral_ratio="5"))
+    assert response.status_code == 200
+    assert "Escriba un porcentaje entre 10 y 500." in response.get_data(as_text=True)
+    client.post("/credito/productos/nuevo", data=form_data(collateral_ratio="166,67"))
+    product = db.session.scalars(select(CreditProduct)).one()
+    assert product.collateral_ratio_bp == 16_667
+    assert frames.to_matching(product, 1).collateral_ratio == pytest.approx(1.6667)
 
 
 def test_a_typed_total_cost_is_ignored(db, login, lender):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.credit import balances
 from marketplace.credit.loans import payoff_minor
 from marketplace.errors import DomainError
 from marketplace.models import AuditLog, LoanStatus, Notification, Repayment
@@ -188,6 +189,52 @@ def test_the_checkoff_never_takes_more_than_what_closes_the_loan(
     )
     assert paid == 250_000 + owed
     assert loan.status == LoanStatus.REPAID and loan.balance_minor == 0
+
+
+def _monthly_offtake_loan(producer, make_credit_product, days_ago: int):
+    """S/ 3,000 over 12 monthly instalments, no grace, under a product taking pledges as
+    collateral, disbursed `days_ago` days ago; and its schedule's instalments."""
+    product = make_credit_product(repayment="monthly", grace_months=0, requires_offtake=True)
+    loan = new_loan(
+        producer, product, amount_minor=300_000, disbursed_at=utcnow() - timedelta(days=days_ago)
+    )
+    return loan, balances.fix_schedule(loan)
+
+
+def test_under_an_offtake_product_the_checkoff_pays_the_instalments_due(
+    db, world, make_producer, make_farm, make_credit_product
+):
+    producer, _, row = producer_with_pledge(make_producer, make_farm, world, kg=2_000)
+    # disbursed 45 days ago: the first instalment is overdue, the second falls due in ~2 weeks
+    loan, rows = _monthly_offtake_loan(producer, make_credit_product, days_ago=45)
+    first, second = rows[0], rows[1]
+    assert first.due_on < local_today() < second.due_on
+
+    delivery = deliver(world, row, 100, days_ago=0)  # worth 95,000; the share 28,500
+
+    assert delivery.deduction_minor == first.due_minor + second.due_minor > 28_500
+    standing = balances.ledger_of(loan)
+    assert standing.overdue_minor == 0
+    assert [line.unpaid_minor for line in standing.lines[:2]] == [0, 0]
+
+
+def test_instalments_due_beyond_the_deliverys_value_take_the_whole_value(
+    db, world, make_producer, make_farm, make_credit_product
+):
+    producer, _, row = producer_with_pledge(make_producer, make_farm, world, kg=2_000)
+    _monthly_offtake_loan(producer, make_credit_product, days_ago=100)  # three due
+    delivery = deliver(world, row, 30, days_ago=0)  # worth 28,500: less than one instalment
+    assert delivery.deduction_minor == 28_500 and delivery.paid_to_producer_minor == 0
+
+
+def test_without_offtake_the_checkoff_stays_the_share(
+    db, world, make_producer, make_farm, make_credit_product
+):
+    producer, _, row = producer_with_pledge(make_producer, make_farm, world, kg=2_000)
+    product = make_credit_product(repayment="monthly", grace_months=0)
+    new_loan(producer, product, amount_minor=300_000, disbursed_at=utcnow() - timedelta(days=45))
+    delivery = deliver(world, row, 100, days_ago=0)
+    assert delivery.deduction_minor == 28_500
 
 
 @pytest.mark.parametrize(

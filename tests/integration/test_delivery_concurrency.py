@@ -12,9 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.credit import balances
 from marketplace.extensions import db as _db
 from marketplace.models import CollectionCenter, Repayment, User
-from marketplace.models.base import local_today
+from marketplace.models.base import local_today, utcnow
 from marketplace.models.traceability import Delivery
 from marketplace.traceability import deliveries
 from tests.integration.deliveries import centre, pledge, producer_with_pledge
@@ -81,3 +82,31 @@ def test_concurrent_checkoffs_never_repay_more_than_the_loan(
         28_500,
         28_500,
     ]
+
+
+def test_concurrent_deliveries_pay_the_due_instalments_once(
+    db, racing_app, world, make_producer, make_farm, make_credit_product
+):
+    """Under an offtake product the first delivery to take the row pays the instalments due;
+    the others, seeing them paid, take the share; together never more than the payoff."""
+    producer, farm, _ = producer_with_pledge(make_producer, make_farm, world, kg=100)
+    pledges = [pledge(world.commitment, make_farm(producer, name=f"P{k}"), 1_000) for k in range(6)]
+    product = make_credit_product(repayment="monthly", grace_months=0, requires_offtake=True)
+    loan = new_loan(
+        producer, product, amount_minor=300_000, disbursed_at=utcnow() - timedelta(days=45)
+    )
+    rows = balances.fix_schedule(loan)
+    db.session.commit()
+    due = rows[0].due_minor + rows[1].due_minor  # overdue, and due within a month
+
+    jobs = [delivering(world.staff.id, world.center.id, p.id, 100) for p in pledges]
+    won, _ = outcomes(race(racing_app, jobs))
+
+    assert len(won) == 6
+    db.session.expire_all()
+    deductions = sorted(db.session.scalars(select(Delivery.deduction_minor)))
+    assert due > 28_500 and deductions == sorted([due] + [28_500] * 5)
+    repaid = db.session.scalar(
+        select(func.sum(Repayment.amount_minor)).where(Repayment.loan_id == loan.id)
+    )
+    assert repaid == sum(deductions)

@@ -21,6 +21,7 @@ from matching.allocation import (
     solve,
     verify,
 )
+from matching.repayment import pledges_cover
 from matching.types import CreditProduct
 
 
@@ -31,10 +32,15 @@ def make_groups(rows):
     return pd.DataFrame(rows, columns=cols)
 
 
-def members(requests: dict[int, list[int]]) -> pd.DataFrame:
-    """One row per member: group_id, requested_minor."""
-    rows = [(g, r) for g, reqs in requests.items() for r in reqs]
-    return pd.DataFrame(rows, columns=["group_id", "requested_minor"])
+def members(requests: dict[int, list[int]], pledged: dict[int, list[float]] | None = None):
+    """One row per member: group_id, requested_minor, pledged_kg (0 unless given)."""
+    pledged = pledged or {}
+    rows = [
+        (g, r, (pledged.get(g) or [0.0] * len(reqs))[i])
+        for g, reqs in requests.items()
+        for i, r in enumerate(reqs)
+    ]
+    return pd.DataFrame(rows, columns=["group_id", "requested_minor", "pledged_kg"])
 
 
 def product(pid, **kw):
@@ -47,6 +53,7 @@ def product(pid, **kw):
         min_amount_minor=0,
         max_amount_minor=1_000,
         budget_minor=10_000,
+        min_members=1,  # groups of any size here (0 would be the run's group_min)
     )
     base.update(kw)
     return CreditProduct(**base)
@@ -65,17 +72,21 @@ def test_feasibility_rules():
             (4, "cacao", "D9", 0.0, 0.05, 2, 0.8, 0.7, 0.0),  # covered by the branch (5.6 km)
             (5, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.3, 0.0),  # a member under min readiness
             (6, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.0),  # a member under min amount
-            (7, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.5),  # pledged
+            (7, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.5),  # both members' pledges cover
+            (8, "cacao", "D1", 0.0, 0.0, 2, 0.8, 0.7, 0.5),  # one member's pledge is tiny
         ]
     )
     req = members({1: [300, 2_000], 2: [300, 300], 3: [300, 300], 4: [300, 300],
-                   5: [300, 300], 6: [50, 300], 7: [300, 300]})  # fmt: skip
+                   5: [300, 300], 6: [50, 300], 7: [300, 300], 8: [300, 300]},
+                  pledged={7: [50.0, 50.0], 8: [50.0, 0.01]})  # fmt: skip
     base = product(10, min_amount_minor=100, min_readiness=0.5)
     branch = product(11, districts=(), branches=((0.0, 0.1),), radius_km=6.0, min_amount_minor=100)
-    offtake = product(12, requires_offtake=True)
+    offtake = product(12, requires_offtake=True, min_amount_minor=100, min_members=2)
     pairs = feasible_pairs(groups, [base, branch, offtake], req)
     got = set(zip(pairs["group_id"], pairs["product_id"], strict=True))
-    assert got == {(1, 10), (4, 11), (7, 10), (7, 12)}
+    # the offtake product takes group 7 only: in group 8 one pledge (0.01 kg, S/ 0.10) covers
+    # less than the minimum ticket's harvest instalments, leaving 1 member of the 2 required
+    assert got == {(1, 10), (4, 11), (7, 10), (7, 12), (8, 10)}
     row = pairs[(pairs["group_id"] == 1) & (pairs["product_id"] == 10)].iloc[0]
     assert row["amount_minor"] == 300 + 1_000  # the 2,000 request clipped to the max
     assert row["score"] == pytest.approx(2 * 0.8)
@@ -136,7 +147,7 @@ def test_verify_raises_on_violation():
 def instances(draw):
     """Random small worlds: up to 7 groups, up to 3 products, 2 chains, 2 districts."""
     n_groups = draw(st.integers(0, 7))
-    rows, reqs = [], {}
+    rows, reqs, pledged = [], {}, {}
     for g in range(n_groups):
         size = draw(st.integers(1, 4))
         r_min = draw(st.floats(0, 1))
@@ -146,6 +157,7 @@ def instances(draw):
              draw(st.floats(r_min, 1)), r_min, draw(st.sampled_from([0.0, 0.4])))
         )  # fmt: skip
         reqs[g] = draw(st.lists(st.integers(0, 500), min_size=size, max_size=size))
+        pledged[g] = draw(st.lists(st.floats(0, 0.05), min_size=size, max_size=size))
     prods = []
     for p in range(draw(st.integers(1, 3))):
         prods.append(
@@ -160,9 +172,10 @@ def instances(draw):
                 budget_minor=draw(st.integers(0, 2_000)),
                 min_readiness=draw(st.floats(0, 0.8)),
                 requires_offtake=draw(st.booleans()),
+                min_members=draw(st.integers(1, 3)),
             )
         )
-    return make_groups(rows), prods, members(reqs)
+    return make_groups(rows), prods, members(reqs, pledged)
 
 
 def brute_force(pairs, prods):
@@ -203,7 +216,8 @@ def test_allocation_invariants(world):
         assert g["readiness_min"] >= p.min_readiness
         assert r.min() >= p.min_amount_minor
         assert row.amount_minor == np.minimum(r, p.max_amount_minor).sum()
-        assert not p.requires_offtake or g["pledged_share"] > 0
+        covered = pledges_cover(groups, p, req)[(groups["group_id"] == row.group_id).to_numpy()]
+        assert not p.requires_offtake or covered.all()
     # alternatives: ranks 1..3, never the chosen product
     assert out["rank"].between(0, 3).all()
     assert not out.duplicated(["group_id", "product_id"]).any()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matching import pipeline
+from matching import pipeline, repayment
 from matching.allocation import haversine_km
 from matching.eligibility import REASONS
 from matching.profiles import NO_TYPOLOGY, TRAITS, TYPICAL, parse_code
@@ -66,11 +66,12 @@ def world(seed: int = 7) -> pd.DataFrame:
 
 
 PRODUCTS = [
-    # cacao in D1 and D2 by district; budget for one group (a group asks ~14-15M)
+    # cacao in D1 and D2 by district; budget for one group (a group asks ~2.7-3.1M: monthly
+    # instalments against off-harvest income)
     CreditProduct(
         product_id=1, lender_id=1, currency="PEN", value_chains=("cacao",),
         districts=("D1", "D2"), min_amount_minor=1, max_amount_minor=2_000_000,
-        budget_minor=20_000_000, annual_rate=0.28, term_months=12,
+        budget_minor=4_000_000, annual_rate=0.28, term_months=12,
     ),
     # cafe through a branch in D3 (50 km radius), plenty of budget, offtake required
     CreditProduct(
@@ -234,19 +235,30 @@ def test_no_products_and_nobody_eligible(producers):
     assert res.metrics["match_rate"] == 0.0
 
 
-def test_requests_sized_at_the_best_fitting_product(producers):
-    rate, term = pipeline.product_terms(producers, PRODUCTS)
+def test_requests_sized_at_the_product_most_likely_to_serve(producers):
+    def sized(products):
+        which, _ = pipeline.likely_products(producers, products, PARAMS)
+        return np.array([products[i].product_id if i >= 0 else -1 for i in which])
+
     chain, district = producers["value_chain"], producers["district_code"]
-    # product 3 is cheapest (0%) but has no budget: ignored
-    assert (rate[chain == "cacao"] == 0.28).all()  # product 1, by district or by chain
-    assert (rate[chain == "cafe"] == 0.22).all()  # product 2, by its chain
-    cheap = [PRODUCTS[0], PRODUCTS[1], replace(PRODUCTS[2], budget_minor=1, annual_rate=0.1,
-                                               districts=("D3",))]  # fmt: skip
-    rate, _ = pipeline.product_terms(producers, cheap)
-    assert (rate[district == "D3"] == 0.1).all()  # listed district and cheaper
-    assert (rate[(chain == "cacao") & (district != "D3")] == 0.28).all()
-    assert (term == 12).all()
-    assert (pipeline.product_terms(producers, [])[0] == pipeline.DEFAULT_ANNUAL_RATE).all()
+    got = sized(PRODUCTS)
+    # product 3 has no budget: ignored; cacao of D3 (no product covers it) falls back to the
+    # cheapest product serving cacao; cafe of D1/D2 likewise to product 2
+    assert (got[chain == "cacao"] == 1).all()
+    assert (got[chain == "cafe"] == 2).all()
+    # a dearer product with a larger budget covering D1 is the likelier: D1's cacao sized there
+    big = replace(PRODUCTS[0], product_id=4, budget_minor=50_000_000, annual_rate=0.40,
+                  districts=("D1",))  # fmt: skip
+    small_d3 = replace(PRODUCTS[2], budget_minor=1, annual_rate=0.1, districts=("D3",))
+    got = sized([PRODUCTS[0], PRODUCTS[1], small_d3, big])
+    assert (got[(chain == "cacao") & (district == "D1")] == 4).all()
+    assert (got[(chain == "cacao") & (district == "D2")] == 1).all()
+    assert (got[(chain == "cacao") & (district == "D3")] == 3).all()  # the only one covering
+    assert (got[(chain == "cafe") & (district == "D3")] == 2).all()  # branch, larger budget
+    assert (pipeline.likely_products(producers, [], PARAMS)[0] == -1).all()
+    # product 2 requires offtake: a cafe producer pledging nothing is not sized at it
+    unpledged = producers.assign(pledged_kg=0.0)
+    assert (pipeline.likely_products(unpledged, PRODUCTS, PARAMS)[0][chain == "cafe"] == -1).all()
 
 
 def test_producers_whose_income_is_unknown_stay_out_of_groups():
@@ -317,3 +329,47 @@ def test_the_same_result_whatever_the_producers_row_order():
     pd.testing.assert_frame_equal(first.matches, shuffled.matches)
     assert first.metrics["groups_one_cooperative"] == 1.0
     assert first.metrics["groups_one_archetype"] == 1.0
+
+
+def test_a_producer_whose_income_carries_no_covering_minimum_stays_out_of_groups(producers):
+    frame = producers.drop(columns="village")
+    cacao = frame["value_chain"].eq("cacao") & frame["district_code"].isin(["D1", "D2"])
+    eligible = frame["consent_lenders"] & frame["cleared_after_cutoff"].ne("yes")
+    rows = frame[cacao & eligible & (frame["productive_ha"] >= PARAMS.min_productive_ha)]
+    # what each can carry under product 1's schedule (a level monthly annuity here)
+    cap = np.fmin(
+        rows["productive_ha"] * PARAMS.input_cost_per_ha["cacao"],
+        repayment.afford_cap(
+            PRODUCTS[0], rows["value_chain"], repayment.annual_income(rows, PARAMS), PARAMS
+        ),
+    )
+    ticket = int(np.median(cap))
+    p1 = replace(PRODUCTS[0], min_amount_minor=ticket)
+    # a larger product covering the same places whose minimum no one carries
+    p4 = replace(p1, product_id=4, budget_minor=90_000_000, min_amount_minor=10**12)
+    which, short = pipeline.likely_products(rows, [p1, PRODUCTS[1], PRODUCTS[2], p4], PARAMS)
+    carries = cap.to_numpy() >= ticket
+    assert carries.any() and (~carries).any()
+    assert (which[carries] == 0).all()  # p1, not the larger p4 she cannot carry
+    assert (short == ~carries).all()
+    out = pipeline.run(frame, [p1, PRODUCTS[1], PRODUCTS[2]], params=PARAMS).producers
+    out = out.set_index("producer_id").loc[rows["producer_id"]]
+    assert (out["eligible"].to_numpy() == carries).all()
+    assert all(r == (repayment.UNAFFORDABLE,) for r in out["reasons"][~carries])
+    assert (out["group_id"][~carries] == -1).all()
+
+
+def test_financed_amounts_add_up_to_each_chosen_match(result):
+    out, matches = result.producers, result.matches
+    chosen = matches[matches["rank"] == 0].set_index("group_id")["amount_minor"]
+    financed = out[out["financed_minor"] > 0].groupby("group_id")["financed_minor"].sum()
+    assert financed.to_dict() == chosen.to_dict()
+    # never more than what she asked, and only members of chosen groups are financed
+    assert (out["financed_minor"] <= out["requested_minor"]).all()
+    assert not out.loc[~out["group_id"].isin(chosen.index), "financed_minor"].any()
+    figures = result.metrics["repayment"]
+    assert figures["financed_members"] == int((out["financed_minor"] > 0).sum())
+    assert set(figures["excluded"]) == set(repayment.CODES)
+    # the cafe group's offtake product: its financed members' pledges are 100 kg a ha
+    share = figures["offtake_median_financed_pledged_share"]
+    assert figures["offtake_groups"] == 1 and share == pytest.approx(100 / 900, rel=0.2)
