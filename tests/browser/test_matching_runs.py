@@ -55,7 +55,7 @@ def test_admin_watches_a_run_progress_and_its_figures(
 
     entry.get_by_role("link", name=f"Corrida {run.id}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Corrida {run.id}")
-    expect(page.get_by_role("table", name="Por género")).to_contain_text("Mujer")
+    expect(page.get_by_role("table", name="Por género", exact=True)).to_contain_text("Mujer")
     check_phone_page(page, "run page", problems)
     assert not problems, "\n".join(problems)
 
