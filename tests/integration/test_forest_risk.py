@@ -161,7 +161,7 @@ def test_saving_a_farm_reassesses_it(app, tmp_path, farm, make_user):
 PIXEL = 0.0001  # about 11 m
 
 
-def write_raster(tmp_path, crs: str = "EPSG:4326", year_value: int = 22):
+def write_raster(tmp_path, crs: str = "EPSG:4326", year_value: int = 22, tiled: bool = False):
     """A loss-year GeoTIFF over the plot and well beyond: the west half lost in 2000+value."""
     west, north = W - 0.005, N + 0.005
     size = round((0.012) / PIXEL)
@@ -172,32 +172,39 @@ def write_raster(tmp_path, crs: str = "EPSG:4326", year_value: int = 22):
     years[0, 0] = 5  # an old loss at the corner stretches the layer over the whole raster
     years[-1, -1] = 5
     path = tmp_path / "lossyear.tif"
+    tiles = {"tiled": True, "blockxsize": 16, "blockysize": 16} if tiled else {}
     with rasterio.open(
         path, "w", driver="GTiff", width=size, height=size, count=1, dtype="uint8",
-        crs=crs, transform=Affine(PIXEL, 0, west, 0, -PIXEL, north),
+        crs=crs, transform=Affine(PIXEL, 0, west, 0, -PIXEL, north), **tiles,
     ) as out:  # fmt: skip
         out.write(years, 1)
     return path
 
 
 def test_a_raster_gives_the_same_answer_as_the_vector(app, tmp_path, farm):
-    layer = layers.import_layer(write_raster(tmp_path))
-    assert layer.kind == "raster"
+    layer = layers.import_layer(write_raster(tmp_path), kind="loss_year")
+    assert (layer.kind, layer.content) == ("raster", "loss_year")
     farm = assessed(farm.id)
     assert farm.risk_status == "at_risk"
     assert farm.risk_loss_share == pytest.approx(0.5, abs=0.02)
-    years = set(db.session.scalars(select(ForestArea.loss_year)))
-    assert years == {2005, 2022}
+    # read by window when assessed: nothing of the raster is copied into the database
+    assert db.session.scalar(select(func.count(ForestArea.id))) == 0
 
 
 def test_a_raster_with_old_loss_only_is_free(app, tmp_path, farm):
-    layers.import_layer(write_raster(tmp_path, year_value=15))
+    layers.import_layer(write_raster(tmp_path, year_value=15), kind="loss_year")
     assert assessed(farm.id).risk_status == "free"
+
+
+def test_a_geotiff_without_a_declared_content_is_refused(app, tmp_path, farm):
+    with pytest.raises(DomainError, match="nunca se adivina"):
+        layers.import_layer(write_raster(tmp_path))
+    assert db.session.scalar(select(func.count(ForestLayer.id))) == 0
 
 
 def test_a_raster_in_another_projection_is_refused(app, tmp_path, farm):
     with pytest.raises(DomainError, match=r"WGS84 \(EPSG:4326\)"):
-        layers.import_layer(write_raster(tmp_path, crs="EPSG:32718"))
+        layers.import_layer(write_raster(tmp_path, crs="EPSG:32718"), kind="loss_year")
     assert db.session.scalar(select(func.count(ForestLayer.id))) == 0
 
 
@@ -249,7 +256,7 @@ def test_cli_imports_lists_assesses_and_removes(app, runner, tmp_path, farm):
 
 def test_cli_reports_a_wrong_projection_without_a_traceback(app, runner, tmp_path):
     path = write_raster(tmp_path, crs="EPSG:32718")
-    result = runner.invoke(args=["forest", "import", str(path)])
+    result = runner.invoke(args=["forest", "import", str(path), "--kind", "loss_year"])
     assert result.exit_code == 1
     assert "WGS84 (EPSG:4326)" in result.output
     assert "Traceback" not in result.output
@@ -261,9 +268,9 @@ def test_worst_status_of_a_lot():
     assert risk.worst([]) == "unassessed"
 
 
-def test_a_raster_read_in_small_windows_gives_the_same_share(app, tmp_path, farm, monkeypatch):
-    monkeypatch.setattr(layers, "WINDOW_PX", 16)  # the plot straddles many windows
-    layers.import_layer(write_raster(tmp_path))
+def test_a_raster_in_small_tiles_gives_the_same_share(app, tmp_path, farm):
+    path = write_raster(tmp_path, tiled=True)  # the plot straddles many 16 x 16 tiles
+    layers.import_layer(path, kind="loss_year")
     assert assessed(farm.id).risk_loss_share == pytest.approx(0.5, abs=0.02)
 
 
