@@ -16,10 +16,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.forest.rasters import GDAL_CACHE_MB
 from marketplace.forest.zonal import Source
 from marketplace.models.traceability import ForestArea, ForestLayer
 
-GDAL_CACHE_MB = 64  # rasterio's block cache: the bound on memory whatever the tiles' size
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ FOLDER = Path("forest_layers")
 ALERT_EPOCH = date(2014, 12, 31)  # alert day d is ALERT_EPOCH + d days
 ALERT_CONFIDENCES = (2, 3, 4)
 MAX_LISTED = 8  # bad values named in a refusal
+GDAL_CACHE_MB = 64  # GDAL's block cache (default: 5 % of RAM): the bound on memory per read
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,16 @@ def alert_day_of(year: int) -> int:
 def inspect(path: Path, content: str, today: date | None = None) -> RasterInfo:
     """Open a GeoTIFF, check its CRS, grid and values for `content`; its description."""
     import rasterio
-    from rasterio.errors import RasterioIOError
 
     today = today or date.today()
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024):
+        return _inspect(path, content, today)
+
+
+def _inspect(path: Path, content: str, today: date) -> RasterInfo:
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
     try:
         source = rasterio.open(path)
     except RasterioIOError:

@@ -289,7 +289,9 @@ def test_the_farm_page_shows_the_loss_and_the_list_shows_the_badge(
     client = login(technician)
     page = client.get(f"/productores/{producer.id}").get_data(as_text=True)
     assert "Riesgo: deforestación posterior al corte" in page
-    assert "(50 % de la parcela)" in page
+    # the status comes with its reason: the year, the share and that it was forest in 2020
+    assert "Pérdida de bosque en 2022 sobre 50 % de la parcela" in page
+    assert "que era bosque en 2020" in page
     listing = client.get("/productores").get_data(as_text=True)
     assert 'badge badge-bad">Riesgo: deforestación posterior al corte' in listing
 
@@ -305,6 +307,7 @@ def test_the_page_says_what_to_do_when_forest_needs_verification(
     layers.import_layer(write_layer(tmp_path, (WEST_HALF, {"forest": True}), *extent_only()))
     page = login(technician).get(f"/productores/{producer.id}").get_data(as_text=True)
     assert "Requiere verificación" in page
+    assert "Era bosque en 2020 sobre 50 % de la parcela" in page
     assert "Un técnico debe registrar evidencia de campo" in page
 
 
