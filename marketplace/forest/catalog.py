@@ -38,8 +38,8 @@ def _meets(plot: BaseGeometry, e: tuple[float, float, float, float]) -> bool:
     return e[0] <= x1 and e[1] <= y1 and x0 <= e[2] and y0 <= e[3]
 
 
-def _contains(plot: BaseGeometry, e: tuple[float, float, float, float]) -> bool:
-    x0, y0, x1, y1 = plot.bounds
+def _contains(bounds: tuple[float, ...], e: tuple[float, float, float, float]) -> bool:
+    x0, y0, x1, y1 = bounds
     return e[0] <= x0 and e[1] <= y0 and x1 <= e[2] and y1 <= e[3]
 
 
@@ -94,8 +94,9 @@ class Layers:
     def rasters_for(self, plot: BaseGeometry) -> list[LayerRef]:
         """Per content, the newest raster layer whose bounds contain the plot."""
         chosen: dict[str, LayerRef] = {}
+        bounds = plot.bounds
         for ref in self.rasters:  # by id: a later import replaces an earlier one
-            if _contains(plot, ref.bounds):
+            if _contains(bounds, ref.bounds):
                 chosen[ref.content] = ref
         return list(chosen.values())
 

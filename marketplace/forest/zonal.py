@@ -98,12 +98,19 @@ def _coverage(plot: BaseGeometry, transform: Affine, height: int, width: int) ->
 def _read(source: Source, transform: Affine, height: int, width: int) -> np.ndarray:
     """`source`'s values over the grid window, resampled to it (nearest); 0 for nodata."""
     from rasterio.enums import Resampling
-    from rasterio.windows import from_bounds
+    from rasterio.windows import Window
 
     dataset = source.dataset
-    left, top = transform.c, transform.f
-    right, bottom = left + width * transform.a, top + height * transform.e
-    window = from_bounds(left, bottom, right, top, transform=dataset.transform)
+    t = dataset.transform
+    col = (transform.c - t.c) / t.a
+    row = (transform.f - t.f) / t.e
+    cols = width * transform.a / t.a
+    rows = height * transform.e / t.e
+    if abs(col - round(col)) < 1e-6 and abs(row - round(row)) < 1e-6:
+        col, row = round(col), round(row)
+    if abs(cols - round(cols)) < 1e-6 and abs(rows - round(rows)) < 1e-6:
+        cols, rows = round(cols), round(rows)
+    window = Window(col, row, cols, rows)
     values = dataset.read(
         1,
         window=window,
@@ -113,8 +120,8 @@ def _read(source: Source, transform: Affine, height: int, width: int) -> np.ndar
         fill_value=0,
     )
     if dataset.nodata is not None:
-        values = np.where(values == dataset.nodata, 0, values)
-    return values.astype("int64")
+        values[values == dataset.nodata] = 0
+    return values.astype("int64", copy=False)
 
 
 def _outside(window, dataset) -> bool:

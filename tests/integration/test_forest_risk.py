@@ -321,7 +321,16 @@ def test_the_shipped_demo_layer_is_what_the_script_builds():
     spec = importlib.util.spec_from_file_location("build_demo_forest", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert json.loads(DEMO_LAYER.read_text()) == module.build()
+    collection = module.build()
+    assert json.loads(DEMO_LAYER.read_text()) == collection
+    shipped = 0
+    for name, _content, _label, pixels, transform in module.build_rasters(collection):
+        with rasterio.open(DEMO_LAYER.parent / name) as source:
+            assert source.transform.almost_equals(transform)
+            assert (source.profile["tiled"], source.compression.value) == (True, "DEFLATE")
+            assert np.array_equal(source.read(1), pixels), name
+        shipped += (DEMO_LAYER.parent / name).stat().st_size
+    assert shipped < 600 * 1024
 
 
 def test_a_new_outline_is_assessed_at_once(app, tmp_path, make_producer, make_farm, make_user):
