@@ -151,10 +151,14 @@ def forest_group() -> None:
 @click.option("--name", help="A name for the layer (default: the file name).")
 @click.option(
     "--kind",
-    type=click.Choice(["vector", "loss_year", "tree_cover_2000", "forest_2020", "commodity", "alerts"]),
+    type=click.Choice(
+        ["vector", "loss_year", "tree_cover_2000", "forest_2020", "commodity", "alerts"]
+    ),
     help="What the layer holds; required for a GeoTIFF (never guessed). Default: vector.",
 )
-@click.option("--version", "version", default="", help="The product's version, e.g. GFC-2024-v1.12.")
+@click.option(
+    "--version", "version", default="", help="The product's version, e.g. GFC-2024-v1.12."
+)
 def forest_import_command(path: str, name: str | None, kind: str | None, version: str) -> None:
     """Load a GeoJSON of loss/forest polygons or register a GeoTIFF of a declared content
     (read by window per plot, never copied into the database), then re-assess farms."""

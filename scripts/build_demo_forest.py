@@ -108,41 +108,46 @@ def landscape_grid(landscape) -> tuple[Affine, int, int]:
     return Affine(RASTER_PX, 0, round(west, 6), 0, -RASTER_PX, round(north, 6)), height, width
 
 
-def build_rasters(collection: dict) -> list[tuple[str, str, str, np.ndarray, Affine]]:
-    """(file name, content, layer name, pixels, transform) of every demo raster."""
+def burn(grid: tuple, shapes: list[dict], value: int, into: np.ndarray | None = None):
+    """`shapes` burnt as `value` into `into` (or into zeros) on the grid."""
     from rasterio.features import rasterize
 
+    transform, height, width = grid
+    if into is None:
+        into = np.zeros((height, width), "uint8")
+    if shapes:
+        rasterize([(g, value) for g in shapes], transform=transform, out=into)
+    return into
+
+
+def build_rasters(collection: dict) -> list[tuple[str, str, np.ndarray, Affine]]:
+    """(file name, content, pixels, transform) of every demo raster."""
     features = collection["features"]
     santa_rosa = len(features) - 1
     recent = [f["geometry"] for f in features if f["properties"].get("loss_year", 0) > 2020]
     old = [f["geometry"] for f in features if 0 < f["properties"].get("loss_year", 0) <= 2020]
     forest = [(i, f["geometry"]) for i, f in enumerate(features) if f["properties"].get("forest")]
-    commodity = [g for n, (i, g) in enumerate(forest) if n % COMMODITY_EVERY == 1 and i != santa_rosa]
+    commodity = [
+        g for n, (i, g) in enumerate(forest) if n % COMMODITY_EVERY == 1 and i != santa_rosa
+    ]
     out = []
     for number, landscape in enumerate(LANDSCAPES, start=1):
         transform, height, width = landscape_grid(landscape)
 
-        def burn(shapes: list[dict], value: int, fill: int = 0, into=None) -> np.ndarray:
-            if not shapes:
-                return into if into is not None else np.full((height, width), fill, "uint8")
-            return rasterize(
-                [(g, value) for g in shapes], out_shape=(height, width), transform=transform,
-                fill=fill, out=into, dtype="uint8",
-            )  # fmt: skip
-
+        grid = (transform, height, width)
         cover = np.full((height, width), BACKGROUND_COVER, "uint8")
         for shapes, value in ((old, OLD_COVER), ([g for _i, g in forest], FOREST_COVER)):
-            cover = burn(shapes, value, into=cover)
-        cover = burn(recent, RECENT_COVER, into=cover)
-        forest_2020 = burn([g for _i, g in forest] + recent, 1)
-        mapped = burn(commodity, 1)
+            burn(grid, shapes, value, cover)
+        burn(grid, recent, RECENT_COVER, cover)
+        forest_2020 = burn(grid, [g for _i, g in forest] + recent, 1)
+        mapped = burn(grid, commodity, 1)
         stem = f"demo_{number:02d}_{landscape.key}"
-        label = f"{landscape.name} (sintética)"
-        out += [
-            (f"{stem}_tree_cover_2000.tif", "tree_cover_2000", f"Cobertura arbórea 2000 · {label}", cover, transform),
-            (f"{stem}_forest_2020.tif", "forest_2020", f"Bosque 2020 · {label}", forest_2020, transform),
-            (f"{stem}_commodity.tif", "commodity", f"Cultivos 2020 · {label}", mapped, transform),
-        ]  # fmt: skip
+        for content, pixels in (
+            ("tree_cover_2000", cover),
+            ("forest_2020", forest_2020),
+            ("commodity", mapped),
+        ):
+            out.append((f"{stem}_{content}.tif", content, pixels, transform))
     return out
 
 
@@ -166,7 +171,7 @@ def main() -> None:
     for old in DATA.glob("demo_*.tif"):
         old.unlink()
     total = 0
-    for name, _content, _label, pixels, transform in build_rasters(collection):
+    for name, _content, pixels, transform in build_rasters(collection):
         write_raster(DATA / name, pixels, transform)
         total += (DATA / name).stat().st_size
     print(f"{len(LANDSCAPES) * 3} rasters, {total / 1024:.0f} KB -> {DATA}")

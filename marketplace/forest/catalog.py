@@ -21,7 +21,6 @@ from marketplace.forest.zonal import Source
 from marketplace.models.traceability import ForestArea, ForestLayer
 
 
-
 @dataclass(frozen=True)
 class LayerRef:
     """An active layer's provenance, what it holds and where it reaches."""

@@ -47,7 +47,9 @@ class Decision:
     @property
     def disturbance(self) -> Measure | None:
         """The after-cut-off disturbance, when it made the plot at risk."""
-        return self.indicators.get("disturbance_after") if self.status == RiskStatus.AT_RISK else None
+        return (
+            self.indicators.get("disturbance_after") if self.status == RiskStatus.AT_RISK else None
+        )
 
 
 def counts(measure: Measure | None, point: bool, settings: Settings) -> bool:

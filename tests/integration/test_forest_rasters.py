@@ -87,7 +87,9 @@ def test_loss_after_the_cutoff_on_forest_of_2020_is_at_risk_with_its_year(app, t
     farm = assessed(farm.id)
     assert farm.risk_status == "at_risk"
     assert farm.risk_loss_share == pytest.approx(0.18, abs=0.001)
-    assert farm.risk_loss_ha == pytest.approx(geodesic_area_ha(risk.plot_of(0, 0, PLOT, 0)) * 0.18, rel=0.002)
+    assert farm.risk_loss_ha == pytest.approx(
+        geodesic_area_ha(risk.plot_of(0, 0, PLOT, 0)) * 0.18, rel=0.002
+    )
     assert reason(farm.id) == {
         "code": "loss_after", "cutoff": 2020, "year": 2022,
         "ha": farm.risk_loss_ha, "share": farm.risk_loss_share,
@@ -232,7 +234,9 @@ def test_the_history_appends_a_row_only_when_the_assessment_changes(app, tmp_pat
     assert assessed(farm.id).risk_assessment_id == first_id
     load(tmp_path, loss_year=plot_part(grid(), 22, 0.5))
     rows = db.session.scalars(
-        select(ForestAssessment).where(ForestAssessment.farm_id == farm.id).order_by(ForestAssessment.id)
+        select(ForestAssessment)
+        .where(ForestAssessment.farm_id == farm.id)
+        .order_by(ForestAssessment.id)
     ).all()
     assert [row.status for row in rows] == [first_status, "at_risk"]
     assert assessed(farm.id).risk_assessment_id == rows[-1].id
@@ -253,9 +257,7 @@ def test_the_history_appends_a_row_only_when_the_assessment_changes(app, tmp_pat
         ("alerts", plot_part(grid(0, "uint16"), 51_000, 0.5), "51000"),  # confidence 5
     ],
 )
-def test_values_a_content_does_not_accept_are_refused_by_name(
-    app, tmp_path, content, array, named
-):
+def test_values_a_content_does_not_accept_are_refused_by_name(app, tmp_path, content, array, named):
     with pytest.raises(DomainError, match=rf"valores no válidos: {named} "):
         layers.import_layer(write(tmp_path, "bad", array), kind=content)
     assert db.session.scalar(select(func.count(ForestLayer.id))) == 0

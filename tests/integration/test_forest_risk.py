@@ -324,7 +324,7 @@ def test_the_shipped_demo_layer_is_what_the_script_builds():
     collection = module.build()
     assert json.loads(DEMO_LAYER.read_text()) == collection
     shipped = 0
-    for name, _content, _label, pixels, transform in module.build_rasters(collection):
+    for name, _content, pixels, transform in module.build_rasters(collection):
         with rasterio.open(DEMO_LAYER.parent / name) as source:
             assert source.transform.almost_equals(transform)
             assert (source.profile["tiled"], source.compression.value) == (True, "DEFLATE")
