@@ -28,12 +28,12 @@ LAYER_COLUMNS = (
     ("crs", sa.String(length=20)),
     ("width", sa.Integer()),
     ("height", sa.Integer()),
-    ("pixel_deg", sa.Float()),
-    ("nodata", sa.Float()),
-    ("min_lon", sa.Float()),
-    ("min_lat", sa.Float()),
-    ("max_lon", sa.Float()),
-    ("max_lat", sa.Float()),
+    ("pixel_deg", sa.Double()),
+    ("nodata", sa.Double()),
+    ("min_lon", sa.Double()),
+    ("min_lat", sa.Double()),
+    ("max_lon", sa.Double()),
+    ("max_lat", sa.Double()),
 )
 
 
@@ -49,7 +49,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("farm_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("plot_ha", sa.Float(), nullable=True),
+        sa.Column("plot_ha", sa.Double(), nullable=True),
         sa.Column("point", sa.Boolean(), nullable=False),
         sa.Column("indicators", sa.JSON(), nullable=False),
         sa.Column("layers", sa.JSON(), nullable=False),
