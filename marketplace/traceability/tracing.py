@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
 from marketplace.models import CollectionCenter, Farm, PurchaseCommitment
@@ -73,7 +74,12 @@ def trace(commitment: PurchaseCommitment, lot: Lot | None = None) -> Trace:
             summary.deductions_minor += delivery.deduction_minor
             summary.statuses.append(delivery.risk_status)
     farm_ids = {d.farm_id for d in deliveries}
-    farms = {f.id: f for f in db.session.scalars(select(Farm).where(Farm.id.in_(farm_ids)))}
+    farms = {
+        f.id: f
+        for f in db.session.scalars(
+            select(Farm).where(Farm.id.in_(farm_ids)).options(selectinload(Farm.risk_assessment))
+        )
+    }
     named = with_live_consent({f.producer_id for f in farms.values()}, "buyers")
     names = {f.producer_id: f.producer.full_name for f in farms.values() if f.producer_id in named}
     center_ids = {d.collection_center_id for d in deliveries} | {
