@@ -277,3 +277,52 @@ def test_nodata_pixels_are_not_values(app, tmp_path, farm):
     array = plot_part(grid(255), 1, 1.0)  # 255 = nodata around the plot
     layers.import_layer(write(tmp_path, "f", array, nodata=255), kind="forest_2020")
     assert assessed(farm.id).risk_status == "needs_verification"
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_registers_a_declared_raster_and_lists_it(app, runner, tmp_path, farm):
+    path = write(tmp_path, "forest", plot_part(grid(), 1, 1.0))
+    args = ["forest", "import", path, "--kind", "forest_2020", "--version", "GFC2020-v2"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "(forest_2020) imported" in result.output
+    assert "needs_verification: 1" in result.output
+    listing = runner.invoke(args=["forest", "list"]).output
+    assert "\tforest\tforest_2020\t200x200 px of 0.0001°\tactive" in listing
+    layer = db.session.scalars(select(ForestLayer)).one()
+    assert (layer.version, layer.crs, layer.nodata) == ("GFC2020-v2", "EPSG:4326", None)
+    assert (layer.min_lon, layer.max_lat) == pytest.approx((WEST, NORTH))
+
+
+def test_cli_refuses_a_geotiff_without_a_kind_and_a_file_that_is_not_one(app, runner, tmp_path):
+    path = write(tmp_path, "cover", grid(50))
+    result = runner.invoke(args=["forest", "import", path])
+    assert result.exit_code == 1 and "nunca se adivina" in result.output
+    fake = tmp_path / "fake.tif"
+    fake.write_bytes(b"not a tiff at all")
+    result = runner.invoke(args=["forest", "import", str(fake), "--kind", "loss_year"])
+    assert result.exit_code == 1 and "no es un GeoTIFF válido" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_rasters_of_different_pixel_sizes_combine_pixel_by_pixel(app, tmp_path, farm):
+    # the forest mask at half the loss layer's pixel size, forest on the west 60 % only:
+    # the loss (west 40 %, 2022) is read resampled on the finer grid
+    fine = np.zeros((SIZE * 2, SIZE * 2), dtype="uint8")
+    fine[PLOT_ROWS[0] * 2 : PLOT_ROWS[1] * 2, PLOT_COLS[0] * 2 : PLOT_COLS[0] * 2 + 60] = 1
+    path = tmp_path / "fine.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=SIZE * 2, height=SIZE * 2, count=1, dtype="uint8",
+        crs="EPSG:4326", transform=Affine(PX / 2, 0, WEST, 0, -PX / 2, NORTH),
+    ) as out:  # fmt: skip
+        out.write(fine, 1)
+    layers.load_layer(path, kind="forest_2020")
+    layers.load_layer(write(tmp_path, "loss", plot_part(grid(), 22, 0.4)), kind="loss_year")
+    db.session.commit()
+    risk.assess_all()
+    farm = assessed(farm.id)
+    assert farm.risk_status == "at_risk"
+    assert farm.risk_loss_share == pytest.approx(0.4, abs=0.001)
+    assert farm.risk_assessment.indicators["forest_2020"]["share"] == pytest.approx(0.6, abs=0.001)
