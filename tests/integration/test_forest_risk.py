@@ -102,6 +102,20 @@ def test_verified_farm_stays_verified_under_forest_but_not_under_loss(app, tmp_p
     assert assessed(farm.id).risk_status == "at_risk"
 
 
+def test_a_sliver_of_recent_loss_no_longer_makes_the_plot_at_risk(app, tmp_path, farm):
+    # Until the decision tree, any loss after the cut-off >= 0.01 ha made a plot at risk;
+    # one 30 m pixel is 0.08 ha. Now disturbance counts on more than 10 % of a polygon:
+    # 5 % of recent loss on a plot with no other forest is a plot with no forest to lose.
+    sliver = box(W - 0.001, S, W + 0.0001, N)  # 5 % of the plot
+    layers.import_layer(write_layer(tmp_path, (sliver, {"loss_year": 2022}), *extent_only()))
+    farm = assessed(farm.id)
+    assert farm.risk_status == "free"
+    assert farm.risk_assessment.reason["code"] == "no_forest"
+    assert farm.risk_assessment.indicators["disturbance_after"]["share"] == pytest.approx(
+        0.05, abs=0.005
+    )
+
+
 def test_nothing_in_the_plot_is_free(app, tmp_path, farm):
     layers.import_layer(write_layer(tmp_path, *extent_only()))
     assert assessed(farm.id).risk_status == "free"
