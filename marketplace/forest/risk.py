@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
-from marketplace.forest import reviews, zonal
+from marketplace.forest import history, reviews, zonal
 from marketplace.forest.catalog import Layers
 from marketplace.forest.geometry import geodesic_area_ha
 from marketplace.forest.tree import Settings, decide
@@ -39,7 +39,7 @@ from marketplace.forest.zonal import Measure
 from marketplace.models import AuditLog
 from marketplace.models.base import utcnow
 from marketplace.models.producers import Clearing, Farm
-from marketplace.models.traceability import ForestArea, ForestAssessment, ForestLayer, RiskStatus
+from marketplace.models.traceability import ForestArea, ForestLayer, RiskStatus
 
 CUTOFF_YEAR = 2020  # EUDR: loss after 31 Dec 2020 counts
 CIRCLE_ANGLES = np.linspace(0, 2 * math.pi, 64, endpoint=False)
@@ -249,7 +249,7 @@ def assess(farm: Farm) -> Assessment:
     values = _changes(row, result)
     for name, value in values.items():
         setattr(farm, name, value)
-    farm.risk_assessment_id = _record([row], [result])[0]
+    farm.risk_assessment_id = history.record([row], [result], asdict(settings()))[0]
     if before != farm.risk_status:
         audit.record(None, "farm.risk_assessed", farm, before=before, after=farm.risk_status)
         reviews.flag_after_reassessment(farm)
@@ -337,61 +337,13 @@ def _with_layers(result: Assessment, provenance: list[dict]) -> Assessment:
     return Assessment(**{**result.__dict__, "layers": provenance if result.indicators else []})
 
 
-def _history_row(farm: dict, result: Assessment, config: dict) -> dict:
-    return {
-        "farm_id": farm["id"],
-        "status": result.status.value,
-        "plot_ha": result.plot_ha,
-        "point": result.point,
-        "indicators": {name: _plain(m) for name, m in sorted(result.indicators.items())},
-        "layers": result.layers,
-        "reason": result.reason,
-        "settings": config,
-    }
-
-
-def _plain(measure: Measure) -> dict:
-    return {k: v for k, v in asdict(measure).items() if v is not None}
-
-
-_COMPARED = ("status", "plot_ha", "point", "indicators", "layers", "reason", "settings")
-
-
-def _record(farms: list[dict], results: list[Assessment]) -> list[int]:
-    """Append a history row for each farm whose assessment changed; each farm's current id."""
-    current_ids = [f["risk_assessment_id"] for f in farms if f["risk_assessment_id"]]
-    current = {
-        row.id: row
-        for row in db.session.execute(
-            select(ForestAssessment.id, *(getattr(ForestAssessment, c) for c in _COMPARED)).where(
-                ForestAssessment.id.in_(current_ids)
-            )
-        )
-    }
-    ids = [f["risk_assessment_id"] for f in farms]
-    new, positions = [], []
-    config = asdict(settings())
-    for i, (farm, result) in enumerate(zip(farms, results, strict=True)):
-        row = _history_row(farm, result, config)
-        old = current.get(farm["risk_assessment_id"])
-        if old is None or any(getattr(old, c) != row[c] for c in _COMPARED):
-            new.append({**row, "assessed_at": utcnow()})
-            positions.append(i)
-    if new:
-        made = db.session.execute(
-            insert(ForestAssessment).returning(ForestAssessment.id, sort_by_parameter_order=True),
-            new,
-        ).scalars()
-        for i, new_id in zip(positions, made, strict=True):
-            ids[i] = new_id
-    return ids
-
-
 def _store(farms: list[dict], results: list[Assessment]) -> None:
     """Bulk-update the farms' risk columns and history; audit (in bulk) the farms whose
     status changed."""
     changes = [_changes(f, r) for f, r in zip(farms, results, strict=True)]
-    for values, assessment_id in zip(changes, _record(farms, results), strict=True):
+    for values, assessment_id in zip(
+        changes, history.record(farms, results, asdict(settings())), strict=True
+    ):
         values["risk_assessment_id"] = assessment_id
     db.session.execute(update(Farm), changes)
     audits = [
