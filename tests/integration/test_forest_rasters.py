@@ -326,3 +326,20 @@ def test_rasters_of_different_pixel_sizes_combine_pixel_by_pixel(app, tmp_path, 
     assert farm.risk_status == "at_risk"
     assert farm.risk_loss_share == pytest.approx(0.4, abs=0.001)
     assert farm.risk_assessment.indicators["forest_2020"]["share"] == pytest.approx(0.6, abs=0.001)
+
+
+# --- privacy ----------------------------------------------------------------------------------
+
+
+def test_her_data_export_holds_her_plots_assessments_and_deleting_the_farm_drops_them(
+    app, tmp_path, farm, make_user
+):
+    from marketplace.privacy import export
+    from marketplace.producers import services
+
+    load(tmp_path, forest_2020=plot_part(grid(), 1, 1.0))
+    farm = assessed(farm.id)
+    section = export.collect(farm.producer)["forest_assessments"]
+    assert [row["status"] for row in section] == ["needs_verification"]
+    services.delete_farm(make_user("admin"), farm)
+    assert db.session.scalar(select(func.count(ForestAssessment.id))) == 0
