@@ -3,8 +3,9 @@
 The plot's window is cut from the finest covering raster (the grid); every other raster is
 read for the same bounds resampled to that grid (nearest), so the contents combine pixel by
 pixel. Each pixel weighs its area on the WGS84 ellipsoid (exact for a cell between two
-latitudes) times the share of it inside the plot (the plot rasterised at SUPERSAMPLE x
-SUPERSAMPLE sub-pixels), so hectares do not depend on where the grid cuts the outline.
+latitudes) times the share of it inside the plot (the share of its SUPERSAMPLE x SUPERSAMPLE
+sub-pixel centres inside the plot's rings), so hectares do not depend on where the grid cuts
+the outline.
 
 Per pixel (cut-off year C, tree-cover threshold T):
 - forest in C: the forest-2020 mask says 1, or tree cover 2000 >= T with no loss up to C;
@@ -23,6 +24,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from affine import Affine
 from shapely.geometry.base import BaseGeometry
 
@@ -30,6 +32,7 @@ from marketplace.forest.rasters import alert_day_of
 from marketplace.models.traceability import RasterContent
 
 SUPERSAMPLE = 8
+MAX_SCAN = 2_000_000  # sub-pixel rows x edges above which GDAL rasterises the plot
 MAX_SUBPIXELS = 4_000_000  # a very large plot is rasterised more coarsely, never unbounded
 WGS84_A = 6_378_137.0
 WGS84_F = 1 / 298.257223563
@@ -84,15 +87,49 @@ def _grid(plot: BaseGeometry, dataset) -> tuple[Affine, int, int] | None:
 
 
 def _coverage(plot: BaseGeometry, transform: Affine, height: int, width: int) -> np.ndarray:
-    """The share of each pixel inside the plot (sub-pixel rasterisation)."""
-    from rasterio.features import geometry_mask
-
+    """The share of each pixel inside the plot (sub-pixel centres inside its rings)."""
     k = SUPERSAMPLE
     while k > 1 and height * width * k * k > MAX_SUBPIXELS:
         k //= 2
-    fine = transform @ Affine.scale(1 / k)
-    inside = geometry_mask([plot], out_shape=(height * k, width * k), transform=fine, invert=True)
+    edges = _edges(plot)
+    if edges is not None and height * k * len(edges[0]) <= MAX_SCAN:
+        inside = _scanline(edges, transform, height * k, width * k, k)
+    else:
+        from rasterio.features import geometry_mask
+
+        fine = transform @ Affine.scale(1 / k)
+        shape = (height * k, width * k)
+        inside = geometry_mask([plot], out_shape=shape, transform=fine, invert=True)
     return inside.reshape(height, k, width, k).mean(axis=(1, 3))
+
+
+def _edges(plot: BaseGeometry) -> tuple[np.ndarray, ...] | None:
+    """x1, y1, x2, y2 of every edge of the plot's rings (None: no polygon in it)."""
+    parts = [g for g in shapely.get_parts(plot) if g.geom_type == "Polygon"]
+    if not parts:
+        return None
+    rings = shapely.get_rings(parts)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same_ring = ring_of[:-1] == ring_of[1:]
+    start, end = coords[:-1][same_ring], coords[1:][same_ring]
+    return start[:, 0], start[:, 1], end[:, 0], end[:, 1]
+
+
+def _scanline(edges: tuple, transform: Affine, rows: int, cols: int, k: int) -> np.ndarray:
+    """Which sub-pixel centres lie inside the rings (even-odd rule), row by row at once."""
+    x1, y1, x2, y2 = edges
+    ys = transform.f + transform.e * (np.arange(rows) + 0.5) / k
+    xs = transform.c + transform.a * (np.arange(cols) + 0.5) / k
+    y = ys[:, None]
+    crosses = (y1 > y) != (y2 > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+    at = np.where(crosses, at, np.inf)
+    depth = int(crosses.sum(axis=1).max()) if crosses.size else 0
+    if depth == 0:
+        return np.zeros((rows, cols), dtype=bool)
+    at = np.sort(at, axis=1)[:, :depth]
+    return (at[:, :, None] <= xs[None, None, :]).sum(axis=1) % 2 == 1
 
 
 def _read(source: Source, transform: Affine, height: int, width: int) -> np.ndarray:
