@@ -7,8 +7,10 @@ from datetime import date
 
 import numpy as np
 import pytest
-from shapely.geometry import box
+from affine import Affine
+from shapely.geometry import Point, box
 
+from marketplace.forest import zonal
 from marketplace.forest.geometry import geodesic_area_ha
 from marketplace.forest.rasters import alert_day_of, bad_values
 from marketplace.forest.tree import Settings, counts, decide
@@ -131,3 +133,24 @@ def test_ten_percent_exactly_does_not_count_for_a_polygon_but_any_pixel_does_for
     assert counts(Measure(ha=0.08, share=0.01), point=True, settings=SETTINGS)
     assert not counts(Measure(ha=0.0, share=0.0), point=True, settings=SETTINGS)
     assert counts(m(0.06), point=False, settings=Settings(indicator_share=0.05))
+
+
+@pytest.mark.parametrize(
+    "plot",
+    [
+        Point(0.0015, -0.0015).buffer(0.0013, 16),
+        Point(0.0015, -0.0015).buffer(0.0013, 16).difference(Point(0.0015, -0.0015).buffer(5e-4)),
+        box(0.0001, -0.001, 0.001, -0.0001).union(box(0.002, -0.003, 0.003, -0.002)),
+    ],
+    ids=["circle", "ring with a hole", "two parts"],
+)
+def test_the_scanline_coverage_matches_gdal_rasterisation(plot):
+    from rasterio.features import geometry_mask
+
+    transform = Affine(0.00025, 0, 0, 0, -0.00025, 0)
+    k = zonal.SUPERSAMPLE
+    fine = geometry_mask(
+        [plot], out_shape=(13 * k, 13 * k), transform=transform @ Affine.scale(1 / k), invert=True
+    )
+    expected = fine.reshape(13, k, 13, k).mean(axis=(1, 3))
+    assert np.array_equal(zonal._coverage(plot, transform, 13, 13), expected)
