@@ -343,3 +343,26 @@ def test_her_data_export_holds_her_plots_assessments_and_deleting_the_farm_drops
     assert [row["status"] for row in section] == ["needs_verification"]
     services.delete_farm(make_user("admin"), farm)
     assert db.session.scalar(select(func.count(ForestAssessment.id))) == 0
+
+
+def test_the_reason_reads_in_the_viewers_language(
+    app, tmp_path, make_producer, make_farm, make_user
+):
+    from tests.conftest import signed_in_client
+
+    technician = make_user("technician", locale="en")
+    producer = make_producer(
+        cooperative_id=technician.organization_id, registered_by_id=technician.id
+    )
+    make_farm(producer, polygon_geojson=PLOT)
+    load(
+        tmp_path,
+        loss_year=plot_part(grid(), 22, 0.18),
+        forest_2020=plot_part(grid(), 1, 1.0),
+    )
+    html = (
+        signed_in_client(app, technician).get(f"/productores/{producer.id}").get_data(as_text=True)
+    )
+    assert "Forest loss in 2022 on 18 % of the plot" in html
+    assert "which was forest in 2020" in html
+    assert "Pérdida de bosque" not in html
