@@ -112,10 +112,24 @@ class ForestLayer(db.Model):
         }
 
 
+class ForestLayerSet(db.Model):
+    """The layers one assessment read, kept once for every assessment that read the same
+    ones: `key` is their ids in order, `layers` the provenance of each (a layer is never
+    edited, so its id names its version)."""
+
+    __tablename__ = "forest_layer_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    layers: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ForestAssessment(db.Model):
     """One assessment of a plot (append-only: a row is never updated; the farm points at its
-    current one). `indicators`: {name: {"ha", "share"[, "year"]}}; `layers`: the provenance
-    of each layer read; `reason`: {"code", ...params} rendered in the reader's language."""
+    current one). `indicators`: {name: {"ha", "share"[, "year"]}}; `layer_set`: the
+    provenance of the layers read; `reason`: {"code", ...params} rendered in the reader's
+    language."""
 
     __tablename__ = "forest_assessment"
 
@@ -125,10 +139,17 @@ class ForestAssessment(db.Model):
     plot_ha: Mapped[float | None]
     point: Mapped[bool] = mapped_column(default=False)
     indicators: Mapped[dict] = mapped_column(JSON, default=dict)
-    layers: Mapped[list] = mapped_column(JSON, default=list)
+    layer_set_id: Mapped[int | None] = mapped_column(ForeignKey("forest_layer_set.id"))
     reason: Mapped[dict] = mapped_column(JSON, default=dict)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    layer_set: Mapped[ForestLayerSet | None] = relationship()
+
+    @property
+    def layers(self) -> list[dict]:
+        """The provenance of each layer read (name, content, version, sha256, import date)."""
+        return self.layer_set.layers if self.layer_set else []
 
 
 class ForestArea(db.Model):

@@ -13,7 +13,13 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
 from marketplace.models import CollectionCenter, Farm, PurchaseCommitment
-from marketplace.models.traceability import Delivery, Lot, LotReview, RiskStatus
+from marketplace.models.traceability import (
+    Delivery,
+    ForestAssessment,
+    Lot,
+    LotReview,
+    RiskStatus,
+)
 from marketplace.producers.services import with_live_consent
 from marketplace.traceability.lots import FREE_STATUSES, is_deforestation_free, worst_status
 from marketplace.traceability.plots import readiness
@@ -77,7 +83,9 @@ def trace(commitment: PurchaseCommitment, lot: Lot | None = None) -> Trace:
     farms = {
         f.id: f
         for f in db.session.scalars(
-            select(Farm).where(Farm.id.in_(farm_ids)).options(selectinload(Farm.risk_assessment))
+            select(Farm)
+            .where(Farm.id.in_(farm_ids))
+            .options(selectinload(Farm.risk_assessment).selectinload(ForestAssessment.layer_set))
         )
     }
     named = with_live_consent({f.producer_id for f in farms.values()}, "buyers")

@@ -1,5 +1,6 @@
 """forest rasters read by window (stored file, sha, bounds, declared content) and an
-append-only history of plot assessments with the farm's pointer to its current one
+append-only history of plot assessments (the layers read kept once per set) with the
+farm's pointer to its current one
 
 Revision ID: 7f3a9c2e1b64
 Revises: 43569f919411
@@ -45,6 +46,15 @@ def upgrade():
             else:
                 batch.add_column(sa.Column(name, kind, nullable=True))
     op.create_table(
+        "forest_layer_set",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("layers", sa.JSON(), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    op.create_table(
         "forest_assessment",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("farm_id", sa.Integer(), nullable=False),
@@ -52,11 +62,12 @@ def upgrade():
         sa.Column("plot_ha", sa.Double(), nullable=True),
         sa.Column("point", sa.Boolean(), nullable=False),
         sa.Column("indicators", sa.JSON(), nullable=False),
-        sa.Column("layers", sa.JSON(), nullable=False),
+        sa.Column("layer_set_id", sa.Integer(), nullable=True),
         sa.Column("reason", sa.JSON(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("assessed_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["farm_id"], ["farm.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["layer_set_id"], ["forest_layer_set.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("forest_assessment") as batch:
@@ -71,6 +82,7 @@ def downgrade():
     with op.batch_alter_table("forest_assessment") as batch:
         batch.drop_index(batch.f("ix_forest_assessment_farm_id"))
     op.drop_table("forest_assessment")
+    op.drop_table("forest_layer_set")
     with op.batch_alter_table("forest_layer") as batch:
         for name, _kind in reversed(LAYER_COLUMNS):
             batch.drop_column(name)
