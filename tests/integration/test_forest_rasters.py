@@ -366,3 +366,16 @@ def test_the_reason_reads_in_the_viewers_language(
     assert "Forest loss in 2022 on 18 % of the plot" in html
     assert "which was forest in 2020" in html
     assert "Pérdida de bosque" not in html
+
+
+def test_plots_reading_the_same_layers_share_one_record_of_them(
+    app, tmp_path, make_producer, make_farm
+):
+    from marketplace.models.traceability import ForestLayerSet
+
+    farms = [make_farm(make_producer(), polygon_geojson=PLOT) for _ in range(3)]
+    load(tmp_path, forest_2020=plot_part(grid(), 1, 1.0), loss_year=grid())
+    sets = {assessed(f.id).risk_assessment.layer_set_id for f in farms}
+    assert len(sets) == 1 and None not in sets
+    record = db.session.scalars(select(ForestLayerSet)).one()
+    assert [layer["content"] for layer in record.layers] == ["forest_2020", "loss_year"]
