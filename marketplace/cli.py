@@ -149,18 +149,28 @@ def forest_group() -> None:
 @forest_group.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--name", help="A name for the layer (default: the file name).")
-@click.option("--kind", type=click.Choice(["vector", "raster"]), help="Default: by extension.")
-def forest_import_command(path: str, name: str | None, kind: str | None) -> None:
-    """Load a GeoJSON of loss/forest polygons or a loss-year GeoTIFF, then re-assess farms."""
+@click.option(
+    "--kind",
+    type=click.Choice(
+        ["vector", "loss_year", "tree_cover_2000", "forest_2020", "commodity", "alerts"]
+    ),
+    help="What the layer holds; required for a GeoTIFF (never guessed). Default: vector.",
+)
+@click.option(
+    "--version", "version", default="", help="The product's version, e.g. GFC-2024-v1.12."
+)
+def forest_import_command(path: str, name: str | None, kind: str | None, version: str) -> None:
+    """Load a GeoJSON of loss/forest polygons or register a GeoTIFF of a declared content
+    (read by window per plot, never copied into the database), then re-assess farms."""
     from marketplace.errors import DomainError
     from marketplace.forest import layers
 
     started = time.perf_counter()
     try:
-        layer = layers.import_layer(path, name=name, kind=kind)
+        layer = layers.import_layer(path, name=name, kind=kind, version=version)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"Layer {layer.id} ({layer.kind}) imported; farms re-assessed")
+    click.echo(f"Layer {layer.id} ({layer.content or layer.kind}) imported; farms re-assessed")
     click.echo(f"  in {time.perf_counter() - started:.1f} s")
     _echo_risk_counts()
 
@@ -174,8 +184,12 @@ def forest_list_command() -> None:
     if not summaries:
         click.echo("No forest layers.")
     for layer, n, first, last in summaries:
-        years = f"loss {first}-{last}" if first is not None else "no loss years"
         state = "active" if layer.active else "inactive"
+        if layer.content:
+            size = f"{layer.width}x{layer.height} px of {layer.pixel_deg:g}°"
+            click.echo(f"{layer.id}\t{layer.name}\t{layer.content}\t{size}\t{state}")
+            continue
+        years = f"loss {first}-{last}" if first is not None else "no loss years"
         click.echo(f"{layer.id}\t{layer.name}\t{layer.kind}\t{n} areas\t{years}\t{state}")
 
 

@@ -90,6 +90,14 @@ def load(overrides: dict | None = None) -> dict:
         # Matching runs go to an RQ worker through this Redis when set, else to a thread.
         "MINKA_REDIS_URL": os.environ.get("MINKA_REDIS_URL") or None,
         "MINKA_MATCHING_MIN_HA": float(os.environ.get("MINKA_MATCHING_MIN_HA", "2.0")),
+        # Deforestation risk (marketplace/forest/tree.py): an indicator counts on more than this
+        # share of a plot; tree cover 2000 at or above this percent is forest; loss after the
+        # cut-off year is deforestation.
+        "MINKA_FOREST_INDICATOR_SHARE": float(
+            os.environ.get("MINKA_FOREST_INDICATOR_SHARE", "0.10")
+        ),
+        "MINKA_FOREST_TREE_COVER_PCT": float(os.environ.get("MINKA_FOREST_TREE_COVER_PCT", "10")),
+        "MINKA_FOREST_CUTOFF_YEAR": int(os.environ.get("MINKA_FOREST_CUTOFF_YEAR", "2020")),
         # Share of a delivery's value deducted at the centre to repay the producer's loan.
         "MINKA_CHECKOFF_SHARE": float(os.environ.get("MINKA_CHECKOFF_SHARE", "0.30")),
         # Card payments through Stripe: no secret key (the default) hides card payment.

@@ -1,9 +1,10 @@
-"""Forest-change layers: importing vector or raster tree-cover loss into ForestArea rows.
+"""Forest-change layers: vector polygons into ForestArea rows, rasters registered by window.
 
 A vector layer is a GeoJSON FeatureCollection of (Multi)Polygons in WGS84, each with a
 `loss_year` (int) or `forest: true` property. A raster layer is a GeoTIFF in EPSG:4326 whose
-pixels hold the loss year like Hansen's Global Forest Change `lossyear` (1..24 = 2001..2024,
-0 = no loss); it is read in windows and each year's pixels in a window become one polygon.
+content is declared on import (RasterContent: loss_year, tree_cover_2000, forest_2020,
+commodity, alerts) and checked (rasters.py); the file is kept under the instance folder by
+its sha256 and only its description goes into the database: plots read their own window.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import shapely
+from flask import current_app
 from flask_babel import gettext as _
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -23,14 +24,13 @@ from sqlalchemy import delete, func, select
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forest import risk
+from marketplace.forest import rasters, risk
 from marketplace.forest.geometry import names_other_crs
 from marketplace.models.accounts import User
-from marketplace.models.traceability import ForestArea, ForestLayer, LayerKind
+from marketplace.models.traceability import ForestArea, ForestLayer, LayerKind, RasterContent
 
 RASTER_SUFFIXES = (".tif", ".tiff")
-WINDOW_PX = 512  # raster read in square windows: bounded memory, compact polygons per window
-HANSEN_BASE_YEAR = 2000  # lossyear pixel value v means loss in 2000 + v
+KINDS = (LayerKind.VECTOR, *RasterContent)
 
 
 @dataclass(frozen=True)
@@ -42,38 +42,99 @@ class Area:
 
 
 def import_layer(
-    path: str | Path, name: str | None = None, kind: str | None = None, actor: User | None = None
+    path: str | Path,
+    name: str | None = None,
+    kind: str | None = None,
+    actor: User | None = None,
+    version: str = "",
 ) -> ForestLayer:
-    """Read a layer file, store it with its areas (audit-logged) and re-assess every farm."""
-    layer = load_layer(path, name, kind, actor)
+    """Read a layer file, store it (audit-logged) and re-assess every farm."""
+    layer = load_layer(path, name, kind, actor, version)
     db.session.commit()
     risk.assess_all()
     return layer
 
 
 def load_layer(
-    path: str | Path, name: str | None = None, kind: str | None = None, actor: User | None = None
+    path: str | Path,
+    name: str | None = None,
+    kind: str | None = None,
+    actor: User | None = None,
+    version: str = "",
 ) -> ForestLayer:
-    """Read a layer file and add it with its areas to the session (audit-logged; no commit)."""
+    """Read a layer file and add it to the session (audit-logged; no commit). A GeoTIFF
+    needs its content declared as `kind`; a GeoJSON is `vector`."""
     path = Path(path)
-    kind = kind or (LayerKind.RASTER if path.suffix.lower() in RASTER_SUFFIXES else "vector")
-    if kind not in (LayerKind.VECTOR, LayerKind.RASTER):
-        raise DomainError(_("El tipo de capa debe ser «vector» o «raster»."), "kind")
+    raster_file = path.suffix.lower() in RASTER_SUFFIXES
+    if kind is None and raster_file:
+        raise DomainError(_declare(), "kind")
+    kind = kind or LayerKind.VECTOR
+    if kind not in KINDS:
+        raise DomainError(_declare(), "kind")
     if not path.is_file():
         raise DomainError(_("No se encuentra el archivo %(path)s.", path=str(path)), "path")
-    areas = list(read_raster(path) if kind == LayerKind.RASTER else read_vector(path))
+    if kind == LayerKind.VECTOR:
+        return _load_vector(path, name, actor, version)
+    return _load_raster(path, name, kind, actor, version)
+
+
+def _declare() -> str:
+    return _(
+        "Declare qué contiene la capa: «vector» (GeoJSON) o, para un GeoTIFF, "
+        "%(kinds)s. El tipo nunca se adivina.",
+        kinds=", ".join(f"«{k}»" for k in RasterContent),
+    )
+
+
+def _load_vector(path: Path, name: str | None, actor: User | None, version: str) -> ForestLayer:
+    areas = list(read_vector(path))
     if not areas:
         raise DomainError(_("La capa no tiene ningún polígono de pérdida ni de bosque."), "path")
     layer = ForestLayer(
         name=(name or path.stem)[:120],
-        kind=kind,
+        kind=LayerKind.VECTOR,
         source=path.name[:300],
+        version=version[:40],
         imported_by_id=actor.id if actor else None,
     )
     db.session.add(layer)
     db.session.flush()
     db.session.execute(ForestArea.__table__.insert(), [_area_row(layer.id, area) for area in areas])
-    audit.record(actor, "forest.imported", layer, kind=kind, areas=len(areas), source=layer.source)
+    audit.record(actor, "forest.imported", layer, kind="vector", areas=len(areas), source=path.name)
+    return layer
+
+
+def _load_raster(
+    path: Path, name: str | None, content: str, actor: User | None, version: str
+) -> ForestLayer:
+    info = rasters.inspect(path, content)
+    relative, sha = rasters.store(path, Path(current_app.config["MINKA_INSTANCE_PATH"]))
+    min_lon, min_lat, max_lon, max_lat = info.bounds
+    layer = ForestLayer(
+        name=(name or path.stem)[:120],
+        kind=LayerKind.RASTER,
+        content=content,
+        source=path.name[:300],
+        version=version[:40],
+        path=relative,
+        sha256=sha,
+        crs=info.crs,
+        width=info.width,
+        height=info.height,
+        pixel_deg=info.pixel_deg,
+        nodata=info.nodata,
+        min_lon=min_lon,
+        min_lat=min_lat,
+        max_lon=max_lon,
+        max_lat=max_lat,
+        imported_by_id=actor.id if actor else None,
+    )
+    db.session.add(layer)
+    db.session.flush()
+    audit.record(
+        actor, "forest.imported", layer, kind=content, sha256=sha, source=path.name,
+        size=f"{info.width}x{info.height}",
+    )  # fmt: skip
     return layer
 
 
@@ -175,47 +236,3 @@ def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
     """Only the polygon parts (make_valid may add stray lines or points)."""
     parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
-# --- raster -------------------------------------------------------------------------------
-
-
-def read_raster(path: Path) -> Iterator[Area]:
-    """Per window, one polygon per loss year from a loss-year GeoTIFF in EPSG:4326."""
-    import rasterio
-    from affine import Affine
-    from rasterio.errors import RasterioIOError
-    from rasterio.features import shapes
-    from rasterio.windows import Window
-
-    try:
-        source = rasterio.open(path)
-    except RasterioIOError:
-        raise DomainError(_("El archivo no es un GeoTIFF válido."), "path") from None
-    with source:
-        if source.crs is None or source.crs.to_epsg() != 4326:
-            raise _wrong_crs()
-        for row in range(0, source.height, WINDOW_PX):
-            for col in range(0, source.width, WINDOW_PX):
-                window = Window(
-                    col,
-                    row,
-                    min(WINDOW_PX, source.width - col),
-                    min(WINDOW_PX, source.height - row),
-                )
-                band = source.read(1, window=window, masked=True)
-                years = np.ma.filled(band, 0).astype("int32")
-                years[(years < 1) | (years > 99)] = 0
-                if not years.any():
-                    continue
-                # not source.window_transform: rasterio 1.4 still uses affine's deprecated `*`
-                transform = source.transform @ Affine.translation(col, row)
-                yield from _window_areas(shapes(years, mask=years > 0, transform=transform))
-
-
-def _window_areas(polygons: Iterator[tuple[dict, float]]) -> Iterator[Area]:
-    by_year: dict[int, list[BaseGeometry]] = {}
-    for geometry, value in polygons:
-        by_year.setdefault(int(value), []).append(shape(geometry))
-    for value, parts in sorted(by_year.items()):
-        yield Area(HANSEN_BASE_YEAR + value, shapely.union_all(parts))

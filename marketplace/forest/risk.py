@@ -2,18 +2,17 @@
 
 The plot is the farm's polygon; without one, a circle around its point with the declared
 total hectares (EUDR accepts a point for plots up to 4 ha; the circle is our stand-in for
-the land that point represents). Against the active layers' areas:
+the land that point represents). What the layers say about the plot becomes indicators
+(hectares and share of the plot: forest at the cut-off, commodity, disturbance before and
+after it): raster layers read in the plot's window (zonal.py), vector areas intersected
+geodesically; of the two, the larger figure of each indicator. The decision tree (tree.py)
+turns the indicators into a status with its reason. No active layer reaching the plot ->
+unassessed.
 
-- tree-cover loss after the cut-off year inside the plot -> at_risk, with its hectares
-  (geodesic, WGS84 ellipsoid) and share of the plot;
-- otherwise forest cover on at least FOREST_SHARE of the plot -> needs_verification (shade
-  cacao and coffee look like forest), unless field evidence already verified it;
-- otherwise -> free. Loss before the cut-off is history and does not count.
-- No active layer reaching the plot -> unassessed.
-
-A layer reaches a plot when the bounding box of all its areas meets the plot's (the layer's
-own extent is not stored, so a GeoTIFF's no-loss margins do not count).
-When a layer exists, the farm's `cleared_after_cutoff` follows from the status.
+Every assessment that differs from the farm's current one is appended to forest_assessment
+(indicators, the layers' provenance, the settings, the reason), never updated; the farm
+points at its current row and keeps the status columns the rest of Minka reads. When a layer
+exists, the farm's `cleared_after_cutoff` follows from the status.
 """
 
 from __future__ import annotations
@@ -21,26 +20,28 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import shapely
+from flask import current_app
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
-from marketplace.forest import reviews
+from marketplace.forest import history, reviews, zonal
+from marketplace.forest.catalog import Layers
 from marketplace.forest.geometry import geodesic_area_ha
+from marketplace.forest.tree import Settings, decide
+from marketplace.forest.zonal import Measure
 from marketplace.models import AuditLog
 from marketplace.models.base import utcnow
 from marketplace.models.producers import Clearing, Farm
 from marketplace.models.traceability import ForestArea, ForestLayer, RiskStatus
 
 CUTOFF_YEAR = 2020  # EUDR: loss after 31 Dec 2020 counts
-FOREST_SHARE = 0.10  # forest cover on this share of the plot asks for a field visit
-MIN_LOSS_HA = 0.01  # below this, an intersection is a sliver of touching edges
 CIRCLE_ANGLES = np.linspace(0, 2 * math.pi, 64, endpoint=False)
 M_PER_DEGREE_LAT = 110_950  # near the equator, where Minka's farms are
 CELL_DEG = 0.5  # bulk assessment fetches the areas of one grid cell of farms at a time
@@ -61,12 +62,27 @@ class Assessment:
     status: RiskStatus
     loss_ha: float | None = None
     loss_share: float | None = None
+    reason: dict = field(default_factory=dict)
+    indicators: dict[str, Measure] = field(default_factory=dict)
+    layers: list[dict] = field(default_factory=list)
+    plot_ha: float | None = None
+    point: bool = False
 
 
 @dataclass(frozen=True)
 class _Candidate:
     loss_year: int | None
     geometry: BaseGeometry
+
+
+def settings() -> Settings:
+    """The decision tree's thresholds from the app's MINKA_FOREST_* settings."""
+    config = current_app.config
+    return Settings(
+        cutoff_year=int(config.get("MINKA_FOREST_CUTOFF_YEAR", CUTOFF_YEAR)),
+        indicator_share=float(config.get("MINKA_FOREST_INDICATOR_SHARE", 0.10)),
+        tree_cover_pct=float(config.get("MINKA_FOREST_TREE_COVER_PCT", 10)),
+    )
 
 
 def plot_of(
@@ -93,27 +109,65 @@ def evaluate(
     candidates: Iterable[_Candidate],
     covered: bool,
     verified: bool = False,
-    cutoff_year: int = CUTOFF_YEAR,
+    config: Settings | None = None,
+    raster: dict[str, Measure] | None = None,
+    point: bool = False,
 ) -> Assessment:
-    """The status of one plot given the areas that intersect it (pure: no database)."""
-    if plot is None or not covered:
-        return Assessment(RiskStatus.UNASSESSED)
-    loss, forest = [], []
+    """The status of one plot from the vector areas meeting it and its raster indicators
+    (pure: no database)."""
+    config = config or Settings()
+    if plot is None:
+        return Assessment(RiskStatus.UNASSESSED, reason={"code": "no_plot"}, point=point)
+    if not covered and not raster:
+        return Assessment(RiskStatus.UNASSESSED, reason={"code": "no_layer"}, point=point)
+    indicators = dict(raster or {})
+    if covered:
+        for name, measure in vector_measures(plot, candidates, config.cutoff_year).items():
+            if name not in indicators or measure.ha > indicators[name].ha:
+                indicators[name] = measure
+    decision = decide(indicators, point, verified, config)
+    loss = decision.disturbance
+    plot_ha = indicators["plot"].ha if "plot" in indicators else None
+    return Assessment(
+        decision.status,
+        loss.ha if loss else 0.0,
+        loss.share if loss else 0.0,
+        decision.reason,
+        indicators,
+        plot_ha=plot_ha,
+        point=point,
+    )
+
+
+def vector_measures(
+    plot: BaseGeometry, candidates: Iterable[_Candidate], cutoff_year: int
+) -> dict[str, Measure]:
+    """The indicators of vector areas: forest polygons and loss polygons by year."""
+    forest, before, after = [], [], defaultdict(list)
     for area in candidates:
         if area.loss_year is None:
             forest.append(area.geometry)
         elif area.loss_year > cutoff_year:
-            loss.append(area.geometry)
-    if not loss and not forest:
-        return Assessment(RiskStatus.FREE, 0.0, 0.0)
+            after[area.loss_year].append(area.geometry)
+        else:
+            before.append(area.geometry)
     plot_ha = geodesic_area_ha(plot)
-    loss_ha = _overlap_ha(plot, loss)
-    if loss_ha >= MIN_LOSS_HA:
-        return Assessment(RiskStatus.AT_RISK, round(loss_ha, 4), round(loss_ha / plot_ha, 4))
-    if _overlap_ha(plot, forest) >= FOREST_SHARE * plot_ha:
-        status = RiskStatus.VERIFIED if verified else RiskStatus.NEEDS_VERIFICATION
-        return Assessment(status, 0.0, 0.0)
-    return Assessment(RiskStatus.FREE, 0.0, 0.0)
+    found = {"plot": Measure(round(plot_ha, 4), 1.0)}
+
+    def of(areas: list[BaseGeometry], year: int | None = None) -> Measure:
+        ha = _overlap_ha(plot, areas)
+        return Measure(round(ha, 4), round(ha / plot_ha, 4), year if ha > 0 else None)
+
+    lost_after = [g for parts in after.values() for g in parts]
+    if after:
+        by_year = {year: _overlap_ha(plot, parts) for year, parts in after.items()}
+        found["disturbance_after"] = of(lost_after, max(by_year, key=lambda y: (by_year[y], y)))
+    if before:
+        found["disturbance_before"] = of(before)
+    if forest or lost_after:
+        # trees lost after the cut-off stood at the cut-off
+        found["forest_2020"] = of(forest + lost_after)
+    return found
 
 
 def _overlap_ha(plot: BaseGeometry, areas: list[BaseGeometry]) -> float:
@@ -126,22 +180,6 @@ def _overlap_ha(plot: BaseGeometry, areas: list[BaseGeometry]) -> float:
 # --- the database side --------------------------------------------------------------------
 
 
-def layer_extents() -> list[tuple[float, float, float, float]]:
-    """(min_lon, min_lat, max_lon, max_lat) of each active layer: the box of its areas."""
-    rows = db.session.execute(
-        select(
-            func.min(ForestArea.min_lon),
-            func.min(ForestArea.min_lat),
-            func.max(ForestArea.max_lon),
-            func.max(ForestArea.max_lat),
-        )
-        .join(ForestLayer, ForestLayer.id == ForestArea.layer_id)
-        .where(ForestLayer.active.is_(True))
-        .group_by(ForestArea.layer_id)
-    )
-    return [tuple(row) for row in rows]
-
-
 def layers_reaching(farm: Farm) -> list[dict]:
     """The active layers that reach the farm's plot now, as a delivery's snapshot keeps them:
     [{"id", "name", "imported_at"}] (a layer is never edited, so id and import time name
@@ -149,31 +187,9 @@ def layers_reaching(farm: Farm) -> list[dict]:
     plot = plot_of(farm.lat, farm.lon, farm.polygon_geojson, farm.total_ha)
     if plot is None:
         return []
-    rows = db.session.execute(
-        select(
-            ForestLayer.id,
-            ForestLayer.name,
-            ForestLayer.imported_at,
-            func.min(ForestArea.min_lon),
-            func.min(ForestArea.min_lat),
-            func.max(ForestArea.max_lon),
-            func.max(ForestArea.max_lat),
-        )
-        .join(ForestArea, ForestArea.layer_id == ForestLayer.id)
-        .where(ForestLayer.active.is_(True))
-        .group_by(ForestLayer.id, ForestLayer.name, ForestLayer.imported_at)
-        .order_by(ForestLayer.id)
-    )
-    return [
-        {"id": row[0], "name": row[1], "imported_at": row[2].isoformat()}
-        for row in rows
-        if _covered(plot, [tuple(row[3:])])
-    ]
-
-
-def _covered(plot: BaseGeometry, extents: list[tuple[float, float, float, float]]) -> bool:
-    x0, y0, x1, y1 = plot.bounds
-    return any(e[0] <= x1 and e[1] <= y1 and x0 <= e[2] and y0 <= e[3] for e in extents)
+    catalog = Layers()
+    refs = sorted(catalog.vectors_reaching(plot) + catalog.rasters_for(plot), key=lambda r: r.id)
+    return [{k: ref.provenance[k] for k in ("id", "name", "imported_at")} for ref in refs]
 
 
 def _areas_in(bounds: tuple[float, float, float, float]) -> list[_Candidate]:
@@ -215,22 +231,25 @@ _FARM_COLUMNS = (
     Farm.total_ha,
     Farm.risk_status,
     Farm.risk_verified_at,
+    Farm.risk_assessment_id,
     Farm.cleared_after_cutoff,
 )
 
 
+def _plots(farms: list[dict]) -> list[BaseGeometry | None]:
+    return [plot_of(f["lat"], f["lon"], f["polygon_geojson"], f["total_ha"]) for f in farms]
+
+
 def assess(farm: Farm) -> Assessment:
-    """Assess one farm now and store its risk_* fields (the caller commits)."""
-    plot = plot_of(farm.lat, farm.lon, farm.polygon_geojson, farm.total_ha)
-    extents = layer_extents()
-    covered = plot is not None and _covered(plot, extents)
-    candidates = _areas_in(plot.bounds) if covered else []
-    verified = farm.risk_verified_at is not None
-    result = evaluate(plot, candidates, covered, verified)
+    """Assess one farm now and store its risk_* fields and history row (the caller commits)."""
+    row = {column.key: getattr(farm, column.key) for column in _FARM_COLUMNS}
+    with Layers() as catalog:
+        result = _assess_batch([row], catalog, settings())[0]
     before = farm.risk_status
-    values = _changes({"id": farm.id, "cleared_after_cutoff": farm.cleared_after_cutoff}, result)
+    values = _changes(row, result)
     for name, value in values.items():
         setattr(farm, name, value)
+    farm.risk_assessment_id = history.record([row], [result], asdict(settings()))[0]
     if before != farm.risk_status:
         audit.record(None, "farm.risk_assessed", farm, before=before, after=farm.risk_status)
         reviews.flag_after_reassessment(farm)
@@ -248,37 +267,37 @@ def assess_farm(farm_id: int) -> Assessment | None:
 
 
 def assess_all(commit: bool = True) -> dict[str, int]:
-    """Re-assess every farm (bbox prefilter in SQL per grid cell, STRtree per cell).
-
-    Returns how many farms ended in each status."""
-    extents = layer_extents()
+    """Re-assess every farm (vector areas: bbox prefilter in SQL per grid cell, STRtree per
+    cell; rasters: each plot's window). Returns how many farms ended in each status."""
     counts: dict[str, int] = defaultdict(int)
     last_id = 0
-    while True:
-        farms = [
-            row._asdict()
-            for row in db.session.execute(
-                select(*_FARM_COLUMNS).where(Farm.id > last_id).order_by(Farm.id).limit(BATCH)
-            )
-        ]
-        if not farms:
-            break
-        last_id = farms[-1]["id"]
-        results = _assess_batch(farms, extents)
-        _store(farms, results)
-        for result in results:
-            counts[result.status.value] += 1
+    config = settings()
+    with Layers() as catalog:
+        while True:
+            farms = [
+                row._asdict()
+                for row in db.session.execute(
+                    select(*_FARM_COLUMNS).where(Farm.id > last_id).order_by(Farm.id).limit(BATCH)
+                )
+            ]
+            if not farms:
+                break
+            last_id = farms[-1]["id"]
+            results = _assess_batch(farms, catalog, config)
+            _store(farms, results)
+            for result in results:
+                counts[result.status.value] += 1
     if commit:
         db.session.commit()
     return dict(counts)
 
 
-def _assess_batch(farms: list[dict], extents: list) -> list[Assessment]:
-    plots = [plot_of(f["lat"], f["lon"], f["polygon_geojson"], f["total_ha"]) for f in farms]
-    covered = [p is not None and _covered(p, extents) for p in plots]
+def _assess_batch(farms: list[dict], catalog: Layers, config: Settings) -> list[Assessment]:
+    plots = _plots(farms)
+    vectors = [catalog.vectors_reaching(p) if p is not None else [] for p in plots]
     cells: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, plot in enumerate(plots):
-        if covered[i]:
+        if vectors[i]:
             x, y = plot.centroid.coords[0]
             cells[(math.floor(x / CELL_DEG), math.floor(y / CELL_DEG))].append(i)
     candidates: dict[int, list[_Candidate]] = defaultdict(list)
@@ -291,15 +310,41 @@ def _assess_batch(farms: list[dict], extents: list) -> list[Assessment]:
         plot_index, area_index = tree.query([plots[i] for i in rows], predicate="intersects")
         for p, a in zip(plot_index.tolist(), area_index.tolist(), strict=True):
             candidates[rows[p]].append(areas[a])
-    return [
-        evaluate(plots[i], candidates[i], covered[i], farms[i]["risk_verified_at"] is not None)
-        for i in range(len(farms))
-    ]
+    results = []
+    for i, farm in enumerate(farms):
+        plot = plots[i]
+        rasters = catalog.rasters_for(plot) if plot is not None else []
+        measures = (
+            zonal.measure(plot, catalog.sources(rasters), config.cutoff_year, config.tree_cover_pct)
+            if rasters
+            else {}
+        )
+        result = evaluate(
+            plot,
+            candidates[i],
+            bool(vectors[i]),
+            farm["risk_verified_at"] is not None,
+            config,
+            measures,
+            point=not farm["polygon_geojson"],
+        )
+        provenance = [ref.provenance for ref in sorted(vectors[i] + rasters, key=lambda r: r.id)]
+        results.append(_with_layers(result, provenance))
+    return results
+
+
+def _with_layers(result: Assessment, provenance: list[dict]) -> Assessment:
+    return Assessment(**{**result.__dict__, "layers": provenance if result.indicators else []})
 
 
 def _store(farms: list[dict], results: list[Assessment]) -> None:
-    """Bulk-update the farms' risk columns; audit (in bulk) the farms whose status changed."""
+    """Bulk-update the farms' risk columns and history; audit (in bulk) the farms whose
+    status changed."""
     changes = [_changes(f, r) for f, r in zip(farms, results, strict=True)]
+    for values, assessment_id in zip(
+        changes, history.record(farms, results, asdict(settings())), strict=True
+    ):
+        values["risk_assessment_id"] = assessment_id
     db.session.execute(update(Farm), changes)
     audits = [
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
@@ -13,6 +14,9 @@ from marketplace.models.accounts import Organization, User
 from marketplace.models.base import utcnow
 from marketplace.models.vocabulary import Vocabulary
 from marketplace.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from marketplace.models.traceability import ForestAssessment
 
 
 class Gender(Vocabulary):
@@ -158,6 +162,11 @@ class Farm(db.Model):
     risk_loss_ha: Mapped[float | None]
     risk_loss_share: Mapped[float | None]
     risk_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the current row of the farm's assessment history (forest_assessment), with its reason
+    risk_assessment_id: Mapped[int | None]
+    risk_assessment: Mapped[ForestAssessment | None] = relationship(
+        primaryjoin="foreign(Farm.risk_assessment_id) == ForestAssessment.id", viewonly=True
+    )
     # field evidence accepted (risk needs_verification -> verified) by an admin or buyer
     risk_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     risk_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

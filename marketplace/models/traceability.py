@@ -38,6 +38,21 @@ class LayerKind(StrEnum):
     RASTER = "raster"
 
 
+class RasterContent(StrEnum):
+    """What a raster layer's pixels mean, declared on import and checked, never guessed.
+
+    loss_year: Hansen GFC `lossyear` (0 none, v = loss in 2000 + v); tree_cover_2000: Hansen
+    `treecover2000` (percent canopy 0-100); forest_2020: a 0/1 forest mask of 2020 (JRC
+    GFC2020); commodity: a 0/1 plantation/commodity mask of 2020; alerts: GLAD/RADD-style
+    disturbance alerts (0 none, else confidence * 10000 + days since 2014-12-31)."""
+
+    LOSS_YEAR = "loss_year"
+    TREE_COVER_2000 = "tree_cover_2000"
+    FOREST_2020 = "forest_2020"
+    COMMODITY = "commodity"
+    ALERTS = "alerts"
+
+
 class LotStatus(Vocabulary):
     """An open lot takes deliveries; a closed one has left the centre; a merged one lives on
     inside another lot (its deliveries and weight moved there)."""
@@ -70,6 +85,71 @@ class ForestLayer(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # rasters only: read by window from the stored file, never copied into the database
+    content: Mapped[str | None] = mapped_column(String(20))  # RasterContent
+    version: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    path: Mapped[str | None] = mapped_column(String(300))  # under the instance folder
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    crs: Mapped[str | None] = mapped_column(String(20))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    pixel_deg: Mapped[float | None]
+    nodata: Mapped[float | None]
+    min_lon: Mapped[float | None]
+    min_lat: Mapped[float | None]
+    max_lon: Mapped[float | None]
+    max_lat: Mapped[float | None]
+
+    def provenance(self) -> dict:
+        """What an assessment records of this layer: name, version, sha, import date."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "content": self.content or self.kind,
+            "version": self.version,
+            "sha256": self.sha256,
+            "imported_at": self.imported_at.isoformat() if self.imported_at else None,
+        }
+
+
+class ForestLayerSet(db.Model):
+    """The layers one assessment read, kept once for every assessment that read the same
+    ones: `key` is their ids in order, `layers` the provenance of each (a layer is never
+    edited, so its id names its version)."""
+
+    __tablename__ = "forest_layer_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    layers: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ForestAssessment(db.Model):
+    """One assessment of a plot (append-only: a row is never updated; the farm points at its
+    current one). `indicators`: {name: {"ha", "share"[, "year"]}}; `layer_set`: the
+    provenance of the layers read; `reason`: {"code", ...params} rendered in the reader's
+    language."""
+
+    __tablename__ = "forest_assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farm_id: Mapped[int] = mapped_column(ForeignKey("farm.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    plot_ha: Mapped[float | None]
+    point: Mapped[bool] = mapped_column(default=False)
+    indicators: Mapped[dict] = mapped_column(JSON, default=dict)
+    layer_set_id: Mapped[int | None] = mapped_column(ForeignKey("forest_layer_set.id"))
+    reason: Mapped[dict] = mapped_column(JSON, default=dict)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    layer_set: Mapped[ForestLayerSet | None] = relationship()
+
+    @property
+    def layers(self) -> list[dict]:
+        """The provenance of each layer read (name, content, version, sha256, import date)."""
+        return self.layer_set.layers if self.layer_set else []
 
 
 class ForestArea(db.Model):

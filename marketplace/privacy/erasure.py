@@ -29,6 +29,7 @@ from marketplace.models import (
     DataRequest,
     Delivery,
     FieldEvidence,
+    ForestAssessment,
     Gender,
     Loan,
     LotReview,
@@ -108,6 +109,8 @@ def _farms(producer: Producer, counts: dict[str, int]) -> None:
             farm.lat, farm.lon = round(farm.lat, 2), round(farm.lon, 2)
             counts["farms_contracts"] += 1
         else:
+            # its deforestation assessments go with it (SQLite does not cascade)
+            db.session.execute(delete(ForestAssessment).where(ForestAssessment.farm_id == farm.id))
             producer.farms.remove(farm)
             counts["farms"] += 1
 

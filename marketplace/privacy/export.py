@@ -23,6 +23,7 @@ from marketplace.models import (
     DataRequest,
     Delivery,
     FieldEvidence,
+    ForestAssessment,
     Loan,
     LoanInstalment,
     Notification,
@@ -74,6 +75,7 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("assessment", "farm_id"): "credit_assessments",
     ("field_evidence", "farm_id"): "field_evidence",
     ("field_evidence", "recorded_by_id"): STAFF,
+    ("forest_assessment", "farm_id"): "forest_assessments",
     ("lot_review", "farm_id"): NOT_HERS,  # a buyer's flag on a lot; her delivery is exported
     ("notification", "user_id"): "notifications",
     ("audit_log", "actor_id"): "audit_log",
@@ -160,6 +162,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(FieldEvidence)
             .where(FieldEvidence.farm_id.in_(farm_ids))
             .order_by(FieldEvidence.id)
+        ),
+        "forest_assessments": _rows(
+            select(ForestAssessment)
+            .where(ForestAssessment.farm_id.in_(farm_ids))
+            .order_by(ForestAssessment.id)
         ),
         "consents": [row(consent) for consent in consents],
         "objections": _rows(select(Objection).where(Objection.producer_id == producer.id)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit
@@ -19,6 +19,7 @@ from marketplace.models import (
     ConsentScope,
     DataRequest,
     Farm,
+    ForestAssessment,
     Organization,
     OrgKind,
     Producer,
@@ -232,6 +233,8 @@ def save_farm(actor: User, producer: Producer, data: FarmData, farm: Farm | None
 def delete_farm(actor: User, farm: Farm) -> None:
     """Remove a farm, keeping a trace in the audit log."""
     audit.record(actor, "farm.deleted", farm, producer=farm.producer_id, name=farm.name)
+    # its deforestation assessments go with it (SQLite does not cascade)
+    db.session.execute(delete(ForestAssessment).where(ForestAssessment.farm_id == farm.id))
     db.session.delete(farm)
     db.session.commit()
 

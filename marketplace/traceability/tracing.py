@@ -9,10 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
 from marketplace.models import CollectionCenter, Farm, PurchaseCommitment
-from marketplace.models.traceability import Delivery, Lot, LotReview, RiskStatus
+from marketplace.models.traceability import (
+    Delivery,
+    ForestAssessment,
+    Lot,
+    LotReview,
+    RiskStatus,
+)
 from marketplace.producers.services import with_live_consent
 from marketplace.traceability.lots import FREE_STATUSES, is_deforestation_free, worst_status
 from marketplace.traceability.plots import readiness
@@ -73,7 +80,14 @@ def trace(commitment: PurchaseCommitment, lot: Lot | None = None) -> Trace:
             summary.deductions_minor += delivery.deduction_minor
             summary.statuses.append(delivery.risk_status)
     farm_ids = {d.farm_id for d in deliveries}
-    farms = {f.id: f for f in db.session.scalars(select(Farm).where(Farm.id.in_(farm_ids)))}
+    farms = {
+        f.id: f
+        for f in db.session.scalars(
+            select(Farm)
+            .where(Farm.id.in_(farm_ids))
+            .options(selectinload(Farm.risk_assessment).selectinload(ForestAssessment.layer_set))
+        )
+    }
     named = with_live_consent({f.producer_id for f in farms.values()}, "buyers")
     names = {f.producer_id: f.producer.full_name for f in farms.values() if f.producer_id in named}
     center_ids = {d.collection_center_id for d in deliveries} | {

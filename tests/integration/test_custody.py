@@ -208,6 +208,8 @@ def test_the_flag_shows_on_the_lot_and_trace_pages(client_as, tmp_path, world, a
     assert expected in buyer.get(f"/compras/lotes/{lot.id}").get_data(as_text=True)
     trace = buyer.get(f"/compras/compromisos/{world.commitment.id}/trazabilidad")
     assert expected in trace.get_data(as_text=True)
+    # the due-diligence page gives today's reason with the share and year of the loss
+    assert "Pérdida de bosque en 2023 sobre 50 % de la parcela" in trace.get_data(as_text=True)
 
 
 def test_a_closed_lot_or_an_improvement_is_not_flagged(tmp_path, world, assessed_plot):

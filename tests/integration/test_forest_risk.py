@@ -102,6 +102,20 @@ def test_verified_farm_stays_verified_under_forest_but_not_under_loss(app, tmp_p
     assert assessed(farm.id).risk_status == "at_risk"
 
 
+def test_a_sliver_of_recent_loss_no_longer_makes_the_plot_at_risk(app, tmp_path, farm):
+    # Until the decision tree, any loss after the cut-off >= 0.01 ha made a plot at risk;
+    # one 30 m pixel is 0.08 ha. Now disturbance counts on more than 10 % of a polygon:
+    # 5 % of recent loss on a plot with no other forest is a plot with no forest to lose.
+    sliver = box(W - 0.001, S, W + 0.0001, N)  # 5 % of the plot
+    layers.import_layer(write_layer(tmp_path, (sliver, {"loss_year": 2022}), *extent_only()))
+    farm = assessed(farm.id)
+    assert farm.risk_status == "free"
+    assert farm.risk_assessment.reason["code"] == "no_forest"
+    assert farm.risk_assessment.indicators["disturbance_after"]["share"] == pytest.approx(
+        0.05, abs=0.005
+    )
+
+
 def test_nothing_in_the_plot_is_free(app, tmp_path, farm):
     layers.import_layer(write_layer(tmp_path, *extent_only()))
     assert assessed(farm.id).risk_status == "free"
@@ -161,7 +175,7 @@ def test_saving_a_farm_reassesses_it(app, tmp_path, farm, make_user):
 PIXEL = 0.0001  # about 11 m
 
 
-def write_raster(tmp_path, crs: str = "EPSG:4326", year_value: int = 22):
+def write_raster(tmp_path, crs: str = "EPSG:4326", year_value: int = 22, tiled: bool = False):
     """A loss-year GeoTIFF over the plot and well beyond: the west half lost in 2000+value."""
     west, north = W - 0.005, N + 0.005
     size = round((0.012) / PIXEL)
@@ -172,32 +186,39 @@ def write_raster(tmp_path, crs: str = "EPSG:4326", year_value: int = 22):
     years[0, 0] = 5  # an old loss at the corner stretches the layer over the whole raster
     years[-1, -1] = 5
     path = tmp_path / "lossyear.tif"
+    tiles = {"tiled": True, "blockxsize": 16, "blockysize": 16} if tiled else {}
     with rasterio.open(
         path, "w", driver="GTiff", width=size, height=size, count=1, dtype="uint8",
-        crs=crs, transform=Affine(PIXEL, 0, west, 0, -PIXEL, north),
+        crs=crs, transform=Affine(PIXEL, 0, west, 0, -PIXEL, north), **tiles,
     ) as out:  # fmt: skip
         out.write(years, 1)
     return path
 
 
 def test_a_raster_gives_the_same_answer_as_the_vector(app, tmp_path, farm):
-    layer = layers.import_layer(write_raster(tmp_path))
-    assert layer.kind == "raster"
+    layer = layers.import_layer(write_raster(tmp_path), kind="loss_year")
+    assert (layer.kind, layer.content) == ("raster", "loss_year")
     farm = assessed(farm.id)
     assert farm.risk_status == "at_risk"
     assert farm.risk_loss_share == pytest.approx(0.5, abs=0.02)
-    years = set(db.session.scalars(select(ForestArea.loss_year)))
-    assert years == {2005, 2022}
+    # read by window when assessed: nothing of the raster is copied into the database
+    assert db.session.scalar(select(func.count(ForestArea.id))) == 0
 
 
 def test_a_raster_with_old_loss_only_is_free(app, tmp_path, farm):
-    layers.import_layer(write_raster(tmp_path, year_value=15))
+    layers.import_layer(write_raster(tmp_path, year_value=15), kind="loss_year")
     assert assessed(farm.id).risk_status == "free"
+
+
+def test_a_geotiff_without_a_declared_content_is_refused(app, tmp_path, farm):
+    with pytest.raises(DomainError, match="nunca se adivina"):
+        layers.import_layer(write_raster(tmp_path))
+    assert db.session.scalar(select(func.count(ForestLayer.id))) == 0
 
 
 def test_a_raster_in_another_projection_is_refused(app, tmp_path, farm):
     with pytest.raises(DomainError, match=r"WGS84 \(EPSG:4326\)"):
-        layers.import_layer(write_raster(tmp_path, crs="EPSG:32718"))
+        layers.import_layer(write_raster(tmp_path, crs="EPSG:32718"), kind="loss_year")
     assert db.session.scalar(select(func.count(ForestLayer.id))) == 0
 
 
@@ -249,7 +270,7 @@ def test_cli_imports_lists_assesses_and_removes(app, runner, tmp_path, farm):
 
 def test_cli_reports_a_wrong_projection_without_a_traceback(app, runner, tmp_path):
     path = write_raster(tmp_path, crs="EPSG:32718")
-    result = runner.invoke(args=["forest", "import", str(path)])
+    result = runner.invoke(args=["forest", "import", str(path), "--kind", "loss_year"])
     assert result.exit_code == 1
     assert "WGS84 (EPSG:4326)" in result.output
     assert "Traceback" not in result.output
@@ -261,9 +282,9 @@ def test_worst_status_of_a_lot():
     assert risk.worst([]) == "unassessed"
 
 
-def test_a_raster_read_in_small_windows_gives_the_same_share(app, tmp_path, farm, monkeypatch):
-    monkeypatch.setattr(layers, "WINDOW_PX", 16)  # the plot straddles many windows
-    layers.import_layer(write_raster(tmp_path))
+def test_a_raster_in_small_tiles_gives_the_same_share(app, tmp_path, farm):
+    path = write_raster(tmp_path, tiled=True)  # the plot straddles many 16 x 16 tiles
+    layers.import_layer(path, kind="loss_year")
     assert assessed(farm.id).risk_loss_share == pytest.approx(0.5, abs=0.02)
 
 
@@ -282,7 +303,9 @@ def test_the_farm_page_shows_the_loss_and_the_list_shows_the_badge(
     client = login(technician)
     page = client.get(f"/productores/{producer.id}").get_data(as_text=True)
     assert "Riesgo: deforestación posterior al corte" in page
-    assert "(50 % de la parcela)" in page
+    # the status comes with its reason: the year, the share and that it was forest in 2020
+    assert "Pérdida de bosque en 2022 sobre 50 % de la parcela" in page
+    assert "que era bosque en 2020" in page
     listing = client.get("/productores").get_data(as_text=True)
     assert 'badge badge-bad">Riesgo: deforestación posterior al corte' in listing
 
@@ -298,6 +321,7 @@ def test_the_page_says_what_to_do_when_forest_needs_verification(
     layers.import_layer(write_layer(tmp_path, (WEST_HALF, {"forest": True}), *extent_only()))
     page = login(technician).get(f"/productores/{producer.id}").get_data(as_text=True)
     assert "Requiere verificación" in page
+    assert "Era bosque en 2020 sobre 50 % de la parcela" in page
     assert "Un técnico debe registrar evidencia de campo" in page
 
 
@@ -311,7 +335,16 @@ def test_the_shipped_demo_layer_is_what_the_script_builds():
     spec = importlib.util.spec_from_file_location("build_demo_forest", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert json.loads(DEMO_LAYER.read_text()) == module.build()
+    collection = module.build()
+    assert json.loads(DEMO_LAYER.read_text()) == collection
+    shipped = 0
+    for name, _content, pixels, transform in module.build_rasters(collection):
+        with rasterio.open(DEMO_LAYER.parent / name) as source:
+            assert source.transform.almost_equals(transform)
+            assert (source.profile["tiled"], source.compression.value) == (True, "DEFLATE")
+            assert np.array_equal(source.read(1), pixels), name
+        shipped += (DEMO_LAYER.parent / name).stat().st_size
+    assert shipped < 600 * 1024
 
 
 def test_a_new_outline_is_assessed_at_once(app, tmp_path, make_producer, make_farm, make_user):
