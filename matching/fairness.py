@@ -31,24 +31,26 @@ def band_labels(bands: Sequence[float] = SIZE_BANDS) -> list[str]:
     return [*labels, f"{num(bands[-1])}+"]
 
 
+def band_codes(area, bands: Sequence[float] = SIZE_BANDS) -> np.ndarray:
+    """Index in ``band_labels(bands)`` per producer (unknown area counts as the smallest)."""
+    return np.searchsorted(bands, np.nan_to_num(np.asarray(area, dtype=float), nan=0.0), "right")
+
+
 def size_band(area: np.ndarray, bands: Sequence[float] = SIZE_BANDS) -> np.ndarray:
     """Band label per producer (unknown area counts as the smallest band)."""
-    area = np.nan_to_num(np.asarray(area, dtype=float), nan=0.0)
-    return np.asarray(band_labels(bands), dtype=object)[np.searchsorted(bands, area, "right")]
+    return np.asarray(band_labels(bands), dtype=object)[band_codes(area, bands)]
 
 
-def _rates(reached: np.ndarray, gender: np.ndarray) -> dict[str, dict]:
-    out = {}
-    for g in sorted(set(gender.tolist())):
-        mask = gender == g
-        n = int(mask.sum())
-        out[str(g)] = {"n": n, "reached": int(reached[mask].sum()), "rate": _share(reached, mask)}
-    return out
-
-
-def _share(reached: np.ndarray, mask: np.ndarray) -> float | None:
-    n = int(mask.sum())
-    return float(reached[mask].sum() / n) if n else None
+def _rates(names: np.ndarray, n: np.ndarray, reached: np.ndarray) -> dict[str, dict]:
+    """{gender: n, reached, rate} for the genders present (n > 0), in name order."""
+    return {
+        str(names[g]): {
+            "n": int(n[g]),
+            "reached": int(reached[g]),
+            "rate": float(reached[g] / n[g]),
+        }
+        for g in np.flatnonzero(n)
+    }
 
 
 def stage_table(
@@ -77,24 +79,30 @@ def stage_table(
         men's, None without both), ``adjusted_gap`` (the same within bands, weighted by the
         women in each band where both are present), ``by_band`` ({band: {gender: ...}}).
     """
-    gender = pd.Series(gender).fillna("undisclosed").astype(str).to_numpy()
-    band = size_band(np.asarray(area, dtype=float), bands)
+    codes, found = pd.factorize(pd.Series(gender).fillna("undisclosed").astype(str))
+    order = np.argsort(found.to_numpy(dtype=str))  # genders in name order, a code each
+    names = found.to_numpy(dtype=str)[order]
+    g_code = np.argsort(order)[codes]
+    labels = band_labels(bands)
+    cell = band_codes(area, bands) * len(names) + g_code  # one code per (band, gender)
+    cells = len(labels) * len(names)
     out = []
     for name, reached, base in stages:
         reached = np.asarray(reached, dtype=bool)
         base = np.asarray(base, dtype=bool)
-        by_gender = _rates(reached[base], gender[base])
+        n = np.bincount(cell[base], minlength=cells).reshape(len(labels), len(names))
+        hit = np.bincount(cell[base & reached], minlength=cells).reshape(len(labels), len(names))
+        by_gender = _rates(names, n.sum(axis=0), hit.sum(axis=0))
         focus, ref = by_gender.get(FOCUS, {}), by_gender.get(REFERENCE, {})
         gap = None
         if focus.get("rate") is not None and ref.get("rate") is not None:
             gap = focus["rate"] - ref["rate"]
         by_band, weighted, weight = {}, 0.0, 0
-        for label in band_labels(bands):
-            in_band = base & (band == label)
-            rates = _rates(reached[in_band], gender[in_band])
+        for i, label in enumerate(labels):
+            rates = _rates(names, n[i], hit[i])
             by_band[label] = rates
             f, m = rates.get(FOCUS), rates.get(REFERENCE)
-            if f and m and f["n"] and m["n"]:
+            if f and m:
                 weighted += f["n"] * (f["rate"] - m["rate"])
                 weight += f["n"]
         out.append(
