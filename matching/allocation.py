@@ -216,6 +216,7 @@ def feasible_pairs(
     readiness_mean = groups["readiness_mean"].to_numpy(dtype=float)
 
     parts = []
+    pledges = None  # worked out for the first product that asks for pledges
     for product in products:
         ok = np.isin(chain, list(product.value_chains))
         if product.target_archetypes:
@@ -223,7 +224,8 @@ def feasible_pairs(
         if product.max_members is not None:
             ok &= size <= product.max_members
         if product.requires_offtake:
-            ok &= repayment.pledges_cover(groups, product, producers_req)
+            pledges = pledges or repayment.Pledges.of(groups, producers_req)
+            ok &= pledges.cover(product)
         if not ok.any():
             continue
         sel = np.flatnonzero(ok[pos])

@@ -171,34 +171,54 @@ def min_members(product: CreditProduct, group_min: int) -> int:
     return max(int(product.min_members or group_min), 1)
 
 
+@dataclass(frozen=True)
+class Pledges:
+    """Grouped members' pledged values, worked out once for every offtake product."""
+
+    chains: Coded
+    value: np.ndarray  # minor units per member
+    group: np.ndarray  # position of each member's group in the groups table (-1: none)
+    n_groups: int
+    params: MatchParams
+
+    @classmethod
+    def of(cls, groups: pd.DataFrame, members: pd.DataFrame) -> Pledges:
+        """`members`: group_id, value_chain, pledged_kg or pledged_value_minor;
+        ``members.attrs["params"]`` the run's MatchParams (prices, harvest months,
+        group_min)."""
+        params = members.attrs.get("params") or MatchParams()
+        if "value_chain" not in members.columns:  # a group has one value chain
+            chain_of = dict(zip(groups["group_id"], groups["value_chain"], strict=True))
+            members = members.assign(value_chain=members["group_id"].map(chain_of))
+        if "pledged_kg" not in members.columns and "pledged_value_minor" not in members.columns:
+            members = members.assign(pledged_kg=0.0)
+        chains = Coded.of(members["value_chain"].to_numpy())
+        return cls(
+            chains=chains,
+            value=pledged_value(members, params, chains),
+            group=pd.Index(groups["group_id"]).get_indexer(members["group_id"]),
+            n_groups=len(groups),
+            params=params,
+        )
+
+    def cover(self, product: CreditProduct) -> np.ndarray:
+        """Per group: do enough members' pledges cover their repayments under `product`?
+
+        A member counts when the principal her pledges cover reaches the product's minimum
+        ticket (at least one minor unit); the group needs the product's minimum members
+        (else the run's ``MatchParams.group_min``)."""
+        cap = pledge_cap(product, self.chains, self.value, self.params)
+        counted = (cap >= max(product.min_amount_minor, 1)) & (self.group >= 0)
+        counts = np.bincount(self.group[counted], minlength=self.n_groups)
+        return counts >= min_members(product, self.params.group_min)
+
+
 def pledges_cover(
     groups: pd.DataFrame, product: CreditProduct, members: pd.DataFrame
 ) -> np.ndarray:
-    """Per group (in `groups`' order): do enough members' pledges cover their repayments?
-
-    A member counts when the principal her pledges cover reaches the product's minimum ticket
-    (at least one minor unit); the group needs the product's minimum members (else
-    the run's ``MatchParams.group_min``). `members`: group_id, value_chain, pledged_kg or
-    pledged_value_minor; ``members.attrs["params"]`` the run's MatchParams (prices, harvest
-    months, group_min)."""
-    params = members.attrs.get("params") or MatchParams()
-    if "value_chain" not in members.columns:  # a group has one value chain
-        chain_of = dict(zip(groups["group_id"], groups["value_chain"], strict=True))
-        members = members.assign(value_chain=members["group_id"].map(chain_of))
-    if "pledged_kg" not in members.columns and "pledged_value_minor" not in members.columns:
-        members = members.assign(pledged_kg=0.0)
-    cap = pledge_cap(
-        product, members["value_chain"].to_numpy(), pledged_value(members, params), params
-    )
-    covered = cap >= max(product.min_amount_minor, 1)
-    counts = (
-        pd.Series(covered.astype(np.int64))
-        .groupby(members["group_id"].to_numpy())
-        .sum()
-        .reindex(groups["group_id"].to_numpy(), fill_value=0)
-        .to_numpy()
-    )
-    return counts >= min_members(product, params.group_min)
+    """Per group (in `groups`' order): do enough members' pledges cover their repayments
+    under `product`? (see :class:`Pledges`)"""
+    return Pledges.of(groups, members).cover(product)
 
 
 def check_members(
