@@ -159,6 +159,8 @@ ENTITY_LABELS = {
     "field_evidence": _l("Evidencia de campo"),
     "forest_area": _l("Área de bosque"),
     "forest_layer": _l("Capa de bosque"),
+    "forest_assessment": _l("Evaluación de deforestación"),
+    "forest_layer_set": _l("Capas leídas en una evaluación"),
     "listing_region": _l("Región de un producto del catálogo"),
     "listing_value_chain": _l("Cadena de valor de un producto del catálogo"),
     "loan": _l("Préstamo"),

@@ -29,6 +29,7 @@ import numpy as np
 from flask_babel import gettext as _
 
 from marketplace.errors import DomainError
+from marketplace.models.base import local_today
 from marketplace.models.traceability import RasterContent
 
 FOLDER = Path("forest_layers")
@@ -52,14 +53,7 @@ class RasterInfo:
 
 def content_label(content: str) -> str:
     """The content's name in the reader's language."""
-    labels = {
-        RasterContent.LOSS_YEAR: _("pérdida de cobertura arbórea por año"),
-        RasterContent.TREE_COVER_2000: _("cobertura arbórea del 2000 (%)"),
-        RasterContent.FOREST_2020: _("máscara de bosque 2020"),
-        RasterContent.COMMODITY: _("máscara de cultivo o plantación 2020"),
-        RasterContent.ALERTS: _("alertas de perturbación (fecha codificada)"),
-    }
-    return str(labels[RasterContent(content)])
+    return RasterContent(content).label
 
 
 def expected(content: str, today: date) -> str:
@@ -101,7 +95,7 @@ def inspect(path: Path, content: str, today: date | None = None) -> RasterInfo:
     """Open a GeoTIFF, check its CRS, grid and values for `content`; its description."""
     import rasterio
 
-    today = today or date.today()
+    today = today or local_today()
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024):
         return _inspect(path, content, today)
 

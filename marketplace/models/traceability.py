@@ -38,7 +38,7 @@ class LayerKind(StrEnum):
     RASTER = "raster"
 
 
-class RasterContent(StrEnum):
+class RasterContent(Vocabulary):
     """What a raster layer's pixels mean, declared on import and checked, never guessed.
 
     loss_year: Hansen GFC `lossyear` (0 none, v = loss in 2000 + v); tree_cover_2000: Hansen
@@ -46,11 +46,11 @@ class RasterContent(StrEnum):
     GFC2020); commodity: a 0/1 plantation/commodity mask of 2020; alerts: GLAD/RADD-style
     disturbance alerts (0 none, else confidence * 10000 + days since 2014-12-31)."""
 
-    LOSS_YEAR = "loss_year"
-    TREE_COVER_2000 = "tree_cover_2000"
-    FOREST_2020 = "forest_2020"
-    COMMODITY = "commodity"
-    ALERTS = "alerts"
+    LOSS_YEAR = "loss_year", _l("pérdida de cobertura arbórea por año")
+    TREE_COVER_2000 = "tree_cover_2000", _l("cobertura arbórea del 2000 (%)")
+    FOREST_2020 = "forest_2020", _l("máscara de bosque 2020")
+    COMMODITY = "commodity", _l("máscara de cultivo o plantación 2020")
+    ALERTS = "alerts", _l("alertas de perturbación (fecha codificada)")
 
 
 class LotStatus(Vocabulary):
