@@ -42,7 +42,9 @@ def test_the_admin_starts_a_run_from_the_page(app, admin, as_admin, make_group):
     db.session.expire_all()
     assert run.started_by_id == admin.id and run.backend == "thread"
     assert run.status == RunStatus.SUCCEEDED, run.error
-    started = db.session.scalars(db.select(AuditLog).where(AuditLog.action.like("matching_run.%")))
+    started = db.session.scalars(
+        db.select(AuditLog).where(AuditLog.action.like("matching_run.%")).order_by(AuditLog.id)
+    )
     assert [(a.action, a.actor_id) for a in started] == [
         ("matching_run.started", admin.id),
         ("matching_run.succeeded", None),
