@@ -141,6 +141,16 @@ def _match_rate(matched: pd.Series, by: pd.Series) -> dict[str, float]:
     return {str(k): float(v) for k, v in rates.items()}
 
 
+CODED_COLUMNS = ("gender", "country", "district_code", "value_chain", "cleared_after_cutoff")
+
+
+def _coded(producers: pd.DataFrame) -> pd.DataFrame:
+    """The text columns as categoricals: every stage compares, groups or factorizes them,
+    and on a million rows of strings that cost more than the typology's k-means."""
+    coded = {c: producers[c].astype("category") for c in CODED_COLUMNS if c in producers}
+    return producers.assign(**coded)
+
+
 def run(
     producers: pd.DataFrame,
     products: list[CreditProduct],
@@ -182,7 +192,7 @@ def run(
             progress(stage, (STAGES.index(stage) + 1) / len(STAGES))
 
     # a fixed row order: the result does not depend on how the caller ordered producers
-    producers = producers.sort_values("producer_id", kind="stable", ignore_index=True)
+    producers = _coded(producers.sort_values("producer_id", kind="stable", ignore_index=True))
     pid = producers["producer_id"].to_numpy()
 
     elig = eligibility(producers, params)

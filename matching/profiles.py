@@ -137,7 +137,7 @@ def describe(features_raw: pd.DataFrame, labels) -> pd.DataFrame:
     yields = pd.to_numeric(features_raw["yield_kg_ha"], errors="coerce").to_numpy(float)
     total = pd.to_numeric(features_raw["total_ha"], errors="coerce").to_numpy(float)
     forest = pd.to_numeric(features_raw["forest_ha"], errors="coerce").to_numpy(float)
-    c, chains = pd.factorize(features_raw["value_chain"].to_numpy(), sort=True)
+    c, chains = pd.factorize(features_raw["value_chain"], sort=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.nan_to_num(np.where(total > 0, forest / total, 0.0), nan=0.0), 0, 1)
     n = np.bincount(t, minlength=k)
