@@ -55,8 +55,8 @@ def likely_products(
     if n == 0 or not lending:
         return which, tier == 2
     # coverage once per distinct (value chain, district, pledges), spread to the producers
-    chain, chains = pd.factorize(producers["value_chain"].to_numpy(dtype=object))
-    district, districts = pd.factorize(producers["district_code"].to_numpy(dtype=object))
+    chain, chains = pd.factorize(producers["value_chain"])
+    district, districts = pd.factorize(producers["district_code"])
     pledges = np.nan_to_num(producers["pledged_kg"].to_numpy(dtype=float)) > 0
     key = (chain.astype(np.int64) * len(districts) + district) * 2 + pledges
     combo, uniq = pd.factorize(key)
@@ -119,7 +119,7 @@ def size_requests(
     default = CreditProduct(0, 0, "", (), annual_rate=DEFAULT_ANNUAL_RATE,
                             term_months=DEFAULT_TERM_MONTHS)  # fmt: skip
     which, short = likely_products(producers, products, params)
-    chains = repayment.Coded.of(producers["value_chain"].to_numpy(dtype=object))
+    chains = repayment.Coded.of(producers["value_chain"])
     need = _need(producers, chains, params)
     income = repayment.annual_income(producers, params, chains)
     for i in np.unique(which):
