@@ -237,9 +237,9 @@ def run(
 
     # everyone is scored: past borrowers who are no longer eligible still train the model
     scored, model_info = readiness.score(producers, outcomes, params)
-    scored = scored.set_index("producer_id").reindex(pid)
-    ready = scored["readiness"].to_numpy(dtype=float)
-    explanation = scored["explanation"].to_numpy(dtype=object)
+    scored = scored.set_index("producer_id")
+    ready = _align(scored["readiness"], pid).astype(float)
+    explanation = _align(scored["explanation"], pid).astype(object)
     done("readiness")
 
     grouped = gid_elig >= 0
@@ -322,6 +322,8 @@ def run(
 def _align(values, pid: np.ndarray) -> np.ndarray:
     """Values in the order of `pid` (a Series indexed by producer_id, or positional)."""
     if isinstance(values, pd.Series) and values.index.name == "producer_id":
+        if np.array_equal(values.index.to_numpy(), pid):  # in order already: no lookup
+            return values.to_numpy()
         return values.reindex(pid).to_numpy()
     return np.asarray(values)
 
