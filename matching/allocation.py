@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from matching import repayment
+from matching.codes import inverse_of, unique_inverse
 from matching.types import CreditProduct, MatchParams
 
 EARTH_RADIUS_KM = 6371.0088
@@ -320,11 +321,11 @@ class _Problem:
     @classmethod
     def of(cls, pairs: pd.DataFrame, products: Sequence[CreditProduct]) -> _Problem:
         budgets = {p.product_id: int(p.budget_minor) for p in products}
-        product_ids, p_codes = np.unique(pairs["product_id"].to_numpy(), return_inverse=True)
+        product_ids, p_codes = unique_inverse(pairs["product_id"].to_numpy())
         budget = np.array([budgets.get(int(x), 0) for x in product_ids], dtype=np.int64)
         amount = pairs["amount_minor"].to_numpy(dtype=np.int64)
         idx = np.flatnonzero(amount <= budget[p_codes])
-        g_codes = np.unique(pairs["group_id"].to_numpy()[idx], return_inverse=True)[1]
+        g_codes = inverse_of(pairs["group_id"].to_numpy()[idx])
         return cls(
             idx=idx,
             score=pairs["score"].to_numpy(dtype=float)[idx],
@@ -415,7 +416,7 @@ def _subproblem(problem: _Problem, pick: np.ndarray, budget: np.ndarray) -> _Pro
         idx=idx,
         score=problem.score[idx],
         amount=problem.amount[idx],
-        g_codes=np.unique(problem.g_codes[idx], return_inverse=True)[1].astype(np.int64),
+        g_codes=inverse_of(problem.g_codes[idx]),
         p_codes=problem.p_codes[idx],
         budget=budget,
     )
@@ -583,7 +584,7 @@ def _core_milp(
         idx=free,
         score=problem.score[free],
         amount=problem.amount[free],
-        g_codes=np.unique(problem.g_codes[free], return_inverse=True)[1].astype(np.int64),
+        g_codes=inverse_of(problem.g_codes[free]),
         p_codes=problem.p_codes[free],
         budget=left,
     )

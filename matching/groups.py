@@ -52,6 +52,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from matching.codes import inverse_of, unique_inverse
 from matching.types import MatchParams
 
 EARTH_RADIUS_KM = 6371.0088
@@ -68,13 +69,12 @@ def _micro_cells(
     row = np.floor(lat / side_deg).astype(np.int64)
     row_lat = np.radians((row + 0.5) * side_deg)
     col = np.floor(lon * np.cos(row_lat) / side_deg).astype(np.int64)
-    # one integer key per (bucket, row, col): np.unique on 1-d keys is much faster than axis=0
+    # one integer key per (bucket, row, col), coded by hashing (codes.unique_inverse)
     row -= row.min()
     col -= col.min()
     n_rows, n_cols = row.max() + 1, col.max() + 1
     keys = (bucket.astype(np.int64) * n_rows + row) * n_cols + col
-    uniq, cell = np.unique(keys, return_inverse=True)
-    cell = cell.ravel()
+    uniq, cell = unique_inverse(keys)
     count = np.bincount(cell)
     cell_lat = np.bincount(cell, weights=lat) / count
     cell_lon = np.bincount(cell, weights=lon) / count
@@ -267,8 +267,7 @@ def bucket_codes(producers: pd.DataFrame) -> np.ndarray:
         if key in ("country", "value_chain"):
             missing |= codes < 0
         code = code * (len(uniques) + 1) + (codes + 1)
-    _, code = np.unique(code, return_inverse=True)
-    return np.where(missing, -1, code.ravel().astype(np.int64))
+    return np.where(missing, -1, inverse_of(code))
 
 
 def form_groups(producers: pd.DataFrame, params: MatchParams) -> pd.Series:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matching.codes import unique_inverse
 from matching.features import as_flag
 
 PROFILE_COLUMNS = [
@@ -131,7 +132,7 @@ def describe(features_raw: pd.DataFrame, labels) -> pd.DataFrame:
     - ``d_agroforestry``, ``d_certified``, ``d_associated``: the type's share minus the
       population's.
     """
-    types, t = np.unique(np.asarray(labels), return_inverse=True)
+    types, t = unique_inverse(labels)
     k = len(types)
     productive = pd.to_numeric(features_raw["productive_ha"], errors="coerce").to_numpy(float)
     yields = pd.to_numeric(features_raw["yield_kg_ha"], errors="coerce").to_numpy(float)
