@@ -8,9 +8,13 @@ An STRtree over every plot finds the candidate pairs in one pass (`detect_all`, 
 checks one plot against the farms whose point lies within MARGIN_DEG of it (run by
 `risk.assess` when an outline is saved or removed).
 
-Tolerance: as for legal overlaps (legality.py), an overlap under 0.01 ha, or under 1 % of
-both polygon plots, is digitising noise (two neighbours' shared edge drawn twice) and is not
-stored; with a point plot (a circle) any overlap from tree.POINT_MIN_HA counts.
+Tolerance: as for legal overlaps (legality.py), an overlap of two outlines under 0.01 ha, or
+under 1 % of both, is digitising noise (two neighbours' shared edge drawn twice) and is not
+stored. A point plot's circle is only a guess at the land (EUDR accepts a point for up to
+4 ha): two neighbours' circles overlap at their rims all the time, so where a circle is one
+of the two, the overlap counts only from POINT_PAIR_SHARE of either plot - the point sits on
+the other producer's outline, or the two points are (nearly) the same place, as when one plot
+was registered twice under two producers.
 
 A stored pair that is no longer found is resolved (resolved_at, audit-logged, both technicians
 told); found again, it reopens. Farms of the same producer may overlap (a plot split in two
@@ -43,6 +47,7 @@ from marketplace.models.traceability import PlotOverlap
 from marketplace.permissions import serving_cooperative_id
 
 MARGIN_DEG = 0.1  # about 11 km: a plot's outline lies within this of its farm's point
+POINT_PAIR_SHARE = 0.5
 FOUND, RESOLVED = "plot.overlap_found", "plot.overlap_resolved"
 
 
@@ -60,7 +65,7 @@ class Pair:
 def counts(ha: float, share_a: float, share_b: float, point: bool) -> bool:
     """Whether an overlap of two plots is more than digitising noise (see the docstring)."""
     if point:
-        return legality.counts(ha, 1.0, True)
+        return ha >= legality.MIN_HA and max(share_a, share_b) >= POINT_PAIR_SHARE
     return ha >= legality.MIN_HA and max(share_a, share_b) >= legality.MIN_SHARE
 
 
@@ -99,10 +104,12 @@ def find_pairs(plots: list[dict]) -> list[Pair]:
 
 # --- the database side --------------------------------------------------------------------
 
-_COLUMNS = (Farm.id, Farm.producer_id, Farm.lat, Farm.lon, Farm.polygon_geojson, Farm.total_ha)
+COLUMNS = (Farm.id, Farm.producer_id, Farm.lat, Farm.lon, Farm.polygon_geojson, Farm.total_ha)
 
 
-def _plots(rows: Iterable) -> list[dict]:
+def plots_of(rows: Iterable) -> list[dict]:
+    """The plot of each farm row (id, producer_id, lat, lon, polygon_geojson, total_ha), as
+    find_pairs reads them."""
     return [
         {
             "id": row.id,
@@ -117,7 +124,7 @@ def _plots(rows: Iterable) -> list[dict]:
 def detect_all() -> set[int]:
     """Find every overlapping pair now, store the new ones, resolve those gone (the caller
     commits). Returns the farms whose open overlaps changed."""
-    plots = _plots(db.session.execute(select(*_COLUMNS).order_by(Farm.id)))
+    plots = plots_of(db.session.execute(select(*COLUMNS).order_by(Farm.id)))
     open_rows = db.session.scalars(select(PlotOverlap).where(PlotOverlap.resolved_at.is_(None)))
     return _store(find_pairs(plots), list(open_rows))
 
@@ -125,19 +132,19 @@ def detect_all() -> set[int]:
 def detect_for(farm: Farm) -> set[int]:
     """Check one farm's plot against its neighbours' (the caller commits); the farms whose
     open overlaps changed."""
-    plots = _plots([farm])
+    plots = plots_of([farm])
     plot = plots[0]["plot"]
     if plot is not None:
         x0, y0, x1, y1 = plot.bounds
         near = db.session.execute(
-            select(*_COLUMNS).where(
+            select(*COLUMNS).where(
                 Farm.id != farm.id,
                 Farm.producer_id != farm.producer_id,
                 Farm.lat.between(y0 - MARGIN_DEG, y1 + MARGIN_DEG),
                 Farm.lon.between(x0 - MARGIN_DEG, x1 + MARGIN_DEG),
             )
         )
-        plots += _plots(near)
+        plots += plots_of(near)
     found = [p for p in find_pairs(plots) if farm.id in (p.farm_a, p.farm_b)]
     open_rows = db.session.scalars(
         select(PlotOverlap).where(

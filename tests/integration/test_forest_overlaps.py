@@ -3,6 +3,7 @@ producers, on synthetic layers and plots with planted answers."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pytest
@@ -12,9 +13,9 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import layers, legality, overlaps, risk
 from marketplace.forest.geometry import geodesic_area_ha, plot_of
-from marketplace.models import AuditLog, Farm, Notification
+from marketplace.models import AuditLog, Farm, Notification, Producer, User
 from marketplace.models.base import local_today
-from marketplace.models.traceability import ForestLayer, LegalArea, PlotOverlap
+from marketplace.models.traceability import ForestAssessment, ForestLayer, LegalArea, PlotOverlap
 from marketplace.traceability import evidence, plots
 from tests.conftest import signed_in_client
 
@@ -391,15 +392,19 @@ def test_field_evidence_does_not_settle_an_overlap_between_producers(
     assert assessed(farm_a.id).risk_status == "needs_verification"
 
 
-def test_a_point_farm_overlapping_another_producers_outline_is_flagged(
+def test_a_point_farm_on_another_producers_outline_is_flagged_not_a_neighbours_circle(
     app, make_producer, make_farm
 ):
     outlined = make_farm(make_producer(), polygon_geojson=PLOT)
-    point = make_farm(make_producer(), polygon_geojson=None, lat=(S + N) / 2, lon=E, total_ha=2.0)
+    # a 2 ha circle (radius ~80 m) centred 50 m inside the plot's east edge: mostly on it
+    point = make_farm(make_producer(), polygon_geojson=None, lat=(S + N) / 2, lon=E - 0.00045,
+                      total_ha=2.0)  # fmt: skip
+    # a neighbour 33 m outside the edge: a quarter of its circle on the plot, 10 % of the plot
+    make_farm(make_producer(), polygon_geojson=None, lat=S - 0.0003, lon=MID, total_ha=2.0)
     risk.assess_all()
     row = db.session.scalars(select(PlotOverlap)).one()
     assert {row.farm_a_id, row.farm_b_id} == {outlined.id, point.id}
-    # without a technician, the cooperative-less producers are told on their own account
+    # producers outside any cooperative and without an account: nobody to tell
     assert db.session.scalar(select(func.count(Notification.id))) == 0
 
 
@@ -416,3 +421,43 @@ def test_both_plot_pages_show_the_overlap(app, make_user, make_producer, make_fa
     admin = make_user("admin")
     html = signed_in_client(app, admin).get(f"/fincas/{farm_b.id}/parcela").get_data(as_text=True)
     assert f'href="/fincas/{farm_a.id}/parcela"' in html
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+
+def test_the_shipped_demo_legal_layers_are_what_the_script_builds():
+    from pathlib import Path
+
+    from marketplace.demo.forest import LEGAL
+
+    script = Path(__file__).resolve().parents[2] / "scripts/build_demo_legal.py"
+    spec = importlib.util.spec_from_file_location("build_demo_legal", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for (path, _name, _kind, _fields), collection in zip(LEGAL, module.build(), strict=True):
+        assert json.loads(path.read_text()) == collection
+
+
+def test_the_demo_world_shows_legal_overlaps_and_a_sliver_on_the_demo_producers_plot(runner):
+    result = runner.invoke(args=["demo-data", "--producers", "300", "--no-matching"])
+    assert result.exit_code == 0, result.output
+    assert "overlapping plots of different producers" in result.output
+    kinds = db.session.scalars(
+        select(ForestLayer.content).where(ForestLayer.kind == "legal").order_by(ForestLayer.id)
+    ).all()
+    assert kinds == ["protected_area", "indigenous_territory"]
+    reasons = db.session.scalars(
+        select(ForestAssessment.reason).join(Farm, Farm.risk_assessment_id == ForestAssessment.id)
+    ).all()
+    assert any(o["counts"] for r in reasons for o in r.get("overlaps", []))
+    user = db.session.scalar(select(User).where(User.email == "productora@minka.demo"))
+    chacra, santa_rosa = db.session.scalars(
+        select(Farm).join(Producer).where(Producer.user_id == user.id).order_by(Farm.id)
+    ).all()
+    assert (chacra.name, santa_rosa.name) == ("Chacra El Cacaotal", "Parcela Santa Rosa")
+    assert chacra.risk_status == "free"
+    [sliver] = chacra.risk_assessment.reason["overlaps"]
+    assert not sliver["counts"] and sliver["share"] == pytest.approx(0.004, abs=0.0005)
+    assert santa_rosa.risk_status == "needs_verification"
+    assert "plot_overlaps" not in santa_rosa.risk_assessment.reason
