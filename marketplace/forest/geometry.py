@@ -31,6 +31,7 @@ __all__ = [
     "GeometryError",
     "MAX_UPLOAD_BYTES",
     "check_plot",
+    "circles",
     "cleaned",
     "stored_outline",
     "geodesic_area_ha",
@@ -360,3 +361,12 @@ def plot_of(
     dlat = radius_m / M_PER_DEGREE_LAT * np.cos(CIRCLE_ANGLES)
     dlon = radius_m / (M_PER_DEGREE_LAT * math.cos(math.radians(lat))) * np.sin(CIRCLE_ANGLES)
     return shapely.Polygon(np.column_stack([lon + dlon, lat + dlat]))
+
+
+def circles(lat: np.ndarray, lon: np.ndarray, total_ha: np.ndarray) -> np.ndarray:
+    """The circles of `total_ha` around points, vectorised: plot_of's for many points (the
+    same to the last few floating-point digits)."""
+    radius_m = np.sqrt(np.asarray(total_ha, float) * 10_000 / math.pi)[:, None]
+    dlat = radius_m / M_PER_DEGREE_LAT * np.cos(CIRCLE_ANGLES)
+    dlon = radius_m / (M_PER_DEGREE_LAT * np.cos(np.radians(lat)))[:, None] * np.sin(CIRCLE_ANGLES)
+    return shapely.polygons(np.stack([lon[:, None] + dlon, lat[:, None] + dlat], axis=-1))

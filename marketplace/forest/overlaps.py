@@ -28,8 +28,9 @@ forest layer and writes Notification rows itself.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,7 @@ from sqlalchemy import insert, or_, select
 
 from marketplace.extensions import db
 from marketplace.forest import legality
-from marketplace.forest.geometry import geodesic_area_ha, plot_of
+from marketplace.forest.geometry import circles, geodesic_area_ha
 from marketplace.links import path_for
 from marketplace.models import AuditLog, Notification
 from marketplace.models.base import utcnow
@@ -46,8 +47,11 @@ from marketplace.models.producers import Farm, Producer
 from marketplace.models.traceability import PlotOverlap
 from marketplace.permissions import serving_cooperative_id
 
-MARGIN_DEG = 0.1  # about 11 km: a plot's outline lies within this of its farm's point
+MARGIN_DEG = 0.1  # about 11 km: two overlapping plots' points lie within this of each other
+CELL_DEG = 0.5  # detect_all pairs the farms of one grid cell (and its margin) at a time
+ID_CHUNK = 5000
 POINT_PAIR_SHARE = 0.5
+PREFILTER_SLACK = 0.8  # the planar prefilter keeps pairs from 80 % of a share threshold
 FOUND, RESOLVED = "plot.overlap_found", "plot.overlap_resolved"
 
 
@@ -84,6 +88,15 @@ def find_pairs(plots: list[dict]) -> list[Pair]:
     keep = producers[left] != producers[right]
     left, right = left[keep], right[keep]
     shared = shapely.intersection(geometries[left], geometries[right])
+    # a planar prefilter (the shares barely change over a few hundred metres): most candidate
+    # pairs are neighbours' circles meeting at their rims, far under the tolerance
+    planar = shapely.area(shared)
+    smaller = np.minimum(shapely.area(geometries[left]), shapely.area(geometries[right]))
+    points = np.array([p["point"] for p in usable])
+    point_pair = points[left] | points[right]
+    needed = np.where(point_pair, POINT_PAIR_SHARE, legality.MIN_SHARE) * PREFILTER_SLACK
+    keep = (planar > 0) & (planar >= needed * smaller)
+    left, right, shared = left[keep], right[keep], shared[keep]
     areas: dict[int, float] = {}
     pairs = []
     for i, j, part in zip(left.tolist(), right.tolist(), shared.tolist(), strict=True):
@@ -109,24 +122,86 @@ COLUMNS = (Farm.id, Farm.producer_id, Farm.lat, Farm.lon, Farm.polygon_geojson, 
 
 def plots_of(rows: Iterable) -> list[dict]:
     """The plot of each farm row (id, producer_id, lat, lon, polygon_geojson, total_ha), as
-    find_pairs reads them."""
+    find_pairs reads them: plot_of's, made all at once (outlines from their GeoJSON, made
+    valid; circles around points)."""
+    rows = list(rows)
+    plots = np.full(len(rows), None, dtype=object)
+    points = [i for i, row in enumerate(rows) if not row.polygon_geojson and row.total_ha]
+    if points:
+        plots[points] = circles(
+            np.array([rows[i].lat for i in points], float),
+            np.array([rows[i].lon for i in points], float),
+            np.array([rows[i].total_ha for i in points], float),
+        )
+    outlined = [i for i, row in enumerate(rows) if row.polygon_geojson]
+    if outlined:
+        texts = [json.dumps(rows[i].polygon_geojson) for i in outlined]
+        made = shapely.make_valid(shapely.from_geojson(texts, on_invalid="ignore"))
+        made[shapely.is_empty(made) | shapely.is_missing(made)] = None
+        plots[outlined] = made
     return [
         {
             "id": row.id,
             "producer_id": row.producer_id,
-            "plot": plot_of(row.lat, row.lon, row.polygon_geojson, row.total_ha),
+            "plot": plots[i],
             "point": not row.polygon_geojson,
         }
-        for row in rows
+        for i, row in enumerate(rows)
     ]
 
 
 def detect_all() -> set[int]:
     """Find every overlapping pair now, store the new ones, resolve those gone (the caller
     commits). Returns the farms whose open overlaps changed."""
-    plots = plots_of(db.session.execute(select(*COLUMNS).order_by(Farm.id)))
+    points = db.session.execute(select(Farm.id, Farm.lat, Farm.lon)).all()
+
+    def fetch(ids: list[int]) -> list:
+        return [
+            row
+            for start in range(0, len(ids), ID_CHUNK)
+            for row in db.session.execute(
+                select(*COLUMNS).where(Farm.id.in_(ids[start : start + ID_CHUNK]))
+            )
+        ]
+
+    found = pairs_by_cell(
+        np.array([p.id for p in points], dtype=np.int64),
+        np.array([p.lat for p in points], float),
+        np.array([p.lon for p in points], float),
+        fetch,
+    )
     open_rows = db.session.scalars(select(PlotOverlap).where(PlotOverlap.resolved_at.is_(None)))
-    return _store(find_pairs(plots), list(open_rows))
+    return _store(found, list(open_rows))
+
+
+def pairs_by_cell(
+    ids: np.ndarray, lats: np.ndarray, lons: np.ndarray, fetch: Callable[[list[int]], list]
+) -> list[Pair]:
+    """Every overlapping pair, one grid cell of CELL_DEG at a time: the farms whose point lies
+    in the cell or within MARGIN_DEG of it are fetched (`fetch(ids)` -> farm rows) and
+    paired, and a pair is kept by the cell of its first farm's point - each pair found once,
+    memory that of one cell."""
+    if not len(ids):
+        return []
+    cells = np.floor(np.column_stack([lons, lats]) / CELL_DEG).astype(np.int64)
+    keys, which = np.unique(cells, axis=0, return_inverse=True)
+    which = which.ravel()
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(keys) + 1))
+    members = {(int(x), int(y)): order[bounds[k] : bounds[k + 1]] for k, (x, y) in enumerate(keys)}
+    found: list[Pair] = []
+    for (x, y), home in members.items():
+        around = np.concatenate(
+            [members.get((x + dx, y + dy), home[:0]) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        )
+        x0, y0 = x * CELL_DEG - MARGIN_DEG, y * CELL_DEG - MARGIN_DEG
+        x1, y1 = (x + 1) * CELL_DEG + MARGIN_DEG, (y + 1) * CELL_DEG + MARGIN_DEG
+        lon, lat = lons[around], lats[around]
+        near = around[(lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)]
+        own = set(ids[home].tolist())
+        pairs = find_pairs(plots_of(fetch(ids[near].tolist())))
+        found += [p for p in pairs if p.farm_a in own]
+    return sorted(found, key=lambda p: (p.farm_a, p.farm_b))
 
 
 def detect_for(farm: Farm) -> set[int]:

@@ -317,6 +317,26 @@ def test_find_pairs_flags_only_different_producers_beyond_the_tolerance():
     assert pairs[0].share_b == pytest.approx(0.5, abs=0.01)  # half of the plot
 
 
+def test_pairs_across_a_grid_cells_edge_are_found_once():
+    from collections import namedtuple
+
+    import numpy as np
+
+    row = namedtuple("Row", "id producer_id lat lon polygon_geojson total_ha")
+    edge = -7.0  # a multiple of CELL_DEG: the two points lie in two cells
+    rows = {
+        1: row(1, 10, edge + 0.0003, -76.73, None, 4.0),
+        2: row(2, 20, edge - 0.0003, -76.73, None, 4.0),  # 67 m away: most of each circle
+        3: row(3, 30, edge + 0.2, -76.73, None, 4.0),  # alone
+    }
+    ids = np.array(list(rows))
+    lats = np.array([r.lat for r in rows.values()])
+    lons = np.array([r.lon for r in rows.values()])
+    pairs = overlaps.pairs_by_cell(ids, lats, lons, lambda wanted: [rows[i] for i in wanted])
+    assert [(p.farm_a, p.farm_b) for p in pairs] == [(1, 2)]
+    assert pairs[0].share_a == pytest.approx(pairs[0].share_b) and pairs[0].share_a > 0.5
+
+
 def _two_producers(make_user, make_producer, make_farm):
     """Two producers of two cooperatives, each registered by its technician, whose plots
     overlap on the east half of the first."""
