@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.forest import legality
@@ -259,10 +260,13 @@ def _store(found: list[Pair], open_rows: list[PlotOverlap]) -> set[int]:
             row = closed.get(key) or PlotOverlap(farm_a_id=pair.farm_a, farm_b_id=pair.farm_b)
             row.overlap_ha, row.share_a, row.share_b = pair.ha, pair.share_a, pair.share_b
             row.found_at, row.resolved_at = now, None
-            db.session.add(row)
+            try:
+                with db.session.begin_nested():  # two outlines saved at once may both find it
+                    db.session.add(row)
+            except IntegrityError:
+                continue  # the other one stored the pair and told the technicians
             changed |= set(key)
             notes.append((row, FOUND))
-        db.session.flush()
         audits += [_audit(row, "plot_overlap.found") for row, kind in notes if kind == FOUND]
     if audits:
         db.session.execute(insert(AuditLog), audits)

@@ -26,6 +26,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 import shapely
 from flask import current_app
@@ -36,7 +37,7 @@ from sqlalchemy import func, insert, select, update
 from marketplace import audit
 from marketplace.extensions import db
 from marketplace.forest import history, legality, overlaps, reviews, zonal
-from marketplace.forest.catalog import Layers
+from marketplace.forest.catalog import LayerRef, Layers
 from marketplace.forest.geometry import geodesic_area_ha, plot_of
 from marketplace.forest.tree import Settings, decide
 from marketplace.forest.zonal import Measure
@@ -335,8 +336,8 @@ def _assess_batch(farms: list[dict], catalog: Layers, config: Settings) -> list[
 
 
 def _with_legality(
-    result: Assessment, plot: BaseGeometry, areas: list, pairs: list[dict], refs: list,
-    verified_at,
+    result: Assessment, plot: BaseGeometry, areas: list[legality.Named], pairs: list[dict],
+    refs: list[LayerRef], verified_at: datetime | None,
 ) -> Assessment:  # fmt: skip
     """`result` with the plot's overlaps: legal ones measured, status and reason combined."""
     found = legality.measure(plot, areas, result.point, verified_at, legality.imported_at(refs))

@@ -481,3 +481,18 @@ def test_the_demo_world_shows_legal_overlaps_and_a_sliver_on_the_demo_producers_
     assert not sliver["counts"] and sliver["share"] == pytest.approx(0.004, abs=0.0005)
     assert santa_rosa.risk_status == "needs_verification"
     assert "plot_overlaps" not in santa_rosa.risk_assessment.reason
+
+
+def test_a_pair_stored_meanwhile_by_another_save_is_not_stored_or_notified_twice(
+    app, make_user, make_producer, make_farm
+):
+    (_tech_a, farm_a), (_tech_b, farm_b) = _two_producers(make_user, make_producer, make_farm)
+    risk.assess_all()
+    notified = db.session.scalar(select(func.count(Notification.id)))
+    pair = overlaps.Pair(farm_a.id, farm_b.id, 1.0, 0.5, 0.5)
+    # as if this process had not seen the row the other one committed a moment ago
+    assert overlaps._store([pair], open_rows=[]) == set()
+    db.session.commit()
+    assert db.session.scalar(select(func.count(PlotOverlap.id))) == 1
+    assert db.session.scalar(select(func.count(Notification.id))) == notified
+    assert assessed(farm_a.id).risk_status == "needs_verification"
