@@ -91,6 +91,10 @@ def measure(
             "counts": counts(ha, share, point),
             "verified": bool(verified_at and layer_time and layer_time <= verified_at),
         }
+        if not item["counts"]:  # the tolerance it fell under, as the reason shows it
+            item["tolerance"] = (
+                {"ha": POINT_MIN_HA} if point else {"ha": MIN_HA, "share": MIN_SHARE}
+            )
         for key in ("category", "iucn_category", "designation"):
             if getattr(area, key):
                 item[key] = getattr(area, key)

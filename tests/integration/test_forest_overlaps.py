@@ -232,6 +232,22 @@ def test_a_sliver_under_the_tolerance_is_information_only(app, tmp_path, farm):
     [overlap] = farm.risk_assessment.reason["overlaps"]
     assert overlap["share"] == pytest.approx(0.005, abs=0.001)
     assert not overlap["counts"]
+    assert overlap["tolerance"] == {"ha": 0.01, "share": 0.01}
+
+
+def test_the_sliver_reads_as_information_on_the_plot_page(
+    app, tmp_path, make_user, make_producer, make_farm
+):
+    technician = make_user("technician")
+    farm = make_farm(make_producer(cooperative_id=technician.organization_id), polygon_geojson=PLOT)
+    import_forest(tmp_path)
+    import_park(tmp_path, box(W - 0.001, S, W + 0.00001, N))
+    html = (
+        signed_in_client(app, technician).get(f"/fincas/{farm.id}/parcela").get_data(as_text=True)
+    )
+    assert "Toca Parque Nacional Cordillera Azul (área natural protegida, Parque Nacional)" in html
+    assert "(0.5 % de la parcela): menos de 0.01 ha o del 1 % de la parcela" in html
+    assert "Libre de deforestación" in html
 
 
 @pytest.mark.parametrize(
