@@ -90,6 +90,13 @@ MESSAGES = {
         "Revisar el lote %(lot)s: la parcela %(farm)s pasó a requerir verificación el "
         "%(date)s, después de la entrega."
     ),
+    "plot.overlap_found": _l(
+        "La parcela %(farm)s se superpone con la parcela %(other)s de otro productor "
+        "(%(ha)s ha): revise los contornos con los dos productores."
+    ),
+    "plot.overlap_resolved": _l(
+        "La parcela %(farm)s ya no se superpone con la parcela %(other)s de otro productor."
+    ),
     "delivery.checkoff": _l(
         "Pago de %(amount)s al préstamo #%(loan)s descontado de la entrega %(code)s."
     ),

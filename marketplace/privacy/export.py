@@ -32,6 +32,7 @@ from marketplace.models import (
     OrderPayment,
     OrderRefund,
     Pledge,
+    PlotOverlap,
     Producer,
     Repayment,
 )
@@ -77,6 +78,8 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("field_evidence", "recorded_by_id"): STAFF,
     ("forest_assessment", "farm_id"): "forest_assessments",
     ("lot_review", "farm_id"): NOT_HERS,  # a buyer's flag on a lot; her delivery is exported
+    ("plot_overlap", "farm_a_id"): "plot_overlaps",
+    ("plot_overlap", "farm_b_id"): "plot_overlaps",
     ("notification", "user_id"): "notifications",
     ("audit_log", "actor_id"): "audit_log",
     ("purchase_commitment", "created_by_id"): NOT_HERS,
@@ -167,6 +170,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(ForestAssessment)
             .where(ForestAssessment.farm_id.in_(farm_ids))
             .order_by(ForestAssessment.id)
+        ),
+        "plot_overlaps": _rows(
+            select(PlotOverlap)
+            .where(or_(PlotOverlap.farm_a_id.in_(farm_ids), PlotOverlap.farm_b_id.in_(farm_ids)))
+            .order_by(PlotOverlap.id)
         ),
         "consents": [row(consent) for consent in consents],
         "objections": _rows(select(Objection).where(Objection.producer_id == producer.id)),

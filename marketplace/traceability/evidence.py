@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import audit, uploads
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.forest import reviews
+from marketplace.forest import overlaps, reviews
 from marketplace.models import Farm, FieldEvidence, User
 from marketplace.models.base import local_today, utcnow
 from marketplace.models.traceability import RiskStatus
@@ -104,6 +104,15 @@ def verify_farm(actor: User, farm: Farm) -> Farm:
     count = len(evidence_of(farm))
     if count == 0:
         raise DomainError(str(_l("Primero un técnico debe registrar evidencia de campo.")))
+    if overlaps.open_pairs([farm.id]):
+        raise DomainError(
+            str(
+                _l(
+                    "La parcela se superpone con la de otro productor: corrijan el contorno "
+                    "que esté mal; la evidencia de campo no resuelve una superposición."
+                )
+            )
+        )
     changed = db.session.execute(
         update(Farm)
         .where(Farm.id == farm.id, Farm.risk_status == RiskStatus.NEEDS_VERIFICATION)
