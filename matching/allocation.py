@@ -70,6 +70,21 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+# a great circle is at least as long as its latitude difference (R x the angle); the margin
+# keeps a point on the boundary for the exact test whatever the rounding
+_KM_PER_DEGREE_OF_LATITUDE = EARTH_RADIUS_KM * np.pi / 180 * (1 - 1e-9)
+
+
+def within_km(lat: np.ndarray, lon: np.ndarray, b_lat: float, b_lon: float, radius_km: float):
+    """``haversine_km(lat, lon, b_lat, b_lon) <= radius_km`` per point, the trigonometry
+    computed only where the latitude difference alone does not already rule a point out
+    (a branch's radius spans a small part of a country: most points are ruled out)."""
+    near = np.abs(lat - b_lat) * _KM_PER_DEGREE_OF_LATITUDE <= radius_km
+    at = np.flatnonzero(near)
+    near[at] = haversine_km(lat[at], lon[at], b_lat, b_lon) <= radius_km
+    return near
+
+
 def _empty_pairs() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -95,7 +110,7 @@ def covers(frame: pd.DataFrame, product: CreditProduct) -> np.ndarray:
         lat = frame["lat"].to_numpy(dtype=float)
         lon = frame["lon"].to_numpy(dtype=float)
         for b_lat, b_lon in product.branches:
-            mask |= haversine_km(lat, lon, b_lat, b_lon) <= product.radius_km
+            mask |= within_km(lat, lon, b_lat, b_lon, product.radius_km)
     return mask
 
 
@@ -145,7 +160,7 @@ class _Members:
         if product.branches and product.radius_km > 0:
             lat, lon = self.lat[idx], self.lon[idx]
             for b_lat, b_lon in product.branches:
-                mask |= haversine_km(lat, lon, b_lat, b_lon) <= product.radius_km
+                mask |= within_km(lat, lon, b_lat, b_lon, product.radius_km)
         return mask
 
 
