@@ -23,6 +23,9 @@ NUMERIC: list[str] = ["log_productive_ha", "yield_kg_ha", "forest_share", "plant
 BINARY: list[str] = ["associated", "certified", "agroforestry"]
 CATEGORICAL: list[str] = [f"value_chain_{chain}" for chain in VALUE_CHAINS]
 COLUMNS: list[str] = NUMERIC + BINARY + CATEGORICAL
+# the producer columns the features (and the types' profiles) are computed from
+INPUTS: list[str] = ["producer_id", "value_chain", "productive_ha", "total_ha", "forest_ha",
+                     "yield_kg_ha", "plant_age_years", *BINARY]  # fmt: skip
 
 
 def as_flag(series: pd.Series) -> np.ndarray:

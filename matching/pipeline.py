@@ -16,6 +16,7 @@ import pandas as pd
 
 from matching import allocation, archetypes, fairness, groups, readiness, repayment
 from matching.eligibility import NO_INCOME, OUTSIDE_COVERAGE, eligibility
+from matching.features import INPUTS
 from matching.types import SUBSISTENCE, CreditProduct, MatchParams, MatchResult
 
 STAGES: tuple[str, ...] = (
@@ -335,7 +336,7 @@ def _state(profiles: pd.DataFrame, model, producers: pd.DataFrame, params: Match
     if "archetype" not in profiles.columns or not centre:
         return {"archetypes": [], "classifier": {}}
     table = profiles[["archetype", *centre]].dropna(subset=centre)
-    fit_rows = producers[producers["productive_ha"] >= params.min_productive_ha]
+    fit_rows = producers.loc[producers["productive_ha"] >= params.min_productive_ha, INPUTS]
     return {
         "archetypes": table.to_dict(orient="records"),
         "classifier": archetypes.classifier_state(model, fit_rows),
