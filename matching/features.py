@@ -30,6 +30,8 @@ INPUTS: list[str] = ["producer_id", "value_chain", "productive_ha", "total_ha", 
 
 def as_flag(series: pd.Series) -> np.ndarray:
     """Bool array from a bool-like column (bool, 0/1, object or nullable); missing is False."""
+    if series.dtype == bool:
+        return series.to_numpy()
     if series.dtype == object or isinstance(series.dtype, pd.BooleanDtype):
         return series.eq(True).to_numpy(dtype=bool, na_value=False)
     return np.nan_to_num(series.to_numpy(dtype=float, na_value=np.nan), nan=0.0) > 0

@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matching import validation
 from matching.codes import unique_inverse
+from matching.features import as_flag
 from matching.types import SNAPSHOT_COLUMNS, MatchParams
 
 FACTORS: tuple[str, ...] = (
@@ -118,7 +119,7 @@ def factor_matrix(producers: pd.DataFrame, median_yield: dict[str, float]) -> np
     clearing = _lookup(clear_code, clear_values, {"no": 1.0, "yes": -2.0}, default=-1.0)
 
     def pm(column: str) -> np.ndarray:
-        return np.where(producers[column].fillna(False).to_numpy(dtype=bool), 1.0, -1.0)
+        return np.where(as_flag(producers[column]), 1.0, -1.0)
 
     matrix = np.column_stack(
         [
