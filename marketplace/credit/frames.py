@@ -29,6 +29,7 @@ from marketplace.models import (
     Repayment,
     RepaymentOutcome,
 )
+from marketplace.models.tenure import documented_clause
 from marketplace.producers.objections import objectors
 from matching import types as matching_types
 
@@ -69,7 +70,8 @@ def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame
             Farm.certifications,
             Farm.agroforestry,
             Farm.tenure,
-            Farm.land_title,
+            # secure tenure counts for credit only with an accepted document proving it
+            and_(Farm.land_title, documented_clause(Farm.id, Farm.tenure)).label("land_title"),
             Farm.cleared_after_cutoff,
             Producer.id.in_(consent).label("consent_lenders"),
             func.coalesce(pledged.c.kg, 0).label("pledged_kg"),

@@ -34,6 +34,7 @@ from marketplace.models import (
     Pledge,
     Producer,
     Repayment,
+    TenureDocument,
 )
 from marketplace.models.base import utcnow
 
@@ -75,6 +76,9 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("assessment", "farm_id"): "credit_assessments",
     ("field_evidence", "farm_id"): "field_evidence",
     ("field_evidence", "recorded_by_id"): STAFF,
+    ("tenure_document", "farm_id"): "tenure_documents",
+    ("tenure_document", "uploaded_by_id"): "tenure_documents",  # she may upload her own
+    ("tenure_document", "reviewed_by_id"): STAFF,
     ("forest_assessment", "farm_id"): "forest_assessments",
     ("lot_review", "farm_id"): NOT_HERS,  # a buyer's flag on a lot; her delivery is exported
     ("notification", "user_id"): "notifications",
@@ -162,6 +166,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(FieldEvidence)
             .where(FieldEvidence.farm_id.in_(farm_ids))
             .order_by(FieldEvidence.id)
+        ),
+        "tenure_documents": _rows(
+            select(TenureDocument)
+            .where(TenureDocument.farm_id.in_(farm_ids))
+            .order_by(TenureDocument.id)
         ),
         "forest_assessments": _rows(
             select(ForestAssessment)
