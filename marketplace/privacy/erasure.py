@@ -98,7 +98,8 @@ def _evidence(farm_ids: list[int], counts: dict[str, int]) -> list[Path]:
 
 
 def _tenure_documents(farm_ids: list[int], counts: dict[str, int]) -> list[Path]:
-    """Drop her plots' tenure documents; returns their files to delete after the commit."""
+    """Drop her plots' tenure documents; returns their files to delete after the commit (not
+    a file another document still uses: the demo's shared samples)."""
     if not farm_ids:
         return []
     paths = db.session.scalars(
@@ -106,7 +107,10 @@ def _tenure_documents(farm_ids: list[int], counts: dict[str, int]) -> list[Path]
     ).all()
     counts["tenure_documents"] = len(paths)
     db.session.execute(delete(TenureDocument).where(TenureDocument.farm_id.in_(farm_ids)))
-    return [Path(path) for path in paths]
+    shared = db.session.scalars(
+        select(TenureDocument.file_path).where(TenureDocument.file_path.in_(set(paths)))
+    ).all()
+    return [Path(path) for path in sorted(set(paths) - set(shared))]
 
 
 def _farms(producer: Producer, counts: dict[str, int]) -> None:

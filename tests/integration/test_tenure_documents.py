@@ -403,3 +403,31 @@ def test_buyers_see_whether_plots_are_documented_but_not_the_papers(
     assert "/archivo" not in plot_page and "Subir documento" not in plot_page
     url = f"/fincas/{titled.id}/tenencia/{doc.id}/archivo"
     assert buyer.get(url).status_code == 403
+
+
+# --- her data ----------------------------------------------------------------------------------
+
+
+def test_her_data_copy_lists_her_documents_and_erasing_her_removes_them_and_their_files(
+    db, field, instance, make_producer, make_farm
+):
+    from marketplace.privacy import erasure, services
+    from marketplace.privacy import export as privacy_export
+
+    producer, farm = field["producer"], field["farm"]
+    doc = tenure.upload_document(field["owner"], farm, title(), instance_path=instance)
+    # another producer's document sharing a file (the demo's samples) keeps it
+    other = make_farm(make_producer(), tenure="title")
+    shared = tenure.upload_document(field["admin"], other, title(), instance_path=instance)
+    shared.file_path = doc.file_path
+    db.session.commit()
+    own = tenure.upload_document(field["tech"], farm, title(data=PNG), instance_path=instance)
+    own_file, shared_file = instance / own.file_path, instance / shared.file_path
+    copy = privacy_export.collect(producer)
+    assert {d["id"] for d in copy["tenure_documents"]} == {doc.id, own.id}
+    request = services.file_request(field["owner"], producer, "deletion", "Ya no vendo cacao")
+    receipt = erasure.carry_out(field["admin"], request, instance)
+    removed = {line["item"]: line["count"] for line in receipt["removed"]}
+    assert removed["tenure_documents"] == 2
+    assert db.session.scalar(select(func.count(TenureDocument.id))) == 1
+    assert not own_file.exists() and shared_file.exists()
