@@ -59,7 +59,7 @@ def upload_tenure(farm_id: int):
         else:
             flash(_("Documento subido: Minka lo revisará."), "success")
             return _back(farm)
-    return _blank_page(farm, upload=form), 400
+    return _blank_page(farm, upload=form)
 
 
 @bp.route("/fincas/<int:farm_id>/tenencia/<int:document_id>/archivo")
@@ -102,7 +102,7 @@ def review_tenure(farm_id: int, document_id: int):
             else:
                 flash(_("Documento rechazado; el productor recibió el motivo."), "success")
             return _back(farm)
-    return _blank_page(farm, review=(doc.id, form)), 400
+    return _blank_page(farm, review=(doc.id, form))
 
 
 @bp.app_template_global("tenure_legality_of")
