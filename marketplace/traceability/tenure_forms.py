@@ -15,7 +15,8 @@ class TenureUploadForm(FlaskForm):
     """One document: its kind (the farm's country's, set by the view), number, issuer, date,
     holder and the file."""
 
-    kind = SelectField(_l("Tipo de documento"), choices=[])
+    # the service says why another kind does not fit (country, declared tenure)
+    kind = SelectField(_l("Tipo de documento"), choices=[], validate_choice=False)
     number = StringField(
         _l("Número o partida"),
         [Length(max=60, message=_l("Máximo 60 caracteres."))],

@@ -14,15 +14,20 @@ from marketplace.traceability.permissions import (
 from marketplace.traceability.tenure_forms import TenureReviewForm, TenureUploadForm
 
 
+def kinds_offered(farm: Farm) -> list:
+    """The kinds of the farm's country that prove its declared tenure (none: nothing to
+    upload until the farm declares a document)."""
+    return [
+        kind
+        for kind in tenure_rules.kinds_for(farm.country)
+        if tenure_rules.RULES[kind].tenure == farm.tenure
+    ]
+
+
 def upload_form(farm: Farm, *, submitted: bool) -> TenureUploadForm:
-    """The upload form (read from the request when `submitted`) with the kinds of the farm's
-    country, those that prove its declared tenure first."""
+    """The upload form (read from the request when `submitted`) offering kinds_offered."""
     form = TenureUploadForm() if submitted else TenureUploadForm(formdata=None)
-    kinds = sorted(
-        tenure_rules.kinds_for(farm.country),
-        key=lambda kind: tenure_rules.RULES[kind].tenure != farm.tenure,
-    )
-    form.kind.choices = [(kind.value, kind.lazy_label) for kind in kinds]
+    form.kind.choices = [(kind.value, kind.lazy_label) for kind in kinds_offered(farm)]
     return form
 
 
@@ -50,7 +55,10 @@ def context(
                 review_forms[doc.id] = review[1]
             else:
                 review_forms[doc.id] = review_form(doc.id, submitted=False)
-    may_upload = can_upload_tenure_document(current_user, farm)
+    # a submitted form comes back with its errors even when nothing fits the farm
+    may_upload = can_upload_tenure_document(current_user, farm) and (
+        upload is not None or bool(kinds_offered(farm))
+    )
     return {
         "tenure_legality": tenure.legality(farm.tenure, documents),
         "tenure_documents": documents if may_see else [],

@@ -295,6 +295,17 @@ def test_a_huge_upload_gets_a_clear_message(app, db, field, instance):
     assert db.session.scalar(select(func.count(TenureDocument.id))) == 0
 
 
+def test_a_farm_without_a_declared_document_offers_no_upload(app, db, field, instance):
+    field["farm"].tenure = "none"
+    db.session.commit()
+    page = signed_in_client(app, field["tech"]).get(f"/fincas/{field['farm'].id}/parcela")
+    text = page.get_data(as_text=True)
+    assert "corrija primero la tenencia" in text and "Subir documento" not in text
+    forced = post_upload(signed_in_client(app, field["tech"]), field["farm"].id)
+    assert "la finca declara" in forced.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(TenureDocument.id))) == 0
+
+
 def test_only_allowed_people_upload(app, db, field, instance, make_user, make_org, make_farm):
     farm_id = field["farm"].id
     other_tech = make_user("technician", organization=make_org("cooperative"))
@@ -398,6 +409,7 @@ def test_buyers_see_whether_plots_are_documented_but_not_the_papers(
     trace = buyer.get(f"/compras/compromisos/{world.commitment.id}/trazabilidad")
     text = trace.get_data(as_text=True)
     assert "Documentado" in text and "Sin documento" in text
+    assert "1 de 2 parcelas" in text
     plot_page = buyer.get(f"/fincas/{titled.id}/parcela").get_data(as_text=True)
     assert "Documentado" in plot_page
     assert "/archivo" not in plot_page and "Subir documento" not in plot_page
