@@ -30,6 +30,10 @@ from marketplace.models.tenure import (
 )
 from marketplace.notifications.services import notify_user
 from marketplace.traceability import tenure_rules
+from marketplace.traceability.permissions import (
+    can_review_tenure_document,
+    can_upload_tenure_document,
+)
 from marketplace.traceability.tenure_rules import RULES, Upload
 
 TENURE_DIR = Path("uploads") / "tenure"  # under the instance folder, never under static/
@@ -86,18 +90,20 @@ def upload_document(
     actor: User, farm: Farm, upload: Upload, *, instance_path: Path, today=None
 ) -> TenureDocument:
     """Store a document for the plot, pending review; audit-logged. Raises InvalidInput and
-    stores nothing on bad input."""
+    stores nothing on bad input; DomainError if the actor may not upload for this plot."""
+    if not can_upload_tenure_document(actor, farm):
+        raise DomainError(str(_l("No puede subir documentos de esta parcela.")))
     found = tenure_rules.problems(upload, farm.country, farm.tenure, today or local_today())
+    suffix = uploads.suffix_of(upload.data, uploads.DOCUMENT_KINDS)
     if len(upload.data) > tenure_rules.MAX_FILE_BYTES:
         found["file"] = str(_l("El archivo pesa más de 5 MB."))
     elif not upload.data:
         found["file"] = str(_l("Adjunte el documento: PDF o foto JPEG o PNG."))
-    elif uploads.suffix_of(upload.data, uploads.DOCUMENT_KINDS) is None:
+    elif suffix is None:
         found["file"] = str(_l("El documento debe ser un PDF o una foto JPEG o PNG."))
     if found:
         raise InvalidInput(found)
     kind = tenure_rules.TenureDocKind(upload.kind)
-    suffix = uploads.suffix_of(upload.data, uploads.DOCUMENT_KINDS)
     relative = uploads.store(instance_path, TENURE_DIR, upload.data, suffix)
     doc = TenureDocument(
         farm_id=farm.id,
@@ -152,6 +158,8 @@ def _decision_problems(decision: Decision) -> dict[str, str]:
 def review_document(actor: User, doc: TenureDocument, decision: Decision) -> TenureDocument:
     """Accept or reject a pending document; audit-logged; the producer and whoever uploaded
     it are told. Raises DomainError if someone else decided first."""
+    if not can_review_tenure_document(actor):
+        raise DomainError(str(_l("Solo Minka revisa los documentos de tenencia.")))
     found = _decision_problems(decision)
     if found:
         raise InvalidInput(found)

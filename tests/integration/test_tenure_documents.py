@@ -129,6 +129,15 @@ def test_upload_and_view_permissions(make_user, make_org, field):
     )
 
 
+def test_the_services_refuse_people_the_pages_would_refuse(db, field, instance, make_user):
+    with pytest.raises(DomainError, match="No puede subir"):
+        tenure.upload_document(make_user("buyer"), field["farm"], title(), instance_path=instance)
+    doc = tenure.upload_document(field["tech"], field["farm"], title(), instance_path=instance)
+    with pytest.raises(DomainError, match="Solo Minka"):
+        tenure.review_document(field["tech"], doc, tenure.Decision(accept=True))
+    assert db.session.get(TenureDocument, doc.id).status == TenureDocStatus.PENDING
+
+
 def test_accepting_documents_the_plot_tells_producer_and_technician_and_logs(db, field, instance):
     doc = tenure.upload_document(field["tech"], field["farm"], title(), instance_path=instance)
     tenure.review_document(field["admin"], doc, tenure.Decision(accept=True))
