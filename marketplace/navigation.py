@@ -62,6 +62,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("payments.settings", _l("Pagos con tarjeta")),
         NavItem("centers.manage", _l("Centros de acopio")),
         NavItem("traceability.impact_admin", _l("Impacto")),
+        NavItem("traceability.tenure_queue", _l("Documentos de tenencia")),
     ),
 }
 

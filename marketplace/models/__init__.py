@@ -92,6 +92,13 @@ from marketplace.models.shipments import (
     ShipmentStatement,
     ShipmentStatus,
 )
+from marketplace.models.tenure import (
+    Legality,
+    TenureDocKind,
+    TenureDocStatus,
+    TenureDocument,
+    TenureRejection,
+)
 from marketplace.models.traceability import (
     Delivery,
     FieldEvidence,
@@ -111,6 +118,11 @@ from marketplace.models.traceability import (
 )
 
 __all__ = [
+    "Legality",
+    "TenureDocKind",
+    "TenureDocStatus",
+    "TenureDocument",
+    "TenureRejection",
     "DataRequest",
     "Objection",
     "ObjectionUse",

@@ -35,6 +35,7 @@ from marketplace.models import (
     PlotOverlap,
     Producer,
     Repayment,
+    TenureDocument,
 )
 from marketplace.models.base import utcnow
 
@@ -76,6 +77,9 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("assessment", "farm_id"): "credit_assessments",
     ("field_evidence", "farm_id"): "field_evidence",
     ("field_evidence", "recorded_by_id"): STAFF,
+    ("tenure_document", "farm_id"): "tenure_documents",
+    ("tenure_document", "uploaded_by_id"): "tenure_documents",  # she may upload her own
+    ("tenure_document", "reviewed_by_id"): STAFF,
     ("forest_assessment", "farm_id"): "forest_assessments",
     ("lot_review", "farm_id"): NOT_HERS,  # a buyer's flag on a lot; her delivery is exported
     ("plot_overlap", "farm_a_id"): "plot_overlaps",
@@ -165,6 +169,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(FieldEvidence)
             .where(FieldEvidence.farm_id.in_(farm_ids))
             .order_by(FieldEvidence.id)
+        ),
+        "tenure_documents": _rows(
+            select(TenureDocument)
+            .where(TenureDocument.farm_id.in_(farm_ids))
+            .order_by(TenureDocument.id)
         ),
         "forest_assessments": _rows(
             select(ForestAssessment)

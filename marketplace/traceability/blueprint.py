@@ -9,4 +9,5 @@ from marketplace.traceability import (  # noqa: E402,F401
     impact_views,
     plot_views,
     shipment_views,
+    tenure_views,
 )

@@ -16,7 +16,7 @@ from marketplace.forest import overlaps
 from marketplace.i18n import number
 from marketplace.models import Farm, FieldEvidence, Role
 from marketplace.permissions import load_or_404, role_required
-from marketplace.traceability import evidence, plots
+from marketplace.traceability import evidence, plots, tenure_page, tenure_rules
 from marketplace.traceability.blueprint import bp
 from marketplace.traceability.permissions import (
     can_edit_plot,
@@ -32,6 +32,7 @@ VIEW_ROLES = (Role.PRODUCER, Role.TECHNICIAN, Role.ADMIN, Role.BUYER)
 UPLOAD_LIMITS = {
     "traceability.plot": 2 * 1024 * 1024 + 64 * 1024,
     "traceability.add_evidence": evidence.MAX_PHOTO_BYTES + 64 * 1024,
+    "traceability.upload_tenure": tenure_rules.MAX_FILE_BYTES + 64 * 1024,
 }
 
 
@@ -55,6 +56,8 @@ def _too_large(error: RequestEntityTooLarge):
         return handle_http(error)
     if request.endpoint == "traceability.plot":
         message = _("El archivo es demasiado grande: el máximo es 2 MB. No se guardó nada.")
+    elif request.endpoint == "traceability.upload_tenure":
+        message = _("El documento es demasiado grande: el máximo es 5 MB. No se guardó nada.")
     else:
         message = _("La foto es demasiado grande: el máximo es 5 MB. No se guardó nada.")
     flash(message, "error")
@@ -62,7 +65,8 @@ def _too_large(error: RequestEntityTooLarge):
     return _page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
 
 
-def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
+def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **tenure_forms):
+    """The plot page; `tenure_forms` (upload=, review=) re-show a tenure form with its errors."""
     ready = plots.readiness(farm)
     return render_template(
         "traceability/plot.html",
@@ -80,6 +84,7 @@ def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
         area_differs=plots.area_differs(farm),
         draw_texts=_draw_texts(),
         plot_overlaps=_overlaps(farm),
+        **tenure_page.context(farm, **tenure_forms),
     )
 
 

@@ -22,6 +22,7 @@ VOCABULARIES = vocabularies()
 BADGED = {
     "CommitmentStatus",
     "ListingStatus",
+    "Legality",
     "LoanStatus",
     "MatchStatus",
     "OrderStatus",
@@ -33,6 +34,7 @@ BADGED = {
     "RequestStatus",
     "RiskStatus",
     "ShipmentStatus",
+    "TenureDocStatus",
     "RunStatus",
 }
 # enums of the models that people never read: no label needed
