@@ -87,19 +87,19 @@ def feature_frame(producers: pd.DataFrame, medians: dict | None = None) -> pd.Da
         share = np.where(total > 0, forest / total, 0.0)
     share = np.clip(np.nan_to_num(share, nan=0.0), 0.0, 1.0)
 
-    data = {
-        "log_productive_ha": np.log1p(np.clip(np.nan_to_num(productive, nan=0.0), 0.0, None)),
-        "yield_kg_ha": yields,
-        "forest_share": share,
-        "plant_age_years": age,
-    }
-    for column in BINARY:
-        data[column] = as_flag(producers[column]).astype(float)
+    # one column-major block, each feature written into its own column: the frame takes it
+    # as it is (no copy of a 10M x 13 matrix when pandas consolidates columns)
+    values = np.empty((len(producers), len(COLUMNS)), order="F")
+    numeric = (np.log1p(np.clip(np.nan_to_num(productive, nan=0.0), 0.0, None)), yields, share, age)
+    for j, column in enumerate(numeric):  # NUMERIC's order
+        values[:, j] = column
+    for j, column in enumerate(BINARY, start=len(NUMERIC)):
+        values[:, j] = as_flag(producers[column])
     code_of = {name: code for code, name in enumerate(chains)}
-    for name, value in zip(CATEGORICAL, VALUE_CHAINS, strict=True):
-        data[name] = (chain == code_of.get(value, -2)).astype(float)
+    for j, value in enumerate(VALUE_CHAINS, start=len(NUMERIC) + len(BINARY)):
+        values[:, j] = chain == code_of.get(value, -2)
     index = pd.Index(producers["producer_id"].to_numpy(), name="producer_id")
-    return pd.DataFrame(data, index=index, columns=COLUMNS)
+    return pd.DataFrame(values, index=index, columns=COLUMNS, copy=False)
 
 
 def make_preprocessor() -> ColumnTransformer:
