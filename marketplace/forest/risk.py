@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
-from marketplace.forest import history, reviews, zonal
+from marketplace.forest import history, outcomes, reviews, zonal
 from marketplace.forest.catalog import Layers
 from marketplace.forest.geometry import geodesic_area_ha
 from marketplace.forest.tree import Settings, decide
@@ -330,7 +330,7 @@ def _assess_batch(farms: list[dict], catalog: Layers, config: Settings) -> list[
         )
         provenance = [ref.provenance for ref in sorted(vectors[i] + rasters, key=lambda r: r.id)]
         results.append(_with_layers(result, provenance))
-    return results
+    return outcomes.hold(farms, results, config)  # a dispute's outcome, while it holds
 
 
 def _with_layers(result: Assessment, provenance: list[dict]) -> Assessment:

@@ -1,4 +1,5 @@
-"""Routes of a farm's plot page ("Parcela"): outline, field evidence, verification."""
+"""Routes of a farm's plot page ("Parcela"): outline and field evidence; its review section
+(disputes, their four-eyes decisions, the assessment history) is review_views.py."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from marketplace.traceability.blueprint import bp
 from marketplace.traceability.permissions import (
     can_edit_plot,
     can_record_evidence,
-    can_verify_plot,
     can_view_plot,
 )
 from marketplace.traceability.plot_forms import ConfirmForm, EvidenceForm, OutlineForm
+from marketplace.traceability.review_context import review_context
 from marketplace.web import handle_http, show_errors
 
 VIEW_ROLES = (Role.PRODUCER, Role.TECHNICIAN, Role.ADMIN, Role.BUYER)
@@ -58,26 +59,31 @@ def _too_large(error: RequestEntityTooLarge):
         message = _("La foto es demasiado grande: el máximo es 5 MB. No se guardó nada.")
     flash(message, "error")
     blank = {"formdata": None}
-    return _page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
+    return plot_page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
 
 
-def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm):
+def plot_page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **forms):
+    """The plot page; `forms` replaces the review section's blank forms (one with errors)."""
     ready = plots.readiness(farm)
+    items = evidence.evidence_of(farm)
     return render_template(
         "traceability/plot.html",
         farm=farm,
         outline_form=outline_form,
         evidence_form=evidence_form,
         confirm_form=ConfirmForm(formdata=None),
-        evidence_items=evidence.evidence_of(farm),
+        evidence_items=items,
+        evidence_far={item.id: evidence.is_far(item, farm) for item in items},
+        evidence_distance={item.id: evidence.distance_m(item, farm) for item in items},
+        far_m=evidence.FAR_M,
         can_edit=can_edit_plot(current_user, farm),
         can_record=can_record_evidence(current_user, farm),
-        can_verify=can_verify_plot(current_user, farm),
         export_ready=ready.ready,
         export_reason=None if ready.ready else plots.pending_message_of(ready),
         plot_id=plots.plot_id(farm),
         area_differs=plots.area_differs(farm),
         draw_texts=_draw_texts(),
+        review=review_context(farm, items, **forms),
     )
 
 
@@ -157,7 +163,7 @@ def plot(farm_id: int):
             else:
                 _flash_saved(farm)
                 return redirect(url_for("traceability.plot", farm_id=farm.id))
-    return _page(farm, form, EvidenceForm(formdata=None))
+    return plot_page(farm, form, EvidenceForm(formdata=None))
 
 
 def _flash_saved(farm: Farm) -> None:
@@ -204,13 +210,14 @@ def add_evidence(farm_id: int):
                 observed_on=form.observed_on.data,
                 photo=form.photo.data.read() if form.photo.data else b"",
                 instance_path=Path(current_app.instance_path),
+                position=evidence.Position(*form.position()),
             )
         except DomainError as error:
             show_errors(form, error)
         else:
             flash(_("Evidencia registrada."), "success")
             return redirect(url_for("traceability.plot", farm_id=farm.id, _anchor="evidencias"))
-    return _page(farm, OutlineForm(formdata=None), form)
+    return plot_page(farm, OutlineForm(formdata=None), form)
 
 
 @bp.route("/fincas/<int:farm_id>/evidencias/<int:evidence_id>/foto")
@@ -224,22 +231,6 @@ def evidence_photo(farm_id: int, evidence_id: int):
     response = send_file(path, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-@bp.route("/fincas/<int:farm_id>/verificar", methods=["POST"])
-@role_required(Role.ADMIN, Role.BUYER)
-def verify(farm_id: int):
-    farm = load_or_404(Farm, farm_id, can_view_plot)
-    if not can_verify_plot(current_user, farm):
-        abort(403)
-    if ConfirmForm().validate_on_submit():
-        try:
-            evidence.verify_farm(current_user, farm)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Finca verificada: la evidencia de campo fue aceptada."), "success")
-    return redirect(url_for("traceability.plot", farm_id=farm.id))
 
 
 @bp.app_template_global("export_ready")
