@@ -274,7 +274,8 @@ def test_two_reviewers_confirming_at_once_decide_once(racing_app, tmp_path, worl
     farm = at_risk(tmp_path, world["farm"])
     dispute = opened(world, farm)
     disputes.propose(proposer, dispute, outcome="upheld", reason="De acuerdo.")
-    confirmers = [make_user("admin") for _ in range(4)]
+    confirmers = [make_user("admin").id for _ in range(4)]
+    dispute_id = dispute.id  # read here: the threads must not touch this session
 
     def confirming(user_id: int):
         def prepare():
@@ -286,7 +287,7 @@ def test_two_reviewers_confirming_at_once_decide_once(racing_app, tmp_path, worl
 
         return prepare
 
-    results = race(racing_app, [confirming(u.id) for u in confirmers])
+    results = race(racing_app, [confirming(user_id) for user_id in confirmers])
     assert not [r for r in results if r[0] == "error"], results
     assert [r for r in results if r[0] == "ok"] == [("ok", "upheld")], results
     db.session.expire_all()
