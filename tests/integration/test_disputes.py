@@ -25,7 +25,7 @@ from marketplace.models import (
 from marketplace.models.disputes import ImmutableRecord
 from marketplace.producers import services as producer_services
 from marketplace.traceability import disputes, evidence, exif
-from tests.integration.races import race
+from tests.integration.races import THREADS, race
 from tests.integration.test_forest_risk import PLOT, WEST_HALF, extent_only, write_layer
 
 LAT, LON = -7.181, -76.731  # the middle of PLOT
@@ -274,7 +274,7 @@ def test_two_reviewers_confirming_at_once_decide_once(racing_app, tmp_path, worl
     farm = at_risk(tmp_path, world["farm"])
     dispute = opened(world, farm)
     disputes.propose(proposer, dispute, outcome="upheld", reason="De acuerdo.")
-    confirmers = [make_user("admin").id for _ in range(4)]
+    confirmers = [make_user("admin").id for _ in range(THREADS)]
     dispute_id = dispute.id  # read here: the threads must not touch this session
 
     def confirming(user_id: int):
@@ -282,7 +282,7 @@ def test_two_reviewers_confirming_at_once_decide_once(racing_app, tmp_path, worl
             from marketplace.models import User
 
             user = db.session.get(User, user_id)
-            target = db.session.get(ForestDispute, dispute.id)
+            target = db.session.get(ForestDispute, dispute_id)
             return lambda: disputes.confirm(user, target).status
 
         return prepare
