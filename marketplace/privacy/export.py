@@ -24,6 +24,7 @@ from marketplace.models import (
     Delivery,
     FieldEvidence,
     ForestAssessment,
+    ForestDispute,
     Loan,
     LoanInstalment,
     Notification,
@@ -76,6 +77,11 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("field_evidence", "farm_id"): "field_evidence",
     ("field_evidence", "recorded_by_id"): STAFF,
     ("forest_assessment", "farm_id"): "forest_assessments",
+    ("forest_dispute", "farm_id"): "forest_disputes",
+    ("forest_dispute", "opened_by_id"): STAFF,
+    ("forest_dispute", "proposed_by_id"): STAFF,
+    ("forest_dispute", "returned_by_id"): STAFF,
+    ("forest_dispute", "confirmed_by_id"): STAFF,
     ("lot_review", "farm_id"): NOT_HERS,  # a buyer's flag on a lot; her delivery is exported
     ("notification", "user_id"): "notifications",
     ("audit_log", "actor_id"): "audit_log",
@@ -167,6 +173,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(ForestAssessment)
             .where(ForestAssessment.farm_id.in_(farm_ids))
             .order_by(ForestAssessment.id)
+        ),
+        "forest_disputes": _rows(
+            select(ForestDispute)
+            .where(ForestDispute.farm_id.in_(farm_ids))
+            .order_by(ForestDispute.id)
         ),
         "consents": [row(consent) for consent in consents],
         "objections": _rows(select(Objection).where(Objection.producer_id == producer.id)),

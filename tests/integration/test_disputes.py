@@ -504,3 +504,33 @@ def test_exif_reader_reads_gps_and_date_and_ignores_garbage():
     assert tags.accuracy_m is None
     assert exif.read(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM\x00*\xff\xff") == exif.PhotoTags()
     assert exif.read(b"\x89PNG\r\n\x1a\n") == exif.PhotoTags()
+
+
+# --- personal data -----------------------------------------------------------------------------
+
+
+def test_her_data_export_holds_her_plots_disputes(tmp_path, world):
+    from marketplace.privacy import export
+
+    dispute = opened(world, at_risk(tmp_path, world["farm"]))
+    section = export.collect(world["farm"].producer)["forest_disputes"]
+    assert [row["id"] for row in section] == [dispute.id]
+    assert section[0]["claim"] == dispute.claim
+
+
+def test_erasing_her_removes_an_unused_plot_with_its_decided_dispute(tmp_path, world):
+    from marketplace.privacy import erasure
+    from marketplace.privacy import services as privacy_services
+
+    first, second, _ = world["admins"]
+    farm = at_risk(tmp_path, world["farm"])
+    dispute = opened(world, farm)
+    disputes.propose(first, dispute, outcome="upheld", reason="Bien.")
+    disputes.confirm(second, dispute)
+    producer = fresh(farm.id).producer
+    request = privacy_services.file_request(world["owner"], producer, "deletion", "Me retiro")
+    erasure.carry_out(first, request, tmp_path)
+    db.session.expire_all()
+    assert db.session.get(Farm, farm.id) is None
+    assert db.session.scalar(select(func.count(ForestDispute.id))) == 0
+    assert db.session.scalar(select(func.count()).select_from(ForestDisputeEvidence)) == 0
