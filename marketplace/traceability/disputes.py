@@ -339,7 +339,17 @@ def confirm(actor: User, dispute: ForestDispute) -> ForestDispute:
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
+        # the plot was reassessed since the dispute was opened: it can never be decided
         db.session.rollback()
+        superseded = db.session.execute(
+            update(ForestDispute)
+            .where(ForestDispute.id == dispute.id, ForestDispute.status.in_(ACTIVE))
+            .values(status=DisputeStatus.SUPERSEDED)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if superseded:
+            audit.record(actor, "dispute.lapsed", farm, dispute=dispute.id, lapsed="dispute")
+        db.session.commit()
         raise _refuse("changed")
     audit.record(
         actor,

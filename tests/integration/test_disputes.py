@@ -534,3 +534,25 @@ def test_erasing_her_removes_an_unused_plot_with_its_decided_dispute(tmp_path, w
     assert db.session.get(Farm, farm.id) is None
     assert db.session.scalar(select(func.count(ForestDispute.id))) == 0
     assert db.session.scalar(select(func.count()).select_from(ForestDisputeEvidence)) == 0
+
+
+def test_a_confirmation_after_the_plot_moved_on_supersedes_the_dispute(tmp_path, world):
+    first, second, _ = world["admins"]
+    farm = at_risk(tmp_path, world["farm"])
+    dispute = opened(world, farm)
+    disputes.propose(first, dispute, outcome="upheld", reason="Bien.")
+    # another assessment became current without passing through a reassessment's hold
+    newer = ForestAssessment(
+        farm_id=farm.id, status="at_risk", indicators={}, reason={"code": "no_layer"}, settings={}
+    )
+    db.session.add(newer)
+    db.session.flush()
+    db.session.execute(update(Farm).where(Farm.id == farm.id).values(risk_assessment_id=newer.id))
+    db.session.commit()
+    with pytest.raises(DomainError, match="La evaluación de la parcela cambió"):
+        disputes.confirm(second, dispute)
+    db.session.expire_all()
+    assert db.session.get(ForestDispute, dispute.id).status == "superseded"
+    assert fresh(farm.id).risk_assessment_id == newer.id
+    assert history_count(farm) == 2  # the outcome row was rolled back
+    assert actions().count("dispute.lapsed") == 1
