@@ -73,7 +73,6 @@ def plot_page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm
         evidence_form=evidence_form,
         confirm_form=ConfirmForm(formdata=None),
         evidence_items=items,
-        evidence_far={item.id: evidence.is_far(item, farm) for item in items},
         evidence_distance={item.id: evidence.distance_m(item, farm) for item in items},
         far_m=evidence.FAR_M,
         can_edit=can_edit_plot(current_user, farm),
