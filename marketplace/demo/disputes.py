@@ -2,7 +2,8 @@
 (the demo technician's cooperative first): one decided (upheld: proposed by the admin,
 confirmed by a buyer holding a pledge from the farm, the demo buyer when it does), one
 proposed and waiting for a second reviewer, one open and waiting for a first review. Each
-rests on field evidence with the phone's position inside the plot. Written through the
+rests on field evidence with the phone's position inside the plot; the open one also on a
+photo taken about 900 m away, which the plot page flags. Written through the
 services after the world is committed (they commit each step), so the audit log and the
 notifications read as in real use."""
 
@@ -24,6 +25,7 @@ from marketplace.models.traceability import RiskStatus
 from marketplace.traceability import disputes, evidence
 
 STEPS = ("confirmed", "proposed", "open")
+FAR_OFFSET_DEG = 0.008  # about 890 m north: beyond evidence.FAR_M
 NOTES = {
     RiskStatus.AT_RISK: (
         "La zona marcada como pérdida es un cacaotal de 2015 bajo guaba e inga; la mancha de "
@@ -61,8 +63,20 @@ def build(say: Callable[[str], None]) -> str:
             instance_path=Path(current_app.instance_path),  # no photo is stored
             position=evidence.Position(farm.lat, farm.lon, 6.0),
         )
+        chosen = [item.id]
+        if step == "open":  # a second photo taken from the road, flagged as far from the plot
+            far = evidence.record_evidence(
+                opener,
+                farm,
+                note="Vista desde la carretera, al otro lado del río.",
+                observed_on=today - timedelta(days=9),
+                photo=b"",
+                instance_path=Path(current_app.instance_path),
+                position=evidence.Position(farm.lat + FAR_OFFSET_DEG, farm.lon, 15.0),
+            )
+            chosen.append(far.id)
         dispute = disputes.open_dispute(
-            opener, farm, ground=GROUNDS[status], claim=NOTES[status], evidence_ids=[item.id]
+            opener, farm, ground=GROUNDS[status], claim=NOTES[status], evidence_ids=chosen
         )
         if step in ("proposed", "confirmed"):
             disputes.propose(admin, dispute, outcome="upheld", reason=REASON)

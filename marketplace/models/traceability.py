@@ -25,7 +25,7 @@ class RiskStatus(Vocabulary):
     UNASSESSED = "unassessed", _l("Sin evaluar"), Tone.WARN
     # no loss, but forest cover (e.g. shade cacao)
     NEEDS_VERIFICATION = "needs_verification", _l("Requiere verificación"), Tone.WARN
-    # needed verification; field evidence accepted by an admin or buyer
+    # needed verification; field evidence accepted by two reviewers (a dispute upheld)
     VERIFIED = "verified", _l("Verificado en campo"), Tone.OK
     # no loss, no forest: deforestation-free
     FREE = "free", _l("Libre de deforestación"), Tone.OK

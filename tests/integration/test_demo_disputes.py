@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Farm, ForestDispute, User
+from marketplace.traceability import evidence
 from marketplace.traceability.permissions import can_verify_plot
 from tests.integration.test_demo_data import build
 
@@ -25,3 +26,5 @@ def test_the_demo_has_a_dispute_decided_one_proposed_and_one_open(runner):
     assert farm.risk_status in ("verified", "free")
     assert all(d.evidence and d.evidence[0].position_source == "device" for d in found)
     assert all(d.opened_by.role == "technician" for d in found)
+    far = found[2].evidence[1]
+    assert evidence.is_far(far, db.session.get(Farm, found[2].farm_id))
