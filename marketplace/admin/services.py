@@ -233,6 +233,15 @@ DETAIL_LABELS = {
     "group": _l("Grupo"),
     "producers": _l("Productores"),
     "use": _l("Uso de los datos"),
+    "dispute": _l("Disputa"),
+    "ground": _l("Motivo del reclamo"),
+    "outcome": _l("Decisión"),
+    "proposed_by": _l("Propuesta por la cuenta"),
+    "before": _l("Antes"),
+    "after": _l("Después"),
+    "assessment": _l("Evaluación nueva"),
+    "lapsed": _l("Dejó de regir"),
+    "position": _l("Origen de la posición"),
 }
 #: Detail keys holding a record's id ("producer": 1234): written as the pages write record
 #: numbers ("#1234"), never grouped.
@@ -247,6 +256,10 @@ RECORD_KEYS = frozenset(
         "listing",
         "repayment",
         "loan",
+        "dispute",
+        "proposed_by",
+        "assessment",
+        "evidence_id",
     }
 )
 #: Detail keys holding an amount in minor units of the detail's "currency".

@@ -96,6 +96,10 @@ def test_the_whole_review_through_the_pages(app, world):
     assert f"Disputa n.º {dispute.id} aceptada" in page
     assert "Historial de evaluaciones" in page and "(actual)" in page
     assert "No hay disputas pendientes" in text(admin.get("/revisiones"))
+    audit = text(admin.get("/admin/auditoria"))
+    assert "Confirmó la decisión de una disputa (segunda revisión)" in audit
+    assert "Propuso la decisión de una disputa (primera revisión)" in audit
+    assert "Motivo del reclamo" in audit and "Disputa" in audit
 
 
 def test_a_bad_dispute_form_re_renders_with_the_message(app, world):
