@@ -30,11 +30,9 @@ from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.forest import reviews
 from marketplace.forest.risk import CLEARING_BY_STATUS
-from marketplace.links import path_for
 from marketplace.models import (
     FieldEvidence,
     ForestAssessment,
-    Notification,
     Pledge,
     PurchaseCommitment,
     Role,
@@ -52,6 +50,7 @@ from marketplace.models.disputes import (
 )
 from marketplace.models.producers import Farm
 from marketplace.models.traceability import RiskStatus
+from marketplace.traceability import dispute_notices as notices
 
 DISPUTABLE = (RiskStatus.AT_RISK, RiskStatus.NEEDS_VERIFICATION)
 UPHELD_STATUS = {
@@ -195,7 +194,7 @@ def open_dispute(
         [{"dispute_id": dispute.id, "evidence_id": i} for i in chosen],
     )
     audit.record(actor, "dispute.opened", farm, dispute=dispute.id, ground=ground)
-    _notify_reviewers(farm, dispute, "dispute.awaiting_review", skip=actor)
+    notices.reviewers(farm, dispute, "dispute.awaiting_review", skip=actor)
     db.session.commit()
     return dispute
 
@@ -234,7 +233,7 @@ def propose(actor: User, dispute: ForestDispute, *, outcome: str, reason: str) -
         raise _refuse("not_open")
     farm = db.session.get(Farm, dispute.farm_id)
     audit.record(actor, "dispute.proposed", farm, dispute=dispute.id, outcome=outcome)
-    _notify_reviewers(farm, dispute, "dispute.awaiting_confirmation", skip=actor)
+    notices.reviewers(farm, dispute, "dispute.awaiting_confirmation", skip=actor)
     db.session.commit()
     db.session.refresh(dispute)
     return dispute
@@ -364,7 +363,7 @@ def confirm(actor: User, dispute: ForestDispute) -> ForestDispute:
     )
     db.session.refresh(farm)
     reviews.flag_after_reassessment(farm)  # a rejected outcome may still flag open lots
-    _notify_cooperative(farm, dispute, outcome)
+    notices.decided(farm, dispute, outcome)
     db.session.commit()
     db.session.refresh(dispute)
     return dispute
@@ -385,40 +384,3 @@ def _may_decide(actor: User, dispute: ForestDispute) -> tuple:
         ForestDispute.proposed_by_id != actor.id,
         ForestDispute.opened_by_id != actor.id,
     )
-
-
-# --- who is told -----------------------------------------------------------------------------
-
-
-def _notify_reviewers(farm: Farm, dispute: ForestDispute, kind: str, skip: User) -> None:
-    """Every admin but the actor, and every buyer organization holding an active pledge
-    from the farm (its due-diligence users review it)."""
-    params = {"farm": farm.name, "dispute": dispute.id}
-    link = path_for("traceability.plot", farm_id=farm.id) + "#revision"
-    admins = db.session.scalars(
-        select(User.id).where(User.role == Role.ADMIN, User.active.is_(True), User.id != skip.id)
-    )
-    for user_id in admins:
-        db.session.add(Notification(user_id=user_id, kind=kind, params=params, link=link))
-    buyers = db.session.scalars(
-        select(PurchaseCommitment.organization_id)
-        .join(Pledge, Pledge.commitment_id == PurchaseCommitment.id)
-        .where(Pledge.farm_id == farm.id, Pledge.status == PledgeStatus.ACTIVE)
-        .distinct()
-    )
-    for org_id in buyers:
-        db.session.add(Notification(organization_id=org_id, kind=kind, params=params, link=link))
-
-
-def _notify_cooperative(farm: Farm, dispute: ForestDispute, outcome: str) -> None:
-    """The producer's cooperative (and the producer, when they have an account) learn the
-    decision."""
-    kind = "dispute.upheld" if outcome == DisputeOutcome.UPHELD else "dispute.rejected"
-    params = {"farm": farm.name, "dispute": dispute.id}
-    link = path_for("traceability.plot", farm_id=farm.id) + "#revision"
-    producer = farm.producer
-    targets = [{"organization_id": producer.cooperative_id}] if producer.cooperative_id else []
-    if producer.user_id:
-        targets.append({"user_id": producer.user_id})
-    for target in targets:
-        db.session.add(Notification(kind=kind, params=params, link=link, **target))
