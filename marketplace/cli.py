@@ -153,21 +153,40 @@ def forest_group() -> None:
     "--kind",
     type=click.Choice(
         ["vector", "loss_year", "tree_cover_2000", "forest_2020", "commodity", "alerts"]
+        + ["protected_area", "indigenous_territory"]
     ),
-    help="What the layer holds; required for a GeoTIFF (never guessed). Default: vector.",
+    help="What the layer holds; required for a GeoTIFF and for a legal layer (protected areas, "
+    "indigenous territories), never guessed. Default: vector.",
 )
 @click.option(
     "--version", "version", default="", help="The product's version, e.g. GFC-2024-v1.12."
 )
-def forest_import_command(path: str, name: str | None, kind: str | None, version: str) -> None:
-    """Load a GeoJSON of loss/forest polygons or register a GeoTIFF of a declared content
-    (read by window per plot, never copied into the database), then re-assess farms."""
+@click.option("--name-field", help="Legal layers: the property with each area's name.")
+@click.option("--category-field", default="", help="Legal layers: the category's property.")
+@click.option("--iucn-field", default="", help="Legal layers: the IUCN category's property.")
+@click.option("--designation-field", default="", help="Legal layers: the designation's property.")
+def forest_import_command(
+    path: str,
+    name: str | None,
+    kind: str | None,
+    version: str,
+    name_field: str | None,
+    category_field: str,
+    iucn_field: str,
+    designation_field: str,
+) -> None:
+    """Load a GeoJSON of loss/forest polygons or of named protected areas or indigenous
+    territories, or register a GeoTIFF of a declared content (read by window per plot, never
+    copied into the database), then re-assess farms."""
     from marketplace.errors import DomainError
     from marketplace.forest import layers
 
     started = time.perf_counter()
+    fields = None
+    if name_field is not None or category_field or iucn_field or designation_field:
+        fields = layers.LegalFields(name_field or "", category_field, iucn_field, designation_field)
     try:
-        layer = layers.import_layer(path, name=name, kind=kind, version=version)
+        layer = layers.import_layer(path, name=name, kind=kind, version=version, fields=fields)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Layer {layer.id} ({layer.content or layer.kind}) imported; farms re-assessed")
@@ -185,6 +204,9 @@ def forest_list_command() -> None:
         click.echo("No forest layers.")
     for layer, n, first, last in summaries:
         state = "active" if layer.active else "inactive"
+        if layer.kind == "legal":
+            click.echo(f"{layer.id}\t{layer.name}\t{layer.content}\t{n} areas\t{state}")
+            continue
         if layer.content:
             size = f"{layer.width}x{layer.height} px of {layer.pixel_deg:g}°"
             click.echo(f"{layer.id}\t{layer.name}\t{layer.content}\t{size}\t{state}")
@@ -210,7 +232,8 @@ def forest_remove_command(layer_id: int) -> None:
 
 @forest_group.command("assess")
 def forest_assess_command() -> None:
-    """Re-assess the deforestation risk of every farm."""
+    """Detect the overlaps between plots of different producers and re-assess the
+    deforestation risk and legality overlaps of every farm."""
     from marketplace.forest import risk
 
     started = time.perf_counter()

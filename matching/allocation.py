@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from matching import repayment
+from matching.codes import inverse_of, unique_inverse
 from matching.types import CreditProduct, MatchParams
 
 EARTH_RADIUS_KM = 6371.0088
@@ -69,6 +70,21 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+# a great circle is at least as long as its latitude difference (R x the angle); the margin
+# keeps a point on the boundary for the exact test whatever the rounding
+_KM_PER_DEGREE_OF_LATITUDE = EARTH_RADIUS_KM * np.pi / 180 * (1 - 1e-9)
+
+
+def within_km(lat: np.ndarray, lon: np.ndarray, b_lat: float, b_lon: float, radius_km: float):
+    """``haversine_km(lat, lon, b_lat, b_lon) <= radius_km`` per point, the trigonometry
+    computed only where the latitude difference alone does not already rule a point out
+    (a branch's radius spans a small part of a country: most points are ruled out)."""
+    near = np.abs(lat - b_lat) * _KM_PER_DEGREE_OF_LATITUDE <= radius_km
+    at = np.flatnonzero(near)
+    near[at] = haversine_km(lat[at], lon[at], b_lat, b_lon) <= radius_km
+    return near
+
+
 def _empty_pairs() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -94,7 +110,7 @@ def covers(frame: pd.DataFrame, product: CreditProduct) -> np.ndarray:
         lat = frame["lat"].to_numpy(dtype=float)
         lon = frame["lon"].to_numpy(dtype=float)
         for b_lat, b_lon in product.branches:
-            mask |= haversine_km(lat, lon, b_lat, b_lon) <= product.radius_km
+            mask |= within_km(lat, lon, b_lat, b_lon, product.radius_km)
     return mask
 
 
@@ -144,7 +160,7 @@ class _Members:
         if product.branches and product.radius_km > 0:
             lat, lon = self.lat[idx], self.lon[idx]
             for b_lat, b_lon in product.branches:
-                mask |= haversine_km(lat, lon, b_lat, b_lon) <= product.radius_km
+                mask |= within_km(lat, lon, b_lat, b_lon, product.radius_km)
         return mask
 
 
@@ -320,11 +336,11 @@ class _Problem:
     @classmethod
     def of(cls, pairs: pd.DataFrame, products: Sequence[CreditProduct]) -> _Problem:
         budgets = {p.product_id: int(p.budget_minor) for p in products}
-        product_ids, p_codes = np.unique(pairs["product_id"].to_numpy(), return_inverse=True)
+        product_ids, p_codes = unique_inverse(pairs["product_id"].to_numpy())
         budget = np.array([budgets.get(int(x), 0) for x in product_ids], dtype=np.int64)
         amount = pairs["amount_minor"].to_numpy(dtype=np.int64)
         idx = np.flatnonzero(amount <= budget[p_codes])
-        g_codes = np.unique(pairs["group_id"].to_numpy()[idx], return_inverse=True)[1]
+        g_codes = inverse_of(pairs["group_id"].to_numpy()[idx])
         return cls(
             idx=idx,
             score=pairs["score"].to_numpy(dtype=float)[idx],
@@ -415,7 +431,7 @@ def _subproblem(problem: _Problem, pick: np.ndarray, budget: np.ndarray) -> _Pro
         idx=idx,
         score=problem.score[idx],
         amount=problem.amount[idx],
-        g_codes=np.unique(problem.g_codes[idx], return_inverse=True)[1].astype(np.int64),
+        g_codes=inverse_of(problem.g_codes[idx]),
         p_codes=problem.p_codes[idx],
         budget=budget,
     )
@@ -583,7 +599,7 @@ def _core_milp(
         idx=free,
         score=problem.score[free],
         amount=problem.amount[free],
-        g_codes=np.unique(problem.g_codes[free], return_inverse=True)[1].astype(np.int64),
+        g_codes=inverse_of(problem.g_codes[free]),
         p_codes=problem.p_codes[free],
         budget=left,
     )

@@ -45,7 +45,8 @@ def eligibility(producers: pd.DataFrame, params: MatchParams) -> pd.DataFrame:
     area = pd.to_numeric(producers["productive_ha"], errors="coerce").to_numpy(float)
     below = ~(area >= params.min_productive_ha)  # NaN area counts as below
     no_consent = ~as_flag(producers["consent_lenders"])
-    cleared = producers["cleared_after_cutoff"].astype(str).str.lower().to_numpy() == "yes"
+    codes, values = pd.factorize(producers["cleared_after_cutoff"])  # a few distinct values
+    cleared = np.isin(codes, [i for i, v in enumerate(values) if str(v).lower() == "yes"])
     # optional column: a producer still repaying a loan is not offered another one
     if "active_loan" in producers.columns:
         busy = as_flag(producers["active_loan"])

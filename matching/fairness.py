@@ -18,6 +18,7 @@ import pandas as pd
 # productive hectares: upper bounds of the bands (the last is open)
 SIZE_BANDS: tuple[float, ...] = (2.0, 5.0, 10.0)
 FOCUS, REFERENCE = "female", "male"
+UNDISCLOSED = "undisclosed"  # what an unknown gender counts as
 
 
 def band_labels(bands: Sequence[float] = SIZE_BANDS) -> list[str]:
@@ -79,9 +80,14 @@ def stage_table(
         men's, None without both), ``adjusted_gap`` (the same within bands, weighted by the
         women in each band where both are present), ``by_band`` ({band: {gender: ...}}).
     """
-    codes, found = pd.factorize(pd.Series(gender).fillna("undisclosed").astype(str))
-    order = np.argsort(found.to_numpy(dtype=str))  # genders in name order, a code each
-    names = found.to_numpy(dtype=str)[order]
+    codes, found = pd.factorize(pd.Series(gender))  # a few distinct values, maybe coded
+    found = [str(value) for value in found]
+    if (codes < 0).any():  # an unknown gender counts as undisclosed
+        if UNDISCLOSED not in found:
+            found.append(UNDISCLOSED)
+        codes = np.where(codes < 0, found.index(UNDISCLOSED), codes)
+    order = np.argsort(found)  # genders in name order, a code each
+    names = np.asarray(found)[order]
     g_code = np.argsort(order)[codes]
     labels = band_labels(bands)
     cell = band_codes(area, bands) * len(names) + g_code  # one code per (band, gender)

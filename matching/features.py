@@ -35,7 +35,7 @@ def as_flag(series: pd.Series) -> np.ndarray:
 def feature_medians(producers: pd.DataFrame) -> dict:
     """Medians used to fill unknown yield (per value chain, then overall) and plant age."""
     yields = pd.to_numeric(producers["yield_kg_ha"], errors="coerce")
-    by_chain = yields.groupby(producers["value_chain"].to_numpy(), sort=True).median()
+    by_chain = yields.groupby(producers["value_chain"], sort=True, observed=True).median()
     overall = yields.median()
     age = pd.to_numeric(producers["plant_age_years"], errors="coerce").median()
     return {
@@ -63,13 +63,15 @@ def feature_frame(producers: pd.DataFrame, medians: dict | None = None) -> pd.Da
     """
     if medians is None:
         medians = feature_medians(producers)
-    chain = producers["value_chain"].to_numpy()
+    chain, chains = pd.factorize(producers["value_chain"])  # codes: fast on a million rows
     productive = pd.to_numeric(producers["productive_ha"], errors="coerce").to_numpy(float)
     total = pd.to_numeric(producers["total_ha"], errors="coerce").to_numpy(float)
     forest = pd.to_numeric(producers["forest_ha"], errors="coerce").to_numpy(float)
 
     yields = pd.to_numeric(producers["yield_kg_ha"], errors="coerce").to_numpy(float)
-    chain_median = pd.Series(chain).map(medians["yield_by_chain"]).to_numpy(float)
+    by_chain = medians["yield_by_chain"]
+    # code -1 (no value chain) reads the trailing NaN
+    chain_median = np.array([by_chain.get(name, np.nan) for name in chains] + [np.nan])[chain]
     yields = np.where(np.isnan(yields), chain_median, yields)
     yields = np.where(np.isnan(yields), medians["yield"], yields)
 
@@ -88,8 +90,9 @@ def feature_frame(producers: pd.DataFrame, medians: dict | None = None) -> pd.Da
     }
     for column in BINARY:
         data[column] = as_flag(producers[column]).astype(float)
+    code_of = {name: code for code, name in enumerate(chains)}
     for name, value in zip(CATEGORICAL, VALUE_CHAINS, strict=True):
-        data[name] = (chain == value).astype(float)
+        data[name] = (chain == code_of.get(value, -2)).astype(float)
     index = pd.Index(producers["producer_id"].to_numpy(), name="producer_id")
     return pd.DataFrame(data, index=index, columns=COLUMNS)
 

@@ -52,6 +52,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from matching.codes import inverse_of, unique_inverse
 from matching.types import MatchParams
 
 EARTH_RADIUS_KM = 6371.0088
@@ -68,13 +69,12 @@ def _micro_cells(
     row = np.floor(lat / side_deg).astype(np.int64)
     row_lat = np.radians((row + 0.5) * side_deg)
     col = np.floor(lon * np.cos(row_lat) / side_deg).astype(np.int64)
-    # one integer key per (bucket, row, col): np.unique on 1-d keys is much faster than axis=0
+    # one integer key per (bucket, row, col), coded by hashing (codes.unique_inverse)
     row -= row.min()
     col -= col.min()
     n_rows, n_cols = row.max() + 1, col.max() + 1
     keys = (bucket.astype(np.int64) * n_rows + row) * n_cols + col
-    uniq, cell = np.unique(keys, return_inverse=True)
-    cell = cell.ravel()
+    uniq, cell = unique_inverse(keys)
     count = np.bincount(cell)
     cell_lat = np.bincount(cell, weights=lat) / count
     cell_lon = np.bincount(cell, weights=lon) / count
@@ -159,41 +159,55 @@ def _dbscan_labels(
 
 
 def _bisect(x: np.ndarray, y: np.ndarray, cluster: np.ndarray, group_max: int) -> np.ndarray:
-    """Split every cluster into ceil(n / group_max) parts by recursive median cuts."""
-    node = cluster.copy()
+    """Split every cluster into ceil(n / group_max) parts by recursive median cuts.
+
+    The points are held in node order (``perm``; arrays suffixed ``_p`` follow it): a node's
+    children are its first ``n_left`` points along the cut axis, then the rest, so each
+    level reorders points only within their node - memory a few thousand points wide rather
+    than random reads across millions. The order within a node comes from one integer key,
+    the node's position * n + the point's rank along the node's axis (ties by position)."""
+    n = len(x)
     parts = np.ceil(np.bincount(cluster) / group_max).astype(np.int64)  # parts per node
-    active = parts[node] > 1
-    while active.any():
-        idx = np.flatnonzero(active)
-        srt = np.argsort(node[idx], kind="stable")
-        sorted_nodes = node[idx][srt]
-        head = np.r_[True, sorted_nodes[1:] != sorted_nodes[:-1]]
+    perm = np.argsort(cluster, kind="stable")
+    node_p = cluster[perm]
+    x_p, y_p = x[perm], y[perm]
+    rank_x_p, rank_y_p = _ranks(x)[perm], _ranks(y)[perm]
+    while True:
+        at = np.flatnonzero(parts[node_p] > 1)
+        if not len(at):
+            break
+        of = node_p[at]
+        head = np.r_[True, of[1:] != of[:-1]]
         starts = np.flatnonzero(head)
-        uniq = sorted_nodes[starts]
-        inv = np.empty(len(idx), dtype=np.int64)
-        inv[srt] = np.cumsum(head) - 1
-        xi, yi = x[idx], y[idx]
-        k = len(uniq)
-        xs, ys = xi[srt], yi[srt]
-        ext_x = np.maximum.reduceat(xs, starts) - np.minimum.reduceat(xs, starts)
-        ext_y = np.maximum.reduceat(ys, starts) - np.minimum.reduceat(ys, starts)
-        coord = np.where((ext_x >= ext_y)[inv], xi, yi)
-        order = np.lexsort((idx, coord, inv))
-        counts = np.diff(np.r_[starts, len(idx)])
-        rank = np.empty(len(idx), dtype=np.int64)
-        rank[order] = np.arange(len(idx)) - starts[inv[order]]
-        m = parts[uniq]
+        inv = np.cumsum(head) - 1
+        xi, yi = x_p[at], y_p[at]
+        along_x = np.maximum.reduceat(xi, starts) - np.minimum.reduceat(xi, starts) >= (
+            np.maximum.reduceat(yi, starts) - np.minimum.reduceat(yi, starts)
+        )
+        rank = np.where(along_x[inv], rank_x_p[at], rank_y_p[at])
+        moved = at[np.argsort(inv * n + rank)]  # within each node, along its axis
+        for values in (perm, x_p, y_p, rank_x_p, rank_y_p):
+            values[at] = values[moved]
+        counts = np.diff(np.r_[starts, len(at)])
+        m = parts[of[starts]]
         m_left = m // 2
         n_left = np.floor(counts * m_left / m + 0.5).astype(np.int64)
-        left = rank < n_left[inv]
-        first = len(parts)
-        node[idx] = first + 2 * inv + (~left)
-        child_parts = np.empty(2 * k, dtype=np.int64)
+        left = np.arange(len(at)) - starts[inv] < n_left[inv]
+        node_p[at] = len(parts) + 2 * inv + (~left)
+        child_parts = np.empty(2 * len(starts), dtype=np.int64)
         child_parts[0::2] = m_left
         child_parts[1::2] = m - m_left
         parts = np.concatenate([parts, child_parts])
-        active[idx] = parts[node[idx]] > 1
+    node = np.empty_like(node_p)
+    node[perm] = node_p
     return node
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's place in sorted order (ties by position): an exact integer sort key."""
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(values, kind="stable")] = np.arange(len(values))
+    return rank
 
 
 def _merge_small(
@@ -253,8 +267,7 @@ def bucket_codes(producers: pd.DataFrame) -> np.ndarray:
         if key in ("country", "value_chain"):
             missing |= codes < 0
         code = code * (len(uniques) + 1) + (codes + 1)
-    _, code = np.unique(code, return_inverse=True)
-    return np.where(missing, -1, code.ravel().astype(np.int64))
+    return np.where(missing, -1, inverse_of(code))
 
 
 def form_groups(producers: pd.DataFrame, params: MatchParams) -> pd.Series:

@@ -55,8 +55,8 @@ def likely_products(
     if n == 0 or not lending:
         return which, tier == 2
     # coverage once per distinct (value chain, district, pledges), spread to the producers
-    chain, chains = pd.factorize(producers["value_chain"].to_numpy(dtype=object))
-    district, districts = pd.factorize(producers["district_code"].to_numpy(dtype=object))
+    chain, chains = pd.factorize(producers["value_chain"])
+    district, districts = pd.factorize(producers["district_code"])
     pledges = np.nan_to_num(producers["pledged_kg"].to_numpy(dtype=float)) > 0
     key = (chain.astype(np.int64) * len(districts) + district) * 2 + pledges
     combo, uniq = pd.factorize(key)
@@ -119,7 +119,7 @@ def size_requests(
     default = CreditProduct(0, 0, "", (), annual_rate=DEFAULT_ANNUAL_RATE,
                             term_months=DEFAULT_TERM_MONTHS)  # fmt: skip
     which, short = likely_products(producers, products, params)
-    chains = repayment.Coded.of(producers["value_chain"].to_numpy(dtype=object))
+    chains = repayment.Coded.of(producers["value_chain"])
     need = _need(producers, chains, params)
     income = repayment.annual_income(producers, params, chains)
     for i in np.unique(which):
@@ -139,6 +139,16 @@ def _match_rate(matched: pd.Series, by: pd.Series) -> dict[str, float]:
         return {}
     rates = matched.groupby(by.to_numpy(), sort=True).mean()
     return {str(k): float(v) for k, v in rates.items()}
+
+
+CODED_COLUMNS = ("gender", "country", "district_code", "value_chain", "cleared_after_cutoff")
+
+
+def _coded(producers: pd.DataFrame) -> pd.DataFrame:
+    """The text columns as categoricals: every stage compares, groups or factorizes them,
+    and on a million rows of strings that cost more than the typology's k-means."""
+    coded = {c: producers[c].astype("category") for c in CODED_COLUMNS if c in producers}
+    return producers.assign(**coded)
 
 
 def run(
@@ -182,7 +192,7 @@ def run(
             progress(stage, (STAGES.index(stage) + 1) / len(STAGES))
 
     # a fixed row order: the result does not depend on how the caller ordered producers
-    producers = producers.sort_values("producer_id", kind="stable", ignore_index=True)
+    producers = _coded(producers.sort_values("producer_id", kind="stable", ignore_index=True))
     pid = producers["producer_id"].to_numpy()
 
     elig = eligibility(producers, params)
@@ -227,9 +237,9 @@ def run(
 
     # everyone is scored: past borrowers who are no longer eligible still train the model
     scored, model_info = readiness.score(producers, outcomes, params)
-    scored = scored.set_index("producer_id").reindex(pid)
-    ready = scored["readiness"].to_numpy(dtype=float)
-    explanation = scored["explanation"].to_numpy(dtype=object)
+    scored = scored.set_index("producer_id")
+    ready = _align(scored["readiness"], pid).astype(float)
+    explanation = _align(scored["explanation"], pid).astype(object)
     done("readiness")
 
     grouped = gid_elig >= 0
@@ -312,6 +322,8 @@ def run(
 def _align(values, pid: np.ndarray) -> np.ndarray:
     """Values in the order of `pid` (a Series indexed by producer_id, or positional)."""
     if isinstance(values, pd.Series) and values.index.name == "producer_id":
+        if np.array_equal(values.index.to_numpy(), pid):  # in order already: no lookup
+            return values.to_numpy()
         return values.reindex(pid).to_numpy()
     return np.asarray(values)
 

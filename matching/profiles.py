@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matching.codes import unique_inverse
 from matching.features import as_flag
 
 PROFILE_COLUMNS = [
@@ -131,13 +132,13 @@ def describe(features_raw: pd.DataFrame, labels) -> pd.DataFrame:
     - ``d_agroforestry``, ``d_certified``, ``d_associated``: the type's share minus the
       population's.
     """
-    types, t = np.unique(np.asarray(labels), return_inverse=True)
+    types, t = unique_inverse(labels)
     k = len(types)
     productive = pd.to_numeric(features_raw["productive_ha"], errors="coerce").to_numpy(float)
     yields = pd.to_numeric(features_raw["yield_kg_ha"], errors="coerce").to_numpy(float)
     total = pd.to_numeric(features_raw["total_ha"], errors="coerce").to_numpy(float)
     forest = pd.to_numeric(features_raw["forest_ha"], errors="coerce").to_numpy(float)
-    c, chains = pd.factorize(features_raw["value_chain"].to_numpy(), sort=True)
+    c, chains = pd.factorize(features_raw["value_chain"], sort=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.nan_to_num(np.where(total > 0, forest / total, 0.0), nan=0.0), 0, 1)
     n = np.bincount(t, minlength=k)

@@ -107,7 +107,9 @@ class Coded:
     def of(cls, chains) -> Coded:
         if isinstance(chains, Coded):
             return chains
-        codes, names = pd.factorize(np.asarray(chains, dtype=object))
+        if not isinstance(chains, pd.Series):  # a categorical Series factorises at once
+            chains = np.asarray(chains, dtype=object)
+        codes, names = pd.factorize(chains)
         return cls(codes, np.asarray(names, dtype=object))
 
     def __getitem__(self, where) -> Coded:
@@ -133,7 +135,7 @@ def _price(params: MatchParams, chains) -> np.ndarray:
 def annual_income(members: pd.DataFrame, params: MatchParams, chains=None) -> np.ndarray:
     """Expected annual crop income per member (minor units; 0 when unknown); `chains`: the
     members' value chains already coded, when the caller has them."""
-    price = _price(params, members["value_chain"].to_numpy() if chains is None else chains)
+    price = _price(params, members["value_chain"] if chains is None else chains)
     ha = members["productive_ha"].to_numpy(dtype=float)
     kg_ha = members["yield_kg_ha"].to_numpy(dtype=float)
     return np.nan_to_num(np.clip(ha * kg_ha * price, 0.0, None), nan=0.0)
@@ -144,7 +146,7 @@ def pledged_value(members: pd.DataFrame, params: MatchParams, chains=None) -> np
     gives it (the commitments' prices), else pledged kg x the farm-gate price."""
     if "pledged_value_minor" in members.columns:
         return np.nan_to_num(members["pledged_value_minor"].to_numpy(dtype=float), nan=0.0)
-    price = _price(params, members["value_chain"].to_numpy() if chains is None else chains)
+    price = _price(params, members["value_chain"] if chains is None else chains)
     kg = members["pledged_kg"].to_numpy(dtype=float)
     return np.nan_to_num(np.clip(kg * price, 0.0, None), nan=0.0)
 
@@ -262,7 +264,7 @@ def check_members(
     product_id = c_pid[slot]
     financed = np.zeros(len(sel), dtype=np.int64)
     reason = np.full(len(sel), "", dtype=object)
-    chains = Coded.of(sel["value_chain"].to_numpy(dtype=object))
+    chains = Coded.of(sel["value_chain"])
     income = annual_income(sel, params, chains)
     pledged = pledged_value(sel, params, chains)
     requested = sel["requested_minor"].to_numpy(dtype=float)

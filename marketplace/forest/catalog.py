@@ -1,6 +1,7 @@
 """The active forest layers an assessment reads: vector extents and open raster files.
 
-A vector layer reaches a plot when the box of its areas meets the plot's; a raster layer when
+A vector layer (forest or legal) reaches a plot when the box of its areas meets the plot's; a
+raster layer when
 its bounds contain the plot's. Of several rasters of one content containing a plot (tiles that
 overlap, or a newer version of a product), the most recently imported one is read.
 """
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.forest.rasters import GDAL_CACHE_MB
 from marketplace.forest.zonal import Source
-from marketplace.models.traceability import ForestArea, ForestLayer
+from marketplace.models.traceability import ForestArea, ForestLayer, LayerKind, LegalArea
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class LayerRef:
     """An active layer's provenance, what it holds and where it reaches."""
 
     id: int
-    content: str | None  # RasterContent, None for a vector layer
+    content: str | None  # RasterContent, LegalKind for a legal layer, None for a vector layer
     path: str | None
     bounds: tuple[float, float, float, float]
     provenance: dict
@@ -42,32 +43,45 @@ def _contains(bounds: tuple[float, ...], e: tuple[float, float, float, float]) -
     return e[0] <= x0 and e[1] <= y0 and x1 <= e[2] and y1 <= e[3]
 
 
+def _boxes(model: type[ForestArea] | type[LegalArea]) -> dict[int, tuple[float, ...]]:
+    """Each layer's box around its areas."""
+    rows = db.session.execute(
+        select(
+            model.layer_id,
+            func.min(model.min_lon),
+            func.min(model.min_lat),
+            func.max(model.max_lon),
+            func.max(model.max_lat),
+        ).group_by(model.layer_id)
+    )
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
 class Layers:
     """The active layers, with raster files opened on first use and closed on exit."""
 
     def __init__(self) -> None:
         self.vectors: list[LayerRef] = []
         self.rasters: list[LayerRef] = []
+        self.legal: list[LayerRef] = []
         self._open: dict[int, object] = {}
         self._stack = ExitStack()
         self._instance = Path(current_app.config["MINKA_INSTANCE_PATH"])
-        boxes = dict(
-            (row[0], tuple(row[1:]))
-            for row in db.session.execute(
-                select(
-                    ForestArea.layer_id,
-                    func.min(ForestArea.min_lon),
-                    func.min(ForestArea.min_lat),
-                    func.max(ForestArea.max_lon),
-                    func.max(ForestArea.max_lat),
-                ).group_by(ForestArea.layer_id)
-            )
-        )
+        boxes = _boxes(ForestArea)
+        legal_boxes = _boxes(LegalArea)
         layers = db.session.scalars(
             select(ForestLayer).where(ForestLayer.active.is_(True)).order_by(ForestLayer.id)
         )
         for layer in layers:
-            if layer.content:
+            if layer.kind == LayerKind.LEGAL:
+                if layer.id in legal_boxes:
+                    self.legal.append(
+                        LayerRef(
+                            layer.id, layer.content, None, legal_boxes[layer.id],
+                            layer.provenance(),
+                        )
+                    )  # fmt: skip
+            elif layer.content:
                 bounds = (layer.min_lon, layer.min_lat, layer.max_lon, layer.max_lat)
                 self.rasters.append(
                     LayerRef(layer.id, layer.content, layer.path, bounds, layer.provenance())
@@ -89,6 +103,10 @@ class Layers:
     def vectors_reaching(self, plot: BaseGeometry) -> list[LayerRef]:
         """The vector layers whose areas' box meets the plot."""
         return [ref for ref in self.vectors if _meets(plot, ref.bounds)]
+
+    def legal_reaching(self, plot: BaseGeometry) -> list[LayerRef]:
+        """The legal layers (protected areas, indigenous territories) whose box meets the plot."""
+        return [ref for ref in self.legal if _meets(plot, ref.bounds)]
 
     def rasters_for(self, plot: BaseGeometry) -> list[LayerRef]:
         """Per content, the newest raster layer whose bounds contain the plot."""

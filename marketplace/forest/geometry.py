@@ -18,6 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import numpy as np
 import shapely
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
@@ -30,12 +31,14 @@ __all__ = [
     "GeometryError",
     "MAX_UPLOAD_BYTES",
     "check_plot",
+    "circles",
     "cleaned",
     "stored_outline",
     "geodesic_area_ha",
     "parse_geojson",
     "parse_kml",
     "parse_upload",
+    "plot_of",
     "rounded",
     "to_geojson",
 ]
@@ -333,3 +336,37 @@ def geodesic_area_ha(geometry: BaseGeometry) -> float:
 def to_geojson(geometry: Polygon | MultiPolygon) -> dict:
     """A plain GeoJSON geometry dict (lists, not tuples) for storing in a JSON column."""
     return json.loads(json.dumps(mapping(geometry)))
+
+
+# --- the plot an assessment reads ---------------------------------------------------------
+
+CIRCLE_ANGLES = np.linspace(0, 2 * math.pi, 64, endpoint=False)
+M_PER_DEGREE_LAT = 110_950  # near the equator, where Minka's farms are
+
+
+def plot_of(
+    lat: float, lon: float, polygon: dict | None, total_ha: float | None
+) -> BaseGeometry | None:
+    """The farm's polygon, or a circle of `total_ha` around its point; None if neither."""
+    if polygon:
+        try:
+            geometry = shapely.make_valid(shape(polygon))
+        except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError):
+            return None
+        return None if geometry.is_empty or geodesic_area_ha(geometry) <= 0 else geometry
+    if not total_ha or total_ha <= 0:
+        return None
+    # a few hundred metres across: a local equirectangular circle is exact enough
+    radius_m = math.sqrt(total_ha * 10_000 / math.pi)
+    dlat = radius_m / M_PER_DEGREE_LAT * np.cos(CIRCLE_ANGLES)
+    dlon = radius_m / (M_PER_DEGREE_LAT * math.cos(math.radians(lat))) * np.sin(CIRCLE_ANGLES)
+    return shapely.Polygon(np.column_stack([lon + dlon, lat + dlat]))
+
+
+def circles(lat: np.ndarray, lon: np.ndarray, total_ha: np.ndarray) -> np.ndarray:
+    """The circles of `total_ha` around points, vectorised: plot_of's for many points (the
+    same to the last few floating-point digits)."""
+    radius_m = np.sqrt(np.asarray(total_ha, float) * 10_000 / math.pi)[:, None]
+    dlat = radius_m / M_PER_DEGREE_LAT * np.cos(CIRCLE_ANGLES)
+    dlon = radius_m / (M_PER_DEGREE_LAT * np.cos(np.radians(lat)))[:, None] * np.sin(CIRCLE_ANGLES)
+    return shapely.polygons(np.stack([lon[:, None] + dlon, lat[:, None] + dlat], axis=-1))

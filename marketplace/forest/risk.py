@@ -12,7 +12,12 @@ unassessed.
 Every assessment that differs from the farm's current one is appended to forest_assessment
 (indicators, the layers' provenance, the settings, the reason), never updated; the farm
 points at its current row and keeps the status columns the rest of Minka reads. When a layer
-exists, the farm's `cleared_after_cutoff` follows from the status.
+exists, the farm's `cleared_after_cutoff` follows from the forest's status.
+
+Legality comes on top of the forest tree (legality.py): a plot overlapping a protected area,
+an indigenous territory (legal layers) or another producer's plot (overlaps.py, detected
+before the assessment) needs verification unless it is at risk; the overlaps are in the
+reason and, per legal kind, in the indicators.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
-import numpy as np
 import shapely
 from flask import current_app
 from shapely.geometry import shape
@@ -31,9 +36,9 @@ from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
-from marketplace.forest import history, outcomes, reviews, zonal
-from marketplace.forest.catalog import Layers
-from marketplace.forest.geometry import geodesic_area_ha
+from marketplace.forest import history, legality, outcomes, overlaps, reviews, zonal
+from marketplace.forest.catalog import LayerRef, Layers
+from marketplace.forest.geometry import geodesic_area_ha, plot_of
 from marketplace.forest.tree import Settings, decide
 from marketplace.forest.zonal import Measure
 from marketplace.models import AuditLog
@@ -42,8 +47,6 @@ from marketplace.models.producers import Clearing, Farm
 from marketplace.models.traceability import ForestArea, ForestLayer, RiskStatus
 
 CUTOFF_YEAR = 2020  # EUDR: loss after 31 Dec 2020 counts
-CIRCLE_ANGLES = np.linspace(0, 2 * math.pi, 64, endpoint=False)
-M_PER_DEGREE_LAT = 110_950  # near the equator, where Minka's farms are
 CELL_DEG = 0.5  # bulk assessment fetches the areas of one grid cell of farms at a time
 BATCH = 2000
 
@@ -67,6 +70,7 @@ class Assessment:
     layers: list[dict] = field(default_factory=list)
     plot_ha: float | None = None
     point: bool = False
+    forest_status: RiskStatus | None = None  # the forest tree's, before legality
 
 
 @dataclass(frozen=True)
@@ -83,25 +87,6 @@ def settings() -> Settings:
         indicator_share=float(config.get("MINKA_FOREST_INDICATOR_SHARE", 0.10)),
         tree_cover_pct=float(config.get("MINKA_FOREST_TREE_COVER_PCT", 10)),
     )
-
-
-def plot_of(
-    lat: float, lon: float, polygon: dict | None, total_ha: float | None
-) -> BaseGeometry | None:
-    """The farm's polygon, or a circle of `total_ha` around its point; None if neither."""
-    if polygon:
-        try:
-            geometry = shapely.make_valid(shape(polygon))
-        except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError):
-            return None
-        return None if geometry.is_empty or geodesic_area_ha(geometry) <= 0 else geometry
-    if not total_ha or total_ha <= 0:
-        return None
-    # a few hundred metres across: a local equirectangular circle is exact enough
-    radius_m = math.sqrt(total_ha * 10_000 / math.pi)
-    dlat = radius_m / M_PER_DEGREE_LAT * np.cos(CIRCLE_ANGLES)
-    dlon = radius_m / (M_PER_DEGREE_LAT * math.cos(math.radians(lat))) * np.sin(CIRCLE_ANGLES)
-    return shapely.Polygon(np.column_stack([lon + dlon, lat + dlat]))
 
 
 def evaluate(
@@ -188,7 +173,10 @@ def layers_reaching(farm: Farm) -> list[dict]:
     if plot is None:
         return []
     catalog = Layers()
-    refs = sorted(catalog.vectors_reaching(plot) + catalog.rasters_for(plot), key=lambda r: r.id)
+    refs = sorted(
+        catalog.vectors_reaching(plot) + catalog.rasters_for(plot) + catalog.legal_reaching(plot),
+        key=lambda r: r.id,
+    )
     return [{k: ref.provenance[k] for k in ("id", "name", "imported_at")} for ref in refs]
 
 
@@ -218,7 +206,7 @@ def _changes(farm: dict, result: Assessment) -> dict:
         "risk_loss_share": result.loss_share,
         "risk_assessed_at": utcnow(),
     }
-    clearing = CLEARING_BY_STATUS.get(result.status)
+    clearing = CLEARING_BY_STATUS.get(result.forest_status or result.status)
     values["cleared_after_cutoff"] = clearing.value if clearing else farm["cleared_after_cutoff"]
     return values
 
@@ -240,8 +228,12 @@ def _plots(farms: list[dict]) -> list[BaseGeometry | None]:
     return [plot_of(f["lat"], f["lon"], f["polygon_geojson"], f["total_ha"]) for f in farms]
 
 
-def assess(farm: Farm) -> Assessment:
-    """Assess one farm now and store its risk_* fields and history row (the caller commits)."""
+def assess(farm: Farm, detect: bool = True) -> Assessment:
+    """Assess one farm now and store its risk_* fields and history row (the caller commits).
+
+    First its overlaps with other producers' plots are detected again (`detect`); the other
+    plots whose overlaps changed are assessed again too."""
+    others = overlaps.detect_for(farm) - {farm.id} if detect else set()
     row = {column.key: getattr(farm, column.key) for column in _FARM_COLUMNS}
     with Layers() as catalog:
         result = _assess_batch([row], catalog, settings())[0]
@@ -253,6 +245,8 @@ def assess(farm: Farm) -> Assessment:
     if before != farm.risk_status:
         audit.record(None, "farm.risk_assessed", farm, before=before, after=farm.risk_status)
         reviews.flag_after_reassessment(farm)
+    for other in sorted(others):
+        assess(db.session.get(Farm, other), detect=False)
     return result
 
 
@@ -268,10 +262,12 @@ def assess_farm(farm_id: int) -> Assessment | None:
 
 def assess_all(commit: bool = True) -> dict[str, int]:
     """Re-assess every farm (vector areas: bbox prefilter in SQL per grid cell, STRtree per
-    cell; rasters: each plot's window). Returns how many farms ended in each status."""
+    cell; rasters: each plot's window), after detecting the overlaps between plots of
+    different producers. Returns how many farms ended in each status."""
     counts: dict[str, int] = defaultdict(int)
     last_id = 0
     config = settings()
+    overlaps.detect_all()
     with Layers() as catalog:
         while True:
             farms = [
@@ -300,6 +296,8 @@ def _assess_batch(farms: list[dict], catalog: Layers, config: Settings) -> list[
         if vectors[i]:
             x, y = plot.centroid.coords[0]
             cells[(math.floor(x / CELL_DEG), math.floor(y / CELL_DEG))].append(i)
+    legal = legality.candidates(plots, catalog)
+    pairs = overlaps.open_pairs(f["id"] for f in farms)
     candidates: dict[int, list[_Candidate]] = defaultdict(list)
     for rows in cells.values():
         bounds = shapely.total_bounds([plots[i] for i in rows])
@@ -328,9 +326,34 @@ def _assess_batch(farms: list[dict], catalog: Layers, config: Settings) -> list[
             measures,
             point=not farm["polygon_geojson"],
         )
-        provenance = [ref.provenance for ref in sorted(vectors[i] + rasters, key=lambda r: r.id)]
-        results.append(_with_layers(result, provenance))
+        legal_refs = catalog.legal_reaching(plot) if plot is not None else []
+        if legal[i] or pairs.get(farm["id"]):
+            result = _with_legality(result, plot, legal[i], pairs.get(farm["id"], []), legal_refs,
+                                    farm["risk_verified_at"])  # fmt: skip
+        refs = sorted(vectors[i] + rasters + legal_refs, key=lambda r: r.id)
+        results.append(_with_layers(result, [ref.provenance for ref in refs]))
     return outcomes.hold(farms, results, config)  # a dispute's outcome, while it holds
+
+
+def _with_legality(
+    result: Assessment, plot: BaseGeometry, areas: list[legality.Named], pairs: list[dict],
+    refs: list[LayerRef], verified_at: datetime | None,
+) -> Assessment:  # fmt: skip
+    """`result` with the plot's overlaps: legal ones measured, status and reason combined."""
+    found = legality.measure(plot, areas, result.point, verified_at, legality.imported_at(refs))
+    status, reason = legality.apply(result.status, result.reason, found, pairs)
+    indicators = {**result.indicators, **legality.indicators(plot, areas)}
+    plot_ha = result.plot_ha if result.plot_ha is not None else round(geodesic_area_ha(plot), 4)
+    return Assessment(
+        **{
+            **result.__dict__,
+            "status": status,
+            "reason": reason,
+            "indicators": indicators,
+            "plot_ha": plot_ha,
+            "forest_status": result.status,
+        }
+    )
 
 
 def _with_layers(result: Assessment, provenance: list[dict]) -> Assessment:

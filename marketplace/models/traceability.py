@@ -32,10 +32,23 @@ class RiskStatus(Vocabulary):
 
 
 class LayerKind(StrEnum):
-    """A forest layer's data: vector polygons or a raster (never shown: no label)."""
+    """A forest layer's data: vector polygons, a raster, or the named polygons of a legal
+    layer (protected areas, indigenous territories: `content` is its LegalKind). Never shown:
+    no label."""
 
     VECTOR = "vector"
     RASTER = "raster"
+    LEGAL = "legal"
+
+
+class LegalKind(Vocabulary):
+    """What a legal layer's polygons are, declared on import and never guessed: protected
+    areas (SERNANP/SINANPE in Peru, RUNAP in Colombia, CONANP in Mexico, WDPA) or indigenous
+    territories (comunidades nativas and campesinas in Peru, resguardos in Colombia, tierras
+    indígenas in Mexico)."""
+
+    PROTECTED_AREA = "protected_area", _l("área natural protegida")
+    INDIGENOUS_TERRITORY = "indigenous_territory", _l("territorio indígena")
 
 
 class RasterContent(Vocabulary):
@@ -175,6 +188,48 @@ class PositionSource(Vocabulary):
 
     PHOTO = "photo", _l("GPS de la foto")
     DEVICE = "device", _l("GPS del teléfono al registrar")
+
+
+class LegalArea(db.Model):
+    """One named polygon of a legal layer (a protected area or an indigenous territory), with
+    the category and designation its source gives (IUCN category, SINANPE category, resguardo,
+    comunidad nativa...). The bounding box columns let an assessment fetch only the areas
+    near a plot; the kind is the layer's (`ForestLayer.content`)."""
+
+    __tablename__ = "legal_area"
+    __table_args__ = (Index("ix_legal_area_bbox", "min_lat", "max_lat", "min_lon", "max_lon"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("forest_layer.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    iucn_category: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    designation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    geometry: Mapped[dict] = mapped_column(JSON)  # GeoJSON Polygon/MultiPolygon, WGS84
+    min_lat: Mapped[float]
+    max_lat: Mapped[float]
+    min_lon: Mapped[float]
+    max_lon: Mapped[float]
+
+
+class PlotOverlap(db.Model):
+    """Two plots of different producers that overlap, stored once per pair (`farm_a_id` is
+    the lower id): the overlapping hectares and the share of each plot they are. Resolved when
+    a later detection no longer finds it (an outline was corrected); found again, it reopens."""
+
+    __tablename__ = "plot_overlap"
+    __table_args__ = (UniqueConstraint("farm_a_id", "farm_b_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farm_a_id: Mapped[int] = mapped_column(ForeignKey("farm.id", ondelete="CASCADE"), index=True)
+    farm_b_id: Mapped[int] = mapped_column(ForeignKey("farm.id", ondelete="CASCADE"), index=True)
+    overlap_ha: Mapped[float]
+    share_a: Mapped[float]
+    share_b: Mapped[float]
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class FieldEvidence(db.Model):

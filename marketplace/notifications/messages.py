@@ -99,6 +99,13 @@ MESSAGES = {
     ),
     "dispute.upheld": _l("La disputa n.º %(dispute)s de la parcela %(farm)s fue aceptada."),
     "dispute.rejected": _l("La disputa n.º %(dispute)s de la parcela %(farm)s fue rechazada."),
+    "plot.overlap_found": _l(
+        "La parcela %(farm)s se superpone con la parcela %(other)s de otro productor "
+        "(%(ha)s ha): revise los contornos con los dos productores."
+    ),
+    "plot.overlap_resolved": _l(
+        "La parcela %(farm)s ya no se superpone con la parcela %(other)s de otro productor."
+    ),
     "delivery.checkoff": _l(
         "Pago de %(amount)s al préstamo #%(loan)s descontado de la entrega %(code)s."
     ),

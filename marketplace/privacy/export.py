@@ -33,6 +33,7 @@ from marketplace.models import (
     OrderPayment,
     OrderRefund,
     Pledge,
+    PlotOverlap,
     Producer,
     Repayment,
 )
@@ -83,6 +84,8 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("forest_dispute", "returned_by_id"): STAFF,
     ("forest_dispute", "confirmed_by_id"): STAFF,
     ("lot_review", "farm_id"): NOT_HERS,  # a buyer's flag on a lot; her delivery is exported
+    ("plot_overlap", "farm_a_id"): "plot_overlaps",
+    ("plot_overlap", "farm_b_id"): "plot_overlaps",
     ("notification", "user_id"): "notifications",
     ("audit_log", "actor_id"): "audit_log",
     ("purchase_commitment", "created_by_id"): NOT_HERS,
@@ -178,6 +181,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(ForestDispute)
             .where(ForestDispute.farm_id.in_(farm_ids))
             .order_by(ForestDispute.id)
+        ),
+        "plot_overlaps": _rows(
+            select(PlotOverlap)
+            .where(or_(PlotOverlap.farm_a_id.in_(farm_ids), PlotOverlap.farm_b_id.in_(farm_ids)))
+            .order_by(PlotOverlap.id)
         ),
         "consents": [row(consent) for consent in consents],
         "objections": _rows(select(Objection).where(Objection.producer_id == producer.id)),

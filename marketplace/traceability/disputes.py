@@ -7,6 +7,8 @@ admin, or a buyer's due-diligence user holding an active pledge from the farm) p
 outcome with a written reason; a SECOND, different reviewer confirms it or sends it back.
 Nobody reviews a dispute they opened, and nobody confirms their own proposal: the rule is
 in each conditional UPDATE (never read-then-write), so two reviewers racing decide once.
+A plot overlapping another producer's is not disputed: one of the outlines is wrong and
+must be corrected (forest/overlaps.py).
 
 Confirming appends a new forest_assessment row (the old ones are never touched): an upheld
 claim makes an at-risk plot *free* and a plot needing verification *verified*; a rejected
@@ -28,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import audit
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.forest import reviews
+from marketplace.forest import overlaps, reviews
 from marketplace.forest.risk import CLEARING_BY_STATUS
 from marketplace.models import (
     FieldEvidence,
@@ -68,6 +70,10 @@ REFUSALS = {
     "own_proposal": _l("Otra persona debe confirmar o devolver esta propuesta (cuatro ojos)."),
     "not_open": _l("Esta disputa ya no espera una primera revisión."),
     "not_proposed": _l("Esta disputa ya no espera confirmación."),
+    "plot_overlap": _l(
+        "La parcela se superpone con la de otro productor: corrijan el contorno que esté mal; "
+        "la evidencia de campo no resuelve una superposición."
+    ),
     "changed": _l(
         "La evaluación de la parcela cambió desde que se abrió la disputa: ya no se puede decidir."
     ),
@@ -174,6 +180,8 @@ def open_dispute(
         raise InvalidInput(problems)
     if farm.risk_status not in DISPUTABLE or farm.risk_assessment_id is None:
         raise _refuse("not_disputable")
+    if overlaps.open_pairs([farm.id]):
+        raise _refuse("plot_overlap")
     dispute = ForestDispute(
         farm_id=farm.id,
         assessment_id=farm.risk_assessment_id,
@@ -283,6 +291,8 @@ def confirm(actor: User, dispute: ForestDispute) -> ForestDispute:
         raise _refuse("not_proposed")
     now = utcnow()
     upheld = outcome == DisputeOutcome.UPHELD
+    if upheld and overlaps.open_pairs([farm.id]):
+        raise _refuse("plot_overlap")
     status = UPHELD_STATUS[dispute.disputed_status] if upheld else RiskStatus(basis.status)
     reason = {
         "code": "dispute_upheld" if upheld else "dispute_rejected",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import audit, uploads
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.forest import risk
+from marketplace.forest import geometry
 from marketplace.models import Farm, FieldEvidence, User
 from marketplace.models.base import local_today
 from marketplace.models.traceability import PositionSource
@@ -170,12 +170,12 @@ def distance_m(item: FieldEvidence, farm: Farm) -> float | None:
     taken, in metres: 0 inside it; None when either has no position."""
     if item.lat is None or item.lon is None:
         return None
-    plot = risk.plot_of(farm.lat, farm.lon, farm.polygon_geojson, farm.total_ha)
+    plot = geometry.plot_of(farm.lat, farm.lon, farm.polygon_geojson, farm.total_ha)
     if plot is None:
         return None
     # metres in a local flat projection around the evidence: exact enough within kilometres
-    scale_x = risk.M_PER_DEGREE_LAT * math.cos(math.radians(item.lat))
-    scale_y = risk.M_PER_DEGREE_LAT
+    scale_x = geometry.M_PER_DEGREE_LAT * math.cos(math.radians(item.lat))
+    scale_y = geometry.M_PER_DEGREE_LAT
     local = shapely.transform(plot, lambda xy: (xy - [item.lon, item.lat]) * [scale_x, scale_y])
     return float(shapely.distance(local, shapely.Point(0, 0)))
 

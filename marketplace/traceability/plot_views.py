@@ -13,6 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forest import overlaps
 from marketplace.i18n import number
 from marketplace.models import Farm, FieldEvidence, Role
 from marketplace.permissions import load_or_404, role_required
@@ -83,7 +84,19 @@ def plot_page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm
         area_differs=plots.area_differs(farm),
         draw_texts=_draw_texts(),
         review=review_context(farm, items, **forms),
+        plot_overlaps=_overlaps(farm),
     )
+
+
+def _overlaps(farm: Farm) -> list[tuple]:
+    """The farm's overlaps with other producers' plots: (row, other farm, this plot's share,
+    the other's share, whether the viewer may open the other plot)."""
+    found = []
+    for row, other in overlaps.overlaps_of(farm):
+        mine_first = row.farm_a_id == farm.id
+        own, theirs = (row.share_a, row.share_b) if mine_first else (row.share_b, row.share_a)
+        found.append((row, other, own, theirs, can_view_plot(current_user, other)))
+    return found
 
 
 def _draw_texts() -> dict:

@@ -20,6 +20,7 @@ from matching.allocation import (
     haversine_km,
     solve,
     verify,
+    within_km,
 )
 from matching.repayment import pledges_cover
 from matching.types import CreditProduct
@@ -61,6 +62,19 @@ def product(pid, **kw):
 
 def test_haversine_one_degree_of_latitude():
     assert haversine_km(0, 0, 1, 0) == pytest.approx(111.19, abs=0.1)
+
+
+def test_within_a_radius_is_the_haversine_rule_with_a_latitude_prefilter():
+    rng = np.random.default_rng(3)
+    lat = np.r_[rng.uniform(-14, 0, 20_000), np.nan, 5.0]
+    lon = np.r_[rng.uniform(-80, -70, 20_000), -75.0, np.nan]
+    for b_lat, b_lon, radius in ((-7.0, -76.0, 40.0), (-13.9, -79.9, 250.0), (0.0, -70.0, 1.0)):
+        exact = haversine_km(lat, lon, b_lat, b_lon) <= radius
+        assert np.array_equal(within_km(lat, lon, b_lat, b_lon, radius), exact)
+    # points on the boundary along the meridian (the prefilter's own case) stay in
+    edge = -7.0 + np.array([40.0, -40.0]) / haversine_km(0, 0, 1, 0)
+    exact = haversine_km(edge, -76.0, -7.0, -76.0) <= 40.0
+    assert np.array_equal(within_km(edge, np.full(2, -76.0), -7.0, -76.0, 40.0), exact)
 
 
 def test_feasibility_rules():

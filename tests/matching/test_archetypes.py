@@ -6,13 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from matching import profiles
-from matching.archetypes import TypologyModel, assign, classifier_state, classify, state
-from matching.features import feature_frame
+from matching.archetypes import (
+    TypologyModel,
+    assign,
+    classifier_state,
+    classify,
+    silhouette,
+    state,
+)
+from matching.features import feature_frame, make_preprocessor
 from matching.profiles import (
     ArchetypeCode,
     align,
@@ -199,13 +206,38 @@ def test_gmm_recovers_planted_types():
 
 def test_sampled_fit_matches_full_fit():
     producers, truth = planted_producers(400, seed=4)
-    from matching.features import make_preprocessor
-
     X = make_preprocessor().fit_transform(feature_frame(producers))
     model = TypologyModel(k_min=2, k_max=5, random_state=0, sample_size=300).fit(X)
     assert model.n_clusters_ == 4
     assert adjusted_rand_score(truth, model.labels_) > 0.9
     assert np.array_equal(model.predict(X), model.labels_)
+
+
+def test_a_sampled_fit_refines_on_all_rows_only_when_its_types_are_used():
+    producers, _ = planted_producers(400, seed=4)
+    X = make_preprocessor().fit_transform(feature_frame(producers))
+    used = TypologyModel(k_min=2, k_max=5, random_state=0, sample_size=300).fit(X)
+    unused = TypologyModel(k_min=2, k_max=5, random_state=0, sample_size=300, min_silhouette=0.99)
+    unused.fit(X)
+    assert used.clear_ and not unused.clear_
+    assert not np.allclose(unused.cluster_centers_, used.cluster_centers_)  # the sample's
+    unused.refine(X)  # what classify does when a previous run's types are kept
+    assert np.allclose(unused.cluster_centers_, used.cluster_centers_)
+    assert np.array_equal(unused.labels_, used.labels_)
+    assert unused.silhouette_ == pytest.approx(used.silhouette_)
+
+
+def test_silhouette_is_scikit_learns_from_one_matrix_product():
+    rng = np.random.default_rng(1)
+    for n, k in ((40, 3), (600, 5), (7, 3)):
+        X = rng.normal(size=(n, 4))
+        X[:3] = X[0]  # duplicate points: zero distances
+        labels = rng.integers(0, k, n)
+        labels[0] = k  # a type of one point scores 0
+        distances = pairwise_distances(X)
+        expected = silhouette_score(distances, labels, metric="precomputed")
+        assert silhouette(distances, labels) == pytest.approx(expected, abs=1e-12)
+    assert np.isnan(silhouette(pairwise_distances(X), np.zeros(len(X))))
 
 
 def test_fit_is_deterministic_for_a_seed():

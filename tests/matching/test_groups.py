@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matching.groups import form_groups, group_table
+from matching.groups import _bisect, form_groups, group_table
 from matching.types import MatchParams
 
 KM_PER_DEG = 111.195
@@ -212,3 +212,37 @@ def test_buckets_do_not_depend_on_row_order():
     pd.testing.assert_series_equal(first, shuffled.reindex(first.index))
     table = group_table(producers, first)
     assert {"archetype", "cooperative_id"} <= set(table.columns)
+
+
+def _median_cuts(x, y, cluster, group_max):
+    """The documented split, point by point: each cluster cut in ceil(n / group_max) parts by
+    recursive cuts at the median of the wider axis (ties by position)."""
+    part = np.full(len(x), -1)
+    labels = iter(range(len(x)))
+
+    def cut(points, m):
+        if m <= 1:
+            part[points] = next(labels)
+            return
+        coord = x[points] if np.ptp(x[points]) >= np.ptp(y[points]) else y[points]
+        points = points[np.lexsort((points, coord))]
+        n_left = int(np.floor(len(points) * (m // 2) / m + 0.5))
+        cut(points[:n_left], m // 2)
+        cut(points[n_left:], m - m // 2)
+
+    for c in np.unique(cluster):
+        points = np.flatnonzero(cluster == c)
+        cut(points, int(np.ceil(len(points) / group_max)))
+    return part
+
+
+def test_the_split_is_recursive_median_cuts_of_each_cluster():
+    rng = np.random.default_rng(5)
+    n = 6_000
+    cluster = rng.integers(0, 9, n)
+    cluster[cluster == 8] = 0  # one cluster much larger than the others
+    x, y = rng.normal(size=n).round(1), rng.normal(size=n).round(1)  # many ties
+    got, expected = _bisect(x, y, cluster, 30), _median_cuts(x, y, cluster, 30)
+    # the same partition (labels differ): coded by first appearance, they are equal
+    assert np.array_equal(pd.factorize(got)[0], pd.factorize(expected)[0])
+    assert np.bincount(pd.factorize(got)[0]).max() <= 30

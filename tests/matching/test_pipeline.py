@@ -373,3 +373,19 @@ def test_financed_amounts_add_up_to_each_chosen_match(result):
     # the cafe group's offtake product: its financed members' pledges are 100 kg a ha
     share = figures["offtake_median_financed_pledged_share"]
     assert figures["offtake_groups"] == 1 and share == pytest.approx(100 / 900, rel=0.2)
+
+
+def test_missing_text_values_run_as_before_the_columns_were_coded():
+    # the run codes its text columns once (categoricals); a missing gender, district or
+    # clearing answer must still read as it did: undisclosed, no district, not "yes"
+    producers = world().drop(columns="village")
+    holes = np.arange(len(producers)) % 7 == 0
+    producers["gender"] = producers["gender"].astype(object).where(~holes, None)
+    producers["cleared_after_cutoff"] = producers["cleared_after_cutoff"].where(~holes, None)
+    producers.loc[np.arange(len(producers)) % 11 == 0, "district_code"] = None
+    result = pipeline.run(producers, PRODUCTS, params=PARAMS)
+    funnel = result.metrics["fairness"][0]["by_gender"]
+    assert funnel["undisclosed"]["n"] == int(holes.sum())
+    assert sum(row["n"] for row in funnel.values()) == len(producers)
+    cleared = result.producers["reasons"].map(lambda r: "cleared_after_cutoff" in r)
+    assert not cleared[holes].any()
