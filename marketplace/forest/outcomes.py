@@ -4,14 +4,17 @@ A dispute answers one assessment (its *basis*). When two reviewers confirm an ou
 assessment row is appended (status verified / free for an upheld claim, the same status for
 a rejected one; reason "dispute_upheld" / "dispute_rejected" naming the dispute) and the farm
 points at it. A later reassessment keeps that row - nothing new is appended - while it
-reproduces the basis: the tree decides the same status from the same indicators (the same
-hectares, shares and years of forest, disturbance and commodity), on the same plot (its
-area, point or polygon), reading the same layers in the same versions (a layer is never
-edited: a new version is a new import, so a new id), with the same settings.
+reproduces the basis: the tree decides the same status for the same reason (with the same
+overlaps with protected areas, indigenous territories and other producers' plots) from the
+same indicators (the same hectares, shares and years of forest, disturbance and commodity),
+on the same plot (its area, point or polygon), reading the same layers in the same versions
+(a layer is never edited: a new version is a new import, so a new id), with the same
+settings.
 
 Anything else is new evidence and the outcome lapses: a disturbance after the dispute (a new
 alert or loss year reaching the plot comes with a new layer import), a new version of a
-layer, a layer added or removed, the outline redrawn, the thresholds changed. The plot then
+layer, a layer added or removed, another producer's plot drawn over this one, the outline
+redrawn, the thresholds changed. The plot then
 takes the tree's status like any other, the lapse is audit-logged ("dispute.lapsed") and a
 new dispute can be opened against the new assessment. A dispute still open or proposed whose
 basis is no longer current is superseded (final, never decided) for the same reason.
@@ -34,12 +37,22 @@ from marketplace.models import Farm, ForestAssessment
 from marketplace.models.disputes import ACTIVE, DECIDED, DisputeStatus, ForestDispute
 from marketplace.models.traceability import ForestLayerSet, RiskStatus
 
+DISPUTE_CODES = ("dispute_upheld", "dispute_rejected")
+
+
+def layers_reason(reason: dict) -> dict:
+    """What the layers said: a dispute's outcome keeps the reason it disputed."""
+    while reason.get("code") in DISPUTE_CODES:
+        reason = reason.get("disputed") or {}
+    return reason
+
 
 def reproduces(result, basis: ForestAssessment, basis_key: str, config: dict) -> bool:
-    """Whether a fresh result says what the disputed assessment said (reason aside: the tree
-    derives it from the rest)."""
+    """Whether a fresh result says what the disputed assessment said: status, reason (with
+    its overlaps), indicators, layers, plot and settings."""
     return (
         RiskStatus(result.status).value == basis.status
+        and layers_reason(result.reason) == layers_reason(basis.reason)
         and {name: history.plain(m) for name, m in sorted(result.indicators.items())}
         == basis.indicators
         and history.key(result.layers) == basis_key

@@ -556,3 +556,20 @@ def test_a_confirmation_after_the_plot_moved_on_supersedes_the_dispute(tmp_path,
     assert fresh(farm.id).risk_assessment_id == newer.id
     assert history_count(farm) == 2  # the outcome row was rolled back
     assert actions().count("dispute.lapsed") == 1
+
+
+def test_another_producers_plot_drawn_over_it_ends_the_outcome(
+    tmp_path, world, make_producer, make_farm
+):
+    first, second, _ = world["admins"]
+    farm = at_risk(tmp_path, world["farm"])
+    dispute = opened(world, farm)
+    disputes.propose(first, dispute, outcome="upheld", reason="Bien.")
+    disputes.confirm(second, dispute)
+    assert fresh(farm.id).risk_status == "free"
+    make_farm(make_producer(), polygon_geojson=PLOT)  # the same land, another producer
+    risk.assess_all()
+    farm = fresh(farm.id)
+    assert farm.risk_status == "at_risk"  # an at-risk plot stays at risk, now overlapping too
+    assert farm.risk_assessment.reason.get("plot_overlaps")
+    assert "dispute.lapsed" in actions()
