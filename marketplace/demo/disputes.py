@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_DOMAIN
 from marketplace.extensions import db
+from marketplace.forest import overlaps
 from marketplace.models import Farm, Pledge, Producer, PurchaseCommitment, User
 from marketplace.models.base import local_today
 from marketplace.models.commitments import PledgeStatus
@@ -104,8 +105,10 @@ def _pick(step: str, used: set[int]) -> tuple[Farm, User, User | None] | None:
             (Producer.cooperative_id == (tech.organization_id if tech else -1)).desc(), Farm.id
         )
     )
-    for farm, coop_id in db.session.execute(query):
-        if farm.id in used:
+    rows = db.session.execute(query).all()
+    overlapping = overlaps.open_pairs([farm.id for farm, _coop in rows])
+    for farm, coop_id in rows:
+        if farm.id in used or farm.id in overlapping:  # an overlap is settled by an outline
             continue
         opener = _technician(coop_id, tech)
         confirmer = _pledged_buyer(farm, buyer) if step == "confirmed" else None
