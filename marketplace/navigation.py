@@ -64,6 +64,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("centers.manage", _l("Centros de acopio")),
         NavItem("traceability.impact_admin", _l("Impacto")),
         NavItem("traceability.review_queue", _l("Revisiones de parcelas")),
+        NavItem("traceability.tenure_queue", _l("Documentos de tenencia")),
     ),
 }
 

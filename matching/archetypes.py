@@ -36,6 +36,7 @@ from matching.features import (
     BINARY,
     CATEGORICAL,
     COLUMNS,
+    INPUTS,
     NUMERIC,
     as_flag,
     feature_frame,
@@ -388,7 +389,7 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
     """
     area = pd.to_numeric(producers["productive_ha"], errors="coerce").to_numpy(float)
     above = area >= params.min_productive_ha
-    fit_rows = producers.loc[above]
+    fit_rows = producers.loc[above, INPUTS]  # not a copy of every column of 10M rows
     archetypes = np.full(len(producers), SUBSISTENCE, dtype=object)
     model = None
     parts = []
@@ -442,7 +443,7 @@ def classify(producers: pd.DataFrame, params: MatchParams, previous=None):
         archetypes[above] = profile["archetype"].iloc[0]
         parts.append(profile)
     if (~above).any():
-        sub = describe(producers.loc[~above], np.full(int((~above).sum()), -1))
+        sub = describe(producers.loc[~above, INPUTS], np.full(int((~above).sum()), -1))
         sub.insert(0, "archetype", SUBSISTENCE)
         parts.insert(0, sub)
     profile = pd.concat(parts) if parts else pd.DataFrame(columns=["archetype", *PROFILE_COLUMNS])

@@ -37,11 +37,6 @@ def band_codes(area, bands: Sequence[float] = SIZE_BANDS) -> np.ndarray:
     return np.searchsorted(bands, np.nan_to_num(np.asarray(area, dtype=float), nan=0.0), "right")
 
 
-def size_band(area: np.ndarray, bands: Sequence[float] = SIZE_BANDS) -> np.ndarray:
-    """Band label per producer (unknown area counts as the smallest band)."""
-    return np.asarray(band_labels(bands), dtype=object)[band_codes(area, bands)]
-
-
 def _rates(names: np.ndarray, n: np.ndarray, reached: np.ndarray) -> dict[str, dict]:
     """{gender: n, reached, rate} for the genders present (n > 0), in name order."""
     return {

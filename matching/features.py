@@ -23,10 +23,15 @@ NUMERIC: list[str] = ["log_productive_ha", "yield_kg_ha", "forest_share", "plant
 BINARY: list[str] = ["associated", "certified", "agroforestry"]
 CATEGORICAL: list[str] = [f"value_chain_{chain}" for chain in VALUE_CHAINS]
 COLUMNS: list[str] = NUMERIC + BINARY + CATEGORICAL
+# the producer columns the features (and the types' profiles) are computed from
+INPUTS: list[str] = ["producer_id", "value_chain", "productive_ha", "total_ha", "forest_ha",
+                     "yield_kg_ha", "plant_age_years", *BINARY]  # fmt: skip
 
 
 def as_flag(series: pd.Series) -> np.ndarray:
     """Bool array from a bool-like column (bool, 0/1, object or nullable); missing is False."""
+    if series.dtype == bool:
+        return series.to_numpy()
     if series.dtype == object or isinstance(series.dtype, pd.BooleanDtype):
         return series.eq(True).to_numpy(dtype=bool, na_value=False)
     return np.nan_to_num(series.to_numpy(dtype=float, na_value=np.nan), nan=0.0) > 0

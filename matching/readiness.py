@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matching import validation
 from matching.codes import unique_inverse
+from matching.features import as_flag
 from matching.types import SNAPSHOT_COLUMNS, MatchParams
 
 FACTORS: tuple[str, ...] = (
@@ -84,8 +85,9 @@ MIN_CLOSED_SHARE = 0.8
 
 def chain_median_yield(producers: pd.DataFrame) -> dict[str, float]:
     """Median known yield per value chain."""
-    known = producers[producers["yield_kg_ha"] > 0]
-    medians = known.groupby("value_chain", observed=True)["yield_kg_ha"].median()
+    yields = producers["yield_kg_ha"]
+    known = (yields > 0).to_numpy()  # the two columns only: not a copy of every column
+    medians = yields[known].groupby(producers["value_chain"][known], observed=True).median()
     return {str(k): float(v) for k, v in medians.items()}
 
 
@@ -118,7 +120,7 @@ def factor_matrix(producers: pd.DataFrame, median_yield: dict[str, float]) -> np
     clearing = _lookup(clear_code, clear_values, {"no": 1.0, "yes": -2.0}, default=-1.0)
 
     def pm(column: str) -> np.ndarray:
-        return np.where(producers[column].fillna(False).to_numpy(dtype=bool), 1.0, -1.0)
+        return np.where(as_flag(producers[column]), 1.0, -1.0)
 
     matrix = np.column_stack(
         [

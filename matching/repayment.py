@@ -215,14 +215,6 @@ class Pledges:
         return counts >= min_members(product, self.params.group_min)
 
 
-def pledges_cover(
-    groups: pd.DataFrame, product: CreditProduct, members: pd.DataFrame
-) -> np.ndarray:
-    """Per group (in `groups`' order): do enough members' pledges cover their repayments
-    under `product`? (see :class:`Pledges`)"""
-    return Pledges.of(groups, members).cover(product)
-
-
 def check_members(
     members: pd.DataFrame,
     matches: pd.DataFrame,

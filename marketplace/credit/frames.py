@@ -29,14 +29,19 @@ from marketplace.models import (
     Repayment,
     RepaymentOutcome,
 )
+from marketplace.models.tenure import documented_clause
 from marketplace.producers.objections import objectors
 from matching import types as matching_types
 
 
-def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame:
+def producer_frame(
+    country: str, producer_id: int | None = None, *, declared_tenure: bool = False
+) -> pd.DataFrame:
     """One row per producer of `country` (their largest farm), in PRODUCER_COLUMNS; only
     `producer_id`'s when given. Producers who object to credit scoring, and erased ones, are
-    left out: the matching never sees them."""
+    left out: the matching never sees them. `land_title` is secure tenure with an accepted
+    document proving it; `declared_tenure` reads the declaration alone (the demo's past
+    loans, granted before Minka reviewed documents)."""
     consent = select(Consent.producer_id).where(
         Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
     )
@@ -69,7 +74,14 @@ def producer_frame(country: str, producer_id: int | None = None) -> pd.DataFrame
             Farm.certifications,
             Farm.agroforestry,
             Farm.tenure,
-            Farm.land_title,
+            # secure tenure counts for credit only with an accepted document proving it
+            (
+                Farm.land_title
+                if declared_tenure
+                else and_(Farm.land_title, documented_clause(Farm.id, Farm.tenure)).label(
+                    "land_title"
+                )
+            ),
             Farm.cleared_after_cutoff,
             Producer.id.in_(consent).label("consent_lenders"),
             func.coalesce(pledged.c.kg, 0).label("pledged_kg"),

@@ -31,6 +31,7 @@ from marketplace.demo import (
     payments,
     plots,
     population,
+    tenure_docs,
 )
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
@@ -91,6 +92,8 @@ def build_world(
         forest_line = forest.build(say)  # farms' clearing, which pledges and matching read
         counts |= market.build(np.random.default_rng([seed, 1]), ANCHOR, listings, say)
         counts |= loans.build(np.random.default_rng([seed, 2]), ANCHOR, say)
+        # today's matching reads documented tenure (the past loans, the declared one)
+        counts |= tenure_docs.build(np.random.default_rng([seed, 4]), ANCHOR, say)
         counts |= plots.build(say)
         counts |= deliveries.build(seed, say)
         counts |= data_requests.build(ANCHOR, say)

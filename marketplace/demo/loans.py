@@ -56,7 +56,10 @@ def build(rng: np.random.Generator, anchor: datetime, say: Callable[[str], None]
     orgs = _lenders()
     if not orgs:
         return {}
-    frames = {c: producer_frame(c) for c in sorted({o[1] for o in orgs.values()})}
+    # past loans were granted on the declared tenure, before Minka reviewed documents
+    frames = {
+        c: producer_frame(c, declared_tenure=True) for c in sorted({o[1] for o in orgs.values()})
+    }
     ceiling = lenders.DEMO_USURY_CEILING
     db.session.add(PlatformSetting(key=usury.KEY, value=usury.stored_value(ceiling)))
     counts, products = _write_products(rng, anchor, orgs, frames)

@@ -99,6 +99,13 @@ from marketplace.models.shipments import (
     ShipmentStatement,
     ShipmentStatus,
 )
+from marketplace.models.tenure import (
+    Legality,
+    TenureDocKind,
+    TenureDocStatus,
+    TenureDocument,
+    TenureRejection,
+)
 from marketplace.models.traceability import (
     Delivery,
     FieldEvidence,
@@ -123,6 +130,11 @@ __all__ = [
     "DisputeStatus",
     "ForestDispute",
     "ForestDisputeEvidence",
+    "Legality",
+    "TenureDocKind",
+    "TenureDocStatus",
+    "TenureDocument",
+    "TenureRejection",
     "DataRequest",
     "Objection",
     "ObjectionUse",

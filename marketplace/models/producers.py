@@ -65,6 +65,7 @@ class Tenure(Vocabulary):
     PARCEL_CERTIFICATE = "parcel_certificate", _l("Certificado parcelario (ejido)")
     AGRARIAN_RIGHTS = "agrarian_rights", _l("Certificado de derechos agrarios (ejido o comunidad)")
     POSSESSION = "possession", _l("Certificado o constancia de posesión")
+    USE_GRANT = "use_grant", _l("Cesión en uso (tierras forestales)")
     TENANT = "tenant", _l("Arriendo o aparcería")
     NONE = "none", _l("Sin documento")
 
@@ -73,13 +74,16 @@ class Tenure(Vocabulary):
 # dominio pleno; Colombia: matrícula inmobiliaria), an ejido's certificado parcelario or de
 # derechos agrarios (RAN, Mexico: the ejidatario's recognised right, the tenure of over half
 # of Mexico's farmland) and Peru's certificado de posesión (issued by the municipality or
-# COFOPRI to a possessor, the step before the title).
+# COFOPRI to a possessor, the step before the title). Peru's cesión en uso (a contract with the
+# State on forest land, SERFOR) is a legal right to farm but never a title: not secure here.
+# For the credit factor a declared secure tenure counts only with an accepted document of a
+# kind that proves it (traceability.tenure.documented_clause).
 SECURE_TENURE: frozenset[str] = frozenset(
     {Tenure.TITLE, Tenure.PARCEL_CERTIFICATE, Tenure.AGRARIAN_RIGHTS, Tenure.POSSESSION}
 )
 # The kinds each country issues, in the order the form offers them.
 TENURE_BY_COUNTRY: dict[str, tuple[Tenure, ...]] = {
-    "PE": (Tenure.TITLE, Tenure.POSSESSION, Tenure.TENANT, Tenure.NONE),
+    "PE": (Tenure.TITLE, Tenure.POSSESSION, Tenure.USE_GRANT, Tenure.TENANT, Tenure.NONE),
     "MX": (
         Tenure.TITLE, Tenure.PARCEL_CERTIFICATE, Tenure.AGRARIAN_RIGHTS, Tenure.TENANT,
         Tenure.NONE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from marketplace.i18n import money, number
-from marketplace.models import PaymentChannel
+from marketplace.models import PaymentChannel, TenureRejection
 
 MESSAGES = {
     "organization.verified": _l(
@@ -106,6 +106,14 @@ MESSAGES = {
     "plot.overlap_resolved": _l(
         "La parcela %(farm)s ya no se superpone con la parcela %(other)s de otro productor."
     ),
+    "tenure.document_accepted": _l(
+        "Minka aceptó el documento de tenencia de la parcela %(farm)s: la parcela figura como "
+        "documentada."
+    ),
+    "tenure.document_rejected": _l(
+        "Minka rechazó el documento de tenencia de la parcela %(farm)s: %(rejection)s. "
+        "%(note)s Suba otro documento desde la página de la parcela."
+    ),
     "delivery.checkoff": _l(
         "Pago de %(amount)s al préstamo #%(loan)s descontado de la entrega %(code)s."
     ),
@@ -126,6 +134,8 @@ def _shown(key: str, value):
     reader's locale (5,620 kg; 5.620 kg in Colombia), a payment channel by its label."""
     if key == "channel" and value in PaymentChannel.codes():
         return PaymentChannel(value).label
+    if key == "rejection" and value in TenureRejection.codes():
+        return TenureRejection(value).label
     if isinstance(value, dict) and set(value) == {"minor", "currency"}:
         return money(value["minor"], value["currency"])
     if isinstance(value, int | float) and not isinstance(value, bool) and key not in RECORD_PARAMS:

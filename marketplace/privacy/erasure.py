@@ -5,7 +5,8 @@ Kept, anonymised: loans and their repayments (the lender's records and credit la
 and the plots they came from (EU deforestation due diligence: a lot's geolocation must stay
 traceable), orders (tax records), pledges (contracts with buyers), data requests (proof the
 request was answered) and the audit log (rows stay; personal values in them are replaced).
-Removed: plots nothing points to, field evidence and its photos, credit assessments,
+Removed: plots nothing points to, field evidence and its photos, tenure documents and their
+files (the holder's name and papers; only Minka's review of them), credit assessments,
 notifications, phone, e-mail, national id, name; consents are revoked and the account closed.
 
 One transaction; a second attempt (a double click, two admins) changes nothing and returns the
@@ -41,6 +42,7 @@ from marketplace.models import (
     Producer,
     RequestKind,
     RequestStatus,
+    TenureDocument,
     User,
 )
 from marketplace.models.base import utcnow
@@ -56,6 +58,7 @@ PERSONAL_DETAIL_KEYS = frozenset(
 REMOVED = (
     "farms",
     "field_evidence",
+    "tenure_documents",
     "credit_assessments",
     "notifications",
     "contact",
@@ -99,6 +102,22 @@ def _evidence(farm_ids: list[int], counts: dict[str, int]) -> list[Path]:
     )
     db.session.execute(delete(FieldEvidence).where(FieldEvidence.farm_id.in_(farm_ids)))
     return photos
+
+
+def _tenure_documents(farm_ids: list[int], counts: dict[str, int]) -> list[Path]:
+    """Drop her plots' tenure documents; returns their files to delete after the commit (not
+    a file another document still uses: the demo's shared samples)."""
+    if not farm_ids:
+        return []
+    paths = db.session.scalars(
+        select(TenureDocument.file_path).where(TenureDocument.farm_id.in_(farm_ids))
+    ).all()
+    counts["tenure_documents"] = len(paths)
+    db.session.execute(delete(TenureDocument).where(TenureDocument.farm_id.in_(farm_ids)))
+    shared = db.session.scalars(
+        select(TenureDocument.file_path).where(TenureDocument.file_path.in_(set(paths)))
+    ).all()
+    return [Path(path) for path in sorted(set(paths) - set(shared))]
 
 
 def _farms(producer: Producer, counts: dict[str, int]) -> None:
@@ -206,7 +225,7 @@ def carry_out(actor: User, request: DataRequest, instance_path: Path) -> dict:
     farm_ids = [farm.id for farm in producer.farms]
     consents = db.session.scalars(select(Consent).where(Consent.producer_id == producer.id)).all()
     counts["audit_log"] = _scrub_audit(producer, farm_ids, [c.id for c in consents])
-    photos = _evidence(farm_ids, counts)
+    photos = _evidence(farm_ids, counts) + _tenure_documents(farm_ids, counts)
     counts["credit_assessments"] = db.session.execute(
         delete(Assessment).where(Assessment.producer_id == producer.id)
     ).rowcount

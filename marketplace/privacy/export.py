@@ -36,6 +36,7 @@ from marketplace.models import (
     PlotOverlap,
     Producer,
     Repayment,
+    TenureDocument,
 )
 from marketplace.models.base import utcnow
 
@@ -77,6 +78,9 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("assessment", "farm_id"): "credit_assessments",
     ("field_evidence", "farm_id"): "field_evidence",
     ("field_evidence", "recorded_by_id"): STAFF,
+    ("tenure_document", "farm_id"): "tenure_documents",
+    ("tenure_document", "uploaded_by_id"): "tenure_documents",  # she may upload her own
+    ("tenure_document", "reviewed_by_id"): STAFF,
     ("forest_assessment", "farm_id"): "forest_assessments",
     ("forest_dispute", "farm_id"): "forest_disputes",
     ("forest_dispute", "opened_by_id"): STAFF,
@@ -171,6 +175,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(FieldEvidence)
             .where(FieldEvidence.farm_id.in_(farm_ids))
             .order_by(FieldEvidence.id)
+        ),
+        "tenure_documents": _rows(
+            select(TenureDocument)
+            .where(TenureDocument.farm_id.in_(farm_ids))
+            .order_by(TenureDocument.id)
         ),
         "forest_assessments": _rows(
             select(ForestAssessment)

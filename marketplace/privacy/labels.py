@@ -7,6 +7,10 @@ from flask_babel import lazy_gettext as _l
 RECEIPT_ITEMS = {
     "farms": (_l("Fincas sin entregas ni contratos"), _l("Eliminadas.")),
     "field_evidence": (_l("Evidencia de campo y sus fotos"), _l("Eliminadas.")),
+    "tenure_documents": (
+        _l("Documentos de tenencia de la tierra y sus archivos"),
+        _l("Eliminados."),
+    ),
     "credit_assessments": (
         _l("Evaluaciones para crédito (puntaje y grupo)"),
         _l("Eliminadas."),

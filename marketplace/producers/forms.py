@@ -109,13 +109,18 @@ class FarmForm(FlaskForm):
                 _l("Certificado de derechos agrarios o de comunero (México)"),
             ),
             (Tenure.POSSESSION.value, _l("Certificado o constancia de posesión (Perú)")),
+            (
+                Tenure.USE_GRANT.value,
+                _l("Contrato de cesión en uso en tierras forestales (Perú)"),
+            ),
             (Tenure.TENANT.value, _l("Arriendo, aparcería o préstamo de la tierra")),
             (Tenure.NONE.value, _l("Sin documento")),
         ],
         default=Tenure.NONE.value,
         description=_l(
             "El título, los certificados del ejido y el certificado de posesión cuentan como "
-            "tenencia segura al evaluar el crédito."
+            "tenencia segura al evaluar el crédito cuando Minka acepta el documento subido en "
+            "la página de la parcela."
         ),
     )
     cleared_after_cutoff = RadioField(

@@ -10,4 +10,5 @@ from marketplace.traceability import (  # noqa: E402,F401
     plot_views,
     review_views,
     shipment_views,
+    tenure_views,
 )

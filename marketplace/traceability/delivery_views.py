@@ -17,7 +17,15 @@ from marketplace.models.base import local_today
 from marketplace.models.traceability import Lot, LotStatus, RiskStatus
 from marketplace.permissions import load_or_404, role_required
 from marketplace.producers.services import producer_of
-from marketplace.traceability import deliveries, export, lot_changes, lots, shipments, tracing
+from marketplace.traceability import (
+    deliveries,
+    export,
+    lot_changes,
+    lots,
+    shipments,
+    tenure,
+    tracing,
+)
 from marketplace.traceability.blueprint import bp
 from marketplace.traceability.delivery_forms import DeliveryForm, LotForm, MergeForm, WeightForm
 from marketplace.traceability.permissions import (
@@ -263,6 +271,7 @@ def _trace_page(commitment, lot=None):
         lot_codes={s.lot.id: s.lot.code for s in found.lots},
         review=export.review(commitment, tracing.commitment_deliveries(commitment, lot)),
         pending_message=export.pending_message,
+        tenure_states=tenure.legality_by_farm(found.farms.values()),
     )
 
 

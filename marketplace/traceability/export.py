@@ -3,7 +3,8 @@
 Valid by construction: only plots that are ready (traceability.plots.readiness) enter the
 GeoJSON, which carries only the properties the EU information system reads (ProducerName,
 ProducerCountry, ProductionPlace, Area for points) with every coordinate at exactly six
-decimals; the rest (HS code, kilos, dates, risk, deliveries) goes to the CSV. Plots that are
+decimals; the rest (HS code, kilos, dates, risk, deliveries, the declared land tenure and
+whether Minka accepted a document proving it) goes to the CSV. Plots that are
 not ready are listed apart as "pendientes" with what must be done. The finished text is checked
 again by eudr_geojson before it is served; a problem there is a bug and the download is
 refused rather than an invalid file served. Producers' names appear only under their live
@@ -25,9 +26,10 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest.risk import worst
 from marketplace.models import Farm, Producer, PurchaseCommitment
+from marketplace.models.tenure import Legality
 from marketplace.models.traceability import Delivery
 from marketplace.producers.services import with_live_consent
-from marketplace.traceability import eudr_geojson
+from marketplace.traceability import eudr_geojson, tenure
 from marketplace.traceability.plots import Readiness, pending_message_of, plot_id, readiness
 from marketplace.web import csv_records
 
@@ -44,6 +46,8 @@ CSV_COLUMNS = [
     "ProductionEndDate",
     "Area",
     "RiskStatus",
+    "LandTenure",
+    "TenureDocuments",
     "GeometryType",
     "Latitude",
     "Longitude",
@@ -65,6 +69,7 @@ class Plot:
     risk: str  # worst of its deliveries' risk snapshots, never the farm's status today
     ready: Readiness | None = None
     producer_name: str | None = None  # only under live consent
+    legality: str = Legality.NONE  # the tenure documents' state (Legality), CSV only
 
     @property
     def place(self) -> str:
@@ -101,6 +106,7 @@ def plots_of(deliveries: list[Delivery]) -> list[Plot]:
         by_farm.setdefault(delivery.farm_id, []).append(delivery)
     farms = {f.id: f for f in db.session.scalars(select(Farm).where(Farm.id.in_(by_farm)))}
     names = _names({f.producer_id for f in farms.values()})
+    legal = tenure.legality_by_farm(farms.values())
     return [
         Plot(
             farm=farms[farm_id],
@@ -111,6 +117,7 @@ def plots_of(deliveries: list[Delivery]) -> list[Plot]:
             risk=worst(d.risk_status for d in rows),
             ready=readiness(farms[farm_id]),
             producer_name=names.get(farms[farm_id].producer_id),
+            legality=legal[farm_id],
         )
         for farm_id, rows in sorted(by_farm.items())
     ]
@@ -213,6 +220,8 @@ def _csv_row(found: DueDiligence, plot: Plot, item: dict) -> dict:
         "ProductionEndDate": plot.last.isoformat(),
         "Area": round(plot.ready.area_ha, 4),
         "RiskStatus": plot.risk,
+        "LandTenure": plot.farm.tenure,
+        "TenureDocuments": plot.legality,
         "GeometryType": geometry["type"],
         "Latitude": "",
         "Longitude": "",

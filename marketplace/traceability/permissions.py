@@ -74,6 +74,25 @@ def can_open_dispute(user: User, farm: Farm) -> bool:
     return user.role in (Role.PRODUCER, Role.TECHNICIAN) and can_edit_plot(user, farm)
 
 
+def can_see_tenure_documents(user: User, farm: Farm) -> bool:
+    """The producer, her cooperative's technicians and admins open a plot's tenure documents
+    (buyers see only whether the plot is documented: the papers carry personal data)."""
+    return user.role == Role.ADMIN or producer_permissions.can_view(user, farm.producer)
+
+
+def can_upload_tenure_document(user: User, farm: Farm) -> bool:
+    """The producer herself, her cooperative's technicians, or an admin (never for an erased
+    producer)."""
+    if farm.producer.erased_at is not None:
+        return False
+    return user.role == Role.ADMIN or producer_permissions.can_edit(user, farm.producer)
+
+
+def can_review_tenure_document(user: User) -> bool:
+    """Minka's admins decide on tenure documents: a buyer or lender is an interested party."""
+    return user.role == Role.ADMIN
+
+
 # --- deliveries and lots ---------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from marketplace.forest import overlaps
 from marketplace.i18n import number
 from marketplace.models import Farm, FieldEvidence, Role
 from marketplace.permissions import load_or_404, role_required
-from marketplace.traceability import evidence, plots
+from marketplace.traceability import evidence, plots, tenure_page, tenure_rules
 from marketplace.traceability.blueprint import bp
 from marketplace.traceability.permissions import (
     can_edit_plot,
@@ -29,10 +29,12 @@ from marketplace.traceability.review_context import review_context
 from marketplace.web import handle_http, show_errors
 
 VIEW_ROLES = (Role.PRODUCER, Role.TECHNICIAN, Role.ADMIN, Role.BUYER)
+REVIEW_FORMS = ("dispute_form", "proposal_form", "return_form")
 # request body limits (file + form fields) of the routes that take uploads
 UPLOAD_LIMITS = {
     "traceability.plot": 2 * 1024 * 1024 + 64 * 1024,
     "traceability.add_evidence": evidence.MAX_PHOTO_BYTES + 64 * 1024,
+    "traceability.upload_tenure": tenure_rules.MAX_FILE_BYTES + 64 * 1024,
 }
 
 
@@ -56,15 +58,19 @@ def _too_large(error: RequestEntityTooLarge):
         return handle_http(error)
     if request.endpoint == "traceability.plot":
         message = _("El archivo es demasiado grande: el máximo es 2 MB. No se guardó nada.")
+    elif request.endpoint == "traceability.upload_tenure":
+        message = _("El documento es demasiado grande: el máximo es 5 MB. No se guardó nada.")
     else:
         message = _("La foto es demasiado grande: el máximo es 5 MB. No se guardó nada.")
     flash(message, "error")
     blank = {"formdata": None}
-    return plot_page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
+    return _page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
 
 
-def plot_page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **forms):
-    """The plot page; `forms` replaces the review section's blank forms (one with errors)."""
+def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **forms):
+    """The plot page; `forms` re-show a form with its errors: a tenure form (upload=,
+    review=) or one of the review section's (dispute_form=, proposal_form=, return_form=)."""
+    review_forms = {name: forms.pop(name) for name in REVIEW_FORMS if name in forms}
     ready = plots.readiness(farm)
     items = evidence.evidence_of(farm)
     return render_template(
@@ -83,8 +89,9 @@ def plot_page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm
         plot_id=plots.plot_id(farm),
         area_differs=plots.area_differs(farm),
         draw_texts=_draw_texts(),
-        review=review_context(farm, items, **forms),
+        review=review_context(farm, items, **review_forms),
         plot_overlaps=_overlaps(farm),
+        **tenure_page.context(farm, **forms),
     )
 
 
@@ -175,7 +182,7 @@ def plot(farm_id: int):
             else:
                 _flash_saved(farm)
                 return redirect(url_for("traceability.plot", farm_id=farm.id))
-    return plot_page(farm, form, EvidenceForm(formdata=None))
+    return _page(farm, form, EvidenceForm(formdata=None))
 
 
 def _flash_saved(farm: Farm) -> None:
@@ -229,7 +236,7 @@ def add_evidence(farm_id: int):
         else:
             flash(_("Evidencia registrada."), "success")
             return redirect(url_for("traceability.plot", farm_id=farm.id, _anchor="evidencias"))
-    return plot_page(farm, OutlineForm(formdata=None), form)
+    return _page(farm, OutlineForm(formdata=None), form)
 
 
 @bp.route("/fincas/<int:farm_id>/evidencias/<int:evidence_id>/foto")

@@ -26,7 +26,7 @@ from marketplace.traceability.plot_forms import (
     ProposalForm,
     ReturnForm,
 )
-from marketplace.traceability.plot_views import plot_page
+from marketplace.traceability.plot_views import _page
 from marketplace.web import show_errors
 
 REVIEWERS = (Role.ADMIN, Role.BUYER)
@@ -39,7 +39,7 @@ def _back(farm: Farm):
 def _again(farm: Farm, **forms):
     """The plot page again with the submitted form and its errors."""
     blank = {"formdata": None}
-    return plot_page(farm, OutlineForm(**blank), EvidenceForm(**blank), **forms)
+    return _page(farm, OutlineForm(**blank), EvidenceForm(**blank), **forms)
 
 
 def _dispute_for_review(dispute_id: int) -> tuple[ForestDispute, Farm]:

@@ -2,7 +2,7 @@
 photo date, and triggers that keep the assessment history append-only
 
 Revision ID: c6d1e8f2a4b7
-Revises: b6e1f04c8d27
+Revises: b8e5d1c4a7f2
 Create Date: 2026-12-07 05:00:00.000000
 
 Rows from before: evidence keeps no position (none was taken); no dispute exists. The
@@ -16,7 +16,7 @@ from alembic import op
 from marketplace.types import UTCDateTime
 
 revision = "c6d1e8f2a4b7"
-down_revision = "b6e1f04c8d27"
+down_revision = "b8e5d1c4a7f2"
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from sqlalchemy import delete, func, select
 from marketplace import currencies, gazetteer, tax_ids
 from marketplace.credit import runs
 from marketplace.credit.economics import COUNTRY_ECONOMICS
-from marketplace.credit.frames import outcome_frame
+from marketplace.credit.frames import outcome_frame, producer_frame
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, loan_rows
 from marketplace.demo.landscapes import LANDSCAPES
 from marketplace.extensions import db as _db
@@ -520,3 +521,32 @@ def test_transfers_and_oxxo_payments_in_several_states(runner):
     assert mine == {"placed": "pending", "confirmed": "pending", "delivered": "paid"}
     for payment in payments:  # every row is a state of its table, every total adds up
         assert payment.order.paid_minor <= payment.order.total_minor
+
+
+def test_demo_farms_have_tenure_documents_in_several_states(app, runner):
+    from marketplace.models import TenureDocument
+    from marketplace.traceability import tenure
+
+    build(runner)
+    states = Counter(_db.session.scalars(select(TenureDocument.status)))
+    assert states["accepted"] > states["pending"] > 0 and states["rejected"] > 0
+    mine = demo_producer()
+    by_name = {farm.name: tenure.legality_of(farm) for farm in mine.farms}
+    assert by_name == {"Chacra El Cacaotal": "documented", "Parcela Santa Rosa": "in_review"}
+    doc = _db.session.scalar(select(TenureDocument).where(TenureDocument.kind == "pe_title"))
+    assert tenure.document_file(doc, Path(app.instance_path)).read_bytes().startswith(b"%PDF-")
+    # every generated registry number passes the country's own format
+    for row in _db.session.scalars(select(TenureDocument)):
+        shape = tenure.RULES[row.kind].number
+        assert shape is None or shape.pattern.match(row.number), (row.kind, row.number)
+    # the credit factor: secure tenure only where an accepted document proves it
+    frame = producer_frame("PE")
+    accepted = set(
+        _db.session.scalars(
+            select(TenureDocument.farm_id)
+            .join(Farm, Farm.id == TenureDocument.farm_id)
+            .where(TenureDocument.status == "accepted", TenureDocument.tenure == Farm.tenure)
+        )
+    )
+    titled = set(frame.loc[frame["land_title"], "farm_id"])
+    assert titled and titled <= accepted

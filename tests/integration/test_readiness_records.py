@@ -1,10 +1,11 @@
 """What the readiness model learns from, as the application records it: the factors at
 grant kept on each approved loan, campaigns and snapshots in the outcome table, tenure
-documents that count as secure, and the funnel's stages after the matching."""
+documents that count as secure (declared and accepted), and the funnel's stages after the
+matching."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,10 +13,24 @@ from marketplace.credit import decisions
 from marketplace.credit.frames import loan_stages, outcome_frame, producer_frame
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.models import Farm, Loan, Tenure
+from marketplace.models import Farm, Loan, Tenure, TenureDocument
 from marketplace.models.producers import SECURE_TENURE, TENURE_BY_COUNTRY, secure_tenure
 from marketplace.producers import services
 from tests.integration.test_producers import farm_data
+
+
+def accepted_document(farm: Farm, reviewer) -> TenureDocument:
+    """An accepted tenure document proving the farm's declared tenure (the file is beside
+    the point here: tests/integration/test_tenure_documents.py uploads real ones)."""
+    doc = TenureDocument(
+        farm_id=farm.id, kind="pe_title", tenure=farm.tenure, number="11023456",
+        authority="SUNARP", issued_on=date(2015, 1, 1), holder_name="Rosa Quispe",
+        file_path="uploads/tenure/x.pdf", status="accepted", uploaded_by_id=reviewer.id,
+        reviewed_by_id=reviewer.id,
+    )  # fmt: skip
+    db.session.add(doc)
+    db.session.commit()
+    return doc
 
 
 @pytest.mark.parametrize(
@@ -29,12 +44,16 @@ from tests.integration.test_producers import farm_data
         ("none", False),
     ],
 )
-def test_tenure_kinds_that_count_as_secure(app, make_producer, make_farm, kind, secure):
+def test_tenure_kinds_that_count_as_secure(app, make_producer, make_farm, make_user, kind, secure):
     assert secure_tenure(kind) is secure
     farm = make_farm(make_producer(), tenure=kind, land_title=not secure)
-    assert farm.land_title is secure  # the model's factor follows the document
+    assert farm.land_title is secure  # the declared tenure follows the document's kind
     frame = producer_frame("PE", farm.producer_id)
-    assert bool(frame["land_title"].iloc[0]) is secure and frame["tenure"].iloc[0] == kind
+    # the credit factor also asks for an accepted document proving it (none uploaded yet)
+    assert not frame["land_title"].iloc[0] and frame["tenure"].iloc[0] == kind
+    accepted_document(farm, make_user("admin"))
+    frame = producer_frame("PE", farm.producer_id)
+    assert bool(frame["land_title"].iloc[0]) is secure
 
 
 def test_every_country_offers_its_kinds():
@@ -68,9 +87,12 @@ def test_an_approved_loan_keeps_the_factors_at_grant(
     user = make_user("lender", organization=product.organization)
     match = make_match(n=1, product=product)
     producer_id = match.cluster.members[0].producer_id
-    (loan,) = decisions.approve(user, match, {producer_id: 500_000})
     farm = db.session.query(Farm).filter_by(producer_id=producer_id).first()
+    farm.tenure = "title"
+    accepted_document(farm, user)
+    (loan,) = decisions.approve(user, match, {producer_id: 500_000})
     snapshot = loan.factors_at_grant
+    assert snapshot["land_title"] is True  # declared and documented
     assert snapshot["productive_ha"] == farm.productive_ha
     assert snapshot["land_title"] == farm.land_title
     assert snapshot["value_chain"] == farm.value_chain and "pledged_kg" in snapshot

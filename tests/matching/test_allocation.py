@@ -22,7 +22,7 @@ from matching.allocation import (
     verify,
     within_km,
 )
-from matching.repayment import pledges_cover
+from matching.repayment import Pledges
 from matching.types import CreditProduct
 
 
@@ -230,7 +230,7 @@ def test_allocation_invariants(world):
         assert g["readiness_min"] >= p.min_readiness
         assert r.min() >= p.min_amount_minor
         assert row.amount_minor == np.minimum(r, p.max_amount_minor).sum()
-        covered = pledges_cover(groups, p, req)[(groups["group_id"] == row.group_id).to_numpy()]
+        covered = Pledges.of(groups, req).cover(p)[(groups["group_id"] == row.group_id).to_numpy()]
         assert not p.requires_offtake or covered.all()
     # alternatives: ranks 1..3, never the chosen product
     assert out["rank"].between(0, 3).all()

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matching.fairness import band_labels, size_band, stage_table
+from matching.fairness import band_codes, band_labels, stage_table
 
 
 def test_bands():
     assert band_labels() == ["<2", "2-5", "5-10", "10+"]
-    assert size_band(np.array([0.5, 2.0, 4.9, 5.0, 30.0, np.nan])).tolist() == [
-        "<2", "2-5", "2-5", "5-10", "10+", "<2",
-    ]  # fmt: skip
+    codes = band_codes(np.array([0.5, 2.0, 4.9, 5.0, 30.0, np.nan]))
+    assert [band_labels()[c] for c in codes] == ["<2", "2-5", "2-5", "5-10", "10+", "<2"]
 
 
 def world(women_penalty: float):

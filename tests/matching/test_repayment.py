@@ -130,8 +130,9 @@ def test_a_big_pledge_qualifies_and_a_tiny_one_is_excluded():
     groups = pd.DataFrame({"group_id": [0], "value_chain": ["cacao"]})
     frame = members(rows)
     frame.attrs["params"] = PARAMS
-    assert repayment.pledges_cover(groups, replace_min(offtake, 3), frame).tolist() == [True]
-    assert repayment.pledges_cover(groups, replace_min(offtake, 4), frame).tolist() == [False]
+    pledges = repayment.Pledges.of(groups, frame)
+    assert pledges.cover(replace_min(offtake, 3)).tolist() == [True]
+    assert pledges.cover(replace_min(offtake, 4)).tolist() == [False]
 
 
 def replace_min(p: CreditProduct, n: int) -> CreditProduct:

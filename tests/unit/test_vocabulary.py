@@ -23,6 +23,7 @@ BADGED = {
     "CommitmentStatus",
     "DisputeStatus",
     "ListingStatus",
+    "Legality",
     "LoanStatus",
     "MatchStatus",
     "OrderStatus",
@@ -34,6 +35,7 @@ BADGED = {
     "RequestStatus",
     "RiskStatus",
     "ShipmentStatus",
+    "TenureDocStatus",
     "RunStatus",
 }
 # enums of the models that people never read: no label needed
