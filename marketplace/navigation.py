@@ -43,6 +43,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
     Role.BUYER: (
         NavItem("commitments.mine", _l("Mis compromisos")),
         NavItem("traceability.shipments_list", _l("Embarques")),
+        NavItem("traceability.review_queue", _l("Revisiones de parcelas")),
         *_ORG_ITEMS,
     ),
     Role.LENDER: (
@@ -62,6 +63,7 @@ ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("payments.settings", _l("Pagos con tarjeta")),
         NavItem("centers.manage", _l("Centros de acopio")),
         NavItem("traceability.impact_admin", _l("Impacto")),
+        NavItem("traceability.review_queue", _l("Revisiones de parcelas")),
         NavItem("traceability.tenure_queue", _l("Documentos de tenencia")),
     ),
 }

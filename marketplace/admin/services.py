@@ -94,6 +94,11 @@ ACTION_LABELS = {
     "farm.risk_assessed": _l("Evaluó el riesgo de deforestación de una parcela"),
     "farm.evidence_recorded": _l("Registró evidencia de campo de una parcela"),
     "farm.risk_verified": _l("Verificó en campo el riesgo de una parcela"),
+    "dispute.opened": _l("Abrió una disputa del riesgo de una parcela"),
+    "dispute.proposed": _l("Propuso la decisión de una disputa (primera revisión)"),
+    "dispute.returned": _l("Devolvió la propuesta de una disputa (segunda revisión)"),
+    "dispute.confirmed": _l("Confirmó la decisión de una disputa (segunda revisión)"),
+    "dispute.lapsed": _l("Una disputa dejó de regir: la evaluación de la parcela cambió"),
     "farm.tenure_document_uploaded": _l("Subió un documento de tenencia de una parcela"),
     "farm.tenure_document_accepted": _l("Aceptó un documento de tenencia de una parcela"),
     "farm.tenure_document_rejected": _l("Rechazó un documento de tenencia de una parcela"),
@@ -167,6 +172,8 @@ ENTITY_LABELS = {
     "forest_layer": _l("Capa de bosque"),
     "forest_assessment": _l("Evaluación de deforestación"),
     "forest_layer_set": _l("Capas leídas en una evaluación"),
+    "forest_dispute": _l("Disputa del riesgo de una parcela"),
+    "forest_dispute_evidence": _l("Evidencia de una disputa"),
     "legal_area": _l("Área protegida o territorio indígena"),
     "plot_overlap": _l("Superposición de parcelas de dos productores"),
     "listing_region": _l("Región de un producto del catálogo"),
@@ -234,6 +241,15 @@ DETAIL_LABELS = {
     "group": _l("Grupo"),
     "producers": _l("Productores"),
     "use": _l("Uso de los datos"),
+    "dispute": _l("Disputa"),
+    "ground": _l("Motivo del reclamo"),
+    "outcome": _l("Decisión"),
+    "proposed_by": _l("Propuesta por la cuenta"),
+    "before": _l("Antes"),
+    "after": _l("Después"),
+    "assessment": _l("Evaluación nueva"),
+    "lapsed": _l("Dejó de regir"),
+    "position": _l("Origen de la posición"),
 }
 #: Detail keys holding a record's id ("producer": 1234): written as the pages write record
 #: numbers ("#1234"), never grouped.
@@ -248,6 +264,10 @@ RECORD_KEYS = frozenset(
         "listing",
         "repayment",
         "loan",
+        "dispute",
+        "proposed_by",
+        "assessment",
+        "evidence_id",
     }
 )
 #: Detail keys holding an amount in minor units of the detail's "currency".

@@ -23,6 +23,7 @@ from marketplace.demo import (
     bulk,
     data_requests,
     deliveries,
+    disputes,
     forest,
     loans,
     market,
@@ -101,8 +102,9 @@ def build_world(
     except Exception:
         db.session.rollback()
         raise
+    disputes_line = disputes.build(say)  # through the services, which commit each step
     summary = _summary(seed, counts, org_plan, people, perf_counter() - started)
-    summary += "\n" + forest_line
+    summary += "\n" + forest_line + "\n" + disputes_line
     if matching:
         summary += "\n" + _run_matching(say)
     return summary

@@ -26,20 +26,21 @@ def _row(farm: dict, result, config: dict, layer_set_id: int | None) -> dict:
         "status": result.status.value,
         "plot_ha": result.plot_ha,
         "point": result.point,
-        "indicators": {name: _plain(m) for name, m in sorted(result.indicators.items())},
+        "indicators": {name: plain(m) for name, m in sorted(result.indicators.items())},
         "layer_set_id": layer_set_id,
         "reason": result.reason,
         "settings": config,
     }
 
 
-def _key(layers: list[dict]) -> str:
+def key(layers: list[dict]) -> str:
+    """The key of a list of layers (their ids in order)."""
     return ",".join(str(layer["id"]) for layer in layers)
 
 
 def layer_sets(results: list) -> dict[str, int]:
     """The id of the set of each distinct list of layers read (made when new)."""
-    wanted = {_key(r.layers): r.layers for r in results if r.layers}
+    wanted = {key(r.layers): r.layers for r in results if r.layers}
     if not wanted:
         return {}
     found = dict(
@@ -47,16 +48,17 @@ def layer_sets(results: list) -> dict[str, int]:
             select(ForestLayerSet.key, ForestLayerSet.id).where(ForestLayerSet.key.in_(wanted))
         ).all()
     )
-    for key, layers in wanted.items():
-        if key not in found:
-            made = ForestLayerSet(key=key, layers=layers)
+    for name, layers in wanted.items():
+        if name not in found:
+            made = ForestLayerSet(key=name, layers=layers)
             db.session.add(made)
             db.session.flush()
-            found[key] = made.id
+            found[name] = made.id
     return found
 
 
-def _plain(measure: Measure) -> dict:
+def plain(measure: Measure) -> dict:
+    """A measure as stored (its figures without the empty ones)."""
     return {k: v for k, v in asdict(measure).items() if v is not None}
 
 
@@ -78,7 +80,7 @@ def record(farms: list[dict], results: list, config: dict) -> list[int]:
     sets = layer_sets(results)
     new, positions = [], []
     for i, (farm, result) in enumerate(zip(farms, results, strict=True)):
-        row = _row(farm, result, config, sets.get(_key(result.layers)))
+        row = _row(farm, result, config, sets.get(key(result.layers)))
         old = current.get(farm["risk_assessment_id"])
         if old is None or any(getattr(old, c) != row[c] for c in _COMPARED):
             new.append({**row, "assessed_at": utcnow()})

@@ -36,7 +36,7 @@ from sqlalchemy import func, insert, select, update
 
 from marketplace import audit
 from marketplace.extensions import db
-from marketplace.forest import history, legality, overlaps, reviews, zonal
+from marketplace.forest import history, legality, outcomes, overlaps, reviews, zonal
 from marketplace.forest.catalog import LayerRef, Layers
 from marketplace.forest.geometry import geodesic_area_ha, plot_of
 from marketplace.forest.tree import Settings, decide
@@ -332,7 +332,7 @@ def _assess_batch(farms: list[dict], catalog: Layers, config: Settings) -> list[
                                     farm["risk_verified_at"])  # fmt: skip
         refs = sorted(vectors[i] + rasters + legal_refs, key=lambda r: r.id)
         results.append(_with_layers(result, [ref.provenance for ref in refs]))
-    return results
+    return outcomes.hold(farms, results, config)  # a dispute's outcome, while it holds
 
 
 def _with_legality(

@@ -32,6 +32,7 @@ from marketplace.models.base import utcnow
 from marketplace.orders.services import producer_order_summary, supplier_order_summary
 from marketplace.permissions import serving_cooperative_id
 from marketplace.producers.services import consent_states, producer_of
+from marketplace.traceability.disputes import review_queue
 
 RECENT_DAYS = 30
 
@@ -124,7 +125,14 @@ def _admin_dashboard(user: User) -> dict:
         "users": users,
         "matching_running": runs.running_run(),
         "matching_latest": runs.latest_run(),
+        "disputes": _disputes(user),
     }
+
+
+def _disputes(user: User) -> dict:
+    """Plot disputes waiting for a review this user may see, and those they may act on."""
+    queue = review_queue(user)
+    return {"waiting": len(queue), "mine": sum(item.may_act for item in queue)}
 
 
 def _organization_dashboard(user: User) -> dict:
@@ -137,6 +145,7 @@ def _organization_dashboard(user: User) -> dict:
         board["orders"] = supplier_order_summary(org.id)
     if user.role == Role.BUYER:
         board["buying"] = buyer_summary(org.id)
+        board["disputes"] = _disputes(user)
     if user.role == Role.LENDER:
         board["portfolio"] = portfolio_of(org.id, detail=False)
     return board

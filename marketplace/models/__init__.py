@@ -38,6 +38,13 @@ from marketplace.models.credit import (
     RepaymentOutcome,
     RepaymentSchedule,
 )
+from marketplace.models.disputes import (
+    DisputeGround,
+    DisputeOutcome,
+    DisputeStatus,
+    ForestDispute,
+    ForestDisputeEvidence,
+)
 from marketplace.models.matching import (
     Assessment,
     Cluster,
@@ -118,6 +125,11 @@ from marketplace.models.traceability import (
 )
 
 __all__ = [
+    "DisputeGround",
+    "DisputeOutcome",
+    "DisputeStatus",
+    "ForestDispute",
+    "ForestDisputeEvidence",
     "Legality",
     "TenureDocKind",
     "TenureDocStatus",

@@ -171,7 +171,8 @@ class Farm(db.Model):
     risk_assessment: Mapped[ForestAssessment | None] = relationship(
         primaryjoin="foreign(Farm.risk_assessment_id) == ForestAssessment.id", viewonly=True
     )
-    # field evidence accepted (risk needs_verification -> verified) by an admin or buyer
+    # field evidence accepted by one admin or buyer, before disputes (traceability/disputes.py)
+    # took over: farms verified that way stay verified while no loss appears (tree.decide)
     risk_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     risk_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     total_ha: Mapped[float]

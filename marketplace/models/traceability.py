@@ -25,7 +25,7 @@ class RiskStatus(Vocabulary):
     UNASSESSED = "unassessed", _l("Sin evaluar"), Tone.WARN
     # no loss, but forest cover (e.g. shade cacao)
     NEEDS_VERIFICATION = "needs_verification", _l("Requiere verificación"), Tone.WARN
-    # needed verification; field evidence accepted by an admin or buyer
+    # needed verification; field evidence accepted by two reviewers (a dispute upheld)
     VERIFIED = "verified", _l("Verificado en campo"), Tone.OK
     # no loss, no forest: deforestation-free
     FREE = "free", _l("Libre de deforestación"), Tone.OK
@@ -183,6 +183,13 @@ class ForestArea(db.Model):
     max_lon: Mapped[float]
 
 
+class PositionSource(Vocabulary):
+    """Where a piece of field evidence's position came from."""
+
+    PHOTO = "photo", _l("GPS de la foto")
+    DEVICE = "device", _l("GPS del teléfono al registrar")
+
+
 class LegalArea(db.Model):
     """One named polygon of a legal layer (a protected area or an indigenous territory), with
     the category and designation its source gives (IUCN category, SINANPE category, resguardo,
@@ -226,7 +233,8 @@ class PlotOverlap(db.Model):
 
 
 class FieldEvidence(db.Model):
-    """What a technician saw on a plot: a photo, a note, a date (audit-logged)."""
+    """What a technician saw on a plot: a photo, a note, a date, and where it was taken
+    (the photo's own GPS tags when it has them, else the phone's position; audit-logged)."""
 
     __tablename__ = "field_evidence"
 
@@ -235,6 +243,11 @@ class FieldEvidence(db.Model):
     photo_path: Mapped[str | None] = mapped_column(String(200))  # under the instance folder
     note: Mapped[str] = mapped_column(Text, default="")
     observed_on: Mapped[date]
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]  # the fix's radius, when the device or photo gave one
+    position_source: Mapped[str | None] = mapped_column(String(10))  # PositionSource
+    photo_taken_on: Mapped[date | None]  # the photo's own date (EXIF)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -90,6 +90,15 @@ MESSAGES = {
         "Revisar el lote %(lot)s: la parcela %(farm)s pasó a requerir verificación el "
         "%(date)s, después de la entrega."
     ),
+    "dispute.awaiting_review": _l(
+        "La parcela %(farm)s tiene una disputa (n.º %(dispute)s) que espera una primera revisión."
+    ),
+    "dispute.awaiting_confirmation": _l(
+        "La disputa n.º %(dispute)s de la parcela %(farm)s tiene una propuesta: otra persona "
+        "debe confirmarla o devolverla."
+    ),
+    "dispute.upheld": _l("La disputa n.º %(dispute)s de la parcela %(farm)s fue aceptada."),
+    "dispute.rejected": _l("La disputa n.º %(dispute)s de la parcela %(farm)s fue rechazada."),
     "plot.overlap_found": _l(
         "La parcela %(farm)s se superpone con la parcela %(other)s de otro productor "
         "(%(ha)s ha): revise los contornos con los dos productores."
@@ -117,7 +126,7 @@ def money_param(amount_minor: int, currency: str) -> dict:
 
 
 #: Params that name a record ("pedido #%(order)s"): written as stored, never grouped.
-RECORD_PARAMS = frozenset({"order", "loan"})
+RECORD_PARAMS = frozenset({"order", "loan", "dispute"})
 
 
 def _shown(key: str, value):

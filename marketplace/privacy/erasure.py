@@ -31,6 +31,8 @@ from marketplace.models import (
     Delivery,
     FieldEvidence,
     ForestAssessment,
+    ForestDispute,
+    ForestDisputeEvidence,
     Gender,
     Loan,
     LotReview,
@@ -93,6 +95,11 @@ def _evidence(farm_ids: list[int], counts: dict[str, int]) -> list[Path]:
     ).all()
     counts["field_evidence"] = len(evidence)
     photos = [Path(item.photo_path) for item in evidence if item.photo_path]
+    db.session.execute(
+        delete(ForestDisputeEvidence).where(
+            ForestDisputeEvidence.evidence_id.in_([item.id for item in evidence])
+        )
+    )
     db.session.execute(delete(FieldEvidence).where(FieldEvidence.farm_id.in_(farm_ids)))
     return photos
 
@@ -128,7 +135,8 @@ def _farms(producer: Producer, counts: dict[str, int]) -> None:
             farm.lat, farm.lon = round(farm.lat, 2), round(farm.lon, 2)
             counts["farms_contracts"] += 1
         else:
-            # its deforestation assessments go with it (SQLite does not cascade)
+            # its disputes and deforestation assessments go with it (SQLite does not cascade)
+            db.session.execute(delete(ForestDispute).where(ForestDispute.farm_id == farm.id))
             db.session.execute(delete(ForestAssessment).where(ForestAssessment.farm_id == farm.id))
             producer.farms.remove(farm)
             counts["farms"] += 1

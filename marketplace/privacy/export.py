@@ -24,6 +24,7 @@ from marketplace.models import (
     Delivery,
     FieldEvidence,
     ForestAssessment,
+    ForestDispute,
     Loan,
     LoanInstalment,
     Notification,
@@ -81,6 +82,11 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("tenure_document", "uploaded_by_id"): "tenure_documents",  # she may upload her own
     ("tenure_document", "reviewed_by_id"): STAFF,
     ("forest_assessment", "farm_id"): "forest_assessments",
+    ("forest_dispute", "farm_id"): "forest_disputes",
+    ("forest_dispute", "opened_by_id"): STAFF,
+    ("forest_dispute", "proposed_by_id"): STAFF,
+    ("forest_dispute", "returned_by_id"): STAFF,
+    ("forest_dispute", "confirmed_by_id"): STAFF,
     ("lot_review", "farm_id"): NOT_HERS,  # a buyer's flag on a lot; her delivery is exported
     ("plot_overlap", "farm_a_id"): "plot_overlaps",
     ("plot_overlap", "farm_b_id"): "plot_overlaps",
@@ -179,6 +185,11 @@ def collect(producer: Producer) -> dict[str, Any]:
             select(ForestAssessment)
             .where(ForestAssessment.farm_id.in_(farm_ids))
             .order_by(ForestAssessment.id)
+        ),
+        "forest_disputes": _rows(
+            select(ForestDispute)
+            .where(ForestDispute.farm_id.in_(farm_ids))
+            .order_by(ForestDispute.id)
         ),
         "plot_overlaps": _rows(
             select(PlotOverlap)

@@ -20,6 +20,8 @@ from marketplace.models import (
     DataRequest,
     Farm,
     ForestAssessment,
+    ForestDispute,
+    ForestDisputeEvidence,
     Organization,
     OrgKind,
     Producer,
@@ -233,7 +235,13 @@ def save_farm(actor: User, producer: Producer, data: FarmData, farm: Farm | None
 def delete_farm(actor: User, farm: Farm) -> None:
     """Remove a farm, keeping a trace in the audit log."""
     audit.record(actor, "farm.deleted", farm, producer=farm.producer_id, name=farm.name)
-    # its deforestation assessments go with it (SQLite does not cascade)
+    # its disputes and deforestation assessments go with it (SQLite does not cascade); Core
+    # deletes, below the ORM guards that keep them from being deleted one by one
+    disputes = select(ForestDispute.id).where(ForestDispute.farm_id == farm.id)
+    db.session.execute(
+        delete(ForestDisputeEvidence).where(ForestDisputeEvidence.dispute_id.in_(disputes))
+    )
+    db.session.execute(delete(ForestDispute).where(ForestDispute.farm_id == farm.id))
     db.session.execute(delete(ForestAssessment).where(ForestAssessment.farm_id == farm.id))
     db.session.delete(farm)
     db.session.commit()

@@ -8,6 +8,7 @@ from marketplace.traceability import (  # noqa: E402,F401
     delivery_views,
     impact_views,
     plot_views,
+    review_views,
     shipment_views,
     tenure_views,
 )

@@ -64,8 +64,14 @@ def can_record_evidence(user: User, farm: Farm) -> bool:
 
 
 def can_verify_plot(user: User, farm: Farm) -> bool:
-    """An admin, or a buyer whose organization holds an active pledge from the farm."""
+    """Who reviews the plot's disputes (either of the four eyes): an admin, or a buyer whose
+    organization holds an active pledge from the farm (its due-diligence users)."""
     return user.role == Role.ADMIN or buyer_has_pledge(user, farm)
+
+
+def can_open_dispute(user: User, farm: Farm) -> bool:
+    """The producer and their cooperative's technicians dispute the plot's assessment."""
+    return user.role in (Role.PRODUCER, Role.TECHNICIAN) and can_edit_plot(user, farm)
 
 
 def can_see_tenure_documents(user: User, farm: Farm) -> bool:

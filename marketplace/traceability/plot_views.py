@@ -1,4 +1,5 @@
-"""Routes of a farm's plot page ("Parcela"): outline, field evidence, verification."""
+"""Routes of a farm's plot page ("Parcela"): outline and field evidence; its review section
+(disputes, their four-eyes decisions, the assessment history) is review_views.py."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from marketplace.traceability.blueprint import bp
 from marketplace.traceability.permissions import (
     can_edit_plot,
     can_record_evidence,
-    can_verify_plot,
     can_view_plot,
 )
 from marketplace.traceability.plot_forms import ConfirmForm, EvidenceForm, OutlineForm
+from marketplace.traceability.review_context import review_context
 from marketplace.web import handle_http, show_errors
 
 VIEW_ROLES = (Role.PRODUCER, Role.TECHNICIAN, Role.ADMIN, Role.BUYER)
+REVIEW_FORMS = ("dispute_form", "proposal_form", "return_form")
 # request body limits (file + form fields) of the routes that take uploads
 UPLOAD_LIMITS = {
     "traceability.plot": 2 * 1024 * 1024 + 64 * 1024,
@@ -65,26 +67,31 @@ def _too_large(error: RequestEntityTooLarge):
     return _page(farm, OutlineForm(**blank), EvidenceForm(**blank)), 413
 
 
-def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **tenure_forms):
-    """The plot page; `tenure_forms` (upload=, review=) re-show a tenure form with its errors."""
+def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **forms):
+    """The plot page; `forms` re-show a form with its errors: a tenure form (upload=,
+    review=) or one of the review section's (dispute_form=, proposal_form=, return_form=)."""
+    review_forms = {name: forms.pop(name) for name in REVIEW_FORMS if name in forms}
     ready = plots.readiness(farm)
+    items = evidence.evidence_of(farm)
     return render_template(
         "traceability/plot.html",
         farm=farm,
         outline_form=outline_form,
         evidence_form=evidence_form,
         confirm_form=ConfirmForm(formdata=None),
-        evidence_items=evidence.evidence_of(farm),
+        evidence_items=items,
+        evidence_distance={item.id: evidence.distance_m(item, farm) for item in items},
+        far_m=evidence.FAR_M,
         can_edit=can_edit_plot(current_user, farm),
         can_record=can_record_evidence(current_user, farm),
-        can_verify=can_verify_plot(current_user, farm),
         export_ready=ready.ready,
         export_reason=None if ready.ready else plots.pending_message_of(ready),
         plot_id=plots.plot_id(farm),
         area_differs=plots.area_differs(farm),
         draw_texts=_draw_texts(),
+        review=review_context(farm, items, **review_forms),
         plot_overlaps=_overlaps(farm),
-        **tenure_page.context(farm, **tenure_forms),
+        **tenure_page.context(farm, **forms),
     )
 
 
@@ -222,6 +229,7 @@ def add_evidence(farm_id: int):
                 observed_on=form.observed_on.data,
                 photo=form.photo.data.read() if form.photo.data else b"",
                 instance_path=Path(current_app.instance_path),
+                position=evidence.Position(*form.position()),
             )
         except DomainError as error:
             show_errors(form, error)
@@ -242,22 +250,6 @@ def evidence_photo(farm_id: int, evidence_id: int):
     response = send_file(path, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-@bp.route("/fincas/<int:farm_id>/verificar", methods=["POST"])
-@role_required(Role.ADMIN, Role.BUYER)
-def verify(farm_id: int):
-    farm = load_or_404(Farm, farm_id, can_view_plot)
-    if not can_verify_plot(current_user, farm):
-        abort(403)
-    if ConfirmForm().validate_on_submit():
-        try:
-            evidence.verify_farm(current_user, farm)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Finca verificada: la evidencia de campo fue aceptada."), "success")
-    return redirect(url_for("traceability.plot", farm_id=farm.id))
 
 
 @bp.app_template_global("export_ready")

@@ -13,10 +13,10 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import layers, legality, overlaps, risk
 from marketplace.forest.geometry import geodesic_area_ha, plot_of
-from marketplace.models import AuditLog, Farm, Notification, Producer, User
+from marketplace.models import AuditLog, Farm, FieldEvidence, Notification, Producer, User
 from marketplace.models.base import local_today
 from marketplace.models.traceability import ForestAssessment, ForestLayer, LegalArea, PlotOverlap
-from marketplace.traceability import evidence, plots
+from marketplace.traceability import disputes, evidence, plots
 from tests.conftest import signed_in_client
 
 # A square plot of 0.002° x 0.002° (about 220 m x 220 m, ~4.9 ha) near Juanjuí.
@@ -421,9 +421,11 @@ def test_field_evidence_does_not_settle_an_overlap_between_producers(
     farm_a = assessed(farm_a.id)
     evidence.record_evidence(tech_a, farm_a, note="Visitada", observed_on=local_today(),
                              photo=b"", instance_path=app.instance_path)  # fmt: skip
-    admin = make_user("admin")
-    with pytest.raises(DomainError) as error:
-        evidence.verify_farm(admin, farm_a)
+    item = db.session.scalars(select(FieldEvidence)).one()
+    with pytest.raises(DomainError) as error:  # a dispute cannot settle it either
+        disputes.open_dispute(
+            tech_a, farm_a, ground="map_error", claim="Es mi parcela.", evidence_ids=[item.id]
+        )
     assert "otro productor" in error.value.message
     assert assessed(farm_a.id).risk_status == "needs_verification"
 

@@ -81,6 +81,7 @@ PAGES = [
     ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),
     ("/admin/matching/runs/{run}/progress", ADMIN_ONLY),
     ("/fincas/{farm}/parcela", PLOT_PAGE),
+    ("/revisiones", {role: 403 for role in ROLES} | {"anonymous": 302, "buyer": 200, "admin": 200}),
     ("/productores/{producer}/datos", OWN_RECORD | {"admin": 200}),
     ("/productores/{producer}/datos.json", OWN_RECORD | {"admin": 200}),
     ("/productores/{producer}/derechos", OWN_RECORD),
@@ -412,8 +413,10 @@ PLOT_POSTS = [
         | {"anonymous": 302, "technician": None, "other_technician": 404},
     ),
     (
-        "/fincas/{farm}/verificar",
-        {role: 403 for role in ROLES} | {"anonymous": 302, "admin": None, "buyer": 404},
+        "/fincas/{farm}/disputas",
+        {role: 403 for role in ROLES}
+        | {"anonymous": 302, "owner": None, "technician": None}
+        | {"other_producer": 404, "other_technician": 404},
     ),
 ]
 SQUARE = (

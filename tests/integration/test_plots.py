@@ -172,32 +172,6 @@ def test_bad_evidence_is_refused_and_nothing_is_stored(db, field, tmp_path, kwar
     assert not (tmp_path / "uploads").exists()
 
 
-def test_verification_needs_the_status_and_evidence(db, field, make_user, tmp_path):
-    admin = make_user("admin")
-    farm = field["farm"]
-    with pytest.raises(DomainError):  # unassessed, no evidence
-        evidence.verify_farm(admin, farm)
-    farm.risk_status = "needs_verification"
-    db.session.commit()
-    with pytest.raises(DomainError):  # no evidence yet
-        evidence.verify_farm(admin, farm)
-    evidence.record_evidence(
-        field["tech"],
-        farm,
-        note="Sombra",
-        observed_on=date(2026, 3, 1),
-        photo=b"",
-        instance_path=tmp_path,
-        today=date(2026, 3, 2),
-    )
-    evidence.verify_farm(admin, farm)
-    assert farm.risk_status == "verified"
-    assert farm.risk_verified_by_id == admin.id and farm.risk_verified_at is not None
-    assert "farm.risk_verified" in actions(db)
-    with pytest.raises(DomainError):  # twice: nothing to verify any more
-        evidence.verify_farm(admin, farm)
-
-
 def test_only_buyers_with_an_active_pledge_may_verify(
     db, field, make_user, make_org, make_commitment
 ):
@@ -322,33 +296,6 @@ def test_evidence_with_a_future_date_re_renders_with_the_message(app, db, field,
     assert response.status_code == 200
     assert "no puede ser futura" in response.get_data(as_text=True)
     assert db.session.scalar(select(FieldEvidence.id)) is None
-
-
-def test_a_buyer_with_a_pledge_verifies_through_the_page(
-    app, db, field, instance, make_user, make_org, make_commitment
-):
-    buyer_org = make_org("buyer")
-    buyer = make_user("buyer", organization=buyer_org)
-    pledge_from(db, field["farm"], make_commitment, buyer_org)
-    farm = field["farm"]
-    farm.risk_status = "needs_verification"
-    db.session.commit()
-    evidence.record_evidence(
-        field["tech"],
-        farm,
-        note="Sombra",
-        observed_on=date(2026, 1, 1),
-        photo=b"",
-        instance_path=instance,
-        today=date(2026, 1, 2),
-    )
-    client = signed_in_client(app, buyer)
-    page = client.get(f"/fincas/{farm.id}/parcela").get_data(as_text=True)
-    assert "Marcar como verificada" in page
-    assert 'name="outline"' not in page  # buyers do not draw
-    assert client.post(f"/fincas/{farm.id}/verificar").status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Farm, farm.id).risk_status == "verified"
 
 
 def test_the_producers_farm_list_flags_farms_not_ready_for_export(app, field):

@@ -21,6 +21,7 @@ VOCABULARIES = vocabularies()
 # shown as badges (templates/_badges.html): every member needs a tone
 BADGED = {
     "CommitmentStatus",
+    "DisputeStatus",
     "ListingStatus",
     "Legality",
     "LoanStatus",
