@@ -68,9 +68,14 @@ def _too_large(error: RequestEntityTooLarge):
 def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **tenure_forms):
     """The plot page; `tenure_forms` (upload=, review=) re-show a tenure form with its errors."""
     ready = plots.readiness(farm)
+    # A producer sees plain words; the pasted GeoJSON is for technicians and admins.
+    technical = current_user.role != Role.PRODUCER
+    if not technical:
+        outline_form.outline.label.text = _("Contorno de la finca")
     return render_template(
         "traceability/plot.html",
         farm=farm,
+        technical=technical,
         outline_form=outline_form,
         evidence_form=evidence_form,
         confirm_form=ConfirmForm(formdata=None),
