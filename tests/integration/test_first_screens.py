@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import re
+from io import BytesIO
+from pathlib import Path
 
 import pytest
 from flask import url_for
@@ -117,6 +119,7 @@ def test_a_technician_registering_someone_gets_an_empty_form(app, make_user):
     technician = make_user("technician", name="Lucía Técnica Ríos", phone="+51912345678")
     html = signed_in_client(app, technician).get("/productores/nuevo").get_data(as_text=True)
     assert _value(html, "first_name") == "" and _value(html, "phone") == ""
+    assert "El registro queda en su cooperativa." in html and "registrado" not in html
 
 
 # --- greetings --------------------------------------------------------------------------------
@@ -128,6 +131,23 @@ def test_by_gender_picks_her_his_or_the_neutral_words():
     assert by_gender("male", *words) == "inscrito"
     for gender in ("other", "undisclosed", None, ""):
         assert by_gender(gender, *words) == "con sus datos guardados"
+
+
+MASCULINE_DEFAULTS = re.compile(
+    r"Bienvenido|lo incluyó|inscrito|Para ser evaluado|Quedará registrado|Productor: "
+)
+
+
+def test_templates_say_masculine_words_only_beside_the_feminine_and_neutral_ones():
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    found = [
+        f"{path.relative_to(templates)}:{number}"
+        for path in sorted(templates.rglob("*.html"))
+        if not path.is_relative_to(templates / "commitments")  # issue 18's other part
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if MASCULINE_DEFAULTS.search(line) and "by_gender(" not in line
+    ]
+    assert not found, found
 
 
 def test_sign_up_greets_without_assuming_a_gender(app):
@@ -208,8 +228,6 @@ def test_a_producer_reads_no_technical_words_on_her_plot_page(
 def test_a_producers_bad_upload_is_explained_in_plain_words(
     app, make_user, make_producer, make_farm
 ):
-    from io import BytesIO
-
     user = make_user("producer")
     farm = make_farm(make_producer(user_id=user.id))
     client = signed_in_client(app, user)
