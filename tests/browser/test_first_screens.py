@@ -115,3 +115,13 @@ def test_a_technicians_date_file_and_name_links_are_thumb_sized(
     expect(page.get_by_label("Contorno (GeoJSON)")).to_be_hidden()
     page.get_by_text("Detalles técnicos").click()
     expect(page.get_by_label("Contorno (GeoJSON)")).to_be_visible()
+
+
+def test_mas_opens_without_javascript(app, no_js_page: Page, make_user) -> None:
+    user = make_user("producer")
+    log_in(no_js_page, user)
+    expect_compact_menu(no_js_page, "producer without JavaScript")
+    menu_entry(no_js_page, "Mis pedidos").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Mis datos")  # no profile yet: details first
+    menu_entry(no_js_page, "Salir", "button").click()
+    expect(no_js_page.get_by_role("status")).to_contain_text("Cerró su sesión.")
