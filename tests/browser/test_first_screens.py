@@ -122,6 +122,8 @@ def test_mas_opens_without_javascript(app, no_js_page: Page, make_user) -> None:
     log_in(no_js_page, user)
     expect_compact_menu(no_js_page, "producer without JavaScript")
     menu_entry(no_js_page, "Mis pedidos").click()
-    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Mis datos")  # no profile yet: details first
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
+        "Mis datos"
+    )  # no profile yet: details first
     menu_entry(no_js_page, "Salir", "button").click()
     expect(no_js_page.get_by_role("status")).to_contain_text("Cerró su sesión.")
