@@ -21,6 +21,10 @@ UNVERSIONED_CACHE = "public, max-age=86400"
 COMPRESSIBLE = frozenset(
     {"text/html", "application/json", "text/csv", "text/plain", "application/geo+json"}
 )
+#: Static files worth compressing (images and fonts are compressed already).
+STATIC_COMPRESSIBLE = frozenset(
+    {"text/css", "text/javascript", "application/javascript", "image/svg+xml"}
+)
 #: Smaller answers gain nothing from compression.
 MIN_COMPRESS_BYTES = 500
 
@@ -64,10 +68,42 @@ def compress(response: Response) -> Response:
     return response
 
 
+class StaticGzip:
+    """Each compressible static file gzipped once (at its first request), kept in memory."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._packed: dict[str, bytes] = {}
+
+    def packed(self, filename: str) -> bytes:
+        if filename not in self._packed:
+            data = (self.folder / filename).read_bytes()
+            self._packed[filename] = gzip.compress(data, compresslevel=9, mtime=0)
+        return self._packed[filename]
+
+    def apply(self, response: Response, filename: str) -> Response:
+        """Send the gzipped file instead when the client takes it (a 200 of a whole file)."""
+        if response.mimetype not in STATIC_COMPRESSIBLE:
+            return response
+        response.vary.add("Accept-Encoding")
+        if response.status_code != 200 or request.method == "HEAD" or not _accepts_gzip():
+            return response
+        body = self.packed(filename)
+        response.close()  # the file send_file opened
+        response.direct_passthrough = False
+        response.set_data(body)
+        response.headers["Content-Encoding"] = "gzip"
+        etag, weak = response.get_etag()
+        if etag:  # another body, another tag
+            response.set_etag(f"{etag}-gzip", weak=weak)
+        return response
+
+
 def init_app(app: Flask) -> None:
     """Version static URLs, cache static files and compress text answers."""
     versions = file_versions(app.static_folder) if app.static_folder else {}
     app.extensions["minka_static_versions"] = versions
+    packer = StaticGzip(app.static_folder) if app.static_folder else None
 
     @app.url_defaults
     def _static_version(endpoint: str, values: dict) -> None:
@@ -78,12 +114,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _cache_and_compress(response: Response) -> Response:
-        if request.endpoint == "static":
-            if response.status_code in (200, 304):
-                wanted = versions.get(request.view_args.get("filename", ""))
-                versioned = wanted is not None and request.args.get("v") == wanted
-                response.headers["Cache-Control"] = (
-                    VERSIONED_CACHE if versioned else UNVERSIONED_CACHE
-                )
-            return response
-        return compress(response)
+        if request.endpoint != "static":
+            return compress(response)
+        filename = (request.view_args or {}).get("filename", "")
+        wanted = versions.get(filename)
+        if response.status_code in (200, 304):
+            versioned = wanted is not None and request.args.get("v") == wanted
+            response.headers["Cache-Control"] = VERSIONED_CACHE if versioned else UNVERSIONED_CACHE
+        if packer is not None and wanted is not None:  # only files known at start
+            return packer.apply(response, filename)
+        return response

@@ -292,6 +292,30 @@ def test_a_changed_file_gets_a_new_version(tmp_path):
     assert assets.file_versions(tmp_path / "missing") == {}
 
 
+def test_scripts_and_styles_are_gzipped_once_and_tagged_apart(app, client):
+    version = app.extensions["minka_static_versions"]["vendor/leaflet/leaflet.js"]
+    url = f"/static/vendor/leaflet/leaflet.js?v={version}"
+    plain = client.get(url)
+    body = plain.get_data()
+    plain.close()
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.get_data()) == body
+    assert int(packed.headers["Content-Length"]) < len(body) / 2
+    assert packed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert packed.get_etag()[0] == plain.get_etag()[0] + "-gzip"
+    # the uncompressed file still answers its own tag with a 304
+    again = client.get(url, headers={"If-None-Match": plain.headers["ETag"]})
+    again.close()
+    assert again.status_code == 304
+    image = client.get(
+        "/static/vendor/leaflet/images/layers.png", headers={"Accept-Encoding": "gzip"}
+    )
+    image.close()
+    assert "Content-Encoding" not in image.headers  # a PNG is compressed already
+
+
 def test_pages_are_gzipped_when_the_phone_accepts_it(client):
     plain = client.get("/")
     assert "Content-Encoding" not in plain.headers
