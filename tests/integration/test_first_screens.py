@@ -14,6 +14,7 @@ from flask import url_for
 from marketplace import assets
 from marketplace.i18n import by_gender
 from marketplace.models import Role, User
+from marketplace.models.producers import Gender
 from marketplace.navigation import ANONYMOUS_NAV, MAX_PRIMARY, ROLE_NAV, navigation_for
 from marketplace.producers.services import account_prefill
 from tests.conftest import signed_in_client
@@ -128,6 +129,7 @@ def test_a_technician_registering_someone_gets_an_empty_form(app, make_user):
 def test_by_gender_picks_her_his_or_the_neutral_words():
     words = ("inscrita", "inscrito", "con sus datos guardados")
     assert by_gender("female", *words) == "inscrita"
+    assert by_gender(Gender.FEMALE, *words) == "inscrita"  # as a loaded Producer holds it
     assert by_gender("male", *words) == "inscrito"
     for gender in ("other", "undisclosed", None, ""):
         assert by_gender(gender, *words) == "con sus datos guardados"
