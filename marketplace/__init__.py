@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(cfg)
     _trust_proxies(app)
 
-    from marketplace import i18n, web
+    from marketplace import assets, i18n, web
     from marketplace.payments import gateway as payment_gateway
 
     db.init_app(app)
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     web.init_app(app, form_origins=payment_gateway.redirect_origins)
     i18n.init_app(app)
+    assets.init_app(app)
 
     from marketplace.cli import register_cli
 

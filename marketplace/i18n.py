@@ -193,6 +193,12 @@ def _install_template_gettext(app: Flask) -> None:
     app.jinja_env.globals["ngettext"] = counted
 
 
+def by_gender(gender: str | None, female: str, male: str, neutral: str) -> str:
+    """The wording that fits a person: hers or his where Minka knows the gender she or he
+    declared, the neutral one otherwise (other, not said, or no profile yet)."""
+    return {"female": female, "male": male}.get(str(gender or ""), neutral)
+
+
 def init_app(app: Flask) -> None:
     """Expose the formatting helpers and every vocabulary enum (``OrderStatus``...) to
     templates; cache WTForms' translations and make the templates' gettext cheaper."""
@@ -207,5 +213,6 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         label=label,
+        by_gender=by_gender,
         **vocabularies(),
     )

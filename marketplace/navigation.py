@@ -1,4 +1,8 @@
-"""The navigation each role sees; later features add their entries here."""
+"""The navigation each role sees; later features add their entries here.
+
+A phone at 360 px shows one row: the role's few essentials (after "Inicio") and a "Más"
+disclosure holding the rest, so the menu stays under a sixth of the first screen.
+"""
 
 from __future__ import annotations
 
@@ -14,69 +18,101 @@ class NavItem(NamedTuple):
     label: str
 
 
-_ORG_ITEMS = (NavItem("organizations.mine", _l("Mi organización")),)
+class Menu(NamedTuple):
+    """`primary` shows on the menu's one row; `more` one tap away behind "Más"."""
 
-ROLE_NAV: dict[str, tuple[NavItem, ...]] = {
-    # Few, short entries: a phone shows them in two rows. Profile and privacy are reached
-    # from the producer's home and farm pages.
-    Role.PRODUCER: (
-        NavItem("catalog.browse", _l("Catálogo")),
-        NavItem("orders.mine", _l("Mis pedidos")),
-        NavItem("credit.mine", _l("Mi crédito")),
-        NavItem("commitments.browse", _l("Compromisos de compra")),
-        NavItem("producers.my_farms", _l("Mis fincas")),
-        NavItem("traceability.incentives_mine", _l("Incentivos")),
-        NavItem("centers.near", _l("Centros de acopio")),
+    primary: tuple[NavItem, ...]
+    more: tuple[NavItem, ...] = ()
+
+    @property
+    def items(self) -> tuple[NavItem, ...]:
+        return self.primary + self.more
+
+
+#: At most this many entries next to "Inicio" and "Más": more do not fit one row at 360 px.
+MAX_PRIMARY = 3
+
+_ORG = NavItem("organizations.mine", _l("Mi organización"))
+_CENTERS = NavItem("centers.manage", _l("Centros de acopio"))
+
+ROLE_NAV: dict[str, Menu] = {
+    Role.PRODUCER: Menu(
+        (
+            NavItem("catalog.browse", _l("Tienda")),
+            NavItem("credit.mine", _l("Mi crédito")),
+            NavItem("traceability.my_deliveries", _l("Mis entregas")),
+        ),
+        (
+            NavItem("orders.mine", _l("Mis pedidos")),
+            NavItem("commitments.browse", _l("Compromisos de compra")),
+            NavItem("producers.my_farms", _l("Mis fincas")),
+            NavItem("producers.my_profile", _l("Mis datos")),
+            NavItem("traceability.incentives_mine", _l("Incentivos")),
+            NavItem("centers.near", _l("Centros de acopio")),
+        ),
     ),
-    Role.TECHNICIAN: (
-        NavItem("producers.cooperative_list", _l("Productores")),
-        NavItem("producers.register", _l("Registrar productor")),
-        NavItem("catalog.browse", _l("Catálogo")),
-        NavItem("centers.manage", _l("Centros de acopio")),
-        *_ORG_ITEMS,
+    Role.TECHNICIAN: Menu(
+        (
+            NavItem("producers.cooperative_list", _l("Productores")),
+            NavItem("catalog.browse", _l("Catálogo")),
+        ),
+        (NavItem("producers.register", _l("Registrar productor")), _CENTERS, _ORG),
     ),
-    Role.SUPPLIER: (
-        NavItem("catalog.mine", _l("Mis productos")),
-        NavItem("orders.received", _l("Pedidos recibidos")),
-        *_ORG_ITEMS,
+    Role.SUPPLIER: Menu(
+        (
+            NavItem("catalog.mine", _l("Mis productos")),
+            NavItem("orders.received", _l("Pedidos recibidos")),
+        ),
+        (_ORG,),
     ),
-    Role.BUYER: (
-        NavItem("commitments.mine", _l("Mis compromisos")),
-        NavItem("traceability.shipments_list", _l("Embarques")),
-        NavItem("traceability.review_queue", _l("Revisiones de parcelas")),
-        *_ORG_ITEMS,
+    Role.BUYER: Menu(
+        (
+            NavItem("commitments.mine", _l("Mis compromisos")),
+            NavItem("traceability.shipments_list", _l("Embarques")),
+        ),
+        (NavItem("traceability.review_queue", _l("Revisiones de parcelas")), _ORG),
     ),
-    Role.LENDER: (
-        NavItem("credit.groups", _l("Grupos propuestos")),
-        NavItem("credit.loans", _l("Préstamos")),
-        NavItem("credit.portfolio", _l("Cartera")),
-        NavItem("credit.products", _l("Productos de crédito")),
-        *_ORG_ITEMS,
+    Role.LENDER: Menu(
+        (
+            NavItem("credit.groups", _l("Grupos propuestos")),
+            NavItem("credit.loans", _l("Préstamos")),
+        ),
+        (
+            NavItem("credit.portfolio", _l("Cartera")),
+            NavItem("credit.products", _l("Productos de crédito")),
+            _ORG,
+        ),
     ),
-    Role.ADMIN: (
-        NavItem("admin.users", _l("Usuarios")),
-        NavItem("admin.organizations", _l("Organizaciones")),
-        NavItem("admin.audit_log", _l("Auditoría")),
-        NavItem("admin.matching", _l("Emparejamiento de crédito")),
-        NavItem("admin.credit_settings", _l("Ajustes de crédito")),
-        NavItem("admin.conversions", _l("Factores de conversión")),
-        NavItem("payments.settings", _l("Pagos con tarjeta")),
-        NavItem("centers.manage", _l("Centros de acopio")),
-        NavItem("traceability.impact_admin", _l("Impacto")),
-        NavItem("traceability.review_queue", _l("Revisiones de parcelas")),
-        NavItem("traceability.tenure_queue", _l("Documentos de tenencia")),
+    Role.ADMIN: Menu(
+        (
+            NavItem("admin.users", _l("Usuarios")),
+            NavItem("admin.audit_log", _l("Auditoría")),
+        ),
+        (
+            NavItem("admin.organizations", _l("Organizaciones")),
+            NavItem("admin.matching", _l("Emparejamiento de crédito")),
+            NavItem("admin.credit_settings", _l("Ajustes de crédito")),
+            NavItem("admin.conversions", _l("Factores de conversión")),
+            NavItem("payments.settings", _l("Pagos con tarjeta")),
+            _CENTERS,
+            NavItem("traceability.impact_admin", _l("Impacto")),
+            NavItem("traceability.review_queue", _l("Revisiones de parcelas")),
+            NavItem("traceability.tenure_queue", _l("Documentos de tenencia")),
+        ),
     ),
 }
 
-ANONYMOUS_NAV = (
-    NavItem("catalog.browse", _l("Catálogo")),
-    NavItem("auth.login", _l("Ingresar")),
-    NavItem("auth.signup", _l("Crear cuenta")),
+ANONYMOUS_NAV = Menu(
+    (
+        NavItem("catalog.browse", _l("Catálogo")),
+        NavItem("auth.login", _l("Ingresar")),
+        NavItem("auth.signup", _l("Crear cuenta")),
+    )
 )
 
 
-def navigation_for(user: User | None) -> tuple[NavItem, ...]:
-    """The menu entries for `user` (None when nobody is signed in)."""
+def navigation_for(user: User | None) -> Menu:
+    """The menu for `user` (None when nobody is signed in)."""
     if user is None:
         return ANONYMOUS_NAV
-    return ROLE_NAV.get(user.role, ())
+    return ROLE_NAV.get(user.role, Menu(()))

@@ -210,7 +210,7 @@ def _security_headers(response, form_origins: Iterable[str]):
 
 def _template_context() -> dict:
     user = current_user if current_user.is_authenticated else None
-    return {"nav_items": navigation_for(user)}
+    return {"menu": navigation_for(user)}
 
 
 def init_app(app: Flask, form_origins: Callable[[], Iterable[str]] = tuple) -> None:

@@ -139,7 +139,7 @@ def signup():
             getattr(form, error.field or "identifier").errors.append(error.message)
         else:
             login_user(user)
-            flash(_("¡Bienvenido a Minka, %(name)s!", name=user.name), "success")
+            flash(_("¡Hola, %(name)s! Le damos la bienvenida a Minka.", name=user.name), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/signup.html", form=form)
 

@@ -86,6 +86,23 @@ def producer_of(user: User) -> Producer | None:
     return db.session.scalar(select(Producer).where(Producer.user_id == user.id))
 
 
+def account_prefill(user: User) -> dict[str, str]:
+    """What a producer's own account already holds, to start "Mis datos" with: the name she
+    gave at sign-up split into given names and surnames, and the mobile she signed up with.
+
+    With three or more words the last two are the surnames (father's and mother's, as in
+    Peru, Mexico and Colombia); she can correct the split before saving.
+    """
+    words = (user.name or "").split()
+    surnames = 2 if len(words) >= 3 else max(len(words) - 1, 0)
+    split = len(words) - surnames
+    return {
+        "first_name": " ".join(words[:split]),
+        "last_name": " ".join(words[split:]),
+        "phone": user.phone or "",
+    }
+
+
 def open_data_requests(producer: Producer) -> list[DataRequest]:
     """The producer's data-protection requests still awaiting an answer, oldest first."""
     return list(

@@ -9,6 +9,7 @@ from flask_login import current_user
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
 from marketplace.fields import as_float
+from marketplace.i18n import by_gender
 from marketplace.models import Farm, Producer, Role
 from marketplace.permissions import load_or_404, role_required, serving_cooperative_id
 from marketplace.producers import services
@@ -57,10 +58,13 @@ def _unverified_page():
     return render_template("producers/unverified.html", org=org)
 
 
-def _profile_form(producer: Producer | None) -> ProfileForm:
+def _profile_form(producer: Producer | None, own: bool) -> ProfileForm:
     form = ProfileForm(obj=producer)
     if producer is None and not form.is_submitted():
         form.country.data = current_user.country or "PE"
+        if own:  # what she gave at sign-up; a technician registers someone else
+            for name, value in services.account_prefill(current_user).items():
+                getattr(form, name).data = value
     if producer is not None and not form.is_submitted():
         form.cooperative_id.data = str(producer.cooperative_id or "")
     form.set_cooperatives(
@@ -83,15 +87,29 @@ def _profile_data(form: ProfileForm) -> services.ProfileData:
     )
 
 
+def _welcome(producer: Producer) -> str:
+    """The greeting once a producer has filled in her own details: in her words."""
+    name = producer.first_name
+    return by_gender(
+        producer.gender,
+        _("¡Listo, %(name)s! Ya está inscrita en Minka: ahora registre su finca.", name=name),
+        _("¡Listo, %(name)s! Ya está inscrito en Minka: ahora registre su finca.", name=name),
+        _("¡Listo, %(name)s! Sus datos quedaron guardados: ahora registre su finca.", name=name),
+    )
+
+
 def _edit_profile(producer: Producer | None, template_args: dict):
-    form = _profile_form(producer)
+    form = _profile_form(producer, template_args["own"])
     if form.validate_on_submit():
         try:
             saved = services.save_profile(current_user, _profile_data(form), producer)
         except DomainError as error:
             show_errors(form, error)
         else:
-            flash(_("Datos guardados."), "success")
+            if producer is None and template_args["own"]:
+                flash(_welcome(saved), "success")
+            else:
+                flash(_("Datos guardados."), "success")
             if producer is None:
                 return redirect(url_for("producers.new_farm", producer_id=saved.id))
             return redirect(url_for("producers.detail", producer_id=saved.id))

@@ -21,7 +21,8 @@ from marketplace.models.disputes import DisputeGround, DisputeOutcome
 
 
 class OutlineForm(FlaskForm):
-    """The drawing tool fills `outline` with GeoJSON; without JavaScript it can be pasted."""
+    """The drawing tool fills `outline` with GeoJSON; without JavaScript a technician can paste
+    it (the producer is shown plain words: draw it, or upload the GPS's file)."""
 
     outline = TextAreaField(
         _l("Contorno (GeoJSON)"),
@@ -29,8 +30,10 @@ class OutlineForm(FlaskForm):
     )
     drawn = HiddenField()
     upload = FileField(
-        _l("O suba un archivo GeoJSON o KML"),
-        description=_l("Archivo .geojson o .kml de hasta 2 MB."),
+        _l("Subir un archivo del GPS"),
+        description=_l(
+            "El contorno que guardó su GPS o una aplicación de mapas del celular, de hasta 2 MB."
+        ),
     )
 
 

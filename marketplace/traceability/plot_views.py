@@ -73,9 +73,14 @@ def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **
     review_forms = {name: forms.pop(name) for name in REVIEW_FORMS if name in forms}
     ready = plots.readiness(farm)
     items = evidence.evidence_of(farm)
+    # A producer sees plain words; the pasted GeoJSON is for technicians and admins.
+    technical = current_user.role != Role.PRODUCER
+    if not technical:
+        outline_form.outline.label.text = _("Contorno de la finca")
     return render_template(
         "traceability/plot.html",
         farm=farm,
+        technical=technical,
         outline_form=outline_form,
         evidence_form=evidence_form,
         confirm_form=ConfirmForm(formdata=None),

@@ -29,11 +29,11 @@ POLYGON_REQUIRED_ABOVE_HA = 4.0
 AREA_TOLERANCE = 0.20  # warn when the outline's area differs from the declared ha by more
 
 MESSAGES = {
-    "not_geojson": _l("El texto no es GeoJSON válido."),
-    "not_kml": _l("El archivo no es un KML válido."),
-    "xml_entities": _l("El KML contiene declaraciones DOCTYPE o ENTITY, que no se aceptan."),
-    "not_polygon": _l("Se espera un polígono (Polygon o MultiPolygon)."),
-    "one_feature": _l("La colección debe tener exactamente un polígono."),
+    "not_geojson": _l("Minka no puede leer ese contorno: vuelva a dibujarlo o suba otro archivo."),
+    "not_kml": _l("Minka no puede leer ese archivo: vuelva a guardarlo desde su GPS."),
+    "xml_entities": _l("El archivo trae contenido que Minka no acepta: vuelva a guardarlo."),
+    "not_polygon": _l("El archivo trae puntos o líneas, no el contorno cerrado de la finca."),
+    "one_feature": _l("El archivo debe traer un solo contorno."),
     "too_few_points": _l("Cada borde necesita al menos tres puntos distintos."),
     "holes": _l(
         "El contorno tiene huecos (un borde dentro de otro). El sistema de la Unión Europea no "
@@ -43,18 +43,20 @@ MESSAGES = {
     "not_closed": _l("El borde no está cerrado: el último punto debe repetir el primero."),
     "too_many_points": _l("El contorno tiene demasiados puntos (máximo 20 000)."),
     "too_large": _l("El archivo pesa más de 2 MB."),
-    "unknown_format": _l("Suba un archivo .geojson, .json o .kml."),
+    "unknown_format": _l("Ese tipo de archivo no sirve: suba el contorno que guardó su GPS."),
     "other_crs": _l(
-        "El archivo está en otro sistema de coordenadas: expórtelo en WGS84 (EPSG:4326), con "
-        "longitud y latitud en grados."
+        "El archivo usa otras coordenadas: en su GPS o aplicación, guárdelo con latitud y "
+        "longitud en grados."
     ),
-    "out_of_range": _l("Las coordenadas están fuera del rango WGS84 (longitud, latitud)."),
+    "out_of_range": _l(
+        "Hay puntos fuera del mapa: las coordenadas deben ser latitud y longitud en grados."
+    ),
     "empty": _l("El contorno no encierra ninguna superficie."),
     "invalid": _l("El contorno se cruza consigo mismo o no es válido (cerca de %(detail)s)."),
     "outside_country": _l("El contorno está fuera del país de la finca."),
     "far_from_district": _l("El contorno está lejos del distrito de la finca."),
     "unknown_district": _l("El distrito de la finca no es válido: corríjalo primero."),
-    "missing": _l("Dibuje el contorno, pegue GeoJSON o suba un archivo."),
+    "missing": _l("Dibuje el contorno en el mapa o suba el archivo de su GPS."),
 }
 
 

@@ -212,3 +212,18 @@ def log_in(page: Page, user: User, password: str = PASSWORD) -> None:
 def nav(page: Page):
     """The main menu."""
     return page.get_by_role("navigation", name="Menú principal")
+
+
+def menu_entry(page: Page, name: str, role: str = "link"):
+    """An entry of the main menu, as a person reaches it: on the first row, or behind "Más"
+    (opened first when the entry is there)."""
+    entry = nav(page).get_by_role(role, name=name, exact=True)
+    more = nav(page).locator("details")
+    if more.count() and not entry.is_visible():
+        more.locator("summary").click()
+    return entry
+
+
+def notices_link(page: Page):
+    """The "Avisos" link of the header bar (with its unread count)."""
+    return page.get_by_role("banner").get_by_role("link", name=re.compile("^Avisos"))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_journeys import JUANJUI, accessibility_problems, overflow
 
 
@@ -34,7 +34,7 @@ def test_supplier_publishes_and_producer_finds_it_without_accents(
     problems: dict[str, str] = {}
     supplier = make_user("supplier", name="Milagros Del Águila")
     log_in(page, supplier)
-    nav(page).get_by_role("link", name="Mis productos").click()
+    menu_entry(page, "Mis productos").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mis productos")
     page.get_by_role("link", name="Nuevo producto o servicio").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Nuevo producto o servicio")
@@ -70,7 +70,7 @@ def test_supplier_publishes_and_producer_finds_it_without_accents(
     make_farm(make_producer(user_id=user.id, first_name="Rosa", last_name="Tapullima"))
     producer_page = new_context().new_page()
     log_in(producer_page, user)
-    nav(producer_page).get_by_role("link", name="Catálogo").click()
+    menu_entry(producer_page, "Tienda").click()
     expect(producer_page.get_by_role("heading", level=1)).to_have_text(
         "Catálogo de insumos y asistencia técnica"
     )

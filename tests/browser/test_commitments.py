@@ -9,7 +9,7 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from marketplace.models.base import local_today
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_journeys import accessibility_problems, overflow
 
 
@@ -34,7 +34,7 @@ def test_buyer_posts_a_commitment_and_a_producer_pledges_to_it(
 
     diego = new_context().new_page()
     log_in(diego, buyer)
-    nav(diego).get_by_role("link", name="Mis compromisos").click()
+    menu_entry(diego, "Mis compromisos").click()
     diego.get_by_role("link", name="Publicar un compromiso").click()
     expect(diego.get_by_role("heading", level=1)).to_have_text("Publicar un compromiso de compra")
     diego.get_by_label("Producto", exact=True).fill("Cacao en grano seco")
@@ -64,7 +64,7 @@ def test_buyer_posts_a_commitment_and_a_producer_pledges_to_it(
 
     rosa = new_context().new_page()
     log_in(rosa, user)
-    nav(rosa).get_by_role("link", name="Compromisos de compra").click()
+    menu_entry(rosa, "Compromisos de compra").click()
     offer = rosa.get_by_role("article").filter(has_text="Cacao en grano seco")
     expect(offer).to_contain_text("S/ 9.50 por kg")
     expect(offer).to_contain_text("20,000 kg")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from marketplace.models import MatchingRun
 from marketplace.producers.services import set_consent
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_orders import check_phone_page
 
 
@@ -42,7 +42,7 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     # The admin starts the run; it runs in a thread of the live app and the page follows it.
     page = new_context().new_page()
     log_in(page, admin)
-    nav(page).get_by_role("link", name="Emparejamiento de crédito").click()
+    menu_entry(page, "Emparejamiento de crédito").click()
     page.get_by_role("button", name="Iniciar corrida").click()
     expect(page.get_by_role("status").first).to_contain_text("iniciada")
     run_id = db.session.scalars(db.select(MatchingRun.id)).one()
@@ -59,7 +59,7 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     # The caja reviews the group: five members consent, one is hidden.
     page = new_context().new_page()
     log_in(page, lender)
-    nav(page).get_by_role("link", name="Grupos propuestos").click()
+    menu_entry(page, "Grupos propuestos").click()
     page.get_by_role("link", name=re.compile(r"^Grupo PE-")).first.click()
     main = page.get_by_role("main")
     expect(main).to_contain_text(producers[0].full_name)
@@ -74,7 +74,7 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     # The producer reads her hoja resumen, accepts, and orders compost paid with her loan.
     page = new_context().new_page()
     log_in(page, rosa_user)
-    nav(page).get_by_role("link", name="Mi crédito").click()
+    menu_entry(page, "Mi crédito").click()
     main = page.get_by_role("main")
     expect(main).to_contain_text("Cacao Verde")
     expect(main).to_contain_text("Hoja resumen: lea antes de aceptar")
@@ -91,19 +91,19 @@ def test_from_a_matching_run_to_an_input_bought_on_credit(
     page.get_by_role("button", name="Ver el total").click()
     page.get_by_role("button", name="Confirmar pedido").click()
     expect(main).to_contain_text("Pagado con crédito de Caja Tarapoto")
-    nav(page).get_by_role("link", name="Mi crédito").click()
+    menu_entry(page, "Mi crédito").click()
     expect(main).to_contain_text(re.compile(r"Usado en insumos\s*S/\s90\.00"))
 
     # The caja disburses her loan and sees it in its portfolio.
     page = new_context().new_page()
     log_in(page, lender)
-    nav(page).get_by_role("link", name="Préstamos").click()
+    menu_entry(page, "Préstamos").click()
     page.get_by_role("link", name=re.compile(re.escape(producers[0].full_name))).first.click()
     page.get_by_role("button", name="Registrar el desembolso").click()
     main = page.get_by_role("main")
     expect(main).to_contain_text("Capital que falta pagar")
     check_phone_page(page, "loan", problems)
-    nav(page).get_by_role("link", name="Cartera").click()
+    menu_entry(page, "Cartera").click()
     expect(main).to_contain_text("Saldo de capital por cobrar")
     expect(main).to_contain_text("Cartera en riesgo más de 30 días (PAR30)")
     expect(main).to_contain_text("Cacao Verde")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Match
-from tests.browser.conftest import RESULTS, log_in, nav
+from tests.browser.conftest import RESULTS, log_in, menu_entry, nav
 from tests.browser.test_orders import check_phone_page
 from tests.conftest import run_matching
 from tests.integration.loans import new_loan
@@ -41,7 +41,7 @@ def test_producer_sees_her_offer_and_orders_an_input_on_credit(
 
     log_in(page, user)
     expect(page.get_by_role("main")).to_contain_text("Oferta de Caja Tarapoto para su grupo")
-    nav(page).get_by_role("link", name="Mi crédito").click()
+    menu_entry(page, "Mi crédito").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mi crédito")
     main = page.get_by_role("main")
     expect(main).to_contain_text("Su tipo de productor")
@@ -90,7 +90,7 @@ def test_producer_sees_her_offer_and_orders_an_input_on_credit(
     expect(main).to_contain_text(re.compile(r"Le quedarán S/\s2,910\.00 disponibles"))
     page.get_by_role("button", name="Confirmar pedido").click()
     expect(main).to_contain_text("Pagado con crédito de Caja Tarapoto")
-    nav(page).get_by_role("link", name="Mi crédito").click()
+    menu_entry(page, "Mi crédito").click()
     expect(main).to_contain_text(re.compile(r"Usado en insumos\s*S/\s90\.00"))
     page.screenshot(path=str(RESULTS / "mi-credito-loan.png"), full_page=True)
     assert not problems, problems

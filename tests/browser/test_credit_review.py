@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import Loan
 from marketplace.models.base import local_today
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_commitments import check_phone_page
 from tests.integration.loans import accept_as_producer
 
@@ -27,7 +27,7 @@ def test_a_lender_reviews_approves_and_follows_a_loan(
 
     page = new_context().new_page()
     log_in(page, lender)
-    nav(page).get_by_role("link", name="Grupos propuestos").click()
+    menu_entry(page, "Grupos propuestos").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Grupos propuestos")
     expect(page.locator("#groups-map .leaflet-interactive")).to_have_count(1)
     expect(page.get_by_role("img", name="Tipos de productor (miembros)")).to_be_visible()

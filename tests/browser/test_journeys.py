@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import WIDTH, log_in, nav
+from tests.browser.conftest import WIDTH, log_in, menu_entry
 from tests.conftest import PASSWORD
 
 JUANJUI = "Juanjuí (Mariscal Cáceres)"
@@ -74,7 +74,7 @@ def overflow(page: Page) -> str | None:
 
 def test_producer_signs_up_and_registers_a_farm(app, page: Page) -> None:
     page.goto("/")
-    nav(page).get_by_role("link", name="Crear cuenta").click()
+    menu_entry(page, "Crear cuenta").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Crear una cuenta")
 
     page.get_by_label("Nombre completo").fill("María Huamán")
@@ -87,11 +87,16 @@ def test_producer_signs_up_and_registers_a_farm(app, page: Page) -> None:
 
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hola, María Huamán")
-    expect(page.get_by_role("status")).to_contain_text("¡Bienvenido a Minka, María Huamán!")
+    expect(page.get_by_role("status")).to_contain_text(
+        "¡Hola, María Huamán! Le damos la bienvenida a Minka."
+    )
 
     page.get_by_role("link", name="Completar mis datos").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mis datos")
-    page.get_by_label("Nombres").fill("María")
+    # What she gave at sign-up is already there: her name and her mobile.
+    expect(page.get_by_label("Nombres")).to_have_value("María")
+    expect(page.get_by_label("Apellidos")).to_have_value("Huamán")
+    expect(page.get_by_label("Celular")).to_have_value("+51987654321")
     page.get_by_label("Apellidos").fill("Huamán Tapia")
     page.get_by_role("radio", name="Mujer").check()
     page.get_by_label("Documento de identidad").fill("45871236")
@@ -99,8 +104,10 @@ def test_producer_signs_up_and_registers_a_farm(app, page: Page) -> None:
 
     # Saving the profile sends the producer straight to the farm form.
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrar una finca")
-    expect(page.get_by_role("status").first).to_contain_text("Datos guardados.")
-    expect(page.get_by_text("Productor: María Huamán Tapia")).to_be_visible()
+    expect(page.get_by_role("status").first).to_contain_text(
+        "¡Listo, María! Ya está inscrita en Minka"
+    )
+    expect(page.get_by_text("Productora: María Huamán Tapia")).to_be_visible()
     fill_farm(page)
     page.get_by_role("button", name="Guardar finca").click()
 
@@ -110,16 +117,16 @@ def test_producer_signs_up_and_registers_a_farm(app, page: Page) -> None:
     expect(page.get_by_text("-7.176667, -76.723889")).to_be_visible()
 
     # The menu's "Mis fincas" leads to the same page; the home page lists the farm.
-    nav(page).get_by_role("link", name="Mis fincas").click()
+    menu_entry(page, "Mis fincas").click()
     expect_farm_listed(page)
-    nav(page).get_by_role("link", name="Inicio").click()
+    menu_entry(page, "Inicio").click()
     expect(page.get_by_role("heading", name="Mis fincas")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("La Esperanza")
 
     # She can come back with her phone number, typed without spaces this time.
-    nav(page).get_by_role("button", name="Salir").click()
+    menu_entry(page, "Salir", "button").click()
     expect(page.get_by_role("status")).to_contain_text("Cerró su sesión.")
-    nav(page).get_by_role("link", name="Ingresar").click()
+    menu_entry(page, "Ingresar").click()
     page.get_by_label("Correo o celular").fill("987654321")
     page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
@@ -133,7 +140,7 @@ def test_technician_registers_a_producer_and_a_farm(app, page: Page, make_user) 
     technician = make_user("technician", name="Lucía Técnica")
     log_in(page, technician)
 
-    nav(page).get_by_role("link", name="Registrar productor").click()
+    menu_entry(page, "Registrar productor").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrar productor o productora")
     expect(page.get_by_text("No necesita cuenta propia en Minka.")).to_be_visible()
     page.get_by_label("Nombres").fill("Juan")
@@ -151,7 +158,7 @@ def test_technician_registers_a_producer_and_a_farm(app, page: Page, make_user) 
     expect(page.get_by_role("heading", level=1)).to_have_text("Juan Pérez Saavedra")
     expect_farm_listed(page, "Parcela Huallaga")
 
-    nav(page).get_by_role("link", name="Productores").click()
+    menu_entry(page, "Productores").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Productores de la cooperativa")
     expect(page.get_by_text("1 productor", exact=True)).to_be_visible()
     row = page.get_by_role("listitem").filter(

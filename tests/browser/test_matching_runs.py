@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from marketplace.credit import runs
 from marketplace.extensions import db
 from marketplace.models import MatchingRun
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_commitments import check_phone_page
 
 
@@ -31,7 +31,7 @@ def test_admin_watches_a_run_progress_and_its_figures(
     run = runs.start_run(None, backend="cli")  # executed below, from the test
     _set_progress(run, "PE:eligibility", 0.1)
     log_in(page, admin)
-    nav(page).get_by_role("link", name="Emparejamiento de crédito").click()
+    menu_entry(page, "Emparejamiento de crédito").click()
 
     problems: list[str] = []
     box = page.locator("[data-progress-url]")

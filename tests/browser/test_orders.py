@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry, notices_link
 from tests.browser.test_journeys import accessibility_problems, overflow
 
 
@@ -57,8 +57,8 @@ def test_producer_orders_and_sees_the_supplier_confirm(
     # The supplier, on their own phone, sees the new order and confirms it.
     milagros = new_context().new_page()
     log_in(milagros, supplier)
-    expect(nav(milagros).get_by_role("link", name=re.compile("^Avisos"))).to_contain_text("1")
-    nav(milagros).get_by_role("link", name="Pedidos recibidos").click()
+    expect(notices_link(milagros)).to_contain_text("1")
+    menu_entry(milagros, "Pedidos recibidos").click()
     expect(milagros.get_by_role("heading", level=1)).to_have_text("Pedidos recibidos")
     milagros.get_by_role("link", name=re.compile("Compost de pulpa de café")).click()
     expect(milagros.get_by_role("main")).to_contain_text("Rosa Quispe")
@@ -73,7 +73,7 @@ def test_producer_orders_and_sees_the_supplier_confirm(
     rosa.reload()
     expect(rosa.locator(".badge", has_text="Confirmado")).to_be_visible()
     expect(rosa.get_by_role("button", name="Cancelar el pedido")).to_have_count(0)
-    notices = nav(rosa).get_by_role("link", name=re.compile("^Avisos"))
+    notices = notices_link(rosa)
     expect(notices.locator(".badge")).to_contain_text("1")
     notices.click()
     expect(rosa.get_by_role("main")).to_contain_text("Compost de pulpa de café fue confirmado")
@@ -85,7 +85,7 @@ def test_technician_registers_a_collection_centre(app, page: Page, make_user) ->
     technician = make_user("technician", name="Julio Panaifo")
     problems: list[str] = []
     log_in(page, technician)
-    nav(page).get_by_role("link", name="Centros de acopio").click()
+    menu_entry(page, "Centros de acopio").click()
     page.get_by_role("link", name="Registrar un centro").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrar un centro de acopio")
     check_phone_page(page, "centre form", problems)
@@ -114,7 +114,7 @@ def test_producer_sees_the_centres_near_her_farm(
     user = make_user("producer", name="Rosa Quispe")
     make_farm(make_producer(user_id=user.id), name="Chacra El Cacaotal")
     log_in(page, user)
-    nav(page).get_by_role("link", name="Centros de acopio").click()
+    menu_entry(page, "Centros de acopio").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Centros de acopio cerca de usted")
     items = page.get_by_role("main").get_by_role("listitem")
     expect(items.first).to_contain_text("Centro de acopio Juanjuí")

@@ -31,7 +31,8 @@ def draw_square_and_save(page: Page) -> None:
     the drawing tool, finish it and save it."""
     page.get_by_role("link", name="Dibujar el contorno").click()
     box = page.locator("#plot-map").bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # below the map's centre: the drawing's 44-px action buttons sit across its middle
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 50
     for dx, dy in ((-25, -25), (25, -25), (25, 25), (-25, 25)):
         page.mouse.click(cx + dx, cy + dy)
         page.wait_for_timeout(200)  # leaflet-draw ignores a new point for 50 ms after one

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import Farm, PurchaseCommitment
 from marketplace.models.base import local_today
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_journeys import fill_farm
 
 
@@ -75,7 +75,7 @@ def test_a_humidity_typed_with_a_decimal_comma_is_stored_as_typed(
     start = local_today() + timedelta(days=45)
     log_in(page, buyer)
 
-    nav(page).get_by_role("link", name="Mis compromisos").click()
+    menu_entry(page, "Mis compromisos").click()
     page.get_by_role("link", name="Publicar un compromiso").click()
     page.get_by_label("Producto", exact=True).fill("Cacao en grano seco")
     page.get_by_label("Cadena de valor").select_option(label="Cacao")

@@ -138,7 +138,7 @@ def test_a_producer_who_joined_after_the_run_sees_their_likely_type(
     page = offers.credit_page(newcomer)
     assert page.assessment is None and page.provisional_archetype == SUBSISTENCE
     html = page_of(signed_in_client(app, user))
-    assert "La última evaluación no lo incluyó" in html and "Subsistencia / en transición" in html
+    assert "La última evaluación no la incluyó" in html and "Subsistencia / en transición" in html
 
 
 def test_without_a_yield_the_producer_is_told_to_record_it(app, make_user, make_group):
