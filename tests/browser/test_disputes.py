@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from marketplace.extensions import db
 from marketplace.models import FieldEvidence
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_commitments import check_phone_page
 from tests.integration.test_disputes import LAT, LON, at_risk
 from tests.integration.test_forest_risk import PLOT
@@ -54,7 +54,7 @@ def test_a_dispute_from_the_field_to_two_reviewers(
 
     ana = new_context().new_page()
     log_in(ana, first)
-    nav(ana).get_by_role("link", name="Revisiones de parcelas").click()
+    menu_entry(ana, "Revisiones de parcelas").click()
     check_phone_page(ana, "review queue", problems)
     ana.get_by_role("link", name=farm.name).click()
     ana.get_by_label("Aceptar el reclamo").check()
