@@ -340,3 +340,25 @@ def producer_place(user: User) -> Place | None:
     """The place of the first farm of a producer's own account, or None."""
     row = db.session.execute(_FIRST_FARM, {"user": user.id}).first()
     return Place(*row) if row else None
+
+
+SIMILAR = 5
+
+
+def similar_listings(listing: Listing, producer: Producer | None = None) -> list:
+    """Up to SIMILAR listings in stock of the same category and country as `listing` (light
+    rows as browse_listings gives), nearest to the producer's first farm there first."""
+    farm = (
+        next((f for f in producer.farms if f.country == listing.country), None)
+        if producer
+        else None
+    )
+    filters = CatalogFilters(
+        category=listing.category,
+        country=listing.country,
+        in_stock=True,
+        sort="nearest" if farm is not None else "newest",
+        near=(farm.lat, farm.lon) if farm is not None else None,
+    )
+    found = browse_listings(filters, 1, SIMILAR + 1).items
+    return [row for row in found if row.id != listing.id][:SIMILAR]

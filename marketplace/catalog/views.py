@@ -164,6 +164,7 @@ def detail(listing_id: int):
         "catalog/detail.html",
         listing=listing,
         can_order=can_order(user) and listing.status == ListingStatus.PUBLISHED,
+        sold_out=listing.sold_out,
         order_url=url_for("orders.new", listing_id=listing.id),
         dispatch=_dispatch_label(listing),
         owner=user is not None and can_edit(user, listing),

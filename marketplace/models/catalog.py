@@ -107,6 +107,11 @@ class Listing(db.Model):
     )
     value_chains: Mapped[list[ListingValueChain]] = relationship(cascade="all, delete-orphan")
 
+    @property
+    def sold_out(self) -> bool:
+        """True for an input with no units left (a service has no stock and never runs out)."""
+        return self.stock is not None and self.stock < 1
+
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.title!r} {self.status}>"
 

@@ -1,0 +1,100 @@
+"""The marketplace in the field (issue 18): sold-out items, a supplier's way to the farm,
+forgiving search, commitments by distance and deliveries at the cooperative's centres."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import func, select
+
+from marketplace.models import Order
+from marketplace.orders import services as orders
+from tests.conftest import signed_in_client
+
+# --- sold-out items -----------------------------------------------------------------------
+
+
+def test_a_sold_out_item_has_no_order_button_and_its_form_offers_others(
+    db, client, login, make_user, make_producer, make_farm, make_listing
+):
+    supplier = make_user("supplier")
+    gone = make_listing(supplier.organization, title="Fertilizante orgánico premium", stock=0)
+    other = make_listing(supplier.organization, title="Humus de lombriz", stock=8)
+    user = make_user("producer")
+    make_farm(make_producer(user_id=user.id))
+    login(user)
+
+    detail = client.get(f"/catalogo/{gone.id}").get_data(as_text=True)
+    assert "Agotado" in detail and "/pedir" not in detail
+
+    page = client.get(f"/catalogo/{gone.id}/pedir")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "se agotó" in html
+    assert "Ver el total" not in html and 'name="quantity"' not in html
+    assert f"/catalogo/{other.id}" in html and "Humus de lombriz" in html
+
+    posted = client.post(
+        f"/catalogo/{gone.id}/pedir",
+        data={
+            "quantity": "1",
+            "payment_method": "cash",
+            "step": "confirm",
+            "idempotency_key": secrets.token_urlsafe(24),
+        },
+    )
+    assert posted.status_code == 200 and "se agotó" in posted.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_sold_out_items_come_last_in_the_catalogue(db, client, make_listing, make_org):
+    org = make_org("supplier")
+    second = make_listing(org, title="En stock", stock=5)
+    service = make_listing(org, kind="service", title="Poda de cacao")
+    first = make_listing(org, title="Agotado, el más nuevo", stock=0)
+    html = client.get("/catalogo?place=PE").get_data(as_text=True)
+    positions = [html.index(f'/catalogo/{item.id}"') for item in (second, service, first)]
+    assert positions[2] > max(positions[:2])
+    # Past the last page of items in stock, the sold-out ones follow
+    from marketplace.catalog import search
+
+    ids = [
+        search.page_ids(search.CatalogFilters(country="PE"), page, 1)[0] for page in (1, 2, 3, 4)
+    ]
+    assert ids[2] == [first.id] and ids[3] == []
+    assert search.page_ids(search.CatalogFilters(country="PE"), 2, 1)[1] is True
+    assert search.page_ids(search.CatalogFilters(country="PE"), 3, 1)[1] is False
+
+
+# --- a supplier delivering to a farm --------------------------------------------------------
+
+
+def test_the_supplier_sees_the_farms_phone_and_the_way_there(
+    app, db, client, login, make_user, make_producer, make_farm, make_listing
+):
+    supplier = make_user("supplier")
+    listing = make_listing(supplier.organization, delivery_mode="farm_delivery")
+    user = make_user("producer")
+    producer = make_producer(user_id=user.id, phone="+51942000111")
+    farm = make_farm(producer, lat=-7.1801, lon=-76.7302)
+    order = orders.place_order(
+        actor=user,
+        producer=producer,
+        listing_id=listing.id,
+        quantity=1,
+        delivery_point="farm",
+        center_id=None,
+        farm_id=farm.id,
+        note="",
+        idempotency_key=secrets.token_urlsafe(24),
+    )
+    login(supplier)
+    html = client.get(f"/proveedor/pedidos/{order.id}").get_data(as_text=True)
+    assert "+51942000111" in html and "Cómo llegar" in html
+    link = re.search(r'href="(https://www\.openstreetmap\.org/directions[^"]+)"', html)
+    assert link and "-7.1801" in link.group(1) and "-76.7302" in link.group(1)
+
+    # A supplier the producer never ordered from cannot open the order
+    stranger = make_user("supplier")
+    other = signed_in_client(app, stranger)
+    assert other.get(f"/proveedor/pedidos/{order.id}").status_code in (403, 404)
