@@ -119,6 +119,15 @@ def _candidate_sets(filters: CatalogFilters) -> list[tuple[tuple, Select]]:
                 ),
             )
         )
+    if filters.sold_out:  # the (status, stock) index
+        sets.append(
+            (
+                ("sold_out",),
+                select(Listing.id).where(
+                    Listing.status == ListingStatus.PUBLISHED, Listing.stock == 0
+                ),
+            )
+        )
     low, high = filters.price_min_minor, filters.price_max_minor
     if low is not None or high is not None:
         priced = select(Listing.id).where(Listing.status == ListingStatus.PUBLISHED)

@@ -77,6 +77,8 @@ class Listing(db.Model):
         # and "nearest to my farm" reading a box around the farm: marketplace/catalog/plan.py
         Index("ix_listing_country_price", "status", "country", "price_minor"),
         Index("ix_listing_status_lat", "status", "lat", "lon", "organization_id"),
+        # the few sold-out listings (stock 0), which the catalogue lists after the others
+        Index("ix_listing_status_stock", "status", "stock"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
