@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass, replace
 
+from flask_babel import force_locale
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -29,7 +30,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.permissions import MAX_ID
-from marketplace.text import fold
+from marketplace.text import fold, stem
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -152,8 +153,8 @@ def _conditions(filters: CatalogFilters, driven: bool) -> list:
         terms.append(or_(Listing.stock.is_(None), Listing.stock > 0))
     if filters.sold_out:
         terms.append(Listing.stock == 0)
-    for word in words(filters.q):
-        terms.append(Listing.search_text.like(_like(word), escape="\\"))
+    for word in words(filters.q):  # stems: plural, gender and accents do not matter
+        terms.append(Listing.search_text.like(_like(stem(word)), escape="\\"))
     return terms
 
 
@@ -397,3 +398,48 @@ def similar_listings(listing: Listing, producer: Producer | None = None) -> list
     )
     found = browse_listings(filters, 1, SIMILAR + 1).items
     return [row for row in found if row.id != listing.id][:SIMILAR]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A category worth a look after a search found nothing: where it has listings."""
+
+    category: str
+    label: str
+    country: str | None
+    region: str | None
+
+    @property
+    def place(self) -> str:
+        """The catalogue's place filter for it ("PE:San Martín", "PE" or "")."""
+        if self.country and self.region:
+            return f"{self.country}:{self.region}"
+        return self.country or ""
+
+
+MAX_SUGGESTIONS = 4
+
+
+def suggest_categories(filters: CatalogFilters) -> list[Suggestion]:
+    """Categories whose name shares a stem with the search's words and that have listings
+    in the producer's region (else in her country): what to offer when nothing matched.
+    Each check is one query driven by the category's index (a page of one id)."""
+    stems = [stem(word) for word in words(filters.q)]
+    if not stems:
+        return []
+    found = []
+    for category in taxonomy.CATEGORIES.values():
+        with force_locale("es"):
+            name = fold(f"{category.label} {category.code.replace('_', ' ')}")
+        if not any(s in name for s in stems):
+            continue
+        places = [(filters.country, filters.region)] if filters.region else []
+        places.append((filters.country, None))
+        for country, region in places:
+            probe = CatalogFilters(category=category.code, country=country, region=region)
+            if page_ids(probe, 1, 1)[0]:
+                found.append(Suggestion(category.code, category.label, country, region))
+                break
+        if len(found) == MAX_SUGGESTIONS:
+            break
+    return found

@@ -98,3 +98,51 @@ def test_the_supplier_sees_the_farms_phone_and_the_way_there(
     stranger = make_user("supplier")
     other = signed_in_client(app, stranger)
     assert other.get(f"/proveedor/pedidos/{order.id}").status_code in (403, 404)
+
+
+# --- forgiving search ---------------------------------------------------------------------
+
+
+def test_the_light_spanish_stemmer():
+    from marketplace.text import stem
+
+    assert stem("Fertilizantes") == stem("fertilizante") == "fertilizant"
+    assert stem("orgánicos") == stem("organica") == "organic"
+    assert stem("abonos") == "abon"
+    assert stem("fumigaciones") == stem("fumigación") == "fumigac"
+    assert stem("poda") == "poda" and stem("podas") == "poda"
+    assert stem("plantones") == "planton"
+
+
+def test_search_forgives_accents_plurals_and_gender(db, client, make_listing, make_org):
+    org = make_org("supplier")
+    premium = make_listing(org, title="Fertilizante orgánico premium", category="abonos_organicos")
+    compost = make_listing(org, title="Abono orgánico compost", category="abonos_organicos")
+    tool = make_listing(org, title="Tijera de podar", category="herramientas")
+    from marketplace.catalog import search
+
+    def found(q):
+        return set(search.page_ids(search.CatalogFilters(q=q, country="PE"), 1, 20)[0])
+
+    assert found("fertilizante organico") == {premium.id}
+    assert found("FERTILIZANTES ORGÁNICOS") == {premium.id}
+    assert found("abonos organicos") == {premium.id, compost.id}
+    assert tool.id not in found("abonos")
+
+
+def test_no_match_suggests_categories_with_products_near_her(
+    db, client, login, make_listing, make_org, make_user, make_producer, make_farm
+):
+    org = make_org("supplier")
+    make_listing(org, title="Humus de lombriz", category="abonos_organicos", regions=["San Martín"])
+    make_listing(org, title="Urea agrícola", category="fertilizantes", regions=["Cusco"])
+    user = make_user("producer")
+    make_farm(make_producer(user_id=user.id))  # in San Martín
+    login(user)
+    html = client.get("/catalogo?q=bioinsumos+organicos+liquidos").get_data(as_text=True)
+    assert "No encontramos" in html and "Abonos orgánicos y bioinsumos" in html
+    assert "category=abonos_organicos" in html
+    # Fertilizantes are sold only in Cusco: suggested for all Peru, not for her region
+    html = client.get("/catalogo?q=fertilizantes+azules").get_data(as_text=True)
+    link = re.search(r'href="([^"]*category=fertilizantes[^"]*)"', html)
+    assert link and "San+Mart" not in link.group(1) and "place=PE" in link.group(1)
