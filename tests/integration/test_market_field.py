@@ -146,3 +146,60 @@ def test_no_match_suggests_categories_with_products_near_her(
     html = client.get("/catalogo?q=fertilizantes+azules").get_data(as_text=True)
     link = re.search(r'href="([^"]*category=fertilizantes[^"]*)"', html)
     assert link and "San+Mart" not in link.group(1) and "place=PE" in link.group(1)
+
+
+# --- deliveries at the centres of the pledging producers' cooperative -----------------------
+
+
+def test_a_technician_records_his_members_pledges_at_his_cooperatives_centre(
+    db, client, login, make_org, make_user, make_center, make_commitment, make_producer, make_farm
+):
+    from datetime import timedelta
+
+    import pytest
+
+    from marketplace.errors import DomainError
+    from marketplace.models.base import local_today
+    from marketplace.traceability import deliveries, lots
+    from tests.integration.deliveries import pledge
+
+    buyer_org = make_org("buyer")
+    far_centre = make_center(name="Centro del comprador en Satipo", region="Junín")
+    commitment = make_commitment(
+        buyer_org, collection_center_id=far_centre.id, deforestation_free=False
+    )
+    coop = make_org("cooperative")
+    own_centre = make_center(coop, name="Centro de acopio de la cooperativa")
+    technician = make_user("technician", organization=coop)
+    member = make_producer(cooperative_id=coop.id)
+    member_pledge = pledge(commitment, make_farm(member), 800)
+    stranger = make_producer(cooperative_id=make_org("cooperative").id)
+    stranger_pledge = pledge(commitment, make_farm(stranger), 500)
+
+    # The form of his centre offers his member's pledge, not the stranger's
+    login(technician)
+    html = client.get(f"/acopio/centros/{own_centre.id}").get_data(as_text=True)
+    assert f'value="{member_pledge.id}"' in html and f'value="{stranger_pledge.id}"' not in html
+
+    def data(p, kg):
+        return deliveries.DeliveryData(
+            pledge_id=p.id, kg=kg, delivered_on=local_today() - timedelta(days=1)
+        )
+
+    delivery = deliveries.record_delivery(technician, own_centre, data(member_pledge, 300))
+    assert delivery.collection_center_id == own_centre.id and delivery.kg == 300
+    with pytest.raises(DomainError, match="no se entrega en este centro"):
+        deliveries.record_delivery(technician, own_centre, data(stranger_pledge, 100))
+    with pytest.raises(DomainError, match="supera lo comprometido"):
+        deliveries.record_delivery(technician, own_centre, data(member_pledge, 501))
+
+    # A lot of that commitment at his centre takes the delivery
+    lot = lots.create_lot(technician, own_centre, commitment.id)
+    assert [d.id for d in lots.addable_deliveries(lot)] == [delivery.id]
+    lots.add_deliveries(technician, lot, [delivery.id])
+    assert lots.lot_kg(lot.id) == 300
+
+    # Another cooperative's centre does not take his member's pledge
+    other_centre = make_center(name="Centro ajeno")
+    with pytest.raises(DomainError, match="no se entrega en este centro"):
+        deliveries.record_delivery(technician, other_centre, data(member_pledge, 100))
