@@ -54,6 +54,8 @@ def _browse(producer: Producer, own: bool):
         "commitments/browse.html",
         producer=producer,
         page=page,
+        km=offers.delivery_km(producer, page.items),
+        far_km=offers.FAR_KM,
         summary=offers.producer_pledge_summary(producer, today),
         pledges=None if own else offers.producer_pledges(producer.id, 1, per_page=50),
         offer_url=lambda commitment_id: _offer_url(producer, own, commitment_id),

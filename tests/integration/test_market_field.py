@@ -203,3 +203,61 @@ def test_a_technician_records_his_members_pledges_at_his_cooperatives_centre(
     other_centre = make_center(name="Centro ajeno")
     with pytest.raises(DomainError, match="no se entrega en este centro"):
         deliveries.record_delivery(technician, other_centre, data(member_pledge, 100))
+
+
+def test_the_demo_technician_can_record_a_delivery(runner):
+    from marketplace.extensions import db
+    from marketplace.models import CollectionCenter, User
+    from marketplace.traceability import deliveries
+
+    result = runner.invoke(args=["demo-data", "--producers", "200", "--seed", "2026"])
+    assert result.exit_code == 0, result.output
+    technician = db.session.scalar(select(User).where(User.email == "tecnico@minka.demo"))
+    centres = db.session.scalars(
+        select(CollectionCenter).where(
+            CollectionCenter.organization_id == technician.organization_id,
+            CollectionCenter.active.is_(True),
+        )
+    ).all()
+    assert centres
+    left = []
+    for centre in centres:
+        pledges = deliveries.open_pledges(centre)
+        done = deliveries.delivered_by_pledge([p.id for p in pledges])
+        left += [p for p in pledges if p.kg > done.get(p.id, 0)]
+    assert left, "no pledge of his members is open at his cooperative's centres"
+    members = [p for p in left if p.producer.cooperative_id == technician.organization_id]
+    assert members, "none of the open pledges is of his members"
+
+
+# --- commitments by distance from her farm --------------------------------------------------
+
+
+def test_commitments_are_sorted_and_labelled_by_distance_from_her_farm(
+    db, client, login, make_org, make_user, make_center, make_commitment, make_producer, make_farm
+):
+    from marketplace.commitments import offers
+
+    user = make_user("producer")
+    producer = make_producer(user_id=user.id)
+    make_farm(producer, lat=-7.18, lon=-76.73)  # Juanjuí, San Martín
+    # Padre Abad (Ucayali), 248 km away, delivered soonest
+    far = make_commitment(
+        product="Cacao para Padre Abad",
+        collection_center_id=make_center(name="Centro Aguaytía", lat=-9.04, lon=-75.51).id,
+    )
+    near = make_commitment(
+        product="Cacao para Juanjuí",
+        collection_center_id=make_center(name="Centro Juanjuí", lat=-7.0, lon=-76.5).id,
+        delivery_start=far.delivery_start + __import__("datetime").timedelta(days=5),
+    )
+    page = offers.matching_page(producer)
+    assert [c.id for c in page.items] == [near.id, far.id]
+    km = offers.delivery_km(producer, page.items)
+    assert 30 < km[near.id] < 35 and 240 < km[far.id] < 260
+
+    login(user)
+    html = client.get("/compromisos").get_data(as_text=True)
+    assert html.index("Cacao para Juanjuí") < html.index("Cacao para Padre Abad")
+    assert "a 32 km de su finca" in html
+    assert re.search(r"Lejos.{0,80}a 2[45]\d km de su finca", html, re.S)
