@@ -115,11 +115,13 @@ def new(listing_id: int):
     if listing is None:
         abort(404)
     if listing.sold_out:  # no dead form: say so, and offer what is in stock nearby
-        if request.method == "POST":
+        posted = request.method == "POST"
+        if posted:
             flash(_("No hay suficiente stock: este producto se agotó."), "warning")
-        return render_template(
+        page = render_template(
             "orders/sold_out.html", listing=listing, similar=similar_listings(listing, producer)
         )
+        return page, 409 if posted else 200
     form, point, centers, farms = _order_form(producer, listing)
     step = request.form.get("step", "review")
     if step != "edit" and form.validate_on_submit():

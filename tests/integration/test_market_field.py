@@ -43,7 +43,7 @@ def test_a_sold_out_item_has_no_order_button_and_its_form_offers_others(
             "idempotency_key": secrets.token_urlsafe(24),
         },
     )
-    assert posted.status_code == 200 and "se agotó" in posted.get_data(as_text=True)
+    assert posted.status_code == 409 and "se agotó" in posted.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Order.id))) == 0
 
 
