@@ -178,6 +178,8 @@ def test_a_technician_records_his_members_pledges_at_his_cooperatives_centre(
 
     # The form of his centre offers his member's pledge, not the stranger's
     login(technician)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert f"/acopio/centros/{own_centre.id}" in dashboard
     html = client.get(f"/acopio/centros/{own_centre.id}").get_data(as_text=True)
     assert f'value="{member_pledge.id}"' in html and f'value="{stranger_pledge.id}"' not in html
 
