@@ -93,6 +93,8 @@ def _offer(producer: Producer, own: bool, commitment_id: int):
         farms=farms,
         pledges=mine,
         fill=queries.fill_pct(commitment),
+        km=offers.delivery_km(producer, [commitment]).get(commitment.id),
+        far_km=offers.FAR_KM,
         today=today,
         **_links(producer, own),
     )

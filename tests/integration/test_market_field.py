@@ -263,3 +263,5 @@ def test_commitments_are_sorted_and_labelled_by_distance_from_her_farm(
     assert html.index("Cacao para Juanjuí") < html.index("Cacao para Padre Abad")
     assert "a 32 km de su finca" in html
     assert re.search(r"Lejos.{0,80}a 2[45]\d km de su finca", html, re.S)
+    offer = client.get(f"/compromisos/{far.id}").get_data(as_text=True)
+    assert re.search(r"Lejos.{0,80}a 247 km de su finca", offer, re.S)
