@@ -2,7 +2,7 @@
 PostgreSQL alike, without counting the whole table (catalog.search picks, in this order):
 
 * **drive**: when one filter that has an index of its own (region served, category, value
-  chain, price range) selects at most DRIVE_ROWS listings, start from those ids and sort
+  chain, price range, sold out) selects at most DRIVE_ROWS listings, start from those ids and sort
   them. A bounded count (it stops at the limit) decides, in well under a millisecond.
 * **walk**: read the index that already has the requested order — (status, created_at)
   for "newest", (status, price_minor) or (status, country, price_minor) for price — and keep

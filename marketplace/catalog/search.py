@@ -5,6 +5,10 @@ Built to stay fast with 100,000 listings: every page is one indexed query for th
 (catalog.cache), then one query for those rows; the organizations that may not publish are
 excluded with a NOT IN over a handful of ids, which lets the database walk the
 (status, created_at) or (status, price) index in order.
+
+The text search matches each word's light Spanish stem (marketplace.text.stem) inside the
+folded search_text, so plurals, gender and accents do not matter, in the same single scan.
+Items in stock come first, the sold-out ones after them (see _search).
 """
 
 from __future__ import annotations
