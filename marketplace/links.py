@@ -15,3 +15,13 @@ def path_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
     root = current_app.config.get("APPLICATION_ROOT") or "/"
     return current_app.url_map.bind("", script_name=root).build(endpoint, values)
+
+
+def directions_url(lat: float, lon: float) -> str:
+    """OpenStreetMap's directions to a point (lat, lon), from wherever the reader starts: a
+    plain link, nothing of the map is loaded by Minka's pages."""
+    point = f"{lat:.5f},{lon:.5f}"
+    return (
+        f"https://www.openstreetmap.org/directions?route=%3B{point.replace(',', '%2C')}"
+        f"#map=15/{lat:.5f}/{lon:.5f}"
+    )

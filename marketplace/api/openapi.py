@@ -264,7 +264,11 @@ def _listing_params() -> list[dict]:
         ),
         _param("price_max", "Highest price in major units, bounded as price_min.", AMOUNT),
         _param("in_stock", "true: only inputs in stock, and services.", BOOLEAN),
-        _param("sort", "Order; nearest needs lat and lon.", {**_enum(SORTS), "default": "newest"}),
+        _param(
+            "sort",
+            "Order; nearest needs lat and lon. Sold-out inputs (stock 0) come after the others.",
+            {**_enum(SORTS), "default": "newest"},
+        ),
         _param(
             "lat",
             "Latitude, with lon: for sort=nearest.",

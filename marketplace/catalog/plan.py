@@ -2,7 +2,7 @@
 PostgreSQL alike, without counting the whole table (catalog.search picks, in this order):
 
 * **drive**: when one filter that has an index of its own (region served, category, value
-  chain, price range) selects at most DRIVE_ROWS listings, start from those ids and sort
+  chain, price range, sold out) selects at most DRIVE_ROWS listings, start from those ids and sort
   them. A bounded count (it stops at the limit) decides, in well under a millisecond.
 * **walk**: read the index that already has the requested order — (status, created_at)
   for "newest", (status, price_minor) or (status, country, price_minor) for price — and keep
@@ -116,6 +116,15 @@ def _candidate_sets(filters: CatalogFilters) -> list[tuple[tuple, Select]]:
                 ("value_chain", filters.value_chain),
                 select(ListingValueChain.listing_id).where(
                     ListingValueChain.value_chain == filters.value_chain
+                ),
+            )
+        )
+    if filters.sold_out:  # the (status, stock) index
+        sets.append(
+            (
+                ("sold_out",),
+                select(Listing.id).where(
+                    Listing.status == ListingStatus.PUBLISHED, Listing.stock == 0
                 ),
             )
         )

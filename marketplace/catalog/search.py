@@ -5,12 +5,17 @@ Built to stay fast with 100,000 listings: every page is one indexed query for th
 (catalog.cache), then one query for those rows; the organizations that may not publish are
 excluded with a NOT IN over a handful of ids, which lets the database walk the
 (status, created_at) or (status, price) index in order.
+
+The text search matches each word's light Spanish stem (marketplace.text.stem) inside the
+folded search_text, so plurals, gender and accents do not matter, in the same single scan.
+Items in stock come first, the sold-out ones after them (see _search).
 """
 
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass, replace
 
+from flask_babel import force_locale
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -29,7 +34,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.permissions import MAX_ID
-from marketplace.text import fold
+from marketplace.text import fold, stem
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -55,6 +60,7 @@ class CatalogFilters:
     in_stock: bool = False
     sort: str = "newest"
     near: tuple[float, float] | None = None  # (lat, lon) for sort="nearest"
+    sold_out: bool = False  # only the sold-out inputs (the tail of every unfiltered search)
 
 
 class CatalogPage(Pagination):
@@ -149,8 +155,10 @@ def _conditions(filters: CatalogFilters, driven: bool) -> list:
         terms.append(price <= filters.price_max_minor)
     if filters.in_stock:
         terms.append(or_(Listing.stock.is_(None), Listing.stock > 0))
-    for word in words(filters.q):
-        terms.append(Listing.search_text.like(_like(word), escape="\\"))
+    if filters.sold_out:
+        terms.append(Listing.stock == 0)
+    for word in words(filters.q):  # stems: plural, gender and accents do not matter
+        terms.append(Listing.search_text.like(_like(stem(word)), escape="\\"))
     return terms
 
 
@@ -231,24 +239,55 @@ def _key(filters: CatalogFilters, page: int, per_page: int) -> tuple:
 
 
 def _search(filters: CatalogFilters, page: int, per_page: int, what) -> tuple[list, bool]:
-    """The page's listings (`what` = Listing) or ids (Listing.id), and whether more follow."""
-    offset, wanted = (page - 1) * per_page, per_page + 1
+    """The page's listings (`what` = Listing) or ids (Listing.id), and whether more follow.
+
+    Unless the producer asked for items in stock only, the items in stock come first (in the
+    chosen order) and the sold-out ones after them (same order): nobody should meet an
+    "Agotado" before what can be ordered. The sold-out ones are few and found from their own
+    index (plan.driver), so the second part costs little."""
+    offset = (page - 1) * per_page
+    if filters.in_stock or filters.sold_out:
+        return _plan(what, filters, offset, per_page)
+    items, more = _plan(what, replace(filters, in_stock=True), offset, per_page)
+    if more:
+        return items, more
+    if items or offset == 0:
+        in_stock = offset + len(items)
+    else:  # past the last page of items in stock: how many there are, to skip them
+        in_stock = _count(replace(filters, in_stock=True))
+    sold, more = _plan(
+        what, replace(filters, sold_out=True), max(offset - in_stock, 0), per_page - len(items)
+    )
+    return items + sold, more
+
+
+def _count(filters: CatalogFilters) -> int:
+    """How many listings match `filters` (only for pages past the last one in stock)."""
+    query = select(func.count()).select_from(
+        select(Listing.id).where(*_conditions(filters, driven=False)).subquery()
+    )
+    return db.session.scalar(query) or 0
+
+
+def _plan(what, filters: CatalogFilters, offset: int, limit: int) -> tuple[list, bool]:
+    """Listings `offset` .. `offset + limit - 1` of the matches, by the plan that fits."""
+    wanted = limit + 1
     small = plan.driver(filters, plan.DRIVE_ROWS)
     if small is not None:
-        return _page(what, filters, page, per_page, drive=small)
+        return _page(what, filters, offset, limit, drive=small)
     if filters.sort == "nearest" and filters.near is not None:
         terms = _conditions(filters, driven=False)
         ids = plan.nearest_ids(filters.near, terms, offset, wanted)
-        return _page(what, filters, page, per_page, ids=ids)
-    if page == 1 and not _narrowed(filters):
-        return _page(what, filters, page, per_page)
+        return _page(what, filters, offset, limit, ids=ids)
+    if offset == 0 and not _narrowed(filters):
+        return _page(what, filters, offset, limit)
     window = plan.window(filters, offset + wanted)
     if window:
-        found = _page(what, filters, page, per_page, extra=window)
+        found = _page(what, filters, offset, limit, extra=window)
         if found[1]:
             return found
     medium = plan.driver(filters, plan.DRIVE_ROWS_NARROWED)
-    return _page(what, filters, page, per_page, drive=medium)
+    return _page(what, filters, offset, limit, drive=medium)
 
 
 def _narrowed(filters: CatalogFilters) -> bool:
@@ -261,7 +300,8 @@ def _narrowed(filters: CatalogFilters) -> bool:
         filters.value_chain,
         filters.price_min_minor is not None or filters.price_max_minor is not None,
     ]
-    others = [filters.q.strip(), filters.in_stock, filters.kind]
+    # "in stock" is not among them: few listings are sold out, a walk fills a page as fast
+    others = [filters.q.strip(), filters.kind, filters.sold_out]
     others.append(filters.country and not filters.region)
     others.append(filters.region and not filters.country)
     return sum(map(bool, indexed)) > 1 or any(others)
@@ -270,8 +310,8 @@ def _narrowed(filters: CatalogFilters) -> bool:
 def _page(
     what,
     filters: CatalogFilters,
-    page: int,
-    per_page: int,
+    offset: int,
+    limit: int,
     drive: Select | None = None,
     extra: list | tuple = (),
     ids: list[int] | None = None,
@@ -287,11 +327,11 @@ def _page(
             terms.append(Listing.id.in_(drive))
     query = select(what).where(*terms).order_by(*_order(filters.sort, filters.near))
     if ids is None:
-        query = query.limit(per_page + 1).offset((page - 1) * per_page)
+        query = query.limit(limit + 1).offset(offset)
     if what is Listing:
         query = _eager(query)
     found = list(db.session.execute(query).unique().scalars())
-    return found[:per_page], len(found) > per_page
+    return found[:limit], len(found) > limit
 
 
 def published_listing(listing_id: int) -> Listing | None:
@@ -340,3 +380,70 @@ def producer_place(user: User) -> Place | None:
     """The place of the first farm of a producer's own account, or None."""
     row = db.session.execute(_FIRST_FARM, {"user": user.id}).first()
     return Place(*row) if row else None
+
+
+SIMILAR = 5
+
+
+def similar_listings(listing: Listing, producer: Producer | None = None) -> list:
+    """Up to SIMILAR listings in stock of the same category and country as `listing` (light
+    rows as browse_listings gives), nearest to the producer's first farm there first."""
+    farm = (
+        next((f for f in producer.farms if f.country == listing.country), None)
+        if producer
+        else None
+    )
+    filters = CatalogFilters(
+        category=listing.category,
+        country=listing.country,
+        in_stock=True,
+        sort="nearest" if farm is not None else "newest",
+        near=(farm.lat, farm.lon) if farm is not None else None,
+    )
+    found = browse_listings(filters, 1, SIMILAR + 1).items
+    return [row for row in found if row.id != listing.id][:SIMILAR]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A category worth a look after a search found nothing: where it has listings."""
+
+    category: str
+    label: str
+    country: str | None
+    region: str | None
+
+    @property
+    def place(self) -> str:
+        """The catalogue's place filter for it ("PE:San Martín", "PE" or "")."""
+        if self.country and self.region:
+            return f"{self.country}:{self.region}"
+        return self.country or ""
+
+
+MAX_SUGGESTIONS = 4
+
+
+def suggest_categories(filters: CatalogFilters) -> list[Suggestion]:
+    """Categories whose name shares a stem with the search's words and that have listings
+    in the producer's region (else in her country): what to offer when nothing matched.
+    Each check is one query driven by the category's index (a page of one id)."""
+    stems = [stem(word) for word in words(filters.q)]
+    if not stems:
+        return []
+    found = []
+    for category in taxonomy.CATEGORIES.values():
+        with force_locale("es"):
+            name = fold(f"{category.label} {category.code.replace('_', ' ')}")
+        if not any(s in name for s in stems):
+            continue
+        places = [(filters.country, filters.region)] if filters.region else []
+        places.append((filters.country, None))
+        for country, region in places:
+            probe = CatalogFilters(category=category.code, country=country, region=region)
+            if page_ids(probe, 1, 1)[0]:
+                found.append(Suggestion(category.code, category.label, country, region))
+                break
+        if len(found) == MAX_SUGGESTIONS:
+            break
+    return found

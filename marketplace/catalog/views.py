@@ -23,7 +23,13 @@ from marketplace.catalog import cache, services, taxonomy
 from marketplace.catalog.blueprint import bp
 from marketplace.catalog.forms import FilterForm, ListingForm
 from marketplace.catalog.permissions import can_edit, can_order
-from marketplace.catalog.search import LISTING_LOADS, MAX_PRICE_FILTER, SORTS, producer_place
+from marketplace.catalog.search import (
+    LISTING_LOADS,
+    MAX_PRICE_FILTER,
+    SORTS,
+    producer_place,
+    suggest_categories,
+)
 from marketplace.errors import DomainError
 from marketplace.i18n import money, ngettext
 from marketplace.labels import label
@@ -148,6 +154,7 @@ def _render_results(args: dict, page: int, place) -> Markup:
             cards=_cards(found.items),
             args={k: v for k, v in args.items() if v},
             filters=filters,
+            suggestions=suggest_categories(filters) if not found.items and page == 1 else [],
         )
     )
 
@@ -164,6 +171,7 @@ def detail(listing_id: int):
         "catalog/detail.html",
         listing=listing,
         can_order=can_order(user) and listing.status == ListingStatus.PUBLISHED,
+        sold_out=listing.sold_out,
         order_url=url_for("orders.new", listing_id=listing.id),
         dispatch=_dispatch_label(listing),
         owner=user is not None and can_edit(user, listing),

@@ -54,6 +54,8 @@ def _browse(producer: Producer, own: bool):
         "commitments/browse.html",
         producer=producer,
         page=page,
+        km=offers.delivery_km(producer, page.items),
+        far_km=offers.FAR_KM,
         summary=offers.producer_pledge_summary(producer, today),
         pledges=None if own else offers.producer_pledges(producer.id, 1, per_page=50),
         offer_url=lambda commitment_id: _offer_url(producer, own, commitment_id),
@@ -91,6 +93,8 @@ def _offer(producer: Producer, own: bool, commitment_id: int):
         farms=farms,
         pledges=mine,
         fill=queries.fill_pct(commitment),
+        km=offers.delivery_km(producer, [commitment]).get(commitment.id),
+        far_km=offers.FAR_KM,
         today=today,
         **_links(producer, own),
     )

@@ -18,6 +18,7 @@ from marketplace.credit.offers import summary_line as credit_summary
 from marketplace.credit.portfolio import portfolio_of
 from marketplace.extensions import db
 from marketplace.models import (
+    CollectionCenter,
     Farm,
     Order,
     Organization,
@@ -82,8 +83,16 @@ def _members_activity(cooperative_id: int, since) -> dict:
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(5)
     ).all()
+    centres = db.session.scalars(  # where the members' pledges are delivered (deliveries.accepts)
+        select(CollectionCenter)
+        .where(
+            CollectionCenter.organization_id == cooperative_id, CollectionCenter.active.is_(True)
+        )
+        .order_by(CollectionCenter.name)
+    ).all()
     return {
         "orders_recent": orders,
+        "centres": list(centres),
         "active_pledges": pledged[0],
         "pledged_kg": int(pledged[1]),
         "recent_orders": list(recent_orders),

@@ -77,6 +77,8 @@ class Listing(db.Model):
         # and "nearest to my farm" reading a box around the farm: marketplace/catalog/plan.py
         Index("ix_listing_country_price", "status", "country", "price_minor"),
         Index("ix_listing_status_lat", "status", "lat", "lon", "organization_id"),
+        # the few sold-out listings (stock 0), which the catalogue lists after the others
+        Index("ix_listing_status_stock", "status", "stock"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +108,11 @@ class Listing(db.Model):
         cascade="all, delete-orphan", order_by="ListingRegion.region"
     )
     value_chains: Mapped[list[ListingValueChain]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def sold_out(self) -> bool:
+        """True for an input with no units left (a service has no stock and never runs out)."""
+        return self.stock is not None and self.stock < 1
 
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.title!r} {self.status}>"

@@ -8,9 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.catalog.search import similar_listings
 from marketplace.credit.spending import spendable_loans
 from marketplace.errors import DomainError
 from marketplace.i18n import money, number
+from marketplace.links import directions_url
 from marketplace.models import (
     DeliveryPoint,
     Listing,
@@ -112,6 +114,14 @@ def new(listing_id: int):
     listing = services.orderable_listing(listing_id)
     if listing is None:
         abort(404)
+    if listing.sold_out:  # no dead form: say so, and offer what is in stock nearby
+        posted = request.method == "POST"
+        if posted:
+            flash(_("No hay suficiente stock: este producto se agotó."), "warning")
+        page = render_template(
+            "orders/sold_out.html", listing=listing, similar=similar_listings(listing, producer)
+        )
+        return page, 409 if posted else 200
     form, point, centers, farms = _order_form(producer, listing)
     step = request.form.get("step", "review")
     if step != "edit" and form.validate_on_submit():
@@ -265,6 +275,7 @@ def _received_detail(order: Order, cancel_form: CancelForm, **forms):
     return render_template(
         "orders/received_detail.html",
         order=order,
+        directions_url=directions_url,
         steps=queries.timeline(order),
         targets=states.allowed_targets(order.status, Side.SUPPLIER),
         cancel_form=cancel_form,

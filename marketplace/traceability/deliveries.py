@@ -107,16 +107,64 @@ def serves(center: CollectionCenter, commitment: PurchaseCommitment) -> bool:
     return commitment.collection_center_id == center.id
 
 
+def accepts(center: CollectionCenter, commitment: PurchaseCommitment, producer: Producer) -> bool:
+    """Whether `center` takes a delivery of `producer` for `commitment`: at the commitment's
+    own centre (see serves), or at any centre of the cooperative the producer belongs to in
+    the commitment's country: a member brings the harvest to her cooperative's centre, which
+    then sends the commitment's lots on (lots stay per commitment and centre)."""
+    if serves(center, commitment):
+        return True
+    return (
+        producer.cooperative_id is not None
+        and producer.cooperative_id == center.organization_id
+        and commitment.country == center.country
+    )
+
+
+def takes_commitment(center: CollectionCenter, commitment: PurchaseCommitment) -> bool:
+    """Whether lots of `commitment` may be built at `center`: it serves the commitment, or a
+    member of the centre's cooperative pledged to it, or deliveries of it were made there."""
+    if serves(center, commitment):
+        return True
+    if commitment.country != center.country:
+        return False
+    member = (
+        select(Pledge.id)
+        .join(Producer, Producer.id == Pledge.producer_id)
+        .where(
+            Pledge.commitment_id == commitment.id,
+            Pledge.status == PledgeStatus.ACTIVE,
+            Producer.cooperative_id == center.organization_id,
+        )
+        .limit(1)
+    )
+    delivered = (
+        select(Delivery.id)
+        .where(
+            Delivery.commitment_id == commitment.id,
+            Delivery.collection_center_id == center.id,
+        )
+        .limit(1)
+    )
+    return db.session.scalar(member) is not None or db.session.scalar(delivered) is not None
+
+
 def open_pledges(center: CollectionCenter) -> list[Pledge]:
-    """Active pledges to commitments delivered at `center`, for the delivery form."""
+    """Active pledges that may be delivered at `center` (see accepts), for the delivery form:
+    to commitments delivered there, and those of the members of the centre's cooperative."""
     query = (
         select(Pledge)
         .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
+        .join(Producer, Producer.id == Pledge.producer_id)
         .where(Pledge.status == PledgeStatus.ACTIVE)
         .where(
             (PurchaseCommitment.collection_center_id == center.id)
             | (
                 PurchaseCommitment.collection_center_id.is_(None)
+                & (PurchaseCommitment.country == center.country)
+            )
+            | (
+                (Producer.cooperative_id == center.organization_id)
                 & (PurchaseCommitment.country == center.country)
             )
         )
@@ -245,7 +293,7 @@ def record_delivery(
         raise InvalidInput(problems)
     pledge = _lock_active_pledge(data.pledge_id)
     commitment = db.session.get(PurchaseCommitment, pledge.commitment_id)
-    if not serves(center, commitment):
+    if not accepts(center, commitment, db.session.get(Producer, pledge.producer_id)):
         _refuse(_l("Ese compromiso no se entrega en este centro de acopio."), "pledge_id")
     states = custody.states_of(commitment.value_chain)
     if data.product_state and data.product_state not in states:

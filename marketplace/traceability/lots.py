@@ -31,7 +31,7 @@ from marketplace.models.traceability import (
     RiskStatus,
 )
 from marketplace.traceability import custody
-from marketplace.traceability.deliveries import serves
+from marketplace.traceability.deliveries import takes_commitment
 
 OPEN, CLOSED = LotStatus.OPEN.value, LotStatus.CLOSED.value
 RISK_ORDER = [status.value for status in RiskStatus]  # worst first
@@ -64,7 +64,7 @@ def create_lot(
     """Open a new lot at `center` for a commitment delivered there, weighed in
     `output_state` (the value chain's usual state when None)."""
     commitment = db.session.get(PurchaseCommitment, commitment_id) if commitment_id else None
-    if commitment is None or not serves(center, commitment):
+    if commitment is None or not takes_commitment(center, commitment):
         _refuse(_l("Elija un compromiso que se entregue en este centro."), "commitment_id")
     if output_state and output_state not in custody.states_of(commitment.value_chain):
         _refuse(_l("Ese estado del producto no corresponde a este compromiso."), "output_state")
