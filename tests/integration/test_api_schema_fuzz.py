@@ -122,13 +122,18 @@ def follow_the_rules_between_parameters(query: dict) -> None:
         query["page"] = params.MAX_RESULTS // per_page
 
 
+# Schemathesis asks for gzip like an HTTP library but, calling the app in-process, does not
+# unpack it as one would: ask for the plain body (compression has its own tests).
+IDENTITY = {"Accept-Encoding": "identity"}
+
+
 @schema.parametrize()
 # The world is only read: building it once for all the examples is what is wanted.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_the_api_keeps_its_document(case, app, api_world):
     if case.meta.generation.mode.is_positive and case.query:
         follow_the_rules_between_parameters(case.query)
-    case.call_and_validate(app=app, additional_checks=CHECKS)
+    case.call_and_validate(app=app, additional_checks=CHECKS, headers=IDENTITY)
     if case.path_parameters:  # the same request for a resource that exists
         listings, commitments = api_world
         real = listings if "listing_id" in case.path_parameters else commitments
@@ -136,7 +141,7 @@ def test_the_api_keeps_its_document(case, app, api_world):
         value = case.path_parameters[name]
         if isinstance(value, int) and not isinstance(value, bool):
             case.path_parameters[name] = real[value % len(real)].id
-            case.call_and_validate(app=app, additional_checks=CHECKS)
+            case.call_and_validate(app=app, additional_checks=CHECKS, headers=IDENTITY)
 
 
 def test_the_served_document_is_the_fuzzed_one(client):
