@@ -29,6 +29,7 @@ NOT_WALKED = {
     "traceability.commitment_export",
     "traceability.lot_export",
     "traceability.evidence_photo",
+    "traceability.tenure_file",
     "gazetteer.districts",
     "gazetteer.regions",
     "payments.onboarded",
@@ -47,6 +48,7 @@ CODE = re.compile(
     r"\b(?:LOT|ENT|EMB)-[A-Z]{2}-\d{6}\b|\b[A-Z]{2}-FARM-\d{6}\b|#\d+|\+\d{8,15}\b"
     r"|\b(?:180100|0901[12][12])\b"  # HS codes of cacao and coffee (shipment_rules.HS_CODES)
     r"|\b\d{6,15}-\d\b"  # a Colombian NIT with its verification digit (900123456-8)
+    r"|\b\d{3}-\d{1,8}\b"  # a Colombian folio de matrícula (050-1234567), tenure_rules
 )
 FRACTION = re.compile(r"(?<=\d[.,])\d+")
 LONG_RUN = re.compile(r"(?<!\w)\d{5,}(?!\w)")  # a run glued to letters is a code

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import OrderPayment, Organization, Producer, TransferDetails, User
+from marketplace.models.tenure import TenureDocument
 from tests.conftest import _clear_tables, _fresh_globals
 from tests.integration.pages import findings, walk
 
@@ -66,6 +67,12 @@ def world(_schema_app: Flask) -> Iterator[tuple[Flask, frozenset[str]]]:
             *db.session.scalars(select(TransferDetails.account)),
             *db.session.scalars(
                 select(Organization.tax_id).where(Organization.tax_id.is_not(None))
+            ),
+            # registry numbers of tenure documents (partida 11448866, posesión 4691-2016)
+            *(
+                run
+                for number in db.session.scalars(select(TenureDocument.number))
+                for run in number.split("-")
             ),
         }
         yield app, frozenset(identifiers)
