@@ -175,6 +175,7 @@ class Page:
     url: str
     endpoint: str
     text: str
+    mimetype: str = "text/html"
 
 
 def walk(
@@ -204,7 +205,7 @@ def walk(
             text, links = read(body)
         else:
             text, links = body, []
-        pages.append(Page(url, endpoint, text))
+        pages.append(Page(url, endpoint, text, response.mimetype))
         if level < depth:
             queue.extend((link, level + 1) for link in links)
     return pages
