@@ -4,26 +4,26 @@ the rendered results of a page (catalog.views).
 Identical searches within MINKA_CATALOG_CACHE_SECONDS (config; 0 turns the cache off) reuse
 what the database said. Any change to a listing, its stock or who may publish made through
 the services calls `changed()` after its commit: this process forgets everything at once,
-and the other processes (gunicorn workers) of this host at their next lookup, because
-`changed()` also touches a stamp file in the instance folder that every lookup compares
-(one stat). Servers on other hosts see the change when their entries expire, within that
-many seconds. At most MAX_ENTRIES entries are kept, the least recently used leave first.
+and every other process at its next lookup, because `changed()` also moves a shared stamp
+(marketplace/shared.py) that every lookup compares: in Redis when MINKA_REDIS_URL is set
+(every host), else a file in the instance folder (this host's processes). At most
+MAX_ENTRIES entries are kept, the least recently used leave first.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app
 
+from marketplace import shared
+
 MAX_ENTRIES = 512
-STAMP_FILE = "catalog-changed"
+STAMP = "catalog-changed"
 T = TypeVar("T")
 
 _entries: OrderedDict[Hashable, tuple[float, tuple, object]] = OrderedDict()
@@ -31,32 +31,8 @@ _lock = threading.Lock()
 _version = 0
 
 
-def _stamp() -> Path:
-    return Path(current_app.instance_path) / STAMP_FILE
-
-
-def _shared_version() -> int:
-    """When some process of this host last changed the catalogue (the stamp's mtime, ns)."""
-    try:
-        return os.stat(_stamp()).st_mtime_ns
-    except OSError:
-        return 0
-
-
-def _touch_stamp() -> None:
-    """Move the stamp's mtime forward (by hand: the file system's clock is too coarse)."""
-    path = _stamp()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-        stamp = max(time.time_ns(), os.stat(path).st_mtime_ns + 1)
-        os.utime(path, ns=(stamp, stamp))
-    except OSError:  # a read-only instance folder: other workers wait for the expiry
-        pass
-
-
 def _current() -> tuple[int, int]:
-    return _version, _shared_version()
+    return _version, shared.stamp(STAMP)
 
 
 def changed() -> None:
@@ -66,7 +42,7 @@ def changed() -> None:
     with _lock:
         _version += 1
         _entries.clear()
-    _touch_stamp()
+    shared.bump(STAMP)
 
 
 def lookup(key: Hashable) -> tuple[bool, object, tuple | None]:

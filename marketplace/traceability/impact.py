@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import case, exists, func, or_, select
 
+from marketplace import shared
 from marketplace.credit.runs import latest_run
 from marketplace.extensions import db
 from marketplace.i18n import number, plain_amount
@@ -229,10 +230,18 @@ _cache_lock = threading.Lock()
 
 
 def public_impact(filters: ImpactFilters) -> Impact:
-    """`impact` reused for MINKA_IMPACT_CACHE_SECONDS per process (the public page)."""
+    """`impact` reused for MINKA_IMPACT_CACHE_SECONDS (the public page): in Redis when
+    MINKA_REDIS_URL is set, so every host shows the same figures; else per process."""
     ttl = current_app.config.get("MINKA_IMPACT_CACHE_SECONDS", 0)
     if not ttl:
         return impact(filters)
+    if shared.redis_client() is not None:
+        name = f"impact:{filters.country}:{filters.value_chain}"
+        figures = shared.remembered(name)
+        if figures is None:
+            figures = impact(filters)
+            shared.share(name, figures, ttl)
+        return figures
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], filters)
     now = time.monotonic()
     with _cache_lock:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from marketplace import shared
 from marketplace.catalog import cache, plan, services
 from marketplace.catalog.search import CatalogFilters, browse_listings, page_ids
 from marketplace.notifications.services import notify_user
@@ -111,10 +112,24 @@ def test_a_change_made_by_another_worker_shows_at_once(app, db, cached, make_lis
     _behind_the_services_back(db, listing, title="Abono renombrado")
     assert "Abono de la otra tienda" in _page(client)
     # What cache.changed() does in another process of this host: move the stamp forward.
-    stamp = Path(app.instance_path) / cache.STAMP_FILE
+    stamp = Path(app.instance_path) / cache.STAMP
     stamp.touch()
     later = stamp.stat().st_mtime_ns + 1_000_000
     os.utime(stamp, ns=(later, later))
+    assert "Abono renombrado" in _page(client)
+
+
+def test_with_redis_a_change_made_on_another_host_shows_at_once(
+    app, db, cached, redis_url, make_listing
+):
+    listing = make_listing(title="Abono de la otra tienda")
+    client = app.test_client()
+    assert "Abono de la otra tienda" in _page(client)
+    _behind_the_services_back(db, listing, title="Abono renombrado")
+    assert "Abono de la otra tienda" in _page(client)
+    # What cache.changed() does on another host: move the stamp in the shared Redis (the
+    # instance folder's stamp file is not looked at any more).
+    shared.bump(cache.STAMP)
     assert "Abono renombrado" in _page(client)
 
 

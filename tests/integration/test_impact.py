@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from marketplace import shared
 from marketplace.models import Order, Pledge, Repayment
 from marketplace.models.traceability import Delivery
 from marketplace.traceability.impact import ImpactFilters, impact
@@ -203,6 +204,21 @@ def test_public_figures_are_cached_when_configured(app, world, make_producer):
         assert impact(ImpactFilters(country="MX")).producers == before + 1
     finally:
         app.config["MINKA_IMPACT_CACHE_SECONDS"] = 0
+
+
+def test_with_redis_every_host_shows_the_same_cached_figures(
+    app, world, redis_url, make_producer, monkeypatch
+):
+    from marketplace.traceability import impact as figures
+
+    monkeypatch.setitem(app.config, "MINKA_IMPACT_CACHE_SECONDS", 300)
+    before = figures.public_impact(ImpactFilters(country="MX")).producers
+    make_producer(country="MX")
+    # Another host has its own process memory (none here) but the same Redis.
+    monkeypatch.setattr(figures, "_cache", {})
+    assert figures.public_impact(ImpactFilters(country="MX")).producers == before
+    shared.redis_client().flushdb()  # the figures expire
+    assert figures.public_impact(ImpactFilters(country="MX")).producers == before + 1
 
 
 def test_footer_links_the_public_summary(client):
