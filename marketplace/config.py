@@ -61,7 +61,8 @@ def load(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Also how long any sign-in holds, whatever the browser keeps (web.load_user).
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
-        "RATELIMIT_STORAGE_URI": os.environ.get("MINKA_RATELIMIT_STORAGE_URI", "memory://"),
+        # Counted in MINKA_REDIS_URL when set (every host counts together), else in memory.
+        "RATELIMIT_STORAGE_URI": os.environ.get("MINKA_RATELIMIT_STORAGE_URI") or None,
         "RATELIMIT_ENABLED": os.environ.get("MINKA_RATELIMIT_ENABLED", "1") == "1",
         # Failed sign-ins per address, per account (from anywhere), and wrong current passwords
         # per signed-in user; an account's budget is smaller than an address's (auth.views).
@@ -87,8 +88,17 @@ def load(overrides: dict | None = None) -> dict:
         # The public impact summary's figures are remembered this long per process (0: off).
         "MINKA_IMPACT_CACHE_SECONDS": int(os.environ.get("MINKA_IMPACT_CACHE_SECONDS", "300")),
         "MINKA_INSTANCE_PATH": str(instance),
-        # Matching runs go to an RQ worker through this Redis when set, else to a thread.
+        # Matching runs go to an RQ worker through this Redis when set, else to a thread; the
+        # catalogue's change stamp, the impact figures and the rate limits live there too.
         "MINKA_REDIS_URL": os.environ.get("MINKA_REDIS_URL") or None,
+        # How many web hosts serve this database (behind a load balancer): with more than
+        # one, Minka refuses to start with any setting that would keep state per host.
+        "MINKA_HOSTS": int(os.environ.get("MINKA_HOSTS", "1")),
+        # Where uploaded files are kept: local (the instance folder), database or s3.
+        "MINKA_FILE_STORAGE": os.environ.get("MINKA_FILE_STORAGE", "local"),
+        "MINKA_S3_BUCKET": os.environ.get("MINKA_S3_BUCKET") or None,
+        "MINKA_S3_ENDPOINT_URL": os.environ.get("MINKA_S3_ENDPOINT_URL") or None,
+        "MINKA_S3_REGION": os.environ.get("MINKA_S3_REGION") or None,
         "MINKA_MATCHING_MIN_HA": float(os.environ.get("MINKA_MATCHING_MIN_HA", "2.0")),
         # Deforestation risk (marketplace/forest/tree.py): an indicator counts on more than this
         # share of a plot; tree cover 2000 at or above this percent is forest; loss after the
@@ -119,6 +129,54 @@ def load(overrides: dict | None = None) -> dict:
     # ping would cost every request a statement.
     server = not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server})
+    if not config["RATELIMIT_STORAGE_URI"]:
+        config["RATELIMIT_STORAGE_URI"] = config["MINKA_REDIS_URL"] or "memory://"
+    shared_secret = "SECRET_KEY" in config or bool(os.environ.get("MINKA_SECRET_KEY"))
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance, env)
+    check_hosts(config, shared_secret)
     return config
+
+
+def check_hosts(config: dict, shared_secret: bool) -> None:
+    """Refuse settings that would make hosts diverge silently when several serve Minka."""
+    if config["MINKA_FILE_STORAGE"] not in ("local", "database", "s3"):
+        raise ConfigError(
+            f"MINKA_FILE_STORAGE={config['MINKA_FILE_STORAGE']!r}: use local, database or s3."
+        )
+    if config["MINKA_FILE_STORAGE"] == "s3" and not config["MINKA_S3_BUCKET"]:
+        raise ConfigError("MINKA_FILE_STORAGE=s3 needs MINKA_S3_BUCKET.")
+    hosts = config["MINKA_HOSTS"]
+    if hosts <= 1:
+        return
+    problems = []
+    if not shared_secret:
+        problems.append(
+            "MINKA_SECRET_KEY is not set: each host would make its own and sign "
+            "people out of the others (set the same key on every host)"
+        )
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append(
+            "the database is a SQLite file of one host: set MINKA_DATABASE_URL "
+            "to the PostgreSQL every host uses"
+        )
+    if not config["MINKA_REDIS_URL"]:
+        problems.append(
+            "MINKA_REDIS_URL is not set: catalogue changes and impact figures "
+            "would stay per host, and matching runs in one host's thread"
+        )
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        problems.append(
+            "rate limits are counted in each process's memory: set "
+            "MINKA_REDIS_URL (or MINKA_RATELIMIT_STORAGE_URI to a shared store)"
+        )
+    if config["MINKA_FILE_STORAGE"] == "local":
+        problems.append(
+            "uploaded files would stay on the host that received them: set "
+            "MINKA_FILE_STORAGE=database or s3"
+        )
+    if problems:
+        raise ConfigError(
+            f"MINKA_HOSTS={hosts}, but these settings would make the hosts diverge:\n- "
+            + "\n- ".join(problems)
+        )

@@ -145,6 +145,7 @@ ACTION_LABELS = {
 }
 
 ENTITY_LABELS = {
+    "stored_file": _l("Archivo guardado"),
     "order_payment": _l("Pago de pedido"),
     "order_refund": _l("Devolución de pedido"),
     "transfer_details": _l("Datos para transferencias"),

@@ -18,6 +18,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import select
 
+from marketplace import uploads
 from marketplace.demo import bulk
 from marketplace.demo.organizations import ADMIN_EMAIL
 from marketplace.demo.population import DEMO_PRODUCER
@@ -78,15 +79,13 @@ def sample_pdf(title: str) -> bytes:
 
 
 def _sample_files(instance_path: Path) -> dict[str, str]:
-    """One sample PDF per kind, written if missing; kind -> path relative to the instance."""
+    """One sample PDF per kind, in the app's file store; kind -> its key."""
+    store = uploads.file_store(instance_path)
     paths = {}
     for kind in TenureDocKind:
-        relative = TENURE_DIR / f"demo-{kind.value}.pdf"
-        target = instance_path / relative
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(sample_pdf(str(kind.label)))
-        paths[kind.value] = str(relative)
+        relative = (TENURE_DIR / f"demo-{kind.value}.pdf").as_posix()
+        store.put(relative, sample_pdf(str(kind.label)))
+        paths[kind.value] = relative
     return paths
 
 

@@ -45,6 +45,7 @@ from marketplace.models.disputes import (
     ForestDispute,
     ForestDisputeEvidence,
 )
+from marketplace.models.files import StoredFile
 from marketplace.models.matching import (
     Assessment,
     Cluster,
@@ -125,6 +126,7 @@ from marketplace.models.traceability import (
 )
 
 __all__ = [
+    "StoredFile",
     "DisputeGround",
     "DisputeOutcome",
     "DisputeStatus",

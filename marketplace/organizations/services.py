@@ -129,6 +129,6 @@ def update_organization(
     return OrganizationChange(changed, reset, resubmitted)
 
 
-def document_file(org: Organization, instance_path: Path) -> Path | None:
+def document_file(org: Organization, instance_path: Path) -> bytes | None:
     """The organization's stored document, if any."""
-    return uploads.stored_file(instance_path, DOCUMENT_DIR, org.document_path)
+    return uploads.read(instance_path, DOCUMENT_DIR, org.document_path)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace import uploads
 from marketplace.errors import DomainError
 from marketplace.models import Organization, Role
 from marketplace.organizations import services
@@ -96,9 +97,7 @@ def mine():
 @role_required(*MEMBER_ROLES, Role.ADMIN)
 def document(org_id: int):
     org = load_or_404(Organization, org_id, can_view_document)
-    path = services.document_file(org, Path(current_app.instance_path))
-    if path is None:
-        abort(404)
-    response = send_file(path, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    response = uploads.private_file(
+        services.document_file(org, Path(current_app.instance_path)), org.document_path
+    )
+    return response or abort(404)

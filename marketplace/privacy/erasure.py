@@ -21,7 +21,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, select, update
 
-from marketplace import audit
+from marketplace import audit, uploads
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -250,5 +250,5 @@ def carry_out(actor: User, request: DataRequest, instance_path: Path) -> dict:
     db.session.commit()
     db.session.refresh(request)
     for photo in photos:
-        (instance_path / photo).unlink(missing_ok=True)
+        uploads.remove(instance_path, photo)
     return receipt

@@ -186,6 +186,6 @@ def is_far(item: FieldEvidence, farm: Farm) -> bool:
     return distance is not None and distance > FAR_M
 
 
-def photo_file(item: FieldEvidence, instance_path: Path) -> Path | None:
-    """The stored photo's path, if it exists and lies under the evidence folder."""
-    return uploads.stored_file(instance_path, EVIDENCE_DIR, item.photo_path)
+def photo_file(item: FieldEvidence, instance_path: Path) -> bytes | None:
+    """The stored photo, if it exists and lies in the evidence folder."""
+    return uploads.read(instance_path, EVIDENCE_DIR, item.photo_path)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace import uploads
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import overlaps
@@ -249,12 +250,10 @@ def add_evidence(farm_id: int):
 def evidence_photo(farm_id: int, evidence_id: int):
     farm = load_or_404(Farm, farm_id, can_view_plot)
     item = load_or_404(FieldEvidence, evidence_id, farm_id=farm.id)
-    path = evidence.photo_file(item, Path(current_app.instance_path))
-    if path is None:
-        abort(404)
-    response = send_file(path, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    response = uploads.private_file(
+        evidence.photo_file(item, Path(current_app.instance_path)), item.photo_path
+    )
+    return response or abort(404)
 
 
 @bp.app_template_global("export_ready")

@@ -128,9 +128,9 @@ def upload_document(
     return doc
 
 
-def document_file(doc: TenureDocument, instance_path: Path) -> Path | None:
-    """The stored file's path, if it exists and lies under the tenure folder."""
-    return uploads.stored_file(instance_path, TENURE_DIR, doc.file_path)
+def document_file(doc: TenureDocument, instance_path: Path) -> bytes | None:
+    """The stored file, if it exists and lies in the tenure folder."""
+    return uploads.read(instance_path, TENURE_DIR, doc.file_path)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import uploads
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.models import Farm, Role, TenureDocument
 from marketplace.permissions import load_or_404, role_required
@@ -67,12 +68,10 @@ def upload_tenure(farm_id: int):
 def tenure_file(farm_id: int, document_id: int):
     farm = load_or_404(Farm, farm_id, can_see_tenure_documents)
     doc = load_or_404(TenureDocument, document_id, farm_id=farm.id)
-    path = tenure.document_file(doc, Path(current_app.instance_path))
-    if path is None:
-        abort(404)
-    response = send_file(path, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    response = uploads.private_file(
+        tenure.document_file(doc, Path(current_app.instance_path)), doc.file_path
+    )
+    return response or abort(404)
 
 
 @bp.route("/fincas/<int:farm_id>/tenencia/<int:document_id>/revisar", methods=["POST"])

@@ -54,7 +54,7 @@ def test_a_pending_cooperative_submits_its_ruc_and_document(db, make_user, make_
     assert org.tax_id == "20100070970"
     assert org.document_path.startswith("uploads/organizations/")
     assert (instance / org.document_path).read_bytes() == PDF
-    assert services.document_file(org, instance) == instance / org.document_path
+    assert services.document_file(org, instance) == PDF
 
 
 @pytest.mark.parametrize(

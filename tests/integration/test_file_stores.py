@@ -1,0 +1,139 @@
+"""Uploaded files in each store (MINKA_FILE_STORAGE): the instance folder, the database, an
+S3-compatible bucket (moto's S3 server on loopback, which refuses what S3 refuses: an
+unknown bucket, a missing key). The same evidence photo is stored, served to its owner and
+removed the same way in each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from sqlalchemy import func, select
+
+from marketplace import uploads
+from marketplace.errors import DomainError
+from marketplace.models import StoredFile
+from marketplace.traceability import evidence
+from tests.conftest import signed_in_client
+from tests.integration.test_plots import PNG
+
+BUCKET = "minka-uploads"
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[str]:
+    """moto's S3-compatible server on a free loopback port, with one bucket; its URL."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    boto3.client("s3", endpoint_url=url, region_name="us-east-1").create_bucket(Bucket=BUCKET)
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def field(db, make_user, make_org, make_producer, make_farm) -> dict:
+    """A cooperative's technician and a member's farm."""
+    coop = make_org("cooperative")
+    owner = make_user("producer")
+    farm = make_farm(make_producer(user_id=owner.id, cooperative_id=coop.id))
+    return {"owner": owner, "tech": make_user("technician", organization=coop), "farm": farm}
+
+
+@pytest.fixture(autouse=True)
+def _fake_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "minka-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "minka-test-secret")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(params=["local", "database", "s3"])
+def storage(request, app, tmp_path, monkeypatch) -> str:
+    """The test app with each store in turn (a fresh S3 client per test)."""
+    kind = request.param
+    monkeypatch.setitem(app.config, "MINKA_FILE_STORAGE", kind)
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    app.extensions.pop("minka_s3", None)
+    if kind == "s3":
+        url = request.getfixturevalue("s3_server")
+        monkeypatch.setitem(app.config, "MINKA_S3_ENDPOINT_URL", url)
+        monkeypatch.setitem(app.config, "MINKA_S3_REGION", "us-east-1")
+        monkeypatch.setitem(app.config, "MINKA_S3_BUCKET", BUCKET)
+    yield kind
+    app.extensions.pop("minka_s3", None)
+
+
+def _record(db, field, tmp_path):
+    item = evidence.record_evidence(
+        field["tech"],
+        field["farm"],
+        note="Cacao bajo sombra de guaba",
+        observed_on=date(2026, 3, 1),
+        photo=PNG,
+        instance_path=tmp_path,
+        today=date(2026, 3, 2),
+    )
+    db.session.commit()
+    return item
+
+
+def test_a_photo_is_kept_served_and_removed_in_every_store(
+    app,
+    db,
+    storage,
+    field,
+    tmp_path,
+):
+    item = _record(db, field, tmp_path)
+    assert item.photo_path.startswith("uploads/evidence/")
+    assert (tmp_path / item.photo_path).exists() == (storage == "local")
+    in_table = db.session.scalar(select(func.count()).select_from(StoredFile))
+    assert in_table == (1 if storage == "database" else 0)
+    assert evidence.photo_file(item, tmp_path) == PNG
+
+    client = signed_in_client(app, field["owner"])
+    url = f"/fincas/{field['farm'].id}/evidencias/{item.id}/foto"
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == PNG
+    assert response.mimetype == "image/png"
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+    uploads.remove(tmp_path, item.photo_path)
+    assert evidence.photo_file(item, tmp_path) is None
+    assert client.get(url).status_code == 404
+
+
+def test_a_key_outside_its_folder_is_never_read(app, db, storage, tmp_path):
+    store = uploads.file_store(tmp_path)
+    store.put("uploads/tenure/secret.pdf", b"%PDF-1.4 secret")
+    assert uploads.read(tmp_path, uploads.Path("uploads/tenure"), "uploads/tenure/secret.pdf")
+    for key in ("uploads/tenure/secret.pdf", "uploads/evidence/../tenure/secret.pdf", "/etc/x"):
+        assert uploads.read(tmp_path, uploads.Path("uploads/evidence"), key) is None
+
+
+@pytest.mark.parametrize("storage", ["database"], indirect=True)
+def test_a_database_file_rolls_back_with_the_row_naming_it(app, db, storage, tmp_path):
+    uploads.store(tmp_path, uploads.Path("uploads/evidence"), PNG, ".png")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0
+
+
+@pytest.mark.parametrize("storage", ["s3"], indirect=True)
+def test_a_bucket_that_refuses_gives_a_clear_message_and_stores_nothing(
+    app,
+    db,
+    storage,
+    monkeypatch,
+    field,
+    tmp_path,
+):
+    monkeypatch.setitem(app.config, "MINKA_S3_BUCKET", "no-such-bucket")
+    app.extensions.pop("minka_s3", None)
+    with pytest.raises(DomainError, match="No pudimos guardar el archivo"):
+        _record(db, field, tmp_path)
+    db.session.rollback()
+    assert not evidence.evidence_of(field["farm"])
