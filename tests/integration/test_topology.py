@@ -1,0 +1,308 @@
+"""Two web hosts on one PostgreSQL and one Redis, as behind a load balancer.
+
+Each host is a gunicorn with two workers and an instance folder of its own; a matching
+worker (`flask matching worker`) works the Redis queue. Through plain HTTP (CSRF on, as a
+browser), the test checks that what one host does, the other sees at once: a listing paused
+on host A leaves host B's (cached) catalogue; a photo uploaded through A is served by B;
+failed sign-ins count against one limit across both; a session ended on A is ended on B;
+a matching run started on A is executed by the worker and shown finished on B. Twice: with
+files in the database and in an S3-compatible bucket (moto's server on loopback).
+
+PostgreSQL only (the suite's PostgreSQL pass): several hosts cannot share a SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from marketplace.demo import DEMO_PASSWORD
+from marketplace.models import (
+    FieldEvidence,
+    Listing,
+    ListingStatus,
+    MatchingRun,
+    Producer,
+    RunStatus,
+    User,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+BUCKET = "minka-topology"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+START_TIMEOUT = 60  # s, a host answering or a run finishing
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("MINKA_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="several hosts share a PostgreSQL (the suite's PostgreSQL pass runs this)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def topology_db() -> Iterator[str]:
+    """A throw-away database on the suite's PostgreSQL, migrated and with a small demo world."""
+    server = make_url(os.environ["MINKA_TEST_DATABASE_URL"])
+    name = f"minka_topology_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    env = {**os.environ, "MINKA_DATABASE_URL": url, "MINKA_ENV": "testing"}
+    env["MINKA_SECRET_KEY"] = "topology"
+    for command in (["setup-db"], ["demo-data", "--producers", "150", "--no-matching"]):
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def s3_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+class Host:
+    """One gunicorn serving Minka; its base URL."""
+
+    def __init__(self, name: str, env: dict, folder: Path) -> None:
+        self.name = name
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / f"{name}.log"
+        instance = folder / name
+        instance.mkdir()
+        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--workers", "2"]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--timeout", "60"]
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**env, "MINKA_INSTANCE_PATH": str(instance)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"host {self.name} exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/ingresar", timeout=10).status_code == 200:
+                    return
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.2)
+        pytest.fail(f"host {self.name} did not answer:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(params=["database", "s3"])
+def hosts(request, topology_db, redis_server, tmp_path) -> Iterator[tuple[Host, Host]]:
+    """Hosts A and B and a matching worker, with files in the database or a bucket."""
+    from redis import Redis
+
+    Redis.from_url(redis_server).flushdb()
+    env = {
+        **os.environ,
+        "MINKA_ENV": "development",
+        "MINKA_SECRET_KEY": "the same secret on every host",
+        "MINKA_DATABASE_URL": topology_db,
+        "MINKA_REDIS_URL": redis_server,
+        "MINKA_HOSTS": "2",
+        "MINKA_FILE_STORAGE": request.param,
+        "MINKA_CATALOG_CACHE_SECONDS": "300",  # a change must not wait for the expiry
+        "MINKA_LOGIN_ACCOUNT_LIMIT": "3 per minute",
+    }
+    if request.param == "s3":
+        url = request.getfixturevalue("s3_url")
+        env |= {
+            "MINKA_S3_ENDPOINT_URL": url,
+            "MINKA_S3_REGION": "us-east-1",
+            "MINKA_S3_BUCKET": BUCKET,
+            "AWS_ACCESS_KEY_ID": "minka-test",
+            "AWS_SECRET_ACCESS_KEY": "minka-test-secret",
+        }
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="minka-test",
+            aws_secret_access_key="minka-test-secret",
+        )
+        if BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+            s3.create_bucket(Bucket=BUCKET)
+    a, b = Host("a", env, tmp_path), Host("b", env, tmp_path)
+    worker_log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "matching", "worker"],
+        cwd=ROOT,
+        env={**env, "MINKA_INSTANCE_PATH": str(tmp_path / "worker")},
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        a.wait()
+        b.wait()
+        yield a, b
+    finally:
+        for host in (a, b):
+            host.stop()
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        worker_log.close()
+
+
+class Browser(requests.Session):
+    """A person's browser: one cookie jar for both hosts (same address, another port)."""
+
+    def token(self, url: str) -> str:
+        page = self.get(url)
+        assert page.status_code == 200, (url, page.status_code)
+        return TOKEN.search(page.text)[1]
+
+    def log_in(self, host: Host, email: str, password: str = DEMO_PASSWORD):
+        data = {"identifier": email, "password": password}
+        data["csrf_token"] = self.token(f"{host.url}/ingresar")
+        return self.post(f"{host.url}/ingresar", data=data, allow_redirects=False)
+
+    def submit(self, host: Host, form_page: str, action: str, **kwargs):
+        data = kwargs.pop("data", {}) | {"csrf_token": self.token(f"{host.url}{form_page}")}
+        return self.post(f"{host.url}{action}", data=data, allow_redirects=False, **kwargs)
+
+
+@pytest.fixture
+def db(topology_db) -> Iterator[Session]:
+    """A session on the hosts' database, to find ids and check what they stored."""
+    engine = create_engine(topology_db)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def _user(session: Session, email: str) -> User:
+    return session.scalar(select(User).where(User.email == email))
+
+
+def test_two_hosts_share_everything(hosts, db):
+    a, b = hosts
+
+    # A listing paused on A leaves B's cached catalogue at once.
+    supplier = _user(db, "proveedor@minka.demo")
+    listing = db.scalar(
+        select(Listing)
+        .where(Listing.organization_id == supplier.organization_id)
+        .where(Listing.status == ListingStatus.PUBLISHED, Listing.stock > 0)
+        .order_by(Listing.id)
+    )
+    visitor = requests.Session()
+    search = f"{b.url}/catalogo?q={requests.utils.quote(listing.title)}"
+    shown = f'href="/catalogo/{listing.id}"'
+    assert shown in visitor.get(search).text
+    seller = Browser()
+    assert seller.log_in(a, supplier.email).status_code == 302
+    paused = seller.submit(a, "/mis-productos", f"/mis-productos/{listing.id}/pausar")
+    assert paused.status_code == 302
+    assert shown not in visitor.get(search).text
+
+    # A photo uploaded through A is served by B (to the same signed-in technician).
+    technician = _user(db, "tecnico@minka.demo")
+    farm = db.scalar(
+        select(Producer).where(Producer.cooperative_id == technician.organization_id)
+    ).farms[0]
+    field = Browser()
+    assert field.log_in(a, technician.email).status_code == 302
+    sent = field.submit(
+        a,
+        f"/fincas/{farm.id}/parcela",
+        f"/fincas/{farm.id}/evidencias",
+        data={"note": "Cacao bajo sombra", "observed_on": "2026-12-01"},
+        files={"photo": ("foto.png", PNG, "image/png")},
+    )
+    assert sent.status_code == 302, sent.text[-2000:]
+    item = db.scalar(
+        select(FieldEvidence)
+        .where(FieldEvidence.farm_id == farm.id)
+        .order_by(FieldEvidence.id.desc())
+    )
+    photo = field.get(f"{b.url}/fincas/{farm.id}/evidencias/{item.id}/foto")
+    assert photo.status_code == 200 and photo.content == PNG
+
+    # Failed sign-ins count against one limit on both hosts (3 per minute per account).
+    buyer = _user(db, "comprador@minka.demo")
+    guesser = Browser()
+    for host in (a, b, a):
+        assert guesser.log_in(host, buyer.email, "not-the-password").status_code == 200
+    assert guesser.log_in(b, buyer.email, "not-the-password").status_code == 429
+
+    # A session ended on A is ended on B, even for a cookie kept from before.
+    lender = Browser()
+    assert lender.log_in(b, "caja@minka.demo").status_code == 302
+    assert lender.get(f"{a.url}/credito/cartera", allow_redirects=False).status_code == 200
+    kept = requests.Session()
+    kept.cookies.update(lender.cookies)
+    assert lender.submit(a, "/credito/cartera", "/salir").status_code == 302
+    after = kept.get(f"{b.url}/credito/cartera", allow_redirects=False)
+    assert after.status_code == 302 and "/ingresar" in after.headers["Location"]
+
+    # A matching run started on A is executed by the worker and shown finished on B.
+    admin = Browser()
+    assert admin.log_in(a, "admin@minka.demo").status_code == 302
+    started = admin.submit(a, "/admin/emparejamiento", "/admin/emparejamiento/iniciar")
+    assert started.status_code == 302
+    run_id = db.scalar(select(MatchingRun.id).order_by(MatchingRun.id.desc()))
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        db.expire_all()
+        status = db.scalar(select(MatchingRun.status).where(MatchingRun.id == run_id))
+        if status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            break
+        time.sleep(0.5)
+    assert status == RunStatus.SUCCEEDED
+    page = admin.get(f"{b.url}/admin/emparejamiento/corridas/{run_id}")
+    assert page.status_code == 200 and "Terminada" in page.text
