@@ -30,7 +30,7 @@ LATEST_VENV := .venv-latest
 CATALOGS = $(wildcard translations/*/LC_MESSAGES/messages.po)
 LANGUAGES := es en
 
-.PHONY: help run test test-latest lock bench translations compile-translations lint format \
+.PHONY: help run test hosts test-latest lock bench translations compile-translations lint format \
 	migration system-deps clean distclean
 
 help:
@@ -40,6 +40,7 @@ help:
 	@echo "                  both install exactly the locks in requirements/ (with hashes)"
 	@echo "make lock         regenerate requirements/*.txt from pyproject.toml (newest allowed)"
 	@echo "make test-latest  the suite in .venv-latest, at the newest versions pyproject allows"
+	@echo "make hosts        two web hosts, a worker, PostgreSQL and Redis here (try multi-host)"
 	@echo "make bench        run every bench/bench_*.py"
 	@echo "make translations extract messages, update the catalogues, compile them"
 	@echo "make migration MESSAGE='...'  autogenerate an Alembic revision from the models"
@@ -108,6 +109,11 @@ run: $(RUNTIME_STAMP) compile-translations
 
 test: system-deps $(DEV_STAMP) compile-translations
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+# Several web hosts, a matching worker, PostgreSQL and Redis on this machine, as production
+# runs them (scripts/multi_host.py; HOSTS_ARGS='--hosts 3 --storage s3'). Ctrl-C stops all.
+hosts: system-deps $(DEV_STAMP) compile-translations
+	$(BIN)/python scripts/multi_host.py $(HOSTS_ARGS)
 
 # --- the locks --------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Two web hosts on one PostgreSQL and one Redis, as behind a load balancer.
 
-Each host is a gunicorn with two workers and an instance folder of its own; a matching
+Each host is a gunicorn with production's settings (scripts/deploy/gunicorn.conf.py), two
+workers and an instance folder of its own; a matching
 worker (`flask matching worker`) works the Redis queue. Through plain HTTP (CSRF on, as a
 browser), the test checks that what one host does, the other sees at once: a listing paused
 on host A leaves host B's (cached) catalogue; a photo uploaded through A is served by B;
@@ -43,6 +44,7 @@ from marketplace.models import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+GUNICORN_CONF = ROOT / "scripts" / "deploy" / "gunicorn.conf.py"  # production's settings
 BUCKET = "minka-topology"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -106,13 +108,13 @@ class Host:
         self.log = folder / f"{name}.log"
         instance = folder / name
         instance.mkdir()
-        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--workers", "2"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--timeout", "60"]
+        command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "wsgi:app"]
+        own = {"MINKA_INSTANCE_PATH": str(instance), "MINKA_BIND": f"127.0.0.1:{self.port}"}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env={**env, "MINKA_INSTANCE_PATH": str(instance)},
+                env={**env, **own, "MINKA_WORKERS": "2"},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
