@@ -193,6 +193,8 @@ ENTITY_LABELS = {
     "stripe_event": _l("Evento de Stripe"),
     "data_request": _l("Solicitud sobre datos personales"),
     "objection": _l("Oposición a un uso de los datos"),
+    "outbound_message": _l("Mensaje de texto (SMS o WhatsApp)"),
+    "one_time_code": _l("Código de un solo uso enviado por SMS"),
 }
 
 DETAIL_LABELS = {

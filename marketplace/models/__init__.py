@@ -54,6 +54,13 @@ from marketplace.models.matching import (
     RunBackend,
     RunStatus,
 )
+from marketplace.models.messaging import (
+    CodePurpose,
+    MessageChannel,
+    MessageStatus,
+    OneTimeCode,
+    OutboundMessage,
+)
 from marketplace.models.orders import (
     DeliveryPoint,
     Notification,
@@ -125,6 +132,11 @@ from marketplace.models.traceability import (
 )
 
 __all__ = [
+    "CodePurpose",
+    "MessageChannel",
+    "MessageStatus",
+    "OneTimeCode",
+    "OutboundMessage",
     "DisputeGround",
     "DisputeOutcome",
     "DisputeStatus",

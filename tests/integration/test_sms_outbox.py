@@ -1,0 +1,148 @@
+"""Messages to producers' phones: queued with the change, sent after it through the official
+twilio library to the loopback stand-in of Twilio, retried, never sent twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from marketplace.extensions import db
+from marketplace.models import MessageChannel, MessageStatus, Notification, OutboundMessage
+from marketplace.models.base import utcnow
+from marketplace.notifications.services import notify_producer, notify_user
+from marketplace.sms import outbox
+from tests import twilio_fake
+
+PHONE = "+51987654321"
+
+
+def _messages() -> list[OutboundMessage]:
+    return list(db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+
+
+def _due_now() -> None:
+    db.session.execute(update(OutboundMessage).values(next_attempt_at=utcnow()))
+    db.session.commit()
+
+
+def test_an_opted_in_producer_gets_the_notice_by_sms_once_it_is_sent(
+    twilio, make_user, make_producer
+):
+    user = make_user("producer")
+    make_producer(user_id=user.id, phone=PHONE, sms_opt_in=True)
+    notify_user(user.id, "order.confirmed", order=41, title="Abono orgánico")
+    db.session.commit()
+
+    assert twilio.messages == []  # nothing leaves before the outbox is drained
+    assert outbox.drain() == (1, 0)
+
+    (sent,) = twilio.messages
+    assert sent["to"] == PHONE and sent["from"] == twilio_fake.SMS_FROM
+    assert sent["body"] == "Minka: su pedido #41 (Abono organico) fue confirmado."
+    assert sent["num_segments"] == "1" and sent["status"] == "queued"
+    (message,) = _messages()
+    assert message.status == MessageStatus.SENT and message.provider_sid == sent["sid"]
+    assert message.provider_sid.startswith("SM") and message.attempts == 1
+    assert outbox.drain() == (0, 0)  # sent once
+    assert db.session.scalar(select(Notification.kind)) == "order.confirmed"
+
+
+def test_whatsapp_goes_with_the_whatsapp_prefix_on_both_numbers(twilio, make_producer):
+    producer = make_producer(phone=PHONE, sms_opt_in=False, whatsapp_opt_in=True)
+    notify_producer(producer, "delivery.recorded", code="D-1", kg=120.5)
+    db.session.commit()
+    outbox.drain()
+    (sent,) = twilio.messages
+    assert sent["to"] == f"whatsapp:{PHONE}"
+    assert sent["from"] == f"whatsapp:{twilio_fake.WHATSAPP_FROM}"
+    assert _messages()[0].channel == MessageChannel.WHATSAPP
+
+
+def test_a_producer_without_an_account_is_reached_by_sms_only(twilio, make_producer):
+    producer = make_producer(phone=PHONE, sms_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    assert db.session.scalar(select(Notification.id)) is None
+    assert outbox.drain() == (1, 0)
+    assert twilio.bodies_to(PHONE) == ["Minka: Caja Rural no aprobo el crédito de su grupo."]
+
+
+def test_nothing_is_queued_without_opt_in_or_without_settings(
+    app, twilio, make_producer, make_user
+):
+    quiet = make_producer(phone=PHONE)  # no opt-in
+    notify_producer(quiet, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    assert _messages() == []
+
+    keen = make_producer(phone="+51987000111", sms_opt_in=True)
+    app.config["MINKA_SMS_ACCOUNT_SID"] = None  # SMS not configured
+    notify_producer(keen, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    assert _messages() == []
+
+
+def test_a_rolled_back_change_sends_nothing(twilio, make_producer):
+    producer = make_producer(phone=PHONE, sms_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.rollback()
+    assert _messages() == [] and outbox.drain() == (0, 0)
+
+
+def test_a_failed_send_is_recorded_and_tried_again_later(twilio, make_producer):
+    producer = make_producer(phone=PHONE, sms_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    twilio.fail_next(503)
+
+    assert outbox.drain() == (0, 1)
+    (message,) = _messages()
+    assert message.status == MessageStatus.PENDING and message.attempts == 1
+    assert "503" in message.last_error and message.next_attempt_at > utcnow()
+    assert outbox.drain() == (0, 0)  # not yet due
+
+    _due_now()
+    assert outbox.drain() == (1, 0)
+    assert _messages()[0].status == MessageStatus.SENT and len(twilio.messages) == 1
+
+
+def test_a_number_twilio_refuses_is_failed_without_retrying(twilio, make_producer):
+    producer = make_producer(phone=twilio_fake.LANDLINE, sms_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    assert outbox.drain() == (0, 1)
+    (message,) = _messages()
+    assert message.status == MessageStatus.FAILED and "21614" in message.last_error
+    assert [r["code"] for r in twilio.refusals] == [21614]
+    twilio.refusals.clear()
+
+
+def test_tries_stop_at_the_limit(app, twilio, make_producer):
+    app.config["MINKA_SMS_MAX_ATTEMPTS"] = 2
+    try:
+        producer = make_producer(phone=PHONE, sms_opt_in=True)
+        notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+        db.session.commit()
+        twilio.fail_next(500, times=2)
+        outbox.drain()
+        _due_now()
+        outbox.drain()
+        assert _messages()[0].status == MessageStatus.FAILED
+    finally:
+        app.config["MINKA_SMS_MAX_ATTEMPTS"] = 5
+
+
+def test_a_row_claimed_by_another_sender_is_not_sent_again(twilio, make_producer):
+    producer = make_producer(phone=PHONE, sms_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    (message,) = _messages()
+    assert outbox._claim(message.id, 0)  # another drain took it
+    assert not outbox._claim(message.id, 0)
+    assert outbox.drain() == (0, 0) and twilio.messages == []
+    db.session.execute(
+        update(OutboundMessage).values(next_attempt_at=utcnow() - timedelta(minutes=5))
+    )
+    db.session.commit()  # its lease ran out: the next drain sends it
+    assert outbox.drain() == (1, 0)
