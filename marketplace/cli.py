@@ -74,12 +74,19 @@ def sms_send_command() -> None:
 
 @sms_group.command("reminders")
 def sms_reminders_command() -> None:
-    """Queue today's instalment reminders (due in 3 days, overdue); twice a day sends once."""
-    from marketplace.sms import provider, reminders
+    """Queue today's instalment reminders (due in 3 days, overdue) and send them; running it
+    twice a day sends each once."""
+    from flask import current_app
+
+    from marketplace.sms import outbox, provider, reminders
 
     if not provider.configured():
         raise click.ClickException("SMS is not configured: set MINKA_SMS_ACCOUNT_SID, ...")
-    click.echo(f"{reminders.queue_reminders()} reminders queued")
+    # sent here, not from a thread that the command's exit would cut short
+    current_app.config["MINKA_SMS_SEND_AFTER_COMMIT"] = False
+    queued = reminders.queue_reminders()
+    sent, failed = outbox.drain(limit=10_000)
+    click.echo(f"{queued} reminders queued; {sent} sent, {failed} not sent")
 
 
 @sms_group.command("worker")
