@@ -145,10 +145,12 @@ def _refused_code(response) -> bool:
     return request.form.get("action") != "send" and response.status_code == 200
 
 
-# The claim page shows the record's masked mobile and sends codes to it: sends are limited
-# like the password reset's, wrong codes like sign-ins, both per account.
+# The claim page shows the record's masked mobile and sends codes to it: showing it is limited
+# like a technician's national-id refusals, sends like the password reset's, wrong codes like
+# sign-ins, all per account.
 @bp.route("/mis-datos/reclamar", methods=["GET", "POST"])
 @role_required(Role.PRODUCER)
+@limiter.limit(_national_id_limit, methods=["GET"], key_func=_signed_in_user, scope="claim-view")
 @limiter.limit(
     _code_limit, methods=["POST"], key_func=_signed_in_user, deduct_when=_sending, scope="claim"
 )

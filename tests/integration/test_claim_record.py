@@ -138,3 +138,28 @@ def test_opting_in_needs_a_mobile_and_the_options_hide_without_sms(
     assert "Escriba el celular donde recibirá los mensajes" in refused.get_data(as_text=True)
     app.config["MINKA_SMS_ACCOUNT_SID"] = None
     assert "Recibir avisos por SMS" not in client.get("/mis-datos").get_data(as_text=True)
+
+
+def test_showing_the_claim_and_sending_codes_are_limited_per_account(
+    twilio, make_app, make_user, make_producer, make_farm
+):
+    from tests import twilio_fake
+    from tests.conftest import PASSWORD
+
+    _record(make_user, make_producer, make_farm)
+    rosa = make_user("producer")
+    limited = make_app(
+        RATELIMIT_ENABLED=True,
+        MINKA_SMS_CODE_LIMIT="2 per hour",
+        MINKA_NATIONAL_ID_LIMIT="3 per hour",
+        MINKA_SMS_SEND_AFTER_COMMIT=False,
+        **twilio_fake.settings(twilio),
+    ).test_client()
+    limited.post("/ingresar", data={"identifier": rosa.login, "password": PASSWORD})
+    assert _profile(limited).status_code == 302
+    sends = [limited.post("/mis-datos/reclamar", data={"action": "send"}).status_code]
+    sends += [limited.post("/mis-datos/reclamar", data={"action": "send"}).status_code]
+    sends += [limited.post("/mis-datos/reclamar", data={"action": "send"}).status_code]
+    assert sends == [302, 302, 429]
+    views = [limited.get("/mis-datos/reclamar").status_code for _ in range(4)]
+    assert views == [200, 200, 200, 429]

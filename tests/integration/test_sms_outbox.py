@@ -146,3 +146,45 @@ def test_a_row_claimed_by_another_sender_is_not_sent_again(twilio, make_producer
     )
     db.session.commit()  # its lease ran out: the next drain sends it
     assert outbox.drain() == (1, 0)
+
+
+def test_erasing_a_producer_removes_her_messages_and_her_consent_to_them(
+    twilio, make_user, make_producer, tmp_path
+):
+    from marketplace.models import OneTimeCode
+    from marketplace.privacy import erasure
+    from marketplace.privacy import services as privacy
+
+    user = make_user("producer")
+    producer = make_producer(user_id=user.id, phone=PHONE, sms_opt_in=True, whatsapp_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    outbox.drain()
+    from marketplace.auth import services as auth
+
+    auth.request_password_reset(PHONE)
+    request = privacy.file_request(user, producer, "deletion", "Ya no vendo cacao")
+    receipt = erasure.carry_out(make_user("admin"), request, tmp_path)
+
+    assert _messages() == [] and db.session.scalar(select(OneTimeCode.id)) is None
+    db.session.refresh(producer)
+    assert not producer.sms_opt_in and not producer.whatsapp_opt_in
+    removed = {line["item"]: line["count"] for line in receipt["removed"]}
+    assert removed["notifications"] == 4  # the notice in the app, by SMS and WhatsApp; a code
+
+
+def test_her_data_export_holds_her_messages_without_a_codes_digits(
+    twilio, make_user, make_producer
+):
+    from marketplace.auth import services as auth
+    from marketplace.privacy import export
+
+    user = make_user("producer", email=None, phone=PHONE)
+    producer = make_producer(user_id=user.id, phone=PHONE, sms_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    auth.request_password_reset(PHONE)  # queued, not yet sent: its text still has the code
+    data = export.collect(producer)
+    notice, code = data["text_messages"]
+    assert notice["body"].startswith("Minka: Caja Rural") and code["body"] == outbox.REDACTED
+    assert "code_hash" not in data["one_time_codes"][0]
