@@ -87,6 +87,8 @@ def test_a_producer_claims_the_record_her_technician_made_and_sees_her_farms(
     page = new_context().new_page()
     log_in(page, rosa)
     page.goto("/mis-datos")
+    expect(page.get_by_label("Recibir avisos por SMS en este celular")).to_be_visible()
+    check_phone_page(page, "mis datos", problems)
     page.get_by_label("Mujer").check()
     page.get_by_label("Documento de identidad").fill("45872136")
     page.get_by_role("button", name="Guardar").click()
