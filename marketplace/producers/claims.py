@@ -14,7 +14,9 @@ from sqlalchemy import update
 from marketplace import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.links import path_for
 from marketplace.models import CodePurpose, Producer, Role, User
+from marketplace.notifications.services import notify_user
 from marketplace.producers.services import producer_of
 from marketplace.sms import codes, outbox, provider
 
@@ -81,6 +83,13 @@ def claim(user: User, producer: Producer, typed: str) -> Producer:
         db.session.rollback()
         raise DomainError(_l("Este registro ya no se puede reclamar."))
     audit.record(user, "producer.claimed", producer)
+    if producer.registered_by_id is not None and producer.registered_by_id != user.id:
+        notify_user(
+            producer.registered_by_id,
+            "producer.claimed",
+            link=path_for("producers.detail", producer_id=producer.id),
+            name=producer.full_name,
+        )
     db.session.commit()
     db.session.refresh(producer)
     return producer

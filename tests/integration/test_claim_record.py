@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.models import AuditLog, Producer
+from marketplace.models import AuditLog, Notification, Producer
 
 RECORD_MOBILE = "+51976543210"
 DNI = "45872136"
@@ -63,6 +63,8 @@ def test_she_claims_her_record_with_the_code_and_sees_her_farms(
     assert "Finca Santa Rosa" in client.get(done.location).get_data(as_text=True)
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "producer"))
     assert list(actions) == ["producer.claim_code_sent", "producer.claimed"]
+    note = db.session.scalar(select(Notification))
+    assert (note.user_id, note.kind) == (record.registered_by_id, "producer.claimed")
 
 
 def test_a_wrong_code_claims_nothing(twilio, client, login, make_user, make_producer, make_farm):
