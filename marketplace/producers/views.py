@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -162,9 +171,13 @@ def _refused_code(response) -> bool:
     scope="claim-code",
 )
 def claim():
-    taken = claims.record(session.get("claim_producer"))
+    asked = session.get("claim_producer")
+    taken = claims.record(asked)
     if not claims.can_claim(current_user, taken):
+        if asked is None:
+            abort(404)  # nothing to claim: she did not come from "Mis datos"
         session.pop("claim_producer", None)
+        flash(_("Este registro ya no se puede reclamar."), "error")
         return redirect(url_for("producers.my_profile"))
     form = ClaimForm()
     sent = session.get("claim_sent") == taken.id

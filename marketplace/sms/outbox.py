@@ -17,7 +17,7 @@ import threading
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from marketplace.extensions import db
 from marketplace.models import (
@@ -168,6 +168,24 @@ def drain(limit: int = 100) -> tuple[int, int]:
         else:
             failed += 1
     return sent, failed
+
+
+def status_counts() -> dict[str, int]:
+    """How many messages stand in each status (every status named, zero or not)."""
+    counts = dict(
+        db.session.execute(
+            select(OutboundMessage.status, func.count(OutboundMessage.id)).group_by(
+                OutboundMessage.status
+            )
+        ).all()
+    )
+    return {status.value: counts.get(status.value, 0) for status in MessageStatus}
+
+
+def recent(limit: int = 50) -> list[OutboundMessage]:
+    """The latest messages, newest first (for the admin's page)."""
+    query = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
 
 
 def drain_job() -> None:

@@ -3,6 +3,8 @@ mobile, instead of being refused or getting a second record."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
@@ -87,7 +89,7 @@ def test_a_record_with_an_account_or_without_a_mobile_is_refused_as_before(
     refused = _profile(client)
     assert refused.status_code == 200
     assert "Ya hay un productor registrado con este documento" in refused.get_data(as_text=True)
-    assert client.get("/mis-datos/reclamar").status_code == 302  # nothing to claim
+    assert client.get("/mis-datos/reclamar").status_code == 404  # nothing to claim
     owner = make_user("producer")
     _record(make_user, make_producer, make_farm, national_id="45872137", user_id=owner.id)
     assert _profile(client, "45872137").status_code == 200
@@ -165,3 +167,27 @@ def test_showing_the_claim_and_sending_codes_are_limited_per_account(
     assert sends == [302, 302, 429]
     views = [limited.get("/mis-datos/reclamar").status_code for _ in range(4)]
     assert views == [200, 200, 200, 429]
+
+
+def test_a_record_claimed_by_someone_else_first_is_not_taken_twice(
+    twilio, app, login, make_user, make_producer, make_farm
+):
+    from marketplace.sms import outbox
+
+    record = _record(make_user, make_producer, make_farm)
+    first, second = app.test_client(), app.test_client()
+    ana, eva = make_user("producer"), make_user("producer")
+    for client, user in ((first, ana), (second, eva)):
+        client.post("/ingresar", data={"identifier": user.login, "password": "clave-segura-123"})
+        assert _profile(client).status_code == 302
+        client.post("/mis-datos/reclamar", data={"action": "send"})
+        outbox.drain()
+    codes = twilio.bodies_to(RECORD_MOBILE)
+    assert len(codes) == 2
+    ana_code, eva_code = (re.findall(r"\b(\d{6})\b", body)[0] for body in codes)
+    done = first.post("/mis-datos/reclamar", data={"action": "confirm", "code": ana_code})
+    assert done.status_code == 302
+    late = second.post("/mis-datos/reclamar", data={"action": "confirm", "code": eva_code})
+    assert late.status_code == 302 and late.location.endswith("/mis-datos")
+    db.session.refresh(record)
+    assert record.user_id == ana.id

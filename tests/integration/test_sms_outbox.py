@@ -188,3 +188,26 @@ def test_her_data_export_holds_her_messages_without_a_codes_digits(
     notice, code = data["text_messages"]
     assert notice["body"].startswith("Minka: Caja Rural") and code["body"] == outbox.REDACTED
     assert "code_hash" not in data["one_time_codes"][0]
+
+
+def test_the_admin_sees_how_messages_stand_without_numbers_or_codes(
+    twilio, client, login, make_user, make_producer
+):
+    from marketplace.auth import services as auth
+
+    producer = make_producer(phone=PHONE, sms_opt_in=True)
+    notify_producer(producer, "credit.group_declined", lender="Caja Rural")
+    db.session.commit()
+    twilio.fail_next(503)
+    outbox.drain()
+    make_user(email=None, phone="+51911222333")
+    auth.request_password_reset("+51911222333")
+    login(make_user("admin"))
+    page = client.get("/admin/mensajes").get_data(as_text=True)
+    assert "Mensajes de texto" in page and "***-***-321" in page and PHONE not in page
+    assert "Minka: Caja Rural no aprobo" in page and "503" in page
+    assert "Código de un solo uso (no se muestra)" in page
+    code = db.session.scalar(
+        select(OutboundMessage.body).where(OutboundMessage.user_id.is_not(None))
+    )
+    assert code not in page
