@@ -132,6 +132,8 @@ def test_a_technician_records_her_consent_to_messages_and_it_is_audited(
         select(AuditLog).where(AuditLog.action == "producer.messages_consent_changed")
     )
     assert entry.detail["changes"] == {"sms_opt_in": [False, True]}
+    page = client.get(f"/productores/{producer.id}").get_data(as_text=True)
+    assert "Avisos al celular" in page and "SMS" in page
 
 
 def test_opting_in_needs_a_mobile_and_the_options_hide_without_sms(
