@@ -211,3 +211,33 @@ def test_the_admin_sees_how_messages_stand_without_numbers_or_codes(
         select(OutboundMessage.body).where(OutboundMessage.user_id.is_not(None))
     )
     assert code not in page
+
+
+def test_the_supplier_confirming_and_delivering_her_order_texts_her(
+    twilio, make_user, make_org, make_producer, make_farm, make_listing, make_center
+):
+    from types import SimpleNamespace
+
+    from marketplace.orders import services as orders
+    from tests.integration.test_orders import place
+
+    supplier = make_user("supplier")
+    coop = make_org("cooperative")
+    user = make_user("producer")
+    producer = make_producer(user_id=user.id, cooperative_id=coop.id, phone=PHONE, sms_opt_in=True)
+    shop = SimpleNamespace(
+        supplier=supplier,
+        listing=make_listing(supplier.organization, price_minor=4500, stock=20),
+        center=make_center(coop),
+        user=user,
+        producer=producer,
+        farm=make_farm(producer),
+    )
+    order = place(shop)
+    assert _messages() == []  # placing tells the supplier, not her
+    orders.confirm(shop.supplier, order)
+    orders.mark_delivered(shop.supplier, order)
+    assert outbox.drain() == (2, 0)
+    confirmed, delivered = twilio.bodies_to(PHONE)
+    assert confirmed.startswith(f"Minka: su pedido #{order.id} (") and "confirmado" in confirmed
+    assert "entregado" in delivered
