@@ -241,3 +241,23 @@ def test_the_supplier_confirming_and_delivering_her_order_texts_her(
     confirmed, delivered = twilio.bodies_to(PHONE)
     assert confirmed.startswith(f"Minka: su pedido #{order.id} (") and "confirmado" in confirmed
     assert "entregado" in delivered
+
+
+def test_a_delivery_with_the_checkoff_texts_what_was_withheld_for_her_loan(
+    twilio, make_org, make_user, make_center, make_commitment, make_producer, make_farm,
+    make_credit_product,
+):  # fmt: skip
+    from tests.integration import deliveries
+    from tests.integration.loans import new_loan
+
+    world = deliveries.centre(make_org, make_user, make_center, make_commitment)
+    producer, _, row = deliveries.producer_with_pledge(make_producer, make_farm, world, kg=2_000)
+    producer.phone, producer.sms_opt_in = PHONE, True  # registered by her technician: no account
+    new_loan(producer, make_credit_product(), amount_minor=300_000)
+
+    delivery = deliveries.deliver(world, row, 7, days_ago=3)  # 7 x 950 = 6,650; 30 % = 1,995
+    assert outbox.drain() == (1, 0)
+    (text,) = twilio.bodies_to(PHONE)
+    assert text == (
+        f"Minka: entrega {delivery.code} registrada: 7 kg. Descontado para su préstamo: S/ 19.95."
+    )
