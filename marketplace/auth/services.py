@@ -264,7 +264,10 @@ def request_password_reset(typed: str) -> None:
     user = account_with_mobile(typed)
     mobile = _mobile_of(user) if user is not None else None
     if user is None or mobile is None:
-        codes.check(None, typed)  # the same hashing as a real request, and no row
+        # the same work as a real request: a code made, hashed and stored (for no account,
+        # so nothing can ever match it), then sent nowhere
+        codes.issue(CodePurpose.PASSWORD_RESET, None)
+        db.session.commit()
         return
     code = codes.issue(CodePurpose.PASSWORD_RESET, user.id)
     outbox.code_message(mobile, "auth.reset_code", code, user.locale or "es", user_id=user.id)

@@ -9,13 +9,15 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from marketplace.extensions import db
 from marketplace.models import OneTimeCode
 from marketplace.models.base import utcnow
 
 LIFETIME = timedelta(minutes=10)
+#: How long a spent or expired code is kept (its tries show in her data export meanwhile).
+KEEP_EXPIRED = timedelta(days=1)
 MAX_ATTEMPTS = 5
 DIGITS = 6
 
@@ -26,9 +28,10 @@ def _hash(code: str) -> str:
 
 
 def issue(purpose: str, user_id: int | None, producer_id: int | None = None) -> str:
-    """A new code for `purpose` (the previous unused ones of the account end); the caller
-    sends it and commits."""
+    """A new code for `purpose` (the previous unused ones of the account end, and codes a
+    day past their expiry are deleted); the caller sends it and commits."""
     now = utcnow()
+    db.session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < now - KEEP_EXPIRED))
     db.session.execute(
         update(OneTimeCode)
         .where(

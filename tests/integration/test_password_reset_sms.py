@@ -76,6 +76,8 @@ def test_an_unknown_number_gets_the_same_answer_and_no_message(twilio, client, m
     page = unknown_client.get("/ingresar/nueva-clave").get_data(as_text=True)
     assert "Si ese celular tiene una cuenta en Minka" in page
     assert db.session.scalar(select(OutboundMessage.to)) == MOBILE  # only the known one
+    # the unknown number made a code too (the same work), for no account: nothing matches it
+    assert [row.user_id for row in db.session.scalars(select(OneTimeCode))].count(None) == 1
     refused = _reset(unknown_client, "123456")
     assert refused.status_code == 200
     assert "El código no es correcto o ya venció" in refused.get_data(as_text=True)
@@ -148,3 +150,13 @@ def test_asking_for_codes_is_limited_per_number(twilio, make_app, make_user):
         ]
     ]
     assert statuses == [302, 302, 429]
+
+
+def test_codes_a_day_past_their_expiry_are_deleted(twilio, client, make_user):
+    make_user(email=None, phone=MOBILE)
+    _ask(client)
+    old = db.session.scalar(select(OneTimeCode.id))
+    db.session.execute(update(OneTimeCode).values(expires_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    _ask(client)
+    assert old not in db.session.scalars(select(OneTimeCode.id)).all()
