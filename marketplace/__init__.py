@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from marketplace import assets, i18n, web
     from marketplace.payments import gateway as payment_gateway
+    from marketplace.sms import outbox as sms_outbox
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app, form_origins=payment_gateway.redirect_origins)
     i18n.init_app(app)
     assets.init_app(app)
+    sms_outbox.init_app(app)
 
     from marketplace.cli import register_cli
 

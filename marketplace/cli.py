@@ -53,6 +53,58 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(matching_group)
     app.cli.add_command(forest_group)
     app.cli.add_command(money_group)
+    app.cli.add_command(sms_group)
+
+
+@click.group("sms")
+def sms_group() -> None:
+    """Text messages (SMS, WhatsApp) to producers who opted in."""
+
+
+@sms_group.command("send")
+def sms_send_command() -> None:
+    """Send the queued messages that are due (failed ones are tried again later)."""
+    from marketplace.sms import outbox, provider
+
+    if not provider.configured():
+        raise click.ClickException("SMS is not configured: set MINKA_SMS_ACCOUNT_SID, ...")
+    sent, failed = outbox.drain(limit=10_000)
+    click.echo(f"{sent} sent, {failed} not sent")
+
+
+@sms_group.command("reminders")
+def sms_reminders_command() -> None:
+    """Queue today's instalment reminders (due in 3 days, overdue) and send them; running it
+    twice a day sends each once."""
+    from flask import current_app
+
+    from marketplace.sms import outbox, provider, reminders
+
+    if not provider.configured():
+        raise click.ClickException("SMS is not configured: set MINKA_SMS_ACCOUNT_SID, ...")
+    # sent here, not from a thread that the command's exit would cut short
+    current_app.config["MINKA_SMS_SEND_AFTER_COMMIT"] = False
+    queued = reminders.queue_reminders()
+    sent, failed = outbox.drain(limit=10_000)
+    click.echo(f"{queued} reminders queued; {sent} sent, {failed} not sent")
+
+
+@sms_group.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def sms_worker_command(burst: bool) -> None:
+    """Work the SMS queue on MINKA_REDIS_URL (RQ), inside the app."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from marketplace.sms import outbox
+
+    url = current_app.config.get("MINKA_REDIS_URL")
+    if not url:
+        raise click.ClickException("MINKA_REDIS_URL is not set: messages go from a thread.")
+    connection = Redis.from_url(url)
+    worker = SimpleWorker([Queue(outbox.QUEUE_NAME, connection=connection)], connection=connection)
+    worker.work(burst=burst)
 
 
 @click.group("money")

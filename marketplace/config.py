@@ -120,6 +120,23 @@ def load(overrides: dict | None = None) -> dict:
         # The country of Minka's own Stripe account: charges for suppliers elsewhere are
         # made on their behalf (Stripe's rule for cross-region destination charges).
         "MINKA_STRIPE_PLATFORM_COUNTRY": os.environ.get("MINKA_STRIPE_PLATFORM_COUNTRY", "MX"),
+        # SMS and WhatsApp through Twilio: no account SID (the default) hides every SMS option
+        # and sends nothing. MINKA_SMS_FROM is a number (+E.164) or a Messaging Service SID
+        # (MG...); MINKA_WHATSAPP_FROM a WhatsApp sender number (unset: no WhatsApp).
+        "MINKA_SMS_ACCOUNT_SID": os.environ.get("MINKA_SMS_ACCOUNT_SID") or None,
+        "MINKA_SMS_AUTH_TOKEN": os.environ.get("MINKA_SMS_AUTH_TOKEN") or None,
+        "MINKA_SMS_FROM": os.environ.get("MINKA_SMS_FROM") or None,
+        "MINKA_WHATSAPP_FROM": os.environ.get("MINKA_WHATSAPP_FROM") or None,
+        # Another API address for the Twilio library (a local test server); unset: Twilio.
+        "MINKA_SMS_API_BASE": os.environ.get("MINKA_SMS_API_BASE") or None,
+        "MINKA_SMS_TIMEOUT": float(os.environ.get("MINKA_SMS_TIMEOUT", "10")),
+        # Sending tries per message before it is left as failed (a minute, then longer, apart).
+        "MINKA_SMS_MAX_ATTEMPTS": int(os.environ.get("MINKA_SMS_MAX_ATTEMPTS", "5")),
+        # Send queued messages right after the transaction that queued them commits (RQ on
+        # MINKA_REDIS_URL, else a thread); "0": only `flask sms send` sends them.
+        "MINKA_SMS_SEND_AFTER_COMMIT": os.environ.get("MINKA_SMS_SEND_AFTER_COMMIT", "1") == "1",
+        # Code requests (forgotten password, claiming a record) per address.
+        "MINKA_SMS_CODE_LIMIT": os.environ.get("MINKA_SMS_CODE_LIMIT", "5 per hour;20 per day"),
         # How many proxies in front of Minka set X-Forwarded-For/-Proto/-Host (0: none,
         # the headers are ignored, since anyone could send them).
         "MINKA_TRUSTED_PROXIES": int(os.environ.get("MINKA_TRUSTED_PROXIES", "0")),

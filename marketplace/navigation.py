@@ -94,6 +94,7 @@ ROLE_NAV: dict[str, Menu] = {
             NavItem("admin.credit_settings", _l("Ajustes de crédito")),
             NavItem("admin.conversions", _l("Factores de conversión")),
             NavItem("payments.settings", _l("Pagos con tarjeta")),
+            NavItem("admin.text_messages", _l("Mensajes de texto")),
             _CENTERS,
             NavItem("traceability.impact_admin", _l("Impacto")),
             NavItem("traceability.review_queue", _l("Revisiones de parcelas")),

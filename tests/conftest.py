@@ -629,6 +629,37 @@ def stripe_server():
         stripe_fake.stop(process)
 
 
+@pytest.fixture(scope="session")
+def twilio_server():
+    """The loopback stand-in of Twilio's Messages API (a thread)."""
+    from tests import twilio_fake
+
+    fake, shutdown = twilio_fake.serve()
+    try:
+        yield fake
+    finally:
+        shutdown()
+
+
+@pytest.fixture
+def twilio(app: Flask, twilio_server):
+    """The test app with SMS and WhatsApp on, talking to an emptied stand-in of Twilio;
+    messages are sent when the test drains the outbox (sms.outbox.drain). A test fails when
+    Minka sent a request Twilio would refuse (a test sending one on purpose empties
+    `twilio.refusals` once it has checked them)."""
+    from tests import twilio_fake
+
+    twilio_server.reset()
+    settings = {**twilio_fake.settings(twilio_server), "MINKA_SMS_SEND_AFTER_COMMIT": False}
+    previous = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    try:
+        yield twilio_server
+    finally:
+        app.config.update(previous)
+    assert twilio_server.refusals == [], "requests Twilio would refuse"
+
+
 STRIPE_SETTINGS = (
     "MINKA_STRIPE_SECRET_KEY",
     "MINKA_STRIPE_WEBHOOK_SECRET",

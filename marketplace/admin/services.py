@@ -24,6 +24,8 @@ PER_PAGE = 25
 ACTION_LABELS = {
     "user.signed_up": _l("Creó su cuenta"),
     "user.password_changed": _l("Cambió su contraseña"),
+    "user.reset_code_sent": _l("Pidió un código por SMS para cambiar su contraseña olvidada"),
+    "user.password_reset": _l("Cambió su contraseña olvidada con un código enviado por SMS"),
     "user.deactivated": _l("Desactivó una cuenta"),
     "user.reactivated": _l("Reactivó una cuenta"),
     "organization.created": _l("Creó una organización"),
@@ -34,6 +36,13 @@ ACTION_LABELS = {
     "organization.reinstated": _l("Levantó la suspensión de una organización"),
     "producer.created": _l("Registró a un productor"),
     "producer.updated": _l("Actualizó los datos de un productor"),
+    "producer.messages_consent_changed": _l(
+        "Cambió el consentimiento de un productor para recibir SMS o WhatsApp"
+    ),
+    "producer.claim_code_sent": _l(
+        "Pidió un código por SMS para reclamar el registro de un productor"
+    ),
+    "producer.claimed": _l("Unió su cuenta al registro que un técnico hizo de ella o él"),
     "farm.created": _l("Registró una finca"),
     "farm.updated": _l("Actualizó una finca"),
     "farm.deleted": _l("Eliminó una finca"),
@@ -194,6 +203,8 @@ ENTITY_LABELS = {
     "stripe_event": _l("Evento de Stripe"),
     "data_request": _l("Solicitud sobre datos personales"),
     "objection": _l("Oposición a un uso de los datos"),
+    "outbound_message": _l("Mensaje de texto (SMS o WhatsApp)"),
+    "one_time_code": _l("Código de un solo uso enviado por SMS"),
 }
 
 DETAIL_LABELS = {

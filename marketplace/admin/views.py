@@ -27,6 +27,9 @@ from marketplace.models import MatchingRun, Organization, Role, User
 from marketplace.models.base import local_today
 from marketplace.organizations import lookalikes
 from marketplace.permissions import load_or_404, role_required
+from marketplace.sms import outbox as sms_outbox
+from marketplace.sms import provider as sms_provider
+from marketplace.sms import texts as sms_texts
 from marketplace.traceability import custody
 from marketplace.web import page_number, safe_next, show_errors
 
@@ -337,3 +340,16 @@ def save_conversions():
         return _conversions_page(form), 422
     flash(_("Factores de conversión guardados."), "success")
     return redirect(url_for(".conversions"))
+
+
+@bp.route("/mensajes")
+@admin_only
+def text_messages():
+    return render_template(
+        "admin/text_messages.html",
+        configured=sms_provider.configured(),
+        whatsapp=sms_provider.whatsapp_configured(),
+        counts=sms_outbox.status_counts(),
+        messages=sms_outbox.recent(),
+        code_kinds=sms_texts.CODE_KINDS,
+    )

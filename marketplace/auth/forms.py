@@ -89,3 +89,26 @@ class ChangePasswordForm(FlaskForm):
         _l("Repita la nueva contraseña"),
         [DataRequired(REQUIRED), EqualTo("password", _l("Las contraseñas no coinciden."))],
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    phone = StringField(
+        _l("Su celular"),
+        [DataRequired(REQUIRED), Length(max=24)],
+        description=_l("El número con el que ingresa a Minka o el de sus datos de productor."),
+        render_kw={"inputmode": "tel", "type": "tel", "autocomplete": "tel"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    code = StringField(
+        _l("Código recibido por SMS"),
+        [DataRequired(REQUIRED), Length(max=12)],
+        description=_l("Seis dígitos. Vence 10 minutos después de pedirlo."),
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+    password = PasswordField(_l("Nueva contraseña"), _password_rules())
+    confirm = PasswordField(
+        _l("Repita la nueva contraseña"),
+        [DataRequired(REQUIRED), EqualTo("password", _l("Las contraseñas no coinciden."))],
+    )

@@ -14,9 +14,10 @@ from marketplace import audit, tax_ids, uploads
 from marketplace.auth import passwords
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.models import ROLE_ORG_KINDS, Organization, Role, User
+from marketplace.models import ROLE_ORG_KINDS, CodePurpose, Organization, Producer, Role, User
 from marketplace.models.base import utcnow
 from marketplace.phones import normalize_phone, phone_candidates
+from marketplace.sms import codes, outbox
 
 SELF_SERVICE_ROLES = (Role.PRODUCER, Role.SUPPLIER, Role.BUYER, Role.LENDER, Role.TECHNICIAN)
 
@@ -223,3 +224,73 @@ def set_language(user: User | None, language: str) -> None:
     if user is not None:
         user.locale = language
         db.session.commit()
+
+
+# --- a forgotten password, reset with a code sent by SMS -----------------------------------
+#
+# Whether a mobile number has an account is never said: asking for a code answers the same
+# for any number, and the code goes out after the request (sms.outbox), so the answer takes
+# as long either way. Entering a code for a number without one fails like a wrong code.
+
+WRONG_CODE = _l("El código no es correcto o ya venció. Revise el SMS o pida otro código.")
+
+
+def account_with_mobile(typed: str) -> User | None:
+    """The active account whose mobile is `typed`: its sign-in phone, else the phone of its
+    producer record; None when none or several match."""
+    candidates = phone_candidates(typed)
+    if not candidates:
+        return None
+    users = db.session.scalars(select(User).where(User.phone.in_(candidates))).all()
+    if not users:
+        users = db.session.scalars(
+            select(User)
+            .join(Producer, Producer.user_id == User.id)
+            .where(Producer.phone.in_(candidates), Producer.erased_at.is_(None))
+        ).all()
+    if len(users) != 1 or not users[0].active:
+        return None
+    return users[0]
+
+
+def _mobile_of(user: User) -> str | None:
+    if user.phone:
+        return user.phone
+    return db.session.scalar(select(Producer.phone).where(Producer.user_id == user.id))
+
+
+def request_password_reset(typed: str) -> None:
+    """Send a reset code to the account with this mobile, if there is one (nothing says)."""
+    user = account_with_mobile(typed)
+    mobile = _mobile_of(user) if user is not None else None
+    if user is None or mobile is None:
+        # the same work as a real request: a code made, hashed and stored (for no account,
+        # so nothing can ever match it), then sent nowhere
+        codes.issue(CodePurpose.PASSWORD_RESET, None)
+        db.session.commit()
+        return
+    code = codes.issue(CodePurpose.PASSWORD_RESET, user.id)
+    outbox.code_message(mobile, "auth.reset_code", code, user.locale or "es", user_id=user.id)
+    audit.record(user, "user.reset_code_sent", user)
+    db.session.commit()
+
+
+def reset_password(typed_mobile: str, code: str, new: str) -> User:
+    """Set a new password with the code sent to the mobile; every session ends."""
+    # The rules that need no account first, so a weak password is refused alike for every
+    # number; the account's own words only once the code proved the number is hers.
+    _check_new_password(new, [typed_mobile], "password")
+    user = account_with_mobile(typed_mobile)
+    row = codes.live(CodePurpose.PASSWORD_RESET, user.id if user is not None else None)
+    if not codes.check(row, code):
+        raise DomainError(WRONG_CODE, "code")
+    try:
+        _check_new_password(new, [user.name, user.email, user.phone], "password")
+    except DomainError:
+        db.session.rollback()  # the code stays good for a better password
+        raise
+    user.set_password(new)
+    user.end_sessions()
+    audit.record(user, "user.password_reset", user)
+    db.session.commit()
+    return user

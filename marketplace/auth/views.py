@@ -15,9 +15,17 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from marketplace import uploads
 from marketplace.auth import services
 from marketplace.auth.blueprint import bp
-from marketplace.auth.forms import ChangePasswordForm, LoginForm, SignupForm
+from marketplace.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
+from marketplace.phones import phone_candidates
+from marketplace.sms import provider as sms
 from marketplace.web import handle_http, safe_next
 
 
@@ -178,3 +186,68 @@ def change_password():
             flash(_("Su contraseña fue cambiada."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+def _code_limit() -> str:
+    return current_app.config["MINKA_SMS_CODE_LIMIT"]
+
+
+def _mobile_named() -> str:
+    """One name for a mobile however it is typed (the reset page keeps it in the session)."""
+    typed = request.form.get("phone") or session.get("reset_phone", "")
+    key = services.account_key(typed)
+    return "mobile:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+# Asking for a code is limited per address and per number (nobody fills a stranger's phone
+# with codes); entering one counts refused tries like a sign-in, per address and per number.
+@bp.route("/ingresar/olvido", methods=["GET", "POST"])
+@limiter.limit(_code_limit, methods=["POST"])
+@limiter.limit(_code_limit, methods=["POST"], key_func=_mobile_named, scope="reset-mobile")
+def forgot_password():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.change_password"))
+    if not sms.configured():
+        return render_template("auth/forgot_password.html", form=None), 404
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        if not phone_candidates(form.phone.data):
+            form.phone.errors.append(_("Escriba un número de celular válido."))
+        else:
+            services.request_password_reset(form.phone.data)
+            session["reset_phone"] = form.phone.data.strip()
+            flash(
+                _(
+                    "Si ese celular tiene una cuenta en Minka, le enviamos un código por SMS. "
+                    "Vence en 10 minutos."
+                ),
+                "info",
+            )
+            return redirect(url_for("auth.reset_password"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/ingresar/nueva-clave", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_refused)
+@limiter.limit(
+    _account_limit,
+    methods=["POST"],
+    key_func=_mobile_named,
+    deduct_when=_refused,
+    scope="reset-code",
+)
+def reset_password():
+    typed = session.get("reset_phone")
+    if current_user.is_authenticated or not sms.configured() or not typed:
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(typed, form.code.data, form.password.data)
+        except DomainError as error:
+            getattr(form, error.field or "code").errors.append(error.message)
+        else:
+            session.pop("reset_phone", None)
+            flash(_("Su contraseña fue cambiada. Ingrese con la nueva."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, phone=typed)

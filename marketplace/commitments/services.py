@@ -30,6 +30,7 @@ from marketplace.links import path_for
 from marketplace.models import (
     CommitmentRegion,
     CommitmentStatus,
+    Farm,
     Organization,
     Pledge,
     PledgeStatus,
@@ -38,7 +39,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import local_today, utcnow
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.services import notify_producer, notify_user
 
 __all__ = [
     "CommitmentData",
@@ -151,8 +152,42 @@ def create_commitment(
         product=commitment.product,
         volume_kg=commitment.volume_kg,
     )
+    _tell_producers_nearby(commitment, org)
     db.session.commit()
     return commitment
+
+
+def _tell_producers_nearby(commitment: PurchaseCommitment, buyer: Organization) -> None:
+    """Tell the producers with a farm of the commitment's value chain in one of its regions
+    that a buyer is buying near them (once each, naming the region of her first such farm)."""
+    regions = [region.region for region in commitment.regions]
+    if not regions:
+        return
+    rows = db.session.execute(
+        select(Producer, Farm.region)
+        .join(Farm, Farm.producer_id == Producer.id)
+        .where(
+            Farm.country == commitment.country,
+            Farm.region.in_(regions),
+            Farm.value_chain == commitment.value_chain,
+            Producer.erased_at.is_(None),
+        )
+        .order_by(Producer.id, Farm.id)
+    ).all()
+    told: set[int] = set()
+    for producer, region in rows:
+        if producer.id in told:
+            continue
+        told.add(producer.id)
+        notify_producer(
+            producer,
+            "commitment.nearby",
+            link=path_for("commitments.offer", commitment_id=commitment.id),
+            buyer=buyer.name,
+            product=commitment.product,
+            region=region,
+            date=commitment.delivery_end.isoformat(),
+        )
 
 
 def update_commitment(

@@ -36,7 +36,11 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
-from marketplace.notifications.services import notify_organization, notify_user
+from marketplace.notifications.services import (
+    notify_organization,
+    notify_producer,
+    notify_user,
+)
 
 ACTIVE_LOAN = (LoanStatus.APPROVED, LoanStatus.DISBURSED)
 MAX_TEXT = 1000
@@ -405,16 +409,18 @@ def _record_exclusions(actor: User, match: Match, reasons: dict[int, str]) -> No
 
 
 def _notify_members(match: Match, kind: str, only: list[int] | None = None) -> None:
-    """Tell the group's members who have an account (or only those in `only`)."""
+    """Tell the group's members (or only those in `only`): in the app those with an account,
+    by SMS those who opted in."""
     query = (
-        select(Producer.user_id)
+        select(Producer)
         .join(Assessment, Assessment.producer_id == Producer.id)
-        .where(Assessment.cluster_id == match.cluster_id, Producer.user_id.is_not(None))
+        .where(Assessment.cluster_id == match.cluster_id)
+        .order_by(Producer.id)
     )
     if only is not None:
         query = query.where(Producer.id.in_(only))
-    for user_id in db.session.scalars(query):
-        notify_user(user_id, kind, link=path_for("credit.mine"), lender=match.lender.name)
+    for producer in db.session.scalars(query):
+        notify_producer(producer, kind, link=path_for("credit.mine"), lender=match.lender.name)
 
 
 def loan_cost_bp(product: CreditProduct, amount_minor: int) -> int:

@@ -27,6 +27,11 @@ FEMALE_AREA_RATIO = 0.60
 INDEPENDENT_SHARE = 0.07  # producers outside any cooperative (they registered themselves)
 MEMBER_LOGIN_SHARE = 0.035  # cooperative members with a login of their own
 PHONE_SHARE = 0.5
+# Of the producers with a phone, those who agreed to SMS notices, and (fewer) to WhatsApp.
+# Chosen by the phone's last two digits rather than drawn, so that the rest of the world is
+# drawn as before.
+SMS_OPT_IN_PCT = 35
+WHATSAPP_OPT_IN_PCT = 10
 SECOND_FARM_SHARE = 0.15
 CONSENT_P = {"lenders": (0.80, 0.03), "buyers": (0.50, 0.02)}  # (granted, revoked)
 
@@ -232,6 +237,10 @@ def plan(
     pop.producer_registrar = np.concatenate([[tecnico], np.where(member, technician, user_local)])
     pop.producers = {key: [demo[key], *who[key]] for key in who}
     pop.producers["phone"] = [demo["phone"], *phone]
+    tail = [int(p[-2:]) if p else 100 for p in phone]
+    pop.producers["sms_opt_in"] = [True, *(t < SMS_OPT_IN_PCT for t in tail)]
+    pop.producers["whatsapp_opt_in"] = [False, *(t < WHATSAPP_OPT_IN_PCT for t in tail)]
+    pop.producers["message_locale"] = ["es"] * (len(phone) + 1)
     pop.producers["created_at"] = [demo_created, *created]
     pop.producers["updated_at"] = pop.producers["created_at"]
     pop.login_users = {

@@ -55,6 +55,13 @@ from marketplace.models.matching import (
     RunBackend,
     RunStatus,
 )
+from marketplace.models.messaging import (
+    CodePurpose,
+    MessageChannel,
+    MessageStatus,
+    OneTimeCode,
+    OutboundMessage,
+)
 from marketplace.models.orders import (
     DeliveryPoint,
     Notification,
@@ -127,6 +134,11 @@ from marketplace.models.traceability import (
 
 __all__ = [
     "StoredFile",
+    "CodePurpose",
+    "MessageChannel",
+    "MessageStatus",
+    "OneTimeCode",
+    "OutboundMessage",
     "DisputeGround",
     "DisputeOutcome",
     "DisputeStatus",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from marketplace.extensions import db
@@ -114,6 +115,11 @@ class Producer(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2))
     national_id: Mapped[str] = mapped_column(String(18))
+    # her consent to messages on her phone, per channel, and the language they are written in
+    # (server defaults only: rows written before the columns existed read the same)
+    sms_opt_in: Mapped[bool] = mapped_column(server_default=sa_false())
+    whatsapp_opt_in: Mapped[bool] = mapped_column(server_default=sa_false())
+    message_locale: Mapped[str] = mapped_column(String(5), server_default="es")
     # set when a deletion request was carried out: the row stays (loans, deliveries and orders
     # point to it) with its personal fields replaced, and no feature uses it again
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

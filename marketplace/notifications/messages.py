@@ -66,6 +66,14 @@ MESSAGES = {
     ),
     "pledge.created": _l("Nuevo compromiso de %(kg)s kg para «%(product)s»."),
     "pledge.withdrawn": _l("Se retiraron %(kg)s kg del compromiso «%(product)s»."),
+    "producer.claimed": _l(
+        "%(name)s unió su propia cuenta de Minka al registro que usted hizo: sus fincas y su "
+        "historial siguen en el mismo registro."
+    ),
+    "commitment.nearby": _l(
+        "%(buyer)s compra «%(product)s» en %(region)s, con entregas hasta el %(date)s: puede "
+        "comprometer volumen de su finca."
+    ),
     "commitment.closed": _l(
         "El comprador cerró «%(product)s»; su volumen comprometido sigue en pie."
     ),

@@ -5,15 +5,30 @@ from __future__ import annotations
 from sqlalchemy import Select, bindparam, func, or_, select, update
 
 from marketplace.extensions import db
-from marketplace.models import Notification, User
+from marketplace.models import Notification, Producer, User
 from marketplace.models.base import utcnow
+from marketplace.sms import outbox, texts
 
 
 def notify_user(user_id: int, kind: str, link: str | None = None, **params) -> Notification:
-    """Tell one user something; the caller commits with its own change."""
+    """Tell one user something; the caller commits with its own change. A producer who
+    opted in also gets it by SMS or WhatsApp (sms.outbox.for_producer decides)."""
     note = Notification(user_id=user_id, kind=kind, params=params, link=link)
     db.session.add(note)
+    if kind in texts.TEXTS:
+        producer = db.session.scalar(select(Producer).where(Producer.user_id == user_id))
+        if producer is not None:
+            outbox.for_producer(producer, kind, params)
     return note
+
+
+def notify_producer(producer: Producer, kind: str, link: str | None = None, **params) -> None:
+    """Tell a producer something: in the app when she has an account, and by SMS or WhatsApp
+    when she opted in (a producer her technician registered may only have a phone)."""
+    if producer.user_id is not None:
+        notify_user(producer.user_id, kind, link, **params)
+    else:
+        outbox.for_producer(producer, kind, params)
 
 
 def notify_organization(org_id: int, kind: str, link: str | None = None, **params) -> Notification:

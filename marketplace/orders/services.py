@@ -38,7 +38,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
-from marketplace.notifications.services import notify_organization, notify_user
+from marketplace.notifications.services import notify_organization, notify_producer
 from marketplace.orders import permissions, states
 from marketplace.orders.queries import producer_order_summary as producer_order_summary
 from marketplace.orders.queries import supplier_order_summary as supplier_order_summary
@@ -493,13 +493,13 @@ def _tell_other_side(order: Order, target: str, side: Side, reason: str) -> None
         return
     if target == states.CANCELLED:
         params["reason"] = reason
-    if order.producer.user_id is not None:
-        notify_user(
-            order.producer.user_id,
-            f"order.{target}",
-            link=path_for("orders.detail", order_id=order.id),
-            **params,
-        )
+    # an order a technician placed for her reaches her phone too, when she opted in
+    notify_producer(
+        order.producer,
+        f"order.{target}",
+        link=path_for("orders.detail", order_id=order.id),
+        **params,
+    )
 
 
 def confirm(actor: User, order: Order) -> Order:

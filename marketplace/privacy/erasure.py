@@ -7,7 +7,9 @@ traceable), orders (tax records), pledges (contracts with buyers), data requests
 request was answered) and the audit log (rows stay; personal values in them are replaced).
 Removed: plots nothing points to, field evidence and its photos, tenure documents and their
 files (the holder's name and papers; only Minka's review of them), credit assessments,
-notifications, phone, e-mail, national id, name; consents are revoked and the account closed.
+notifications (in the app, and the text messages sent or queued to her phone with the one-time
+codes), phone, e-mail, national id, name; consents (to sharing and to messages) are revoked
+and the account closed.
 
 One transaction; a second attempt (a double click, two admins) changes nothing and returns the
 first receipt: the request moves from open to done by one conditional UPDATE.
@@ -37,7 +39,9 @@ from marketplace.models import (
     Loan,
     LotReview,
     Notification,
+    OneTimeCode,
     Order,
+    OutboundMessage,
     Pledge,
     Producer,
     RequestKind,
@@ -150,6 +154,11 @@ def _person(producer: Producer, counts: dict[str, int]) -> None:
     producer.last_name = f"anonimizada {producer.id}"
     producer.national_id = f"ANON{producer.id}"[:18]
     producer.phone = None
+    producer.sms_opt_in = producer.whatsapp_opt_in = False
+    counts["notifications"] += db.session.execute(
+        delete(OutboundMessage).where(OutboundMessage.producer_id == producer.id)
+    ).rowcount
+    db.session.execute(delete(OneTimeCode).where(OneTimeCode.producer_id == producer.id))
     producer.birth_year = None
     producer.gender = Gender.UNDISCLOSED
     producer.erased_at = utcnow()
@@ -161,9 +170,13 @@ def _account(user: User | None, counts: dict[str, int]) -> None:
         return
     counts["account"] = 1
     counts["contact"] += int(bool(user.email or user.phone))
-    counts["notifications"] = db.session.execute(
+    counts["notifications"] += db.session.execute(
         delete(Notification).where(Notification.user_id == user.id)
     ).rowcount
+    counts["notifications"] += db.session.execute(
+        delete(OutboundMessage).where(OutboundMessage.user_id == user.id)
+    ).rowcount
+    db.session.execute(delete(OneTimeCode).where(OneTimeCode.user_id == user.id))
     user.name = "Cuenta eliminada"
     user.email = None
     user.phone = None

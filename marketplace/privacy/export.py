@@ -29,9 +29,11 @@ from marketplace.models import (
     LoanInstalment,
     Notification,
     Objection,
+    OneTimeCode,
     Order,
     OrderPayment,
     OrderRefund,
+    OutboundMessage,
     Pledge,
     PlotOverlap,
     Producer,
@@ -39,9 +41,10 @@ from marketplace.models import (
     TenureDocument,
 )
 from marketplace.models.base import utcnow
+from marketplace.sms import outbox, texts
 
 #: Never copied out: secrets that protect the account, not facts about the person.
-SECRET_COLUMNS = frozenset({"password_hash", "session_version", "idempotency_key"})
+SECRET_COLUMNS = frozenset({"password_hash", "session_version", "idempotency_key", "code_hash"})
 
 STAFF = "staff"  # the column names who acted (a lender, a technician, an admin)
 NOT_HERS = "not_hers"  # rows about organizations or the platform, never about a producer
@@ -91,6 +94,10 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("plot_overlap", "farm_a_id"): "plot_overlaps",
     ("plot_overlap", "farm_b_id"): "plot_overlaps",
     ("notification", "user_id"): "notifications",
+    ("outbound_message", "producer_id"): "text_messages",
+    ("outbound_message", "user_id"): "text_messages",
+    ("one_time_code", "producer_id"): "one_time_codes",  # when and how tried, never the code
+    ("one_time_code", "user_id"): "one_time_codes",
     ("audit_log", "actor_id"): "audit_log",
     ("purchase_commitment", "created_by_id"): NOT_HERS,
     ("match", "decided_by_id"): STAFF,
@@ -127,6 +134,22 @@ def row(record: Any) -> dict[str, Any]:
 
 def _rows(query) -> list[dict[str, Any]]:
     return [row(record) for record in db.session.scalars(query)]
+
+
+def _hers(model, producer: Producer):
+    """Rows of `model` naming her record or her account."""
+    mine = model.producer_id == producer.id
+    return or_(mine, model.user_id == producer.user_id) if producer.user_id else mine
+
+
+def _text_messages(producer: Producer) -> list[dict[str, Any]]:
+    """The SMS and WhatsApp messages to her, a one-time code's text shown without the code."""
+    query = select(OutboundMessage).where(_hers(OutboundMessage, producer))
+    rows = _rows(query.order_by(OutboundMessage.id))
+    for message in rows:
+        if message["kind"] in texts.CODE_KINDS:
+            message["body"] = outbox.REDACTED
+    return rows
 
 
 def _assessments(producer: Producer) -> list[dict[str, Any]]:
@@ -230,6 +253,10 @@ def collect(producer: Producer) -> dict[str, Any]:
         )
         if producer.user_id is not None
         else [],
+        "text_messages": _text_messages(producer),
+        "one_time_codes": _rows(
+            select(OneTimeCode).where(_hers(OneTimeCode, producer)).order_by(OneTimeCode.id)
+        ),
         "data_requests": _rows(
             select(DataRequest)
             .where(DataRequest.producer_id == producer.id)

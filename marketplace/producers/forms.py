@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from marketplace.fields import DecimalText, IntegerText, MultiCheckboxField, latitude, longitude
 from marketplace.gazetteer.fields import district_field, fill_place_choices, region_field
+from marketplace.i18n import LANGUAGE_NAMES
 from marketplace.labels import choices
 from marketplace.models import Certification, Clearing, ConsentScope, Gender, Tenure, ValueChain
 from marketplace.models.base import local_today
@@ -60,6 +61,13 @@ class ProfileForm(FlaskForm):
     )
     cooperative_id = SelectField(
         _l("Cooperativa o asociación"), coerce=str, validators=[Optional()]
+    )
+    # shown only when Minka sends SMS (sms.provider.configured); a technician marks them only
+    # with the producer's consent, given to her or him in person
+    sms_opt_in = BooleanField(_l("Recibir avisos por SMS en este celular"))
+    whatsapp_opt_in = BooleanField(_l("Recibir avisos por WhatsApp en este celular"))
+    message_locale = SelectField(
+        _l("Idioma de los mensajes"), choices=list(LANGUAGE_NAMES.items()), default="es"
     )
 
     def set_cooperatives(self, cooperatives) -> None:
@@ -140,4 +148,13 @@ class ConsentForm(FlaskForm):
     granted = BooleanField()
     in_person = BooleanField(
         _l("El productor o la productora me dio su consentimiento en persona.")
+    )
+
+
+class ClaimForm(FlaskForm):
+    code = StringField(
+        _l("Código recibido por SMS"),
+        [Optional(), Length(max=12)],
+        description=_l("Seis dígitos. Vence 10 minutos después de pedirlo."),
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
     )

@@ -45,6 +45,18 @@ UNVERIFIED_COOPERATIVE = _l(
 )
 
 
+class NationalIdTaken(DomainError):
+    """Another producer record has this national id (`producer_id`: the view may offer its
+    claim to a producer whose technician registered her, producers.claims)."""
+
+    def __init__(self, producer_id: int):
+        super().__init__(_l("Ya hay un productor registrado con este documento."), "national_id")
+        self.producer_id = producer_id
+
+
+MESSAGE_FIELDS = ("sms_opt_in", "whatsapp_opt_in", "message_locale")
+
+
 @dataclass
 class ProfileData:
     """A producer's personal details as a form collects them."""
@@ -57,6 +69,10 @@ class ProfileData:
     phone: str = ""
     birth_year: int | None = None
     cooperative_id: int | None = None
+    # her consent to messages (None: the form did not ask, SMS being off; kept as it was)
+    sms_opt_in: bool | None = None
+    whatsapp_opt_in: bool | None = None
+    message_locale: str | None = None
 
 
 @dataclass
@@ -171,15 +187,27 @@ def _clean_profile(data: ProfileData, producer: Producer | None) -> dict:
     )
     if producer is not None:
         duplicate = duplicate.where(Producer.id != producer.id)
-    if db.session.scalar(duplicate) is not None:
-        raise DomainError(_l("Ya hay un productor registrado con este documento."), "national_id")
+    existing = db.session.scalar(duplicate)
+    if existing is not None:
+        raise NationalIdTaken(existing)
     if data.phone.strip():
         values["phone"] = normalize_phone(data.phone, data.country)
         if values["phone"] is None:
             raise DomainError(_l("Escriba un número de celular válido."), "phone")
     else:
         values["phone"] = None
+    for name in MESSAGE_FIELDS:
+        if values[name] is None:
+            del values[name]  # not asked: left as it was
+    if values.get("message_locale") not in (None, "es", "en"):
+        raise DomainError(_l("Elija un idioma de la lista."), "message_locale")
+    if (values.get("sms_opt_in") or values.get("whatsapp_opt_in")) and not values["phone"]:
+        raise DomainError(_l("Escriba el celular donde recibirá los mensajes."), "phone")
     return values
+
+
+def _message_consent(producer: Producer) -> dict:
+    return {name: getattr(producer, name) for name in MESSAGE_FIELDS}
 
 
 def save_profile(actor: User, data: ProfileData, producer: Producer | None = None) -> Producer:
@@ -195,10 +223,12 @@ def save_profile(actor: User, data: ProfileData, producer: Producer | None = Non
     values = _clean_profile(data, producer)
     created = producer is None
     if created:
-        producer = Producer(registered_by_id=actor.id)
+        producer = Producer(registered_by_id=actor.id, sms_opt_in=False, whatsapp_opt_in=False)
+        producer.message_locale = "es"
         if actor.role == Role.PRODUCER:
             producer.user_id = actor.id
         db.session.add(producer)
+    consent_before = _message_consent(producer)
     for name, value in values.items():
         setattr(producer, name, value)
     db.session.flush()
@@ -206,8 +236,17 @@ def save_profile(actor: User, data: ProfileData, producer: Producer | None = Non
         actor,
         "producer.created" if created else "producer.updated",
         producer,
-        fields=sorted(k for k in values if k != "national_id"),
+        fields=sorted(k for k in values if k not in ("national_id", *MESSAGE_FIELDS)),
     )
+    consent_after = _message_consent(producer)
+    if consent_after != consent_before:
+        changes = {k: [consent_before[k], v] for k, v in consent_after.items()}
+        audit.record(
+            actor,
+            "producer.messages_consent_changed",
+            producer,
+            changes={k: v for k, v in changes.items() if v[0] != v[1]},
+        )
     db.session.commit()
     return producer
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,10 +21,11 @@ from marketplace.fields import as_float
 from marketplace.i18n import by_gender
 from marketplace.models import Farm, Producer, Role
 from marketplace.permissions import load_or_404, role_required, serving_cooperative_id
-from marketplace.producers import services
+from marketplace.producers import claims, services
 from marketplace.producers.blueprint import bp
-from marketplace.producers.forms import ConsentForm, FarmForm, ProfileForm
+from marketplace.producers.forms import ClaimForm, ConsentForm, FarmForm, ProfileForm
 from marketplace.producers.permissions import can_edit, can_view
+from marketplace.sms import provider as sms
 from marketplace.web import page_number, show_errors
 
 FIELD_ROLES = (Role.PRODUCER, Role.TECHNICIAN)
@@ -84,6 +94,9 @@ def _profile_data(form: ProfileForm) -> services.ProfileData:
         phone=form.phone.data or "",
         birth_year=form.birth_year.data,
         cooperative_id=int(coop) if coop and coop.isdigit() else None,
+        sms_opt_in=form.sms_opt_in.data if sms.configured() else None,
+        whatsapp_opt_in=form.whatsapp_opt_in.data if sms.whatsapp_configured() else None,
+        message_locale=form.message_locale.data if sms.configured() else None,
     )
 
 
@@ -103,6 +116,12 @@ def _edit_profile(producer: Producer | None, template_args: dict):
     if form.validate_on_submit():
         try:
             saved = services.save_profile(current_user, _profile_data(form), producer)
+        except services.NationalIdTaken as error:
+            taken = claims.record(error.producer_id)
+            if producer is None and template_args["own"] and claims.can_claim(current_user, taken):
+                session["claim_producer"] = taken.id
+                return redirect(url_for("producers.claim"))
+            show_errors(form, error)
         except DomainError as error:
             show_errors(form, error)
         else:
@@ -120,6 +139,67 @@ def _edit_profile(producer: Producer | None, template_args: dict):
         producer=producer,
         data_requests=requests,
         **template_args,
+    )
+
+
+def _code_limit() -> str:
+    return current_app.config["MINKA_SMS_CODE_LIMIT"]
+
+
+def _sending(response) -> bool:
+    return request.form.get("action") == "send"
+
+
+def _refused_code(response) -> bool:
+    return request.form.get("action") != "send" and response.status_code == 200
+
+
+# The claim page shows the record's masked mobile and sends codes to it: showing it is limited
+# like a technician's national-id refusals, sends like the password reset's, wrong codes like
+# sign-ins, all per account.
+@bp.route("/mis-datos/reclamar", methods=["GET", "POST"])
+@role_required(Role.PRODUCER)
+@limiter.limit(_national_id_limit, methods=["GET"], key_func=_signed_in_user, scope="claim-view")
+@limiter.limit(
+    _code_limit, methods=["POST"], key_func=_signed_in_user, deduct_when=_sending, scope="claim"
+)
+@limiter.limit(
+    lambda: current_app.config["MINKA_LOGIN_ACCOUNT_LIMIT"],
+    methods=["POST"],
+    key_func=_signed_in_user,
+    deduct_when=_refused_code,
+    scope="claim-code",
+)
+def claim():
+    asked = session.get("claim_producer")
+    taken = claims.record(asked)
+    if not claims.can_claim(current_user, taken):
+        if asked is None:
+            abort(404)  # nothing to claim: she did not come from "Mis datos"
+        session.pop("claim_producer", None)
+        flash(_("Este registro ya no se puede reclamar."), "error")
+        return redirect(url_for("producers.my_profile"))
+    form = ClaimForm()
+    sent = session.get("claim_sent") == taken.id
+    if form.validate_on_submit():
+        try:
+            if request.form.get("action") == "send":
+                claims.send_code(current_user, taken)
+                session["claim_sent"] = taken.id
+                flash(_("Le enviamos un código por SMS. Vence en 10 minutos."), "info")
+                return redirect(url_for("producers.claim"))
+            if not sent:
+                return redirect(url_for("producers.claim"))
+            claims.claim(current_user, taken, form.code.data or "")
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            session.pop("claim_producer", None)
+            session.pop("claim_sent", None)
+            flash(_("Listo: su cuenta quedó unida a su registro, con sus fincas."), "success")
+            return redirect(url_for("producers.detail", producer_id=taken.id))
+    return render_template(
+        "producers/claim.html", form=form, masked=claims.masked_phone(taken.phone), sent=sent
     )
 
 

@@ -44,7 +44,7 @@ from marketplace.models import (
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.notifications.messages import money_param
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.services import notify_producer
 from marketplace.traceability import custody
 
 MAX_KG = 1_000_000
@@ -333,10 +333,10 @@ def record_delivery(
 
 def _notify_producer(producer_id: int, delivery: Delivery) -> None:
     producer = db.session.get(Producer, producer_id)
-    if producer is None or producer.user_id is None:
+    if producer is None:
         return
-    notify_user(
-        producer.user_id,
+    notify_producer(
+        producer,
         "delivery.checkoff_producer" if delivery.deduction_minor else "delivery.recorded",
         link=path_for("traceability.my_deliveries"),
         code=delivery.code,

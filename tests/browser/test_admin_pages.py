@@ -38,6 +38,7 @@ ADMIN_PAGES = [
     "/admin/credito/ajustes",
     "/admin/trazabilidad/conversiones",
     "/admin/pagos",
+    "/admin/mensajes",
     "/admin/impacto",
     "/impacto",
 ]

@@ -550,3 +550,24 @@ def test_demo_farms_have_tenure_documents_in_several_states(app, runner):
     )
     titled = set(frame.loc[frame["land_title"], "farm_id"])
     assert titled and titled <= accepted
+
+
+def test_some_demo_producers_opted_in_to_messages_and_none_are_sent(runner):
+    from marketplace.models import OutboundMessage
+    from marketplace.sms import provider
+
+    build(runner)
+    demo = _db.session.scalar(
+        select(Producer)
+        .join(User, User.id == Producer.user_id)
+        .where(User.email == "productora@minka.demo")
+    )
+    assert demo.sms_opt_in and demo.message_locale == "es"
+    with_phone = _db.session.scalars(select(Producer).where(Producer.phone.is_not(None))).all()
+    sms = [p for p in with_phone if p.sms_opt_in]
+    whatsapp = [p for p in with_phone if p.whatsapp_opt_in]
+    assert 0.2 < len(sms) / len(with_phone) < 0.5
+    assert whatsapp and {p.id for p in whatsapp} <= {p.id for p in sms}
+    assert not any(p.sms_opt_in for p in _db.session.scalars(select(Producer)) if not p.phone)
+    assert not provider.configured()  # SMS stays off in the demo: nothing queued
+    assert _db.session.scalar(select(OutboundMessage.id)) is None

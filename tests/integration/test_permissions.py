@@ -76,6 +76,8 @@ PAGES = [
     ("/admin/auditoria", ADMIN_ONLY),
     ("/admin/emparejamiento", ADMIN_ONLY),
     ("/admin/pagos", ADMIN_ONLY),
+    ("/admin/mensajes", ADMIN_ONLY),
+    ("/mis-datos/reclamar", PRODUCER_ONLY | {"owner": 404, "other_producer": 404}),
     ("/admin/credito/ajustes", ADMIN_ONLY),
     ("/admin/trazabilidad/conversiones", ADMIN_ONLY),
     ("/admin/emparejamiento/corridas/{run}", ADMIN_ONLY),

@@ -1,0 +1,1 @@
+"""Text messages to producers' phones (SMS, WhatsApp through Twilio), sent from an outbox."""
