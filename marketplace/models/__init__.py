@@ -45,6 +45,7 @@ from marketplace.models.disputes import (
     ForestDispute,
     ForestDisputeEvidence,
 )
+from marketplace.models.fieldwork import SyncKind, SyncReceipt
 from marketplace.models.matching import (
     Assessment,
     Cluster,
@@ -125,6 +126,8 @@ from marketplace.models.traceability import (
 )
 
 __all__ = [
+    "SyncKind",
+    "SyncReceipt",
     "DisputeGround",
     "DisputeOutcome",
     "DisputeStatus",
