@@ -107,6 +107,7 @@ def service_worker():
     """The service worker, at the site's root so its scope is the whole site; never cached
     long (a phone checks it for a new version at every visit)."""
     shell = [url_for("static", filename=name) for name in SHELL_FILES]
+    shell.append(url_for("fieldwork.manifest"))
     version = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
     body = render_template(
         "fieldwork/sw.js",

@@ -61,10 +61,16 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate") {
     event.respondWith(fromNetworkKeeping(request, PAGES, false).catch(function () {
       return caches.open(PAGES).then(function (cache) {
-        return cache.match(request, { ignoreSearch: false }).then(function (hit) {
+        return cache.match(request).then(function (hit) {
           return hit || cache.match(FALLBACK);
         });
       }).then(function (hit) { return hit || Response.error(); });
+    }));
+    return;
+  }
+  if (SHELL_FILES.indexOf(url.pathname) !== -1) {  // the manifest
+    event.respondWith(fetch(request).catch(function () {
+      return caches.match(request).then(function (hit) { return hit || Response.error(); });
     }));
   }
 });
