@@ -173,3 +173,60 @@ def test_a_morning_without_signal_reaches_minka_once(
     # The plot page shows the walked outline's accuracy.
     page.goto(f"/fincas/{farm.id}/parcela")
     expect(page.get_by_text("precisión media 6 m")).to_be_visible()
+
+
+def register_offline(page: Page, national_id: str) -> None:
+    page.goto("/productores/nuevo")
+    page.get_by_label("Nombres").fill("Teodoro")
+    page.get_by_label("Apellidos").fill("Mamani Quispe")
+    page.get_by_label("Hombre").check()
+    page.get_by_label("Documento de identidad").fill(national_id)
+    page.get_by_role("button", name="Guardar").click()
+    expect(page).to_have_url(re.compile(r"/campo/finca-nueva#producer="))
+
+
+def test_a_refused_entry_is_shown_fixed_and_sent_or_discarded(
+    app, live, new_context, browser_problems, make_org, make_user, make_producer
+) -> None:
+    coop = make_org("cooperative")
+    technician = make_user("technician", organization=coop)
+    make_producer(national_id="45678912")  # registered before, by someone else
+    context = new_context()
+    page = context.new_page()
+    log_in(page, technician)
+    ready(page)
+    box = outbox(page).bounding_box()
+    assert box["x"] + box["width"] <= 360  # the count fits the phone's header
+
+    context.set_offline(True)
+    register_offline(page, "45678912")
+    register_offline(page, "45678912")
+    page.goto("/campo/por-enviar")
+    expect(page.locator("article[data-entry]")).to_have_count(2)
+    context.set_offline(False)
+    page.get_by_role("button", name="Enviar ahora").click()
+
+    refused = page.locator("article[data-entry]")
+    expect(refused.first).to_contain_text("No se pudo enviar")
+    expect(refused.first).to_contain_text("Ya hay un productor registrado con este documento.")
+    expect(outbox(page)).to_have_text("Por enviar: 2")  # still on the phone
+
+    # The second is discarded; the first is fixed in its form, filled as it was.
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.nth(1).get_by_role("button", name="Descartar").click()
+    expect(refused).to_have_count(1)
+    refused.first.get_by_role("link", name="Corregir").click()
+    expect(page.get_by_label("Nombres")).to_have_value("Teodoro")
+    expect(page.get_by_role("status").first).to_contain_text("Ya hay un productor registrado")
+    page.get_by_label("Documento de identidad").fill("45678913")
+    page.get_by_role("button", name="Guardar").click()
+
+    expect(outbox(page)).to_have_text("Por enviar: 0", timeout=20_000)
+    db.session.expire_all()
+    fixed = db.session.scalar(select(Producer).where(Producer.national_id == "45678913"))
+    assert fixed is not None and fixed.cooperative_id == coop.id
+    assert count(Producer) == 2 and count(SyncReceipt) == 1
+    # the two refusals (422) Chromium logs as failed loads are this test's point
+    refusals = [p for p in browser_problems if "422" in p and "/campo/sincronizar" in p]
+    assert len(refusals) == 2
+    browser_problems[:] = [p for p in browser_problems if p not in refusals]
