@@ -82,8 +82,9 @@
       var el = form.elements[name];
       if (!el) return "";
       if (el.tagName === "SELECT") return el.selectedIndex > 0 ? el.options[el.selectedIndex].text : "";
-      return el.value;
-    }).filter(Boolean).join(" ");
+      var unit = form.getAttribute("data-offline-unit-" + name);  // "250 kg"
+      return el.value && unit ? el.value + " " + unit : el.value;
+    }).filter(Boolean).join(form.dataset.offlineJoin || " ");
   }
   function references(form, fixing) {
     if (fixing) return fixing.refs;

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Delivery, Farm, FieldEvidence, Producer, SyncReceipt
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, menu_entry
 from tests.browser.test_plots import tiny_png
 from tests.integration.deliveries import centre, producer_with_pledge
 
@@ -91,9 +91,10 @@ def test_a_morning_without_signal_reaches_minka_once(
     page.get_by_label("Bosque (ha)").fill("1")
     page.get_by_role("button", name="Guardar finca").click()
 
-    # Its boundary, walked: two readings at the first corner are averaged.
+    # Its boundary, walked corner by corner (the GPS reads 6 m at each).
     expect(page).to_have_url(re.compile(r"/campo/parcela#farm="))
     expect(outbox(page)).to_have_text("Por enviar: 2")
+    context.set_geolocation({"latitude": LAT, "longitude": LON, "accuracy": 6})
     page.get_by_role("button", name="Caminar el contorno").click()
     for n, (lat, lon) in enumerate(CORNERS):
         if n == 2:  # too soon to close
@@ -174,6 +175,12 @@ def test_a_morning_without_signal_reaches_minka_once(
     page.goto(f"/fincas/{farm.id}/parcela")
     expect(page.get_by_text("precisión media 6 m")).to_be_visible()
 
+    # Signing out deletes the pages kept on the phone.
+    assert page.evaluate("caches.has('minka-pages')") is True
+    menu_entry(page, "Salir", role="button").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(re.compile("Hola"))
+    assert page.evaluate("caches.has('minka-pages')") is False
+
 
 def register_offline(page: Page, national_id: str) -> None:
     page.goto("/productores/nuevo")
@@ -221,6 +228,7 @@ def test_a_refused_entry_is_shown_fixed_and_sent_or_discarded(
     page.get_by_label("Documento de identidad").fill("45678913")
     page.get_by_role("button", name="Guardar").click()
 
+    expect(page).to_have_url(re.compile(r"/campo/finca-nueva#producer="))
     expect(outbox(page)).to_have_text("Por enviar: 0", timeout=20_000)
     db.session.expire_all()
     fixed = db.session.scalar(select(Producer).where(Producer.national_id == "45678913"))

@@ -26,7 +26,7 @@ from marketplace.models.base import local_today
 from marketplace.producers import services as producers
 from tests.conftest import PASSWORD, signed_in_client
 from tests.integration.deliveries import centre, producer_with_pledge
-from tests.integration.races import outcomes, race
+from tests.integration.races import THREADS, outcomes, race
 
 SYNC = "/campo/sincronizar"
 LAT, LON = -7.176667, -76.723889  # Juanjuí (San Martín), district 220601
@@ -292,11 +292,11 @@ def test_the_sync_needs_the_csrf_token_from_the_state(db, make_app, tech):
     assert answer.status_code == 200
 
 
-def test_two_copies_of_one_entry_racing_make_one_producer(db, racing_app, tech):
-    entry_key = key()
+def test_copies_of_one_entry_racing_make_one_producer(db, racing_app, tech):
+    entry_key, tech_id = key(), tech.id  # read here: the threads have their own sessions
 
     def sending():
-        user = _db.session.get(User, tech.id)
+        user = _db.session.get(User, tech_id)
         data = producers.ProfileData(
             first_name="Rosa",
             last_name="Quispe",
@@ -308,10 +308,84 @@ def test_two_copies_of_one_entry_racing_make_one_producer(db, racing_app, tech):
             user, entry_key, "producer", lambda: producers.save_profile(user, data)
         )
 
-    won, refused = outcomes(race(racing_app, [sending, sending]))
+    won, refused = outcomes(race(racing_app, [sending] * THREADS))
     # both get the one producer, or the later one is told to retry while the first commits
     producer_id = _db.session.scalar(select(Producer.id))
     assert [r.record_id for r in won] == [producer_id] * len(won)
     assert sorted(r.repeated for r in won)[0] is False  # one of them made it
-    assert len(won) == 2 or refused == ["Este envío se está guardando: se volverá a intentar."]
+    assert len(won) + len(refused) == THREADS
+    assert set(refused) <= {"Este envío se está guardando: se volverá a intentar."}
     assert count(Producer) == 1 and count(SyncReceipt) == 1
+
+
+def test_the_service_worker_is_served_at_the_root_never_cached_long(db, app, client):
+    answer = client.get("/sw.js")
+    assert answer.status_code == 200 and answer.mimetype == "text/javascript"
+    assert answer.headers["Cache-Control"] == "no-cache"
+    body = answer.get_data(as_text=True)
+    versions = app.extensions["minka_static_versions"]
+    # it installs the shell under the versioned URLs the pages use
+    for name in ("minka.css", "offline.js", "walk.js", "vendor/leaflet/leaflet.js"):
+        assert f'"/static/{name}?v={versions[name]}"' in body
+    assert '"/manifest.webmanifest"' in body
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    assert manifest.get_json()["name"] == "Minka para técnicos"
+    assert manifest.get_json()["display"] == "standalone"
+
+
+def test_only_a_technicians_field_pages_may_be_kept_on_the_phone(
+    db, app, phone, tech, make_user, make_producer, make_farm
+):
+    producer = make_producer(cooperative_id=tech.organization_id)
+    farm = make_farm(producer)
+    for url in ("/productores/nuevo", f"/fincas/{farm.id}/parcela", "/campo/finca-nueva"):
+        answer = phone.get(url)
+        assert answer.headers.get("X-Minka-Offline") == "keep", url
+        assert "private, no-store" in answer.headers["Cache-Control"]  # no HTTP cache
+    assert "X-Minka-Offline" not in phone.get("/notificaciones").headers
+    owner = make_user("producer")
+    producer.user_id = owner.id
+    db.session.commit()
+    own = signed_in_client(app, owner).get(f"/fincas/{farm.id}/parcela")
+    assert own.status_code == 200 and "X-Minka-Offline" not in own.headers
+
+
+def test_pages_offer_the_offline_forms_to_technicians(db, phone, tech, make_producer, make_farm):
+    page = phone.get("/productores/nuevo").get_data(as_text=True)
+    assert 'data-offline="producer"' in page and "/static/offline.js?v=" in page
+    assert 'id="outbox-count"' in page
+    farm = make_farm(make_producer(cooperative_id=tech.organization_id))
+    plot = phone.get(f"/fincas/{farm.id}/parcela").get_data(as_text=True)
+    assert 'data-offline="outline"' in plot and "Caminar el contorno" in plot
+    outbox = phone.get("/campo/por-enviar").get_data(as_text=True)
+    assert "Enviar ahora" in outbox
+
+
+def test_the_plot_form_saves_a_walked_outline_online_too(db, phone, tech, make_producer, make_farm):
+    farm = make_farm(make_producer(cooperative_id=tech.organization_id), total_ha=5.0)
+    answer = phone.post(
+        f"/fincas/{farm.id}/parcela",
+        data={"outline": walked_square(), "walked": "1", "accuracy_m": "4.2"},
+    )
+    assert answer.status_code == 302
+    db.session.refresh(farm)
+    assert farm.polygon_source == "walked" and farm.polygon_accuracy_m == 4.2
+    # a drawn outline afterwards carries no accuracy
+    phone.post(f"/fincas/{farm.id}/parcela", data={"outline": walked_square(), "drawn": "1"})
+    db.session.refresh(farm)
+    assert farm.polygon_source == "drawn" and farm.polygon_accuracy_m is None
+
+
+def test_probing_national_ids_through_the_sync_is_limited(db, make_app, make_user, make_producer):
+    limited = make_app(RATELIMIT_ENABLED=True, MINKA_NATIONAL_ID_LIMIT="3 per hour")
+    for n in range(4):
+        make_producer(national_id=f"4123456{n}")
+    tech, colleague = make_user("technician"), make_user("technician")
+    phone = signed_in_client(limited, tech)
+    assert phone.post(SYNC, data=producer_entry(key(), "41234599")).status_code == 200  # free
+    answers = [phone.post(SYNC, data=producer_entry(key(), f"4123456{n}")) for n in range(3)]
+    assert [a.status_code for a in answers] == [422, 422, 422]
+    assert phone.post(SYNC, data=producer_entry(key(), "41234563")).status_code == 429
+    other = signed_in_client(limited, colleague)
+    assert other.post(SYNC, data=producer_entry(key(), "41234563")).status_code == 422
