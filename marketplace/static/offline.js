@@ -134,7 +134,15 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.dataset || !form.dataset.offline) return;
+    if (!form.dataset || !form.dataset.offline) {
+      // any other form needs the server: say so instead of the browser's error page
+      if (!navigator.onLine && (form.method || "").toLowerCase() === "post" && !isLogout(form)) {
+        event.preventDefault();
+        say(T.needsSignal, "warning");
+        window.scrollTo(0, 0);
+      }
+      return;
+    }
     // online, a form posts as usual; a fixed entry goes back through the queue (its key)
     if (navigator.onLine && !form.hasAttribute("data-offline-always") && !form.dataset.fixKey) return;
     event.preventDefault();
@@ -282,9 +290,12 @@
     }).catch(function () { /* kept next time */ });
   }
   // signing out: the kept pages (this technician's data) go; the queue stays, shown to no one else
+  function isLogout(form) {
+    return Boolean(form.action) && new URL(form.action).pathname === T.logout;
+  }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.action || new URL(form.action).pathname !== T.logout) return;
+    if (!isLogout(form)) return;
     event.preventDefault();
     localStorage.removeItem(KEPT_FOR);
     localStorage.removeItem(KEPT_AT);
@@ -298,7 +309,10 @@
   parent();
   window.addEventListener("online", sync);
   document.querySelectorAll("[data-sync-now]").forEach(function (button) {
-    button.addEventListener("click", function () { sync(); });
+    button.addEventListener("click", function () {
+      if (!navigator.onLine) { say(T.noSignal, "warning"); return; }
+      sync();
+    });
   });
   var registered = "serviceWorker" in navigator
     ? navigator.serviceWorker.register(T.sw).then(function () { return navigator.serviceWorker.ready; })

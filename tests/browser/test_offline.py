@@ -120,6 +120,9 @@ def test_a_morning_without_signal_reaches_minka_once(
     page.get_by_label("Kilos entregados").fill("250")
     page.get_by_role("button", name="Registrar la entrega").click()
     expect(outbox(page)).to_have_text("Por enviar: 5")
+    # a form that needs the server says so, instead of the browser's error page
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("status").first).to_contain_text("Sin señal: esto necesita conexión")
 
     outbox(page).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Por enviar")
