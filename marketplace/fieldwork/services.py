@@ -81,7 +81,7 @@ def center_of(delivery_id: int) -> int | None:
 def resolve(actor: User, key: str, kind: str) -> int:
     """The server id of the record another entry of this phone made (a producer or farm
     registered offline), or Waiting while the server has not received it."""
-    receipt = receipt_of(key) if is_key(key) else None
+    receipt = receipt_of(key.lower()) if is_key(key) else None
     if receipt is None or receipt.record_id is None:
         raise Waiting(_l("Falta enviar primero el registro del que depende."))
     if receipt.user_id != actor.id or receipt.kind != kind:
@@ -94,6 +94,7 @@ def receive(actor: User, key: str, kind: str, save: Callable[[], object]) -> Rec
     key. Raises the service's DomainError (nothing stays claimed) or Waiting."""
     if not is_key(key) or kind not in SyncKind.codes():
         raise DomainError(_l("Envío no válido: descártelo y vuelva a registrarlo."))
+    key = key.lower()
     if receipt_of(key) is not None:
         return _earlier(actor, key, kind)
     # The claim is the transaction's first statement: on SQLite a read before it would make

@@ -226,7 +226,9 @@
       if (!json) throw new Error("signin");
       return response.json().then(function (answer) {
         if (response.status === 200) return dropEntry(entry.key);
-        entry.status = response.status === 422 ? "refused" : "waiting";
+        // refused (422), or a photo too big to send (413): the technician must act;
+        // anything else (wait, too many tries, the server down) is tried again later
+        entry.status = response.status === 422 || response.status === 413 ? "refused" : "waiting";
         entry.message = answer.message || answer.error || "";
         entry.errors = answer.errors || {};
         return putEntry(entry);

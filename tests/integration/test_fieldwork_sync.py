@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.test import EnvironBuilder
 
 from marketplace.extensions import db as _db
 from marketplace.fieldwork import services
@@ -389,3 +390,33 @@ def test_probing_national_ids_through_the_sync_is_limited(db, make_app, make_use
     assert phone.post(SYNC, data=producer_entry(key(), "41234563")).status_code == 429
     other = signed_in_client(limited, colleague)
     assert other.post(SYNC, data=producer_entry(key(), "41234563")).status_code == 422
+
+
+def test_a_photo_too_big_is_refused_before_anything_is_read(
+    db, phone, tech, make_producer, make_farm
+):
+    farm = make_farm(make_producer(cooperative_id=tech.organization_id))
+    visit = {"key": key(), "kind": "evidence", "farm_id": str(farm.id), "note": "Visita"}
+    big = PNG + b"\x00" * (5 * 1024 * 1024 + 100 * 1024)
+    builder = EnvironBuilder(
+        path=SYNC,
+        method="POST",
+        data={**visit, "photo": (io.BytesIO(big), "foto.png")},
+        headers={"Accept": "application/json"},
+    )
+    environ = builder.get_environ()
+    try:
+        answer = phone.open(environ)
+    finally:  # the app refuses before reading the body, so close the spooled body here
+        environ["wsgi.input"].close()
+        builder.close()
+    assert answer.status_code == 413
+    assert answer.get_json()["error"] == "El archivo es demasiado grande."
+    assert count(FieldEvidence) == 0 and count(SyncReceipt) == 0
+
+
+def test_a_key_in_capitals_is_the_same_key(db, phone):
+    entry_key = key()
+    first = phone.post(SYNC, data=producer_entry(entry_key)).get_json()
+    again = phone.post(SYNC, data=producer_entry(entry_key.upper())).get_json()
+    assert again["id"] == first["id"] and again["repeated"] is True
