@@ -90,6 +90,8 @@ def _mark_offline_pages(response: Response) -> Response:
         and current_user.role == Role.TECHNICIAN
     ):
         response.headers[KEEP_HEADER] = "keep"
+    elif not current_user.is_authenticated and response.mimetype == "text/html":
+        response.headers[KEEP_HEADER] = "forget"  # the service worker deletes the kept pages
     return response
 
 

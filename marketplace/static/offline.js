@@ -55,6 +55,13 @@
     return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
   }
   function hashParams() { return new URLSearchParams(location.hash.slice(1)); }
+  // A record's page not kept on the phone opens an offline page in its place (the service
+  // worker's stand-in): the record's server id is then in the address.
+  var PATH_IDS = { producer: /^\/productores\/(\d+)\//, farm: /^\/fincas\/(\d+)\// };
+  function pathId(name) {
+    var found = PATH_IDS[name] && location.pathname.match(PATH_IDS[name]);
+    return found ? found[1] : "";
+  }
 
   // --- the "por enviar" count and messages ----------------------------------------------------
   function refreshCount() {
@@ -90,7 +97,7 @@
     if (fixing) return fixing.refs;
     var refs = {}, hash = hashParams();
     ["producer", "farm", "center"].forEach(function (name) {
-      var id = form.dataset["offline" + name.charAt(0).toUpperCase() + name.slice(1)];
+      var id = form.dataset["offline" + name.charAt(0).toUpperCase() + name.slice(1)] || pathId(name);
       if (id) refs[name + "_id"] = id;
       if (hash.get(name)) refs[name + "_key"] = hash.get(name);
     });
@@ -195,6 +202,11 @@
     if (!form) return;
     var hash = hashParams(), key = hash.get(form.dataset.offlineNeeds);
     var shown = document.querySelector("[data-offline-parent]");
+    var id = pathId(form.dataset.offlineNeeds);
+    if (id) {  // a record already in Minka
+      if (shown) shown.textContent = shown.dataset.known.replace("{id}", id);
+      return;
+    }
     var lookup = key ? getEntry(key) : hash.get("fix") ? Promise.resolve({ label: "" }) : Promise.resolve(null);
     lookup.then(function (entry) {
       if (shown && entry && entry.label) shown.textContent = entry.label;

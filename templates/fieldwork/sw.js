@@ -11,6 +11,11 @@ var PLACES = "minka-places";    // region and district lists (public)
 var SHELL_FILES = {{ shell|tojson }};
 var FALLBACK = {{ fallback|tojson }};
 var KEEP_HEADER = {{ keep_header|tojson }};
+// a record's page not kept (never opened with signal) opens the offline page of its kind
+var STAND_INS = [
+  [/^\/productores\/\d+\/fincas\/nueva$/, {{ url_for("fieldwork.new_farm")|tojson }}],
+  [/^\/fincas\/\d+\/parcela$/, {{ url_for("fieldwork.new_plot")|tojson }}]
+];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) {
@@ -29,6 +34,8 @@ self.addEventListener("activate", function (event) {
 
 function fromNetworkKeeping(request, cacheName, keepAny) {
   return fetch(request).then(function (response) {
+    // a signed-out page: nobody's pages stay on the phone (a session that simply expired)
+    if (response.headers.get(KEEP_HEADER) === "forget") caches.delete(PAGES);
     var keep = response.ok && !response.redirected &&
       (keepAny || response.headers.get(KEEP_HEADER) === "keep");
     if (keep) {
@@ -62,7 +69,11 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(fromNetworkKeeping(request, PAGES, false).catch(function () {
       return caches.open(PAGES).then(function (cache) {
         return cache.match(request).then(function (hit) {
-          return hit || cache.match(FALLBACK);
+          if (hit) return hit;
+          var standIn = STAND_INS.filter(function (s) { return s[0].test(url.pathname); })[0];
+          return (standIn ? cache.match(standIn[1]) : Promise.resolve(null)).then(function (page) {
+            return page || cache.match(FALLBACK);
+          });
         });
       }).then(function (hit) { return hit || Response.error(); });
     }));

@@ -241,3 +241,31 @@ def test_a_refused_entry_is_shown_fixed_and_sent_or_discarded(
     refusals = [p for p in browser_problems if "422" in p and "/campo/sincronizar" in p]
     assert len(refusals) == 2
     browser_problems[:] = [p for p in browser_problems if p not in refusals]
+
+
+def test_a_farm_never_opened_with_signal_gets_its_visit_offline(
+    app, live, new_context, make_org, make_user, make_producer, make_farm
+) -> None:
+    coop = make_org("cooperative")
+    technician = make_user("technician", organization=coop)
+    farm = make_farm(make_producer(cooperative_id=coop.id))
+    context = new_context()
+    page = context.new_page()
+    log_in(page, technician)
+    ready(page)
+
+    context.set_offline(True)
+    page.goto(f"/fincas/{farm.id}/parcela")  # not kept: the offline plot page stands in
+    expect(page.get_by_role("heading", level=1)).to_have_text("Parcela y evidencia sin señal")
+    expect(page.get_by_text(f"Finca n.º {farm.id}")).to_be_visible()
+    page.get_by_label("Nota").fill("Poda de mantenimiento hecha.")
+    page.get_by_role("button", name="Guardar evidencia").click()
+    expect(outbox(page)).to_have_text("Por enviar: 1")
+
+    context.set_offline(False)
+    page.get_by_role("link", name="Ver lo que está por enviar").click()
+    expect(outbox(page)).to_have_text("Por enviar: 0", timeout=20_000)
+    db.session.expire_all()
+    visit = db.session.scalar(select(FieldEvidence))
+    assert visit.farm_id == farm.id and visit.note == "Poda de mantenimiento hecha."
+    assert visit.recorded_by_id == technician.id

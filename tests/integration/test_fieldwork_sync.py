@@ -345,6 +345,8 @@ def test_only_a_technicians_field_pages_may_be_kept_on_the_phone(
         assert answer.headers.get("X-Minka-Offline") == "keep", url
         assert "private, no-store" in answer.headers["Cache-Control"]  # no HTTP cache
     assert "X-Minka-Offline" not in phone.get("/notificaciones").headers
+    # a signed-out page tells the service worker to forget the pages it kept
+    assert app.test_client().get("/ingresar").headers["X-Minka-Offline"] == "forget"
     owner = make_user("producer")
     producer.user_id = owner.id
     db.session.commit()
