@@ -96,11 +96,18 @@ def test_a_morning_without_signal_reaches_minka_once(
     expect(outbox(page)).to_have_text("Por enviar: 2")
     context.set_geolocation({"latitude": LAT, "longitude": LON, "accuracy": 6})
     page.get_by_role("button", name="Caminar el contorno").click()
+    expect(page.get_by_text("Lecturas en este punto: 1")).to_be_visible()
+    # standing at the first corner, the GPS wanders 2 m north and south: the mean is the corner
+    for wander in (0.00002, -0.00002):
+        context.set_geolocation({"latitude": LAT + wander, "longitude": LON, "accuracy": 6})
+        page.wait_for_timeout(300)
+    expect(page.get_by_text("Lecturas en este punto: 3")).to_be_visible()
     for n, (lat, lon) in enumerate(CORNERS):
         if n == 2:  # too soon to close
             page.get_by_role("button", name="Cerrar contorno").click()
             expect(page.get_by_text("Marque al menos 3 esquinas")).to_be_visible()
-        context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 6})
+        if n:
+            context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 6})
         page.get_by_role("button", name="Marcar esquina").click()
         expect(page.get_by_text(f"Esquinas marcadas: {n + 1}")).to_be_visible()
     page.get_by_role("button", name="Cerrar contorno").click()
@@ -141,6 +148,8 @@ def test_a_morning_without_signal_reaches_minka_once(
     farm = db.session.scalar(select(Farm).where(Farm.producer_id == teodoro.id))
     assert farm.name == "Alto Huayabamba" and farm.polygon_source == "walked"
     assert farm.polygon_accuracy_m == 6.0 and 4 < farm.polygon_area_ha < 6
+    first = farm.polygon_geojson["coordinates"][0][0]
+    assert first == [LON, LAT]  # the mean of the three readings at the first corner
     visit = db.session.scalar(select(FieldEvidence))
     assert visit.farm_id == farm.id and visit.photo_path
     delivery = db.session.scalar(select(Delivery))
