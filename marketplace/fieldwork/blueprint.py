@@ -1,3 +1,5 @@
+"""The fieldwork blueprint, with its views attached; only the app factory imports it."""
+
 from flask import Blueprint
 
 bp = Blueprint("fieldwork", __name__)
