@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.centers.blueprint import bp as centers_bp
     from marketplace.commitments.blueprint import bp as commitments_bp
     from marketplace.credit.blueprint import bp as credit_bp
+    from marketplace.fieldwork.blueprint import bp as fieldwork_bp
     from marketplace.gazetteer.views import bp as gazetteer_bp
     from marketplace.main.blueprint import bp as main_bp
     from marketplace.notifications.blueprint import bp as notifications_bp
@@ -85,3 +86,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(traceability_bp)
+    app.register_blueprint(fieldwork_bp)

@@ -162,6 +162,7 @@ ENTITY_LABELS = {
     "organization": _l("Organización"),
     "producer": _l("Productor"),
     "farm": _l("Finca"),
+    "sync_receipt": _l("Envío desde el teléfono"),
     "consent": _l("Consentimiento"),
     "listing": _l("Producto del catálogo"),
     "purchase_commitment": _l("Compromiso de compra"),

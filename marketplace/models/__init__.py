@@ -45,6 +45,7 @@ from marketplace.models.disputes import (
     ForestDispute,
     ForestDisputeEvidence,
 )
+from marketplace.models.fieldwork import SyncKind, SyncReceipt
 from marketplace.models.files import StoredFile
 from marketplace.models.matching import (
     Assessment,
@@ -139,6 +140,8 @@ __all__ = [
     "MessageStatus",
     "OneTimeCode",
     "OutboundMessage",
+    "SyncKind",
+    "SyncReceipt",
     "DisputeGround",
     "DisputeOutcome",
     "DisputeStatus",

@@ -162,9 +162,11 @@ class Farm(db.Model):
     lat: Mapped[float]
     lon: Mapped[float]
     polygon_geojson: Mapped[dict | None] = mapped_column(JSON)
-    # geodesic area of the polygon (ha); how it was given: drawn | geojson | kml
+    # geodesic area of the polygon (ha); how it was given: drawn | walked | geojson | kml
     polygon_area_ha: Mapped[float | None]
     polygon_source: Mapped[str | None] = mapped_column(String(10))
+    # a walked outline: the mean GPS accuracy (m) of its corners
+    polygon_accuracy_m: Mapped[float | None]
     # deforestation risk against the cut-off (traceability.RiskStatus), from the forest layer
     risk_status: Mapped[str] = mapped_column(
         String(20), default="unassessed", server_default="unassessed"

@@ -20,6 +20,16 @@ from marketplace.fields import MultiCheckboxField
 from marketplace.models.disputes import DisputeGround, DisputeOutcome
 
 
+def _decimal(field) -> float | None:
+    text = (field.data or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValidationError(_l("La posición del teléfono no es un número válido.")) from None
+
+
 class OutlineForm(FlaskForm):
     """The drawing tool fills `outline` with GeoJSON; without JavaScript a technician can paste
     it (the producer is shown plain words: draw it, or upload the GPS's file)."""
@@ -29,6 +39,10 @@ class OutlineForm(FlaskForm):
         description=_l("Dibuje en el mapa, o pegue un Polygon de GeoJSON en WGS84."),
     )
     drawn = HiddenField()
+    # "Caminar el contorno" (static/walk.js): corners averaged from the phone's GPS readings,
+    # with their mean accuracy in metres
+    walked = HiddenField()
+    accuracy_m = HiddenField()
     upload = FileField(
         _l("Subir un archivo del GPS"),
         description=_l(
@@ -36,15 +50,12 @@ class OutlineForm(FlaskForm):
         ),
     )
 
+    def validate_accuracy_m(self, field) -> None:
+        _decimal(field)
 
-def _decimal(field) -> float | None:
-    text = (field.data or "").strip()
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ValidationError(_l("La posición del teléfono no es un número válido.")) from None
+    def walked_accuracy(self) -> float | None:
+        """The mean accuracy (m) of a walked outline's corners (after validation)."""
+        return _decimal(self.accuracy_m) if self.walked.data == "1" else None
 
 
 class EvidenceForm(FlaskForm):

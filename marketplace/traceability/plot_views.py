@@ -160,13 +160,16 @@ def _draw_texts() -> dict:
     }
 
 
-def _outline_input(form: OutlineForm) -> plots.OutlineInput:
+def outline_input(form: OutlineForm) -> plots.OutlineInput:
+    """What a valid outline form sent (also the phone's queued outlines: fieldwork)."""
     upload = form.upload.data
     return plots.OutlineInput(
         text=form.outline.data or "",
         drawn=form.drawn.data == "1",
         filename=(upload.filename or "") if upload else "",
         data=upload.read() if upload else b"",
+        walked=form.walked.data == "1",
+        accuracy_m=form.walked_accuracy(),
     )
 
 
@@ -182,7 +185,7 @@ def plot(farm_id: int):
             abort(403)
         if form.validate_on_submit():
             try:
-                plots.save_outline(current_user, farm, _outline_input(form))
+                plots.save_outline(current_user, farm, outline_input(form))
             except DomainError as error:
                 show_errors(form, error)
             else:
@@ -219,6 +222,19 @@ def remove_outline(farm_id: int):
     return redirect(url_for("traceability.plot", farm_id=farm.id))
 
 
+def save_evidence(form: EvidenceForm, farm: Farm) -> FieldEvidence:
+    """Record what a valid evidence form sent (also the phone's queued visits: fieldwork)."""
+    return evidence.record_evidence(
+        current_user,
+        farm,
+        note=form.note.data or "",
+        observed_on=form.observed_on.data,
+        photo=form.photo.data.read() if form.photo.data else b"",
+        instance_path=Path(current_app.instance_path),
+        position=evidence.Position(*form.position()),
+    )
+
+
 @bp.route("/fincas/<int:farm_id>/evidencias", methods=["POST"])
 @role_required(Role.TECHNICIAN)
 def add_evidence(farm_id: int):
@@ -228,15 +244,7 @@ def add_evidence(farm_id: int):
     form = EvidenceForm()
     if form.validate_on_submit():
         try:
-            evidence.record_evidence(
-                current_user,
-                farm,
-                note=form.note.data or "",
-                observed_on=form.observed_on.data,
-                photo=form.photo.data.read() if form.photo.data else b"",
-                instance_path=Path(current_app.instance_path),
-                position=evidence.Position(*form.position()),
-            )
+            save_evidence(form, farm)
         except DomainError as error:
             show_errors(form, error)
         else:

@@ -146,12 +146,15 @@ def area_differs(farm: Farm) -> bool:
 
 @dataclass(frozen=True)
 class OutlineInput:
-    """What the plot form sent: a drawn/pasted GeoJSON text, or an uploaded file."""
+    """What the plot form sent: a drawn/pasted GeoJSON text, or an uploaded file. A walked
+    outline (corners averaged from the phone's GPS) carries its corners' mean accuracy."""
 
     text: str = ""
     drawn: bool = False
     filename: str = ""
     data: bytes = b""
+    walked: bool = False
+    accuracy_m: float | None = None
 
 
 def _parse(outline: OutlineInput):
@@ -160,7 +163,8 @@ def _parse(outline: OutlineInput):
     if outline.text.strip():
         if len(outline.text.encode()) > geometry.MAX_UPLOAD_BYTES:
             raise GeometryError("too_large")
-        return geometry.parse_geojson(outline.text), "drawn" if outline.drawn else "geojson"
+        source = "walked" if outline.walked else "drawn" if outline.drawn else "geojson"
+        return geometry.parse_geojson(outline.text), source
     raise GeometryError("missing")
 
 
@@ -178,12 +182,15 @@ def save_outline(actor: User, farm: Farm, outline: OutlineInput) -> Farm:
     farm.polygon_geojson = geometry.to_geojson(shape)
     farm.polygon_area_ha = round(geometry.geodesic_area_ha(shape), 4)
     farm.polygon_source = source
+    walked = source == "walked" and outline.accuracy_m is not None
+    farm.polygon_accuracy_m = round(outline.accuracy_m, 1) if walked else None
     _reset_risk(farm)
     audit.record(
         actor,
         "farm.polygon_saved",
         farm,
         source=source,
+        accuracy_m=farm.polygon_accuracy_m,
         area_ha=farm.polygon_area_ha,
         previous_area_ha=previous_area,
         declared_ha=farm.total_ha,
@@ -198,6 +205,7 @@ def remove_outline(actor: User, farm: Farm) -> None:
     farm.polygon_geojson = None
     farm.polygon_area_ha = None
     farm.polygon_source = None
+    farm.polygon_accuracy_m = None
     _reset_risk(farm)
     audit.record(actor, "farm.polygon_removed", farm, previous_area_ha=previous_area)
     db.session.commit()

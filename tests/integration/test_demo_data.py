@@ -110,10 +110,14 @@ def test_world_is_plausible_and_valid(runner):
         )
         assert farm.cleared_after_cutoff in {"yes", "no", "unknown"}
         if farm.polygon_geojson is not None:  # six-sided outlines of about the declared size
-            assert farm.polygon_source == "drawn"
+            assert farm.polygon_source in {"drawn", "walked"}
+            walked = farm.polygon_source == "walked"
+            assert (4 <= farm.polygon_accuracy_m < 13) if walked else not farm.polygon_accuracy_m
             assert 0.7 * farm.total_ha <= farm.polygon_area_ha <= 1.3 * farm.total_ha
         else:
             assert farm.polygon_area_ha is None
+    sources = Counter(farm.polygon_source for farm in farms if farm.polygon_source)
+    assert 0.2 <= sources["walked"] / sources.total() <= 0.45  # one in three walked
     under_2 = sum(total < 2 for total in area.values()) / len(area)
     assert 0.30 <= under_2 <= 0.50
     assert max(area.values()) <= 30 + 1e-9
