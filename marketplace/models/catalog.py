@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -79,6 +79,15 @@ class Listing(db.Model):
         Index("ix_listing_status_lat", "status", "lat", "lon", "organization_id"),
         # the few sold-out listings (stock 0), which the catalogue lists after the others
         Index("ix_listing_status_stock", "status", "stock"),
+        # Words searched anywhere in search_text (LIKE '%word%'): on PostgreSQL a trigram
+        # index answers them, a word no listing has included, without reading the table.
+        # SQLite keeps a plain index of that name (it cannot use one for such a search).
+        Index(
+            "ix_listing_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +125,14 @@ class Listing(db.Model):
 
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.title!r} {self.status}>"
+
+
+# The trigram index above needs pg_trgm; migrations create it, and so does create_all.
+event.listen(
+    Listing.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 
 
 class ListingRegion(db.Model):
