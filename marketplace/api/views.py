@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.api import openapi, params, schemas
 from marketplace.api.blueprint import bp
-from marketplace.catalog.search import published_listing, search_listings
+from marketplace.catalog import cache
+from marketplace.catalog.search import cache_key, published_listing, search_listings
 from marketplace.commitments.queries import search_commitments
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -60,12 +61,20 @@ def ensure_loaded(model, items: list, relations: tuple[str, ...]) -> None:
 
 @bp.get("/listings")
 def listings():
-    """A page of the public catalogue with its filters and sorts."""
+    """A page of the public catalogue with its filters and sorts. The written page is kept
+    like the catalogue page's results (catalog.cache: any change to a listing, its stock or
+    its publisher forgets it at once)."""
     filters, page, per_page = params.listing_query(request.args)
+    key = ("api", *cache_key(filters, page, per_page))
+    body = cache.remembered(key, lambda: _listings_body(filters, page, per_page))
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _listings_body(filters, page: int, per_page: int) -> str:
     result = search_listings(filters, page, per_page)
     items = list(result.items)
     ensure_loaded(Listing, items, LISTING_RELATIONS)
-    return jsonify(schemas.page(result, [schemas.listing(item) for item in items]))
+    return current_app.json.dumps(schemas.page(result, [schemas.listing(item) for item in items]))
 
 
 @bp.get("/listings/<int:listing_id>")

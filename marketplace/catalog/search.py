@@ -180,7 +180,7 @@ def search_listings(filters: CatalogFilters, page: int = 1, per_page: int = PER_
     """A page of published listings matching `filters`, with organization, regions and
     value chains loaded; `total` is None (see CatalogPage). The plan: catalog.plan."""
     page, per_page = _bounds(page, per_page)
-    key = _key(filters, page, per_page)
+    key = cache_key(filters, page, per_page)
     hit, value, token = cache.lookup(key)
     if not hit:  # one query finds and loads the rows (plus the eager loads)
         items, more = _search(filters, page, per_page, Listing)
@@ -230,10 +230,10 @@ def page_ids(filters: CatalogFilters, page: int, per_page: int) -> tuple[list[in
     """The ids of a page of matches, in order, and whether more follow (cached briefly)."""
     page, per_page = _bounds(page, per_page)
     compute = lambda: _search(filters, page, per_page, Listing.id)  # noqa: E731
-    return cache.remembered(_key(filters, page, per_page), compute)
+    return cache.remembered(cache_key(filters, page, per_page), compute)
 
 
-def _key(filters: CatalogFilters, page: int, per_page: int) -> tuple:
+def cache_key(filters: CatalogFilters, page: int, per_page: int) -> tuple:
     """What identifies a search's page: the filters (words of the text search), page, size."""
     return ("page", astuple(replace(filters, q=" ".join(words(filters.q)))), page, per_page)
 

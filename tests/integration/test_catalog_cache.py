@@ -105,6 +105,26 @@ def test_the_rendered_page_is_reused_until_a_service_changes_the_catalogue(
     assert "Fertilizante Orgánico Premium" not in _page(client)
 
 
+def test_the_apis_page_is_reused_until_a_service_changes_the_catalogue(app, db, cached, make_user):
+    supplier = make_user("supplier")
+    listing = services.create_listing(supplier, supplier.organization, data(), True)
+    client = app.test_client()
+
+    def titles() -> list[str]:
+        response = client.get("/api/v1/listings")
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        return [item["title"] for item in response.get_json()["items"]]
+
+    assert titles() == ["Fertilizante Orgánico Premium"]
+    _behind_the_services_back(db, listing, title="Título que nadie anunció")
+    assert titles() == ["Fertilizante Orgánico Premium"]  # reused, not queried again
+    services.update_listing(supplier, listing, data(stock=3), False)
+    assert titles() == ["Fertilizante Orgánico Premium"]
+    assert client.get("/api/v1/listings").get_json()["items"][0]["stock"] == 3
+    services.pause_listing(supplier, listing)
+    assert titles() == []
+
+
 def test_a_change_made_by_another_worker_shows_at_once(app, db, cached, make_listing):
     listing = make_listing(title="Abono de la otra tienda")
     client = app.test_client()
