@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import gazetteer
 from marketplace.centers.services import centers_near
-from marketplace.commitments.queries import ACTIVE, PER_PAGE
+from marketplace.commitments.queries import ACTIVE, AWAITING_VERIFICATION, PER_PAGE
 from marketplace.extensions import db
 from marketplace.models import (
     CollectionCenter,
@@ -209,8 +209,11 @@ def producer_pledge_summary(producer: Producer, today: date | None = None) -> di
         select(
             func.count(Pledge.id),
             func.coalesce(func.sum(Pledge.kg), 0),
-            func.coalesce(func.sum(case((Pledge.pending_verification, 1), else_=0)), 0),
-        ).where(Pledge.producer_id == producer.id, Pledge.status == ACTIVE)
+            func.coalesce(func.sum(case((AWAITING_VERIFICATION, 1), else_=0)), 0),
+        )
+        .join(Farm, Farm.id == Pledge.farm_id)
+        .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
+        .where(Pledge.producer_id == producer.id, Pledge.status == ACTIVE)
     ).one()
     offers = db.session.scalar(
         select(func.count()).select_from(_open_offers(producer, today).subquery())

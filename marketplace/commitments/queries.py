@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.extensions import db
 from marketplace.models import (
+    Clearing,
     CommitmentRegion,
     CommitmentStatus,
     ConsentScope,
@@ -28,6 +29,14 @@ from marketplace.producers.services import with_live_consent
 
 PER_PAGE = 25
 ACTIVE = PledgeStatus.ACTIVE
+
+
+#: A pledge's "deforestación por verificar", in SQL (joined to its farm and commitment): it
+#: follows the farm as it stands now (a verification or a dispute may have settled it since
+#: the pledge, whose own flag keeps the day it was made); Pledge.awaits_verification in Python.
+AWAITING_VERIFICATION = and_(
+    PurchaseCommitment.deforestation_free, Farm.cleared_after_cutoff == Clearing.UNKNOWN
+)
 
 
 def fill_pct(commitment: PurchaseCommitment) -> int:
@@ -221,8 +230,10 @@ def pledges_by_farm(
             select(
                 Pledge.farm_id,
                 func.sum(Pledge.kg),
-                func.max(case((Pledge.pending_verification, 1), else_=0)),
+                func.max(case((AWAITING_VERIFICATION, 1), else_=0)),
             )
+            .join(Farm, Farm.id == Pledge.farm_id)
+            .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
             .where(
                 Pledge.commitment_id == commitment_id,
                 Pledge.status == ACTIVE,

@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.models.accounts import Organization, User
 from marketplace.models.base import utcnow
 from marketplace.models.catalog import CollectionCenter
-from marketplace.models.producers import Farm, Producer
+from marketplace.models.producers import Clearing, Farm, Producer
 from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
@@ -118,7 +118,8 @@ class Pledge(db.Model):
     pledged_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     kg: Mapped[int]
     status: Mapped[str] = mapped_column(String(10), default=PledgeStatus.ACTIVE)
-    # the farm's clearing status was "unknown": deforestation-free still to be verified
+    # on the day of the pledge the farm's clearing was "unknown" (kept for the record; what
+    # pages show follows the farm: `awaits_verification`)
     pending_verification: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -126,6 +127,15 @@ class Pledge(db.Model):
     commitment: Mapped[PurchaseCommitment] = relationship()
     farm: Mapped[Farm] = relationship()
     producer: Mapped[Producer] = relationship()
+
+    @property
+    def awaits_verification(self) -> bool:
+        """The deforestation-free buyer still waits to know whether the farm cleared forest
+        after the cut-off: its clearing is unknown now (a verification or a dispute settles
+        it after the pledge)."""
+        return self.commitment.deforestation_free and (
+            self.farm.cleared_after_cutoff == Clearing.UNKNOWN
+        )
 
     def __repr__(self) -> str:
         return f"<Pledge {self.id} {self.kg} kg {self.status}>"

@@ -336,7 +336,19 @@ def test_deforestation_rules(db, grower, offer, make_commitment):
     assert not pledge(grower, not_required, 500).pending_verification
     grower["farm"].cleared_after_cutoff = "unknown"
     db.session.commit()
-    assert pledge(grower, offer, 500).pending_verification
+    made = pledge(grower, offer, 500)
+    assert made.pending_verification and made.awaits_verification
+    assert offers.producer_pledge_summary(grower["producer"])["pending_verification"] == 1
+    _, rows = queries.pledges_by_farm(offer.id)
+    assert [row.pending_verification for row in rows] == [True]
+    # A verification settles the farm after the pledge: pages follow the farm, the pledge
+    # keeps what it was on its day.
+    grower["farm"].cleared_after_cutoff = "no"
+    db.session.commit()
+    assert made.pending_verification and not made.awaits_verification
+    assert offers.producer_pledge_summary(grower["producer"])["pending_verification"] == 0
+    _, rows = queries.pledges_by_farm(offer.id)
+    assert [row.pending_verification for row in rows] == [False]
 
 
 def test_farms_must_be_the_producers_and_match(db, grower, offer, make_producer, make_farm):
