@@ -227,8 +227,11 @@ class _Builder:
             "cutoff_date": CUTOFFS[int(rng.random() < 0.2)] if deforestation_free else None,
             "delivery_start": start,
             "delivery_end": start + timedelta(days=int(rng.integers(30, 91))),
-            # the demo buyer receives deliveries: its commitments always name a centre
-            "collection_center_id": self._centre(country, regions, always=key == DEMO_BUYER),
+            # the demo buyer receives deliveries: its commitments always name a centre, in
+            # the demo producer's region for the one she pledges to (not 250 km away)
+            "collection_center_id": self._centre(
+                country, regions, always=key == DEMO_BUYER, prefer=must_region
+            ),
             "status": status,
             "created_at": created,
             "updated_at": created,
@@ -252,8 +255,13 @@ class _Builder:
         row["min_kg_per_producer"] = min(row["min_kg_per_producer"], row["max_kg_per_producer"])
         return k
 
-    def _centre(self, country: str, regions: list[str], always: bool = False) -> int | None:
-        options = [c for region in regions for c in self.centres.get(f"{country}|{region}", [])]
+    def _centre(
+        self, country: str, regions: list[str], always: bool = False, prefer: str | None = None
+    ) -> int | None:
+        options = self.centres.get(f"{country}|{prefer}", []) if prefer else []
+        options = options or [
+            c for region in regions for c in self.centres.get(f"{country}|{region}", [])
+        ]
         if not options or (self.rng.random() < 0.15 and not always):
             return None
         return int(self.rng.choice(options))

@@ -33,6 +33,7 @@ from marketplace.models import (
     Order,
     OrderPayment,
     Organization,
+    Pledge,
     Producer,
     Repayment,
     TransferDetails,
@@ -174,6 +175,13 @@ def test_demo_producer_and_technician(runner):
     technician = _db.session.scalar(select(User).where(User.email == "tecnico@minka.demo"))
     assert producer.registered_by_id == technician.id
     assert producer.cooperative_id == technician.organization_id
+    # She pledged to the demo buyer's commitment, delivered at a centre near her (Juanjuí),
+    # not in Junín or Ucayali.
+    pledge = _db.session.scalar(select(Pledge).where(Pledge.producer_id == producer.id))
+    centre = pledge.commitment.collection_center
+    farm = pledge.farm
+    assert centre is not None and centre.region == "San Martín"
+    assert gazetteer.haversine_km(farm.lat, farm.lon, centre.lat, centre.lon) < 150
     assert technician.organization.kind == "cooperative" and technician.organization.verified
     for email, kind in [
         ("proveedor@minka.demo", "supplier"),
