@@ -136,6 +136,7 @@ def sign_up(data: SignupData) -> User:
         **{kind: value},
     )
     user.set_password(data.password)
+    stored = None
     if document:
         stored = uploads.store(data.instance_path, uploads.DOCUMENT_DIR, document, suffix)
         organization.document_path = str(stored)
@@ -153,8 +154,8 @@ def sign_up(data: SignupData) -> User:
     try:
         db.session.commit()
     except Exception:
-        if document:
-            uploads.remove(data.instance_path, organization.document_path)
+        db.session.rollback()  # before the store forgets the file (it may share the database)
+        uploads.remove(data.instance_path, stored)
         raise
     return user
 

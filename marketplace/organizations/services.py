@@ -105,9 +105,10 @@ def update_organization(
         org.verified_at = org.verified_name_key = org.verified_tax_id = None
     if resubmitted:
         org.rejected_at = org.rejection_reason = None
-    old_document = org.document_path
+    old_document = new_document = org.document_path
     if document:
-        org.document_path = str(uploads.store(instance_path, DOCUMENT_DIR, document, suffix))
+        new_document = str(uploads.store(instance_path, DOCUMENT_DIR, document, suffix))
+        org.document_path = new_document
     audit.record(
         actor,
         "organization.updated",
@@ -120,8 +121,9 @@ def update_organization(
     try:
         db.session.commit()
     except Exception:
+        db.session.rollback()  # before the store forgets the file (it may share the database)
         if document:
-            uploads.remove(instance_path, org.document_path)
+            uploads.remove(instance_path, new_document)
         raise
     if document and instance_path is not None:
         uploads.remove(instance_path, old_document)

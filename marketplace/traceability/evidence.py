@@ -160,6 +160,7 @@ def record_evidence(
     try:
         db.session.commit()
     except Exception:
+        db.session.rollback()  # before the store forgets the file (it may share the database)
         uploads.remove(instance_path, relative)
         raise
     return item
