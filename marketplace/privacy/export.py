@@ -53,6 +53,7 @@ NOT_HERS = "not_hers"  # rows about organizations or the platform, never about a
 COVERAGE: dict[tuple[str, str], str] = {
     ("producer", "user_id"): "account",
     ("producer", "registered_by_id"): STAFF,
+    ("sync_receipt", "user_id"): STAFF,  # the technician whose phone sent an entry
     ("farm", "producer_id"): "farms",
     ("farm", "risk_verified_by_id"): STAFF,
     ("consent", "producer_id"): "consents",

@@ -325,8 +325,14 @@ def test_pages_are_gzipped_when_the_phone_accepts_it(client):
     packed = client.get("/", headers={"Accept-Encoding": "gzip, deflate, br"})
     assert packed.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in packed.headers["Vary"]
-    assert gzip.decompress(packed.get_data()) == plain.get_data()
-    assert int(packed.headers["Content-Length"]) < len(plain.get_data()) / 2
+    # the same page but for its CSRF tokens, masked afresh in every response (BREACH)
+    assert _unmasked(gzip.decompress(packed.get_data())) == _unmasked(plain.get_data())
+    # (the random pads of the masked tokens do not compress: a small page gains a bit less)
+    assert int(packed.headers["Content-Length"]) < len(plain.get_data()) * 0.6
+
+
+def _unmasked(html: bytes) -> bytes:
+    return re.sub(rb'name="csrf_token" value="[^"]*"', b'name="csrf_token" value=""', html)
 
 
 def test_signed_in_pages_stay_private_when_gzipped(app, make_user):
