@@ -7,6 +7,7 @@ of a file in the instance folder, which the processes of this host share.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import time
@@ -33,8 +34,10 @@ def redis_client(app: Flask | None = None):
 
 
 def _key(name: str) -> str:
-    # One Redis may serve several databases (tests, staging): stamps are per database.
-    return f"{PREFIX}{current_app.config['SQLALCHEMY_DATABASE_URI']}:{name}"
+    # One Redis may serve several databases (tests, staging): keys are per database, named by
+    # a hash of its URL (which may carry a password).
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    return f"{PREFIX}{hashlib.sha256(url.encode()).hexdigest()[:16]}:{name}"
 
 
 def _stamp_file(name: str) -> Path:
