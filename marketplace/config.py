@@ -85,7 +85,8 @@ def load(overrides: dict | None = None) -> dict:
         "MINKA_PAGE_SIZE": 25,
         # Catalogue searches are remembered this long per process (0: off); see catalog.cache.
         "MINKA_CATALOG_CACHE_SECONDS": int(os.environ.get("MINKA_CATALOG_CACHE_SECONDS", "30")),
-        # The public impact summary's figures are remembered this long per process (0: off).
+        # The public impact summary's figures are remembered this long (0: off): in Redis when
+        # MINKA_REDIS_URL is set, else per process.
         "MINKA_IMPACT_CACHE_SECONDS": int(os.environ.get("MINKA_IMPACT_CACHE_SECONDS", "300")),
         "MINKA_INSTANCE_PATH": str(instance),
         # Matching runs go to an RQ worker through this Redis when set, else to a thread; the

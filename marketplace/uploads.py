@@ -44,7 +44,6 @@ def suffix_of(data: bytes, allowed: Iterable[str]) -> str | None:
 
 # --- the stores --------------------------------------------------------------------------
 
-STORES = ("local", "database", "s3")
 MIMETYPES = {JPEG: "image/jpeg", PNG: "image/png", PDF: "application/pdf"}
 
 
