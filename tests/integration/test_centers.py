@@ -96,7 +96,9 @@ def test_editing_and_deactivating_are_audited(db, make_user):
     services.set_active(technician, center, False)  # no change, no row
     services.set_active(technician, center, True)
     actions = db.session.scalars(
-        select(AuditLog.action).where(AuditLog.entity_type == "collection_center")
+        select(AuditLog.action)
+        .where(AuditLog.entity_type == "collection_center")
+        .order_by(AuditLog.id)  # PostgreSQL returns rows in no promised order without it
     ).all()
     assert actions == [
         "center.created",

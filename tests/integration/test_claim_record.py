@@ -63,7 +63,9 @@ def test_she_claims_her_record_with_the_code_and_sees_her_farms(
     db.session.refresh(record)
     assert record.user_id == rosa.id and _producers() == 1
     assert "Finca Santa Rosa" in client.get(done.location).get_data(as_text=True)
-    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "producer"))
+    actions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.entity_type == "producer").order_by(AuditLog.id)
+    )
     assert list(actions) == ["producer.claim_code_sent", "producer.claimed"]
     note = db.session.scalar(select(Notification))
     assert (note.user_id, note.kind) == (record.registered_by_id, "producer.claimed")

@@ -68,7 +68,7 @@ def pledge_from(db, farm, make_commitment, buyer_org) -> Pledge:
 
 
 def actions(db) -> list[str]:
-    return list(db.session.scalars(select(AuditLog.action)))
+    return list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
 
 
 # --- services --------------------------------------------------------------------------------
