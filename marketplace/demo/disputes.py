@@ -9,6 +9,7 @@ notifications read as in real use."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from marketplace.models.traceability import RiskStatus
 from marketplace.traceability import disputes, evidence
 
 STEPS = ("confirmed", "proposed", "open")
+CANDIDATES_PER_READ = 500  # farms read at a time while looking for one to dispute
 FAR_OFFSET_DEG = 0.008  # about 890 m north: beyond evidence.FAR_M
 NOTES = {
     RiskStatus.AT_RISK: (
@@ -105,15 +107,18 @@ def _pick(step: str, used: set[int]) -> tuple[Farm, User, User | None] | None:
             (Producer.cooperative_id == (tech.organization_id if tech else -1)).desc(), Farm.id
         )
     )
-    rows = db.session.execute(query).all()
-    overlapping = overlaps.open_pairs([farm.id for farm, _coop in rows])
-    for farm, coop_id in rows:
-        if farm.id in used or farm.id in overlapping:  # an overlap is settled by an outline
-            continue
-        opener = _technician(coop_id, tech)
-        confirmer = _pledged_buyer(farm, buyer) if step == "confirmed" else None
-        if opener is not None and (step != "confirmed" or confirmer is not None):
-            return farm, opener, confirmer
+    for offset in itertools.count(0, CANDIDATES_PER_READ):
+        rows = db.session.execute(query.limit(CANDIDATES_PER_READ).offset(offset)).all()
+        if not rows:
+            return None
+        overlapping = overlaps.open_pairs([farm.id for farm, _coop in rows])
+        for farm, coop_id in rows:
+            if farm.id in used or farm.id in overlapping:  # an overlap is settled by an outline
+                continue
+            opener = _technician(coop_id, tech)
+            confirmer = _pledged_buyer(farm, buyer) if step == "confirmed" else None
+            if opener is not None and (step != "confirmed" or confirmer is not None):
+                return farm, opener, confirmer
     return None
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,10 +159,8 @@ def detect_all() -> set[int]:
     def fetch(ids: list[int]) -> list:
         return [
             row
-            for start in range(0, len(ids), ID_CHUNK)
-            for row in db.session.execute(
-                select(*COLUMNS).where(Farm.id.in_(ids[start : start + ID_CHUNK]))
-            )
+            for part in _parts(ids)
+            for row in db.session.execute(select(*COLUMNS).where(Farm.id.in_(part)))
         ]
 
     found = pairs_by_cell(
@@ -326,19 +324,25 @@ def open_pairs(farm_ids: Iterable[int]) -> dict[int, list[dict]]:
     """Each farm's unresolved overlaps with other producers' plots, as a reason lists them:
     {"farm_id", "farm", "ha", "share"} (share of the farm's own plot), largest first."""
     ids = list(farm_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(PlotOverlap).where(
-            PlotOverlap.resolved_at.is_(None),
-            or_(PlotOverlap.farm_a_id.in_(ids), PlotOverlap.farm_b_id.in_(ids)),
+    by_id = {  # a pair whose two farms fall in different slices is read twice
+        row.id: row
+        for part in _parts(ids)
+        for row in db.session.scalars(
+            select(PlotOverlap).where(
+                PlotOverlap.resolved_at.is_(None),
+                or_(PlotOverlap.farm_a_id.in_(part), PlotOverlap.farm_b_id.in_(part)),
+            )
         )
-    ).scalars()
-    rows = list(rows)
+    }
+    rows = list(by_id.values())
     if not rows:
         return {}
-    other_ids = {fid for r in rows for fid in (r.farm_a_id, r.farm_b_id)}
-    names = dict(db.session.execute(select(Farm.id, Farm.name).where(Farm.id.in_(other_ids))).all())
+    other_ids = list({fid for r in rows for fid in (r.farm_a_id, r.farm_b_id)})
+    names = {
+        farm_id: name
+        for part in _parts(other_ids)
+        for farm_id, name in db.session.execute(select(Farm.id, Farm.name).where(Farm.id.in_(part)))
+    }
     wanted = set(ids)
     found: dict[int, list[dict]] = defaultdict(list)
     for r in rows:
@@ -358,6 +362,12 @@ def open_pairs(farm_ids: Iterable[int]) -> dict[int, list[dict]]:
     return {
         fid: sorted(items, key=lambda o: (-o["ha"], o["farm_id"])) for fid, items in found.items()
     }
+
+
+def _parts(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` in slices a statement can bind (PostgreSQL takes at most 65,535 parameters)."""
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
 
 
 def overlaps_of(farm: Farm) -> list[tuple[PlotOverlap, Farm]]:

@@ -390,6 +390,19 @@ def test_overlapping_plots_of_two_producers_are_stored_once_and_both_technicians
     assert len(audit.all()) == 1
 
 
+def test_open_pairs_of_more_farms_than_a_statement_can_bind(
+    app, make_user, make_producer, make_farm
+):
+    # `flask demo-data --producers 100000` on PostgreSQL asked about ~70,000 farms at once:
+    # "number of parameters must be between 0 and 65535".
+    (_tech_a, farm_a), (_tech_b, farm_b) = _two_producers(make_user, make_producer, make_farm)
+    risk.assess_all()
+    many = [farm_a.id, *range(farm_b.id + 1, farm_b.id + 70_000), farm_b.id]
+    found = overlaps.open_pairs(many)
+    assert [pair["farm_id"] for pair in found[farm_a.id]] == [farm_b.id]
+    assert [pair["farm_id"] for pair in found[farm_b.id]] == [farm_a.id]
+
+
 def test_a_corrected_outline_resolves_the_overlap_for_both(
     app, make_user, make_producer, make_farm
 ):
