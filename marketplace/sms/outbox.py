@@ -189,7 +189,7 @@ def recent(limit: int = 50) -> list[OutboundMessage]:
 
 
 def drain_job() -> None:
-    """The RQ job (run by `flask sms worker`, inside the app)."""
+    """The RQ job (run by `flask worker`, inside the app)."""
     drain()
 
 

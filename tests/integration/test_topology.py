@@ -1,8 +1,8 @@
 """Two web hosts on one PostgreSQL and one Redis, as behind a load balancer.
 
 Each host is a gunicorn with production's settings (scripts/deploy/gunicorn.conf.py), two
-workers and an instance folder of its own; a matching
-worker (`flask matching worker`) works the Redis queue. Through plain HTTP (CSRF on, as a
+workers and an instance folder of its own; a worker
+(`flask worker`) works the Redis queues. Through plain HTTP (CSRF on, as a
 browser), the test checks that what one host does, the other sees at once: a listing paused
 on host A leaves host B's (cached) catalogue; a photo uploaded through A is served by B;
 failed sign-ins count against one limit across both; a session ended on A is ended on B;
@@ -140,7 +140,7 @@ class Host:
 
 @pytest.fixture(params=["database", "s3"])
 def hosts(request, topology_db, redis_server, tmp_path) -> Iterator[tuple[Host, Host]]:
-    """Hosts A and B and a matching worker, with files in the database or a bucket."""
+    """Hosts A and B and a worker, with files in the database or a bucket."""
     from redis import Redis
 
     Redis.from_url(redis_server).flushdb()
@@ -166,7 +166,7 @@ def hosts(request, topology_db, redis_server, tmp_path) -> Iterator[tuple[Host, 
     a, b = Host("a", env, tmp_path), Host("b", env, tmp_path)
     worker_log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "matching", "worker"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
         cwd=ROOT,
         env={**env, "MINKA_INSTANCE_PATH": str(tmp_path / "worker")},
         stdout=worker_log,
