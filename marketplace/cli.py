@@ -102,15 +102,12 @@ def sms_send_command() -> None:
 def sms_reminders_command() -> None:
     """Queue today's instalment reminders (due in 3 days, overdue) and send them; running it
     twice a day sends each once."""
-    from flask import current_app
-
     from marketplace.sms import outbox, provider, reminders
 
     if not provider.configured():
         raise click.ClickException("SMS is not configured: set MINKA_SMS_ACCOUNT_SID, ...")
     # sent here, not from a thread that the command's exit would cut short
-    current_app.config["MINKA_SMS_SEND_AFTER_COMMIT"] = False
-    queued = reminders.queue_reminders()
+    queued = reminders.queue_reminders(send_after_commit=False)
     sent, failed = outbox.drain(limit=10_000)
     click.echo(f"{queued} reminders queued; {sent} sent, {failed} not sent")
 

@@ -204,6 +204,12 @@ def _start_thread(app) -> None:
     threading.Thread(target=work, name="sms-drain", daemon=True).start()
 
 
+def leave_to_caller() -> None:
+    """The messages queued so far in this transaction are not sent after it commits: the
+    caller drains them itself (a command, whose exit would cut a sending thread short)."""
+    db.session.info.pop(_PENDING_FLAG, None)
+
+
 def dispatch() -> None:
     """Start sending what was just committed: on the RQ queue when Redis is set, else in a
     thread; nothing when MINKA_SMS_SEND_AFTER_COMMIT is off (`flask sms send` drains)."""
