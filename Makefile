@@ -110,7 +110,7 @@ run: $(RUNTIME_STAMP) compile-translations
 test: system-deps $(DEV_STAMP) compile-translations
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
-# Several web hosts, a matching worker, PostgreSQL and Redis on this machine, as production
+# Several web hosts, a worker, PostgreSQL and Redis on this machine, as production
 # runs them (scripts/multi_host.py; HOSTS_ARGS='--hosts 3 --storage s3'). Ctrl-C stops all.
 hosts: system-deps $(DEV_STAMP) compile-translations
 	$(BIN)/python scripts/multi_host.py $(HOSTS_ARGS)

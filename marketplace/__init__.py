@@ -31,7 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
     _register_blueprints(app)
-    web.init_app(app, form_origins=payment_gateway.redirect_origins)
+    web.init_app(
+        app, form_origins=payment_gateway.redirect_origins, configured=_configured_services
+    )
     i18n.init_app(app)
     assets.init_app(app)
     sms_outbox.init_app(app)
@@ -40,6 +42,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _configured_services() -> frozenset[str]:
+    """The outside services configured now, as the menu names them (NavItem.needs)."""
+    from marketplace.sms import provider as sms_provider
+
+    return frozenset({"sms"}) if sms_provider.configured() else frozenset()
 
 
 def _trust_proxies(app: Flask) -> None:

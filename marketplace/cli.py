@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask demo-data`, `flask setup-db`, `flask matching run|worker`."""
+"""Command-line tasks: `flask demo-data`, `flask setup-db`, `flask worker`, `flask matching
+run`, `flask sms ...`, `flask money ...`, `flask forest ...`."""
 
 from __future__ import annotations
 
@@ -46,10 +47,35 @@ def setup_db_command() -> None:
     upgrade()
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(burst: bool) -> None:
+    """Work Minka's RQ queues on MINKA_REDIS_URL (matching runs, the SMS outbox), inside the
+    app."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from marketplace.credit import runs
+    from marketplace.sms import outbox
+
+    url = current_app.config.get("MINKA_REDIS_URL")
+    if not url:
+        raise click.ClickException(
+            "MINKA_REDIS_URL is not set: without Redis, matching runs and text messages go "
+            "from a thread of the web process and need no worker."
+        )
+    connection = Redis.from_url(url)
+    queues = [Queue(name, connection=connection) for name in (runs.QUEUE_NAME, outbox.QUEUE_NAME)]
+    # SimpleWorker runs jobs in this process, inside this app context
+    SimpleWorker(queues, connection=connection).work(burst=burst)
+
+
 def register_cli(app: Flask) -> None:
     """Attach Minka's commands to the `flask` CLI."""
     app.cli.add_command(demo_data_command)
     app.cli.add_command(setup_db_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(matching_group)
     app.cli.add_command(forest_group)
     app.cli.add_command(money_group)
@@ -76,35 +102,14 @@ def sms_send_command() -> None:
 def sms_reminders_command() -> None:
     """Queue today's instalment reminders (due in 3 days, overdue) and send them; running it
     twice a day sends each once."""
-    from flask import current_app
-
     from marketplace.sms import outbox, provider, reminders
 
     if not provider.configured():
         raise click.ClickException("SMS is not configured: set MINKA_SMS_ACCOUNT_SID, ...")
     # sent here, not from a thread that the command's exit would cut short
-    current_app.config["MINKA_SMS_SEND_AFTER_COMMIT"] = False
-    queued = reminders.queue_reminders()
+    queued = reminders.queue_reminders(send_after_commit=False)
     sent, failed = outbox.drain(limit=10_000)
     click.echo(f"{queued} reminders queued; {sent} sent, {failed} not sent")
-
-
-@sms_group.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def sms_worker_command(burst: bool) -> None:
-    """Work the SMS queue on MINKA_REDIS_URL (RQ), inside the app."""
-    from flask import current_app
-    from redis import Redis
-    from rq import Queue, SimpleWorker
-
-    from marketplace.sms import outbox
-
-    url = current_app.config.get("MINKA_REDIS_URL")
-    if not url:
-        raise click.ClickException("MINKA_REDIS_URL is not set: messages go from a thread.")
-    connection = Redis.from_url(url)
-    worker = SimpleWorker([Queue(outbox.QUEUE_NAME, connection=connection)], connection=connection)
-    worker.work(burst=burst)
 
 
 @click.group("money")
@@ -173,24 +178,6 @@ def matching_run_command() -> None:
     if run.status != RunStatus.SUCCEEDED:
         raise click.ClickException(f"run {run.id} failed: {run.error}")
     click.echo("\n".join(runs.run_summary(run, time.perf_counter() - started)))
-
-
-@matching_group.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def matching_worker_command(burst: bool) -> None:
-    """Work the matching queue on MINKA_REDIS_URL (RQ), inside the app."""
-    from flask import current_app
-    from rq import Queue, SimpleWorker
-
-    from marketplace.credit import runs
-
-    url = current_app.config.get("MINKA_REDIS_URL")
-    if not url:
-        raise click.ClickException("MINKA_REDIS_URL is not set: runs use a thread of the app.")
-    connection = runs.redis_connection(url)
-    # SimpleWorker runs jobs in this process, inside this app context
-    worker = SimpleWorker([Queue(runs.QUEUE_NAME, connection=connection)], connection=connection)
-    worker.work(burst=burst)
 
 
 @click.group("forest")

@@ -6,6 +6,7 @@ disclosure holding the rest, so the menu stays under a sixth of the first screen
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,9 @@ from marketplace.models import Role, User
 class NavItem(NamedTuple):
     endpoint: str
     label: str
+    #: An outside service the page is about ("sms"): the entry shows only while it is
+    #: configured (the page itself still says so when reached directly).
+    needs: str = ""
 
 
 class Menu(NamedTuple):
@@ -94,7 +98,7 @@ ROLE_NAV: dict[str, Menu] = {
             NavItem("admin.credit_settings", _l("Ajustes de crédito")),
             NavItem("admin.conversions", _l("Factores de conversión")),
             NavItem("payments.settings", _l("Pagos con tarjeta")),
-            NavItem("admin.text_messages", _l("Mensajes de texto")),
+            NavItem("admin.text_messages", _l("Mensajes de texto"), needs="sms"),
             _CENTERS,
             NavItem("traceability.impact_admin", _l("Impacto")),
             NavItem("traceability.review_queue", _l("Revisiones de parcelas")),
@@ -112,8 +116,14 @@ ANONYMOUS_NAV = Menu(
 )
 
 
-def navigation_for(user: User | None) -> Menu:
-    """The menu for `user` (None when nobody is signed in)."""
+def navigation_for(user: User | None, configured: Collection[str] = ()) -> Menu:
+    """The menu for `user` (None when nobody is signed in), without the entries that need a
+    service not among `configured`."""
     if user is None:
         return ANONYMOUS_NAV
-    return ROLE_NAV.get(user.role, Menu(()))
+    menu = ROLE_NAV.get(user.role, Menu(()))
+
+    def shown(items: tuple[NavItem, ...]) -> tuple[NavItem, ...]:
+        return tuple(item for item in items if not item.needs or item.needs in configured)
+
+    return Menu(shown(menu.primary), shown(menu.more))

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from urllib.parse import urlsplit
 
 from flask import (
@@ -208,15 +208,20 @@ def _security_headers(response, form_origins: Iterable[str]):
     return response
 
 
-def _template_context() -> dict:
+def _template_context(configured: Collection[str]) -> dict:
     user = current_user if current_user.is_authenticated else None
-    return {"menu": navigation_for(user)}
+    return {"menu": navigation_for(user, configured)}
 
 
-def init_app(app: Flask, form_origins: Callable[[], Iterable[str]] = tuple) -> None:
+def init_app(
+    app: Flask,
+    form_origins: Callable[[], Iterable[str]] = tuple,
+    configured: Callable[[], Collection[str]] = tuple,
+) -> None:
     """Wire login, error pages, headers and the navigation into the app.
 
-    ``form_origins`` gives the outside origins a form may be redirected to (Stripe's pages).
+    ``form_origins`` gives the outside origins a form may be redirected to (Stripe's pages);
+    ``configured`` the outside services configured now ("sms"), for the menu.
     """
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Inicie sesión para continuar.")
@@ -229,4 +234,4 @@ def init_app(app: Flask, form_origins: Callable[[], Iterable[str]] = tuple) -> N
         app.register_error_handler(Exception, _handle_unexpected)
     app.before_request(_refuse_control_characters)
     app.after_request(lambda response: _security_headers(response, form_origins()))
-    app.context_processor(_template_context)
+    app.context_processor(lambda: _template_context(configured()))

@@ -6,7 +6,7 @@
 Starts a throw-away PostgreSQL cluster and a redis-server (both under a temporary folder),
 applies the migrations, loads the demo world, then starts each web host (gunicorn with
 scripts/deploy/gunicorn.conf.py, an instance folder of its own, ports 5001, 5002, ...) and a
-matching worker, all with MINKA_HOSTS set, as production runs them. With `--storage s3` the
+worker (`flask worker`), all with MINKA_HOSTS set, as production runs them. With `--storage s3` the
 files go to an S3-compatible server on loopback (moto, a development dependency). Sign in
 on one host and keep going on another: the session, the catalogue, uploaded photos, rate
 limits and matching runs are shared. Ctrl-C stops everything and removes the folder.
@@ -144,14 +144,14 @@ def main() -> int:
         worker_log = (folder / "worker.log").open("wb")
         processes.append(
             subprocess.Popen(
-                [*flask, "matching", "worker"],
+                [*flask, "worker"],
                 cwd=ROOT,
                 env={**env, "MINKA_INSTANCE_PATH": str(folder / "worker")},
                 stdout=worker_log,
                 stderr=worker_log,
             )
         )
-        print(f"== matching worker (log {worker_log.name}); demo password minka-demo-2026")
+        print(f"== worker (log {worker_log.name}); demo password minka-demo-2026")
         print("Ctrl-C stops everything.")
         while all(p.poll() is None for p in processes):
             time.sleep(1)

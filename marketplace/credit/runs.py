@@ -145,10 +145,10 @@ def _enqueue(run_id: int) -> None:
 
 
 def run_job(run_id: int) -> None:
-    """The RQ job: runs in the worker, `flask matching worker`, which works the queue inside
-    the app (a bare `rq worker` has no app and is refused)."""
+    """The RQ job: runs in the worker, `flask worker`, which works the queue inside the app
+    (a bare `rq worker` has no app and is refused)."""
     if not has_app_context():
-        raise RuntimeError("Run matching jobs with `flask matching worker`, not `rq worker`.")
+        raise RuntimeError("Run matching jobs with `flask worker`, not `rq worker`.")
     execute(run_id)
 
 

@@ -189,7 +189,7 @@ def recent(limit: int = 50) -> list[OutboundMessage]:
 
 
 def drain_job() -> None:
-    """The RQ job (run by `flask sms worker`, inside the app)."""
+    """The RQ job (run by `flask worker`, inside the app)."""
     drain()
 
 
@@ -202,6 +202,12 @@ def _start_thread(app) -> None:
                 db.session.remove()
 
     threading.Thread(target=work, name="sms-drain", daemon=True).start()
+
+
+def leave_to_caller() -> None:
+    """The messages queued so far in this transaction are not sent after it commits: the
+    caller drains them itself (a command, whose exit would cut a sending thread short)."""
+    db.session.info.pop(_PENDING_FLAG, None)
 
 
 def dispatch() -> None:

@@ -32,8 +32,11 @@ def _reminder(instalment: LoanInstalment, today: date) -> tuple[str, str] | None
     return None
 
 
-def queue_reminders(today: date | None = None) -> int:
-    """Queue the reminders due today to producers who opted in; how many were queued."""
+def queue_reminders(today: date | None = None, *, send_after_commit: bool = True) -> int:
+    """Queue the reminders due today to producers who opted in; how many were queued.
+
+    With `send_after_commit=False` they are not sent once committed (a thread or the RQ
+    queue): the caller sends them with `outbox.drain`."""
     today = today or local_today()
     rows = db.session.execute(
         select(LoanInstalment, Loan, Producer)
@@ -61,5 +64,7 @@ def queue_reminders(today: date | None = None) -> int:
             "date": instalment.due_on.isoformat(),
         }
         queued += len(outbox.for_producer(producer, kind, params, dedupe_key=key))
+    if not send_after_commit:
+        outbox.leave_to_caller()
     db.session.commit()
     return queued

@@ -1,7 +1,7 @@
 """Uploaded files in each store (MINKA_FILE_STORAGE): the instance folder, the database, an
-S3-compatible bucket (moto's S3 server on loopback, which refuses what S3 refuses: an
-unknown bucket, a missing key). The same evidence photo is stored, served to its owner and
-removed the same way in each."""
+S3-compatible bucket (moto's S3 server on loopback with its authentication on, which refuses
+what S3 refuses: an unknown bucket, a missing key, a key it did not issue, a wrong secret).
+The same evidence photo is stored, served to its owner and removed the same way in each."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from datetime import date
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from sqlalchemy import func, select
 
 from marketplace import uploads
@@ -19,20 +18,16 @@ from marketplace.models import StoredFile
 from marketplace.traceability import evidence
 from tests.conftest import signed_in_client
 from tests.integration.test_plots import PNG
+from tests.s3_fake import REGION, S3Server, s3_server
 
 BUCKET = "minka-uploads"
 
 
 @pytest.fixture(scope="module")
-def s3_server() -> Iterator[str]:
-    """moto's S3-compatible server on a free loopback port, with one bucket; its URL."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=url, region_name="us-east-1").create_bucket(Bucket=BUCKET)
-    yield url
-    server.stop()
+def bucket_server() -> Iterator[S3Server]:
+    """moto's S3 server on a free loopback port, with one bucket, checking credentials."""
+    with s3_server(BUCKET) as server:
+        yield server
 
 
 @pytest.fixture
@@ -45,7 +40,8 @@ def field(db, make_user, make_org, make_producer, make_farm) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _fake_credentials(monkeypatch):
+def _no_real_credentials(monkeypatch):
+    """boto3 never finds a developer's own credentials (the s3 store sets the server's)."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "minka-test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "minka-test-secret")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -53,17 +49,28 @@ def _fake_credentials(monkeypatch):
 
 @pytest.fixture(params=["local", "database", "s3"])
 def storage(request, app, tmp_path, monkeypatch) -> str:
-    """The test app with each store in turn (a fresh S3 client per test)."""
+    """The test app with each store in turn (a fresh S3 client per test, with the key the
+    bucket's server issued)."""
     kind = request.param
     monkeypatch.setitem(app.config, "MINKA_FILE_STORAGE", kind)
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     app.extensions.pop("minka_s3", None)
     if kind == "s3":
-        url = request.getfixturevalue("s3_server")
-        monkeypatch.setitem(app.config, "MINKA_S3_ENDPOINT_URL", url)
-        monkeypatch.setitem(app.config, "MINKA_S3_REGION", "us-east-1")
+        server = request.getfixturevalue("bucket_server")
+        _use_credentials(app, monkeypatch, **server.env)
+        monkeypatch.setitem(app.config, "MINKA_S3_ENDPOINT_URL", server.url)
+        monkeypatch.setitem(app.config, "MINKA_S3_REGION", REGION)
         monkeypatch.setitem(app.config, "MINKA_S3_BUCKET", BUCKET)
     yield kind
+    app.extensions.pop("minka_s3", None)
+
+
+def _use_credentials(app, monkeypatch, **env: str) -> None:
+    """The next S3 client signs with these credentials (boto3's default session keeps the
+    first it found: start a new one)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     app.extensions.pop("minka_s3", None)
 
 
@@ -137,3 +144,35 @@ def test_a_bucket_that_refuses_gives_a_clear_message_and_stores_nothing(
         _record(db, field, tmp_path)
     db.session.rollback()
     assert not evidence.evidence_of(field["farm"])
+
+
+@pytest.mark.parametrize("storage", ["s3"], indirect=True)
+def test_a_wrong_secret_key_is_refused_and_stores_nothing(
+    app,
+    db,
+    storage,
+    bucket_server,
+    monkeypatch,
+    field,
+    tmp_path,
+):
+    before = bucket_server.client().list_objects_v2(Bucket=BUCKET).get("KeyCount", 0)
+    _use_credentials(app, monkeypatch, AWS_SECRET_ACCESS_KEY="not-the-secret-it-issued")
+    with pytest.raises(uploads.StoreUnavailable, match="SignatureDoesNotMatch"):
+        uploads.file_store(tmp_path).put("uploads/evidence/refused.png", PNG)
+    with pytest.raises(DomainError, match="No pudimos guardar el archivo"):
+        _record(db, field, tmp_path)
+    db.session.rollback()
+    assert not evidence.evidence_of(field["farm"])
+    assert bucket_server.client().list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == before
+
+    _use_credentials(app, monkeypatch, **bucket_server.env)
+    item = _record(db, field, tmp_path)
+    assert evidence.photo_file(item, tmp_path) == PNG
+
+
+@pytest.mark.parametrize("storage", ["s3"], indirect=True)
+def test_an_access_key_the_bucket_did_not_issue_is_refused(app, db, storage, monkeypatch, tmp_path):
+    _use_credentials(app, monkeypatch, AWS_ACCESS_KEY_ID="AKIAMINKANOTISSUED00")
+    with pytest.raises(uploads.StoreUnavailable, match="InvalidAccessKeyId"):
+        uploads.file_store(tmp_path).put("uploads/evidence/refused.png", PNG)

@@ -1,5 +1,6 @@
 """Matching runs through Redis (RQ) and from the command line: the suite's own redis-server,
-a real RQ worker in this process, and `flask matching run|worker`."""
+a real RQ worker in this process, and `flask matching run` (`flask worker`:
+test_worker_command.py)."""
 
 from __future__ import annotations
 
@@ -34,23 +35,6 @@ def test_with_redis_a_run_is_queued_and_a_worker_runs_it(
     assert finished.status == RunStatus.SUCCEEDED, finished.error
     assert finished.metrics["matched_groups"] == 1 and finished.active_slot is None
     assert queue.count == 0
-
-
-def test_the_worker_command_works_the_queue(app, runner, redis_url, make_group):
-    make_group(5)
-    run = runs.start_run(None)
-    result = runner.invoke(args=["matching", "worker", "--burst"])
-    assert result.exit_code == 0, result.output
-    finished = _reloaded(run.id)
-    assert finished.status == RunStatus.SUCCEEDED, finished.error
-    assert finished.metrics["n_eligible"] == 5
-    assert _queue().count == 0
-
-
-def test_the_worker_command_needs_redis(app, runner, monkeypatch):
-    monkeypatch.setitem(app.config, "MINKA_REDIS_URL", None)
-    result = runner.invoke(args=["matching", "worker", "--burst"])
-    assert result.exit_code == 1 and "MINKA_REDIS_URL is not set" in result.output
 
 
 def test_the_run_command_prints_the_figures(app, runner, make_group, make_credit_product):

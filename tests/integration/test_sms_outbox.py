@@ -190,6 +190,22 @@ def test_her_data_export_holds_her_messages_without_a_codes_digits(
     assert "code_hash" not in data["one_time_codes"][0]
 
 
+def test_the_admin_menu_offers_text_messages_only_while_sms_is_configured(
+    app, twilio, client, login, make_user, monkeypatch
+):
+    login(make_user("admin"))
+
+    def menu() -> str:
+        page = client.get("/admin/mensajes").get_data(as_text=True)
+        return page[page.index('<nav class="nav"') : page.index("</nav>")]
+
+    assert 'href="/admin/mensajes"' in menu() and "Mensajes de texto" in menu()
+    monkeypatch.setitem(app.config, "MINKA_SMS_ACCOUNT_SID", None)  # SMS not configured
+    assert 'href="/admin/mensajes"' not in menu() and "Mensajes de texto" not in menu()
+    page = client.get("/admin/mensajes").get_data(as_text=True)  # still there, and says so
+    assert "SMS no configurado" in page
+
+
 def test_the_admin_sees_how_messages_stand_without_numbers_or_codes(
     twilio, client, login, make_user, make_producer
 ):

@@ -70,6 +70,23 @@ def test_reminders_go_once_for_instalments_due_in_three_days_and_overdue(
     assert reminders.queue_reminders(today + timedelta(days=7)) == 0
 
 
+def test_the_command_sends_its_reminders_itself_and_leaves_the_settings_alone(
+    app, twilio, runner, monkeypatch, make_producer, make_credit_product
+):
+    monkeypatch.setitem(app.config, "MINKA_SMS_SEND_AFTER_COMMIT", True)
+    dispatched = []
+    monkeypatch.setattr(outbox, "_start_thread", dispatched.append)
+    producer = make_producer(phone=MOBILE, sms_opt_in=True)
+    _instalment(new_loan(producer, make_credit_product()), 1, local_today() + timedelta(days=3))
+    db.session.commit()
+
+    result = runner.invoke(args=["sms", "reminders"])
+
+    assert result.exit_code == 0 and "1 reminders queued; 1 sent, 0 not sent" in result.output
+    assert dispatched == [] and len(twilio.bodies_to(MOBILE)) == 1
+    assert app.config["MINKA_SMS_SEND_AFTER_COMMIT"] is True
+
+
 def test_the_commands_refuse_without_sms(runner):
     result = runner.invoke(args=["sms", "reminders"])
     assert result.exit_code != 0 and "SMS is not configured" in result.output

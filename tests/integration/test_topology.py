@@ -1,13 +1,14 @@
 """Two web hosts on one PostgreSQL and one Redis, as behind a load balancer.
 
 Each host is a gunicorn with production's settings (scripts/deploy/gunicorn.conf.py), two
-workers and an instance folder of its own; a matching
-worker (`flask matching worker`) works the Redis queue. Through plain HTTP (CSRF on, as a
+workers and an instance folder of its own; a worker
+(`flask worker`) works the Redis queues. Through plain HTTP (CSRF on, as a
 browser), the test checks that what one host does, the other sees at once: a listing paused
 on host A leaves host B's (cached) catalogue; a photo uploaded through A is served by B;
 failed sign-ins count against one limit across both; a session ended on A is ended on B;
 a matching run started on A is executed by the worker and shown finished on B. Twice: with
-files in the database and in an S3-compatible bucket (moto's server on loopback).
+files in the database and in an S3-compatible bucket (moto's server on loopback, which only
+accepts the access key it issued, signed with its secret).
 
 PostgreSQL only (the suite's PostgreSQL pass): several hosts cannot share a SQLite file.
 """
@@ -24,10 +25,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -42,6 +41,7 @@ from marketplace.models import (
     RunStatus,
     User,
 )
+from tests.s3_fake import REGION, S3Server, s3_server
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = ROOT / "scripts" / "deploy" / "gunicorn.conf.py"  # production's settings
@@ -90,12 +90,10 @@ def topology_db() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def s3_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def bucket_server() -> Iterator[S3Server]:
+    """moto's S3 server with the hosts' bucket, checking credentials."""
+    with s3_server(BUCKET) as server:
+        yield server
 
 
 class Host:
@@ -142,7 +140,7 @@ class Host:
 
 @pytest.fixture(params=["database", "s3"])
 def hosts(request, topology_db, redis_server, tmp_path) -> Iterator[tuple[Host, Host]]:
-    """Hosts A and B and a matching worker, with files in the database or a bucket."""
+    """Hosts A and B and a worker, with files in the database or a bucket."""
     from redis import Redis
 
     Redis.from_url(redis_server).flushdb()
@@ -158,27 +156,17 @@ def hosts(request, topology_db, redis_server, tmp_path) -> Iterator[tuple[Host, 
         "MINKA_LOGIN_ACCOUNT_LIMIT": "3 per minute",
     }
     if request.param == "s3":
-        url = request.getfixturevalue("s3_url")
+        server = request.getfixturevalue("bucket_server")
         env |= {
-            "MINKA_S3_ENDPOINT_URL": url,
-            "MINKA_S3_REGION": "us-east-1",
+            "MINKA_S3_ENDPOINT_URL": server.url,
+            "MINKA_S3_REGION": REGION,
             "MINKA_S3_BUCKET": BUCKET,
-            "AWS_ACCESS_KEY_ID": "minka-test",
-            "AWS_SECRET_ACCESS_KEY": "minka-test-secret",
+            **server.env,
         }
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="minka-test",
-            aws_secret_access_key="minka-test-secret",
-        )
-        if BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
-            s3.create_bucket(Bucket=BUCKET)
     a, b = Host("a", env, tmp_path), Host("b", env, tmp_path)
     worker_log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "matching", "worker"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
         cwd=ROOT,
         env={**env, "MINKA_INSTANCE_PATH": str(tmp_path / "worker")},
         stdout=worker_log,
