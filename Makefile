@@ -30,7 +30,8 @@ LATEST_VENV := .venv-latest
 CATALOGS = $(wildcard translations/*/LC_MESSAGES/messages.po)
 LANGUAGES := es en
 
-.PHONY: help run test hosts test-latest lock bench translations compile-translations lint format \
+.PHONY: help run test hosts test-latest lock bench bench-postgres translations \
+	compile-translations lint format \
 	migration system-deps clean distclean
 
 help:
@@ -42,6 +43,7 @@ help:
 	@echo "make test-latest  the suite in .venv-latest, at the newest versions pyproject allows"
 	@echo "make hosts        two web hosts, a worker, PostgreSQL and Redis here (try multi-host)"
 	@echo "make bench        run every bench/bench_*.py"
+	@echo "make bench-postgres  the load benchmarks on PostgreSQL at 100,000 and 1,000,000 producers"
 	@echo "make translations extract messages, update the catalogues, compile them"
 	@echo "make migration MESSAGE='...'  autogenerate an Alembic revision from the models"
 	@echo "make lint         ruff check and ruff format --check"
@@ -140,6 +142,15 @@ bench: bench-deps $(DEV_STAMP) compile-translations
 	@set -e; benches=$$(ls $(BENCH) 2>/dev/null || true); \
 	if [ -z "$$benches" ]; then echo "no $(BENCH) yet"; exit 0; fi; \
 	for b in $$benches; do echo "== $$b =="; $(BIN)/python $$b $(BENCH_ARGS); done
+
+# The large worlds on PostgreSQL: the catalogue and each role's main pages under load at
+# 100,000 and 1,000,000 producers (the first run builds and caches each world: ~40 min for 1M).
+bench-postgres: bench-deps $(DEV_STAMP) compile-translations
+	$(BIN)/python bench/bench_catalogue_load.py --postgres
+	@for n in 100000 1000000; do \
+	  echo "== bench/bench_pages_load.py --postgres --producers $$n =="; \
+	  $(BIN)/python bench/bench_pages_load.py --postgres --producers $$n || exit 1; \
+	done
 
 # Debian's wrk drives the load benchmark: installed as root when missing; otherwise the
 # benchmark says so and skips its load runs.
