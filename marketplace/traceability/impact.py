@@ -2,8 +2,8 @@
 
 People are filtered by the producer's country and by having a farm of the value chain;
 farms, pledges and deliveries by their farm's country and value chain; loans and
-repayments by their producer. The public summary reuses the same figures (aggregates only,
-no names) through a short per-process cache (MINKA_IMPACT_CACHE_SECONDS; 0 turns it off).
+repayments by their producer. The pages reuse the figures for MINKA_IMPACT_CACHE_SECONDS
+(0 turns it off): on a million producers they take seconds to compute.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import case, exists, func, or_, select
@@ -73,6 +74,7 @@ class Impact:
     repayments: int = 0
     repayment_rate: float | None = None
     funds: list[tuple[str, int]] = field(default_factory=list)  # (currency, minor units)
+    computed_at: datetime | None = None
 
 
 def _farm_where(filters: ImpactFilters) -> list:
@@ -217,7 +219,7 @@ def _credit(impact: Impact, filters: ImpactFilters) -> None:
 
 def impact(filters: ImpactFilters) -> Impact:
     """Every indicator for the filters (a dozen aggregate statements, no per-row work)."""
-    result = Impact()
+    result = Impact(computed_at=datetime.now(UTC))
     _reach(result, filters)
     _improved(result, filters)
     _volumes(result, filters)
@@ -229,9 +231,10 @@ _cache: dict[tuple, tuple[float, Impact]] = {}
 _cache_lock = threading.Lock()
 
 
-def public_impact(filters: ImpactFilters) -> Impact:
-    """`impact` reused for MINKA_IMPACT_CACHE_SECONDS (the public page): in Redis when
-    MINKA_REDIS_URL is set, so every host shows the same figures; else per process."""
+def cached_impact(filters: ImpactFilters) -> Impact:
+    """`impact` reused for MINKA_IMPACT_CACHE_SECONDS (the public and the admin's pages, the
+    CSV): in Redis when MINKA_REDIS_URL is set, so every host shows the same figures; else
+    per process. `computed_at` says how old they are."""
     ttl = current_app.config.get("MINKA_IMPACT_CACHE_SECONDS", 0)
     if not ttl:
         return impact(filters)

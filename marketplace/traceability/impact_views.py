@@ -92,14 +92,14 @@ def _render_impact(template: str, figures: impact.Impact, filters: impact.Impact
 @role_required(Role.ADMIN)
 def impact_admin():
     filters = _filters()
-    return _render_impact("traceability/impact_admin.html", impact.impact(filters), filters)
+    return _render_impact("traceability/impact_admin.html", impact.cached_impact(filters), filters)
 
 
 @bp.route("/admin/impacto.csv")
 @role_required(Role.ADMIN)
 def impact_csv():
     filters = _filters()
-    body = impact.to_csv(impact.impact(filters), filters)
+    body = impact.to_csv(impact.cached_impact(filters), filters)
     return Response(
         body,
         mimetype="text/csv",
@@ -114,4 +114,4 @@ def impact_csv():
 def impact_public():
     filters = _filters()
     # Only the figures are cached: the page itself carries the visitor's CSRF token.
-    return _render_impact("traceability/impact_public.html", impact.public_impact(filters), filters)
+    return _render_impact("traceability/impact_public.html", impact.cached_impact(filters), filters)
