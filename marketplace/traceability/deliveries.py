@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace import audit
 from marketplace.credit.checkoff import apply_checkoff
@@ -170,6 +170,11 @@ def open_pledges(center: CollectionCenter) -> list[Pledge]:
         )
         .order_by(PurchaseCommitment.product, Pledge.id)
         .limit(500)
+        .options(  # the form's labels name each one's producer, farm, product and buyer
+            contains_eager(Pledge.commitment).joinedload(PurchaseCommitment.organization),
+            contains_eager(Pledge.producer),
+            selectinload(Pledge.farm),
+        )
     )
     return list(db.session.scalars(query))
 

@@ -12,7 +12,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.fields import as_float
 from marketplace.i18n import number
-from marketplace.models import CollectionCenter, PurchaseCommitment, Role
+from marketplace.models import CollectionCenter, Pledge, PurchaseCommitment, Role
 from marketplace.models.base import local_today
 from marketplace.models.traceability import Lot, LotStatus, RiskStatus
 from marketplace.permissions import load_or_404, role_required
@@ -39,9 +39,8 @@ from marketplace.web import csv_download, page_number, show_errors
 STAFF = (Role.TECHNICIAN, Role.ADMIN)
 
 
-def _pledge_choices(center: CollectionCenter) -> list[tuple[str, str]]:
+def _pledge_choices(pledges: list[Pledge]) -> list[tuple[str, str]]:
     rows = [("", _("— Elija —"))]
-    pledges = deliveries.open_pledges(center)
     done = deliveries.delivered_by_pledge([p.id for p in pledges])
     for pledge in pledges:
         left = pledge.kg - done.get(pledge.id, 0)
@@ -58,9 +57,9 @@ def _pledge_choices(center: CollectionCenter) -> list[tuple[str, str]]:
     return rows
 
 
-def _commitment_choices(center: CollectionCenter) -> list[tuple[str, str]]:
+def _commitment_choices(pledges: list[Pledge]) -> list[tuple[str, str]]:
     seen: dict[int, str] = {}
-    for pledge in deliveries.open_pledges(center):
+    for pledge in pledges:
         commitment = pledge.commitment
         seen.setdefault(commitment.id, f"{commitment.product} · {commitment.organization.name}")
     return [("", _("— Elija —"))] + [(str(k), v) for k, v in seen.items()]
@@ -73,8 +72,9 @@ def _int(text) -> int | None:
 def _center_page(center, delivery_form=None, lot_form=None):
     delivery_form = delivery_form or DeliveryForm(formdata=None, delivered_on=local_today())
     lot_form = lot_form or LotForm(formdata=None)
-    delivery_form.pledge_id.choices = _pledge_choices(center)
-    lot_form.commitment_id.choices = _commitment_choices(center)
+    pledges = deliveries.open_pledges(center)
+    delivery_form.pledge_id.choices = _pledge_choices(pledges)
+    lot_form.commitment_id.choices = _commitment_choices(pledges)
     return render_template(
         "traceability/center.html",
         center=center,
@@ -110,7 +110,7 @@ def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
 def record_delivery(center_id: int):
     center = load_or_404(CollectionCenter, center_id, can_manage_deliveries)
     form = DeliveryForm()
-    form.pledge_id.choices = _pledge_choices(center)
+    form.pledge_id.choices = _pledge_choices(deliveries.open_pledges(center))
     if form.validate_on_submit():
         try:
             delivery = deliveries.record_delivery(current_user, center, _delivery_data(form))
@@ -127,7 +127,7 @@ def record_delivery(center_id: int):
 def create_lot(center_id: int):
     center = load_or_404(CollectionCenter, center_id, can_manage_deliveries)
     form = LotForm()
-    form.commitment_id.choices = _commitment_choices(center)
+    form.commitment_id.choices = _commitment_choices(deliveries.open_pledges(center))
     if form.validate_on_submit():
         try:
             lot = lots.create_lot(
