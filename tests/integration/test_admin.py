@@ -401,6 +401,25 @@ def test_audit_log_page(db, as_admin, admin, make_org):
     assert "Solo las acciones de Ana Administradora" in text
 
 
+def test_a_long_audit_log_is_counted_up_to_a_cap(db, as_admin, admin, monkeypatch):
+    # A million producers' world has 3 million entries: count(*) cost more than the page.
+    from marketplace.admin import services as admin_services
+
+    for n in range(4):
+        audit.record(admin, "widget.frobbed", admin, n=n)
+    db.session.commit()
+    text = as_admin.get("/admin/auditoria?action=widget.").get_data(as_text=True)
+    assert "4 acciones registradas" in text
+    monkeypatch.setattr(admin_services, "AUDIT_COUNT_CAP", 3)
+    text = as_admin.get("/admin/auditoria?action=widget.").get_data(as_text=True)
+    assert "Más de 3 acciones registradas: filtre por acción" in text
+    page = admin_services.audit_page("widget.", page=1)
+    assert (page.total, page.capped, len(page.items)) == (3, True, 4)
+    with count_queries(db) as found:
+        admin_services.audit_page("widget.", page=1)
+    assert any("LIMIT" in s.upper() and "count(" in s.lower() for s in found)
+
+
 @pytest.mark.parametrize(
     "method,path",
     [
