@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -68,7 +68,17 @@ class TenureDocument(db.Model):
     under the instance folder (never under static/)."""
 
     __tablename__ = "tenure_document"
-    __table_args__ = (Index("ix_tenure_document_status", "status"),)
+    __table_args__ = (
+        Index("ix_tenure_document_status", "status"),
+        # the admin's queue: pending documents, oldest first
+        Index(
+            "ix_tenure_document_pending",
+            "created_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     farm_id: Mapped[int] = mapped_column(ForeignKey("farm.id", ondelete="CASCADE"), index=True)

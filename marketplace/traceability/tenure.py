@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit, uploads
@@ -38,6 +38,7 @@ from marketplace.traceability.tenure_rules import RULES, Upload
 
 TENURE_DIR = Path("uploads") / "tenure"  # under the instance folder, never under static/
 MAX_NOTE = 1000
+QUEUE_SHOWN = 50  # the oldest pending documents on the admin's page
 
 
 def documents_of(farm: Farm) -> list[TenureDocument]:
@@ -211,17 +212,25 @@ class QueueRow:
     holder_ok: bool
 
 
-def review_queue(limit: int = 200) -> list[QueueRow]:
-    """The pending documents, oldest first, with their plots (an admin's list)."""
+def review_queue() -> list[QueueRow]:
+    """The QUEUE_SHOWN oldest pending documents, with their plots (an admin's list)."""
     query = (
         select(TenureDocument, Farm)
         .join(Farm, Farm.id == TenureDocument.farm_id)
         .where(TenureDocument.status == TenureDocStatus.PENDING)
         .order_by(TenureDocument.created_at, TenureDocument.id)
         .options(selectinload(Farm.producer))
-        .limit(limit)
+        .limit(QUEUE_SHOWN)
     )
     return [
         QueueRow(doc, farm, holder_matches(doc, farm.producer))
         for doc, farm in db.session.execute(query)
     ]
+
+
+def pending_count() -> int:
+    """How many documents wait for an admin's review."""
+    query = select(func.count(TenureDocument.id)).where(
+        TenureDocument.status == TenureDocStatus.PENDING
+    )
+    return db.session.scalar(query) or 0

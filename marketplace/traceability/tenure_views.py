@@ -112,4 +112,8 @@ def _tenure_legality_of(farm: Farm):
 @bp.route("/admin/tenencia")
 @role_required(Role.ADMIN)
 def tenure_queue():
-    return render_template("traceability/tenure_queue.html", rows=tenure.review_queue())
+    return render_template(
+        "traceability/tenure_queue.html",
+        rows=tenure.review_queue(),
+        pending=tenure.pending_count(),
+    )

@@ -452,3 +452,17 @@ def test_her_data_copy_lists_her_documents_and_erasing_her_removes_them_and_thei
     assert removed["tenure_documents"] == 2
     assert db.session.scalar(select(func.count(TenureDocument.id))) == 1
     assert not own_file.exists() and shared_file.exists()
+
+
+def test_the_queue_counts_every_pending_document_and_shows_the_oldest(
+    app, db, field, instance, monkeypatch
+):
+    # On 100,000 producers the page said "200 documentos esperan revisión" with 5,359 waiting.
+    docs = [
+        tenure.upload_document(field["tech"], field["farm"], title(), instance_path=instance)
+        for _ in range(3)
+    ]
+    monkeypatch.setattr(tenure, "QUEUE_SHOWN", 2)
+    queue = signed_in_client(app, field["admin"]).get("/admin/tenencia").get_data(as_text=True)
+    assert "3 documentos esperan revisión · aquí los 2 más antiguos" in queue
+    assert f"documento-{docs[0].id}" in queue and f"documento-{docs[2].id}" not in queue
