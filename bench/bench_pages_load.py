@@ -32,6 +32,7 @@ from loadkit import (
     gunicorn,
     measure,
     postgres_world,
+    request,
     settle,
     sign_in,
     sqlite_world,
@@ -88,6 +89,8 @@ def run(args: argparse.Namespace, script: Path) -> tuple[str, list[tuple[str, Re
         pages = main_pages(url, instance, args.depth)
         args.load_before = settle()
         with gunicorn("wsgi:app", app_env(url, instance), instance / "gunicorn-pages.log") as port:
+            for _ in range(4):  # each worker's first request loads templates and catalogues
+                request(port, "/ingresar")
             for email, urls in pages.items():
                 role = "visitor" if email is None else email.split("@")[0]
                 cookie = "" if email is None else sign_in(port, email)
@@ -139,7 +142,7 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="on PostgreSQL, not SQLite")
     parser.add_argument("--depth", type=int, default=1, help="clicks away from the home page")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
-    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per page")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached world")
