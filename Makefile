@@ -147,6 +147,7 @@ bench: bench-deps $(DEV_STAMP) compile-translations
 # 100,000 and 1,000,000 producers (the first run builds and caches each world: ~40 min for 1M).
 bench-postgres: bench-deps $(DEV_STAMP) compile-translations
 	$(BIN)/python bench/bench_catalogue_load.py --postgres
+	$(BIN)/python bench/bench_catalogue_load.py --postgres-only --producers 1000000
 	@for n in 100000 1000000; do \
 	  echo "== bench/bench_pages_load.py --postgres --producers $$n =="; \
 	  $(BIN)/python bench/bench_pages_load.py --postgres --producers $$n || exit 1; \

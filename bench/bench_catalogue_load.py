@@ -2,6 +2,7 @@
 
     python bench/bench_catalogue_load.py                     # SQLite (the embedded default)
     python bench/bench_catalogue_load.py --postgres          # and again on PostgreSQL
+    python bench/bench_catalogue_load.py --postgres-only --producers 1000000
     python bench/bench_catalogue_load.py --producers 20000 --listings 20000 --duration 5
 
 Builds the demo world once with `flask demo-data` (cached under instance/bench/, keyed by the
@@ -151,9 +152,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached world")
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    parser.add_argument(
+        "--postgres-only", action="store_true", help="on PostgreSQL only (the 1,000,000 world)"
+    )
     args = parser.parse_args()
 
-    url, instance = sqlite_world(args)
+    args.postgres = args.postgres or args.postgres_only
+    url, instance = (None, None) if args.postgres_only else sqlite_world(args)
     args.load_before = settle()
     if shutil.which("wrk") is None:
         print("wrk is not installed: the load runs are skipped (as root: apt-get install -y wrk;")
@@ -165,7 +170,7 @@ def main() -> int:
         bare_env = {k: v for k, v in os.environ.items() if not k.startswith("MINKA_")}
         with gunicorn("bare_app:app", bare_env, Path(tmp) / "bare.log", ROOT / "bench") as port:
             bare = measure("bare Flask", port, "/hello", "", script, args, size=False)
-        results = run_minka("SQLite", url, instance, script, args)
+        results = [] if url is None else run_minka("SQLite", url, instance, script, args)
         if args.postgres:
             with postgres_world(args) as (pg_url, pg_instance):
                 settle()  # after building the world
