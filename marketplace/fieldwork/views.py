@@ -285,7 +285,7 @@ def _delivery(data: MultiDict):
     text = data.get("center_id", "")
     center = _load(CollectionCenter, int(text) if text.isdigit() else 0, can_manage_deliveries)
     form = DeliveryForm(formdata=data, meta=NO_CSRF)
-    form.pledge_id.choices = _pledge_choices(center)
+    form.pledge_id.choices = _pledge_choices(deliveries.open_pledges(center))
     return deliveries.record_delivery(current_user, center, _delivery_data(_valid(form)))
 
 
