@@ -247,10 +247,10 @@ def _store(found: list[Pair], open_rows: list[PlotOverlap]) -> set[int]:
     if by_key:  # new, or found again after being resolved
         closed = {
             (row.farm_a_id, row.farm_b_id): row
+            for part in _parts(sorted({a for a, _ in by_key}))
             for row in db.session.scalars(
                 select(PlotOverlap).where(
-                    PlotOverlap.resolved_at.is_not(None),
-                    PlotOverlap.farm_a_id.in_({a for a, _ in by_key}),
+                    PlotOverlap.resolved_at.is_not(None), PlotOverlap.farm_a_id.in_(part)
                 )
             )
         }
@@ -288,7 +288,9 @@ def _notify(notes: list[tuple[PlotOverlap, str]]) -> None:
         return
     farm_ids = {fid for row, _ in notes for fid in (row.farm_a_id, row.farm_b_id)}
     farms = {
-        farm.id: farm for farm in db.session.scalars(select(Farm).where(Farm.id.in_(farm_ids)))
+        farm.id: farm
+        for part in _parts(sorted(farm_ids))
+        for farm in db.session.scalars(select(Farm).where(Farm.id.in_(part)))
     }
     for row, kind in notes:
         for own, other in ((row.farm_a_id, row.farm_b_id), (row.farm_b_id, row.farm_a_id)):

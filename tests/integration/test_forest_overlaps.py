@@ -7,7 +7,7 @@ import importlib.util
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -424,6 +424,20 @@ def test_a_corrected_outline_resolves_the_overlap_for_both(
     row = db.session.scalars(select(PlotOverlap)).one()
     assert row.resolved_at is None and row.share_a == pytest.approx(1.0, abs=0.01)
     assert assessed(farm_a.id).risk_status == "needs_verification"
+
+
+def test_overlaps_are_stored_and_reopened_the_same_when_read_one_farm_per_statement(
+    app, make_user, make_producer, make_farm, monkeypatch
+):
+    # The million-producer world on PostgreSQL stored 13,000 pairs at once: the farms were
+    # bound in one statement, over PostgreSQL's 65,535 parameters. Slices of one id here.
+    monkeypatch.setattr(overlaps, "ID_CHUNK", 1)
+    test_a_corrected_outline_resolves_the_overlap_for_both(app, make_user, make_producer, make_farm)
+    farm_ids = db.session.scalars(select(Farm.id).order_by(Farm.id)).all()
+    db.session.execute(update(PlotOverlap).values(resolved_at=func.now()))
+    assert overlaps.detect_all() == set(farm_ids)  # found again: the same row reopened
+    row = db.session.scalars(select(PlotOverlap)).one()
+    assert row.resolved_at is None and len(overlaps.open_pairs(farm_ids)) == 2
 
 
 def test_field_evidence_does_not_settle_an_overlap_between_producers(
