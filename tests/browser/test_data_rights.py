@@ -38,6 +38,7 @@ def test_a_producer_downloads_objects_and_asks_for_deletion(
 
     page.goto("/mis-datos/derechos")
     page.get_by_role("link", name="Oponerse a un uso de sus datos").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Oponerse a un uso de sus datos")
     assert overflow(page) is None
     page.get_by_role("button", name="Me opongo").first.click()
     expect(page.get_by_role("status").first).to_contain_text("ya está en vigor")
@@ -45,6 +46,7 @@ def test_a_producer_downloads_objects_and_asks_for_deletion(
 
     page.goto("/mis-datos/derechos")
     page.get_by_role("link", name="Pedir que se borren sus datos").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pedir que se borren sus datos")
     assert overflow(page) is None
     page.get_by_role("button", name="Pedir la supresión").click()
     expect(page.get_by_text("Marque la casilla para confirmar.").first).to_be_visible()
