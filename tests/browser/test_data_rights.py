@@ -58,6 +58,9 @@ def test_a_producer_downloads_objects_and_asks_for_deletion(
     admin_page = new_context().new_page()
     log_in(admin_page, make_user("admin", name="Ana Admin"))
     admin_page.get_by_role("link", name="Ver solicitudes sobre datos").click()
+    expect(admin_page.get_by_role("heading", level=1)).to_have_text(
+        "Solicitudes sobre datos personales"
+    )
     assert overflow(admin_page) is None
     admin_page.get_by_role("link", name="Supresión de sus datos").click()
     admin_page.get_by_role("button", name="Ejecutar la supresión").click()
