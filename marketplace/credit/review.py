@@ -8,6 +8,7 @@ under a live consent to share with lenders, checked when the page is shown, not 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -111,21 +112,30 @@ def map_points(org_id: int, filters: GroupFilters) -> list[dict]:
     ]
 
 
-def _listed_clusters(org_id: int, filters: GroupFilters):
-    return _filtered(org_id, filters, Match.cluster_id)
+def _listed_members(org_id: int, filters: GroupFilters, *columns):
+    """`columns` over the members of the listed groups: a join the database drives from the
+    lender's few groups through the members' cluster index (an IN over the groups made
+    PostgreSQL walk the whole assessment index)."""
+    return _filtered(org_id, filters, *columns).join(
+        Assessment, Assessment.cluster_id == Match.cluster_id
+    )
 
 
 def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
     """How many members of the listed groups belong to each archetype (its name in the
-    viewer's language), largest first."""
-    count = func.count(Assessment.id)
-    rows = db.session.execute(
-        select(Assessment.archetype, count)
-        .where(Assessment.cluster_id.in_(_listed_clusters(org_id, filters)))
-        .group_by(Assessment.archetype)
-        .order_by(count.desc(), Assessment.archetype)
-    ).all()
-    return [(archetype_label(code), n) for code, n in rows]
+    viewer's language), largest first. A group's members all share its archetype, so its size
+    counts; only groups of runs from before groups kept one are counted member by member."""
+    counted: dict[str, int] = defaultdict(int)
+    by_group = _filtered(org_id, filters, Cluster.archetype, func.sum(Cluster.size))
+    by_member = _listed_members(org_id, filters, Assessment.archetype, func.count(Assessment.id))
+    for query in (
+        by_group.where(Cluster.archetype.is_not(None)).group_by(Cluster.archetype),
+        by_member.where(Cluster.archetype.is_(None)).group_by(Assessment.archetype),
+    ):
+        for code, n in db.session.execute(query):
+            counted[code] += int(n)
+    ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+    return [(archetype_label(code), n) for code, n in ranked]
 
 
 def _tenth(i: int):
@@ -141,12 +151,8 @@ def _tenth(i: int):
 def readiness_histogram(org_id: int, filters: GroupFilters) -> list[int]:
     """Members of the listed groups per tenth of readiness (0-10 %, ..., 90-100 %), counted
     by the database in one row (portable: no floor() in SQLite)."""
-    bins = [_tenth(i) for i in range(HISTOGRAM_BINS)]
-    row = db.session.execute(
-        select(*(func.coalesce(func.sum(b), 0) for b in bins)).where(
-            Assessment.cluster_id.in_(_listed_clusters(org_id, filters))
-        )
-    ).one()
+    bins = [func.coalesce(func.sum(_tenth(i)), 0) for i in range(HISTOGRAM_BINS)]
+    row = db.session.execute(_listed_members(org_id, filters, *bins)).one()
     return [int(n) for n in row]
 
 

@@ -101,6 +101,29 @@ def test_charts_count_the_listed_groups_members(app, lender, make_match):
     assert len(points) == 1 and points[0]["n"] == 5 and points[0]["lat"] == -7.18
 
 
+def test_a_group_that_keeps_its_archetype_counts_by_its_size(app, lender, make_match):
+    user, product = lender
+    run = MatchingRun(status="succeeded", progress=1.0, backend="cli")
+    db.session.add(run)
+    db.session.commit()
+    old_style = make_match(n=3, product=product, run=run)  # members counted one by one
+    kept = make_match(n=6, product=product, run=run, value_chain="cafe")
+    kept.cluster.archetype = "size_high+yield_high:cafe"
+    db.session.commit()
+    org = product.organization_id
+    assert review.archetype_mix(org, NO_FILTERS) == [
+        ("Fincas grandes, alto rendimiento (café)", 6),
+        ("Emergente independiente", 2),
+        ("Consolidado asociado", 1),
+    ]
+    assert review.archetype_mix(org, review.GroupFilters(value_chain="cafe")) == [
+        ("Fincas grandes, alto rendimiento (café)", 6)
+    ]
+    assert sum(review.readiness_histogram(org, NO_FILTERS)) == 9
+    cacao = review.readiness_histogram(org, review.GroupFilters(value_chain="cacao"))
+    assert cacao == [0, 0, 0, 0, 0, 0, 2, 1, 0, 0] and old_style.cluster.size == 3
+
+
 def test_the_list_page_has_map_charts_and_groups(app, lender, make_match):
     user, product = lender
     match = make_match(product=product)
