@@ -117,7 +117,13 @@ def number(
     if value is None:
         return ""
     pattern = f"#,##0.{('0' if fixed else '#') * digits}" if digits else "#,##0"
-    return numbers.format_decimal(value, format=pattern, locale=number_locale(locale))
+    return _pattern(pattern).apply(value, number_locale(locale))
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str) -> numbers.NumberPattern:
+    """A number pattern parsed once (Babel parses it again on every format_decimal)."""
+    return numbers.parse_pattern(pattern)
 
 
 def percent(share: float | Decimal | None, digits: int = 0, locale=None) -> str:

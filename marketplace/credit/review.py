@@ -23,7 +23,7 @@ from marketplace.credit.history import History, histories
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.proposals import Proposal
 from marketplace.credit.readiness_words import Readiness
-from marketplace.credit.runs import latest_run
+from marketplace.credit.runs import latest_run_id
 from marketplace.extensions import db
 from marketplace.models import (
     Assessment,
@@ -62,8 +62,8 @@ class GroupFilters:
 
 def _visible(org_id: int):
     """The org's chosen matches of the latest run, plus every match it has decided on."""
-    run = latest_run()
-    current = and_(Match.rank == 0, Match.run_id == run.id) if run is not None else false()
+    run_id = latest_run_id()
+    current = and_(Match.rank == 0, Match.run_id == run_id) if run_id is not None else false()
     return and_(
         Match.lender_id == org_id,
         Match.status != MatchStatus.SUPERSEDED,

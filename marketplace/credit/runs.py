@@ -60,14 +60,23 @@ def running_run() -> MatchingRun | None:
     return db.session.scalar(select(MatchingRun).where(MatchingRun.active_slot.is_not(None)))
 
 
-def latest_run() -> MatchingRun | None:
-    """The latest run that succeeded: the one whose results are shown."""
-    return db.session.scalar(
-        select(MatchingRun)
+def _latest(*columns):
+    return (
+        select(*columns)
         .where(MatchingRun.status == RunStatus.SUCCEEDED)
         .order_by(MatchingRun.id.desc())
         .limit(1)
     )
+
+
+def latest_run() -> MatchingRun | None:
+    """The latest run that succeeded: the one whose results are shown."""
+    return db.session.scalar(_latest(MatchingRun))
+
+
+def latest_run_id() -> int | None:
+    """The latest succeeded run's id, without reading (and decoding) its metrics."""
+    return db.session.scalar(_latest(MatchingRun.id))
 
 
 def _expire_stale() -> None:
