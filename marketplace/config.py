@@ -88,6 +88,9 @@ def load(overrides: dict | None = None) -> dict:
         # The public impact summary's figures are remembered this long (0: off): in Redis when
         # MINKA_REDIS_URL is set, else per process.
         "MINKA_IMPACT_CACHE_SECONDS": int(os.environ.get("MINKA_IMPACT_CACHE_SECONDS", "300")),
+        # A cooperative's counts on its technicians' home page are reused this long (0: off):
+        # on a cooperative of tens of thousands of members they are the page's whole cost.
+        "MINKA_COUNTS_CACHE_SECONDS": int(os.environ.get("MINKA_COUNTS_CACHE_SECONDS", "60")),
         "MINKA_INSTANCE_PATH": str(instance),
         # Matching runs go to an RQ worker through this Redis when set, else to a thread; the
         # catalogue's change stamp, the impact figures and the rate limits live there too.

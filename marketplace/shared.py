@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -88,3 +90,30 @@ def share(name: str, value: object, seconds: int) -> None:
     redis = redis_client()
     if redis is not None:
         redis.set(_key(name), pickle.dumps(value), ex=seconds)
+
+
+_local: dict[tuple[str, str], tuple[float, object]] = {}
+_local_lock = threading.Lock()
+
+
+def cached(name: str, seconds: int, compute: Callable[[], object]):
+    """`compute()`'s value, reused for `seconds` (0: computed every time): in Redis when
+    MINKA_REDIS_URL is set, so every host shows the same; else per process."""
+    if not seconds:
+        return compute()
+    if redis_client() is not None:
+        value = remembered(name)
+        if value is None:
+            value = compute()
+            share(name, value, seconds)
+        return value
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], name)
+    now = time.monotonic()
+    with _local_lock:
+        found = _local.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    value = compute()
+    with _local_lock:
+        _local[key] = (now + seconds, value)
+    return value

@@ -54,6 +54,7 @@ def app_config(url: str, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         "MINKA_CATALOG_CACHE_SECONDS": 0,
         "MINKA_IMPACT_CACHE_SECONDS": 0,
+        "MINKA_COUNTS_CACHE_SECONDS": 0,
         **overrides,
     }
 

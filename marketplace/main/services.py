@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from marketplace import shared
 from marketplace.catalog.services import CatalogFilters, search_listings, supplier_summary
 from marketplace.commitments.services import (
     buyer_summary,
@@ -64,58 +66,63 @@ def _producer_dashboard(user: User) -> dict:
     }
 
 
-def _members_activity(cooperative_id: int, since) -> dict:
-    """What the cooperative's members did lately: orders, pledges, newest first."""
+def _members_counts(cooperative_id: int, since) -> dict:
+    """How many members and farms the cooperative has, and what they did lately."""
     member = Producer.cooperative_id == cooperative_id
+    producers = db.session.scalar(select(func.count(Producer.id)).where(member))
+    farms = db.session.scalar(select(func.count()).select_from(Farm).join(Producer).where(member))
     orders = db.session.scalar(
         select(func.count(Order.id)).join(Producer).where(member, Order.created_at >= since)
     )
-    pledged = db.session.execute(
+    pledges, kg = db.session.execute(
         select(func.count(Pledge.id), func.coalesce(func.sum(Pledge.kg), 0))
         .join(Producer, Pledge.producer_id == Producer.id)
         .where(member, Pledge.status == PledgeStatus.ACTIVE)
     ).one()
+    return {
+        "producers": producers,
+        "farms": farms,
+        "orders_recent": orders,
+        "active_pledges": pledges,
+        "pledged_kg": int(kg),
+    }
+
+
+def _members_lately(cooperative_id: int) -> dict:
+    """The members' newest orders and where their pledges are delivered (deliveries.accepts)."""
     recent_orders = db.session.scalars(
         select(Order)
         .join(Producer)
-        .where(member)
+        .where(Producer.cooperative_id == cooperative_id)
         .options(joinedload(Order.producer))
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(5)
     ).all()
-    centres = db.session.scalars(  # where the members' pledges are delivered (deliveries.accepts)
+    centres = db.session.scalars(
         select(CollectionCenter)
         .where(
             CollectionCenter.organization_id == cooperative_id, CollectionCenter.active.is_(True)
         )
         .order_by(CollectionCenter.name)
     ).all()
-    return {
-        "orders_recent": orders,
-        "centres": list(centres),
-        "active_pledges": pledged[0],
-        "pledged_kg": int(pledged[1]),
-        "recent_orders": list(recent_orders),
-    }
+    return {"centres": list(centres), "recent_orders": list(recent_orders)}
 
 
 def _technician_dashboard(user: User) -> dict:
     coop = serving_cooperative_id(user)
     if coop is None:  # pending, rejected or suspended: no producer's data, only why
         return {"kind": Role.TECHNICIAN, "unverified": user.organization}
-    producers = db.session.scalar(
-        select(func.count(Producer.id)).where(Producer.cooperative_id == coop)
-    )
-    farms = db.session.scalar(
-        select(func.count(Farm.id)).join(Producer).where(Producer.cooperative_id == coop)
-    )
     since = utcnow() - timedelta(days=RECENT_DAYS)
+    seconds = current_app.config["MINKA_COUNTS_CACHE_SECONDS"]
+    counts = shared.cached(
+        f"cooperative-counts:{coop}", seconds, lambda: _members_counts(coop, since)
+    )
     return {
         "kind": Role.TECHNICIAN,
-        "producers": producers,
-        "farms": farms,
         "days": RECENT_DAYS,
-        **_members_activity(coop, since),
+        "counts_seconds": seconds,
+        **counts,
+        **_members_lately(coop),
     }
 
 

@@ -8,8 +8,6 @@ repayments by their producer. The pages reuse the figures for MINKA_IMPACT_CACHE
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -227,34 +225,15 @@ def impact(filters: ImpactFilters) -> Impact:
     return result
 
 
-_cache: dict[tuple, tuple[float, Impact]] = {}
-_cache_lock = threading.Lock()
-
-
 def cached_impact(filters: ImpactFilters) -> Impact:
     """`impact` reused for MINKA_IMPACT_CACHE_SECONDS (the public and the admin's pages, the
-    CSV): in Redis when MINKA_REDIS_URL is set, so every host shows the same figures; else
-    per process. `computed_at` says how old they are."""
-    ttl = current_app.config.get("MINKA_IMPACT_CACHE_SECONDS", 0)
-    if not ttl:
-        return impact(filters)
-    if shared.redis_client() is not None:
-        name = f"impact:{filters.country}:{filters.value_chain}"
-        figures = shared.remembered(name)
-        if figures is None:
-            figures = impact(filters)
-            shared.share(name, figures, ttl)
-        return figures
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], filters)
-    now = time.monotonic()
-    with _cache_lock:
-        found = _cache.get(key)
-    if found is not None and found[0] > now:
-        return found[1]
-    result = impact(filters)
-    with _cache_lock:
-        _cache[key] = (now + ttl, result)
-    return result
+    CSV): shared by every host when Redis is set, else per process. `computed_at` says how
+    old they are."""
+    return shared.cached(
+        f"impact:{filters.country}:{filters.value_chain}",
+        current_app.config.get("MINKA_IMPACT_CACHE_SECONDS", 0),
+        lambda: impact(filters),
+    )
 
 
 def csv_rows(figures: Impact) -> list[list[str]]:

@@ -45,3 +45,25 @@ def test_producer_home_lists_her_open_orders_and_offers(app, demo_world):
     page = client.get("/").get_data(as_text=True)
     assert "/pedidos/" in page  # at least one open order links to its page
     assert "/catalogo/" in page  # at least one offer near her farm
+
+
+def test_technician_home_reuses_the_cooperatives_counts_for_a_minute(
+    app, monkeypatch, login, make_org, make_user, make_producer, make_farm
+):
+    # A cooperative of a million-producer world counts tens of thousands of members and
+    # farms: that was the whole cost of the page, on every visit of every technician.
+    monkeypatch.setitem(app.config, "MINKA_COUNTS_CACHE_SECONDS", 60)
+    coop = make_org("cooperative")
+    client = login(make_user("technician", organization=coop))
+
+    def counts(page: str) -> str:
+        return page[page.index("Productores registrados") : page.index("Actividad de los")]
+
+    make_farm(make_producer(cooperative_id=coop.id))
+    first = client.get("/").get_data(as_text=True)
+    assert "<dd>1</dd>" in counts(first) and "se actualizan cada minuto" in first
+    make_farm(make_producer(cooperative_id=coop.id))
+    assert counts(client.get("/").get_data(as_text=True)) == counts(first)
+    monkeypatch.setitem(app.config, "MINKA_COUNTS_CACHE_SECONDS", 0)
+    now = client.get("/").get_data(as_text=True)
+    assert "<dd>2</dd>" in counts(now) and "se actualizan" not in now

@@ -237,7 +237,7 @@ def test_with_redis_every_host_shows_the_same_cached_figures(
     before = figures.cached_impact(ImpactFilters(country="MX")).producers
     make_producer(country="MX")
     # Another host has its own process memory (none here) but the same Redis.
-    monkeypatch.setattr(figures, "_cache", {})
+    monkeypatch.setattr(shared, "_local", {})
     assert figures.cached_impact(ImpactFilters(country="MX")).producers == before
     shared.redis_client().flushdb()  # the figures expire
     assert figures.cached_impact(ImpactFilters(country="MX")).producers == before + 1
