@@ -34,7 +34,7 @@ from marketplace.producers.permissions import can_edit
 from marketplace.producers.views import _farm_data, _profile_data
 from marketplace.traceability import deliveries, evidence, plots
 from marketplace.traceability.delivery_forms import DeliveryForm
-from marketplace.traceability.delivery_views import _delivery_data, _pledge_choices
+from marketplace.traceability.delivery_views import _delivery_data
 from marketplace.traceability.permissions import (
     can_edit_plot,
     can_manage_deliveries,
@@ -284,8 +284,7 @@ def _evidence(data: MultiDict):
 def _delivery(data: MultiDict):
     text = data.get("center_id", "")
     center = _load(CollectionCenter, int(text) if text.isdigit() else 0, can_manage_deliveries)
-    form = DeliveryForm(formdata=data, meta=NO_CSRF)
-    form.pledge_id.choices = _pledge_choices(deliveries.open_pledges(center))
+    form = DeliveryForm(formdata=data, meta=NO_CSRF)  # record_delivery checks the pledge
     return deliveries.record_delivery(current_user, center, _delivery_data(_valid(form)))
 
 

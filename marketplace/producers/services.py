@@ -366,13 +366,15 @@ def cooperative_producers(cooperative_id: int, search: str = "", page: int = 1, 
         .options(selectinload(Producer.farms))
         .order_by(Producer.last_name, Producer.first_name, Producer.id)
     )
-    text = search.strip()
-    if text:
-        like = f"%{text.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Producer.first_name + " " + Producer.last_name).like(like),
-                Producer.national_id == text.upper(),
-            )
-        )
+    if search.strip():
+        query = query.where(producer_matches(search))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def producer_matches(search: str):
+    """A producer whose name contains `search` (any case) or whose document is it."""
+    text = search.strip()
+    return or_(
+        func.lower(Producer.first_name + " " + Producer.last_name).like(f"%{text.lower()}%"),
+        Producer.national_id == text.upper(),
+    )

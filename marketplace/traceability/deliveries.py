@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace import audit
 from marketplace.credit.checkoff import apply_checkoff
@@ -45,6 +45,7 @@ from marketplace.models.base import local_today
 from marketplace.models.traceability import Delivery
 from marketplace.notifications.messages import money_param
 from marketplace.notifications.services import notify_producer
+from marketplace.producers.services import producer_matches
 from marketplace.traceability import custody
 
 MAX_KG = 1_000_000
@@ -149,14 +150,22 @@ def takes_commitment(center: CollectionCenter, commitment: PurchaseCommitment) -
     return db.session.scalar(member) is not None or db.session.scalar(delivered) is not None
 
 
-def open_pledges(center: CollectionCenter) -> list[Pledge]:
-    """Active pledges that may be delivered at `center` (see accepts), for the delivery form:
-    to commitments delivered there, and those of the members of the centre's cooperative."""
-    query = (
+PLEDGES_SHOWN = 100  # choices in the delivery form (a phone's select); beyond, a search
+
+
+def _deliverable(center: CollectionCenter):
+    """Active pledges with kilos left that may be delivered at `center` (see accepts): to
+    commitments delivered there, and those of the members of the centre's cooperative."""
+    delivered = (
+        select(func.coalesce(func.sum(Delivery.kg), 0))
+        .where(Delivery.pledge_id == Pledge.id)
+        .scalar_subquery()
+    )
+    return (
         select(Pledge)
         .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
         .join(Producer, Producer.id == Pledge.producer_id)
-        .where(Pledge.status == PledgeStatus.ACTIVE)
+        .where(Pledge.status == PledgeStatus.ACTIVE, Pledge.kg > delivered)
         .where(
             (PurchaseCommitment.collection_center_id == center.id)
             | (
@@ -168,15 +177,50 @@ def open_pledges(center: CollectionCenter) -> list[Pledge]:
                 & (PurchaseCommitment.country == center.country)
             )
         )
-        .order_by(PurchaseCommitment.product, Pledge.id)
-        .limit(500)
-        .options(  # the form's labels name each one's producer, farm, product and buyer
+    )
+
+
+@dataclass
+class OpenPledges:
+    """The pledges the delivery form offers (at most PLEDGES_SHOWN) and how many match."""
+
+    shown: list[Pledge]
+    total: int
+
+
+def open_pledges(center: CollectionCenter, search: str = "") -> OpenPledges:
+    """Pledges that may be delivered at `center`, for the delivery form, optionally of the
+    producers whose name or document matches `search`; each with its producer, farm,
+    commitment and buyer, which the form's labels name."""
+    query = _deliverable(center)
+    if search.strip():
+        query = query.where(producer_matches(search))
+    shown = db.session.scalars(
+        query.order_by(PurchaseCommitment.product, Pledge.id)
+        .limit(PLEDGES_SHOWN)
+        .options(
             contains_eager(Pledge.commitment).joinedload(PurchaseCommitment.organization),
             contains_eager(Pledge.producer),
             selectinload(Pledge.farm),
         )
+    ).all()
+    total = len(shown)
+    if total == PLEDGES_SHOWN:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return OpenPledges(list(shown), total)
+
+
+def lot_commitments(center: CollectionCenter) -> list[PurchaseCommitment]:
+    """The commitments with pledges still to deliver at `center`: those a lot is opened for."""
+    ids = _deliverable(center).with_only_columns(Pledge.commitment_id).distinct()
+    return list(
+        db.session.scalars(
+            select(PurchaseCommitment)
+            .where(PurchaseCommitment.id.in_(ids))
+            .options(joinedload(PurchaseCommitment.organization))
+            .order_by(PurchaseCommitment.product, PurchaseCommitment.id)
+        )
     )
-    return list(db.session.scalars(query))
 
 
 def delivered_kg(pledge_id: int) -> int:

@@ -39,47 +39,44 @@ from marketplace.web import csv_download, page_number, show_errors
 STAFF = (Role.TECHNICIAN, Role.ADMIN)
 
 
+SEARCH = "productor"  # the centre page's query parameter: a producer's name or document
+
+
 def _pledge_choices(pledges: list[Pledge]) -> list[tuple[str, str]]:
     rows = [("", _("— Elija —"))]
     done = deliveries.delivered_by_pledge([p.id for p in pledges])
     for pledge in pledges:
-        left = pledge.kg - done.get(pledge.id, 0)
-        if left <= 0:
-            continue  # fully delivered
         label = _(
             "%(producer)s · %(farm)s · %(product)s (quedan %(left)s kg)",
             producer=pledge.producer.full_name,
             farm=pledge.farm.name,
             product=pledge.commitment.product,
-            left=number(left, 0),
+            left=number(pledge.kg - done.get(pledge.id, 0), 0),
         )
         rows.append((str(pledge.id), label))
     return rows
 
 
-def _commitment_choices(pledges: list[Pledge]) -> list[tuple[str, str]]:
-    seen: dict[int, str] = {}
-    for pledge in pledges:
-        commitment = pledge.commitment
-        seen.setdefault(commitment.id, f"{commitment.product} · {commitment.organization.name}")
-    return [("", _("— Elija —"))] + [(str(k), v) for k, v in seen.items()]
-
-
-def _int(text) -> int | None:
-    return int(text) if text and str(text).isdigit() else None
+def _commitment_choices(commitments: list[PurchaseCommitment]) -> list[tuple[str, str]]:
+    return [("", _("— Elija —"))] + [
+        (str(c.id), f"{c.product} · {c.organization.name}") for c in commitments
+    ]
 
 
 def _center_page(center, delivery_form=None, lot_form=None):
     delivery_form = delivery_form or DeliveryForm(formdata=None, delivered_on=local_today())
     lot_form = lot_form or LotForm(formdata=None)
-    pledges = deliveries.open_pledges(center)
-    delivery_form.pledge_id.choices = _pledge_choices(pledges)
-    lot_form.commitment_id.choices = _commitment_choices(pledges)
+    search = request.args.get(SEARCH, "").strip()[:80]
+    pledges = deliveries.open_pledges(center, search)
+    delivery_form.pledge_id.choices = _pledge_choices(pledges.shown)
+    lot_form.commitment_id.choices = _commitment_choices(deliveries.lot_commitments(center))
     return render_template(
         "traceability/center.html",
         center=center,
         delivery_form=delivery_form,
         lot_form=lot_form,
+        pledges=pledges,
+        search=search,
         deliveries=deliveries.center_deliveries(center),
         lots=lots.center_lots(center),
     )
@@ -89,6 +86,10 @@ def _center_page(center, delivery_form=None, lot_form=None):
 @role_required(*STAFF)
 def center(center_id: int):
     return _center_page(load_or_404(CollectionCenter, center_id, can_manage_deliveries))
+
+
+def _int(text) -> int | None:
+    return int(text) if text and str(text).isdigit() else None
 
 
 def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
@@ -109,8 +110,7 @@ def _delivery_data(form: DeliveryForm) -> deliveries.DeliveryData:
 @role_required(*STAFF)
 def record_delivery(center_id: int):
     center = load_or_404(CollectionCenter, center_id, can_manage_deliveries)
-    form = DeliveryForm()
-    form.pledge_id.choices = _pledge_choices(deliveries.open_pledges(center))
+    form = DeliveryForm()  # record_delivery decides whether the pledge is delivered here
     if form.validate_on_submit():
         try:
             delivery = deliveries.record_delivery(current_user, center, _delivery_data(form))
@@ -126,8 +126,7 @@ def record_delivery(center_id: int):
 @role_required(*STAFF)
 def create_lot(center_id: int):
     center = load_or_404(CollectionCenter, center_id, can_manage_deliveries)
-    form = LotForm()
-    form.commitment_id.choices = _commitment_choices(deliveries.open_pledges(center))
+    form = LotForm()  # create_lot decides whether the commitment's lots are built here
     if form.validate_on_submit():
         try:
             lot = lots.create_lot(

@@ -22,3 +22,13 @@ def field_error(page: str, field_id: str) -> str | None:
     """The text under a field that explains what is wrong with it (None when nothing is)."""
     found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', page, re.S)
     return html.unescape(found[1]).strip() if found else None
+
+
+def options(page: str, name: str) -> dict[str, bool]:
+    """The choices of the <select> named `name`: value -> whether it is selected."""
+    found = re.search(rf'<select\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, f"no select named {name}"
+    return {
+        html.unescape(value): "selected" in attributes
+        for attributes, value in re.findall(r'<option\b([^>]*?)value="([^"]*)"', found[1])
+    }

@@ -13,7 +13,7 @@ from marketplace.models.traceability import Delivery
 from marketplace.traceability import lots
 from tests.conftest import signed_in_client
 from tests.integration.deliveries import centre, deliver, producer_with_pledge
-from tests.integration.form_html import field_error, input_attributes, input_value
+from tests.integration.form_html import field_error, input_attributes, input_value, options
 from tests.integration.loans import new_loan
 
 
@@ -204,3 +204,40 @@ def test_the_centre_page_runs_the_same_statements_for_any_number_of_pledges(
     for _ in range(4):
         producer_with_pledge(make_producer, make_farm, world)
     assert statements() == one
+
+
+def test_a_centre_with_more_pledges_than_the_list_shows_searches_by_producer(
+    app, db, world, make_producer, make_farm, make_commitment, monkeypatch
+):
+    # The form listed the first 500 open pledges and nothing said so: on a cooperative of a
+    # million-producer world a member's pledge past them could not be chosen at all.
+    from marketplace.traceability import deliveries as service
+    from tests.integration.deliveries import pledge
+
+    monkeypatch.setattr(service, "PLEDGES_SHOWN", 2)
+    made = [producer_with_pledge(make_producer, make_farm, world) for _ in range(3)]
+    deliver(world, made[1][2], 1_000)  # fully delivered: no longer offered
+    rosa, farm, first = made[0]
+    other = make_commitment(world.commitment.organization, collection_center_id=world.center.id)
+    hidden = pledge(other, farm, 300)  # listed after the others (same product, newer)
+    staff = signed_in_client(app, world.staff)
+    url = f"/acopio/centros/{world.center.id}"
+
+    def offered(page: str) -> set[int]:
+        return {int(v) for v in options(page, "pledge_id") if v}
+
+    page = staff.get(url).text
+    assert "Hay 3 compromisos de venta por entregar en este centro" in page
+    assert 'role="search"' in page and offered(page) == {first.id, made[2][2].id}
+    assert str(other.id) in options(page, "commitment_id")  # a lot can still be opened for it
+
+    found = staff.get(url, query_string={"productor": rosa.national_id}).text
+    assert offered(found) == {first.id, hidden.id} and "Hay 3" not in found
+    by_name = staff.get(url, query_string={"productor": rosa.last_name.upper()}).text
+    assert hidden.id in offered(by_name)
+    none = staff.get(url, query_string={"productor": "zzzz"}).text
+    assert "Ningún compromiso por entregar aquí es de un productor que coincida con" in none
+
+    refused = staff.post(f"{url}/entregas?productor={rosa.national_id}", data=form(hidden.id, 900))
+    assert refused.status_code == 422 and options(refused.text, "pledge_id")[str(hidden.id)]
+    assert staff.post(f"{url}/entregas", data=form(hidden.id, 100)).status_code == 302
