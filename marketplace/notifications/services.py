@@ -45,10 +45,19 @@ def _addressed_to(user: User):
     return or_(mine, Notification.organization_id == user.organization_id)
 
 
+UNREAD_CAP = 99  # the menu says "99+" beyond: a cooperative's technicians share thousands
+
+
 def _unread(*addressed) -> Select:
-    return select(func.count(Notification.id)).where(
-        or_(*addressed), Notification.read_at.is_(None)
+    """Unread notifications counted up to UNREAD_CAP + 1: every page pays for the count, and a
+    cooperative of a large world has tens of thousands unread."""
+    unread = (
+        select(Notification.id)
+        .where(or_(*addressed), Notification.read_at.is_(None))
+        .limit(UNREAD_CAP + 1)
+        .subquery()
     )
+    return select(func.count()).select_from(unread)
 
 
 # Built once: every page's menu shows the count, and building a statement costs more than
@@ -60,7 +69,8 @@ _UNREAD_OF_MEMBER = _unread(
 
 
 def unread_count(user: User) -> int:
-    """How many notifications addressed to `user` (or their organization) are unread."""
+    """How many notifications addressed to `user` (or their organization) are unread, up to
+    UNREAD_CAP + 1 (more than UNREAD_CAP)."""
     if user.organization_id is None:
         return db.session.scalar(_UNREAD_OF_USER, {"user": user.id})
     return db.session.scalar(_UNREAD_OF_MEMBER, {"user": user.id, "org": user.organization_id})

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.i18n import number
 from marketplace.notifications import services
 from marketplace.notifications.blueprint import bp
 from marketplace.notifications.messages import render
@@ -29,7 +30,10 @@ def mark_read():
 
 @bp.app_context_processor
 def unread_notifications() -> dict:
-    """The unread count shown in the menu of every page (one indexed COUNT)."""
+    """The unread count shown in the menu of every page (one indexed COUNT, capped) and how
+    it is written ("99+" beyond the cap)."""
     if not current_user.is_authenticated:
-        return {"unread_notifications": 0}
-    return {"unread_notifications": services.unread_count(current_user)}
+        return {"unread_notifications": 0, "unread_label": "", "unread_cap": services.UNREAD_CAP}
+    count = services.unread_count(current_user)
+    label = f"{services.UNREAD_CAP}+" if count > services.UNREAD_CAP else number(count, 0)
+    return {"unread_notifications": count, "unread_label": label, "unread_cap": services.UNREAD_CAP}
