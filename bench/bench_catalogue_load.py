@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from loadkit import (
     BUSY_LOAD,
     ROOT,
-    WRK_SCRIPT,
     Result,
     app_env,
     gunicorn,
@@ -35,6 +32,7 @@ from loadkit import (
     settle,
     sign_in,
     sqlite_world,
+    wrk_script,
 )
 
 GOAL_RATIO, GOAL_P95_MS = 0.40, 50.0
@@ -160,15 +158,11 @@ def main() -> int:
     args.postgres = args.postgres or args.postgres_only
     url, instance = (None, None) if args.postgres_only else sqlite_world(args)
     args.load_before = settle()
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: the load runs are skipped (as root: apt-get install -y wrk;")
-        print("`make bench` installs it when run as root). The demo world is built and cached.")
-        return 0
-    with tempfile.TemporaryDirectory(prefix="minka-bench-") as tmp:
-        script = Path(tmp) / "percentiles.lua"
-        script.write_text(WRK_SCRIPT)
+    with wrk_script() as script:
+        if script is None:
+            return 0  # the demo world is built and cached
         bare_env = {k: v for k, v in os.environ.items() if not k.startswith("MINKA_")}
-        with gunicorn("bare_app:app", bare_env, Path(tmp) / "bare.log", ROOT / "bench") as port:
+        with gunicorn("bare_app:app", bare_env, script.parent / "bare.log", ROOT / "bench") as port:
             bare = measure("bare Flask", port, "/hello", "", script, args, size=False)
         results = [] if url is None else run_minka("SQLite", url, instance, script, args)
         if args.postgres:

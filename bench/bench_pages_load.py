@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
+import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from loadkit import (
     BUSY_LOAD,
     ROOT,
-    WRK_SCRIPT,
     Result,
     app_env,
     gunicorn,
@@ -36,6 +34,7 @@ from loadkit import (
     settle,
     sign_in,
     sqlite_world,
+    wrk_script,
 )
 
 sys.path.insert(0, str(ROOT))  # the walk lives with the tests
@@ -113,7 +112,7 @@ def report(database: str, rows: list[tuple[str, Result]], args: argparse.Namespa
         f"-t{args.threads} -c{args.connections} -d{args.duration}s after a {args.warmup} s "
         "warm-up; gunicorn -w 2 (sync), on the same 2-core machine as wrk"
     )
-    after = __import__("os").getloadavg()[0]
+    after = os.getloadavg()[0]
     print(f"load average (1 min) before: {args.load_before:.2f}, after: {after:.2f}", end="")
     print(" -- busy with other work: figures are noisy" if args.load_before > BUSY_LOAD else "")
     print(f"{'role':<11} {'page':<56} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} err")
@@ -148,13 +147,9 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached world")
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: skipped (as root: apt-get install -y wrk; `make bench`")
-        print("installs it when run as root).")
-        return 0
-    with tempfile.TemporaryDirectory(prefix="minka-bench-") as tmp:
-        script = Path(tmp) / "percentiles.lua"
-        script.write_text(WRK_SCRIPT)
+    with wrk_script() as script:
+        if script is None:
+            return 0
         database, rows = run(args, script)
     report(database, rows, args)
     return 0

@@ -293,6 +293,21 @@ def page_size(port: int, path: str, cookie: str) -> tuple[int, int, bool]:
     return len(body), len(gzip.compress(body, 6)), False
 
 
+@contextlib.contextmanager
+def wrk_script() -> Iterator[Path | None]:
+    """WRK_SCRIPT in a temporary folder for wrk (the folder takes the servers' logs too), or
+    None, said aloud, when wrk is not installed."""
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: the load runs are skipped (as root: apt-get install -y wrk;")
+        print("`make bench` installs it when run as root).")
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="minka-bench-") as tmp:
+        script = Path(tmp) / "percentiles.lua"
+        script.write_text(WRK_SCRIPT)
+        yield script
+
+
 def wrk(port: int, path: str, cookie: str, seconds: int, script: Path, args) -> dict[str, float]:
     """Drive `path` with wrk and return the figures printed by WRK_SCRIPT."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency"]

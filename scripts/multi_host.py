@@ -6,15 +6,17 @@
 Starts a throw-away PostgreSQL cluster and a redis-server (both under a temporary folder),
 applies the migrations, loads the demo world, then starts each web host (gunicorn with
 scripts/deploy/gunicorn.conf.py, an instance folder of its own, ports 5001, 5002, ...) and a
-worker (`flask worker`), all with MINKA_HOSTS set, as production runs them. With `--storage s3` the
-files go to an S3-compatible server on loopback (moto, a development dependency). Sign in
-on one host and keep going on another: the session, the catalogue, uploaded photos, rate
-limits and matching runs are shared. Ctrl-C stops everything and removes the folder.
+worker (`flask worker`), all with MINKA_HOSTS set, as production runs them. With
+`--storage s3` the files go to an S3-compatible server on loopback (moto, a development
+dependency, refusing credentials it did not issue as S3 does: tests/s3_fake.py). Sign in on
+one host and keep going on another: the session, the catalogue, uploaded photos, rate limits
+and matching runs are shared. Ctrl-C stops everything and removes the folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -81,7 +83,7 @@ def main() -> int:
     (folder / "pg").mkdir()
     processes: list[subprocess.Popen] = []
     stop_pg: list[str] = []
-    moto = None
+    stack = contextlib.ExitStack()
     try:
         print(f"== PostgreSQL and Redis under {folder}")
         url, stop_pg = start_postgres(folder / "pg")
@@ -103,26 +105,16 @@ def main() -> int:
             "MINKA_INSTANCE_PATH": str(folder / "setup"),
         }
         if args.storage == "s3":
-            import boto3
-            from moto.server import ThreadedMotoServer
+            sys.path.insert(0, str(ROOT))
+            from tests.s3_fake import REGION, s3_server  # moto, checking credentials as S3
 
-            moto = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-            moto.start()
-            host, port = moto.get_host_and_port()
+            s3 = stack.enter_context(s3_server("minka-uploads"))
             env |= {
-                "MINKA_S3_ENDPOINT_URL": f"http://{host}:{port}",
-                "MINKA_S3_REGION": "us-east-1",
+                "MINKA_S3_ENDPOINT_URL": s3.url,
+                "MINKA_S3_REGION": REGION,
                 "MINKA_S3_BUCKET": "minka-uploads",
-                "AWS_ACCESS_KEY_ID": "minka-local",
-                "AWS_SECRET_ACCESS_KEY": "minka-local",
+                **s3.env,
             }
-            boto3.client(
-                "s3",
-                endpoint_url=env["MINKA_S3_ENDPOINT_URL"],
-                region_name="us-east-1",
-                aws_access_key_id="minka-local",
-                aws_secret_access_key="minka-local",
-            ).create_bucket(Bucket="minka-uploads")
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         print("== migrations and the demo world")
         subprocess.run([*flask, "setup-db"], cwd=ROOT, env=env, check=True)
@@ -167,8 +159,7 @@ def main() -> int:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-        if moto is not None:
-            moto.stop()
+        stack.close()
         if stop_pg:
             subprocess.run(stop_pg, cwd=folder / "pg", stdout=subprocess.DEVNULL, check=False)
         shutil.rmtree(folder, ignore_errors=True)
