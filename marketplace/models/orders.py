@@ -54,6 +54,7 @@ class Order(db.Model):
     __table_args__ = (
         Index("ix_order_supplier_status", "supplier_id", "status", "created_at"),
         Index("ix_order_producer_created", "producer_id", "created_at"),
+        Index("ix_order_created", "created_at", "id"),  # a cooperative's newest orders
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
