@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -102,7 +102,19 @@ class Producer(db.Model):
     """A smallholder; may have a login of their own or be registered by a technician."""
 
     __tablename__ = "producer"
-    __table_args__ = (UniqueConstraint("country", "national_id"),)
+    __table_args__ = (
+        UniqueConstraint("country", "national_id"),
+        # a cooperative's list of its producers, by name, a page at a time
+        Index(
+            "ix_producer_cooperative_name",
+            "cooperative_id",
+            "last_name",
+            "first_name",
+            "id",
+            sqlite_where=text("erased_at IS NULL"),
+            postgresql_where=text("erased_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), unique=True)
