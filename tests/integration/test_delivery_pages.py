@@ -236,7 +236,7 @@ def test_a_centre_with_more_pledges_than_the_list_shows_searches_by_producer(
     by_name = staff.get(url, query_string={"productor": rosa.last_name.upper()}).text
     assert hidden.id in offered(by_name)
     none = staff.get(url, query_string={"productor": "zzzz"}).text
-    assert "Ningún compromiso por entregar aquí es de un productor que coincida con" in none
+    assert "Ningún compromiso por entregar aquí es de alguien que coincida con" in none
 
     refused = staff.post(f"{url}/entregas?productor={rosa.national_id}", data=form(hidden.id, 900))
     assert refused.status_code == 422 and options(refused.text, "pledge_id")[str(hidden.id)]
