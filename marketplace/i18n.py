@@ -181,12 +181,20 @@ def _install_template_gettext(app: Flask) -> None:
             found = catalogs[locale] = flask_babel.get_translations()
         return found
 
+    # A page says a few hundred strings: the render's context carries its catalogue, looked
+    # up once per render (macros imported without context look it up themselves).
+    app.context_processor(lambda: {"_catalog": catalog()})
+
+    def of(context) -> support.NullTranslations:
+        found = context.get("_catalog")
+        return found if found is not None else catalog()
+
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalog().ugettext(s),
-        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        gettext=pass_context(lambda ctx, s: of(ctx).ugettext(s)),
+        ngettext=pass_context(lambda ctx, s, p, n: of(ctx).ungettext(s, p, n)),
         newstyle=True,
-        pgettext=lambda c, s: catalog().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+        pgettext=pass_context(lambda ctx, c, s: of(ctx).upgettext(c, s)),
+        npgettext=pass_context(lambda ctx, c, s, p, n: of(ctx).unpgettext(c, s, p, n)),
     )
     plural = app.jinja_env.globals["ngettext"]
 
