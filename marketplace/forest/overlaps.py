@@ -37,12 +37,13 @@ import numpy as np
 import shapely
 from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
 from marketplace.forest import legality
 from marketplace.forest.geometry import circles, geodesic_area_ha
 from marketplace.links import path_for
-from marketplace.models import AuditLog, Notification
+from marketplace.models import AuditLog, Notification, User
 from marketplace.models.base import utcnow
 from marketplace.models.producers import Farm, Producer
 from marketplace.models.traceability import PlotOverlap
@@ -254,22 +255,47 @@ def _store(found: list[Pair], open_rows: list[PlotOverlap]) -> set[int]:
                 )
             )
         }
-        for key, pair in sorted(by_key.items()):
-            row = closed.get(key) or PlotOverlap(farm_a_id=pair.farm_a, farm_b_id=pair.farm_b)
-            row.overlap_ha, row.share_a, row.share_b = pair.ha, pair.share_a, pair.share_b
-            row.found_at, row.resolved_at = now, None
-            try:
-                with db.session.begin_nested():  # two outlines saved at once may both find it
-                    db.session.add(row)
-            except IntegrityError:
-                continue  # the other one stored the pair and told the technicians
-            changed |= set(key)
+        found_now = [(closed.get(key), pair) for key, pair in sorted(by_key.items())]
+        for row in _add_found(found_now, now):
+            changed |= {row.farm_a_id, row.farm_b_id}
             notes.append((row, FOUND))
         audits += [_audit(row, "plot_overlap.found") for row, kind in notes if kind == FOUND]
     if audits:
         db.session.execute(insert(AuditLog), audits)
     _notify(notes)
     return changed
+
+
+def _add_found(found: list[tuple[PlotOverlap | None, Pair]], now) -> list[PlotOverlap]:
+    """Store each pair found (reopening its resolved row, or a new one) in one flush: a
+    detection over a million farms finds hundreds of thousands. Two outlines saved at once
+    may both find the same new pair: then, one at a time, those the other did not store."""
+
+    def rows() -> list[PlotOverlap]:
+        made = []
+        for row, pair in found:
+            row = row or PlotOverlap(farm_a_id=pair.farm_a, farm_b_id=pair.farm_b)
+            row.overlap_ha, row.share_a, row.share_b = pair.ha, pair.share_a, pair.share_b
+            row.found_at, row.resolved_at = now, None
+            made.append(row)
+        return made
+
+    try:
+        with db.session.begin_nested():
+            stored = rows()
+            db.session.add_all(stored)
+        return stored
+    except IntegrityError:
+        pass
+    stored = []
+    for row in rows():  # the savepoint's rollback undid the changes: made again
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            continue  # the other one stored the pair and told the technicians
+        stored.append(row)
+    return stored
 
 
 def _audit(row: PlotOverlap, action: str) -> dict:
@@ -287,11 +313,15 @@ def _notify(notes: list[tuple[PlotOverlap, str]]) -> None:
     if not notes:
         return
     farm_ids = {fid for row, _ in notes for fid in (row.farm_a_id, row.farm_b_id)}
+    reach = selectinload(Farm.producer).selectinload(Producer.registered_by)
     farms = {
         farm.id: farm
         for part in _parts(sorted(farm_ids))
-        for farm in db.session.scalars(select(Farm).where(Farm.id.in_(part)))
+        for farm in db.session.scalars(
+            select(Farm).where(Farm.id.in_(part)).options(reach.selectinload(User.organization))
+        )
     }
+    messages = []
     for row, kind in notes:
         for own, other in ((row.farm_a_id, row.farm_b_id), (row.farm_b_id, row.farm_a_id)):
             user_id, org_id = recipient(farms[own].producer)
@@ -299,11 +329,17 @@ def _notify(notes: list[tuple[PlotOverlap, str]]) -> None:
                 continue
             params = {"farm": farms[own].name, "other": farms[other].name, "ha": row.overlap_ha}
             link = path_for("traceability.plot", farm_id=own)
-            db.session.add(
-                Notification(
-                    user_id=user_id, organization_id=org_id, kind=kind, params=params, link=link
-                )
+            messages.append(
+                {
+                    "user_id": user_id,
+                    "organization_id": org_id,
+                    "kind": kind,
+                    "params": params,
+                    "link": link,
+                }
             )
+    if messages:
+        db.session.execute(insert(Notification), messages)
 
 
 def recipient(producer: Producer) -> tuple[int | None, int | None]:

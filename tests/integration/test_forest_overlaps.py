@@ -541,3 +541,23 @@ def test_a_pair_stored_meanwhile_by_another_save_is_not_stored_or_notified_twice
     assert db.session.scalar(select(func.count(PlotOverlap.id))) == 1
     assert db.session.scalar(select(func.count(Notification.id))) == notified
     assert assessed(farm_a.id).risk_status == "needs_verification"
+
+
+def test_of_pairs_found_together_only_the_one_stored_meanwhile_is_skipped(
+    app, make_user, make_producer, make_farm
+):
+    # The pairs found are stored in one flush (a million-farm detection finds hundreds of
+    # thousands; one savepoint each took hours). When another save stored one of them
+    # meanwhile, the others are still stored and notified, each once.
+    (_tech_a, farm_a), (tech_b, farm_b) = _two_producers(make_user, make_producer, make_farm)
+    risk.assess_all()
+    notified = db.session.scalar(select(func.count(Notification.id)))
+    third = make_producer(cooperative_id=tech_b.organization_id, registered_by_id=tech_b.id)
+    farm_c = make_farm(third, polygon_geojson=box(MID, S, E + 0.002, N))
+    meanwhile = overlaps.Pair(farm_a.id, farm_b.id, 1.0, 0.5, 0.5)
+    new = overlaps.Pair(farm_a.id, farm_c.id, 1.0, 0.5, 0.5)
+    assert overlaps._store([meanwhile, new], open_rows=[]) == {farm_a.id, farm_c.id}
+    db.session.commit()
+    pairs = db.session.execute(select(PlotOverlap.farm_a_id, PlotOverlap.farm_b_id)).all()
+    assert sorted(pairs) == [(farm_a.id, farm_b.id), (farm_a.id, farm_c.id)]
+    assert db.session.scalar(select(func.count(Notification.id))) == notified + 2
