@@ -144,7 +144,8 @@ bench: bench-deps $(DEV_STAMP) compile-translations
 	for b in $$benches; do echo "== $$b =="; $(BIN)/python $$b $(BENCH_ARGS); done
 
 # The large worlds on PostgreSQL: the catalogue and each role's main pages under load at
-# 100,000 and 1,000,000 producers (the first run builds and caches each world: ~40 min for 1M).
+# 100,000 and 1,000,000 producers (the first run builds and caches each world; the 1M one takes
+# over an hour here, most of it pairing overlapping plots: see the README).
 bench-postgres: bench-deps $(DEV_STAMP) compile-translations
 	$(BIN)/python bench/bench_catalogue_load.py --postgres
 	$(BIN)/python bench/bench_catalogue_load.py --postgres-only --producers 1000000
