@@ -247,7 +247,7 @@ def loans_list():
     return render_template(
         "credit/loans.html",
         page=page,
-        portfolio=portfolio.portfolio_of(org.id, detail=False),
+        portfolio=portfolio.cached_portfolio(org.id, detail=False),
         totals=loans.loan_totals(org.id, status),
         names=loans.borrower_names(page.items),
         status=status,
@@ -261,7 +261,7 @@ def portfolio_page():
     org = _org_or_403()
     return render_template(
         "credit/portfolio.html",
-        portfolio=portfolio.portfolio_of(org.id),
+        portfolio=portfolio.cached_portfolio(org.id),
         breakdowns=portfolio.BREAKDOWNS,
     )
 

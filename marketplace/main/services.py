@@ -17,7 +17,7 @@ from marketplace.commitments.services import (
 )
 from marketplace.credit import runs
 from marketplace.credit.offers import summary_line as credit_summary
-from marketplace.credit.portfolio import portfolio_of
+from marketplace.credit.portfolio import cached_portfolio
 from marketplace.extensions import db
 from marketplace.models import (
     CollectionCenter,
@@ -120,7 +120,6 @@ def _technician_dashboard(user: User) -> dict:
     return {
         "kind": Role.TECHNICIAN,
         "days": RECENT_DAYS,
-        "counts_seconds": seconds,
         **counts,
         **_members_lately(coop),
     }
@@ -163,7 +162,7 @@ def _organization_dashboard(user: User) -> dict:
         board["buying"] = buyer_summary(org.id)
         board["disputes"] = _disputes(user)
     if user.role == Role.LENDER:
-        board["portfolio"] = portfolio_of(org.id, detail=False)
+        board["portfolio"] = cached_portfolio(org.id, detail=False)
     return board
 
 
