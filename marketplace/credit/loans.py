@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from marketplace import audit
+from marketplace import audit, shared
 from marketplace.credit import balances
 from marketplace.credit.ledger import Ledger
 from marketplace.credit.permissions import can_manage_loan
@@ -46,14 +47,21 @@ def loans_page(org_id: int, status: str = "", page: int = 1):
 
 
 def loan_totals(org_id: int, status: str = "") -> list[tuple[str, int, int]]:
-    """(currency, loans, amount lent) of the lender's loans, optionally of one status."""
-    listed = _lender_loans(org_id, status).subquery()
-    rows = db.session.execute(
-        select(listed.c.currency, func.count(), func.sum(listed.c.amount_minor))
-        .group_by(listed.c.currency)
-        .order_by(listed.c.currency)
-    )
-    return [(currency, count, int(total or 0)) for currency, count, total in rows]
+    """(currency, loans, amount lent) of the lender's loans, optionally of one status: over
+    the whole book, so reused for MINKA_COUNTS_CACHE_SECONDS like the portfolio above them."""
+
+    def totals() -> list[tuple[str, int, int]]:
+        listed = _lender_loans(org_id, status).subquery()
+        rows = db.session.execute(
+            select(listed.c.currency, func.count(), func.sum(listed.c.amount_minor))
+            .group_by(listed.c.currency)
+            .order_by(listed.c.currency)
+        )
+        return [(currency, count, int(total or 0)) for currency, count, total in rows]
+
+    status = status if status in {s.value for s in LoanStatus} else ""  # a bounded key
+    seconds = current_app.config.get("MINKA_COUNTS_CACHE_SECONDS", 0)
+    return shared.cached(f"loan-totals:{org_id}:{status}", seconds, totals)
 
 
 def borrower_names(page_loans: list[Loan]) -> dict[int, str]:

@@ -99,6 +99,7 @@ class Loan(db.Model):
     __table_args__ = (
         Index("ix_loan_producer_status", "producer_id", "status"),
         Index("ix_loan_lender_status", "lender_id", "status"),
+        Index("ix_loan_lender_approved", "lender_id", "approved_at", "id"),  # newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -112,12 +112,19 @@ def test_the_pages_reuse_the_portfolio_for_a_minute_and_say_so(
         assert "Estas cifras se actualizan cada minuto." in page
         return page[page.index("Saldo de capital") : page.index("Desembolsado en los")]
 
+    def lent() -> str:
+        page = client.get("/credito/prestamos").get_data(as_text=True)
+        end = page.index(" prestados")
+        return page[page.rindex("<p", 0, end) : end]
+
     before = {path: figures(path) for path in ("/credito/cartera", "/credito/prestamos", "/")}
+    lent_before = lent()
     _disbursed(make_producer(), product, 500_000, 5)
-    assert {path: figures(path) for path in before} == before
+    assert {path: figures(path) for path in before} == before and lent() == lent_before
     monkeypatch.setitem(app.config, "MINKA_COUNTS_CACHE_SECONDS", 0)
     page = client.get("/credito/cartera").get_data(as_text=True)
     assert "se actualizan" not in page and "5 préstamos vigentes" in page
+    assert lent() != lent_before and "6 préstamos" in lent()
 
 
 def test_a_lender_without_loans_sees_an_empty_portfolio(app, make_user):
