@@ -115,5 +115,7 @@ def cached(name: str, seconds: int, compute: Callable[[], object]):
         return found[1]
     value = compute()
     with _local_lock:
+        for stale in [k for k, (until, _) in _local.items() if until <= now]:
+            del _local[stale]  # names that carry a day or a filter are not asked for again
         _local[key] = (now + seconds, value)
     return value

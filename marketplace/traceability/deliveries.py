@@ -153,19 +153,23 @@ def takes_commitment(center: CollectionCenter, commitment: PurchaseCommitment) -
 PLEDGES_SHOWN = 100  # choices in the delivery form (a phone's select); beyond, a search
 
 
-def _deliverable(center: CollectionCenter):
-    """Active pledges with kilos left that may be delivered at `center` (see accepts): to
-    commitments delivered there, and those of the members of the centre's cooperative."""
+def _kilos_left():
     delivered = (
         select(func.coalesce(func.sum(Delivery.kg), 0))
         .where(Delivery.pledge_id == Pledge.id)
         .scalar_subquery()
     )
+    return Pledge.kg > delivered
+
+
+def _deliverable(center: CollectionCenter):
+    """Active pledges that may be delivered at `center` (see accepts): to commitments
+    delivered there, and those of the members of the centre's cooperative."""
     return (
         select(Pledge)
         .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
         .join(Producer, Producer.id == Pledge.producer_id)
-        .where(Pledge.status == PledgeStatus.ACTIVE, Pledge.kg > delivered)
+        .where(Pledge.status == PledgeStatus.ACTIVE)
         .where(
             (PurchaseCommitment.collection_center_id == center.id)
             | (
@@ -191,8 +195,8 @@ class OpenPledges:
 def open_pledges(center: CollectionCenter, search: str = "") -> OpenPledges:
     """Pledges that may be delivered at `center`, for the delivery form, optionally of the
     producers whose name or document matches `search`; each with its producer, farm,
-    commitment and buyer, which the form's labels name."""
-    query = _deliverable(center)
+    commitment and buyer, which the form's labels name. Only those with kilos left."""
+    query = _deliverable(center).where(_kilos_left())
     if search.strip():
         query = query.where(producer_matches(search))
     shown = db.session.scalars(
@@ -211,7 +215,8 @@ def open_pledges(center: CollectionCenter, search: str = "") -> OpenPledges:
 
 
 def lot_commitments(center: CollectionCenter) -> list[PurchaseCommitment]:
-    """The commitments with pledges still to deliver at `center`: those a lot is opened for."""
+    """The commitments with active pledges delivered at `center`, even those whose kilos
+    all came in already: those a lot is opened for."""
     ids = _deliverable(center).with_only_columns(Pledge.commitment_id).distinct()
     return list(
         db.session.scalars(

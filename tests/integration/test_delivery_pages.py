@@ -241,3 +241,11 @@ def test_a_centre_with_more_pledges_than_the_list_shows_searches_by_producer(
     refused = staff.post(f"{url}/entregas?productor={rosa.national_id}", data=form(hidden.id, 900))
     assert refused.status_code == 422 and options(refused.text, "pledge_id")[str(hidden.id)]
     assert staff.post(f"{url}/entregas", data=form(hidden.id, 100)).status_code == 302
+
+
+def test_a_lot_can_be_opened_once_every_kilo_pledged_came_in(app, db, world, pledged):
+    _, _, pledge = pledged
+    deliver(world, pledge, 1_000)  # the only pledge, fully delivered: nothing left to offer
+    page = signed_in_client(app, world.staff).get(f"/acopio/centros/{world.center.id}").text
+    assert "No hay compromisos de venta vigentes" in page and 'name="pledge_id"' not in page
+    assert str(world.commitment.id) in options(page, "commitment_id")
