@@ -100,14 +100,18 @@ def find_pairs(plots: list[dict]) -> list[Pair]:
     keep = (planar > 0) & (planar >= needed * smaller)
     left, right, shared = left[keep], right[keep], shared[keep]
     areas: dict[int, float] = {}
+
+    def area(i: int) -> float:
+        if i not in areas:
+            areas[i] = geodesic_area_ha(geometries[i])
+        return areas[i]
+
     pairs = []
     for i, j, part in zip(left.tolist(), right.tolist(), shared.tolist(), strict=True):
         ha = geodesic_area_ha(part)
         if ha <= 0:
             continue
-        a_ha = areas.setdefault(i, geodesic_area_ha(geometries[i]))
-        b_ha = areas.setdefault(j, geodesic_area_ha(geometries[j]))
-        share_a, share_b = ha / a_ha, ha / b_ha
+        share_a, share_b = ha / area(i), ha / area(j)
         if not counts(ha, share_a, share_b, usable[i]["point"] or usable[j]["point"]):
             continue
         a, b = usable[i], usable[j]
