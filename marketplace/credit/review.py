@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace import audit, gazetteer
@@ -23,7 +23,7 @@ from marketplace.credit.history import History, histories
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.proposals import Proposal
 from marketplace.credit.readiness_words import Readiness
-from marketplace.credit.runs import latest_run_id
+from marketplace.credit.runs import latest_run_id_query
 from marketplace.extensions import db
 from marketplace.models import (
     Assessment,
@@ -62,8 +62,7 @@ class GroupFilters:
 
 def _visible(org_id: int):
     """The org's chosen matches of the latest run, plus every match it has decided on."""
-    run_id = latest_run_id()
-    current = and_(Match.rank == 0, Match.run_id == run_id) if run_id is not None else false()
+    current = and_(Match.rank == 0, Match.run_id == latest_run_id_query())
     return and_(
         Match.lender_id == org_id,
         Match.status != MatchStatus.SUPERSEDED,
@@ -89,7 +88,10 @@ def groups_page(org_id: int, filters: GroupFilters, page: int = 1):
     """One page of the org's groups: open decisions first, then by mean readiness."""
     query = (
         _filtered(org_id, filters, Match)
-        .options(contains_eager(Match.cluster), selectinload(Match.credit_product))
+        .options(
+            contains_eager(Match.cluster).selectinload(Cluster.cooperative),
+            selectinload(Match.credit_product),
+        )
         .order_by(
             case((Match.status.in_(OPEN), 0), else_=1),
             Cluster.readiness_mean.desc(),

@@ -79,6 +79,11 @@ def latest_run_id() -> int | None:
     return db.session.scalar(_latest(MatchingRun.id))
 
 
+def latest_run_id_query():
+    """latest_run_id as a subquery, for a query to read it itself (NULL when there is none)."""
+    return _latest(MatchingRun.id).scalar_subquery()
+
+
 def _expire_stale() -> None:
     """Mark a run that stopped giving signs of life as failed, freeing the slot."""
     run = running_run()

@@ -7,13 +7,14 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from marketplace.credit import decisions, review
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.models import (
     AuditLog,
+    CreditProduct,
     Loan,
     Match,
     MatchingRun,
@@ -134,6 +135,42 @@ def test_the_list_page_has_map_charts_and_groups(app, lender, make_match):
     assert 'id="groups-map"' in html and "vendor/leaflet/leaflet.js" in html
     assert html.count("<svg") == 2 and "Emergente independiente" in html
     assert "S/" in html  # total requested, through the money filter
+
+
+def test_the_list_page_runs_the_same_queries_for_any_number_of_groups(
+    app, lender, make_match, make_org
+):
+    user, product = lender
+    run = MatchingRun(status="succeeded", progress=1.0, backend="cli")
+    db.session.add(run)
+    db.session.commit()
+    run_id, product_id = run.id, product.id
+    client = signed_in_client(app, user)
+
+    def add_group() -> None:  # each of a cooperative of its own, as the pipeline stores them
+        match = make_match(
+            product=db.session.get(CreditProduct, product_id),
+            run=db.session.get(MatchingRun, run_id),
+        )
+        match.cluster.archetype = "consolidated_associated"
+        match.cluster.cooperative_id = make_org("cooperative").id
+        db.session.commit()
+
+    def statements() -> int:
+        db.session.expunge_all()
+        found = []
+        listen = lambda *args: found.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        html = client.get("/credito/grupos").get_data(as_text=True)
+        event.remove(db.engine, "before_cursor_execute", listen)
+        assert "Cooperativa (todos)" in html
+        return len(found)
+
+    add_group()
+    one = statements()
+    for _ in range(3):
+        add_group()
+    assert statements() == one
 
 
 def test_an_unverified_lender_sees_a_notice_and_no_groups(app, make_org, make_user):
