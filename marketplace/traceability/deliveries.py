@@ -205,7 +205,7 @@ def open_pledges(center: CollectionCenter, search: str = "") -> OpenPledges:
         .options(
             contains_eager(Pledge.commitment).joinedload(PurchaseCommitment.organization),
             contains_eager(Pledge.producer),
-            selectinload(Pledge.farm),
+            selectinload(Pledge.farm).load_only(Farm.name),  # not its outline: the label's
         )
     ).all()
     total = len(shown)
