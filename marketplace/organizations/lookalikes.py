@@ -32,7 +32,9 @@ def name_key(name: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"(?<=\b\w)\.", "", text)  # initials: "s.a.c." -> "sac", "r.l." -> "rl"
     words = re.findall(r"[a-z0-9&]+", text)
-    return " ".join(word for word in words if word not in _NOISE and len(word) > 1)
+    return " ".join(
+        word for word in words if word not in _NOISE and (len(word) > 1 or word.isdigit())
+    )
 
 
 def unique_key(name: str) -> str:

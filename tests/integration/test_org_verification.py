@@ -156,6 +156,13 @@ def test_a_verified_name_or_tax_id_is_unique_per_country(db, admin, make_org, tw
     assert not copy.verified
 
 
+def test_organizations_told_apart_by_a_number_are_not_twins(db, admin, make_org):
+    make_org("cooperative", name="Asociación de Productores Sector 1", tax_id="20100070970")
+    second = make_org("cooperative", verified=False, name="Asociación de Productores Sector 2")
+    org_review.verify_organization(admin, second)
+    assert second.verified and second.verified_name_key == "2 productores sector"
+
+
 def test_the_database_keeps_verified_twins_apart_when_two_admins_race(
     db, admin, make_org, monkeypatch
 ):
