@@ -77,6 +77,7 @@ def _center_page(center, delivery_form=None, lot_form=None):
         lot_form=lot_form,
         pledges=pledges,
         search=search,
+        search_param=SEARCH,
         deliveries=deliveries.center_deliveries(center),
         lots=lots.center_lots(center),
     )
