@@ -22,11 +22,11 @@ class Role(Vocabulary):
     """What a user does on Minka; decides navigation and permissions."""
 
     PRODUCER = "producer", _l("Productor o productora")
-    SUPPLIER = "supplier", _l("Proveedor de insumos o asistencia técnica")
-    BUYER = "buyer", _l("Comprador")
+    SUPPLIER = "supplier", _l("Proveedor/a de insumos o asistencia técnica")
+    BUYER = "buyer", _l("Comprador/a")
     LENDER = "lender", _l("Entidad de crédito")
-    TECHNICIAN = "technician", _l("Técnico de cooperativa")
-    ADMIN = "admin", _l("Administrador")
+    TECHNICIAN = "technician", _l("Técnico/a de cooperativa")
+    ADMIN = "admin", _l("Administrador/a")
 
 
 class OrgKind(Vocabulary):

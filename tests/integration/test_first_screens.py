@@ -152,6 +152,22 @@ def test_templates_say_masculine_words_only_beside_the_feminine_and_neutral_ones
     assert not found, found
 
 
+@pytest.mark.parametrize(
+    ("role", "said"),
+    [
+        ("technician", "Técnico/a de cooperativa"),
+        ("buyer", "Comprador/a"),
+        ("supplier", "Proveedor/a de insumos"),
+        ("admin", "Administrador/a"),
+    ],
+)
+def test_the_footer_names_her_role_without_assuming_a_gender(app, make_user, role, said):
+    user = make_user(role, name="Lucía Ríos")
+    html = signed_in_client(app, user).get("/").get_data(as_text=True)
+    footer = html[html.index('<footer class="foot">') :]
+    assert f"Lucía Ríos · {said}" in footer
+
+
 def test_sign_up_greets_without_assuming_a_gender(app):
     client = app.test_client()
     client.post(
