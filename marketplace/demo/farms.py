@@ -20,6 +20,10 @@ MAX_PRODUCTIVE_HA = 30.0
 AREA_SIGMA = 0.85
 AREA_MU = math.log(2.0) + 0.2533 * AREA_SIGMA
 MAX_JITTER_KM = 8.0
+# The most farms the MAX_JITTER_KM around one seat hold (the busiest district of the
+# 100,000-producer world: 6,845); a busier one spreads wider, at the same density - at a
+# million producers its farms would otherwise cover its land ten times over.
+FARMS_PER_SEAT_AREA = 7000
 KM_PER_DEGREE = 111.32
 POLYGON_SHARE = 0.35  # farms a technician has walked with a GPS
 CERTIFIED_MEMBER_SHARE = 0.55  # of a certified cooperative's members in that chain
@@ -46,9 +50,14 @@ def producer_areas(rng: np.random.Generator, n: int, scale: np.ndarray | float =
 def jitter(
     rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Points scattered up to MAX_JITTER_KM around district seats (denser near the seat)."""
+    """Points scattered up to MAX_JITTER_KM around district seats (denser near the seat),
+    wider around a seat of more than FARMS_PER_SEAT_AREA points."""
     n = len(lat)
-    radius = 0.5 + (MAX_JITTER_KM - 0.5) * rng.random(n) ** 0.7
+    _seats, seat, count = np.unique(
+        np.column_stack([lat, lon]), axis=0, return_inverse=True, return_counts=True
+    )
+    widest = MAX_JITTER_KM * np.sqrt(np.maximum(1.0, count[seat.ravel()] / FARMS_PER_SEAT_AREA))
+    radius = 0.5 + (widest - 0.5) * rng.random(n) ** 0.7
     angle = rng.random(n) * 2 * np.pi
     dlat = radius * np.cos(angle) / KM_PER_DEGREE
     dlon = radius * np.sin(angle) / (KM_PER_DEGREE * np.cos(np.radians(lat)))
