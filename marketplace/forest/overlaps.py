@@ -52,6 +52,7 @@ from marketplace.permissions import serving_cooperative_id
 MARGIN_DEG = 0.1  # about 11 km: two overlapping plots' points lie within this of each other
 CELL_DEG = 0.5  # detect_all pairs the farms of one grid cell (and its margin) at a time
 ID_CHUNK = 5000
+STORE_CHUNK = 20_000  # pairs stored, audited and notified at a time (a million farms: ~500k)
 POINT_PAIR_SHARE = 0.5
 PREFILTER_SLACK = 0.8  # the planar prefilter keeps pairs from 80 % of a share threshold
 FOUND, RESOLVED = "plot.overlap_found", "plot.overlap_resolved"
@@ -249,31 +250,38 @@ def _store(found: list[Pair], open_rows: list[PlotOverlap]) -> set[int]:
         elif (row.overlap_ha, row.share_a, row.share_b) != (pair.ha, pair.share_a, pair.share_b):
             row.overlap_ha, row.share_a, row.share_b = pair.ha, pair.share_a, pair.share_b
             changed |= {row.farm_a_id, row.farm_b_id}
-    if by_key:  # new, or found again after being resolved
-        closed = {
-            (row.farm_a_id, row.farm_b_id): row
-            for part in _parts(sorted({a for a, _ in by_key}))
-            for row in db.session.scalars(
-                select(PlotOverlap).where(
-                    PlotOverlap.resolved_at.is_not(None), PlotOverlap.farm_a_id.in_(part)
-                )
-            )
-        }
-        found_now = [(closed.get(key), pair) for key, pair in sorted(by_key.items())]
-        for row in _add_found(found_now, now):
-            changed |= {row.farm_a_id, row.farm_b_id}
-            notes.append((row, FOUND))
-        audits += [_audit(row, "plot_overlap.found") for row, kind in notes if kind == FOUND]
     if audits:
         db.session.execute(insert(AuditLog), audits)
     _notify(notes)
+    new = sorted(by_key.items())  # new, or found again after being resolved
+    for start in range(0, len(new), STORE_CHUNK):
+        changed |= _store_found(dict(new[start : start + STORE_CHUNK]), now)
     return changed
 
 
+def _store_found(by_key: dict[tuple[int, int], Pair], now) -> set[int]:
+    """Store one slice of the pairs found (reopening resolved rows), audit and notify them:
+    the memory of a slice, whatever the detection found. The farms whose pairs changed."""
+    closed = {
+        (row.farm_a_id, row.farm_b_id): row
+        for part in _parts(sorted({a for a, _ in by_key}))
+        for row in db.session.scalars(
+            select(PlotOverlap).where(
+                PlotOverlap.resolved_at.is_not(None), PlotOverlap.farm_a_id.in_(part)
+            )
+        )
+    }
+    stored = _add_found([(closed.get(key), pair) for key, pair in by_key.items()], now)
+    if stored:
+        db.session.execute(insert(AuditLog), [_audit(r, "plot_overlap.found") for r in stored])
+    _notify([(row, FOUND) for row in stored])
+    return {farm_id for row in stored for farm_id in (row.farm_a_id, row.farm_b_id)}
+
+
 def _add_found(found: list[tuple[PlotOverlap | None, Pair]], now) -> list[PlotOverlap]:
-    """Store each pair found (reopening its resolved row, or a new one) in one flush: a
-    detection over a million farms finds hundreds of thousands. Two outlines saved at once
-    may both find the same new pair: then, one at a time, those the other did not store."""
+    """Store each pair found (reopening its resolved row, or a new one) in one flush. Two
+    outlines saved at once may both find the same new pair: then, one at a time, those the
+    other did not store."""
 
     def rows() -> list[PlotOverlap]:
         made = []

@@ -543,12 +543,15 @@ def test_a_pair_stored_meanwhile_by_another_save_is_not_stored_or_notified_twice
     assert assessed(farm_a.id).risk_status == "needs_verification"
 
 
+@pytest.mark.parametrize("chunk", [overlaps.STORE_CHUNK, 1])
 def test_of_pairs_found_together_only_the_one_stored_meanwhile_is_skipped(
-    app, make_user, make_producer, make_farm
+    app, make_user, make_producer, make_farm, monkeypatch, chunk
 ):
-    # The pairs found are stored in one flush (a million-farm detection finds hundreds of
-    # thousands; one savepoint each took hours). When another save stored one of them
-    # meanwhile, the others are still stored and notified, each once.
+    # The pairs found are stored a slice at a time, each slice in one flush (a million-farm
+    # detection finds hundreds of thousands: one savepoint each took hours, all in one flush
+    # took 21 GB). When another save stored one of them meanwhile, the others are still
+    # stored, audited and notified, each once, whatever the slices.
+    monkeypatch.setattr(overlaps, "STORE_CHUNK", chunk)
     (_tech_a, farm_a), (tech_b, farm_b) = _two_producers(make_user, make_producer, make_farm)
     risk.assess_all()
     notified = db.session.scalar(select(func.count(Notification.id)))
@@ -561,3 +564,5 @@ def test_of_pairs_found_together_only_the_one_stored_meanwhile_is_skipped(
     pairs = db.session.execute(select(PlotOverlap.farm_a_id, PlotOverlap.farm_b_id)).all()
     assert sorted(pairs) == [(farm_a.id, farm_b.id), (farm_a.id, farm_c.id)]
     assert db.session.scalar(select(func.count(Notification.id))) == notified + 2
+    found = select(AuditLog.detail).where(AuditLog.action == "plot_overlap.found")
+    assert sorted(d["farm_b"] for d in db.session.scalars(found)) == [farm_b.id, farm_c.id]
