@@ -74,13 +74,9 @@ def latest_run() -> MatchingRun | None:
     return db.session.scalar(_latest(MatchingRun))
 
 
-def latest_run_id() -> int | None:
-    """The latest succeeded run's id, without reading (and decoding) its metrics."""
-    return db.session.scalar(_latest(MatchingRun.id))
-
-
 def latest_run_id_query():
-    """latest_run_id as a subquery, for a query to read it itself (NULL when there is none)."""
+    """The latest succeeded run's id as a subquery, for a query to read it itself (NULL when
+    there is none), without reading (and decoding) the run's metrics."""
     return _latest(MatchingRun.id).scalar_subquery()
 
 
