@@ -183,7 +183,7 @@
         form.querySelectorAll('[name="' + pair[0] + '"]').forEach(function (el) {
           if (el.type === "checkbox" || el.type === "radio") {
             if (el.value === pair[1]) el.checked = true;
-          } else if (el.type !== "file") {
+          } else if (el.type !== "file" && !el.hasAttribute("data-offline-fresh")) {
             if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === pair[1]; })) {
               el.add(new Option(pair[1], pair[1]));  // a district list not loaded offline
             }

@@ -43,6 +43,7 @@ class OutlineForm(FlaskForm):
     # with their mean accuracy in metres
     walked = HiddenField()
     accuracy_m = HiddenField()
+    based_on = HiddenField()  # plots.outline_version of the outline the page showed
     upload = FileField(
         _l("Subir un archivo del GPS"),
         description=_l(

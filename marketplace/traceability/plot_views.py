@@ -78,6 +78,7 @@ def _page(farm: Farm, outline_form: OutlineForm, evidence_form: EvidenceForm, **
     technical = current_user.role != Role.PRODUCER
     if not technical:
         outline_form.outline.label.text = _("Contorno de la finca")
+    outline_form.based_on.data = plots.outline_version(farm)  # the outline this page shows
     return render_template(
         "traceability/plot.html",
         farm=farm,
@@ -170,6 +171,7 @@ def outline_input(form: OutlineForm) -> plots.OutlineInput:
         data=upload.read() if upload else b"",
         walked=form.walked.data == "1",
         accuracy_m=form.walked_accuracy(),
+        based_on=form.based_on.data if form.based_on.raw_data else None,
     )
 
 

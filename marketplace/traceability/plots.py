@@ -10,6 +10,8 @@ technician knows which part is not the farm); near-duplicate vertices are droppe
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -58,6 +60,10 @@ MESSAGES = {
     "unknown_district": _l("El distrito de la finca no es válido: corríjalo primero."),
     "missing": _l("Dibuje el contorno en el mapa o suba el archivo de su GPS."),
 }
+OUTLINE_CHANGED = _l(
+    "Otra persona guardó un contorno de esta finca después de que usted abrió la página. "
+    "Mire el contorno que está guardado ahora y, si el suyo es el correcto, guárdelo otra vez."
+)
 
 
 def geometry_message(error: GeometryError) -> str:
@@ -155,6 +161,8 @@ class OutlineInput:
     data: bytes = b""
     walked: bool = False
     accuracy_m: float | None = None
+    # outline_version of the outline the form was opened on; None: not said (no check)
+    based_on: str | None = None
 
 
 def _parse(outline: OutlineInput):
@@ -168,11 +176,24 @@ def _parse(outline: OutlineInput):
     raise GeometryError("missing")
 
 
+def outline_version(farm: Farm) -> str:
+    """A short fingerprint of the farm's stored outline ("" without one): what a form was
+    opened on, so a save made from an older page (a phone's queue) does not overwrite an
+    outline saved since."""
+    if not farm.polygon_geojson:
+        return ""
+    text = json.dumps(farm.polygon_geojson, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def save_outline(actor: User, farm: Farm, outline: OutlineInput) -> Farm:
     """Validate and store a farm's outline with its geodesic area; audit-logged.
 
     A new outline voids the previous risk assessment (the risk part assesses it again).
-    Raises DomainError (field "outline") and saves nothing when the outline is refused."""
+    Raises DomainError (field "outline") and saves nothing when the outline is refused, or
+    when another outline was saved since the form was opened."""
+    if outline.based_on is not None and outline.based_on != outline_version(farm):
+        raise DomainError(OUTLINE_CHANGED, "outline")
     try:
         shape, source = _parse(outline)
         shape = geometry.check_plot(shape, farm.country, farm.district_code)

@@ -25,6 +25,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import local_today
 from marketplace.producers import services as producers
+from marketplace.traceability import plots
 from tests.conftest import PASSWORD, signed_in_client
 from tests.integration.deliveries import centre, producer_with_pledge
 from tests.integration.races import THREADS, outcomes, race
@@ -191,6 +192,35 @@ def test_a_walked_outline_keeps_its_accuracy(db, phone, tech, make_producer, mak
     assert farm.polygon_source == "walked" and farm.polygon_accuracy_m == 6.4
     page = phone.get(f"/fincas/{farm.id}/parcela").get_data(as_text=True)
     assert "precisión media 6 m" in page
+
+
+def test_an_outline_walked_on_an_older_page_does_not_overwrite_one_saved_since(
+    db, app, phone, tech, make_user, make_producer, make_farm
+):
+    # The phone kept the plot page without an outline; a colleague saved one with signal
+    # before the phone's walk was sent: the walk is refused and stays on the phone.
+    farm = make_farm(make_producer(cooperative_id=tech.organization_id), total_ha=5.0)
+    page = phone.get(f"/fincas/{farm.id}/parcela").get_data(as_text=True)
+    assert 'name="based_on" type="hidden" value=""' in page and "data-offline-fresh" in page
+    colleague = signed_in_client(app, make_user("technician", organization=tech.organization))
+    saved = colleague.post(f"/fincas/{farm.id}/parcela", data={"outline": walked_square()})
+    assert saved.status_code == 302
+    db.session.refresh(farm)
+    theirs = farm.polygon_geojson
+    entry = {"key": key(), "kind": "outline", "farm_id": str(farm.id), "based_on": ""}
+    entry |= {"outline": walked_square(0.0021), "walked": "1", "accuracy_m": "5.0"}
+    answer = phone.post(SYNC, data=entry)
+    assert answer.status_code == 422
+    assert "Otra persona guardó un contorno" in answer.get_json()["message"]
+    db.session.refresh(farm)
+    assert farm.polygon_geojson == theirs
+    # "Corregir" opens the page again with signal: it shows theirs, and saving keeps hers
+    page = phone.get(f"/fincas/{farm.id}/parcela").get_data(as_text=True)
+    entry["based_on"] = plots.outline_version(farm)
+    assert f'value="{entry["based_on"]}"' in page
+    assert phone.post(SYNC, data=entry).get_json()["status"] == "saved"
+    db.session.refresh(farm)
+    assert farm.polygon_geojson != theirs and farm.polygon_accuracy_m == 5.0
 
 
 def test_an_outline_that_crosses_itself_is_refused(db, phone, tech, make_producer, make_farm):

@@ -203,6 +203,28 @@ def test_technician_saves_a_drawn_outline_through_the_page(app, db, field):
     assert db.session.get(Farm, field["farm"].id).polygon_source == "drawn"
 
 
+def test_an_outline_saved_meanwhile_by_someone_else_is_not_overwritten(app, db, field, make_user):
+    url = f"/fincas/{field['farm'].id}/parcela"
+    mine = signed_in_client(app, field["tech"])
+    opened = mine.get(url).get_data(as_text=True)
+    assert 'name="based_on" type="hidden" value=""' in opened
+    colleague = make_user("technician", organization=field["tech"].organization)
+    assert signed_in_client(app, colleague).post(url, data={"outline": json.dumps(SIX_HA)})
+    theirs = db.session.get(Farm, field["farm"].id).polygon_geojson
+    typed = json.dumps(square(0.0022, lat=LAT + 0.0001))  # -7.1799: only in what she typed
+    response = mine.post(url, data={"outline": typed, "based_on": ""})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Otra persona guardó un contorno" in body
+    assert "-7.1799" in body  # kept in the form
+    farm = db.session.get(Farm, field["farm"].id)
+    assert farm.polygon_geojson == theirs
+    now = plots.outline_version(farm)
+    assert now and f'name="based_on" type="hidden" value="{now}"' in body
+    assert mine.post(url, data={"outline": typed, "based_on": now}).status_code == 302
+    db.session.refresh(farm)
+    assert farm.polygon_geojson != theirs
+
+
 def test_an_area_far_from_the_declared_one_is_saved_with_a_warning(app, db, field):
     client = signed_in_client(app, field["owner"])
     url = f"/fincas/{field['farm'].id}/parcela"
