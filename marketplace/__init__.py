@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.payments.blueprint import bp as payments_bp
     from marketplace.privacy.blueprint import bp as privacy_bp
     from marketplace.producers.blueprint import bp as producers_bp
+    from marketplace.sms.blueprint import bp as sms_bp
     from marketplace.traceability.blueprint import bp as traceability_bp
 
     app.register_blueprint(main_bp)
@@ -96,3 +97,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(traceability_bp)
     app.register_blueprint(fieldwork_bp)
+    app.register_blueprint(sms_bp)

@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from marketplace.models.base import DEFAULT_TIMEZONE
 
@@ -141,6 +142,9 @@ def load(overrides: dict | None = None) -> dict:
         "MINKA_SMS_SEND_AFTER_COMMIT": os.environ.get("MINKA_SMS_SEND_AFTER_COMMIT", "1") == "1",
         # Code requests (forgotten password, claiming a record) per address.
         "MINKA_SMS_CODE_LIMIT": os.environ.get("MINKA_SMS_CODE_LIMIT", "5 per hour;20 per day"),
+        # The address the internet reaches Minka at (https://minka.example.org): Twilio posts
+        # its delivery reports there. Unset: no report is asked for.
+        "MINKA_PUBLIC_URL": (os.environ.get("MINKA_PUBLIC_URL") or "").rstrip("/") or None,
         # How many proxies in front of Minka set X-Forwarded-For/-Proto/-Host (0: none,
         # the headers are ignored, since anyone could send them).
         "MINKA_TRUSTED_PROXIES": int(os.environ.get("MINKA_TRUSTED_PROXIES", "0")),
@@ -156,7 +160,24 @@ def load(overrides: dict | None = None) -> dict:
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance, env)
     check_hosts(config, shared_secret)
+    check_public_url(config.get("MINKA_PUBLIC_URL"))
     return config
+
+
+def check_public_url(url: str | None) -> None:
+    """Refuse a public address that is not an absolute http(s) URL without query or fragment,
+    or whose host has an underscore: Twilio would refuse it as a StatusCallback, and with it
+    every message."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    absolute = parts.scheme in ("http", "https") and host and "_" not in host
+    if not absolute or parts.query or parts.fragment:
+        raise ConfigError(
+            f"MINKA_PUBLIC_URL={url!r}: write the address people reach Minka at, "
+            "e.g. https://minka.example.org"
+        )
 
 
 def check_hosts(config: dict, shared_secret: bool) -> None:

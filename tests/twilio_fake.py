@@ -10,11 +10,19 @@ From (21910 when only one has it). A refusal is Twilio's error JSON (code, messa
 status); an accepted message is a message resource (sid "SM...", status "queued", or
 "accepted" through a messaging service) and is kept in `messages`. Every refusal is kept in
 `refusals`; the `twilio` fixture fails a test that leaves one unexpected.
+
+A StatusCallback must be an absolute http(s) URL with a host (no underscore in it) of at most
+4,000 characters (21609 otherwise). `report` then does what Twilio does when the message's
+status changes: it posts the status to that URL, form-encoded, signed in X-Twilio-Signature
+(`sign`: written here from Twilio's description, not taken from the library Minka checks
+it with, so a test proves both sides agree).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -22,6 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -87,6 +96,8 @@ class FakeTwilio:
     refusals: list = field(default_factory=list)
     #: Statuses the next calls answer with instead of taking the message (500, 503, 429).
     failures: list = field(default_factory=list)
+    #: Each accepted message's StatusCallback, by its sid (Twilio keeps it, never shows it).
+    status_callbacks: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -94,6 +105,7 @@ class FakeTwilio:
             self.messages.clear()
             self.refusals.clear()
             self.failures.clear()
+            self.status_callbacks.clear()
 
     def fail_next(self, status: int = 500, times: int = 1) -> None:
         """The next `times` calls answer `status` without taking the message."""
@@ -110,6 +122,34 @@ class FakeTwilio:
         found = re.findall(r"\b(\d{6})\b", self.bodies_to(number)[-1])
         assert found, "the last message has no code"
         return found[0]
+
+    def report(
+        self, sid: str, status: str, post, error_code: int | None = None, via: str | None = None
+    ):
+        """Tell Minka that message `sid` is now `status`, as Twilio does: a signed form posted
+        to its StatusCallback with `post` (a test client's); `via` posts it to another address
+        than the one signed (what a reverse proxy forwards). The response."""
+        with self.lock:
+            url = self.status_callbacks.get(sid)
+            (resource,) = [m for m in self.messages if m["sid"] == sid]
+            resource.update(status=status, error_code=error_code)
+        assert url, f"message {sid} was sent without a StatusCallback: Twilio reports nothing"
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "ApiVersion": "2010-04-01",
+            "From": resource["from"] or "",
+            "MessageSid": sid,
+            "MessageStatus": status,
+            "SmsSid": sid,
+            "SmsStatus": status,
+            "To": resource["to"],
+        }
+        if resource["messaging_service_sid"]:
+            params["MessagingServiceSid"] = resource["messaging_service_sid"]
+        if error_code is not None:
+            params["ErrorCode"] = str(error_code)
+        signature = sign(url, params)
+        return post(via or url, data=params, headers={"X-Twilio-Signature": signature})
 
     def __call__(self, environ, start_response):
         return self.app(Request(environ))(environ, start_response)
@@ -195,11 +235,16 @@ class FakeTwilio:
             return self._error(
                 400, 21617, "The concatenated message body exceeds the 1600 character limit."
             )
+        callback = form.get("StatusCallback")
+        if callback is not None and not _callback_url(callback):
+            return self._error(400, 21609, f"The StatusCallback URL {callback} is not a valid URL.")
         if number == LANDLINE and not whatsapp_to:
             return self._error(400, 21614, f"'To' number {to} is not a valid mobile number")
-        return self._accepted(to, sender, service, body)
+        return self._accepted(to, sender, service, body, callback)
 
-    def _accepted(self, to: str, sender: str | None, service: str | None, body: str) -> Response:
+    def _accepted(
+        self, to: str, sender: str | None, service: str | None, body: str, callback: str | None
+    ) -> Response:
         sid = "SM" + secrets.token_hex(16)
         now = format_datetime(datetime.now(UTC), usegmt=True)
         resource = {
@@ -228,7 +273,34 @@ class FakeTwilio:
         }
         with self.lock:
             self.messages.append(resource)
+            if callback:
+                self.status_callbacks[sid] = callback
         return Response(json.dumps(resource), 201, content_type="application/json")
+
+
+def _callback_url(url: str) -> bool:
+    """Whether Twilio takes `url` as a StatusCallback: absolute http(s), a host without
+    underscores, at most 4,000 characters (error 21609's causes)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return (
+        len(url) <= 4000
+        and parts.scheme in ("http", "https")
+        and bool(host)
+        and "_" not in host
+        and " " not in url
+    )
+
+
+def sign(url: str, params: dict, token: str = AUTH_TOKEN) -> str:
+    """X-Twilio-Signature as Twilio computes it: base64 of HMAC-SHA1, keyed with the auth
+    token, of the full URL followed by each POST parameter's name and value, sorted by name."""
+    payload = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 class _Quiet(WSGIRequestHandler):

@@ -29,6 +29,7 @@ from marketplace.organizations import lookalikes
 from marketplace.permissions import load_or_404, role_required
 from marketplace.sms import outbox as sms_outbox
 from marketplace.sms import provider as sms_provider
+from marketplace.sms import receipts as sms_receipts
 from marketplace.sms import texts as sms_texts
 from marketplace.traceability import custody
 from marketplace.web import page_number, safe_next, show_errors
@@ -350,6 +351,9 @@ def text_messages():
         configured=sms_provider.configured(),
         whatsapp=sms_provider.whatsapp_configured(),
         counts=sms_outbox.status_counts(),
+        delivery=sms_receipts.counts(),
+        reports_asked=sms_provider.status_callback_url() is not None,
+        error_words=sms_receipts.error_words,
         messages=sms_outbox.recent(),
         code_kinds=sms_texts.CODE_KINDS,
     )

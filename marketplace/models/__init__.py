@@ -58,6 +58,7 @@ from marketplace.models.matching import (
 )
 from marketplace.models.messaging import (
     CodePurpose,
+    DeliveryStatus,
     MessageChannel,
     MessageStatus,
     OneTimeCode,
@@ -136,6 +137,7 @@ from marketplace.models.traceability import (
 __all__ = [
     "StoredFile",
     "CodePurpose",
+    "DeliveryStatus",
     "MessageChannel",
     "MessageStatus",
     "OneTimeCode",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
-from marketplace.models.vocabulary import Vocabulary
+from marketplace.models.vocabulary import Tone, Vocabulary
 from marketplace.types import UTCDateTime
 
 
@@ -29,6 +29,19 @@ class MessageStatus(Vocabulary):
     FAILED = "failed", _l("No se pudo enviar")
 
 
+class DeliveryStatus(Vocabulary):
+    """What Twilio last reported about a sent message reaching the phone (its status
+    callback): handed on, then delivered (read, on WhatsApp) or not delivered."""
+
+    QUEUED = "queued", _l("En cola en Twilio"), Tone.NEUTRAL
+    SENDING = "sending", _l("Saliendo de Twilio"), Tone.NEUTRAL
+    SENT = "sent", _l("En manos del operador"), Tone.WARN
+    DELIVERED = "delivered", _l("Llegó al celular"), Tone.OK
+    UNDELIVERED = "undelivered", _l("No llegó"), Tone.BAD
+    FAILED = "failed", _l("No llegó: Twilio no pudo enviarlo"), Tone.BAD
+    READ = "read", _l("Leído"), Tone.OK
+
+
 class CodePurpose(Vocabulary):
     """What a one-time code sent by SMS proves."""
 
@@ -41,7 +54,9 @@ class OutboundMessage(db.Model):
 
     Rows are added in the same transaction as the change they tell about and sent after it
     commits (sms.outbox.drain); `dedupe_key` is unique so that a reminder queued twice the same
-    day is one row. A one-time code's text is replaced by a redacted one once sent.
+    day is one row. A one-time code's text is replaced by a redacted one once sent. `status`
+    says whether Minka handed the message to Twilio; `delivery_status` whether it reached the
+    phone (sms.receipts, from Twilio's reports found by `provider_sid`).
     """
 
     __tablename__ = "outbound_message"
@@ -58,10 +73,15 @@ class OutboundMessage(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: What Twilio's status callback last reported (a DeliveryStatus; None until the first
+    #: report, and always without MINKA_PUBLIC_URL), when, and its error code (30003...).
+    delivery_status: Mapped[str | None] = mapped_column(String(12))
+    delivery_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery_error: Mapped[int | None] = mapped_column()
 
 
 class OneTimeCode(db.Model):

@@ -1,4 +1,8 @@
-"""Twilio, through its official library: the only module that imports `twilio`."""
+"""Twilio, through its official library: the only module that imports `twilio`.
+
+Sending (`send`) and checking that a delivery report really comes from Twilio
+(`signed_by_twilio`); what a report changes is sms.receipts'.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ from dataclasses import dataclass
 from flask import current_app
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from marketplace.models import MessageChannel
 
 TWILIO_API = "https://api.twilio.com"
+#: Where Twilio posts its delivery reports, under MINKA_PUBLIC_URL (the route and the URL
+#: given to Twilio are both built from it).
+CALLBACK_PATH = "/sms/estado"
 
 #: Twilio's error codes that no retry can fix: the number is not a mobile one, cannot
 #: receive, unsubscribed (STOP), or is not a WhatsApp user.
@@ -36,6 +44,8 @@ class Settings:
     whatsapp_from: str | None
     api_base: str | None
     timeout: float
+    #: Where Twilio posts delivery reports; None without MINKA_PUBLIC_URL (none is asked for).
+    status_callback: str | None
 
 
 def settings() -> Settings | None:
@@ -49,6 +59,7 @@ def settings() -> Settings | None:
     )
     if not (sid and token and sender):
         return None
+    public_url = (config.get("MINKA_PUBLIC_URL") or "").rstrip("/")
     return Settings(
         account_sid=sid,
         auth_token=token,
@@ -56,6 +67,7 @@ def settings() -> Settings | None:
         whatsapp_from=config.get("MINKA_WHATSAPP_FROM") or None,
         api_base=config.get("MINKA_SMS_API_BASE") or None,
         timeout=float(config.get("MINKA_SMS_TIMEOUT", 10)),
+        status_callback=public_url + CALLBACK_PATH if public_url else None,
     )
 
 
@@ -104,12 +116,35 @@ def send(channel: str, to: str, body: str) -> str:
         to, sender = f"whatsapp:{to}", f"whatsapp:{found.whatsapp_from}"
     else:
         sender = found.sms_from
-    origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+    options = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+    if found.status_callback:
+        options["status_callback"] = found.status_callback
     try:
-        message = _client(found).messages.create(to=to, body=body, **origin)
+        message = _client(found).messages.create(to=to, body=body, **options)
     except TwilioRestException as error:
         permanent = error.code in PERMANENT_CODES or error.status in (400, 404)
         raise SendError(f"{error.status} {error.code}: {error.msg}", permanent) from error
     except (TwilioException, OSError) as error:
         raise SendError(str(error) or type(error).__name__) from error
     return message.sid
+
+
+def status_callback_url() -> str | None:
+    """The URL Twilio posts delivery reports to; None when SMS or MINKA_PUBLIC_URL is unset."""
+    found = settings()
+    return found.status_callback if found else None
+
+
+def signed_by_twilio(params, signature: str | None) -> bool:
+    """True when `signature` (the X-Twilio-Signature header) signs `params` (the posted form)
+    with the auth token, for the status callback URL.
+
+    The URL checked is the one Minka gave Twilio (MINKA_PUBLIC_URL + CALLBACK_PATH), never
+    the request's own: behind a reverse proxy the request arrives as http://127.0.0.1:8000/...
+    while Twilio signed https://minka.example.org/..., and every genuine report would fail.
+    """
+    found = settings()
+    if found is None or found.status_callback is None or not signature:
+        return False
+    validator = RequestValidator(found.auth_token)
+    return validator.validate(found.status_callback, params, signature)

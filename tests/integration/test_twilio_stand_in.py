@@ -70,10 +70,45 @@ def test_a_good_message_is_a_queued_message_resource(fake):
         ({"to": "+51987654321", "from_": f"whatsapp:{WHATSAPP_FROM}", "body": "x"}, 21910),
         ({"to": twilio_fake.LANDLINE, "from_": SMS_FROM, "body": "x"}, 21614),
         ({"to": "+51987654321", "messaging_service_sid": "MG123", "body": "x"}, 21701),
+        (
+            {
+                "to": "+51987654321",
+                "from_": SMS_FROM,
+                "body": "x",
+                "status_callback": "/sms/estado",
+            },
+            21609,
+        ),
+        (
+            {
+                "to": "+51987654321",
+                "from_": SMS_FROM,
+                "body": "x",
+                "status_callback": "ftp://a.org/x",
+            },
+            21609,
+        ),
+        (
+            {
+                "to": "+51987654321",
+                "from_": SMS_FROM,
+                "body": "x",
+                "status_callback": "https://a_b.org/x",
+            },
+            21609,
+        ),
     ],
 )
 def test_what_twilio_refuses_is_refused_with_its_code(fake, params, code):
     assert _refused(fake, **params) == code
+
+
+def test_a_status_callback_is_kept_for_the_reports(fake):
+    callback = "https://minka.example.org/sms/estado"
+    message = _client(fake).messages.create(
+        to="+51987654321", from_=SMS_FROM, body="Hola", status_callback=callback
+    )
+    assert fake.status_callbacks == {message.sid: callback} and fake.refusals == []
 
 
 def test_wrong_credentials_are_refused(fake):

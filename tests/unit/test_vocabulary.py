@@ -21,6 +21,7 @@ VOCABULARIES = vocabularies()
 # shown as badges (templates/_badges.html): every member needs a tone
 BADGED = {
     "CommitmentStatus",
+    "DeliveryStatus",
     "DisputeStatus",
     "ListingStatus",
     "Legality",
