@@ -23,7 +23,7 @@ from marketplace.credit.history import History, histories
 from marketplace.credit.permissions import can_decide
 from marketplace.credit.proposals import Proposal
 from marketplace.credit.readiness_words import Readiness
-from marketplace.credit.runs import latest_run_id_query
+from marketplace.credit.runs import TENTH_STARTS, TENTHS, latest_run_id_query
 from marketplace.extensions import db
 from marketplace.models import (
     Assessment,
@@ -44,7 +44,6 @@ DECIDED = (MatchStatus.INFO_REQUESTED, MatchStatus.APPROVED, MatchStatus.DECLINE
 LISTED_STATUSES = (MatchStatus.PROPOSED, *DECIDED)
 PAGE_SIZE = 20
 MAP_LIMIT = 500  # markers on the map; more would weigh on a phone
-HISTOGRAM_BINS = 10
 HIDDEN_NAME = _l("Productor/a sin consentimiento")
 ALREADY_DECIDED = _l("Este grupo ya fue decidido; vuelva a cargar la página.")
 
@@ -141,21 +140,27 @@ def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
 
 
 def _tenth(i: int):
-    """1 when a member's readiness falls in the i-th bin (the last one includes 1.0), else 0."""
+    """1 when a member's readiness falls in the i-th tenth (runs.readiness_tenths), else 0."""
     within = []
     if i > 0:
-        within.append(Assessment.readiness >= i / HISTOGRAM_BINS)
-    if i < HISTOGRAM_BINS - 1:
-        within.append(Assessment.readiness < (i + 1) / HISTOGRAM_BINS)
+        within.append(Assessment.readiness >= TENTH_STARTS[i - 1])
+    if i < TENTHS - 1:
+        within.append(Assessment.readiness < TENTH_STARTS[i])
     return case((and_(*within), 1), else_=0)
 
 
 def readiness_histogram(org_id: int, filters: GroupFilters) -> list[int]:
-    """Members of the listed groups per tenth of readiness (0-10 %, ..., 90-100 %), counted
-    by the database in one row (portable: no floor() in SQLite)."""
-    bins = [func.coalesce(func.sum(_tenth(i)), 0) for i in range(HISTOGRAM_BINS)]
-    row = db.session.execute(_listed_members(org_id, filters, *bins)).one()
-    return [int(n) for n in row]
+    """Members of the listed groups per tenth of readiness (0-10 %, ..., 90-100 %): the sum
+    of the tenths each group keeps; groups of runs from before that are counted member by
+    member, by the database in one row (portable: no floor() in SQLite)."""
+    counted = [0] * TENTHS
+    kept = _filtered(org_id, filters, Cluster.readiness_tenths)
+    for tenths in db.session.scalars(kept.where(Cluster.readiness_tenths.is_not(None))):
+        counted = [a + b for a, b in zip(counted, tenths, strict=True)]
+    by_member = [func.coalesce(func.sum(_tenth(i)), 0) for i in range(TENTHS)]
+    older = _listed_members(org_id, filters, *by_member).where(Cluster.readiness_tenths.is_(None))
+    row = db.session.execute(older).one()
+    return [a + int(n) for a, n in zip(counted, row, strict=True)]
 
 
 # --- one group ----------------------------------------------------------------------------

@@ -315,9 +315,32 @@ def _prune_assessments(run: MatchingRun) -> None:
     )
 
 
+TENTHS = 10
+#: where each tenth of readiness starts (the first at 0): a member is counted in the last
+#: tenth whose start she reaches, so 1.0 counts in the tenth of 90-100 %
+TENTH_STARTS = [i / TENTHS for i in range(1, TENTHS)]
+
+
+def readiness_tenths(readiness: np.ndarray) -> list[int]:
+    """How many of `readiness` fall in each tenth (0-10 %, ..., 90-100 %)."""
+    which = np.searchsorted(TENTH_STARTS, readiness, side="right")
+    return np.bincount(which, minlength=TENTHS).tolist()
+
+
+def _group_tenths(country: CountryResult) -> dict[int, list[int]]:
+    """Each group's members per tenth of readiness."""
+    members = country.result.producers
+    members = members[members["group_id"] >= 0]
+    return {
+        int(group): readiness_tenths(part["readiness"].to_numpy(float))
+        for group, part in members.groupby("group_id")
+    }
+
+
 def _store_clusters(run: MatchingRun, country: CountryResult) -> dict[int, int]:
     """Clusters of one country; returns the library's group id -> Cluster.id."""
     groups = country.result.groups
+    tenths = _group_tenths(country)
     clusters = [
         Cluster(
             run_id=run.id,
@@ -337,6 +360,7 @@ def _store_clusters(run: MatchingRun, country: CountryResult) -> dict[int, int]:
             currency=country.currency,
             archetype=str(g.archetype),
             cooperative_id=_cooperative(getattr(g, "cooperative_id", -1)),
+            readiness_tenths=tenths.get(int(g.group_id)),
         )
         for g in groups.itertuples(index=False)
     ]

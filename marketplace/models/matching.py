@@ -127,6 +127,9 @@ class Cluster(db.Model):
     cooperative_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id", ondelete="SET NULL")
     )
+    # members per tenth of readiness (0-10 %, ..., 90-100 %): the lender's histogram sums
+    # its groups' instead of reading every member (None: groups of runs from before)
+    readiness_tenths: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
 
     cooperative: Mapped[Organization | None] = relationship()
     members: Mapped[list[Assessment]] = relationship(

@@ -173,6 +173,26 @@ def test_the_list_page_runs_the_same_queries_for_any_number_of_groups(
     assert statements() == one
 
 
+def test_a_run_keeps_each_group_s_tenths_and_the_histogram_sums_them(
+    app, lender, make_group, make_match
+):
+    user, product = lender
+    make_group(6)
+    run_matching()
+    org = product.organization_id
+    [match] = review.groups_page(org, NO_FILTERS).items
+    tenths = match.cluster.readiness_tenths
+    assert len(tenths) == 10 and sum(tenths) == match.cluster.size == 6
+    run = db.session.get(MatchingRun, match.run_id)
+    older = make_match(n=5, product=product, run=run)  # stored before groups kept them
+    assert older.cluster.readiness_tenths is None
+    from_tenths = review.readiness_histogram(org, NO_FILTERS)
+    assert from_tenths == [a + b for a, b in zip(tenths, [0, 0, 0, 0, 0, 0, 2, 2, 1, 0], strict=True)]
+    match.cluster.readiness_tenths = None  # counted member by member: the same figures
+    db.session.commit()
+    assert review.readiness_histogram(org, NO_FILTERS) == from_tenths
+
+
 def test_an_unverified_lender_sees_a_notice_and_no_groups(app, make_org, make_user):
     org = make_org("lender", verified=False)
     user = make_user("lender", organization=org)
