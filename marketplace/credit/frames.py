@@ -33,6 +33,8 @@ from marketplace.models.tenure import documented_clause
 from marketplace.producers.objections import objectors
 from matching import types as matching_types
 
+NAMED_FARMS = 5000  # farms a statement names by id; more are read through their country
+
 
 def producer_frame(
     country: str, producer_id: int | None = None, *, declared_tenure: bool = False
@@ -125,6 +127,10 @@ def pledged_value(frame: pd.DataFrame, country: str) -> np.ndarray:
     premium = (PurchaseCommitment.price_type == PriceType.PREMIUM) & (
         PurchaseCommitment.currency == eco.currency
     )
+    ids = frame["farm_id"].tolist()
+    # a statement binds at most 65,535 parameters (PostgreSQL): a country's frame of a
+    # million producers is read through the farms' country instead of naming them
+    farms = Pledge.farm_id.in_(ids) if len(ids) <= NAMED_FARMS else Farm.country == country
     rows = db.session.execute(
         select(
             Pledge.farm_id,
@@ -141,7 +147,8 @@ def pledged_value(frame: pd.DataFrame, country: str) -> np.ndarray:
             ),
         )
         .join(PurchaseCommitment, PurchaseCommitment.id == Pledge.commitment_id)
-        .where(Pledge.status == PledgeStatus.ACTIVE, Pledge.farm_id.in_(frame["farm_id"].tolist()))
+        .join(Farm, Farm.id == Pledge.farm_id)
+        .where(Pledge.status == PledgeStatus.ACTIVE, farms)
         .group_by(Pledge.farm_id)
     ).all()
     by_farm = pd.DataFrame(rows, columns=["farm_id", "priced", "kg", "premium"]).set_index(

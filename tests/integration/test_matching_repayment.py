@@ -103,9 +103,15 @@ def test_under_an_alternative_product_her_capacity_follows_its_schedule(
     assert proposal.reasons == ("affordability", "below_minimum") and not proposal.proposable
 
 
-def test_pledges_are_valued_at_their_commitments_prices(make_group, make_commitment, make_org):
+@pytest.mark.parametrize("named", [frames.NAMED_FARMS, 2])
+def test_pledges_are_valued_at_their_commitments_prices(
+    make_group, make_commitment, make_org, make_producer, make_farm, monkeypatch, named
+):
     """Fixed price: kg x the price; a premium over a reference: kg x (farm-gate + premium);
-    another currency: kg x the farm-gate price (S/ 10.00 a kg of cacao in Peru)."""
+    another currency: kg x the farm-gate price (S/ 10.00 a kg of cacao in Peru). Also when
+    the country has more farms than a statement may name (a million producers): then they
+    are read through their country, and a Colombian farm's pledge does not count."""
+    monkeypatch.setattr(frames, "NAMED_FARMS", named)
     (a, b, c) = make_group(3)
     buyer = make_org("buyer")
     fixed = make_commitment(buyer)  # S/ 9.50 a kg
@@ -117,6 +123,8 @@ def test_pledges_are_valued_at_their_commitments_prices(make_group, make_commitm
     pledge(premium, b.farms[0], 1_000)
     pledge(dollars, c.farms[0], 500)
     pledge(fixed, c.farms[0], 100)
+    abroad = make_farm(make_producer(country="CO"), country="CO", region="Cauca")
+    pledge(fixed, abroad, 700)
     frame = frames.producer_frame("PE").set_index("producer_id")
     assert frame.loc[a.id, "pledged_value_minor"] == 1_000 * 950
     assert frame.loc[b.id, "pledged_value_minor"] == 1_000 * (1_000 + 120)
