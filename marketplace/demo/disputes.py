@@ -9,18 +9,16 @@ notifications read as in real use."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from marketplace.demo.organizations import ADMIN_EMAIL, DEMO_DOMAIN
 from marketplace.extensions import db
-from marketplace.forest import overlaps
-from marketplace.models import Farm, Pledge, Producer, PurchaseCommitment, User
+from marketplace.models import Farm, Pledge, PlotOverlap, Producer, PurchaseCommitment, User
 from marketplace.models.base import local_today
 from marketplace.models.commitments import PledgeStatus
 from marketplace.models.traceability import RiskStatus
@@ -95,6 +93,29 @@ def _pick(step: str, used: set[int]) -> tuple[Farm, User, User | None] | None:
     the buyer who confirms it: the demo technician's farms and the demo buyer first."""
     tech = db.session.scalar(select(User).where(User.email == f"tecnico@{DEMO_DOMAIN}"))
     buyer = db.session.scalar(select(User).where(User.email == f"comprador@{DEMO_DOMAIN}"))
+    for farm, coop_id in _candidates(tech.organization_id if tech else None):
+        if farm.id in used:
+            continue
+        opener = _technician(coop_id, tech)
+        confirmer = _pledged_buyer(farm, buyer) if step == "confirmed" else None
+        if opener is not None and (step != "confirmed" or confirmer is not None):
+            return farm, opener, confirmer
+    return None
+
+
+def _candidates(first_coop: int | None) -> Iterator[tuple[Farm, int]]:
+    """Disputable farms of cooperative members with no open overlap (an overlap is settled
+    by an outline, not a dispute), with their cooperative: `first_coop`'s first, each part
+    by id. Read a slice at a time after the last id seen, so that the millionth candidate
+    costs what the first did (an OFFSET would sort every candidate again for each slice)."""
+    overlapped = (
+        select(PlotOverlap.id)
+        .where(PlotOverlap.resolved_at.is_(None), PlotOverlap.farm_a_id == Farm.id)
+        .exists(),
+        select(PlotOverlap.id)
+        .where(PlotOverlap.resolved_at.is_(None), PlotOverlap.farm_b_id == Farm.id)
+        .exists(),
+    )
     query = (
         select(Farm, Producer.cooperative_id)
         .join(Producer, Producer.id == Farm.producer_id)
@@ -102,24 +123,17 @@ def _pick(step: str, used: set[int]) -> tuple[Farm, User, User | None] | None:
             Farm.risk_status.in_(disputes.DISPUTABLE),
             Farm.risk_assessment_id.is_not(None),
             Producer.cooperative_id.is_not(None),
+            *(~exists for exists in overlapped),
         )
-        .order_by(
-            (Producer.cooperative_id == (tech.organization_id if tech else -1)).desc(), Farm.id
-        )
+        .order_by(Farm.id)
+        .limit(CANDIDATES_PER_READ)
     )
-    for offset in itertools.count(0, CANDIDATES_PER_READ):
-        rows = db.session.execute(query.limit(CANDIDATES_PER_READ).offset(offset)).all()
-        if not rows:
-            return None
-        overlapping = overlaps.open_pairs([farm.id for farm, _coop in rows])
-        for farm, coop_id in rows:
-            if farm.id in used or farm.id in overlapping:  # an overlap is settled by an outline
-                continue
-            opener = _technician(coop_id, tech)
-            confirmer = _pledged_buyer(farm, buyer) if step == "confirmed" else None
-            if opener is not None and (step != "confirmed" or confirmer is not None):
-                return farm, opener, confirmer
-    return None
+    first = Producer.cooperative_id == first_coop
+    for part in (first, ~first) if first_coop is not None else (true(),):
+        last_id = 0
+        while rows := db.session.execute(query.where(part, Farm.id > last_id)).all():
+            yield from rows
+            last_id = rows[-1][0].id
 
 
 def _technician(coop_id: int, preferred: User | None) -> User | None:
