@@ -175,8 +175,23 @@ def detect_all() -> set[int]:
         np.array([p.lon for p in points], float),
         fetch,
     )
-    open_rows = db.session.scalars(select(PlotOverlap).where(PlotOverlap.resolved_at.is_(None)))
-    return _store(found, list(open_rows))
+    return _store(found, _open_slices())
+
+
+def _open_slices() -> Iterator[list[PlotOverlap]]:
+    """Every open overlap, STORE_CHUNK rows at a time by id: a re-assessment of a million
+    farms compares some 500,000 with the pairs found, one slice in memory at a time."""
+    last_id = 0
+    while rows := list(
+        db.session.scalars(
+            select(PlotOverlap)
+            .where(PlotOverlap.resolved_at.is_(None), PlotOverlap.id > last_id)
+            .order_by(PlotOverlap.id)
+            .limit(STORE_CHUNK)
+        )
+    ):
+        yield rows
+        last_id = rows[-1].id
 
 
 def pairs_by_cell(
@@ -232,15 +247,29 @@ def detect_for(farm: Farm) -> set[int]:
             or_(PlotOverlap.farm_a_id == farm.id, PlotOverlap.farm_b_id == farm.id),
         )
     )
-    return _store(found, list(open_rows))
+    return _store(found, [list(open_rows)])
 
 
-def _store(found: list[Pair], open_rows: list[PlotOverlap]) -> set[int]:
+def _store(found: list[Pair], open_slices: Iterable[list[PlotOverlap]]) -> set[int]:
+    """Settle the open overlaps against the pairs found, then store the new ones; the farms
+    whose open overlaps changed."""
     now = utcnow()
     by_key = {(p.farm_a, p.farm_b): p for p in found}
     changed: set[int] = set()
+    for rows in open_slices:
+        changed |= _settle_open(rows, by_key, now)
+    new = sorted(by_key.items())  # new, or found again after being resolved
+    for start in range(0, len(new), STORE_CHUNK):
+        changed |= _store_found(dict(new[start : start + STORE_CHUNK]), now)
+    return changed
+
+
+def _settle_open(rows: list[PlotOverlap], by_key: dict[tuple[int, int], Pair], now) -> set[int]:
+    """Resolve the open rows not found again (audited and notified) and update the figures of
+    those found, taking them out of `by_key`; the farms whose overlaps changed."""
+    changed: set[int] = set()
     audits, notes = [], []
-    for row in open_rows:
+    for row in rows:
         pair = by_key.pop((row.farm_a_id, row.farm_b_id), None)
         if pair is None:
             row.resolved_at = now
@@ -253,9 +282,7 @@ def _store(found: list[Pair], open_rows: list[PlotOverlap]) -> set[int]:
     if audits:
         db.session.execute(insert(AuditLog), audits)
     _notify(notes)
-    new = sorted(by_key.items())  # new, or found again after being resolved
-    for start in range(0, len(new), STORE_CHUNK):
-        changed |= _store_found(dict(new[start : start + STORE_CHUNK]), now)
+    db.session.flush()
     return changed
 
 

@@ -536,7 +536,7 @@ def test_a_pair_stored_meanwhile_by_another_save_is_not_stored_or_notified_twice
     notified = db.session.scalar(select(func.count(Notification.id)))
     pair = overlaps.Pair(farm_a.id, farm_b.id, 1.0, 0.5, 0.5)
     # as if this process had not seen the row the other one committed a moment ago
-    assert overlaps._store([pair], open_rows=[]) == set()
+    assert overlaps._store([pair], open_slices=[]) == set()
     db.session.commit()
     assert db.session.scalar(select(func.count(PlotOverlap.id))) == 1
     assert db.session.scalar(select(func.count(Notification.id))) == notified
@@ -559,10 +559,40 @@ def test_of_pairs_found_together_only_the_one_stored_meanwhile_is_skipped(
     farm_c = make_farm(third, polygon_geojson=box(MID, S, E + 0.002, N))
     meanwhile = overlaps.Pair(farm_a.id, farm_b.id, 1.0, 0.5, 0.5)
     new = overlaps.Pair(farm_a.id, farm_c.id, 1.0, 0.5, 0.5)
-    assert overlaps._store([meanwhile, new], open_rows=[]) == {farm_a.id, farm_c.id}
+    assert overlaps._store([meanwhile, new], open_slices=[]) == {farm_a.id, farm_c.id}
     db.session.commit()
     pairs = db.session.execute(select(PlotOverlap.farm_a_id, PlotOverlap.farm_b_id)).all()
     assert sorted(pairs) == [(farm_a.id, farm_b.id), (farm_a.id, farm_c.id)]
     assert db.session.scalar(select(func.count(Notification.id))) == notified + 2
     found = select(AuditLog.detail).where(AuditLog.action == "plot_overlap.found")
     assert sorted(d["farm_b"] for d in db.session.scalars(found)) == [farm_b.id, farm_c.id]
+
+
+@pytest.mark.parametrize("chunk", [overlaps.STORE_CHUNK, 1])
+def test_a_full_detection_settles_the_open_pairs_whatever_the_slices(
+    app, make_user, make_producer, make_farm, monkeypatch, chunk
+):
+    # Every plot assessed again compares the open pairs with those found a slice of rows at a
+    # time (a million farms have some 500,000 open): each pair gone is resolved, audited and
+    # told once, and the one still there stays open with its figures.
+    monkeypatch.setattr(overlaps, "STORE_CHUNK", chunk)
+    (tech_a, farm_a), (tech_b, farm_b) = _two_producers(make_user, make_producer, make_farm)
+    third = make_producer(cooperative_id=tech_b.organization_id, registered_by_id=tech_b.id)
+    farm_c = make_farm(third, polygon_geojson=box(MID, S, E + 0.002, N))
+    risk.assess_all()
+    assert db.session.scalar(select(func.count(PlotOverlap.id))) == 3  # a-b, a-c, b-c
+    farm_c.polygon_geojson = box(E + 0.01, S, E + 0.012, N)  # moved off both, nothing checked
+    db.session.commit()
+    assert overlaps.detect_all() == {farm_a.id, farm_b.id, farm_c.id}
+    db.session.commit()
+    rows = db.session.scalars(select(PlotOverlap).order_by(PlotOverlap.id)).all()
+    still = [(r.farm_a_id, r.farm_b_id) for r in rows if r.resolved_at is None]
+    assert still == [(farm_a.id, farm_b.id)]
+    assert rows[0].share_a == pytest.approx(0.5, abs=0.01)
+    gone = select(AuditLog.detail).where(AuditLog.action == "plot_overlap.resolved")
+    assert sorted((d["farm_a"], d["farm_b"]) for d in db.session.scalars(gone)) == [
+        (farm_a.id, farm_c.id),
+        (farm_b.id, farm_c.id),
+    ]
+    told = select(Notification.user_id).where(Notification.kind == "plot.overlap_resolved")
+    assert sorted(db.session.scalars(told)) == sorted([tech_a.id] + [tech_b.id] * 3)  # a farm each
