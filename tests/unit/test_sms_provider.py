@@ -12,6 +12,12 @@ from marketplace.config import ConfigError
 from marketplace.sms import provider
 
 ROOT = Path(__file__).resolve().parents[2] / "marketplace"
+BASE = {"TESTING": True, "MINKA_ENV": "testing", "SECRET_KEY": "x"}
+SMS = {  # the three settings that turn SMS on
+    "MINKA_SMS_ACCOUNT_SID": "AC" + "0" * 32,
+    "MINKA_SMS_AUTH_TOKEN": "token",
+    "MINKA_SMS_FROM": "+15005550006",
+}
 
 
 def test_only_the_provider_module_imports_twilio():
@@ -24,33 +30,21 @@ def test_only_the_provider_module_imports_twilio():
 
 
 def test_sms_is_off_until_the_sid_token_and_sender_are_all_set():
-    base = {"TESTING": True, "MINKA_ENV": "testing", "SECRET_KEY": "x"}
-    full = {
-        "MINKA_SMS_ACCOUNT_SID": "AC" + "0" * 32,
-        "MINKA_SMS_AUTH_TOKEN": "token",
-        "MINKA_SMS_FROM": "+15005550006",
-    }
-    for missing in [*full, None]:
-        settings = {k: v for k, v in full.items() if k != missing}
-        with create_app(base | settings).app_context():
+    for missing in [*SMS, None]:
+        settings = {k: v for k, v in SMS.items() if k != missing}
+        with create_app(BASE | settings).app_context():
             assert provider.configured() is (missing is None)
             assert provider.whatsapp_configured() is False
-    with create_app(base | full | {"MINKA_WHATSAPP_FROM": "+14155238886"}).app_context():
+    with create_app(BASE | SMS | {"MINKA_WHATSAPP_FROM": "+14155238886"}).app_context():
         assert provider.whatsapp_configured()
 
 
 def test_delivery_reports_are_asked_for_only_with_a_public_address():
-    base = {"TESTING": True, "MINKA_ENV": "testing", "SECRET_KEY": "x"}
-    sms = {
-        "MINKA_SMS_ACCOUNT_SID": "AC" + "0" * 32,
-        "MINKA_SMS_AUTH_TOKEN": "token",
-        "MINKA_SMS_FROM": "+15005550006",
-    }
-    with create_app(base | sms).app_context():
+    with create_app(BASE | SMS).app_context():
         assert provider.status_callback_url() is None
-    with create_app(base | sms | {"MINKA_PUBLIC_URL": "https://minka.example.org/"}).app_context():
+    with create_app(BASE | SMS | {"MINKA_PUBLIC_URL": "https://minka.example.org/"}).app_context():
         assert provider.status_callback_url() == "https://minka.example.org/sms/estado"
-    with create_app(base | {"MINKA_PUBLIC_URL": "https://minka.example.org"}).app_context():
+    with create_app(BASE | {"MINKA_PUBLIC_URL": "https://minka.example.org"}).app_context():
         assert provider.status_callback_url() is None  # SMS off
 
 
