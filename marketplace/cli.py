@@ -269,6 +269,18 @@ def forest_remove_command(layer_id: int) -> None:
     _echo_risk_counts()
 
 
+@forest_group.command("share")
+def forest_share_command() -> None:
+    """Copy this host's raster files into the file store (MINKA_FILE_STORAGE), once, when
+    several hosts start to share one: the other hosts fetch them from there."""
+    from marketplace.forest import layers
+
+    copied, missing = layers.share_rasters()
+    click.echo(f"{copied} raster files in the file store")
+    for layer in missing:
+        click.echo(f"  not on this host (or changed): layer {layer}; share it from its host")
+
+
 @forest_group.command("assess")
 def forest_assess_command() -> None:
     """Detect the overlaps between plots of different producers and re-assess the

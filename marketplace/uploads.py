@@ -18,6 +18,7 @@ A file's key is the path it would have under the instance folder
 from __future__ import annotations
 
 import secrets
+import shutil
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -58,6 +59,13 @@ class FileStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def put_file(self, key: str, path: Path) -> None:
+        """Keep the file at `path` under `key`, without holding it in memory where the store
+        allows (a forest raster)."""
+
+    def get_file(self, key: str, target: Path) -> bool:
+        """Write the file kept under `key` to `target`; False when there is none."""
+
 
 class LocalFiles:
     """Files under a folder of this host."""
@@ -80,6 +88,18 @@ class LocalFiles:
     def delete(self, key: str) -> None:
         (self.root / key).unlink(missing_ok=True)
 
+    def put_file(self, key: str, path: Path) -> None:
+        if Path(path).resolve() != (self.root / key).resolve():
+            self.put(key, Path(path).read_bytes())
+
+    def get_file(self, key: str, target: Path) -> bool:
+        source = self.root / key
+        if not source.is_file():
+            return False
+        if source.resolve() != Path(target).resolve():
+            shutil.copyfile(source, target)
+        return True
+
 
 class DatabaseFiles:
     """Files as rows: written in the caller's transaction (a file and the row naming it are
@@ -95,6 +115,16 @@ class DatabaseFiles:
     def delete(self, key: str) -> None:
         with db.engine.begin() as connection:
             connection.execute(delete(StoredFile).where(StoredFile.key == key))
+
+    def put_file(self, key: str, path: Path) -> None:
+        self.put(key, Path(path).read_bytes())
+
+    def get_file(self, key: str, target: Path) -> bool:
+        data = self.get(key)
+        if data is None:
+            return False
+        Path(target).write_bytes(data)
+        return True
 
 
 class S3Files:
@@ -121,6 +151,26 @@ class S3Files:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def put_file(self, key: str, path: Path) -> None:
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:  # in parts for a large file
+            self.client.upload_file(str(path), self.bucket, key)
+        except (BotoCoreError, ClientError, S3UploadFailedError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    def get_file(self, key: str, target: Path) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.download_file(self.bucket, key, str(target))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                return False
+            raise
+        return True
 
 
 def s3_client(app: Flask):

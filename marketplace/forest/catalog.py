@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.forest import rasters
 from marketplace.forest.rasters import GDAL_CACHE_MB
 from marketplace.forest.zonal import Source
 from marketplace.models.traceability import ForestArea, ForestLayer, LayerKind, LegalArea
@@ -31,6 +32,7 @@ class LayerRef:
     path: str | None
     bounds: tuple[float, float, float, float]
     provenance: dict
+    sha256: str | None = None  # a raster's file, checked when fetched from the file store
 
 
 def _meets(plot: BaseGeometry, e: tuple[float, float, float, float]) -> bool:
@@ -84,8 +86,11 @@ class Layers:
             elif layer.content:
                 bounds = (layer.min_lon, layer.min_lat, layer.max_lon, layer.max_lat)
                 self.rasters.append(
-                    LayerRef(layer.id, layer.content, layer.path, bounds, layer.provenance())
-                )
+                    LayerRef(
+                        layer.id, layer.content, layer.path, bounds, layer.provenance(),
+                        layer.sha256,
+                    )
+                )  # fmt: skip
             elif layer.id in boxes:
                 self.vectors.append(
                     LayerRef(layer.id, None, None, boxes[layer.id], layer.provenance())
@@ -124,7 +129,7 @@ class Layers:
         out = []
         for ref in refs:
             if ref.id not in self._open:
-                path = self._instance / ref.path
+                path = rasters.local_copy(ref.path, ref.sha256, self._instance)
                 self._open[ref.id] = self._stack.enter_context(rasterio.open(path))
             out.append(Source(ref.id, ref.content, self._open[ref.id]))
         return out

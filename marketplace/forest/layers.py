@@ -26,7 +26,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, func, select
 
-from marketplace import audit
+from marketplace import audit, uploads
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forest import rasters, risk
@@ -222,6 +222,26 @@ def remove_layer(layer_id: int, actor: User | None = None) -> ForestLayer:
     db.session.commit()
     risk.assess_all()
     return layer
+
+
+def share_rasters() -> tuple[int, list[str]]:
+    """Copy this host's raster files into the file store (rasters imported before the hosts
+    shared one), each checked against its sha256: (files copied, layers whose file this host
+    does not have or has changed)."""
+    instance = Path(current_app.config["MINKA_INSTANCE_PATH"])
+    store = uploads.file_store(instance)
+    copied, missing = 0, []
+    for layer in db.session.scalars(
+        select(ForestLayer).where(ForestLayer.path.is_not(None)).order_by(ForestLayer.id)
+    ):
+        path = instance / layer.path
+        if not path.is_file() or rasters.sha256_of(path) != layer.sha256:
+            missing.append(f"{layer.id} {layer.name}")
+            continue
+        store.put_file(layer.path, path)
+        copied += 1
+    db.session.commit()
+    return copied, missing
 
 
 def layer_summaries() -> list[tuple[ForestLayer, int, int | None, int | None]]:

@@ -20,6 +20,7 @@ overview makes up values the full raster does not have.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from flask_babel import gettext as _
 
+from marketplace import uploads
 from marketplace.errors import DomainError
 from marketplace.models.base import local_today
 from marketplace.models.traceability import RasterContent
@@ -170,18 +172,56 @@ def _check_values(source, content: str, today: date) -> None:
 
 
 def store(path: Path, instance_path: Path) -> tuple[str, str]:
-    """Copy the file under instance_path/forest_layers/<sha256>.tif (once per content);
+    """Copy the file under instance_path/forest_layers/<sha256>.tif (once per content), and
+    into the shared file store (MINKA_FILE_STORAGE), whence the other hosts fetch it;
     (relative path, sha256)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    sha = digest.hexdigest()
+    sha = sha256_of(path)
     relative = FOLDER / f"{sha}.tif"
     target = instance_path / relative
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
+        partial = _partial(target)
         shutil.copyfile(path, partial)
         partial.replace(target)
+    uploads.file_store(instance_path).put_file(relative.as_posix(), target)
     return str(relative), sha
+
+
+def local_copy(relative: str, sha: str, instance_path: Path) -> Path:
+    """The raster's file on this host: when another host imported it, fetched once from the
+    shared file store into this instance folder, and used only if its sha256 is the one
+    recorded at import."""
+    target = instance_path / relative
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = _partial(target)
+    try:
+        if not uploads.file_store(instance_path).get_file(relative, partial):
+            raise RasterUnavailable(f"{relative}: not in this instance folder nor the file store")
+        if sha256_of(partial) != sha:
+            raise RasterUnavailable(f"{relative}: the stored copy is not the imported file")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+class RasterUnavailable(OSError):
+    """A layer's raster is on no host this one can reach, or its copy is not the one imported:
+    an assessment without it would read as free of deforestation, so it stops instead."""
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _partial(target: Path) -> Path:
+    """A name of its own to write `target` under before it is complete (two workers of a
+    host may fetch the same raster at once)."""
+    return target.with_name(f"{target.stem}.{secrets.token_hex(6)}.part")

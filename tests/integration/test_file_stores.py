@@ -10,13 +10,16 @@ from datetime import date
 
 import boto3
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from marketplace import uploads
 from marketplace.errors import DomainError
+from marketplace.forest import layers, rasters, risk
 from marketplace.models import StoredFile
+from marketplace.models.traceability import ForestLayer
 from marketplace.traceability import evidence
 from tests.conftest import signed_in_client
+from tests.integration import test_forest_rasters as rasters_test
 from tests.integration.test_plots import PNG
 from tests.s3_fake import REGION, S3Server, s3_server
 
@@ -176,3 +179,74 @@ def test_an_access_key_the_bucket_did_not_issue_is_refused(app, db, storage, mon
     _use_credentials(app, monkeypatch, AWS_ACCESS_KEY_ID="AKIAMINKANOTISSUED00")
     with pytest.raises(uploads.StoreUnavailable, match="InvalidAccessKeyId"):
         uploads.file_store(tmp_path).put("uploads/evidence/refused.png", PNG)
+
+
+# --- forest rasters: imported on one host, read on another ----------------------------------
+
+
+def _on_host(app, monkeypatch, folder) -> None:
+    """What follows runs as a host whose instance folder is `folder`."""
+    folder.mkdir(exist_ok=True)
+    monkeypatch.setitem(app.config, "MINKA_INSTANCE_PATH", str(folder))
+
+
+def test_a_raster_imported_on_one_host_is_read_on_another(
+    app, db, storage, tmp_path, monkeypatch, make_producer, make_farm
+):
+    # An outline saved on host B is assessed there, against the rasters an admin imported on
+    # host A: B fetches each once from the file store and reads it only if it is the file
+    # imported. With the local store (one host) B has no copy: the assessment stops rather
+    # than read the plot as if no layer covered it.
+    farm = make_farm(make_producer(), polygon_geojson=rasters_test.PLOT)
+    loss = rasters_test.plot_part(rasters_test.grid(), 22, 0.5)
+    _on_host(app, monkeypatch, tmp_path / "a")
+    layer = layers.load_layer(rasters_test.write(tmp_path, "loss", loss), kind="loss_year")
+    db.session.commit()
+    on_a = tmp_path / "a" / layer.path
+    _on_host(app, monkeypatch, tmp_path / "b")
+    if storage == "local":
+        with pytest.raises(rasters.RasterUnavailable):
+            risk.assess_all()
+        assert not (tmp_path / "b" / layer.path).exists()
+        return
+    risk.assess_all()
+    fetched = tmp_path / "b" / layer.path
+    assert fetched.read_bytes() == on_a.read_bytes()
+    assert rasters_test.reason(farm.id)["year"] == 2022
+
+    # a copy in the store that is not the imported file is refused, and nothing is kept
+    fetched.unlink()
+    uploads.file_store().put(layer.path, on_a.read_bytes()[:-1] + b"\x00")
+    db.session.commit()
+    _on_host(app, monkeypatch, tmp_path / "c")
+    with pytest.raises(rasters.RasterUnavailable, match="not the imported file"):
+        risk.assess_all()
+    assert list((tmp_path / "c").rglob("*")) == [tmp_path / "c" / "forest_layers"]
+
+
+@pytest.mark.parametrize("storage", ["database", "s3"], indirect=True)
+def test_rasters_imported_before_the_hosts_shared_a_store_are_shared_by_a_command(
+    app, db, storage, runner, tmp_path, monkeypatch, make_producer, make_farm
+):
+    farm = make_farm(make_producer(), polygon_geojson=rasters_test.PLOT)
+    _on_host(app, monkeypatch, tmp_path / "a")
+    monkeypatch.setitem(app.config, "MINKA_FILE_STORAGE", "local")  # one host, back then
+    loss = rasters_test.plot_part(rasters_test.grid(), 22, 0.5)
+    kept = layers.load_layer(rasters_test.write(tmp_path, "loss", loss), kind="loss_year")
+    cover = layers.load_layer(
+        rasters_test.write(tmp_path, "cover", rasters_test.grid(90)), kind="tree_cover_2000"
+    )
+    db.session.commit()
+    (tmp_path / "a" / cover.path).write_bytes(b"changed since")
+    monkeypatch.setitem(app.config, "MINKA_FILE_STORAGE", storage)
+    result = runner.invoke(args=["forest", "share"])
+    assert result.exit_code == 0, result.output
+    assert "1 raster files in the file store" in result.output
+    assert f"layer {cover.id} {cover.name}" in result.output
+    assert uploads.file_store().get(kept.path) == (tmp_path / "a" / kept.path).read_bytes()
+    assert uploads.file_store().get(cover.path) is None
+    db.session.execute(update(ForestLayer).where(ForestLayer.id == cover.id).values(active=False))
+    db.session.commit()
+    _on_host(app, monkeypatch, tmp_path / "b")
+    risk.assess_all()
+    assert rasters_test.reason(farm.id)["year"] == 2022

@@ -1,20 +1,22 @@
 """Two web hosts on one PostgreSQL and one Redis, as behind a load balancer.
 
 Each host is a gunicorn with production's settings (scripts/deploy/gunicorn.conf.py), two
-workers and an instance folder of its own; a worker
-(`flask worker`) works the Redis queues. Through plain HTTP (CSRF on, as a
-browser), the test checks that what one host does, the other sees at once: a listing paused
-on host A leaves host B's (cached) catalogue; a photo uploaded through A is served by B;
-failed sign-ins count against one limit across both; a session ended on A is ended on B;
-a matching run started on A is executed by the worker and shown finished on B. Twice: with
-files in the database and in an S3-compatible bucket (moto's server on loopback, which only
-accepts the access key it issued, signed with its secret).
+workers and an instance folder of its own; a worker (`flask worker`) works the Redis queues.
+Through plain HTTP (CSRF on, as a browser), the test checks that what one host does, the
+other sees at once: a listing paused on host A leaves host B's (cached) catalogue; a photo
+uploaded through A is served by B; an outline saved on B is assessed against the forest
+rasters another machine imported; failed sign-ins count against one limit across both; a
+session ended on A is ended on B; a matching run started on A is executed by the worker and
+shown finished on B. Twice: with files in the database and in an S3-compatible bucket
+(moto's server on loopback, which only accepts the access key it issued, signed with its
+secret).
 
 PostgreSQL only (the suite's PostgreSQL pass): several hosts cannot share a SQLite file.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.models import (
+    Farm,
     FieldEvidence,
     Listing,
     ListingStatus,
@@ -48,6 +51,7 @@ GUNICORN_CONF = ROOT / "scripts" / "deploy" / "gunicorn.conf.py"  # production's
 BUCKET = "minka-topology"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+BASED_ON = re.compile(r'name="based_on"[^>]*value="([^"]*)"')
 START_TIMEOUT = 60  # s, a host answering or a run finishing
 
 pytestmark = pytest.mark.skipif(
@@ -63,7 +67,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def topology_db() -> Iterator[str]:
+def importing_host(tmp_path_factory) -> Path:
+    """The instance folder of the machine that loaded the demo world and its forest rasters."""
+    return tmp_path_factory.mktemp("importing-host")
+
+
+@pytest.fixture(scope="module")
+def topology_db(importing_host) -> Iterator[str]:
     """A throw-away database on the suite's PostgreSQL, migrated and with a small demo world."""
     server = make_url(os.environ["MINKA_TEST_DATABASE_URL"])
     name = f"minka_topology_{uuid.uuid4().hex[:8]}"
@@ -73,6 +83,7 @@ def topology_db() -> Iterator[str]:
     url = server.set(database=name).render_as_string(hide_password=False)
     env = {**os.environ, "MINKA_DATABASE_URL": url, "MINKA_ENV": "testing"}
     env["MINKA_SECRET_KEY"] = "topology"
+    env["MINKA_INSTANCE_PATH"] = str(importing_host)
     for command in (["setup-db"], ["demo-data", "--producers", "150", "--no-matching"]):
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", *command],
@@ -104,7 +115,7 @@ class Host:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"{name}.log"
-        instance = folder / name
+        self.instance = instance = folder / name
         instance.mkdir()
         command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "wsgi:app"]
         own = {"MINKA_INSTANCE_PATH": str(instance), "MINKA_BIND": f"127.0.0.1:{self.port}"}
@@ -139,8 +150,11 @@ class Host:
 
 
 @pytest.fixture(params=["database", "s3"])
-def hosts(request, topology_db, redis_server, tmp_path) -> Iterator[tuple[Host, Host]]:
-    """Hosts A and B and a worker, with files in the database or a bucket."""
+def hosts(
+    request, topology_db, importing_host, redis_server, tmp_path
+) -> Iterator[tuple[Host, Host]]:
+    """Hosts A and B and a worker, with files in the database or a bucket, where the machine
+    that imported the demo's forest rasters shared them (`flask forest share`)."""
     from redis import Redis
 
     Redis.from_url(redis_server).flushdb()
@@ -163,6 +177,13 @@ def hosts(request, topology_db, redis_server, tmp_path) -> Iterator[tuple[Host, 
             "MINKA_S3_BUCKET": BUCKET,
             **server.env,
         }
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "forest", "share"],
+        cwd=ROOT,
+        env={**env, "MINKA_INSTANCE_PATH": str(importing_host)},
+        check=True,
+        capture_output=True,
+    )
     a, b = Host("a", env, tmp_path), Host("b", env, tmp_path)
     worker_log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
@@ -215,6 +236,18 @@ def db(topology_db) -> Iterator[Session]:
     engine.dispose()
 
 
+def _square(lat: float, lon: float, half: float = 0.001) -> dict:
+    """A plot of about 200 m a side around a point."""
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 def _user(session: Session, email: str) -> User:
     return session.scalar(select(User).where(User.email == email))
 
@@ -262,6 +295,17 @@ def test_two_hosts_share_everything(hosts, db):
     )
     photo = field.get(f"{b.url}/fincas/{farm.id}/evidencias/{item.id}/foto")
     assert photo.status_code == 200 and photo.content == PNG
+
+    # An outline saved on B is assessed there, against the forest rasters another machine
+    # imported: B fetches them from the file store.
+    plot = f"/fincas/{farm.id}/parcela"
+    based_on = BASED_ON.search(field.get(f"{b.url}{plot}").text)[1]
+    outline = {"outline": json.dumps(_square(farm.lat, farm.lon)), "based_on": based_on}
+    saved = field.submit(b, plot, plot, data=outline)
+    assert saved.status_code == 302, saved.text[-2000:]
+    assert list((b.instance / "forest_layers").glob("*.tif"))
+    db.expire_all()
+    assert db.get(Farm, farm.id).risk_assessment.point is False  # the outline, assessed
 
     # Failed sign-ins count against one limit on both hosts (3 per minute per account).
     buyer = _user(db, "comprador@minka.demo")
