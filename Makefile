@@ -82,13 +82,14 @@ system-deps:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "== installing$$missing =="; \
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get update -qq && apt-get install -y -qq $$missing </dev/null; \
 	  else \
-	    echo "error: the tests need the Debian packages: chromium postgresql redis-server" >&2; \
+	    echo "error: the tests need the Debian packages: chromium postgresql redis-server nginx" >&2; \
 	    echo "missing:$$missing; install them with:" >&2; \
 	    echo "  sudo apt-get install -y$$missing" >&2; \
 	    exit 1; \

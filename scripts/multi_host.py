@@ -6,7 +6,9 @@
 Starts a throw-away PostgreSQL cluster and a redis-server (both under a temporary folder),
 applies the migrations, loads the demo world, then starts each web host (gunicorn with
 scripts/deploy/gunicorn.conf.py, an instance folder of its own, ports 5001, 5002, ...) and a
-worker (`flask worker`), all with MINKA_HOSTS set, as production runs them. With
+worker (`flask worker`), all with MINKA_HOSTS set, as production runs them, behind
+production's proxy (scripts/deploy/nginx.conf on this machine's nginx, with a self-signed
+certificate: https://127.0.0.1:5443, spreading the requests over the hosts). With
 `--storage s3` the files go to an S3-compatible server on loopback (moto, a development
 dependency, refusing credentials it did not issue as S3 does: tests/s3_fake.py). Sign in on
 one host and keep going on another: the session, the catalogue, uploaded photos, rate limits
@@ -27,6 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests import nginx_proxy  # noqa: E402  (production's proxy on loopback)
+
 GUNICORN_CONF = ROOT / "scripts" / "deploy" / "gunicorn.conf.py"
 
 
@@ -75,6 +80,7 @@ def main() -> int:
     parser.add_argument("--storage", choices=("database", "s3"), default="database")
     parser.add_argument("--producers", type=int, default=1000)
     parser.add_argument("--first-port", type=int, default=5001)
+    parser.add_argument("--proxy-port", type=int, default=5443, help="HTTPS; HTTP one below")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop as on Ctrl-C
 
@@ -103,9 +109,9 @@ def main() -> int:
             "MINKA_HOSTS": str(args.hosts),
             "MINKA_FILE_STORAGE": args.storage,
             "MINKA_INSTANCE_PATH": str(folder / "setup"),
+            "MINKA_TRUSTED_PROXIES": "1",  # behind the proxy
         }
         if args.storage == "s3":
-            sys.path.insert(0, str(ROOT))
             from tests.s3_fake import REGION, s3_server  # moto, checking credentials as S3
 
             s3 = stack.enter_context(s3_server("minka-uploads"))
@@ -143,6 +149,11 @@ def main() -> int:
                 stderr=worker_log,
             )
         )
+        upstream = [f"127.0.0.1:{args.first_port + n}" for n in range(args.hosts)]
+        front = stack.enter_context(
+            nginx_proxy.proxy(upstream, folder / "nginx", args.proxy_port - 1, args.proxy_port)
+        )
+        print(f"== proxy: {front.https_url} (self-signed certificate: the browser warns once)")
         print(f"== worker (log {worker_log.name}); demo password minka-demo-2026")
         print("Ctrl-C stops everything.")
         while all(p.poll() is None for p in processes):

@@ -44,6 +44,7 @@ from marketplace.models import (
     RunStatus,
     User,
 )
+from tests import nginx_proxy
 from tests.s3_fake import REGION, S3Server, s3_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,7 @@ BUCKET = "minka-topology"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BASED_ON = re.compile(r'name="based_on"[^>]*value="([^"]*)"')
+STATIC = re.compile(r"/static/[\w./-]+\?v=\w+")
 START_TIMEOUT = 60  # s, a host answering or a run finishing
 
 pytestmark = pytest.mark.skipif(
@@ -168,6 +170,7 @@ def hosts(
         "MINKA_FILE_STORAGE": request.param,
         "MINKA_CATALOG_CACHE_SECONDS": "300",  # a change must not wait for the expiry
         "MINKA_LOGIN_ACCOUNT_LIMIT": "3 per minute",
+        "MINKA_TRUSTED_PROXIES": "1",  # as production, behind its proxy
     }
     if request.param == "s3":
         server = request.getfixturevalue("bucket_server")
@@ -217,7 +220,7 @@ class Browser(requests.Session):
         assert page.status_code == 200, (url, page.status_code)
         return TOKEN.search(page.text)[1]
 
-    def log_in(self, host: Host, email: str, password: str = DEMO_PASSWORD):
+    def log_in(self, host: Host | nginx_proxy.Proxy, email: str, password: str = DEMO_PASSWORD):
         data = {"identifier": email, "password": password}
         data["csrf_token"] = self.token(f"{host.url}/ingresar")
         return self.post(f"{host.url}/ingresar", data=data, allow_redirects=False)
@@ -340,3 +343,36 @@ def test_two_hosts_share_everything(hosts, db):
     assert status == RunStatus.SUCCEEDED
     page = admin.get(f"{b.url}/admin/emparejamiento/corridas/{run_id}")
     assert page.status_code == 200 and "Terminada" in page.text
+
+
+@pytest.mark.parametrize("hosts", ["database"], indirect=True)
+def test_production_s_proxy_spreads_the_requests_and_serves_the_static_files(hosts, tmp_path):
+    # scripts/deploy/nginx.conf as shipped, on this machine's nginx (Debian's 1.22 refused
+    # the `http2 on;` of nginx 1.25): only its ports, hosts, certificate and folder replaced.
+    a, b = hosts
+    upstream = [f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"]
+    with nginx_proxy.proxy(upstream, tmp_path / "nginx") as front:
+        plain = requests.get(f"{front.http_url}/catalogo", allow_redirects=False)
+        assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+
+        user = Browser()
+        user.trust_env = False  # else REQUESTS_CA_BUNDLE would replace this certificate
+        user.verify = str(front.certificate)
+        pages = [user.get(f"{front.https_url}/ingresar?via=proxy-{n}") for n in range(4)]
+        assert all(page.status_code == 200 for page in pages)
+        assert pages[0].headers["Content-Encoding"] == "gzip"
+        assert "via=proxy-" in a.log.read_text() and "via=proxy-" in b.log.read_text()
+
+        versioned = STATIC.search(pages[0].text)[0]  # /static/<file>?v=<hash>
+        kept = user.get(f"{front.https_url}{versioned}")
+        assert kept.status_code == 200
+        assert kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        bare = user.get(f"{front.https_url}{versioned.split('?')[0]}")
+        assert bare.headers["Cache-Control"] == "public, max-age=86400"
+        assert versioned.split("?")[0] not in a.log.read_text() + b.log.read_text()
+
+        # a form over HTTPS through the proxy: the hosts see its scheme and address
+        user.headers["Referer"] = f"{front.https_url}/ingresar"
+        signed_in = user.log_in(front, "caja@minka.demo")
+        assert signed_in.status_code == 302, signed_in.text[-1000:]
+        assert user.get(f"{front.https_url}/credito/cartera").status_code == 200
