@@ -190,13 +190,20 @@ def outcome_frame(country: str) -> pd.DataFrame:
     """Closed loans of `country`'s producers, one row each: repaid (on time throughout) or
     not, the campaign (year approved), the share of that campaign's loans already closed,
     and the factors at grant (None where not recorded)."""
-    bad = select(Repayment.loan_id).where(
-        Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
+    # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN list only while it fits in work_mem,
+    # and otherwise reads the list again for every loan
+    bad = (
+        select(Repayment.id)
+        .where(
+            Repayment.loan_id == Loan.id,
+            Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT)),
+        )
+        .exists()
     )
     query = (
         select(
             Loan.producer_id,
-            and_(Loan.status == LoanStatus.REPAID, Loan.id.not_in(bad)).label("repaid"),
+            and_(Loan.status == LoanStatus.REPAID, ~bad).label("repaid"),
             Loan.approved_at,
             Loan.factors_at_grant,
         )

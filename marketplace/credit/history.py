@@ -89,7 +89,7 @@ def _instalment_counts(producer_ids: list[int], today: date) -> dict[int, tuple[
 def _repayment_counts(producer_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(on time, late or unpaid) repayments per producer, for loans closed before schedules
     were stored: their repayments were recorded with how they came."""
-    scheduled = select(LoanInstalment.loan_id)
+    scheduled = select(LoanInstalment.id).where(LoanInstalment.loan_id == Loan.id).exists()
     late = Repayment.outcome.in_((RepaymentOutcome.LATE, RepaymentOutcome.DEFAULT))
     rows = db.session.execute(
         select(
@@ -98,7 +98,7 @@ def _repayment_counts(producer_ids: list[int]) -> dict[int, tuple[int, int]]:
             func.sum(case((late, 1), else_=0)),
         )
         .join(Loan, Loan.id == Repayment.loan_id)
-        .where(Loan.producer_id.in_(producer_ids), Loan.id.not_in(scheduled))
+        .where(Loan.producer_id.in_(producer_ids), ~scheduled)  # not NOT IN: see outcome_frame
         .group_by(Loan.producer_id)
     ).all()
     return {pid: (int(good or 0), int(bad or 0)) for pid, good, bad in rows}

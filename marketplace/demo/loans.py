@@ -106,9 +106,13 @@ def summary() -> str:
     by_status = dict(
         db.session.execute(select(Loan.status, func.count(Loan.id)).group_by(Loan.status)).all()
     )
-    late = select(Repayment.loan_id).where(Repayment.outcome != RepaymentOutcome.ON_TIME)
+    late = (
+        select(Repayment.id)
+        .where(Repayment.loan_id == Loan.id, Repayment.outcome != RepaymentOutcome.ON_TIME)
+        .exists()
+    )  # NOT EXISTS: the million-producer world's NOT IN ran past 5 minutes on PostgreSQL
     on_time = db.session.scalar(
-        select(func.count(Loan.id)).where(Loan.status == LoanStatus.REPAID, Loan.id.not_in(late))
+        select(func.count(Loan.id)).where(Loan.status == LoanStatus.REPAID, ~late)
     )
     closed = by_status.get(LoanStatus.REPAID, 0) + by_status.get(LoanStatus.DEFAULTED, 0)
     return (
