@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from marketplace.models import User
+from marketplace.models.base import DEFAULT_TIMEZONE
 from tests.conftest import PASSWORD, app_config
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -122,6 +123,9 @@ def browser_context_args(browser_context_args: dict, live_server: str) -> dict:
         **browser_context_args,
         "viewport": {"width": WIDTH, "height": HEIGHT},
         "locale": "es-PE",
+        # a phone in Peru: its dates are Lima's (from midnight UTC to 05:00 UTC a browser on
+        # UTC dated a visit tomorrow, and Minka refused it as a future date)
+        "timezone_id": DEFAULT_TIMEZONE,
         "extra_http_headers": {"Accept-Language": "es-PE,es;q=0.9"},
         "base_url": live_server,
     }
