@@ -30,7 +30,7 @@ from marketplace.models import (
     RepaymentOutcome,
 )
 from marketplace.models.tenure import documented_clause
-from marketplace.producers.objections import objectors
+from marketplace.producers.objections import objecting
 from matching import types as matching_types
 
 NAMED_FARMS = 5000  # farms a statement names by id; more are read through their country
@@ -44,8 +44,16 @@ def producer_frame(
     left out: the matching never sees them. `land_title` is secure tenure with an accepted
     document proving it; `declared_tenure` reads the declaration alone (the demo's past
     loans, granted before Minka reviewed documents)."""
-    consent = select(Consent.producer_id).where(
-        Consent.scope == ConsentScope.LENDERS, Consent.granted.is_(True)
+    # EXISTS row by row, not `Producer.id IN (list)`: PostgreSQL hashes the list only while
+    # it fits in work_mem; at a million producers it read 800,000 consents again per farm
+    consent = (
+        select(Consent.id)
+        .where(
+            Consent.producer_id == Producer.id,
+            Consent.scope == ConsentScope.LENDERS,
+            Consent.granted.is_(True),
+        )
+        .exists()
     )
     pledged = (
         select(Pledge.farm_id, func.sum(Pledge.kg).label("kg"))
@@ -53,8 +61,13 @@ def producer_frame(
         .group_by(Pledge.farm_id)
         .subquery()
     )
-    busy = select(Loan.producer_id).where(
-        Loan.status.in_((LoanStatus.APPROVED, LoanStatus.DISBURSED))
+    busy = (
+        select(Loan.id)
+        .where(
+            Loan.producer_id == Producer.id,
+            Loan.status.in_((LoanStatus.APPROVED, LoanStatus.DISBURSED)),
+        )
+        .exists()
     )
     query = (
         select(
@@ -85,15 +98,15 @@ def producer_frame(
                 )
             ),
             Farm.cleared_after_cutoff,
-            Producer.id.in_(consent).label("consent_lenders"),
+            consent.label("consent_lenders"),
             func.coalesce(pledged.c.kg, 0).label("pledged_kg"),
-            Producer.id.in_(busy).label("active_loan"),
+            busy.label("active_loan"),
         )
         .join(Producer, Producer.id == Farm.producer_id)
         .outerjoin(pledged, pledged.c.farm_id == Farm.id)
         .where(Farm.country == country)
         .where(Producer.erased_at.is_(None))
-        .where(Producer.id.not_in(objectors(ObjectionUse.CREDIT_SCORING)))
+        .where(~objecting(ObjectionUse.CREDIT_SCORING, Producer.id))
         .order_by(Farm.producer_id, Farm.productive_ha.desc(), Farm.id)
     )
     if producer_id is not None:

@@ -34,7 +34,7 @@ from marketplace.models.producers import TENURE_BY_COUNTRY, Tenure
 from marketplace.permissions import serving_cooperative_id
 from marketplace.phones import normalize_phone
 from marketplace.producers import national_id
-from marketplace.producers.objections import SCOPE_OBJECTIONS, objectors, objects_to
+from marketplace.producers.objections import SCOPE_OBJECTIONS, objecting, objects_to
 
 MAX_HECTARES = 10_000
 
@@ -321,7 +321,7 @@ def with_live_consent(producer_ids, scope: str) -> set[int]:
                 Consent.producer_id.in_(ids),
                 Consent.scope == scope,
                 Consent.granted.is_(True),
-                Consent.producer_id.not_in(objectors(SCOPE_OBJECTIONS[scope])),
+                ~objecting(SCOPE_OBJECTIONS[scope], Consent.producer_id),
             )
         )
     )
