@@ -8,11 +8,14 @@ from sqlalchemy import Select, func, select
 from marketplace.extensions import db
 
 
-def capped_paginate(query: Select, page: int, per_page: int, cap: int) -> Pagination:
+def capped_paginate(
+    query: Select, page: int, per_page: int, cap: int, counted: Select | None = None
+) -> Pagination:
     """`db.paginate`, counting the rows only up to `cap`: on millions of rows an exact
-    count(*) costs more than the page itself. `capped` is True when there are more."""
+    count(*) costs more than the page itself. `capped` is True when there are more.
+    `counted`: the rows to count, when `query` is not the cheapest way to count them."""
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
-    window = query.order_by(None).limit(cap + 1).subquery()
+    window = (query if counted is None else counted).order_by(None).limit(cap + 1).subquery()
     counted = db.session.scalar(select(func.count()).select_from(window)) or 0
     pagination.total = min(counted, cap)
     pagination.capped = counted > cap

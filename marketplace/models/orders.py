@@ -130,6 +130,9 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notification_user_unread", "user_id", "read_at"),
         Index("ix_notification_org_unread", "organization_id", "read_at"),
+        # the notices page reads each side newest first and merges them
+        Index("ix_notification_user_newest", "user_id", "created_at", "id"),
+        Index("ix_notification_org_newest", "organization_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, union_all, update
 
 from marketplace.extensions import db
 from marketplace.models import Notification, Producer, User
 from marketplace.models.base import utcnow
+from marketplace.paging import capped_paginate
 from marketplace.sms import outbox, texts
 
 
@@ -76,14 +77,36 @@ def unread_count(user: User) -> int:
     return db.session.scalar(_UNREAD_OF_MEMBER, {"user": user.id, "org": user.organization_id})
 
 
+NOTICES_LISTED = 1000  # the pager counts this far: a large cooperative has 100,000s of notices
+
+
 def page_for(user: User, page: int = 1, per_page: int = 25):
-    """A page of the user's notifications, newest first."""
+    """A page of the user's notifications, newest first, among the NOTICES_LISTED newest
+    (`capped` when there are more). Those addressed to her and those to her organization are
+    each read newest first from their index and merged: one OR of the two made the database
+    gather and sort every notice of a cooperative."""
+    page = max(page, 1)
+    depth = page * per_page  # rows each side may give to pages 1..page
+    sides = [Notification.user_id == user.id]
+    if user.organization_id is not None:
+        sides.append(Notification.organization_id == user.organization_id)
+    newest = [
+        select(Notification.id, Notification.created_at)
+        .where(side)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(depth)
+        .subquery()
+        for side in sides
+    ]
+    parts = [select(part.c.id, part.c.created_at) for part in newest]
+    merged = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     query = (
         select(Notification)
-        .where(_addressed_to(user))
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .join(merged, merged.c.id == Notification.id)
+        .order_by(merged.c.created_at.desc(), merged.c.id.desc())
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    counted = select(Notification.id).where(_addressed_to(user))
+    return capped_paginate(query, page, per_page, NOTICES_LISTED, counted)
 
 
 def mark_all_read(user: User) -> int:
