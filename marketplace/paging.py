@@ -9,13 +9,14 @@ from marketplace.extensions import db
 
 
 def capped_paginate(
-    query: Select, page: int, per_page: int, cap: int, counted: Select | None = None
+    query: Select, page: int, per_page: int, cap: int, count_query: Select | None = None
 ) -> Pagination:
     """`db.paginate`, counting the rows only up to `cap`: on millions of rows an exact
     count(*) costs more than the page itself. `capped` is True when there are more.
-    `counted`: the rows to count, when `query` is not the cheapest way to count them."""
+    `count_query`: the rows to count, when `query` is not the cheapest way to count them."""
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
-    window = (query if counted is None else counted).order_by(None).limit(cap + 1).subquery()
+    window = (count_query if count_query is not None else query).order_by(None).limit(cap + 1)
+    window = window.subquery()
     counted = db.session.scalar(select(func.count()).select_from(window)) or 0
     pagination.total = min(counted, cap)
     pagination.capped = counted > cap

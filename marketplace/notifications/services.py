@@ -105,8 +105,8 @@ def page_for(user: User, page: int = 1, per_page: int = 25):
         .join(merged, merged.c.id == Notification.id)
         .order_by(merged.c.created_at.desc(), merged.c.id.desc())
     )
-    counted = select(Notification.id).where(_addressed_to(user))
-    return capped_paginate(query, page, per_page, NOTICES_LISTED, counted)
+    addressed = select(Notification.id).where(_addressed_to(user))
+    return capped_paginate(query, page, per_page, NOTICES_LISTED, count_query=addressed)
 
 
 def mark_all_read(user: User) -> int:
