@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -216,13 +217,27 @@ def store(instance_path: Path, folder: Path, data: bytes, suffix: str) -> Path:
     """Keep `data` under `folder` with a random name; its key (a path relative to the
     instance folder), as the database keeps it."""
     relative = folder / f"{secrets.token_hex(16)}{suffix}"
-    try:
+    with _refused_as_domain_error(relative.as_posix()):
         file_store(instance_path).put(relative.as_posix(), data)
+    return relative
+
+
+def store_file(instance_path: Path, key: str, path: Path) -> None:
+    """Keep the file at `path` under `key` in the app's store (a forest raster), in parts
+    where the store allows."""
+    with _refused_as_domain_error(key):
+        file_store(instance_path).put_file(key, path)
+
+
+@contextmanager
+def _refused_as_domain_error(key: str) -> Iterator[None]:
+    """A store's refusal as the message the person who sent the file reads."""
+    try:
+        yield
     except StoreUnavailable as error:
-        current_app.logger.error("the file store refused %s: %s", relative, error)
+        current_app.logger.error("the file store refused %s: %s", key, error)
         message = _l("No pudimos guardar el archivo. Inténtelo de nuevo en un momento.")
         raise DomainError(message) from error
-    return relative
 
 
 def read(instance_path: Path, folder: Path, relative: str | None) -> bytes | None:

@@ -183,7 +183,7 @@ def store(path: Path, instance_path: Path) -> tuple[str, str]:
         partial = _partial(target)
         shutil.copyfile(path, partial)
         partial.replace(target)
-    uploads.file_store(instance_path).put_file(relative.as_posix(), target)
+    uploads.store_file(instance_path, relative.as_posix(), target)
     return str(relative), sha
 
 

@@ -250,3 +250,18 @@ def test_rasters_imported_before_the_hosts_shared_a_store_are_shared_by_a_comman
     _on_host(app, monkeypatch, tmp_path / "b")
     risk.assess_all()
     assert rasters_test.reason(farm.id)["year"] == 2022
+
+
+@pytest.mark.parametrize("storage", ["s3"], indirect=True)
+def test_a_raster_the_bucket_refuses_is_not_registered_and_says_why(
+    app, db, storage, runner, tmp_path, monkeypatch
+):
+    _on_host(app, monkeypatch, tmp_path / "a")
+    monkeypatch.setitem(app.config, "MINKA_S3_BUCKET", "no-such-bucket")
+    app.extensions.pop("minka_s3", None)
+    path = rasters_test.write(tmp_path, "loss", rasters_test.grid())
+    result = runner.invoke(args=["forest", "import", path, "--kind", "loss_year"])
+    assert result.exit_code != 0
+    assert "No pudimos guardar el archivo" in result.output
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ForestLayer)) == 0
