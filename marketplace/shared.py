@@ -8,6 +8,7 @@ of a file in the instance folder, which the processes of this host share.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 import threading
@@ -74,48 +75,115 @@ def bump(name: str) -> None:
         pass
 
 
-def remembered(name: str):
-    """The value some host shared under `name` and not yet expired, or None (always None
-    without Redis: the caller keeps its own per-process copy). Redis is Minka's own
-    store, trusted like the database: values go through pickle."""
-    redis = redis_client()
-    if redis is None:
-        return None
-    packed = redis.get(_key(name))
-    return None if packed is None else pickle.loads(packed)
+# A value kept for refresh-behind is still served this many times its freshness while one
+# thread renews it; past that it is computed in the request, as on a cold start.
+STALE_TIMES = 12
 
-
-def share(name: str, value: object, seconds: int) -> None:
-    """Share `value` under `name` with every host for `seconds` (nothing without Redis)."""
-    redis = redis_client()
-    if redis is not None:
-        redis.set(_key(name), pickle.dumps(value), ex=seconds)
-
-
-_local: dict[tuple[str, str], tuple[float, object]] = {}
+_local: dict[tuple[str, str], tuple[float, float, object]] = {}
 _local_lock = threading.Lock()
+_renewing: dict[tuple[str, str], threading.Thread] = {}
+
+log = logging.getLogger(__name__)
 
 
-def cached(name: str, seconds: int, compute: Callable[[], object]):
+def cached(name: str, seconds: int, compute: Callable[[], object], *, refresh_behind=False):
     """`compute()`'s value, reused for `seconds` (0: computed every time): in Redis when
-    MINKA_REDIS_URL is set, so every host shows the same; else per process."""
+    MINKA_REDIS_URL is set, so every host shows the same; else per process.
+
+    With `refresh_behind`, a value older than `seconds` is still served, for up to
+    STALE_TIMES × `seconds`, while a thread renews it (one across hosts with Redis): only
+    a cold start waits for a slow computation."""
     if not seconds:
         return compute()
-    if redis_client() is not None:
-        value = remembered(name)
-        if value is None:
-            value = compute()
-            share(name, value, seconds)
+    found = _recall(name)
+    if found is None:
+        return _compute_and_keep(name, seconds, refresh_behind, compute)
+    fresh_until, value = found
+    if _now() < fresh_until:
         return value
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], name)
-    now = time.monotonic()
-    with _local_lock:
-        found = _local.get(key)
-    if found is not None and found[0] > now:
-        return found[1]
-    value = compute()
-    with _local_lock:
-        for stale in [k for k, (until, _) in _local.items() if until <= now]:
-            del _local[stale]  # names that carry a day or a filter are not asked for again
-        _local[key] = (now + seconds, value)
+    if not refresh_behind:
+        return _compute_and_keep(name, seconds, refresh_behind, compute)
+    _renew_behind(name, seconds, compute)
     return value
+
+
+def _now() -> float:
+    return time.time()
+
+
+def wait_for_renewals(timeout: float = 30) -> None:
+    """Wait for this process's renewing threads (tests, and a clean shutdown)."""
+    with _local_lock:
+        threads = list(_renewing.values())
+    for thread in threads:
+        thread.join(timeout)
+
+
+def _local_key(name: str) -> tuple[str, str]:
+    return (current_app.config["SQLALCHEMY_DATABASE_URI"], name)
+
+
+def _recall(name: str) -> tuple[float, object] | None:
+    """(fresh until, value) of what is kept under `name`, or None."""
+    redis = redis_client()
+    if redis is not None:
+        packed = redis.get(_key(name))
+        return None if packed is None else pickle.loads(packed)
+    with _local_lock:
+        found = _local.get(_local_key(name))
+    if found is None or found[0] <= _now():
+        return None
+    return found[1], found[2]
+
+
+def _compute_and_keep(name: str, seconds: int, refresh_behind: bool, compute: Callable):
+    value = compute()
+    now = _now()
+    fresh_until = now + seconds
+    keep = seconds * STALE_TIMES if refresh_behind else seconds
+    redis = redis_client()
+    if redis is not None:
+        redis.set(_key(name), pickle.dumps((fresh_until, value)), ex=keep)
+        return value
+    with _local_lock:
+        for stale in [k for k, (until, _, _) in _local.items() if until <= now]:
+            del _local[stale]  # names that carry a day or a filter are not asked for again
+        _local[_local_key(name)] = (now + keep, fresh_until, value)
+    return value
+
+
+def _renew_behind(name: str, seconds: int, compute: Callable) -> None:
+    """Start a thread renewing `name`, unless one of this process (or, with Redis, of any
+    host) is at it."""
+    key = _local_key(name)
+    with _local_lock:
+        running = _renewing.get(key)
+        if running is not None and running.is_alive():
+            return
+        if not _claim(name, seconds):
+            return
+        app = current_app._get_current_object()
+        thread = threading.Thread(
+            target=_renew, args=(app, name, seconds, compute), name=f"renew {name}", daemon=True
+        )
+        _renewing[key] = thread
+        thread.start()
+
+
+def _claim(name: str, seconds: int) -> bool:
+    redis = redis_client()
+    if redis is None:
+        return True
+    return bool(redis.set(_key(f"renewing:{name}"), 1, nx=True, ex=max(seconds, 60)))
+
+
+def _renew(app: Flask, name: str, seconds: int, compute: Callable) -> None:
+    with app.app_context():
+        try:
+            _compute_and_keep(name, seconds, True, compute)
+        except Exception:  # the old value stays served; the next request past it tries again
+            log.exception("renewing %s failed", name)
+        finally:
+            redis = redis_client()
+            if redis is not None:
+                redis.delete(_key(f"renewing:{name}"))
