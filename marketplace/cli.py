@@ -286,9 +286,16 @@ def forest_assess_command() -> None:
     """Detect the overlaps between plots of different producers and re-assess the
     deforestation risk and legality overlaps of every farm."""
     from marketplace.forest import risk
+    from marketplace.forest.rasters import RasterUnavailable
 
     started = time.perf_counter()
-    counts = risk.assess_all()
+    try:
+        counts = risk.assess_all()
+    except RasterUnavailable as error:
+        raise click.ClickException(
+            f"layer {error.layer}: {error}. Nothing was changed; run `flask forest share` "
+            "on the host that imported it, then assess again."
+        ) from None
     click.echo(f"{sum(counts.values()):,} farms assessed in {time.perf_counter() - started:.1f} s")
     _echo_risk_counts(counts)
 

@@ -163,14 +163,16 @@ class S3Files:
             raise StoreUnavailable(str(error)) from error
 
     def get_file(self, key: str, target: Path) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self.client.download_file(self.bucket, key, str(target))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                 return False
-            raise
+            raise StoreUnavailable(str(error)) from error
+        except BotoCoreError as error:
+            raise StoreUnavailable(str(error)) from error
         return True
 
 

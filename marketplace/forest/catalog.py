@@ -129,7 +129,11 @@ class Layers:
         out = []
         for ref in refs:
             if ref.id not in self._open:
-                path = rasters.local_copy(ref.path, ref.sha256, self._instance)
+                try:
+                    path = rasters.local_copy(ref.path, ref.sha256, self._instance)
+                except rasters.RasterUnavailable as error:
+                    name = ref.provenance["name"]
+                    raise rasters.RasterUnavailable(str(error), layer=name) from error
                 self._open[ref.id] = self._stack.enter_context(rasterio.open(path))
             out.append(Source(ref.id, ref.content, self._open[ref.id]))
         return out

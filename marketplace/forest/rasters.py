@@ -197,7 +197,13 @@ def local_copy(relative: str, sha: str, instance_path: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = _partial(target)
     try:
-        if not uploads.file_store(instance_path).get_file(relative, partial):
+        try:
+            found = uploads.file_store(instance_path).get_file(relative, partial)
+        except uploads.StoreUnavailable as error:
+            raise RasterUnavailable(
+                f"{relative}: the file store did not give it: {error}"
+            ) from error
+        if not found:
             raise RasterUnavailable(f"{relative}: not in this instance folder nor the file store")
         if sha256_of(partial) != sha:
             raise RasterUnavailable(f"{relative}: the stored copy is not the imported file")
@@ -210,6 +216,10 @@ def local_copy(relative: str, sha: str, instance_path: Path) -> Path:
 class RasterUnavailable(OSError):
     """A layer's raster is on no host this one can reach, or its copy is not the one imported:
     an assessment without it would read as free of deforestation, so it stops instead."""
+
+    def __init__(self, message: str, layer: str | None = None) -> None:
+        super().__init__(message)
+        self.layer = layer  # the layer's name, once known
 
 
 def sha256_of(path: Path) -> str:

@@ -39,9 +39,10 @@ from marketplace.extensions import db
 from marketplace.forest import history, legality, outcomes, overlaps, reviews, zonal
 from marketplace.forest.catalog import LayerRef, Layers
 from marketplace.forest.geometry import geodesic_area_ha, plot_of
+from marketplace.forest.rasters import RasterUnavailable
 from marketplace.forest.tree import Settings, decide
 from marketplace.forest.zonal import Measure
-from marketplace.models import AuditLog
+from marketplace.models import AuditLog, Notification, Role, User
 from marketplace.models.base import utcnow
 from marketplace.models.producers import Clearing, Farm
 from marketplace.models.traceability import ForestArea, ForestLayer, RiskStatus
@@ -49,6 +50,7 @@ from marketplace.models.traceability import ForestArea, ForestLayer, RiskStatus
 CUTOFF_YEAR = 2020  # EUDR: loss after 31 Dec 2020 counts
 CELL_DEG = 0.5  # bulk assessment fetches the areas of one grid cell of farms at a time
 BATCH = 2000
+LAYER_UNAVAILABLE = "forest.layer_unavailable"
 
 CLEARING_BY_STATUS = {
     RiskStatus.AT_RISK: Clearing.YES,
@@ -236,7 +238,10 @@ def assess(farm: Farm, detect: bool = True) -> Assessment:
     others = overlaps.detect_for(farm) - {farm.id} if detect else set()
     row = {column.key: getattr(farm, column.key) for column in _FARM_COLUMNS}
     with Layers() as catalog:
-        result = _assess_batch([row], catalog, settings())[0]
+        try:
+            result = _assess_batch([row], catalog, settings())[0]
+        except RasterUnavailable as error:
+            result = _unreadable(row, error)
     before = farm.risk_status
     values = _changes(row, result)
     for name, value in values.items():
@@ -248,6 +253,29 @@ def assess(farm: Farm, detect: bool = True) -> Assessment:
     for other in sorted(others):
         assess(db.session.get(Farm, other), detect=False)
     return result
+
+
+def _unreadable(farm: dict, error: RasterUnavailable) -> Assessment:
+    """A plot saved while a layer's raster cannot be read stays unassessed (never read as
+    free of forest, never a lost outline), and the admins are told how to mend it."""
+    current_app.logger.error("farm %s left unassessed: %s", farm["id"], error)
+    _tell_admins_unavailable(error.layer)
+    reason = {"code": "layer_unavailable", "layer": error.layer}
+    return Assessment(RiskStatus.UNASSESSED, reason=reason, point=not farm["polygon_geojson"])
+
+
+def _tell_admins_unavailable(layer: str | None) -> None:
+    """Each active admin without an unread notice of it yet (one per outage, not per plot)."""
+    told = select(Notification.id).where(
+        Notification.user_id == User.id,
+        Notification.kind == LAYER_UNAVAILABLE,
+        Notification.read_at.is_(None),
+    )
+    admins = select(User.id).where(User.role == Role.ADMIN, User.active.is_(True), ~told.exists())
+    for user_id in db.session.scalars(admins):
+        db.session.add(
+            Notification(user_id=user_id, kind=LAYER_UNAVAILABLE, params={"layer": layer})
+        )
 
 
 def assess_farm(farm_id: int) -> Assessment | None:

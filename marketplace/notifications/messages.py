@@ -19,6 +19,12 @@ MESSAGES = {
         "Minka no pudo verificar su organización: %(reason)s. Corrija los datos en «Mi "
         "organización» para que la revisemos de nuevo."
     ),
+    "forest.layer_unavailable": _l(
+        "No pudimos leer la capa de bosque «%(layer)s»: su archivo no está en este servidor "
+        "ni en el almacén de archivos compartido. Las parcelas guardadas mientras tanto quedan "
+        "sin evaluar. Comparta la capa con «flask forest share» desde el servidor que la "
+        "importó y evalúe de nuevo con «flask forest assess»."
+    ),
     "order.placed": _l("Nuevo pedido #%(order)s: %(quantity)s × %(title)s."),
     "order.confirmed": _l("Su pedido #%(order)s de %(title)s fue confirmado."),
     "order.delivered": _l("Su pedido #%(order)s de %(title)s fue entregado."),

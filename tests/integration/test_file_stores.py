@@ -5,6 +5,8 @@ The same evidence photo is stored, served to its owner and removed the same way 
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
 from datetime import date
 
@@ -15,8 +17,8 @@ from sqlalchemy import func, select, update
 from marketplace import uploads
 from marketplace.errors import DomainError
 from marketplace.forest import layers, rasters, risk
-from marketplace.models import StoredFile
-from marketplace.models.traceability import ForestLayer
+from marketplace.models import Farm, Notification, StoredFile
+from marketplace.models.traceability import ForestLayer, RiskStatus
 from marketplace.traceability import evidence
 from tests.conftest import signed_in_client
 from tests.integration import test_forest_rasters as rasters_test
@@ -222,6 +224,53 @@ def test_a_raster_imported_on_one_host_is_read_on_another(
     with pytest.raises(rasters.RasterUnavailable, match="not the imported file"):
         risk.assess_all()
     assert list((tmp_path / "c").rglob("*")) == [tmp_path / "c" / "forest_layers"]
+
+
+@pytest.mark.parametrize("storage", ["local", "s3"], indirect=True)
+def test_an_outline_saved_where_no_host_has_the_raster_stays_unassessed_and_admins_are_told(
+    app, db, storage, tmp_path, monkeypatch, field, make_user, runner, request
+):
+    # With a raster on no host this one reaches (hosts not sharing a store, a bucket down),
+    # saving an outline answered 500 and lost it. Now the outline is kept, the plot stays
+    # unassessed (never read as free of forest) and each admin is told once how to mend it.
+    admin = make_user("admin")
+    _on_host(app, monkeypatch, tmp_path / "a")
+    loss = rasters_test.plot_part(rasters_test.grid(), 22, 0.5)
+    layer = layers.load_layer(rasters_test.write(tmp_path, "loss", loss), kind="loss_year")
+    db.session.commit()
+    _on_host(app, monkeypatch, tmp_path / "b")
+    if storage == "s3":  # the bucket refuses B (its secret is not the one issued)
+        _use_credentials(app, monkeypatch, AWS_SECRET_ACCESS_KEY="not-the-secret-it-issued")
+    technician = signed_in_client(app, field["tech"])
+    url = f"/fincas/{field['farm'].id}/parcela"
+    for _ in range(2):
+        saved = technician.post(url, data={"outline": json.dumps(rasters_test.PLOT)})
+        assert saved.status_code == 302, saved.get_data(as_text=True)[-2000:]
+    farm = db.session.get(Farm, field["farm"].id)
+    assert farm.polygon_geojson
+    assert farm.risk_status == RiskStatus.UNASSESSED
+    assert farm.risk_assessment.reason == {"code": "layer_unavailable", "layer": layer.name}
+    page = technician.get(url).get_data(as_text=True)
+    assert f"No se pudo leer la capa de bosque «{layer.name}» al guardar la parcela" in page
+    notices = db.session.scalars(
+        select(Notification).where(Notification.kind == risk.LAYER_UNAVAILABLE)
+    ).all()
+    assert [n.user_id for n in notices] == [admin.id]  # once, not per plot saved
+    told = signed_in_client(app, admin).get("/avisos").get_data(as_text=True)
+    assert f"No pudimos leer la capa de bosque «{layer.name}»" in told
+
+    refused = runner.invoke(args=["forest", "assess"])
+    assert refused.exit_code == 1
+    assert "Nothing was changed; run `flask forest share`" in refused.output
+    # mended (B given the bucket's secret; with one host, the file brought to it), the
+    # plot is assessed against the raster
+    if storage == "s3":
+        _use_credentials(app, monkeypatch, **request.getfixturevalue("bucket_server").env)
+    else:
+        (tmp_path / "b" / layer.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / "a" / layer.path, tmp_path / "b" / layer.path)
+    assert runner.invoke(args=["forest", "assess"]).exit_code == 0
+    assert rasters_test.reason(farm.id)["year"] == 2022
 
 
 @pytest.mark.parametrize("storage", ["database", "s3"], indirect=True)
