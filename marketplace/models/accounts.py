@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -130,6 +130,8 @@ class User(UserMixin, db.Model):
     """Someone who signs in, with an e-mail address or a phone number."""
 
     __tablename__ = "user"
+    # the admin's list of accounts, newest first
+    __table_args__ = (Index("ix_user_newest", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
