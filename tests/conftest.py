@@ -28,6 +28,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import local_today, utcnow
+from tests.processes import stop
 
 PASSWORD = "clave-segura-123"
 # A cheap hash for the factories: checking the real (scrypt) one costs ~0.1 s per sign-in.
@@ -516,12 +517,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         client.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture
@@ -627,7 +623,7 @@ def stripe_server():
         yield fake
     finally:
         shutdown()
-        stripe_fake.stop(process)
+        stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.processes import stop
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = ROOT / "scripts" / "deploy" / "nginx.conf"
 UPSTREAM_SERVER = re.compile(r"^    server 10\.0\.0\.\d+:8000 [^;\n]*;\n", re.MULTILINE)
@@ -164,12 +166,7 @@ def proxy(
             folder / "access.log",
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -91,15 +91,6 @@ def start_localstripe() -> tuple[subprocess.Popen, str]:
     raise RuntimeError("localstripe did not answer within 15 s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 # --- form bodies as Stripe's libraries send them ---------------------------------------------
 
 

@@ -45,6 +45,7 @@ from marketplace.models import (
     User,
 )
 from tests import nginx_proxy
+from tests.processes import stop
 from tests.s3_fake import REGION, S3Server, s3_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,12 +144,7 @@ class Host:
         pytest.fail(f"host {self.name} did not answer:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
 
 
 @pytest.fixture(params=["database", "s3"])
@@ -203,12 +199,7 @@ def hosts(
     finally:
         for host in (a, b):
             host.stop()
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker)
         worker_log.close()
 
 
