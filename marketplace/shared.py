@@ -112,7 +112,7 @@ def _now() -> float:
 
 
 def wait_for_renewals(timeout: float = 30) -> None:
-    """Wait for this process's renewing threads (tests, and a clean shutdown)."""
+    """Wait for this process's renewing threads (the tests)."""
     with _local_lock:
         threads = list(_renewing.values())
     for thread in threads:
@@ -123,11 +123,17 @@ def _local_key(name: str) -> tuple[str, str]:
     return (current_app.config["SQLALCHEMY_DATABASE_URI"], name)
 
 
+def _kept_key(name: str) -> str:
+    # "kept:": values stored with their freshness, apart from the bare values that hosts of
+    # an earlier release (during a rolling deploy) store under the bare name
+    return _key(f"kept:{name}")
+
+
 def _recall(name: str) -> tuple[float, object] | None:
     """(fresh until, value) of what is kept under `name`, or None."""
     redis = redis_client()
     if redis is not None:
-        packed = redis.get(_key(name))
+        packed = redis.get(_kept_key(name))
         return None if packed is None else pickle.loads(packed)
     with _local_lock:
         found = _local.get(_local_key(name))
@@ -143,7 +149,7 @@ def _compute_and_keep(name: str, seconds: int, refresh_behind: bool, compute: Ca
     keep = seconds * STALE_TIMES if refresh_behind else seconds
     redis = redis_client()
     if redis is not None:
-        redis.set(_key(name), pickle.dumps((fresh_until, value)), ex=keep)
+        redis.set(_kept_key(name), pickle.dumps((fresh_until, value)), ex=keep)
         return value
     with _local_lock:
         for stale in [k for k, (until, _, _) in _local.items() if until <= now]:
@@ -187,3 +193,5 @@ def _renew(app: Flask, name: str, seconds: int, compute: Callable) -> None:
             redis = redis_client()
             if redis is not None:
                 redis.delete(_key(f"renewing:{name}"))
+            with _local_lock:
+                _renewing.pop(_local_key(name), None)
