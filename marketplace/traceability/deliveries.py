@@ -194,24 +194,23 @@ class OpenPledges:
 
 def open_pledges(center: CollectionCenter, search: str = "") -> OpenPledges:
     """Pledges that may be delivered at `center`, for the delivery form, optionally of the
-    producers whose name or document matches `search`; each with its producer, farm,
-    commitment and buyer, which the form's labels name. Only those with kilos left."""
+    producers whose name or document matches `search`; with what the form's labels name
+    (the producer, the farm, the commitment's product), and how many match in all, counted
+    by the same statement. Only those with kilos left."""
     query = _deliverable(center).where(_kilos_left())
     if search.strip():
         query = query.where(producer_matches(search))
-    shown = db.session.scalars(
-        query.order_by(PurchaseCommitment.product, Pledge.id)
+    rows = db.session.execute(
+        query.add_columns(func.count().over().label("matching"))
+        .order_by(PurchaseCommitment.product, Pledge.id)
         .limit(PLEDGES_SHOWN)
         .options(
-            contains_eager(Pledge.commitment).joinedload(PurchaseCommitment.organization),
-            contains_eager(Pledge.producer),
-            selectinload(Pledge.farm).load_only(Farm.name),  # not its outline: the label's
+            contains_eager(Pledge.commitment).load_only(PurchaseCommitment.product),
+            contains_eager(Pledge.producer).load_only(Producer.first_name, Producer.last_name),
+            selectinload(Pledge.farm).load_only(Farm.name),  # not its outline
         )
     ).all()
-    total = len(shown)
-    if total == PLEDGES_SHOWN:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    return OpenPledges(list(shown), total)
+    return OpenPledges([row.Pledge for row in rows], rows[0].matching if rows else 0)
 
 
 def lot_commitments(center: CollectionCenter) -> list[PurchaseCommitment]:
