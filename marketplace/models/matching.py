@@ -129,9 +129,8 @@ class Cluster(db.Model):
         ForeignKey("organization.id", ondelete="SET NULL")
     )
     # members per tenth of readiness (0-10 %, ..., 90-100 %): the lender's histogram sums
-    # its groups' instead of reading every member (None: groups of runs from before)
-    # jsonb on PostgreSQL: the lender's histogram sums each tenth in SQL, and json would be
-    # parsed again for every tenth of every group
+    # its groups' in SQL instead of reading every member (None: groups of runs from before);
+    # jsonb on PostgreSQL, where json text would be parsed again for every tenth
     readiness_tenths: Mapped[list[int] | None] = mapped_column(
         JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
     )
