@@ -122,21 +122,46 @@ def _listed_members(org_id: int, filters: GroupFilters, *columns):
     )
 
 
-def archetype_mix(org_id: int, filters: GroupFilters) -> list[tuple[str, int]]:
-    """How many members of the listed groups belong to each archetype (its name in the
-    viewer's language), largest first. A group's members all share its archetype, so its size
-    counts; only groups of runs from before groups kept one are counted member by member."""
+def member_charts(org_id: int, filters: GroupFilters) -> tuple[list[tuple[str, int]], list[int]]:
+    """The listed groups' members by archetype (its name in the viewer's language, largest
+    first) and per tenth of readiness (0-10 %, ..., 90-100 %), from what each group keeps, in
+    one statement: a group's members all share its archetype, so its size counts, and it
+    keeps how many fall in each tenth (summed by the database). Groups of runs from before
+    groups kept either are counted member by member, only when the list has some."""
+    tenths = [func.sum(Cluster.readiness_tenths[i].as_integer()) for i in range(TENTHS)]
+    without_tenths = func.sum(case((Cluster.readiness_tenths.is_(None), 1), else_=0))
+    kept = _filtered(org_id, filters, Cluster.archetype, func.sum(Cluster.size), without_tenths)
     counted: dict[str, int] = defaultdict(int)
-    by_group = _filtered(org_id, filters, Cluster.archetype, func.sum(Cluster.size))
-    by_member = _listed_members(org_id, filters, Assessment.archetype, func.count(Assessment.id))
-    for query in (
-        by_group.where(Cluster.archetype.is_not(None)).group_by(Cluster.archetype),
-        by_member.where(Cluster.archetype.is_(None)).group_by(Assessment.archetype),
+    histogram = [0] * TENTHS
+    older_archetypes = older_tenths = False
+    for archetype, size, missing, *members in db.session.execute(
+        kept.add_columns(*tenths).group_by(Cluster.archetype)
     ):
-        for code, n in db.session.execute(query):
+        if archetype is None:
+            older_archetypes = True
+        else:
+            counted[archetype] += int(size)
+        older_tenths = older_tenths or bool(missing)
+        histogram = _added(histogram, members)
+    if older_archetypes:
+        for code, n in _older_archetypes(org_id, filters):
             counted[code] += int(n)
+    if older_tenths:
+        histogram = _added(histogram, _older_tenths(org_id, filters))
     ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
-    return [(archetype_label(code), n) for code, n in ranked]
+    return [(archetype_label(code), n) for code, n in ranked], histogram
+
+
+def _added(histogram: list[int], more: Iterable[int | None]) -> list[int]:
+    return [a + int(n or 0) for a, n in zip(histogram, more, strict=True)]
+
+
+def _older_archetypes(org_id: int, filters: GroupFilters):
+    """(archetype, members) of the listed groups that keep none, member by member."""
+    by_member = _listed_members(org_id, filters, Assessment.archetype, func.count(Assessment.id))
+    return db.session.execute(
+        by_member.where(Cluster.archetype.is_(None)).group_by(Assessment.archetype)
+    )
 
 
 def _tenth(i: int):
@@ -149,17 +174,12 @@ def _tenth(i: int):
     return case((and_(*within), 1), else_=0)
 
 
-def readiness_histogram(org_id: int, filters: GroupFilters) -> list[int]:
-    """Members of the listed groups per tenth of readiness (0-10 %, ..., 90-100 %): the sum
-    of the tenths each group keeps, added up by the database (reading the lists took 25 ms
-    for the 1,800 groups of a caja at a million producers); groups of runs from before that
-    are counted member by member. Each in one row (portable: no floor() in SQLite)."""
-    kept_sums = [func.sum(Cluster.readiness_tenths[i].as_integer()) for i in range(TENTHS)]
-    kept = _filtered(org_id, filters, *kept_sums).where(Cluster.readiness_tenths.is_not(None))
+def _older_tenths(org_id: int, filters: GroupFilters):
+    """Members per tenth of the listed groups that keep none, in one row (portable: no
+    floor() in SQLite)."""
     by_member = [func.sum(_tenth(i)) for i in range(TENTHS)]
     older = _listed_members(org_id, filters, *by_member).where(Cluster.readiness_tenths.is_(None))
-    rows = (db.session.execute(query).one() for query in (kept, older))
-    return [sum(int(n or 0) for n in tenth) for tenth in zip(*rows, strict=True)]
+    return db.session.execute(older).one()
 
 
 # --- one group ----------------------------------------------------------------------------

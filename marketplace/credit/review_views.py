@@ -57,13 +57,14 @@ def groups():
         "chains": ValueChain.choices(),
     }
     if org is not None:
-        mix, height = charts.horizontal(review.archetype_mix(org.id, filters))
+        mix, histogram = review.member_charts(org.id, filters)
+        mix, height = charts.horizontal(mix)
         context |= {
             "page": review.groups_page(org.id, filters, page_number()),
             "points": review.map_points(org.id, filters),
             "mix": mix,
             "mix_height": height,
-            "histogram": charts.histogram(review.readiness_histogram(org.id, filters)),
+            "histogram": charts.histogram(histogram),
         }
     return render_template("credit/groups.html", **context)
 

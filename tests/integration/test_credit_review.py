@@ -93,10 +93,9 @@ def test_filters_by_status_and_value_chain(app, lender, make_match):
 def test_charts_count_the_listed_groups_members(app, lender, make_match):
     user, product = lender
     make_match(n=5, product=product)
-    mix = review.archetype_mix(product.organization_id, NO_FILTERS)
+    mix, histogram = review.member_charts(product.organization_id, NO_FILTERS)
     assert mix == [("Emergente independiente", 3), ("Consolidado asociado", 2)]
     # readiness 0.60, 0.65, 0.70, 0.75, 0.80
-    histogram = review.readiness_histogram(product.organization_id, NO_FILTERS)
     assert histogram == [0, 0, 0, 0, 0, 0, 2, 2, 1, 0]
     points = review.map_points(product.organization_id, NO_FILTERS)
     assert len(points) == 1 and points[0]["n"] == 5 and points[0]["lat"] == -7.18
@@ -112,16 +111,16 @@ def test_a_group_that_keeps_its_archetype_counts_by_its_size(app, lender, make_m
     kept.cluster.archetype = "size_high+yield_high:cafe"
     db.session.commit()
     org = product.organization_id
-    assert review.archetype_mix(org, NO_FILTERS) == [
+    mix, histogram = review.member_charts(org, NO_FILTERS)
+    assert mix == [
         ("Fincas grandes, alto rendimiento (café)", 6),
         ("Emergente independiente", 2),
         ("Consolidado asociado", 1),
     ]
-    assert review.archetype_mix(org, review.GroupFilters(value_chain="cafe")) == [
-        ("Fincas grandes, alto rendimiento (café)", 6)
-    ]
-    assert sum(review.readiness_histogram(org, NO_FILTERS)) == 9
-    cacao = review.readiness_histogram(org, review.GroupFilters(value_chain="cacao"))
+    assert sum(histogram) == 9
+    cafe, _ = review.member_charts(org, review.GroupFilters(value_chain="cafe"))
+    assert cafe == [("Fincas grandes, alto rendimiento (café)", 6)]
+    _, cacao = review.member_charts(org, review.GroupFilters(value_chain="cacao"))
     assert cacao == [0, 0, 0, 0, 0, 0, 2, 1, 0, 0] and old_style.cluster.size == 3
 
 
@@ -186,12 +185,12 @@ def test_a_run_keeps_each_group_s_tenths_and_the_histogram_sums_them(
     run = db.session.get(MatchingRun, match.run_id)
     older = make_match(n=5, product=product, run=run)  # stored before groups kept them
     assert older.cluster.readiness_tenths is None
-    from_tenths = review.readiness_histogram(org, NO_FILTERS)
+    _, from_tenths = review.member_charts(org, NO_FILTERS)
     members_older = [0, 0, 0, 0, 0, 0, 2, 2, 1, 0]  # readiness 0.60 ... 0.80
     assert from_tenths == [a + b for a, b in zip(tenths, members_older, strict=True)]
     match.cluster.readiness_tenths = None  # counted member by member: the same figures
     db.session.commit()
-    assert review.readiness_histogram(org, NO_FILTERS) == from_tenths
+    assert review.member_charts(org, NO_FILTERS)[1] == from_tenths
 
 
 def test_an_unverified_lender_sees_a_notice_and_no_groups(app, make_org, make_user):
