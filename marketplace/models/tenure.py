@@ -69,8 +69,7 @@ class TenureDocument(db.Model):
 
     __tablename__ = "tenure_document"
     __table_args__ = (
-        Index("ix_tenure_document_status", "status"),
-        # the admin's queue: pending documents, oldest first
+        # the admin's queue: pending documents, oldest first, and how many wait
         Index(
             "ix_tenure_document_pending",
             "created_at",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace import audit, uploads
@@ -217,7 +217,7 @@ def review_queue() -> list[QueueRow]:
     query = (
         select(TenureDocument, Farm)
         .join(Farm, Farm.id == TenureDocument.farm_id)
-        .where(TenureDocument.status == TenureDocStatus.PENDING)
+        .where(_pending())
         .order_by(TenureDocument.created_at, TenureDocument.id)
         .options(selectinload(Farm.producer))
         .limit(QUEUE_SHOWN)
@@ -230,7 +230,12 @@ def review_queue() -> list[QueueRow]:
 
 def pending_count() -> int:
     """How many documents wait for an admin's review."""
-    query = select(func.count(TenureDocument.id)).where(
-        TenureDocument.status == TenureDocStatus.PENDING
-    )
+    query = select(func.count(TenureDocument.id)).where(_pending())
     return db.session.scalar(query) or 0
+
+
+def _pending():
+    """Pending documents, the status written into the statement: SQLite uses the partial
+    index of pending documents only for a literal (with a bound value it sorted all 54,055
+    pending documents of the million-producer world: 100 ms, 864 ms p95 under load)."""
+    return TenureDocument.status == literal(TenureDocStatus.PENDING.value, literal_execute=True)
