@@ -19,25 +19,20 @@ branch_labels = None
 depends_on = None
 
 
-def _postgresql() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
+def _retype(type_: sa.types.TypeEngine, cast: str) -> None:
+    """The column as `type_` on PostgreSQL (SQLite keeps its JSON text)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column(
+            "cluster",
+            "readiness_tenths",
+            type_=type_,
+            postgresql_using=f"readiness_tenths::{cast}",
+        )
 
 
 def upgrade():
-    if _postgresql():
-        op.alter_column(
-            "cluster",
-            "readiness_tenths",
-            type_=postgresql.JSONB(none_as_null=True),
-            postgresql_using="readiness_tenths::jsonb",
-        )
+    _retype(postgresql.JSONB(none_as_null=True), "jsonb")
 
 
 def downgrade():
-    if _postgresql():
-        op.alter_column(
-            "cluster",
-            "readiness_tenths",
-            type_=sa.JSON(none_as_null=True),
-            postgresql_using="readiness_tenths::json",
-        )
+    _retype(sa.JSON(none_as_null=True), "json")
